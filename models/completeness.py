@@ -1,0 +1,98 @@
+"""What is still missing from a record: the framework's required fields plus any extra
+requirements (a charter's), each with the reason, and completeness per section and overall."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from models.framework.definition import Condition, FieldDef, Framework, is_empty
+from models.framework.registry import get_framework
+from models.record import Record
+
+
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    """An extra required field, optionally only when ``condition`` holds (from a charter)."""
+
+    path: str
+    condition: Condition | None = None
+    reason: str = ""
+    source: str = "charter"
+
+
+@dataclass(frozen=True, slots=True)
+class MissingItem:
+    path: str  # a field path, or "" for an item that is not a field (for example a sign-off)
+    label: str
+    section_key: str
+    reason: str
+    source: str  # "framework", "charter", or another rule set
+
+
+def _filled(record: Record, fd: FieldDef) -> bool:
+    return not is_empty(record.get(fd.path))
+
+
+def _framework_requirements(record: Record, fw: Framework) -> list[tuple[FieldDef, str]]:
+    out: list[tuple[FieldDef, str]] = []
+    for fd in fw.iter_fields():
+        if fd.required:
+            out.append((fd, "Required"))
+        elif fd.required_when is not None and fd.required_when.holds(record):
+            out.append((fd, f"Required {fd.required_when.describe(fw)}"))
+    return out
+
+
+def missing_items(record: Record, extra: Iterable[Requirement] = ()) -> list[MissingItem]:
+    fw = get_framework(record.framework_id, record.framework_version)
+    items: list[MissingItem] = []
+    seen: set[str] = set()
+    for fd, reason in _framework_requirements(record, fw):
+        if not _filled(record, fd):
+            items.append(MissingItem(fd.path, fd.label, fd.path.split(".")[0], reason, "framework"))
+            seen.add(fd.path)
+    for req in extra:
+        if not fw.has_field(req.path) or req.path in seen:
+            continue
+        if req.condition is not None and not req.condition.holds(record):
+            continue
+        fd = fw.field(req.path)
+        if not _filled(record, fd):
+            reason = req.reason or (
+                f"Required by the charter {req.condition.describe(fw)}" if req.condition else "Required by the charter"
+            )
+            items.append(MissingItem(fd.path, fd.label, fd.path.split(".")[0], reason, req.source))
+            seen.add(fd.path)
+    order = {s.key: s.number for s in fw.sections}
+    items.sort(key=lambda m: order.get(m.section_key, 99))
+    return items
+
+
+def section_completeness(record: Record, extra: Iterable[Requirement] = ()) -> dict[str, float]:
+    """Share of required items filled per section (1.0 when a section requires nothing)."""
+    fw = get_framework(record.framework_id, record.framework_version)
+    extra = list(extra)
+    required: dict[str, set[str]] = {s.key: set() for s in fw.sections}
+    for fd, _ in _framework_requirements(record, fw):
+        required[fd.path.split(".")[0]].add(fd.path)
+    for req in extra:
+        if fw.has_field(req.path) and (req.condition is None or req.condition.holds(record)):
+            required[req.path.split(".")[0]].add(req.path)
+    out: dict[str, float] = {}
+    for key, paths in required.items():
+        if not paths:
+            out[key] = 1.0
+        else:
+            out[key] = sum(1 for p in paths if _filled(record, fw.field(p))) / len(paths)
+    return out
+
+
+def overall_completeness(record: Record, extra: Iterable[Requirement] = ()) -> float:
+    fw = get_framework(record.framework_id, record.framework_version)
+    extra = list(extra)
+    paths = {fd.path for fd, _ in _framework_requirements(record, fw)}
+    paths |= {r.path for r in extra if fw.has_field(r.path) and (r.condition is None or r.condition.holds(record))}
+    if not paths:
+        return 1.0
+    return sum(1 for p in paths if _filled(record, fw.field(p))) / len(paths)

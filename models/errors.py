@@ -1,0 +1,74 @@
+"""Domain exceptions. Each carries a message a practitioner can act on and an exit code for the CLI."""
+
+from __future__ import annotations
+
+
+class TransitionsError(Exception):
+    """Base of every expected failure. ``str(exc)`` is one plain sentence."""
+
+    exit_code = 2
+
+
+class InterchangeError(TransitionsError):
+    """A record's JSON could not be read (malformed, wrong shape, unknown framework version)."""
+
+
+class UnknownFramework(InterchangeError):
+    """The record names a framework id or version this app does not know."""
+
+
+class ValidationFailed(TransitionsError):
+    """A value does not fit its field."""
+
+
+class AuthenticationFailed(TransitionsError):
+    """Wrong user name or password, or a removed user."""
+
+    exit_code = 3
+
+
+class PermissionDenied(TransitionsError):
+    """The logged-in user's role may not do this."""
+
+
+class VaultError(TransitionsError):
+    """The vault is missing, locked, damaged or could not be written."""
+
+
+class IntegrityError(TransitionsError):
+    """Stored data failed authentication: it was damaged or tampered with."""
+
+    exit_code = 1
+
+
+class CharterViolation(TransitionsError):
+    """The charter's rules forbid this (for example export with required items missing)."""
+
+    def __init__(self, message: str, missing: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.missing = missing
+
+
+class SignatureInvalid(TransitionsError):
+    """A signature or certificate check failed."""
+
+    exit_code = 1
+
+
+class SaveConflict(TransitionsError):
+    """Someone else saved this record after it was opened here; reopen it and make the change again."""
+
+
+class CharterInvalid(TransitionsError):
+    """A charter file was refused: unreadable, changed since signing, not vouched for by the LA
+    root, signed with a revoked or expired certificate, or past its expiry date."""
+
+    exit_code = 1
+
+
+class SigningFailed(TransitionsError):
+    """A record PDF could not be signed or encrypted (bad credentials, unreadable PDF)."""
+
+
+class AttachmentMissing(InterchangeError):
+    """A PDF does not carry the record's JSON as an embedded file."""

@@ -1,0 +1,1 @@
+"""The school readiness framework as versioned data."""

@@ -1,0 +1,260 @@
+"""The JSON interchange format for one record: what export embeds and import reads.
+
+Shape (see docs/record.schema.json, generated from the framework by :func:`json_schema`)::
+
+    {"format": "transitions-record", "format_version": 1,
+     "framework": {"id": "eyfs-school-readiness", "version": 1},
+     "record": {"id", "status", "export_version", "created", "updated", "signoffs", "provenance"},
+     "sections": {"child": {"legal_forenames": "…", …}, …}}
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from models.errors import InterchangeError
+from models.framework.definition import FieldDef, Framework, Kind
+from models.framework.registry import get_framework
+from models.record import Record, SignOff, SignOffScope, Status
+from models.roles import Role
+from models.values import PERSON_KEYS, from_json_value, to_json_value
+
+FORMAT = "transitions-record"
+FORMAT_VERSION = 1
+MAX_JSON_BYTES = 5 * 1024 * 1024
+
+
+def record_to_dict(record: Record) -> dict[str, Any]:
+    fw = get_framework(record.framework_id, record.framework_version)
+    sections: dict[str, dict[str, Any]] = {}
+    for section in fw.sections:
+        out: dict[str, Any] = {}
+        for fd in section.fields:
+            value = record.get(fd.path)
+            if value is not None:
+                out[fd.key] = to_json_value(fd, value)
+        if out:
+            sections[section.key] = out
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "framework": {"id": record.framework_id, "version": record.framework_version},
+        "record": {
+            "id": record.id,
+            "status": record.status.value,
+            "export_version": record.export_version,
+            "created": record.created.isoformat(),
+            "updated": record.updated.isoformat(),
+            "signoffs": [
+                {"scope": s.scope.value, "name": s.name, "role": s.role.value, "signed_on": s.signed_on.isoformat()}
+                for s in record.signoffs
+            ],
+            "provenance": dict(sorted(record.provenance.items())),
+        },
+        "sections": sections,
+    }
+
+
+def record_to_bytes(record: Record) -> bytes:
+    return json.dumps(record_to_dict(record), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def record_to_pretty_json(record: Record) -> str:
+    return json.dumps(record_to_dict(record), ensure_ascii=False, indent=2)
+
+
+def _need(obj: Any, key: str, typ: type | tuple[type, ...], where: str) -> Any:
+    if not isinstance(obj, dict) or key not in obj:
+        raise InterchangeError(f"The record's JSON has no “{key}” in {where}.")
+    value = obj[key]
+    if not isinstance(value, typ) or (typ is int and isinstance(value, bool)):
+        raise InterchangeError(f"The record's JSON has a wrong “{key}” in {where}.")
+    return value
+
+
+def _parse_datetime(text: str, what: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise InterchangeError(f"The record's {what} time is not a valid date and time.") from None
+
+
+def record_from_dict(data: Any) -> Record:
+    if not isinstance(data, dict):
+        raise InterchangeError("The file is not a transition record: its JSON is not an object.")
+    if data.get("format") != FORMAT:
+        raise InterchangeError("The file is not a transition record (its format is not “transitions-record”).")
+    fmt_version = _need(data, "format_version", int, "the file")
+    if fmt_version > FORMAT_VERSION:
+        raise InterchangeError(
+            f"The record uses interchange format {fmt_version}, newer than this app understands; update Transitions."
+        )
+    fwinfo = _need(data, "framework", dict, "the file")
+    fw = get_framework(_need(fwinfo, "id", str, "framework"), _need(fwinfo, "version", int, "framework"))
+    meta = _need(data, "record", dict, "the file")
+    try:
+        status = Status(_need(meta, "status", str, "record"))
+    except ValueError:
+        raise InterchangeError("The record's status is not one this app knows.") from None
+    export_version = _need(meta, "export_version", int, "record")
+    if export_version < 0:
+        raise InterchangeError("The record's export version cannot be negative.")
+    signoffs: list[SignOff] = []
+    for raw in _need(meta, "signoffs", list, "record"):
+        try:
+            signoffs.append(
+                SignOff(
+                    scope=SignOffScope(raw["scope"]),
+                    name=str(raw["name"]),
+                    role=Role(raw["role"]),
+                    signed_on=date.fromisoformat(raw["signed_on"]),
+                )
+            )
+        except (KeyError, ValueError, TypeError):
+            raise InterchangeError("One of the record's sign-offs is incomplete or not valid.") from None
+    provenance = meta.get("provenance", {})
+    if not isinstance(provenance, dict) or not all(isinstance(v, str) for v in provenance.values()):
+        raise InterchangeError("The record's provenance must map fields to text.")
+    record_id = _need(meta, "id", str, "record")
+    if not 1 <= len(record_id) <= 64:
+        raise InterchangeError("The record's id is missing or too long.")
+    record = Record(
+        framework_id=fw.id,
+        framework_version=fw.version,
+        id=record_id,
+        status=status,
+        export_version=export_version,
+        signoffs=signoffs,
+        created=_parse_datetime(_need(meta, "created", str, "record"), "creation"),
+        updated=_parse_datetime(_need(meta, "updated", str, "record"), "last change"),
+        provenance=dict(provenance),
+    )
+    sections = _need(data, "sections", dict, "the file")
+    known = {s.key for s in fw.sections}
+    for key, values in sections.items():
+        if key not in known:
+            raise InterchangeError(f"The record has a section “{key}” that framework version {fw.version} does not have.")
+        if not isinstance(values, dict):
+            raise InterchangeError(f"The record's section “{key}” is not an object.")
+        section = fw.section(key)
+        fields = {f.key: f for f in section.fields}
+        for fkey, raw_value in values.items():
+            if fkey not in fields:
+                raise InterchangeError(
+                    f"The record has a field “{key}.{fkey}” that framework version {fw.version} does not have."
+                )
+            record.set(fields[fkey].path, from_json_value(fields[fkey], raw_value))
+    return record
+
+
+def record_from_bytes(data: bytes) -> Record:
+    if len(data) > MAX_JSON_BYTES:
+        raise InterchangeError("The record's JSON is too large to be a transition record.")
+    try:
+        parsed = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InterchangeError("The record's JSON is not valid UTF-8 text.") from None
+    except json.JSONDecodeError as exc:
+        raise InterchangeError(f"The record's JSON is malformed (line {exc.lineno}, column {exc.colno}).") from None
+    return record_from_dict(parsed)
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON Schema, generated from the framework so it can never drift from it.
+
+
+def _field_schema(fd: FieldDef) -> dict[str, Any]:
+    base: dict[str, Any] = {"title": fd.label}
+    if fd.help:
+        base["description"] = fd.help
+    kind = fd.kind
+    if kind in (Kind.TEXT, Kind.NOTE):
+        base.update(type="string", maxLength=20_000)
+    elif kind in (Kind.CHOICE, Kind.SCALE):
+        base.update(type="string", enum=list(fd.option_values()))
+    elif kind is Kind.MULTI:
+        base.update(type="array", items={"type": "string", "enum": list(fd.option_values())})
+    elif kind is Kind.YESNO:
+        base.update(type="boolean")
+    elif kind is Kind.NUMBER:
+        base.update(type="integer")
+        if fd.minimum is not None:
+            base["minimum"] = fd.minimum
+        if fd.maximum is not None:
+            base["maximum"] = fd.maximum
+        if fd.step:
+            base["multipleOf"] = fd.step
+    elif kind is Kind.DATE:
+        base.update(type="string", format="date")
+    elif kind is Kind.PERSON:
+        base.update(
+            type="object",
+            properties={k: {"type": "string"} for k in PERSON_KEYS},
+            additionalProperties=False,
+        )
+    elif kind is Kind.LIST:
+        base.update(
+            type="array",
+            items={
+                "type": "object",
+                "properties": {sub.key: _field_schema(sub) for sub in fd.item_fields},
+                "additionalProperties": False,
+            },
+        )
+    return base
+
+
+def json_schema(framework: Framework) -> dict[str, Any]:
+    sections = {
+        s.key: {
+            "title": f"{s.number}. {s.title}",
+            "type": "object",
+            "properties": {fd.key: _field_schema(fd) for fd in s.fields},
+            "additionalProperties": False,
+        }
+        for s in framework.sections
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"urn:transitions:record:{framework.id}:v{framework.version}",
+        "title": f"Transition record ({framework.title}, version {framework.version})",
+        "type": "object",
+        "required": ["format", "format_version", "framework", "record", "sections"],
+        "properties": {
+            "format": {"const": FORMAT},
+            "format_version": {"type": "integer", "minimum": 1},
+            "framework": {
+                "type": "object",
+                "required": ["id", "version"],
+                "properties": {"id": {"const": framework.id}, "version": {"const": framework.version}},
+            },
+            "record": {
+                "type": "object",
+                "required": ["id", "status", "export_version", "created", "updated", "signoffs"],
+                "properties": {
+                    "id": {"type": "string", "maxLength": 64},
+                    "status": {"enum": [s.value for s in Status]},
+                    "export_version": {"type": "integer", "minimum": 0},
+                    "created": {"type": "string", "format": "date-time"},
+                    "updated": {"type": "string", "format": "date-time"},
+                    "signoffs": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["scope", "name", "role", "signed_on"],
+                            "properties": {
+                                "scope": {"enum": [s.value for s in SignOffScope]},
+                                "name": {"type": "string"},
+                                "role": {"enum": [r.value for r in Role]},
+                                "signed_on": {"type": "string", "format": "date"},
+                            },
+                        },
+                    },
+                    "provenance": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+            },
+            "sections": {"type": "object", "properties": sections, "additionalProperties": False},
+        },
+    }

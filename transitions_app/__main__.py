@@ -1,0 +1,3 @@
+from transitions_app.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,90 @@
+"""Shared plumbing for command-line commands: exit codes, errors, passwords, output.
+
+Every command is a function ``run(args) -> int`` registered by a module's ``register(sub)``.
+Commands raise :class:`CliError` (or a domain exception mapped in :func:`exit_code_for`) with a
+plain sentence; ``main`` prints it to stderr and exits with the code. No tracebacks reach people.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_OK = 0
+EXIT_NEGATIVE = 1
+EXIT_USAGE = 2
+EXIT_AUTH = 3
+
+PASSWORD_ENV = "TRANSITIONS_PASSWORD"
+
+
+class CliError(Exception):
+    """A failure to report as one plain sentence with an exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def add_vault_args(parser: argparse.ArgumentParser, *, user: bool = True) -> None:
+    """The options every vault-opening command takes."""
+    parser.add_argument("--vault", metavar="DIR", type=Path, help="vault folder (default: your user data folder)")
+    parser.add_argument("--password-file", metavar="F", type=Path, help=f"read the password from this file (or set {PASSWORD_ENV})")
+    if user:
+        parser.add_argument("--user", metavar="NAME", default=None, help="user name to log in as")
+
+
+def add_json_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def read_secret(
+    path: Path | None,
+    *,
+    env: str = PASSWORD_ENV,
+    prompt: str = "Password: ",
+    what: str = "password",
+) -> str:
+    """Read a password from a file, then the environment, then a terminal prompt.
+
+    Never prompts when stdin is not a terminal: a missing password is then a usage error.
+    """
+    if path is not None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise CliError(f"Cannot read the {what} file {path}: {exc.strerror or exc}.") from None
+        secret = text.rstrip("\r\n")
+        if not secret:
+            raise CliError(f"The {what} file {path} is empty.")
+        return secret
+    value = os.environ.get(env)
+    if value:
+        return value
+    if sys.stdin is not None and sys.stdin.isatty():
+        import getpass
+
+        secret = getpass.getpass(prompt)
+        if secret:
+            return secret
+    raise CliError(f"No {what} given: use --password-file F or set {env}.")
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False, sort_keys=False, default=str)
+    sys.stdout.write("\n")
+
+
+def default_vault_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("Transitions", "Transitions")) / "vault"
+
+
+def vault_dir(args: argparse.Namespace) -> Path:
+    value = getattr(args, "vault", None)
+    return Path(value) if value is not None else default_vault_dir()
