@@ -72,3 +72,7 @@ class SigningFailed(TransitionsError):
 
 class AttachmentMissing(InterchangeError):
     """A PDF does not carry the record's JSON as an embedded file."""
+
+
+class RenderError(TransitionsError):
+    """A record could not be laid out as a PDF (for example an unknown packet was asked for)."""

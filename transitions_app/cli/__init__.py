@@ -18,6 +18,9 @@ from transitions_app.cli.base import EXIT_USAGE, CliError
 # One line per command module; each defines register(subparsers).
 COMMAND_MODULES: tuple[str, ...] = (
     "transitions_app.cli.app_cmd",
+    "transitions_app.cli.records_cmd",
+    "transitions_app.cli.vault_cmd",
+    "transitions_app.cli.la_cmd",
 )
 
 

@@ -1,0 +1,174 @@
+"""Encryption of record PDFs (AES-256) and opening encrypted ones for verification.
+
+A signed PDF cannot be encrypted afterwards: encryption rewrites every string and stream, which
+breaks the signed byte ranges. So :func:`export.sign.sign_pdf` takes an :class:`Encryption` and
+pyHanko writes the document encrypted and signs it in the same pass: the signature covers the
+encrypted bytes, and a reader decrypts first and then validates.
+
+Two handlers are offered, both PDF 2.0 AES-256:
+
+* :class:`PasswordEncryption`: the standard security handler (a password told by phone);
+* :class:`RecipientEncryption`: the public-key security handler, to one or more recipient
+  certificates (a school's encryption certificate from the charter directory; RSA or EC keys).
+
+PDF encryption is confidentiality only; integrity comes from the signature, which
+:func:`export.verify.verify_pdf` checks in full after decrypting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from io import BytesIO
+from typing import Protocol
+
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+from pyhanko.pdf_utils.crypt import AuthStatus, SimpleEnvelopeKeyDecrypter
+from pyhanko.pdf_utils.crypt.pubkey import RecipientEncryptionPolicy
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.writer import PdfFileWriter, copy_into_new_writer
+
+from models.errors import SignatureInvalid, SigningFailed
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordEncryption:
+    """Encrypt with a password (AES-256, standard security handler)."""
+
+    password: str
+
+    def __post_init__(self) -> None:
+        if not self.password:
+            raise SigningFailed("An encryption password cannot be empty.")
+
+
+@dataclass(frozen=True, slots=True)
+class RecipientEncryption:
+    """Encrypt so that only holders of these certificates' private keys can open the file."""
+
+    recipients: tuple[x509.Certificate, ...]
+
+    def __post_init__(self) -> None:
+        if not self.recipients:
+            raise SigningFailed("Encryption to a recipient needs at least one certificate.")
+
+
+Encryption = PasswordEncryption | RecipientEncryption
+
+
+class KeyAndCert(Protocol):
+    """A recipient's private key with its certificate (``SignerCredentials``, ``SigningIdentity``)."""
+
+    @property
+    def key(self) -> PrivateKeyTypes: ...
+
+    @property
+    def cert(self) -> x509.Certificate: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """A recipient's decryption key and certificate."""
+
+    key: PrivateKeyTypes
+    cert: x509.Certificate
+
+
+def _asn1_cert(cert: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+def encrypted_writer(pdf_bytes: bytes, encryption: Encryption) -> PdfFileWriter:
+    """A pyHanko writer holding a copy of the (unencrypted) ``pdf_bytes``, set to encrypt on write."""
+    reader = PdfFileReader(BytesIO(pdf_bytes), strict=False)
+    if reader.encrypted:
+        raise SigningFailed("The PDF is already encrypted; encrypt only an unencrypted record.")
+    writer = copy_into_new_writer(reader)
+    if isinstance(encryption, PasswordEncryption):
+        writer.encrypt(encryption.password)  # type: ignore[no-untyped-call]
+    else:
+        for cert in encryption.recipients:
+            _check_recipient(cert)
+        # pyHanko asks every recipient for keyEncipherment, which is wrong for EC keys
+        # (keyAgreement); the usage is checked per key type above instead.
+        writer.encrypt_pubkey(
+            [_asn1_cert(c) for c in encryption.recipients],
+            policy=RecipientEncryptionPolicy(ignore_key_usage=True),
+        )
+    return writer
+
+
+def _check_recipient(cert: x509.Certificate) -> None:
+    try:
+        usage: x509.KeyUsage | None = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        usage = None
+    public = cert.public_key()
+    if isinstance(public, ec.EllipticCurvePublicKey):
+        fits = usage is None or usage.key_agreement
+    elif isinstance(public, rsa.RSAPublicKey):
+        fits = usage is None or usage.key_encipherment
+    else:
+        raise SigningFailed("The recipient's certificate has neither an RSA nor an EC key.")
+    if not fits:
+        raise SigningFailed(
+            "The recipient's certificate is not meant for encryption (check its key usage)."
+        )
+
+
+def open_reader(
+    pdf_bytes: bytes,
+    *,
+    password: str | None = None,
+    recipient: KeyAndCert | None = None,
+) -> PdfFileReader:
+    """Open a PDF for verification, decrypting it with ``password`` or ``recipient`` if encrypted.
+
+    :raises SignatureInvalid: the file is encrypted and no, or the wrong, secret was given.
+    """
+    reader = PdfFileReader(BytesIO(pdf_bytes), strict=False)
+    if not reader.encrypted:
+        return reader
+    filter_name = str(reader.trailer["/Encrypt"].get_object().get("/Filter", ""))
+    if filter_name == "/Standard":
+        if password is None:
+            raise SignatureInvalid("The file is encrypted with a password; enter it to verify.")
+        result = reader.decrypt(password)
+    else:
+        if recipient is None:
+            raise SignatureInvalid(
+                "The file is encrypted to a recipient certificate; open it with that key to verify."
+            )
+        key_der = recipient.key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        decrypter = SimpleEnvelopeKeyDecrypter(
+            _asn1_cert(recipient.cert), asn1_keys.PrivateKeyInfo.load(key_der)
+        )
+        result = reader.decrypt_pubkey(decrypter)
+    if result.status == AuthStatus.FAILED:
+        if filter_name == "/Standard":
+            raise SignatureInvalid("The password is wrong: the file could not be decrypted.")
+        raise SignatureInvalid("The file was not encrypted for this key, so it cannot be opened.")
+    return reader
+
+
+def decrypt_for_verify(
+    pdf_bytes: bytes,
+    password: str | None = None,
+    recipient_key: PrivateKeyTypes | None = None,
+    recipient_cert: x509.Certificate | None = None,
+) -> PdfFileReader:
+    """:func:`open_reader` with the recipient given as a separate key and certificate."""
+    recipient = (
+        Recipient(recipient_key, recipient_cert)
+        if recipient_key is not None and recipient_cert is not None
+        else None
+    )
+    return open_reader(pdf_bytes, password=password, recipient=recipient)

@@ -1,0 +1,247 @@
+"""Sign a record PDF: PAdES baseline B-B (``ETSI.CAdES.detached``), ECDSA P-256 with SHA-256.
+
+pyHanko does all of the PDF and CMS work. The signing time is injected (it is written to the
+signature dictionary's ``/M`` and shown on the visible stamp), so output is reproducible apart from
+the ECDSA nonce. Optional encryption happens in the same pass as signing (see
+:mod:`export.encrypt`): encrypting a PDF after it is signed would rewrite every string and stream
+and so break the signature.
+
+The JSON attachment (:func:`export.attach.attach_json`) must be added before calling
+:func:`sign_pdf` so the signature covers it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from io import BytesIO
+
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import pkcs12
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.writer import BasePdfFileWriter
+from pyhanko.sign import fields, signers
+from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+from pyhanko.stamp import TextStampStyle
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from export.encrypt import Encryption, encrypted_writer
+from models.errors import AuthenticationFailed, SigningFailed
+
+SIGNATURE_FIELD = "RecordSignature"
+# A small stamp in the bottom-left corner of page 1 (points; the renderer keeps this strip clear).
+DEFAULT_STAMP_BOX: tuple[float, float, float, float] = (36.0, 8.0, 306.0, 44.0)
+_STAMP_TEXT = "Digitally signed by %(signer_name)s\n%(organisation)s\n%(signed_at)s"
+
+
+@dataclass(frozen=True, slots=True)
+class SignerCredentials:
+    """A private key, its certificate and the chain above it (empty when self-signed).
+
+    Same field names as :class:`export.pki.SigningIdentity`, so either can be passed on.
+    """
+
+    key: ec.EllipticCurvePrivateKey
+    cert: x509.Certificate
+    chain: tuple[x509.Certificate, ...] = ()
+
+
+def load_signer(p12_bytes: bytes, passphrase: str | bytes) -> SignerCredentials:
+    """The setting's signing key, certificate and chain from its PKCS#12 file.
+
+    :raises AuthenticationFailed: wrong passphrase or damaged file.
+    :raises SigningFailed: the file does not hold an ECDSA P-256 key with its certificate.
+    """
+    secret = passphrase.encode("utf-8") if isinstance(passphrase, str) else passphrase
+    try:
+        key, cert, extra = pkcs12.load_key_and_certificates(p12_bytes, secret or None)
+    except ValueError:
+        raise AuthenticationFailed(
+            "The certificate file could not be opened: the passphrase is wrong or the file is damaged."
+        ) from None
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or cert is None:
+        raise SigningFailed("The certificate file does not hold an ECDSA key and its certificate.")
+    if not isinstance(key.curve, ec.SECP256R1):
+        raise SigningFailed("The certificate file's key is not on the P-256 curve.")
+    return SignerCredentials(key=key, cert=cert, chain=tuple(extra))
+
+
+_PUNCTUATION = str.maketrans(
+    {
+        **{"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"},
+        **{"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Œ": "OE", "œ": "oe"},
+    }
+)
+
+
+def stamp_safe(text: str) -> str:
+    """``text`` reduced to what the stamp's built-in Courier font (WinAnsi) shows correctly.
+
+    Accents outside Latin-1 are dropped (``Ł`` -> ``L``), other characters become ``?``. The full
+    Unicode name is still in the signature dictionary (``/Name``) and the certificate.
+    """
+    out = []
+    for char in text.translate(_PUNCTUATION):
+        if _stampable(char):
+            out.append(char)
+            continue
+        base = "".join(c for c in unicodedata.normalize("NFKD", char) if _stampable(c))
+        out.append(base or "?")
+    return "".join(out)
+
+
+def _stampable(char: str) -> bool:
+    return " " <= char <= "~" or "\u00a0" <= char <= "\u00ff"
+
+
+def _asn1_cert(cert: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+def _asn1_key(key: ec.EllipticCurvePrivateKey) -> asn1_keys.PrivateKeyInfo:
+    der = key.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return asn1_keys.PrivateKeyInfo.load(der)
+
+
+def sign_pdf(
+    pdf_bytes: bytes,
+    key: ec.EllipticCurvePrivateKey,
+    cert: x509.Certificate,
+    chain: list[x509.Certificate] | tuple[x509.Certificate, ...] = (),
+    *,
+    signer_name: str,
+    organisation: str,
+    signing_time: datetime,
+    reason: str = "Transition record approved for sending",
+    location: str = "",
+    stamp_box: tuple[float, float, float, float] | None = DEFAULT_STAMP_BOX,
+    encryption: Encryption | None = None,
+    field_name: str = SIGNATURE_FIELD,
+) -> bytes:
+    """Sign ``pdf_bytes`` and return the signed PDF.
+
+    ``signing_time`` must be timezone-aware. ``stamp_box`` places a visible signature on page 1
+    (``None`` gives an invisible signature). ``encryption`` encrypts the document in the same
+    pass (AES-256, password or recipient certificates).
+
+    :raises SigningFailed: the key does not fit, the time is naive or the PDF cannot be signed.
+    """
+    if signing_time.tzinfo is None or signing_time.utcoffset() is None:
+        raise SigningFailed("The signing time must include a time zone.")
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP256R1):
+        raise SigningFailed("Record PDFs are signed with ECDSA P-256 keys only.")
+    if key.public_key() != cert.public_key():
+        raise SigningFailed("The private key does not belong to the signing certificate.")
+    if signing_time < cert.not_valid_before_utc:
+        raise SigningFailed(
+            f"The signing certificate is not valid until {cert.not_valid_before_utc.date()}."
+        )
+    if signing_time > cert.not_valid_after_utc:
+        raise SigningFailed(
+            f"The signing certificate expired on {cert.not_valid_after_utc.date()}; "
+            "ask your local authority for a new one."
+        )
+    try:
+        writer: BasePdfFileWriter
+        if encryption is None:
+            writer = IncrementalPdfFileWriter(BytesIO(pdf_bytes), strict=False)
+        else:
+            writer = encrypted_writer(pdf_bytes, encryption)
+        return asyncio.run(
+            _sign(
+                writer,
+                key,
+                cert,
+                list(chain),
+                signer_name=signer_name,
+                organisation=organisation,
+                signing_time=signing_time,
+                reason=reason,
+                location=location,
+                stamp_box=stamp_box,
+                field_name=field_name,
+            )
+        )
+    except SigningFailed:
+        raise
+    except Exception as exc:  # pyHanko raises many unrelated types for unusable input
+        raise SigningFailed(f"The PDF could not be signed: {exc}") from None
+
+
+async def _sign(
+    writer: BasePdfFileWriter,
+    key: ec.EllipticCurvePrivateKey,
+    cert: x509.Certificate,
+    chain: list[x509.Certificate],
+    *,
+    signer_name: str,
+    organisation: str,
+    signing_time: datetime,
+    reason: str,
+    location: str,
+    stamp_box: tuple[float, float, float, float] | None,
+    field_name: str,
+) -> bytes:
+    registry = SimpleCertificateStore()  # type: ignore[no-untyped-call]
+    registry.register_multiple([_asn1_cert(c) for c in chain])
+    signer = signers.SimpleSigner(
+        signing_cert=_asn1_cert(cert),
+        signing_key=_asn1_key(key),
+        cert_registry=registry,
+    )
+    meta = signers.PdfSignatureMetadata(
+        field_name=field_name,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        name=signer_name,
+        reason=f"{reason} ({organisation})" if organisation else reason,
+        location=location or None,
+        contact_info=organisation or None,
+    )
+    field_spec = fields.SigFieldSpec(
+        sig_field_name=field_name,
+        on_page=0,
+        box=(
+            (int(stamp_box[0]), int(stamp_box[1]), int(stamp_box[2]), int(stamp_box[3]))
+            if stamp_box is not None
+            else None
+        ),
+    )
+    style = TextStampStyle(stamp_text=_STAMP_TEXT, border_width=1)
+    pdf_signer = signers.PdfSigner(meta, signer, stamp_style=style, new_field_spec=field_spec)
+
+    # The steps of PdfSigner.async_sign_pdf, with the session clock set to the injected time.
+    session = pdf_signer.init_signing_session(writer)
+    session.system_time = signing_time
+    validation_info = await session.perform_presign_validation(writer)
+    reserved = await session.estimate_signature_container_size(validation_info, tight=False)
+    tbs = session.prepare_tbs_document(
+        validation_info=validation_info,
+        bytes_reserved=reserved,
+        appearance_text_params={
+            "signer_name": stamp_safe(signer_name),
+            "organisation": stamp_safe(organisation),
+            "signed_at": signing_time.strftime("%Y-%m-%d %H:%M %Z"),
+        },
+    )
+    prepared, output = tbs.digest_tbs_document(in_place=False, output=None)
+    post = await tbs.perform_signature(
+        document_digest=prepared.document_digest,
+        pdf_cms_signed_attrs=PdfCMSSignedAttributes(signing_time=signing_time),
+    )
+    await post.post_signature_processing(output)
+    output.seek(0)
+    data = output.read()
+    if not isinstance(data, bytes):
+        raise SigningFailed("The signed PDF could not be written.")
+    return data

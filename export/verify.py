@@ -1,0 +1,367 @@
+"""Strict verification of a received record PDF.
+
+A file is valid only if all of these hold:
+
+* it opens (and, if encrypted, decrypts with the password or key given);
+* it carries at least one signature, and every signature is intact, cryptographically valid and
+  made with a certificate that was within its validity at the signing time the signature states;
+* one signature covers the entire file: nothing was appended after signing (no incremental
+  update, no trailing bytes) and any earlier signature saw only form filling or signing after it;
+* every signer chains to a trust root given by the caller (the LA root imported with the charter),
+  unless ``accept_self_signed`` and the signer is merely unknown (then ``vouched`` is ``False``);
+* no signer certificate appears in a CRL given by the caller (signed by its issuer), whatever
+  the revocation date: a B-B signature has no trusted timestamp, so a signing time before the
+  revocation cannot be proven;
+* the embedded record JSON exists, parses as JSON and passes ``json_check`` if one is given.
+
+Any failure, including any exception, gives ``valid=False`` with a plain-sentence ``reason``;
+nothing raises. pyHanko and pyhanko-certvalidator do all signature and path validation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509.oid import NameOID
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate
+from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.validation import (
+    EmbeddedPdfSignature,
+    PdfSignatureStatus,
+    SignatureCoverageLevel,
+    async_validate_pdf_signature,
+)
+from pyhanko_certvalidator import ValidationContext
+
+from export.attach import RECORD_JSON_NAME, extract_json_from_reader
+from export.encrypt import KeyAndCert, open_reader
+from models.errors import SignatureInvalid, TransitionsError
+
+NOT_VOUCHED = "Signature intact; signer not vouched for by your LA"
+_FUTURE_SKEW = timedelta(minutes=10)
+_MAX_REASON = 300
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyResult:
+    """The outcome of checking one file, in words a practitioner can act on."""
+
+    file: str
+    valid: bool
+    reason: str
+    signer: str | None = None
+    organisation: str | None = None
+    fingerprint_sha256: str | None = None
+    signed_at: str | None = None
+    vouched: bool = False
+    record_json: bytes | None = field(default=None, repr=False)
+
+    @property
+    def record_id(self) -> str | None:
+        record = self._record().get("record")
+        value = record.get("id") if isinstance(record, dict) else None
+        return None if value is None else str(value)
+
+    @property
+    def record_version(self) -> int | str | None:
+        data = self._record()
+        record = data.get("record")
+        value = record.get("export_version") if isinstance(record, dict) else None
+        if value is None:
+            value = data.get("export_version")
+        return value if isinstance(value, int | str) and not isinstance(value, bool) else None
+
+    def _record(self) -> dict[str, Any]:
+        if self.record_json is None:
+            return {}
+        try:
+            data = json.loads(self.record_json)
+        except ValueError:
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready summary (the record itself is left out)."""
+        return {
+            "file": self.file,
+            "valid": self.valid,
+            "reason": self.reason,
+            "signer": self.signer,
+            "organisation": self.organisation,
+            "fingerprint_sha256": self.fingerprint_sha256,
+            "signed_at": self.signed_at,
+            "vouched": self.vouched,
+            "record_id": self.record_id,
+            "record_version": self.record_version,
+        }
+
+
+@dataclass(slots=True)
+class _Signer:
+    signer: str | None = None
+    organisation: str | None = None
+    fingerprint_sha256: str | None = None
+    signed_at: str | None = None
+
+
+class _Unvouched(Exception):
+    """Internal marker: intact signature whose signer does not chain to a trust root."""
+
+
+def verify_pdf(
+    pdf_bytes: bytes,
+    *,
+    trust_roots: Sequence[x509.Certificate],
+    crls: Sequence[x509.CertificateRevocationList] = (),
+    accept_self_signed: bool = False,
+    password: str | None = None,
+    recipient: KeyAndCert | None = None,
+    file_name: str = "",
+    json_check: Callable[[bytes], None] | None = None,
+    json_name: str = RECORD_JSON_NAME,
+    now: datetime | None = None,
+) -> VerifyResult:
+    """Check ``pdf_bytes`` strictly (see the module docstring). Never raises.
+
+    ``now`` (timezone-aware) rejects signatures that claim a signing time in the future; when
+    omitted that check is skipped.
+    """
+    info = _Signer()
+    try:
+        reader = open_reader(pdf_bytes, password=password, recipient=recipient)
+        vouched = asyncio.run(_check_signatures(reader, trust_roots, crls, now, info))
+        record_json = _check_json(reader, json_name, json_check)
+    except TransitionsError as exc:
+        return _result(file_name, False, str(exc), info)
+    except Exception as exc:  # any failure in a third-party parser means "not valid"
+        detail = f"{type(exc).__name__}: {exc}"[:_MAX_REASON]
+        return _result(
+            file_name, False, f"The file is damaged or is not a signed record PDF ({detail}).", info
+        )
+    if not vouched and not accept_self_signed:
+        return _result(file_name, False, NOT_VOUCHED, info, record_json=record_json)
+    reason = (
+        "Signature valid; signed with a certificate issued by your LA."
+        if vouched
+        else "Signature valid; signer not vouched for by your LA (accepted as self-signed)."
+    )
+    return _result(file_name, True, reason, info, vouched=vouched, record_json=record_json)
+
+
+def _result(
+    file_name: str,
+    valid: bool,
+    reason: str,
+    info: _Signer,
+    *,
+    vouched: bool = False,
+    record_json: bytes | None = None,
+) -> VerifyResult:
+    return VerifyResult(
+        file=file_name,
+        valid=valid,
+        reason=reason,
+        signer=info.signer,
+        organisation=info.organisation,
+        fingerprint_sha256=info.fingerprint_sha256,
+        signed_at=info.signed_at,
+        vouched=vouched,
+        record_json=record_json,
+    )
+
+
+async def _check_signatures(
+    reader: PdfFileReader,
+    trust_roots: Sequence[x509.Certificate],
+    crls: Sequence[x509.CertificateRevocationList],
+    now: datetime | None,
+    info: _Signer,
+) -> bool:
+    """Validate every signature; return whether all signers are vouched for by a trust root."""
+    signatures: list[EmbeddedPdfSignature] = list(reader.embedded_signatures)
+    if not signatures:
+        raise SignatureInvalid("The file is not signed.")
+    roots = [_asn1(c) for c in trust_roots]
+    crl_der = [c.public_bytes(serialization.Encoding.DER) for c in crls]
+    whole_file = False
+    vouched = True
+    for sig in signatures:
+        if sig.sig_object_type != "/Sig":
+            raise SignatureInvalid(
+                "The file carries a timestamp or signature of an unexpected type."
+            )
+        _describe(sig, info)
+        claimed = sig.self_reported_timestamp
+        if claimed is None:
+            raise SignatureInvalid("The signature does not state when it was made.")
+        claimed = claimed.astimezone(UTC)
+        if now is not None and claimed > now + _FUTURE_SKEW:
+            raise SignatureInvalid("The signature claims a signing time in the future.")
+        context = ValidationContext(
+            trust_roots=roots,
+            crls=crl_der,
+            moment=claimed,
+            allow_fetching=False,
+            revocation_mode="soft-fail",
+            retroactive_revinfo=True,
+        )
+        status = await async_validate_pdf_signature(sig, context)
+        _check_integrity(status)
+        if status.coverage == SignatureCoverageLevel.ENTIRE_FILE:
+            whole_file = True
+        elif not _only_later_signatures(status):
+            raise SignatureInvalid("The document was changed after one of its signatures was made.")
+        signer_cert = _x509(status.signing_cert)
+        _check_not_revoked(signer_cert, status, trust_roots, crls)
+        if not status.trusted:
+            _check_unvouched_reason(status, signer_cert, claimed)
+            vouched = False
+    if not whole_file:
+        raise SignatureInvalid(
+            "The file was changed or extended after it was signed (the signature does not cover "
+            "the whole file)."
+        )
+    return vouched
+
+
+def _check_integrity(status: PdfSignatureStatus) -> None:
+    if not status.intact:
+        raise SignatureInvalid(
+            "The document has been changed since it was signed (its content no longer matches "
+            "the signature)."
+        )
+    if not status.valid:
+        raise SignatureInvalid(
+            "The signature is not valid for the document and signer certificate."
+        )
+    if status.docmdp_ok is False:
+        raise SignatureInvalid("The document was changed in a way its signer did not allow.")
+
+
+def _only_later_signatures(status: PdfSignatureStatus) -> bool:
+    level = status.modification_level
+    return (
+        status.coverage == SignatureCoverageLevel.ENTIRE_REVISION
+        and level is not None
+        and level <= ModificationLevel.FORM_FILLING
+        and status.docmdp_ok is not False
+    )
+
+
+def _check_unvouched_reason(
+    status: PdfSignatureStatus, cert: x509.Certificate, claimed: datetime
+) -> None:
+    """Tell 'unknown or self-signed signer' (may be accepted) apart from a chain that failed."""
+    problem = status.trust_problem_indic
+    if status.revoked:
+        raise SignatureInvalid("The signer's certificate has been revoked.")
+    # Path validation may stop before it looks at dates (unknown issuer), or report a date
+    # problem as a general failure, so the signer's own dates are checked here for every case.
+    if claimed < cert.not_valid_before_utc or problem in (
+        AdESFailure.NOT_YET_VALID,
+        AdESIndeterminate.NOT_YET_VALID,
+    ):
+        raise SignatureInvalid(
+            "The signer's certificate was not yet valid when the file was signed."
+        )
+    if claimed > cert.not_valid_after_utc or problem in (
+        AdESIndeterminate.EXPIRED,
+        AdESIndeterminate.OUT_OF_BOUNDS_NO_POE,
+    ):
+        raise SignatureInvalid("The signer's certificate had expired when the file was signed.")
+    if problem == AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND:
+        return
+    if problem == AdESIndeterminate.CHAIN_CONSTRAINTS_FAILURE and _self_signed(cert):
+        return
+    name = str(getattr(problem, "name", "unknown problem")).replace("_", " ").lower()
+    raise SignatureInvalid(f"The signer's certificate could not be validated ({name}).")
+
+
+def _check_not_revoked(
+    cert: x509.Certificate,
+    status: PdfSignatureStatus,
+    trust_roots: Sequence[x509.Certificate],
+    crls: Sequence[x509.CertificateRevocationList],
+) -> None:
+    """Any listing in a CRL signed by the signer's issuer counts, whatever its date."""
+    if status.revoked:
+        raise SignatureInvalid("The signer's certificate has been revoked.")
+    issuers = [c for c in trust_roots if c.subject == cert.issuer]
+    if status.validation_path is not None:
+        issuers += [
+            _x509(c)
+            for c in status.validation_path.iter_certs(include_root=True)
+            if _x509(c).subject == cert.issuer
+        ]
+    for crl in crls:
+        if crl.issuer != cert.issuer:
+            continue
+        entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
+        if entry is None:
+            continue
+        for issuer in issuers:
+            if crl.is_signature_valid(issuer.public_key()):  # type: ignore[arg-type]
+                day = entry.revocation_date_utc.date().isoformat()
+                raise SignatureInvalid(f"The signer's certificate was revoked by your LA on {day}.")
+
+
+def _self_signed(cert: x509.Certificate) -> bool:
+    if cert.issuer != cert.subject:
+        return False
+    try:
+        cert.verify_directly_issued_by(cert)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
+
+
+def _describe(sig: EmbeddedPdfSignature, info: _Signer) -> None:
+    cert = _x509(sig.signer_cert)
+    info.signer = _attribute(cert, NameOID.COMMON_NAME)
+    info.organisation = _attribute(cert, NameOID.ORGANIZATION_NAME)
+    info.fingerprint_sha256 = cert.fingerprint(hashes.SHA256()).hex(":").upper()
+    claimed = sig.self_reported_timestamp
+    info.signed_at = claimed.astimezone(UTC).isoformat() if claimed is not None else None
+
+
+def _check_json(
+    reader: PdfFileReader, name: str, json_check: Callable[[bytes], None] | None
+) -> bytes:
+    data = extract_json_from_reader(reader, name)
+    try:
+        json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise SignatureInvalid("The record file inside the PDF is not valid JSON.") from None
+    if json_check is not None:
+        try:
+            json_check(data)
+        except TransitionsError:
+            raise
+        except Exception as exc:  # a checker bug must still read as "not valid", not crash
+            raise SignatureInvalid(
+                f"The record inside the PDF could not be checked: {exc}"
+            ) from None
+    return data
+
+
+def _attribute(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> str | None:
+    values = cert.subject.get_attributes_for_oid(oid)
+    return str(values[0].value) if values else None
+
+
+def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+def _x509(cert: asn1_x509.Certificate) -> x509.Certificate:
+    return x509.load_der_x509_certificate(cert.dump())

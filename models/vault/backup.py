@@ -1,0 +1,202 @@
+"""One-file encrypted backups of a vault, and restoring them into a new folder.
+
+Format (all integers big-endian)::
+
+    b"TRVBAK01" | header length (4) | header (JSON) | chunks...
+    chunk = ciphertext length (4) | AES-256-GCM(ciphertext + tag)
+
+The payload is a consistent image of the SQLite database taken with the sqlite3 backup API into
+memory (never a temp file). The header holds the vault id, the data key id and a copy of the key
+slots (which are themselves only password- or recovery-key-openable), so the backup opens with the
+same passwords or recovery key as the vault it came from.
+
+The backup key is HKDF-SHA256(data key, salt = a random per-file salt, info = "backup" + vault id).
+Chunk ``i`` uses the nonce ``i`` (safe: the key is fresh for every file) and associated data
+SHA-256(magic + header) + i + a final-chunk flag, so a changed header, a reordered, dropped or
+changed chunk, and a truncated file all fail authentication. Restore decrypts and checks the whole
+file in memory before it creates anything.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from models.errors import AuthenticationFailed, IntegrityError, VaultError
+from models.vault import crypto, schema
+from models.vault.store import Progress, unlock_backup_slot
+
+MAGIC = b"TRVBAK01"
+CHUNK = 1 << 20
+_BYTES_FIELDS = ("salt", "private_nonce", "sealed_private", "public_key", "ephemeral_public", "wrap_nonce", "wrapped_key")
+_SLOT_FIELDS = ("kind", "user_name", "role", "memory_kib", "iterations", "lanes", "key_id", *_BYTES_FIELDS)
+_DAMAGED = "The backup file is damaged or incomplete; nothing was restored."
+
+
+def _chunk_aad(header_hash: bytes, index: int, final: bool) -> bytes:
+    return header_hash + index.to_bytes(8, "big") + (b"\x01" if final else b"\x00")
+
+
+def _nonce(index: int) -> bytes:
+    return index.to_bytes(crypto.NONCE_BYTES, "big")
+
+
+def _backup_key(data_key: bytes, salt: bytes, vault_id: str) -> bytes:
+    return crypto.hkdf(data_key, b"transitions-vault/backup|" + vault_id.encode(), salt=salt)
+
+
+def write_backup(
+    out: Path, image: bytes, data_key: bytes, key_id: str, vault_id: str,
+    slots: list[dict[str, Any]], progress: Progress | None = None,
+) -> None:
+    salt = os.urandom(crypto.SALT_BYTES)
+    chunks = max(1, -(-len(image) // CHUNK))
+    header = json.dumps({
+        "format": 1, "vault_id": vault_id, "key_id": key_id, "salt": salt.hex(),
+        "size": len(image), "chunks": chunks,
+        "slots": [
+            {k: (bytes(s[k]).hex() if k in _BYTES_FIELDS else s.get(k)) for k in _SLOT_FIELDS}
+            for s in slots
+        ],
+    }, sort_keys=True).encode("utf-8")
+    header_hash = hashlib.sha256(MAGIC + header).digest()
+    key = _backup_key(data_key, salt, vault_id)
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    aead = AESGCM(key)
+    tmp = out.with_name(out.name + ".partial")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(MAGIC + len(header).to_bytes(4, "big") + header)
+            for index in range(chunks):
+                piece = image[index * CHUNK : (index + 1) * CHUNK]
+                sealed = aead.encrypt(_nonce(index), piece, _chunk_aad(header_hash, index, index == chunks - 1))
+                fh.write(len(sealed).to_bytes(4, "big") + sealed)
+                if progress is not None:
+                    progress(min((index + 1) * CHUNK, len(image)), len(image))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, out)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise VaultError(f"The backup could not be written to {out}: {exc.strerror or exc}.") from None
+
+
+def _parse(data: bytes) -> tuple[dict[str, Any], bytes, int]:
+    if not data.startswith(MAGIC) or len(data) < len(MAGIC) + 4:
+        raise IntegrityError("This file is not a Transitions vault backup.")
+    length = int.from_bytes(data[len(MAGIC) : len(MAGIC) + 4], "big")
+    start = len(MAGIC) + 4
+    raw = data[start : start + length]
+    if len(raw) != length:
+        raise IntegrityError(_DAMAGED)
+    try:
+        header = json.loads(raw)
+        if header["format"] != 1 or not isinstance(header["slots"], list):
+            raise ValueError
+        for slot in header["slots"]:
+            if set(slot) != set(_SLOT_FIELDS):
+                raise ValueError
+            for name in _BYTES_FIELDS:
+                slot[name] = bytes.fromhex(slot[name])
+        header["salt"] = bytes.fromhex(header["salt"])
+        for name, kind in (("size", int), ("chunks", int), ("vault_id", str), ("key_id", str)):
+            if not isinstance(header[name], kind):
+                raise ValueError
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise IntegrityError(_DAMAGED) from None
+    return header, raw, start + length
+
+
+def _check_destination(directory: Path) -> None:
+    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+        raise VaultError(f"Restore into a new, empty folder; {directory} is not empty.")
+
+
+def read_backup(
+    backup_file: Path, *, user: str | None = None, password: str | None = None,
+    recovery_key: str | None = None, progress: Progress | None = None,
+) -> bytes:
+    """Authenticate and decrypt a backup; returns the database image. Creates nothing."""
+    try:
+        data = Path(backup_file).read_bytes()
+    except OSError as exc:
+        raise VaultError(f"Cannot read the backup file {backup_file}: {exc.strerror or exc}.") from None
+    header, raw_header, offset = _parse(data)
+    if recovery_key is not None:
+        slots = [s for s in header["slots"] if s["kind"] == "recovery"]
+        secret = crypto.normalise_recovery_key(recovery_key)
+    elif user is not None and password is not None:
+        slots = [s for s in header["slots"] if s["kind"] == "password" and s["user_name"] == user]
+        secret = password
+    else:
+        raise VaultError("Give a user name and password, or the recovery key, to restore a backup.")
+    if not slots:
+        raise AuthenticationFailed("Wrong user name or password for this backup.")
+    try:
+        data_key = unlock_backup_slot(slots[0], header["vault_id"], secret)
+    except IntegrityError:
+        raise AuthenticationFailed("Wrong user name or password for this backup.") from None
+    if slots[0]["key_id"] != header["key_id"]:
+        raise IntegrityError(_DAMAGED)
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    aead = AESGCM(_backup_key(data_key, header["salt"], header["vault_id"]))
+    header_hash = hashlib.sha256(MAGIC + raw_header).digest()
+    chunks: list[bytes] = []
+    total = int(header["chunks"])
+    for index in range(total):
+        if offset + 4 > len(data):
+            raise IntegrityError(_DAMAGED)
+        length = int.from_bytes(data[offset : offset + 4], "big")
+        sealed = data[offset + 4 : offset + 4 + length]
+        offset += 4 + length
+        if len(sealed) != length:
+            raise IntegrityError(_DAMAGED)
+        try:
+            chunks.append(aead.decrypt(_nonce(index), sealed, _chunk_aad(header_hash, index, index == total - 1)))
+        except (InvalidTag, ValueError):
+            raise IntegrityError(_DAMAGED) from None
+        if progress is not None:
+            progress(index + 1, total)
+    image = b"".join(chunks)
+    if offset != len(data) or len(image) != int(header["size"]):
+        raise IntegrityError(_DAMAGED)
+    return image
+
+
+def restore_backup(
+    backup_file: Path, directory: Path, *, user: str | None = None, password: str | None = None,
+    recovery_key: str | None = None, progress: Progress | None = None,
+) -> None:
+    """Restore into a new folder. On any failure nothing is created or changed."""
+    directory = Path(directory)
+    _check_destination(directory)
+    image = read_backup(backup_file, user=user, password=password, recovery_key=recovery_key, progress=progress)
+    _check_destination(directory)
+    made = not directory.exists()
+    target = directory / schema.DB_FILE
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):
+            directory.chmod(0o700)
+        tmp = directory / (schema.DB_FILE + ".partial")
+        with open(tmp, "wb") as fh:
+            fh.write(image)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except OSError as exc:
+        for leftover in (directory / (schema.DB_FILE + ".partial"), target):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+        if made:
+            with contextlib.suppress(OSError):
+                directory.rmdir()
+        raise VaultError(f"The backup could not be restored into {directory}: {exc.strerror or exc}.") from None

@@ -1,0 +1,251 @@
+"""VaultService: role rules, the status workflow, optimistic concurrency, audit and check."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from models.errors import AuthenticationFailed, PermissionDenied, SaveConflict, VaultError
+from models.record import SignOffScope, Status
+from models.roles import Role
+from models.vault import KdfParams
+from transitions_app.services.vault_service import UserInfo, VaultService
+
+FAST = KdfParams(memory_kib=8 * 1024, iterations=1, lanes=1)
+PW = "manager-password"
+STAFF = {
+    "pat": Role.PRACTITIONER,
+    "sen": Role.SENCO,
+    "dee": Role.DSL,
+    "cam": Role.CHILDMINDER,
+}
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = datetime(2031, 6, 3, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(minutes=1)
+        return self.now
+
+
+@pytest.fixture
+def vault_dir(tmp_path: Path) -> Iterator[Path]:
+    directory = tmp_path / "vault"
+    service, _ = VaultService.create(directory, "boss", PW, kdf=FAST, clock=FakeClock())
+    for name, role in STAFF.items():
+        service.add_user(name, role, f"{name}-password")
+    service.close()
+    return directory
+
+
+def login(directory: Path, name: str) -> VaultService:
+    password = PW if name == "boss" else f"{name}-password"
+    return VaultService.open(directory, name, password, clock=FakeClock())
+
+
+def test_users_and_roles(vault_dir: Path) -> None:
+    boss = login(vault_dir, "boss")
+    assert boss.user == UserInfo("boss", Role.MANAGER)
+    assert {u.name: u.role for u in boss.list_users()} == {"boss": Role.MANAGER, **STAFF}
+    pat = login(vault_dir, "pat")
+    with pytest.raises(PermissionDenied):
+        pat.add_user("eve", Role.MANAGER, "eve-password")
+    with pytest.raises(PermissionDenied):
+        pat.remove_user("sen")
+    boss.remove_user("pat")
+    with pytest.raises(AuthenticationFailed):
+        login(vault_dir, "pat")
+    with pytest.raises(VaultError):
+        boss.remove_user("boss")
+    boss.close()
+    pat.close()
+
+
+def test_change_password(vault_dir: Path) -> None:
+    sen = login(vault_dir, "sen")
+    with pytest.raises(AuthenticationFailed):
+        sen.change_password("not-it", "brand-new-password")
+    sen.change_password("sen-password", "brand-new-password")
+    sen.close()
+    with pytest.raises(AuthenticationFailed):
+        login(vault_dir, "sen")
+    VaultService.open(vault_dir, "sen", "brand-new-password").close()
+
+
+def test_practitioner_cannot_sign_off_send_but_senco_can(vault_dir: Path) -> None:
+    pat = login(vault_dir, "pat")
+    record = pat.new_record()
+    with pytest.raises(PermissionDenied):
+        pat.sign_off(record.id, "send")
+    with pytest.raises(PermissionDenied):
+        pat.sign_off(record.id, "manager")
+    pat.sign_off(record.id, "record")
+    pat.close()
+    sen = login(vault_dir, "sen")
+    signed = sen.sign_off(record.id, "send")
+    scopes = {s.scope: (s.name, s.role) for s in signed.signoffs}
+    assert scopes == {SignOffScope.RECORD: ("pat", Role.PRACTITIONER), SignOffScope.SEND: ("sen", Role.SENCO)}
+    assert signed.signoff(SignOffScope.SEND).signed_on == date(2031, 6, 3)  # type: ignore[union-attr]
+    assert sen.load(record.id).status == Status.SIGNED_OFF
+    sen.close()
+    cam = login(vault_dir, "cam")
+    cam.sign_off(record.id, "send")
+    cam.close()
+
+
+@pytest.mark.parametrize("who", ["pat", "sen"])
+def test_only_safeguarding_roles_set_the_safeguarding_field(vault_dir: Path, who: str) -> None:
+    staff = login(vault_dir, who)
+    record = staff.new_record()
+    record.set("child.legal_forenames", "Testchild")
+    staff.save(record)
+    record = staff.load(record.id)
+    record.set("child.cin_cp", "yes")
+    with pytest.raises(PermissionDenied):
+        staff.save(record)
+    assert staff.load(record.id).get("child.cin_cp") is None
+    fresh = record.copy()
+    fresh.id = "imported-one"
+    with pytest.raises(PermissionDenied):
+        staff.import_record(fresh)
+    staff.close()
+    for allowed in ("dee", "boss", "cam"):
+        session = login(vault_dir, allowed)
+        rec = session.load(record.id)
+        rec.set("child.cin_cp", "yes" if rec.get("child.cin_cp") != "yes" else "no")
+        session.save(rec)
+        session.close()
+    # a practitioner may still change other fields of a record whose flag is set
+    staff = login(vault_dir, who)
+    rec = staff.load(record.id)
+    rec.set("about_me.likes", "Drawing made-up planets")
+    assert staff.save(rec).get("child.cin_cp") == rec.get("child.cin_cp")
+    staff.close()
+
+
+def test_only_manager_deletes_and_imports_charter(vault_dir: Path) -> None:
+    pat = login(vault_dir, "pat")
+    record = pat.new_record()
+    with pytest.raises(PermissionDenied):
+        pat.delete(record.id)
+    with pytest.raises(PermissionDenied):
+        pat.put_blob("charter", b"{}")
+    pat.put_blob("certificate", b"cert")  # other blobs are fine
+    pat.close()
+    boss = login(vault_dir, "boss")
+    boss.put_blob("charter", b"{}")
+    boss.delete(record.id)
+    assert boss.list_records() == []
+    assert [e.action for e in boss.audit_entries(record.id)][-1] == "deleted"
+    boss.close()
+
+
+def test_status_workflow(vault_dir: Path) -> None:
+    pat = login(vault_dir, "pat")
+    record = pat.new_record()
+    assert record.status == Status.DRAFT
+    record.set("about_me.likes", "Counting imaginary snails")
+    record.status = Status.SIGNED_OFF  # a caller cannot sign off by saving
+    record = pat.save(record)
+    assert record.status == Status.DRAFT
+    assert record.signoffs == []
+    record = pat.sign_off(record.id, "record")
+    assert record.status == Status.SIGNED_OFF
+    record = pat.load(record.id)
+    record.set("about_me.likes", "Counting imaginary snails and clouds")
+    record = pat.save(record)
+    assert record.status == Status.DRAFT
+    assert record.signoffs == []
+    saves = [e for e in pat.audit_entries(record.id) if e.action == "saved"]
+    assert saves[-1].detail["reopened"] is True
+    pat.sign_off(record.id, "record")
+    exported = pat.mark_exported(record.id)
+    assert exported.status == Status.EXPORTED
+    assert exported.export_version == 1
+    record = pat.load(record.id)
+    record.status = Status.DRAFT
+    assert pat.save(record).status == Status.EXPORTED  # nothing changed: stays exported
+    record = pat.load(record.id)
+    record.set("about_me.friends", "A toy giraffe called Fictional")
+    assert pat.save(record).status == Status.CHANGED_AFTER_EXPORT
+    pat.close()
+
+
+def test_stale_save_is_a_conflict(vault_dir: Path) -> None:
+    one = login(vault_dir, "pat")
+    two = login(vault_dir, "sen")
+    record = one.new_record()
+    mine = one.load(record.id)
+    theirs = two.load(record.id)
+    theirs.set("about_me.likes", "Sen's edit")
+    two.save(theirs)
+    mine.set("about_me.likes", "Pat's edit")
+    with pytest.raises(SaveConflict):
+        one.save(mine)
+    assert one.load(record.id).get("about_me.likes") == "Sen's edit"
+    mine = one.load(record.id)
+    mine.set("about_me.likes", "Pat's edit, after reopening")
+    one.save(mine)
+    one.close()
+    two.close()
+
+
+def test_import_keeps_id_and_takes_a_new_version(vault_dir: Path) -> None:
+    boss = login(vault_dir, "boss")
+    record = boss.new_record()
+    incoming = record.copy()
+    incoming.set("about_me.likes", "From the other setting")
+    boss.import_record(incoming)
+    boss.import_record(incoming)
+    assert boss.load(record.id).get("about_me.likes") == "From the other setting"
+    actions = [e.action for e in boss.audit_entries(record.id)]
+    assert actions.count("imported") == 2
+    boss.close()
+
+
+def test_audit_names_who_did_what(vault_dir: Path) -> None:
+    pat = login(vault_dir, "pat")
+    record = pat.new_record()
+    pat.load(record.id)
+    pat.record_event("exported_pdf", record.id, {"pages": 7})
+    with pytest.raises(VaultError):
+        pat.record_event("Bad Action!", record.id, {})
+    entries = pat.audit_entries(record.id)
+    assert [(e.user, e.action) for e in entries] == [("pat", "created"), ("pat", "opened"), ("pat", "exported_pdf")]
+    assert entries[-1].detail == {"pages": 7}
+    assert all(e.intact for e in entries)
+    pat.close()
+
+
+def test_damaged_record_does_not_stop_others(vault_dir: Path) -> None:
+    boss = login(vault_dir, "boss")
+    ids = [boss.new_record().id for _ in range(3)]
+    with sqlite3.connect(vault_dir / "vault.db") as conn:
+        conn.execute("UPDATE records SET ciphertext = substr(ciphertext, 2) || x'00' WHERE id = ?", (ids[1],))
+    assert sorted(r.id for r in boss.list_records()) == sorted([ids[0], ids[2]])
+    assert boss.damaged_records() == [ids[1]]
+    report = boss.check()
+    assert not report.ok
+    assert any(ids[1] in p for p in report.problems)
+    assert all(ids[0] not in p and ids[2] not in p for p in report.problems)
+    boss.close()
+
+
+def test_recovery_key_makes_a_new_manager(tmp_path: Path) -> None:
+    directory = tmp_path / "v"
+    service, recovery = VaultService.create(directory, "boss", PW, kdf=FAST)
+    record = service.new_record()
+    service.close()
+    rescued = VaultService.open_with_recovery_key(directory, recovery, new_manager="boss", new_password="new-boss-pass")
+    assert rescued.user == UserInfo("boss", Role.MANAGER)
+    assert rescued.load(record.id).id == record.id
+    rescued.close()
+    VaultService.open(directory, "boss", "new-boss-pass").close()
+    with pytest.raises(AuthenticationFailed):
+        VaultService.open(directory, "boss", PW)

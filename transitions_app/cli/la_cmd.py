@@ -1,0 +1,227 @@
+"""``transitions-app la ...``: the local authority's tooling.
+
+Create the LA root, issue and revoke setting certificates, publish the revocation list and sign
+charter files. Everything an LA needs ships in the app; see docs/charter-format.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from export import pki
+from transitions_app.cli.base import (
+    EXIT_OK,
+    CliError,
+    add_json_arg,
+    print_json,
+    read_secret,
+)
+
+MIN_PASSPHRASE = 12
+
+# The clock, replaceable in tests.
+now_utc: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    la = sub.add_parser(
+        "la",
+        help="local authority tools: root certificate, setting certificates, charters",
+        description="Local authority tools: create the LA root, issue and revoke setting "
+        "certificates, publish the revocation list and sign charter files.",
+    )
+    la_sub = la.add_subparsers(dest="la_command", metavar="ACTION", required=True)
+
+    p = la_sub.add_parser("init", help="create a new LA root key and certificate")
+    p.add_argument("--out", metavar="DIR", type=Path, required=True, help="new CA folder")
+    p.add_argument("--name", required=True, help="the local authority's name")
+    _passphrase_arg(p)
+    add_json_arg(p)
+    p.set_defaults(func=run_init)
+
+    p = la_sub.add_parser("issue", help="issue a setting's signing certificate as a PKCS#12 file")
+    _ca_arg(p)
+    p.add_argument("--setting", required=True, help="the setting's name")
+    p.add_argument("--urn", required=True, help="the setting's Ofsted URN")
+    p.add_argument("--out", metavar="FILE.p12", type=Path, required=True)
+    p.add_argument(
+        "--p12-password-file",
+        metavar="F",
+        type=Path,
+        help="passphrase for the PKCS#12 file (default: the same as the LA passphrase)",
+    )
+    p.add_argument("--days", type=int, default=pki.SETTING_VALID_DAYS, help="validity in days")
+    add_json_arg(p)
+    p.set_defaults(func=run_issue)
+
+    p = la_sub.add_parser("revoke", help="revoke a setting certificate by serial number")
+    _ca_arg(p)
+    p.add_argument("serial", metavar="SERIAL", help="the serial printed by 'la issue' or 'la list'")
+    add_json_arg(p)
+    p.set_defaults(func=run_revoke)
+
+    p = la_sub.add_parser("crl", help="write the certificate revocation list signed by the root")
+    _ca_arg(p)
+    p.add_argument("--out", metavar="FILE", type=Path, required=True)
+    p.add_argument("--days", type=int, default=pki.CRL_VALID_DAYS, help="days until the next update")
+    add_json_arg(p)
+    p.set_defaults(func=run_crl)
+
+    p = la_sub.add_parser("sign-charter", help="sign a charter TOML file with the LA root")
+    _ca_arg(p)
+    p.add_argument("charter", metavar="CHARTER", type=Path, help="the unsigned charter TOML file")
+    p.add_argument("--out", metavar="SIGNED", type=Path, required=True)
+    add_json_arg(p)
+    p.set_defaults(func=run_sign_charter)
+
+    p = la_sub.add_parser("list", help="list the certificates issued from a CA folder")
+    p.add_argument("--ca", metavar="DIR", type=Path, required=True, help="the LA CA folder")
+    add_json_arg(p)
+    p.set_defaults(func=run_list)
+
+
+def _passphrase_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--password-file",
+        metavar="F",
+        type=Path,
+        help="read the LA root passphrase from this file (or set TRANSITIONS_PASSWORD)",
+    )
+
+
+def _ca_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--ca", metavar="DIR", type=Path, required=True, help="the LA CA folder")
+    _passphrase_arg(p)
+
+
+def _la_passphrase(args: argparse.Namespace) -> str:
+    return read_secret(args.password_file, prompt="LA root passphrase: ", what="LA root passphrase")
+
+
+def _open_ca(args: argparse.Namespace) -> pki.CertificateAuthority:
+    if not (args.ca / pki.ROOT_KEY_FILE).is_file():
+        raise CliError(f"{args.ca} is not an LA CA folder: run 'la init' first.")
+    return pki.load_ca(args.ca, _la_passphrase(args))
+
+
+def _say(args: argparse.Namespace, data: dict[str, object], text: str) -> int:
+    if args.json:
+        print_json(data)
+    else:
+        sys.stdout.write(text + "\n")
+    return EXIT_OK
+
+
+def run_init(args: argparse.Namespace) -> int:
+    if (args.out / pki.ROOT_KEY_FILE).exists():
+        raise CliError(f"{args.out} already holds an LA root; choose an empty folder.")
+    passphrase = _la_passphrase(args)
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise CliError(f"The LA root passphrase must be at least {MIN_PASSPHRASE} characters.")
+    ca = pki.init_ca(args.out, args.name, passphrase, now=now_utc())
+    fp = pki.fingerprint_sha256(ca.cert)
+    return _say(
+        args,
+        {"folder": str(args.out), "root_certificate": str(args.out / pki.ROOT_CERT_FILE), "fingerprint": fp},
+        f"Created the LA root for {args.name} in {args.out}.\nRoot certificate fingerprint (SHA-256): {fp}",
+    )
+
+
+def run_issue(args: argparse.Namespace) -> int:
+    if args.days < 1:
+        raise CliError("--days must be at least 1.")
+    ca = _open_ca(args)
+    if args.p12_password_file is not None:
+        p12_pass = read_secret(args.p12_password_file, what="certificate file passphrase")
+    else:
+        p12_pass = _la_passphrase(args)
+    if len(p12_pass) < MIN_PASSPHRASE:
+        raise CliError(f"The certificate file passphrase must be at least {MIN_PASSPHRASE} characters.")
+    identity = ca.issue_setting(args.setting, args.urn, now=now_utc(), valid_days=args.days)
+    data = pki.identity_to_p12(identity, p12_pass, friendly_name=args.setting)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    pki.write_private_file(args.out, data)
+    serial = pki.format_serial(identity.cert.serial_number)
+    return _say(
+        args,
+        {
+            "serial": serial,
+            "setting": args.setting,
+            "urn": args.urn,
+            "file": str(args.out),
+            "not_after": identity.cert.not_valid_after_utc.isoformat(),
+            "fingerprint": identity.fingerprint,
+        },
+        f"Issued certificate {serial} to {args.setting} (URN {args.urn}), written to {args.out}.",
+    )
+
+
+def run_revoke(args: argparse.Namespace) -> int:
+    serial = pki.parse_serial(args.serial)  # ValidationFailed: exit 2
+    ca = _open_ca(args)
+    row = ca.revoke(serial, now=now_utc())
+    return _say(
+        args,
+        {"serial": row.serial_hex, "setting": row.setting, "revoked_on": row.revoked_on},
+        f"Revoked certificate {row.serial_hex} ({row.setting}). Publish a new list with 'la crl'.",
+    )
+
+
+def run_crl(args: argparse.Namespace) -> int:
+    if args.days < 1:
+        raise CliError("--days must be at least 1.")
+    ca = _open_ca(args)
+    crl = ca.make_crl(now=now_utc(), valid_days=args.days)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    pki.write_public_file(args.out, pki.crl_to_pem(crl))
+    serials = [pki.format_serial(r.serial_number) for r in crl]
+    return _say(
+        args,
+        {"file": str(args.out), "revoked": serials, "next_update": crl.next_update_utc},
+        f"Wrote the revocation list ({len(serials)} revoked) to {args.out}.",
+    )
+
+
+def run_sign_charter(args: argparse.Namespace) -> int:
+    try:
+        toml_bytes = args.charter.read_bytes()
+    except OSError as exc:
+        raise CliError(f"Cannot read the charter file {args.charter}: {exc.strerror or exc}.") from None
+    ca = _open_ca(args)
+    signed = ca.sign_charter(toml_bytes)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    pki.write_public_file(args.out, signed)
+    return _say(
+        args,
+        {"file": str(args.out), "signer": ca.cert.subject.rfc4514_string()},
+        f"Signed the charter; wrote {args.out}.",
+    )
+
+
+def run_list(args: argparse.Namespace) -> int:
+    rows = pki.list_issued(args.ca)
+    if args.json:
+        print_json(
+            [
+                {
+                    "serial": r.serial_hex,
+                    "setting": r.setting,
+                    "urn": r.urn,
+                    "not_after": r.not_after,
+                    "fingerprint": r.fingerprint,
+                    "revoked_on": r.revoked_on,
+                }
+                for r in rows
+            ]
+        )
+        return EXIT_OK
+    for r in rows:
+        state = f"revoked {r.revoked_on.date().isoformat()}" if r.revoked_on else "valid"
+        sys.stdout.write(f"{r.serial_hex}  {r.setting} (URN {r.urn})  until {r.not_after.date()}  {state}\n")
+    if not rows:
+        sys.stdout.write("No certificates issued yet.\n")
+    return EXIT_OK

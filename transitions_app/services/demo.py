@@ -1,0 +1,94 @@
+"""The demo vault: synthetic, obviously fictional children so anyone can try the app at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from models.record import SignOffScope
+from models.roles import Role
+from models.synthetic import generate_records
+from models.vault import KdfParams
+from transitions_app.services.vault_service import VaultService
+
+DEMO_PASSWORD = "demo-password"
+DEMO_USERS: tuple[tuple[str, Role], ...] = (
+    ("keyperson", Role.PRACTITIONER),
+    ("senco", Role.SENCO),
+    ("dsl", Role.DSL),
+)
+DEMO_MARKER = "demo.txt"
+
+
+@dataclass(frozen=True)
+class DemoInfo:
+    directory: Path
+    password: str
+    created: bool
+    children: int = 0
+
+
+def is_demo_vault(directory: Path) -> bool:
+    return (directory / DEMO_MARKER).exists()
+
+
+def create_demo_vault(
+    directory: Path,
+    *,
+    password: str = DEMO_PASSWORD,
+    children: int = 38,
+    seed: int = 1,
+    today: date | None = None,
+    kdf: KdfParams | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> DemoInfo:
+    """Create a vault with users manager, keyperson, senco and dsl (all sharing ``password``)
+    holding ``children`` synthetic records, set up under the first example charter when the
+    example charters are installed."""
+    today = today or date.today()
+    service, _recovery = VaultService.create(directory, "manager", password, kdf=kdf)
+    try:
+        for name, role in DEMO_USERS:
+            service.add_user(name, role, password)
+        records = generate_records(children, seed=seed, today=today)
+        for n, record in enumerate(records, start=1):
+            service.import_record(record)
+            if progress:
+                progress(n, len(records))
+        _sign_off_some(service, records)
+        _install_example_charter(service)
+    finally:
+        service.close()
+    (directory / DEMO_MARKER).write_text(
+        "This vault holds synthetic, fictional children for trying Transitions.\n"
+        f"Users: manager, keyperson, senco, dsl. Password: {password}\n",
+        encoding="utf-8",
+    )
+    return DemoInfo(directory, password, True, children)
+
+
+def _sign_off_some(service: VaultService, records: list) -> None:  # type: ignore[type-arg]
+    """Complete records without SEND needs get the manager's practitioner sign-off, so the demo
+    shows every workflow state."""
+    from models.completeness import missing_items
+    from models.flags import derive_flags
+
+    for record in records[::3]:
+        if not missing_items(record) and not derive_flags(record).send:
+            service.sign_off(record.id, SignOffScope.RECORD.value)
+
+
+def _install_example_charter(service: VaultService) -> None:
+    try:
+        from transitions_app.services.charter_service import install_example_charter
+    except ImportError:  # the charter service is optional for the demo
+        return
+    install_example_charter(service)
+
+
+def ensure_demo_vault(directory: Path, **kwargs: object) -> DemoInfo:
+    if VaultService.exists(directory):
+        return DemoInfo(directory, DEMO_PASSWORD, False)
+    return create_demo_vault(directory, **kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,73 @@
+"""One typed wrapper over QSettings: every preference the window keeps, with its default.
+
+Nothing else in the app reads or writes QSettings keys; add a property here instead.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+DEFAULT_IDLE_LOCK_MINUTES = 5
+
+
+class AppSettings:
+    """Typed access to the window's preferences. Pass a ``QSettings`` (tests use an INI file)."""
+
+    _IDLE = "security/idle_lock_minutes"
+    _LAST_USER = "login/last_user"
+    _LAST_VAULT = "login/last_vault"
+    _GEOMETRY = "window/geometry"
+
+    def __init__(self, qsettings: QSettings | None = None) -> None:
+        self._s = qsettings if qsettings is not None else QSettings()
+
+    @classmethod
+    def at(cls, path: Path) -> AppSettings:
+        """Settings kept in an INI file at ``path`` (tests, portable installs)."""
+        return cls(QSettings(str(path), QSettings.Format.IniFormat))
+
+    @property
+    def idle_lock_minutes(self) -> int:
+        """Minutes without keyboard or mouse input before the window locks (1 to 120)."""
+        raw = self._s.value(self._IDLE, DEFAULT_IDLE_LOCK_MINUTES)
+        try:
+            minutes = int(raw)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return DEFAULT_IDLE_LOCK_MINUTES
+        return min(max(minutes, 1), 120)
+
+    @idle_lock_minutes.setter
+    def idle_lock_minutes(self, minutes: int) -> None:
+        self._s.setValue(self._IDLE, int(minutes))
+
+    @property
+    def last_user(self) -> str:
+        value = self._s.value(self._LAST_USER, "")
+        return value if isinstance(value, str) else ""
+
+    @last_user.setter
+    def last_user(self, name: str) -> None:
+        self._s.setValue(self._LAST_USER, name)
+
+    @property
+    def last_vault(self) -> Path | None:
+        value = self._s.value(self._LAST_VAULT, "")
+        return Path(value) if isinstance(value, str) and value else None
+
+    @last_vault.setter
+    def last_vault(self, directory: Path) -> None:
+        self._s.setValue(self._LAST_VAULT, str(directory))
+
+    @property
+    def window_geometry(self) -> QByteArray | None:
+        value = self._s.value(self._GEOMETRY)
+        return value if isinstance(value, QByteArray) else None
+
+    @window_geometry.setter
+    def window_geometry(self, geometry: QByteArray) -> None:
+        self._s.setValue(self._GEOMETRY, geometry)
+
+    def sync(self) -> None:
+        self._s.sync()

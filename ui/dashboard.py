@@ -1,0 +1,538 @@
+"""The cohort dashboard: every child's record in a sortable, filterable table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QColor, QFontMetrics, QKeySequence, QPainter, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from models.completeness import overall_completeness
+from models.flags import Flags, derive_flags
+from models.framework.registry import current_framework
+from models.framework.v1 import SEND_SUPPORT_OR_ABOVE
+from models.record import Record, Status
+
+DeadlineFor = Callable[[Record], int | None]
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+RecordRole = Qt.ItemDataRole.UserRole + 1  # the Record of a row
+SortRole = Qt.ItemDataRole.UserRole + 2  # a value that sorts naturally (numbers, not "45%")
+BadgesRole = Qt.ItemDataRole.UserRole + 3  # the flag badges as a list of strings
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("dashboard", text)
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    record: Record
+    completeness: float
+    flags: Flags
+    badges: tuple[str, ...]
+    days: int | None
+
+
+class CohortModel(QAbstractTableModel):
+    """One row per child. Column constants name the columns; ``RecordRole`` gives the Record."""
+
+    NAME, SCHOOL, STATUS, COMPLETE, FLAGS, DEADLINE = range(6)
+    COLUMN_COUNT = 6
+    HEADERS = ("Child", "Receiving school", "Status", "Complete", "Flags", "Days to deadline")
+
+    def __init__(self, deadline_for: DeadlineFor | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._deadline_for = deadline_for
+        self._rows: list[_Row] = []
+
+    def _make_row(self, record: Record) -> _Row:
+        flags = derive_flags(record)
+        days = self._deadline_for(record) if self._deadline_for is not None else None
+        return _Row(record, overall_completeness(record), flags, tuple(flags.badges()), days)
+
+    def set_records(self, records: list[Record]) -> None:
+        self.beginResetModel()
+        self._rows = [self._make_row(r) for r in records]
+        self.endResetModel()
+
+    def set_deadline_for(self, deadline_for: DeadlineFor | None) -> None:
+        self._deadline_for = deadline_for
+        self.set_records([r.record for r in self._rows])
+
+    def update_record(self, record: Record) -> None:
+        """Replace the row for ``record.id`` (or add one) after a save."""
+        for i, row in enumerate(self._rows):
+            if row.record.id == record.id:
+                self._rows[i] = self._make_row(record)
+                self.dataChanged.emit(self.index(i, 0), self.index(i, self.COLUMN_COUNT - 1))
+                return
+        n = len(self._rows)
+        self.beginInsertRows(QModelIndex(), n, n)
+        self._rows.append(self._make_row(record))
+        self.endInsertRows()
+
+    def remove_record(self, record_id: str) -> None:
+        for i, row in enumerate(self._rows):
+            if row.record.id == record_id:
+                self.beginRemoveRows(QModelIndex(), i, i)
+                del self._rows[i]
+                self.endRemoveRows()
+                return
+
+    def records(self) -> list[Record]:
+        return [r.record for r in self._rows]
+
+    def row_of(self, record_id: str) -> int:
+        for i, row in enumerate(self._rows):
+            if row.record.id == record_id:
+                return i
+        return -1
+
+    # --- Qt model interface ----------------------------------------------------------------------
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else self.COLUMN_COUNT
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        horizontal = orientation == Qt.Orientation.Horizontal
+        if horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < self.COLUMN_COUNT:
+            return tr(self.HEADERS[section])
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+            return None
+        row = self._rows[index.row()]
+        col = index.column()
+        if role == RecordRole:
+            return row.record
+        if role == BadgesRole:
+            return list(row.badges) if col == self.FLAGS else None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return self._display(row, col)
+        if role == SortRole:
+            return self._sort_key(row, col)
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (self.COMPLETE, self.DEADLINE):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and col == self.DEADLINE and row.days is not None and row.days < 0:
+            return QColor("#a4262c")
+        if role == Qt.ItemDataRole.ToolTipRole and col == self.FLAGS and row.badges:
+            return "\n".join(row.badges)
+        return None
+
+    def _display(self, row: _Row, col: int) -> str:
+        r = row.record
+        if col == self.NAME:
+            return r.display_name
+        if col == self.SCHOOL:
+            return str(r.get("child.school_name") or "")
+        if col == self.STATUS:
+            return tr(r.status.label)
+        if col == self.COMPLETE:
+            return f"{round(row.completeness * 100)}%"
+        if col == self.FLAGS:
+            return " · ".join(row.badges)
+        if col == self.DEADLINE:
+            if row.days is None:
+                return ""
+            if row.days < 0:
+                return tr("{n} overdue").format(n=-row.days)
+            return str(row.days)
+        return ""
+
+    def _sort_key(self, row: _Row, col: int) -> Any:
+        if col == self.COMPLETE:
+            return row.completeness
+        if col == self.DEADLINE:
+            return row.days if row.days is not None else 10**6
+        if col == self.FLAGS:
+            return len(row.badges)
+        if col == self.STATUS:
+            return list(Status).index(row.record.status)
+        if col == self.NAME:
+            return row.record.display_name.casefold()
+        return self._display(row, col).casefold()
+
+    # --- counts for the summary line --------------------------------------------------------------
+
+    def counts(self) -> tuple[int, int, int]:
+        """(children, with SEND at SEN support or above, overdue)."""
+        send = sum(1 for r in self._rows if r.flags.send)
+        overdue = sum(1 for r in self._rows if r.days is not None and r.days < 0)
+        return len(self._rows), send, overdue
+
+    def has_deadlines(self) -> bool:
+        return self._deadline_for is not None
+
+
+FLAG_FILTERS: tuple[tuple[str, str], ...] = (
+    ("dsl", "DSL to DSL"),
+    ("send", "SEND (SEN support or above)"),
+    ("medical", "Medical"),
+    ("eal", "EAL"),
+    ("not_on_track", "Prime areas not on track"),
+    ("asq", "ASQ below cut-off"),
+    ("waiting", "Waiting list"),
+)
+
+
+def _has_flag(flags: Flags, key: str) -> bool:
+    return {
+        "dsl": flags.dsl_to_dsl,
+        "send": flags.send,
+        "medical": flags.medical,
+        "eal": flags.eal,
+        "not_on_track": bool(flags.prime_not_on_track),
+        "asq": bool(flags.asq_below),
+        "waiting": bool(flags.waiting_list),
+    }.get(key, False)
+
+
+class CohortFilter(QSortFilterProxyModel):
+    """Search by name as you type, plus filters for school, status, SEND status, flag, incomplete."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._text = ""
+        self.school: str | None = None
+        self.status: Status | None = None
+        self.send_status: str | None = None
+        self.flag: str | None = None
+        self.incomplete_only = False
+        self.setSortRole(SortRole)
+        self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+
+    def set_text(self, text: str) -> None:
+        self._text = text.strip().casefold()
+        self.invalidateRowsFilter()
+
+    def set_filters(self, *, school: str | None = None, status: Status | None = None,
+                    send_status: str | None = None, flag: str | None = None,
+                    incomplete_only: bool = False) -> None:
+        self.school, self.status, self.send_status = school, status, send_status
+        self.flag, self.incomplete_only = flag, incomplete_only
+        self.invalidateRowsFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:  # noqa: N802
+        model = self.sourceModel()
+        record: Record | None = model.data(model.index(source_row, 0, source_parent), RecordRole)
+        if record is None:
+            return False
+        if self._text:
+            names = " ".join(str(record.get(p) or "") for p in (
+                "child.preferred_name", "child.legal_forenames", "child.legal_surname")).casefold()
+            if not all(word in names for word in self._text.split()):
+                return False
+        if self.school is not None and record.get("child.school_name") != self.school:
+            return False
+        if self.status is not None and record.status != self.status:
+            return False
+        if self.send_status is not None:
+            if self.send_status == "send_any":
+                if record.get("send.status") not in SEND_SUPPORT_OR_ABOVE:
+                    return False
+            elif (record.get("send.status") or "") != self.send_status:
+                return False
+        if self.flag is not None or self.incomplete_only:
+            if self.flag is not None and not _has_flag(derive_flags(record), self.flag):
+                return False
+            if self.incomplete_only and overall_completeness(record) >= 1.0:
+                return False
+        return True
+
+
+class BadgeDelegate(QStyledItemDelegate):
+    """Draws the flags column as small labelled badges."""
+
+    COLOURS = {
+        "DSL to DSL": ("#fde7e9", "#a4262c"),
+        "Medical": ("#fff4ce", "#7a5a00"),
+        "EAL": ("#e5f1fb", "#0b5394"),
+        "Waiting list": ("#f3e8fd", "#5c2d91"),
+    }
+    DEFAULT = ("#eef1f4", "#33414e")
+    SEND = ("#e8f5ec", "#1e6b3a")
+
+    def _colours(self, badge: str) -> tuple[str, str]:
+        if badge in self.COLOURS:
+            return self.COLOURS[badge]
+        if badge.startswith(("SEN", "EHC", "Monitoring", "No identified")):
+            return self.SEND
+        return self.DEFAULT
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
+        badges = index.data(BadgesRole)
+        if not badges:
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        style = opt.widget.style() if opt.widget is not None else None
+        if style is not None:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        font = opt.font
+        font.setPointSizeF(max(font.pointSizeF() * 0.88, 7.0))
+        painter.setFont(font)
+        metrics = QFontMetrics(font)
+        rect = option.rect.adjusted(4, 0, -4, 0)
+        x = rect.left()
+        h = metrics.height() + 4
+        y = rect.top() + (rect.height() - h) // 2
+        for badge in badges:
+            w = metrics.horizontalAdvance(badge) + 12
+            if x + w > rect.right():
+                painter.setPen(QColor("#33414e"))
+                painter.drawText(QRect(x, y, rect.right() - x, h), Qt.AlignmentFlag.AlignVCenter, "…")
+                break
+            bg, fg = self._colours(badge)
+            badge_rect = QRect(x, y, w, h)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(bg))
+            painter.drawRoundedRect(badge_rect, h / 2, h / 2)
+            painter.setPen(QColor(fg))
+            painter.drawText(badge_rect, Qt.AlignmentFlag.AlignCenter, badge)
+            x += w + 4
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:  # noqa: N802
+        badges = index.data(BadgesRole) or []
+        metrics = QFontMetrics(option.font)
+        width = sum(metrics.horizontalAdvance(b) + 16 for b in badges) + 8
+        return QSize(max(width, 60), metrics.height() + 10)
+
+
+class Dashboard(QWidget):
+    """The cohort table with search and filters. Emits ``open_requested(record_id)``."""
+
+    open_requested = Signal(str)
+    new_requested = Signal()
+
+    def __init__(self, deadline_for: DeadlineFor | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = CohortModel(deadline_for, self)
+        self.proxy = CohortFilter(self)
+        self.proxy.setSourceModel(self.model)
+
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText(self.tr("Search by name (Ctrl+F)"))
+        self.search.setAccessibleName(self.tr("Search by name"))
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(220)
+        search_label = QLabel(self.tr("&Search:"), self)
+        search_label.setBuddy(self.search)
+
+        self.school_filter = QComboBox(self)
+        self.school_filter.setAccessibleName(self.tr("Filter by receiving school"))
+        self.status_filter = QComboBox(self)
+        self.status_filter.setAccessibleName(self.tr("Filter by status"))
+        self.status_filter.addItem(self.tr("Any status"), None)
+        for status in Status:
+            self.status_filter.addItem(tr(status.label), status)
+        self.send_filter = QComboBox(self)
+        self.send_filter.setAccessibleName(self.tr("Filter by SEND status"))
+        self.send_filter.addItem(self.tr("Any SEND status"), None)
+        self.send_filter.addItem(self.tr("SEN support or above"), "send_any")
+        for opt in current_framework().field("send.status").options:
+            self.send_filter.addItem(opt.label, opt.value)
+        self.flag_filter = QComboBox(self)
+        self.flag_filter.setAccessibleName(self.tr("Filter by flag"))
+        self.flag_filter.addItem(self.tr("Any flag"), None)
+        for key, label in FLAG_FILTERS:
+            self.flag_filter.addItem(tr(label), key)
+        self.incomplete = QCheckBox(self.tr("Only &incomplete"), self)
+
+        self.new_button = QPushButton(self.tr("&New child"), self)
+        self.new_button.setToolTip(self.tr("Start a new record (Ctrl+N)"))
+        self.open_button = QPushButton(self.tr("&Open record"), self)
+        self.open_button.setToolTip(self.tr("Open the selected child's record (Enter)"))
+
+        filters = QHBoxLayout()
+        filters.setSpacing(8)
+        filters.addWidget(search_label)
+        filters.addWidget(self.search, 2)
+        filters.addWidget(self.school_filter, 2)
+        filters.addWidget(self.status_filter, 1)
+        filters.addWidget(self.send_filter, 1)
+        filters.addWidget(self.flag_filter, 1)
+        filters.addWidget(self.incomplete)
+
+        self.table = QTableView(self)
+        self.table.setModel(self.proxy)
+        self.table.setAccessibleName(self.tr("Children"))
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(CohortModel.NAME, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(30)
+        self.table.setItemDelegateForColumn(CohortModel.FLAGS, BadgeDelegate(self.table))
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(CohortModel.FLAGS, QHeaderView.ResizeMode.Stretch)
+        for col, width in ((CohortModel.NAME, 200), (CohortModel.SCHOOL, 260), (CohortModel.STATUS, 130),
+                           (CohortModel.COMPLETE, 90), (CohortModel.DEADLINE, 130)):
+            self.table.setColumnWidth(col, width)
+        self.table.setColumnHidden(CohortModel.DEADLINE, not self.model.has_deadlines())
+
+        self.count_label = QLabel(self)
+        self.count_label.setObjectName("countLine")
+        self.count_label.setAccessibleName(self.tr("Summary"))
+
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.count_label, 1)
+        bottom.addWidget(self.open_button)
+        bottom.addWidget(self.new_button)
+
+        title = QLabel(self.tr("Children moving to Reception"), self)
+        title.setObjectName("pageTitle")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(16, 12, 16, 12)
+        lay.setSpacing(10)
+        lay.addWidget(title)
+        lay.addLayout(filters)
+        lay.addWidget(self.table, 1)
+        lay.addLayout(bottom)
+
+        self.search.textChanged.connect(self._search_changed)
+        for combo in (self.school_filter, self.status_filter, self.send_filter, self.flag_filter):
+            combo.currentIndexChanged.connect(self._filters_changed)
+        self.incomplete.toggled.connect(self._filters_changed)
+        self.table.activated.connect(self._activated)
+        self.open_button.clicked.connect(self._open_current)
+        self.new_button.clicked.connect(self.new_requested)
+        for signal in (self.model.modelReset, self.model.rowsInserted, self.model.rowsRemoved,
+                       self.model.dataChanged, self.proxy.layoutChanged):
+            signal.connect(self._update_count)
+        find = QShortcut(QKeySequence.StandardKey.Find, self)
+        find.activated.connect(self._focus_search)
+        self._update_count()
+
+    # --- data ------------------------------------------------------------------------------------
+
+    def set_records(self, records: list[Record]) -> None:
+        self.model.set_records(records)
+        self._fill_schools()
+
+    def update_record(self, record: Record) -> None:
+        self.model.update_record(record)
+        self._fill_schools()
+
+    def set_deadline_for(self, deadline_for: DeadlineFor | None) -> None:
+        self.model.set_deadline_for(deadline_for)
+        self.table.setColumnHidden(CohortModel.DEADLINE, deadline_for is None)
+
+    def _fill_schools(self) -> None:
+        current = self.school_filter.currentData()
+        schools = sorted({str(r.get("child.school_name")) for r in self.model.records() if r.get("child.school_name")})
+        self.school_filter.blockSignals(True)
+        self.school_filter.clear()
+        self.school_filter.addItem(self.tr("Any school"), None)
+        for school in schools:
+            self.school_filter.addItem(school, school)
+        index = self.school_filter.findData(current) if current else 0
+        self.school_filter.setCurrentIndex(max(index, 0))
+        self.school_filter.blockSignals(False)
+
+    def select_record(self, record_id: str) -> None:
+        row = self.model.row_of(record_id)
+        if row < 0:
+            return
+        proxy_index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if proxy_index.isValid():
+            self.table.selectRow(proxy_index.row())
+            self.table.scrollTo(proxy_index)
+
+    def selected_record_id(self) -> str | None:
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return None
+        record: Record | None = index.data(RecordRole)
+        return record.id if record else None
+
+    # --- slots -----------------------------------------------------------------------------------
+
+    def _focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def _search_changed(self, text: str) -> None:
+        self.proxy.set_text(text)
+        self._update_count()
+
+    def _filters_changed(self) -> None:
+        self.proxy.set_filters(
+            school=self.school_filter.currentData(),
+            status=self.status_filter.currentData(),
+            send_status=self.send_filter.currentData(),
+            flag=self.flag_filter.currentData(),
+            incomplete_only=self.incomplete.isChecked(),
+        )
+        self._update_count()
+
+    def _activated(self, index: QModelIndex) -> None:
+        record: Record | None = index.data(RecordRole)
+        if record is not None:
+            self.open_requested.emit(record.id)
+
+    def _open_current(self) -> None:
+        record_id = self.selected_record_id()
+        if record_id is None and self.proxy.rowCount() > 0:
+            record_id = self.proxy.index(0, 0).data(RecordRole).id
+        if record_id is not None:
+            self.open_requested.emit(record_id)
+
+    def count_text(self) -> str:
+        total, send, overdue = self.model.counts()
+        parts = [self.tr("1 child") if total == 1 else self.tr("{n} children").format(n=total),
+                 self.tr("{n} with SEND").format(n=send)]
+        if self.model.has_deadlines():
+            parts.append(self.tr("1 record overdue") if overdue == 1
+                         else self.tr("{n} records overdue").format(n=overdue))
+        text = ", ".join(parts)
+        shown = self.proxy.rowCount()
+        if shown != total:
+            text += self.tr(" · showing {n}").format(n=shown)
+        return text
+
+    def _update_count(self, *_args: object) -> None:
+        self.count_label.setText(self.count_text())

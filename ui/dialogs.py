@@ -1,0 +1,428 @@
+"""Log in, first run (new vault + recovery key), change password, and the lock screen's form."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtGui import QFontDatabase, QGuiApplication
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from models.errors import TransitionsError
+from ui.service import Opener, RecordService
+from ui.workers import run_in_background
+
+MIN_PASSWORD = 8
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("dialogs", text)
+
+
+def plain_error(exc: BaseException) -> str:
+    """A failure as one sentence a person can act on; never a traceback."""
+    if isinstance(exc, TransitionsError):
+        return str(exc)
+    return tr("Something went wrong ({kind}). Try again; if it keeps happening, tell your manager.").format(
+        kind=type(exc).__name__)
+
+
+class LoginForm(QWidget):
+    """User name + password with a busy bar. Used by the login dialog and the lock screen."""
+
+    submitted = Signal(str, str)
+
+    def __init__(self, *, button_text: str, hint: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.user = QLineEdit(self)
+        self.user.setAccessibleName(tr("User name"))
+        self.password = QLineEdit(self)
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setAccessibleName(tr("Password"))
+        form = QFormLayout()
+        user_label = QLabel(tr("&User name:"), self)
+        user_label.setBuddy(self.user)
+        pw_label = QLabel(tr("&Password:"), self)
+        pw_label.setBuddy(self.password)
+        form.addRow(user_label, self.user)
+        form.addRow(pw_label, self.password)
+        self.hint = QLabel(hint, self)
+        self.hint.setObjectName("helpText")
+        self.hint.setWordWrap(True)
+        self.hint.setVisible(bool(hint))
+        self.error = QLabel(self)
+        self.error.setObjectName("fieldError")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        self.busy = QProgressBar(self)
+        self.busy.setRange(0, 0)
+        self.busy.setTextVisible(False)
+        self.busy.setMaximumHeight(6)
+        self.busy.setAccessibleName(tr("Working"))
+        self.busy.hide()
+        self.button = QPushButton(button_text, self)
+        self.button.setDefault(True)
+        self.button.setAutoDefault(True)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.button)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(self.hint)
+        lay.addWidget(self.error)
+        lay.addWidget(self.busy)
+        lay.addLayout(row)
+        self.button.clicked.connect(self._submit)
+        self.password.returnPressed.connect(self._submit)
+        self.user.returnPressed.connect(self.password.setFocus)
+
+    def _submit(self) -> None:
+        if not self.button.isEnabled():
+            return
+        if not self.user.text().strip():
+            self.show_error(tr("Enter your user name."))
+            self.user.setFocus()
+            return
+        if not self.password.text():
+            self.show_error(tr("Enter your password."))
+            self.password.setFocus()
+            return
+        self.submitted.emit(self.user.text().strip(), self.password.text())
+
+    def set_busy(self, busy: bool) -> None:
+        self.busy.setVisible(busy)
+        self.button.setEnabled(not busy)
+        self.user.setEnabled(not busy and not self.user.isReadOnly())
+        self.password.setEnabled(not busy)
+        if busy:
+            self.error.hide()
+
+    def show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()
+
+    def reset(self, user: str = "", *, user_fixed: bool = False) -> None:
+        self.user.setText(user)
+        self.user.setReadOnly(user_fixed)
+        self.user.setEnabled(not user_fixed)
+        self.password.clear()
+        self.error.hide()
+        self.set_busy(False)
+        (self.password if user else self.user).setFocus()
+
+
+class LoginDialog(QDialog):
+    """Asks for user and password and opens the vault off the UI thread."""
+
+    def __init__(self, opener: Opener, *, last_user: str = "", hint: str = "", title: str = "",
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title or tr("Log in to Transitions"))
+        self.service: RecordService | None = None
+        self._opener = opener
+        heading = QLabel(tr("Log in"), self)
+        heading.setObjectName("pageTitle")
+        self.form = LoginForm(button_text=tr("&Log in"), hint=hint, parent=self)
+        cancel = QPushButton(tr("&Quit"), self)
+        cancel.clicked.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(heading)
+        lay.addWidget(self.form)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(cancel)
+        lay.addLayout(row)
+        self.form.reset(last_user)
+        self.form.submitted.connect(self._open)
+        self.setMinimumWidth(420)
+
+    def _open(self, user: str, password: str) -> None:
+        self.form.set_busy(True)
+        run_in_background(lambda: self._opener(user, password), self._opened, self._failed)
+
+    def _opened(self, service: Any) -> None:
+        self.service = service
+        self.form.set_busy(False)
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.form.set_busy(False)
+        self.form.show_error(plain_error(exc))
+        self.form.password.selectAll()
+        self.form.password.setFocus()
+
+
+class RecoveryKeyDialog(QDialog):
+    """Shows the recovery key once, with Copy and Save buttons."""
+
+    def __init__(self, recovery_key: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(tr("Your recovery key"))
+        self._key = recovery_key
+        text = QLabel(tr(
+            "This is the vault's recovery key. It is shown only this once. If every manager forgets "
+            "their password, it is the only way back in. Print it or save it somewhere safe, away "
+            "from this computer."), self)
+        text.setWordWrap(True)
+        self.key_field = QLineEdit(recovery_key, self)
+        self.key_field.setReadOnly(True)
+        self.key_field.setAccessibleName(tr("Recovery key"))
+        self.key_field.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.copy_button = QPushButton(tr("&Copy"), self)
+        self.save_button = QPushButton(tr("&Save to a file…"), self)
+        self.stored = QCheckBox(tr("I have &stored the recovery key safely"), self)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok, self)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setEnabled(False)
+        self.stored.toggled.connect(self.ok_button.setEnabled)
+        buttons.accepted.connect(self.accept)
+        self.copy_button.clicked.connect(self._copy)
+        self.save_button.clicked.connect(self._save)
+        row = QHBoxLayout()
+        row.addWidget(self.copy_button)
+        row.addWidget(self.save_button)
+        row.addStretch(1)
+        lay = QVBoxLayout(self)
+        lay.addWidget(text)
+        lay.addWidget(self.key_field)
+        lay.addLayout(row)
+        lay.addWidget(self.stored)
+        lay.addWidget(buttons)
+        self.setMinimumWidth(520)
+
+    def _copy(self) -> None:
+        QGuiApplication.clipboard().setText(self._key)
+        self.copy_button.setText(tr("Copied"))
+
+    def _save(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, tr("Save the recovery key"), "transitions-recovery-key.txt",
+                                              tr("Text files (*.txt)"))
+        if path:
+            Path(path).write_text(
+                "Transitions vault recovery key (keep this safe and private):\n" + self._key + "\n",
+                encoding="utf-8")
+            self.save_button.setText(tr("Saved"))
+
+
+Creator = Callable[[Path, str, str], tuple[RecordService, str]]
+
+
+class NewVaultDialog(QDialog):
+    """First run: make a vault in ``directory`` with its first manager, then show the recovery key."""
+
+    def __init__(self, creator: Creator, directory: Path, *, choose_folder: bool = False,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(tr("Create a new vault"))
+        self.service: RecordService | None = None
+        self.recovery_key: str | None = None
+        self.directory = directory
+        self._creator = creator
+        intro = QLabel(tr(
+            "A vault keeps the children's records encrypted on this computer. You will be its first "
+            "manager: you can add other users once it is made."), self)
+        intro.setWordWrap(True)
+        self.folder = QLineEdit(str(directory), self)
+        self.folder.setAccessibleName(tr("Vault folder"))
+        self.folder.setReadOnly(not choose_folder)
+        self.browse = QPushButton(tr("&Browse…"), self)
+        self.browse.setVisible(choose_folder)
+        self.browse.clicked.connect(self._browse)
+        self.user = QLineEdit(self)
+        self.user.setAccessibleName(tr("Manager's user name"))
+        self.password = QLineEdit(self)
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setAccessibleName(tr("Password"))
+        self.again = QLineEdit(self)
+        self.again.setEchoMode(QLineEdit.EchoMode.Password)
+        self.again.setAccessibleName(tr("Password again"))
+        form = QFormLayout()
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.folder, 1)
+        folder_row.addWidget(self.browse)
+        for text, widget in ((tr("&Folder:"), self.folder), (tr("&Your user name:"), self.user),
+                             (tr("&Password:"), self.password), (tr("Password &again:"), self.again)):
+            label = QLabel(text, self)
+            label.setBuddy(widget)
+            form.addRow(label, folder_row if widget is self.folder else widget)
+        self.error = QLabel(self)
+        self.error.setObjectName("fieldError")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        self.busy = QProgressBar(self)
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumHeight(6)
+        self.busy.setTextVisible(False)
+        self.busy.hide()
+        buttons = QDialogButtonBox(self)
+        self.create_button = buttons.addButton(tr("&Create vault"), QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._create)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(intro)
+        lay.addLayout(form)
+        lay.addWidget(self.error)
+        lay.addWidget(self.busy)
+        lay.addWidget(buttons)
+        self.setMinimumWidth(520)
+        self.user.setFocus()
+
+    def _browse(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, tr("Choose an empty folder for the vault"))
+        if path:
+            self.folder.setText(path)
+
+    def problem(self) -> str | None:
+        if not self.folder.text().strip():
+            return tr("Choose a folder for the vault.")
+        if not self.user.text().strip():
+            return tr("Enter a user name for yourself.")
+        if len(self.password.text()) < MIN_PASSWORD:
+            return tr("Choose a password of at least {n} characters.").format(n=MIN_PASSWORD)
+        if self.password.text() != self.again.text():
+            return tr("The two passwords are not the same.")
+        return None
+
+    def _create(self) -> None:
+        problem = self.problem()
+        if problem:
+            self.error.setText(problem)
+            self.error.show()
+            return
+        self.error.hide()
+        self.busy.show()
+        self.create_button.setEnabled(False)
+        directory = Path(self.folder.text().strip())
+        user, password = self.user.text().strip(), self.password.text()
+        self.directory = directory
+        run_in_background(lambda: self._creator(directory, user, password), self._created, self._failed)
+
+    def _created(self, result: tuple[RecordService, str]) -> None:
+        self.busy.hide()
+        self.service, self.recovery_key = result
+        RecoveryKeyDialog(self.recovery_key, self).exec()
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.busy.hide()
+        self.create_button.setEnabled(True)
+        self.error.setText(plain_error(exc))
+        self.error.show()
+
+
+class ChangePasswordDialog(QDialog):
+    def __init__(self, service: RecordService, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(tr("Change your password"))
+        self._service = service
+        self.old = QLineEdit(self)
+        self.new = QLineEdit(self)
+        self.again = QLineEdit(self)
+        form = QFormLayout()
+        for text, widget in ((tr("&Current password:"), self.old), (tr("&New password:"), self.new),
+                             (tr("New password &again:"), self.again)):
+            widget.setEchoMode(QLineEdit.EchoMode.Password)
+            widget.setAccessibleName(text.replace("&", "").rstrip(":"))
+            label = QLabel(text, self)
+            label.setBuddy(widget)
+            form.addRow(label, widget)
+        self.error = QLabel(self)
+        self.error.setObjectName("fieldError")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        self.busy = QProgressBar(self)
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumHeight(6)
+        self.busy.setTextVisible(False)
+        self.busy.hide()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText(tr("&Change password"))
+        buttons.accepted.connect(self._change)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(self.error)
+        lay.addWidget(self.busy)
+        lay.addWidget(buttons)
+        self.setMinimumWidth(420)
+
+    def _change(self) -> None:
+        if len(self.new.text()) < MIN_PASSWORD:
+            self._show(tr("Choose a new password of at least {n} characters.").format(n=MIN_PASSWORD))
+            return
+        if self.new.text() != self.again.text():
+            self._show(tr("The two new passwords are not the same."))
+            return
+        old, new = self.old.text(), self.new.text()
+        self.busy.show()
+        self.ok_button.setEnabled(False)
+        run_in_background(lambda: self._service.change_password(old, new), lambda _r: self.accept(), self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.busy.hide()
+        self.ok_button.setEnabled(True)
+        self._show(plain_error(exc))
+
+    def _show(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()
+
+
+class LockScreen(QWidget):
+    """Hides everything behind a password prompt; also used to switch user."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("lockScreen")
+        self.title = QLabel(self)
+        self.title.setObjectName("pageTitle")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.note = QLabel(self)
+        self.note.setWordWrap(True)
+        self.note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.form = LoginForm(button_text=tr("&Unlock"), parent=self)
+        box = QWidget(self)
+        box.setObjectName("lockBox")
+        box.setMaximumWidth(440)
+        bl = QVBoxLayout(box)
+        bl.addWidget(self.title)
+        bl.addWidget(self.note)
+        bl.addWidget(self.form)
+        lay = QVBoxLayout(self)
+        lay.addStretch(1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(box)
+        row.addStretch(1)
+        lay.addLayout(row)
+        lay.addStretch(2)
+
+    def show_locked(self, user: str) -> None:
+        self.title.setText(tr("Transitions is locked"))
+        self.note.setText(tr("Records are hidden while you are away. Enter your password to carry on "
+                             "where you left off."))
+        self.form.button.setText(tr("&Unlock"))
+        self.form.reset(user, user_fixed=True)
+
+    def show_switch_user(self, hint: str = "") -> None:
+        self.title.setText(tr("Switch user"))
+        self.note.setText(hint or tr("Log in as the next person."))
+        self.form.button.setText(tr("&Log in"))
+        self.form.reset("")

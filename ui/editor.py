@@ -1,0 +1,582 @@
+"""The record editor: one page per framework section, generated from the definition.
+
+Edits go through a QUndoStack (one command per action, typing merged per field) and are saved
+through the service shortly after the person pauses, on section change, on close and before the
+window locks. There is no Save button.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPen, QPixmap, QUndoCommand, QUndoStack
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QTabWidget,
+    QTextBrowser,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from models.completeness import missing_items, section_completeness
+from models.errors import TransitionsError
+from models.flags import derive_flags
+from models.framework.definition import FieldDef, Guard, SectionDef
+from models.framework.registry import get_framework
+from models.record import Record, SignOffScope, Status
+from models.roles import Permission, can
+from models.validation import validate_value
+from ui.fields import FieldWidget, empty_to_none, ftr, make_field
+from ui.service import RecordService
+
+MERGE_ID = 4242
+MERGE_SECONDS = 4.0  # keystrokes further apart than this start a new undo step
+AUTOSAVE_MS = 800
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("editor", text)
+
+
+class SetValueCommand(QUndoCommand):
+    """Set one field's value. Typing in the same place merges into one command."""
+
+    def __init__(self, editor: RecordEditor, fd: FieldDef, old: Any, new: Any, token: str) -> None:
+        super().__init__(tr("Edit “{label}”").format(label=ftr(fd.label)))
+        self.editor = editor
+        self.path = fd.path
+        self.old = old
+        self.new = new
+        self.token = token
+        self.at = time.monotonic()
+
+    def id(self) -> int:
+        return MERGE_ID
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt override
+        if not isinstance(other, SetValueCommand) or not self.token:
+            return False
+        if other.path != self.path or other.token != self.token or other.at - self.at > MERGE_SECONDS:
+            return False
+        self.new = other.new
+        self.at = other.at
+        if self.new == self.old:
+            self.setObsolete(True)
+        return True
+
+    def redo(self) -> None:
+        self.editor.apply_value(self.path, self.new)
+
+    def undo(self) -> None:
+        self.editor.apply_value(self.path, self.old, reveal=True)
+
+
+class FieldRow(QWidget):
+    """Label (buddy of the field), plain-language help, the field, and an inline problem line."""
+
+    def __init__(self, fd: FieldDef, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.fd = fd
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 4, 0, 4)
+        lay.setSpacing(3)
+        required = " *" if fd.required else ""
+        self.label = QLabel(ftr(fd.label) + required, self)
+        self.label.setObjectName("fieldLabel")
+        self.label.setWordWrap(True)
+        lay.addWidget(self.label)
+        if fd.help:
+            self.help = QLabel(ftr(fd.help), self)
+            self.help.setObjectName("helpText")
+            self.help.setWordWrap(True)
+            lay.addWidget(self.help)
+        self.field: FieldWidget = make_field(fd, self)
+        lay.addWidget(self.field)
+        self.label.setBuddy(self.field.focus_target())
+        self.error = QLabel(self)
+        self.error.setObjectName("fieldError")
+        self.error.setWordWrap(True)
+        self.error.setVisible(False)
+        self.error.setAccessibleName(tr("Problem with {label}").format(label=ftr(fd.label)))
+        lay.addWidget(self.error)
+
+    def show_problem(self, message: str | None) -> None:
+        self.error.setText(message or "")
+        self.error.setVisible(bool(message))
+        self.field.setAccessibleDescription(message or "")
+
+
+class SectionPage(QScrollArea):
+    """A scrollable page of one section's fields, grouped under their sub-headings."""
+
+    def __init__(self, section: SectionDef, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.section = section
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        inner = QWidget(self)
+        inner.setObjectName("sectionPage")
+        lay = QVBoxLayout(inner)
+        lay.setContentsMargins(24, 16, 24, 24)
+        lay.setSpacing(6)
+        title = QLabel(f"{section.number}. {ftr(section.title)}", inner)
+        title.setObjectName("sectionTitle")
+        lay.addWidget(title)
+        if section.help:
+            help_label = QLabel(ftr(section.help), inner)
+            help_label.setObjectName("helpText")
+            help_label.setWordWrap(True)
+            lay.addWidget(help_label)
+        self.rows: dict[str, FieldRow] = {}
+        for group, fields in section.groups():
+            if group:
+                heading = QLabel(ftr(group), inner)
+                heading.setObjectName("groupTitle")
+                lay.addWidget(heading)
+            for fd in fields:
+                row = FieldRow(fd, inner)
+                row.setMaximumWidth(760)
+                lay.addWidget(row)
+                self.rows[fd.path] = row
+        lay.addStretch(1)
+        self.setWidget(inner)
+
+
+class MessageBar(QFrame):
+    """A calm, dismissable line above the form: permission refusals, conflicts, confirmations."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("messageBar")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(12, 6, 6, 6)
+        self.text = QLabel(self)
+        self.text.setWordWrap(True)
+        self.text.setAccessibleName(tr("Message"))
+        self.close_button = QToolButton(self)
+        self.close_button.setText(tr("Dismiss"))
+        self.close_button.clicked.connect(self.hide)
+        lay.addWidget(self.text, 1)
+        lay.addWidget(self.close_button)
+        self.hide()
+
+    def show_message(self, message: str, kind: str = "info") -> None:
+        self.setProperty("kind", kind)
+        self.style().unpolish(self)
+        self.style().polish(self)
+        self.text.setText(message)
+        self.show()
+
+
+def front_sheet_html(record: Record) -> str:
+    """The Reception teacher's first page as simple HTML."""
+    fw = get_framework(record.framework_id, record.framework_version)
+    esc = html.escape
+    parts = [f"<h2>{esc(record.display_name)}</h2>"]
+    school = record.get("child.school_name")
+    if school:
+        parts.append(f"<p class='sub'>{esc(tr('Starting at'))} {esc(str(school))}</p>")
+    badges = derive_flags(record).badges()
+    if badges:
+        parts.append("<p>" + " ".join(f"<span class='badge'>&nbsp;{esc(b)}&nbsp;</span>" for b in badges) + "</p>")
+    else:
+        parts.append(f"<p class='sub'>{esc(tr('No flags.'))}</p>")
+    for fd in fw.section("summary").fields:
+        value = record.get(fd.path)
+        text = esc(str(value)).replace("\n", "<br>") if value else f"<i>{esc(tr('Not written yet.'))}</i>"
+        parts.append(f"<h3>{esc(ftr(fd.label))}</h3><p>{text}</p>")
+    return "".join(parts)
+
+
+def _tick_icon(done: bool) -> QIcon:
+    pix = QPixmap(16, 16)
+    pix.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pix)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    if done:
+        painter.setPen(QPen(QColor("#1e6b3a"), 2.2))
+        painter.drawPolyline([QPoint(3, 8), QPoint(7, 12), QPoint(13, 4)])
+    else:
+        painter.setPen(QPen(QColor("#8a96a3"), 1.4))
+        painter.drawEllipse(3, 3, 10, 10)
+    painter.end()
+    return QIcon(pix)
+
+
+class RecordEditor(QWidget):
+    """Edits one record through ``service``. Emits ``closed`` when the person goes back."""
+
+    closed = Signal()
+    save_state_changed = Signal(str)
+    record_saved = Signal(object)  # Record
+
+    def __init__(self, service: RecordService, record: Record, *,
+                 today: Callable[[], date] = date.today, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("recordEditor")
+        self._service = service
+        self._record = record.copy()
+        self._today = today
+        self._dirty = False
+        self._applying = False
+        self._framework = get_framework(record.framework_id, record.framework_version)
+        self.undo_stack = QUndoStack(self)
+
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(AUTOSAVE_MS)
+        self._save_timer.timeout.connect(self.flush)
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(150)
+        self._refresh_timer.timeout.connect(self._refresh_summary)
+
+        self._build()
+        self._fill_all()
+        self._refresh_header()
+        self._refresh_summary()
+        self._set_save_state(tr("Saved"))
+
+    # --- layout ----------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.back_button = QPushButton(tr("← &All children"), self)
+        self.back_button.setToolTip(tr("Back to the list of children (Ctrl+W). Your changes are saved."))
+        self.back_button.clicked.connect(self.close_editor)
+        self.name_label = QLabel(self)
+        self.name_label.setObjectName("childName")
+        self.save_label = QLabel(self)
+        self.save_label.setObjectName("saveState")
+        self.save_label.setAccessibleName(tr("Save state"))
+        self.status_label = QLabel(self)
+        self.status_label.setObjectName("statusLine")
+        self.status_label.setWordWrap(True)
+        self.status_label.setTextFormat(Qt.TextFormat.RichText)
+
+        self.ready_button = QPushButton(tr("Ready for &review"), self)
+        self.signoff_button = QPushButton(tr("Si&gn off"), self)
+        self.send_button = QPushButton(tr("SEN&CO review of SEND section"), self)
+        self.manager_button = QPushButton(tr("&Manager sign-off"), self)
+        self.ready_button.clicked.connect(self.mark_ready)
+        self.signoff_button.clicked.connect(lambda: self.sign_off(SignOffScope.RECORD))
+        self.send_button.clicked.connect(lambda: self.sign_off(SignOffScope.SEND))
+        self.manager_button.clicked.connect(lambda: self.sign_off(SignOffScope.MANAGER))
+
+        row1 = QHBoxLayout()
+        row1.addWidget(self.back_button)
+        row1.addSpacing(12)
+        row1.addWidget(self.name_label)
+        row1.addStretch(1)
+        row1.addWidget(self.save_label)
+        row2 = QHBoxLayout()
+        row2.addWidget(self.status_label, 1)
+        for b in (self.ready_button, self.signoff_button, self.send_button, self.manager_button):
+            row2.addWidget(b)
+
+        header = QFrame(self)
+        header.setObjectName("editorHeader")
+        hl = QVBoxLayout(header)
+        hl.setContentsMargins(12, 8, 12, 8)
+        hl.setSpacing(4)
+        hl.addLayout(row1)
+        hl.addLayout(row2)
+
+        self.message_bar = MessageBar(self)
+
+        self.nav = QListWidget(self)
+        self.nav.setObjectName("sectionNav")
+        self.nav.setAccessibleName(tr("Sections"))
+        self.nav.setIconSize(QSize(16, 16))
+        self.nav.setMinimumWidth(230)
+        self.nav.setMaximumWidth(300)
+        self.pages = QStackedWidget(self)
+        self.section_pages: dict[str, SectionPage] = {}
+        self.rows: dict[str, FieldRow] = {}
+        for section in self._framework.sections:
+            item = QListWidgetItem(f"{section.number}. {ftr(section.title)}")
+            item.setData(Qt.ItemDataRole.UserRole, section.key)
+            self.nav.addItem(item)
+            page = SectionPage(section, self.pages)
+            self.pages.addWidget(page)
+            self.section_pages[section.key] = page
+            for path, row in page.rows.items():
+                self.rows[path] = row
+                row.field.edited.connect(lambda value, token, fd=row.fd: self._user_edit(fd, value, token))
+        self.nav.setCurrentRow(0)
+        self.nav.currentRowChanged.connect(self._section_changed)
+
+        self.front_sheet = QTextBrowser(self)
+        self.front_sheet.setObjectName("frontSheet")
+        self.front_sheet.setAccessibleName(tr("Front sheet preview"))
+        self.front_sheet.document().setDefaultStyleSheet(
+            "h2 { font-size: 18pt; } h3 { color: #1f3b57; margin-top: 12px; }"
+            " .sub { color: #56606b; } .badge { background: #e8eef5; color: #1f3b57; }"
+        )
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(self.pages, tr("&Record"))
+        self.tabs.addTab(self.front_sheet, tr("&Front sheet preview"))
+        self.tabs.currentChanged.connect(lambda _i: self._refresh_front_sheet())
+
+        self.missing_title = QLabel(self)
+        self.missing_title.setObjectName("panelTitle")
+        self.missing = QListWidget(self)
+        self.missing.setObjectName("missingList")
+        self.missing.setAccessibleName(tr("What's missing"))
+        self.missing.setWordWrap(True)
+        self.missing_title.setBuddy(self.missing)
+        self.missing.itemActivated.connect(self._missing_activated)
+        self.missing.itemClicked.connect(self._missing_activated)
+        side = QWidget(self)
+        sl = QVBoxLayout(side)
+        sl.setContentsMargins(8, 8, 8, 8)
+        sl.addWidget(self.missing_title)
+        sl.addWidget(self.missing, 1)
+        side.setMinimumWidth(220)
+        side.setMaximumWidth(320)
+
+        splitter = QSplitter(self)
+        splitter.addWidget(self.nav)
+        splitter.addWidget(self.tabs)
+        splitter.addWidget(side)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setStretchFactor(2, 0)
+        splitter.setSizes([250, 800, 280])
+        splitter.setChildrenCollapsible(False)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(header)
+        lay.addWidget(self.message_bar)
+        lay.addWidget(splitter, 1)
+        self.setTabOrder(self.nav, self.tabs)
+
+        role = self._service.user.role
+        for row in self.rows.values():
+            if row.fd.guard == Guard.SAFEGUARDING and not can(role, Permission.SET_SAFEGUARDING):
+                row.field.setEnabled(False)
+                row.field.setToolTip(tr("Only the designated safeguarding lead or a manager can change this."))
+
+    # --- public ----------------------------------------------------------------------------------
+
+    @property
+    def service(self) -> RecordService:
+        return self._service
+
+    def set_service(self, service: RecordService) -> None:
+        """Use a new session (after unlocking or switching user)."""
+        self._service = service
+
+    def record(self) -> Record:
+        return self._record.copy()
+
+    @property
+    def record_id(self) -> str:
+        return self._record.id
+
+    def is_dirty(self) -> bool:
+        return self._dirty
+
+    def current_section(self) -> str:
+        item = self.nav.currentItem()
+        return str(item.data(Qt.ItemDataRole.UserRole)) if item else ""
+
+    def show_section(self, key: str) -> None:
+        for i in range(self.nav.count()):
+            if self.nav.item(i).data(Qt.ItemDataRole.UserRole) == key:
+                self.nav.setCurrentRow(i)
+                return
+
+    def field_widget(self, path: str) -> FieldWidget:
+        return self.rows[path].field
+
+    def go_to_field(self, path: str) -> None:
+        """Show the field's section, scroll to it and put the cursor in it."""
+        row = self.rows.get(path)
+        if row is None:
+            return
+        self.tabs.setCurrentIndex(0)
+        self.show_section(path.split(".")[0])
+        page = self.section_pages[path.split(".")[0]]
+        page.ensureWidgetVisible(row, 0, 60)
+        row.field.focus_target().setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def flush(self) -> bool:
+        """Save now if anything changed. Returns False when the save was refused."""
+        self._save_timer.stop()
+        if not self._dirty:
+            return True
+        self._set_save_state(tr("Saving…"))
+        before = self._record.status
+        try:
+            saved = self._service.save(self._record.copy())
+        except TransitionsError as exc:
+            self._set_save_state(tr("Not saved"))
+            self.message_bar.show_message(tr("Your change was not saved: {reason}").format(reason=exc), "warning")
+            return False
+        self._dirty = False
+        self._adopt(saved)
+        if before == Status.SIGNED_OFF and saved.status == Status.DRAFT:
+            self.message_bar.show_message(
+                tr("This record had been signed off. Your change has re-opened it as a draft; "
+                   "it needs signing off again."), "info")
+        elif before == Status.EXPORTED and saved.status == Status.CHANGED_AFTER_EXPORT:
+            self.message_bar.show_message(
+                tr("This record was exported before this change. Export it again so the school has "
+                   "the latest version."), "info")
+        self._set_save_state(tr("Saved"))
+        return True
+
+    def close_editor(self) -> None:
+        self.flush()
+        self.closed.emit()
+
+    def mark_ready(self) -> None:
+        if not self.flush():
+            return
+        self._record.status = Status.READY_FOR_REVIEW
+        self._dirty = True
+        if self.flush():
+            self.message_bar.show_message(tr("Marked ready for review."), "info")
+
+    def sign_off(self, scope: SignOffScope) -> None:
+        if not self.flush():
+            return
+        try:
+            saved = self._service.sign_off(self._record.id, scope.value)
+        except TransitionsError as exc:
+            self.message_bar.show_message(str(exc), "warning")
+            return
+        self._adopt(saved)
+        self.message_bar.show_message(tr("{what} recorded.").format(what=tr(scope.label)), "info")
+
+    # --- editing ---------------------------------------------------------------------------------
+
+    def _user_edit(self, fd: FieldDef, value: Any, token: str) -> None:
+        if self._applying:
+            return
+        old = self._record.get(fd.path)
+        new = empty_to_none(value)
+        if old == new:
+            return
+        self.undo_stack.push(SetValueCommand(self, fd, old, new, token))
+
+    def apply_value(self, path: str, value: Any, *, reveal: bool = False) -> None:
+        """Put ``value`` into the record and its widget (used by undo commands)."""
+        self._applying = True
+        try:
+            self._record.set(path, value)
+            row = self.rows[path]
+            if row.field.value() != value:
+                row.field.set_value(value)
+            self._validate(row)
+            if reveal:
+                self.go_to_field(path)
+        finally:
+            self._applying = False
+        self._dirty = True
+        self._set_save_state(tr("Saving…"))
+        self._save_timer.start()
+        self._refresh_timer.start()
+        self.name_label.setText(self._record.display_name)
+
+    def _validate(self, row: FieldRow) -> None:
+        row.show_problem(validate_value(row.fd, self._record.get(row.fd.path), today=self._today()))
+
+    def _fill_all(self) -> None:
+        for path, row in self.rows.items():
+            row.field.set_value(self._record.get(path))
+            self._validate(row)
+
+    def _adopt(self, saved: Record) -> None:
+        """Take the status, sign-offs and timestamps the service returned (values are ours)."""
+        self._record.status = saved.status
+        self._record.signoffs = list(saved.signoffs)
+        self._record.updated = saved.updated
+        self._record.export_version = saved.export_version
+        self._refresh_header()
+        self.record_saved.emit(self._record.copy())
+
+    # --- display ---------------------------------------------------------------------------------
+
+    def _set_save_state(self, text: str) -> None:
+        self.save_label.setText(text)
+        self.save_state_changed.emit(text)
+
+    def save_state(self) -> str:
+        return self.save_label.text()
+
+    def _refresh_header(self) -> None:
+        r = self._record
+        self.name_label.setText(r.display_name)
+        parts = [f"<b>{html.escape(tr(r.status.label))}</b>"]
+        for s in r.signoffs:
+            parts.append(html.escape(tr("{what}: {name} ({role}), {day}").format(
+                what=tr(s.scope.label), name=s.name, role=s.role.label,
+                day=f"{s.signed_on.day} {s.signed_on:%B %Y}")))
+        if not r.signoffs:
+            parts.append(html.escape(tr("No sign-offs yet")))
+        self.status_label.setText(" · ".join(parts))
+
+    def _refresh_summary(self) -> None:
+        done = section_completeness(self._record)
+        for i in range(self.nav.count()):
+            item = self.nav.item(i)
+            key = item.data(Qt.ItemDataRole.UserRole)
+            share = done.get(key, 1.0)
+            item.setIcon(_tick_icon(share >= 1.0))
+            item.setToolTip(tr("Complete") if share >= 1.0 else tr("{p}% of required items filled").format(
+                p=round(share * 100)))
+        items = missing_items(self._record)
+        self.missing.clear()
+        self.missing_title.setText(tr("&What's missing ({n})").format(n=len(items)) if items
+                                   else tr("&What's missing: nothing"))
+        section_titles = {s.key: f"{s.number}. {ftr(s.title)}" for s in self._framework.sections}
+        last = None
+        for m in items:
+            if m.section_key != last:
+                head = QListWidgetItem(section_titles.get(m.section_key, m.section_key))
+                font = QFont(head.font())
+                font.setBold(True)
+                head.setFont(font)
+                head.setFlags(Qt.ItemFlag.NoItemFlags)
+                self.missing.addItem(head)
+                last = m.section_key
+            item = QListWidgetItem("   " + ftr(m.label))
+            item.setData(Qt.ItemDataRole.UserRole, m.path)
+            item.setToolTip(m.reason)
+            self.missing.addItem(item)
+        if self.tabs.currentIndex() == 1:
+            self._refresh_front_sheet()
+
+    def _refresh_front_sheet(self) -> None:
+        if self.tabs.currentIndex() == 1:
+            self.front_sheet.setHtml(front_sheet_html(self._record))
+
+    def _section_changed(self, row: int) -> None:
+        self.flush()
+        self.pages.setCurrentIndex(row)
+
+    def _missing_activated(self, item: QListWidgetItem) -> None:
+        path = item.data(Qt.ItemDataRole.UserRole)
+        if path:
+            self.go_to_field(str(path))
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(1280, 700)
+

@@ -1,0 +1,56 @@
+"""What the window needs from a logged-in vault session.
+
+``transitions_app.services.vault_service.VaultService`` satisfies this; widgets are typed against
+the protocol so they receive the service and never import storage code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+from models.record import Record
+from models.roles import Role
+
+
+class UserLike(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def role(self) -> Role: ...
+
+
+class RecordService(Protocol):
+    @property
+    def user(self) -> UserLike: ...
+
+    def list_records(self) -> list[Record]: ...
+
+    def load(self, record_id: str) -> Record: ...
+
+    def new_record(self) -> Record: ...
+
+    def save(self, record: Record) -> Record: ...
+
+    def sign_off(self, record_id: str, scope: str) -> Record: ...
+
+    def change_password(self, old: str, new: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+# Opens a session for (user, password); raises AuthenticationFailed or VaultError. Slow (KDF):
+# the window always calls it off the UI thread.
+Opener = Callable[[str, str], RecordService]
+
+
+class VaultAccess(Protocol):
+    """Opening and creating vaults (the ``VaultService`` class itself fits). Both are slow."""
+
+    def exists(self, directory: Path) -> bool: ...
+
+    def open(self, directory: Path, user: str, password: str) -> RecordService: ...
+
+    def create(self, directory: Path, user: str, password: str) -> tuple[RecordService, str]: ...
