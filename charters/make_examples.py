@@ -38,6 +38,11 @@ DEMO_SETTING = "Little Acorns Nursery (fictional)"
 DEMO_SETTING_URN = "EY999001"
 SETTING_P12 = "little-acorns-nursery.p12"
 
+# A fixed issue time before the charters come into force (1 September 2026), so every certificate
+# covers the whole charter year whenever the examples are regenerated.
+EXAMPLE_NOW = datetime(2026, 8, 1, 9, 0, tzinfo=UTC)
+CRL_DAYS = 400
+
 HERE = Path(__file__).resolve().parent
 AUTHORITIES: tuple[tuple[str, str], ...] = (
     ("northshire", "Northshire County Council (fictional)"),
@@ -86,10 +91,8 @@ def make(folder: Path, la_name: str, now: datetime) -> None:
 
     source = _CERT_SLOT.sub(fill, source)
     (folder / "charter.toml").write_text(source, encoding="utf-8")
-    pki.write_public_file(folder / "crl.pem", pki.crl_to_pem(ca.make_crl(now=now)))
-    pki.write_public_file(
-        folder / "charter.signed.toml", ca.sign_charter(source.encode("utf-8"))
-    )
+    pki.write_public_file(folder / "crl.pem", pki.crl_to_pem(ca.make_crl(now=now, valid_days=CRL_DAYS)))
+    pki.write_public_file(folder / "charter.signed.toml", ca.sign_charter(source.encode("utf-8")))
     print(f"{folder.name}: root {pki.fingerprint_sha256(ca.cert)}")
 
 
@@ -103,7 +106,7 @@ def _school_name(source: str, urn: str) -> str:
 
 
 def main() -> int:
-    now = datetime.now(UTC).replace(microsecond=0)
+    now = EXAMPLE_NOW
     for key, name in AUTHORITIES:
         make(HERE / key, name, now)
     return 0

@@ -1,10 +1,13 @@
-"""Fonts embedded in every PDF: Bitstream Vera, which ships inside reportlab (no system fonts needed)."""
+"""Fonts embedded in every PDF: DejaVu Sans, shipped in ``export/font_files`` (no system fonts needed).
+
+DejaVu covers Latin Extended (Polish, Romanian, Turkish names...), Greek and Cyrillic, so a child's
+name prints as typed. Its licence (Bitstream Vera derivative, free to embed) is beside the files.
+"""
 
 from __future__ import annotations
 
 import os
 
-import reportlab
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -15,15 +18,15 @@ FONT_ITALIC = "TransitionsSans-Italic"
 FONT_BOLD_ITALIC = "TransitionsSans-BoldItalic"
 
 _FILES = {
-    FONT: "Vera.ttf",
-    FONT_BOLD: "VeraBd.ttf",
-    FONT_ITALIC: "VeraIt.ttf",
-    FONT_BOLD_ITALIC: "VeraBI.ttf",
+    FONT: "DejaVuSans.ttf",
+    FONT_BOLD: "DejaVuSans-Bold.ttf",
+    FONT_ITALIC: "DejaVuSans-Oblique.ttf",
+    FONT_BOLD_ITALIC: "DejaVuSans-BoldOblique.ttf",
 }
 
 
 def font_dir() -> str:
-    return os.path.join(os.path.dirname(reportlab.__file__), "fonts")
+    return os.path.join(os.path.dirname(__file__), "font_files")
 
 
 def register_fonts() -> list[str]:

@@ -35,25 +35,31 @@ class Packet:
     narrowed_note: Mapping[str, str]
 
 
-PACKETS: Mapping[str, Packet] = MappingProxyType({
-    TEACHER: Packet(
-        key=TEACHER,
-        label="Reception teacher packet",
-        description="The whole record, with the SEND section cut down to what the class teacher acts on.",
-        narrowed=MappingProxyType({"send": ("status", "areas_of_need", "strategies", "meeting_actions")}),
-        narrowed_note=MappingProxyType({
-            "send": "The graduated approach, professionals involved and the full SEND transition plan "
-            "are in the SENCO packet.",
-        }),
-    ),
-    SENCO: Packet(
-        key=SENCO,
-        label="SENCO packet",
-        description="The whole record with the full SEND section, graduated approach and transition plan.",
-        narrowed=MappingProxyType({}),
-        narrowed_note=MappingProxyType({}),
-    ),
-})
+PACKETS: Mapping[str, Packet] = MappingProxyType(
+    {
+        TEACHER: Packet(
+            key=TEACHER,
+            label="Reception teacher packet",
+            description="The whole record, with the SEND section cut down to what the class teacher acts on.",
+            narrowed=MappingProxyType(
+                {"send": ("status", "areas_of_need", "strategies", "meeting_actions")}
+            ),
+            narrowed_note=MappingProxyType(
+                {
+                    "send": "The graduated approach, professionals involved and the full SEND transition plan "
+                    "are in the SENCO packet.",
+                }
+            ),
+        ),
+        SENCO: Packet(
+            key=SENCO,
+            label="SENCO packet",
+            description="The whole record with the full SEND section, graduated approach and transition plan.",
+            narrowed=MappingProxyType({}),
+            narrowed_note=MappingProxyType({}),
+        ),
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -282,7 +282,7 @@ class CertificateAuthority:
                     row["revoked_on"] = now.isoformat()
                     self._write_index(index)
                 return _row(row)
-        raise CharterInvalid(f"No certificate with serial {wanted} was issued from this CA folder.")
+        raise ValidationFailed(f"No certificate with serial {wanted} was issued from this CA folder.")
 
     def make_crl(
         self, *, now: datetime, valid_days: int = CRL_VALID_DAYS

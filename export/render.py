@@ -27,12 +27,14 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
     CondPageBreak,
     Flowable,
     Frame,
+    KeepTogether,
     PageBreak,
     PageTemplate,
     Paragraph,
@@ -78,7 +80,6 @@ ACCENT_TINT = colors.HexColor("#EAF1F4")
 INK = colors.HexColor("#1E2328")
 MUTED = colors.HexColor("#5B6670")
 RULE = colors.HexColor("#CBD5DA")
-WHITE = colors.white
 
 TONES: dict[str, tuple[colors.Color, colors.Color]] = {  # background, text / stripe
     "good": (colors.HexColor("#E5F2E8"), colors.HexColor("#1E5B32")),
@@ -89,14 +90,20 @@ TONES: dict[str, tuple[colors.Color, colors.Color]] = {  # background, text / st
 }
 # How a choice is coloured where it is a judgement, a screening zone or an outcome.
 OPTION_TONES = {
-    "on_track": "good", "some_support": "watch", "targeted_support": "concern", "not_assessed": "neutral",
-    "above": "good", "monitoring": "watch", "below": "concern",
-    "expected": "good", "emerging": "watch",
+    "on_track": "good",
+    "some_support": "watch",
+    "targeted_support": "concern",
+    "not_assessed": "neutral",
+    "above": "good",
+    "monitoring": "watch",
+    "below": "concern",
+    "expected": "good",
+    "emerging": "watch",
 }
 
 LONG_TEXT = 180  # characters: longer values are printed as blocks, not table rows
-GRID_TEXT = 420
-MAX_FLAG_COLUMN = 420.0  # points: taller flag columns are stacked full width so they can split  # summary boxes sit two by two when each is at most this long
+GRID_TEXT = 420  # characters: summary boxes and flags sit two by two when each is at most this long
+MAX_FLAG_COLUMN = 420.0  # points: taller flag columns are stacked full width so they can split
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -109,7 +116,7 @@ class RenderOptions:
 
 
 # --- text styles --------------------------------------------------------------------------
-def _style(name: str, parent: ParagraphStyle | None = None, **kw: Any) -> ParagraphStyle:
+def paragraph_style(name: str, parent: ParagraphStyle | None = None, **kw: Any) -> ParagraphStyle:
     """A paragraph style: the body defaults, or ``parent`` with ``kw`` changed."""
     if parent is not None:
         return ParagraphStyle(name, parent=parent, **kw)
@@ -118,35 +125,63 @@ def _style(name: str, parent: ParagraphStyle | None = None, **kw: Any) -> Paragr
     return ParagraphStyle(name, **base)
 
 
-BODY = _style("body", spaceAfter=4)
-CELL = _style("cell", leading=13)
-CELL_LABEL = _style("cell-label", fontSize=9, leading=12, textColor=MUTED)
-CELL_HEAD = _style("cell-head", fontName=FONT_BOLD, fontSize=8.5, leading=11, textColor=ACCENT)
-NOTE_LABEL = _style("note-label", fontName=FONT_BOLD, fontSize=9.5, leading=13, spaceBefore=7,
-                    spaceAfter=2, keepWithNext=1)
-QUIET = _style("quiet", fontName=FONT_ITALIC, fontSize=9.5, leading=13, textColor=MUTED, spaceAfter=4)
-H1 = _style("h1", fontName=FONT_BOLD, fontSize=14, leading=18, textColor=ACCENT, spaceBefore=16,
-            spaceAfter=2, keepWithNext=1)
-H1_HELP = _style("h1-help", fontName=FONT_ITALIC, fontSize=9, leading=12, textColor=MUTED,
-                 spaceAfter=8, keepWithNext=1)
-H2 = _style("h2", fontName=FONT_BOLD, fontSize=11, leading=15, spaceBefore=10, spaceAfter=4,
-            keepWithNext=1)
-KICKER = _style("kicker", fontName=FONT_BOLD, fontSize=9, leading=12, textColor=ACCENT)
-NAME = _style("name", fontName=FONT_BOLD, fontSize=22, leading=27, spaceBefore=2, spaceAfter=2)
-SUBNAME = _style("subname", fontSize=10, leading=14, textColor=MUTED, spaceAfter=10)
-BOX_LABEL = _style("box-label", fontName=FONT_BOLD, fontSize=9.5, leading=12, textColor=ACCENT)
-FLAG_LABEL = _style("flag-label", fontName=FONT_BOLD, fontSize=10, leading=13)
-FLAG_TEXT = _style("flag-text", fontSize=9.5, leading=13)
-FLAG_LABELS = {tone: _style(f"flag-{tone}", parent=FLAG_LABEL, textColor=fg) for tone, (_bg, fg) in TONES.items()}
-FACT_LABEL = _style("fact-label", fontSize=8, leading=10, textColor=MUTED, spaceAfter=1)
-FACT_MISSING = _style("fact-missing", parent=QUIET, spaceAfter=0)
+BODY = paragraph_style("body", spaceAfter=4)
+CELL = paragraph_style("cell", leading=13)
+CELL_LABEL = paragraph_style("cell-label", fontSize=9, leading=12, textColor=MUTED)
+CELL_HEAD = paragraph_style(
+    "cell-head", fontName=FONT_BOLD, fontSize=8.5, leading=11, textColor=ACCENT
+)
+NOTE_LABEL = paragraph_style(
+    "note-label",
+    fontName=FONT_BOLD,
+    fontSize=9.5,
+    leading=13,
+    spaceBefore=7,
+    spaceAfter=2,
+    keepWithNext=1,
+)
+QUIET = paragraph_style(
+    "quiet", fontName=FONT_ITALIC, fontSize=9.5, leading=13, textColor=MUTED, spaceAfter=4
+)
+H1 = paragraph_style(
+    "h1",
+    fontName=FONT_BOLD,
+    fontSize=14,
+    leading=18,
+    textColor=ACCENT,
+    spaceBefore=16,
+    spaceAfter=2,
+    keepWithNext=1,
+)
+H2 = paragraph_style(
+    "h2", fontName=FONT_BOLD, fontSize=11, leading=15, spaceBefore=10, spaceAfter=4, keepWithNext=1
+)
+KICKER = paragraph_style("kicker", fontName=FONT_BOLD, fontSize=9, leading=12, textColor=ACCENT)
+NAME = paragraph_style(
+    "name", fontName=FONT_BOLD, fontSize=22, leading=27, spaceBefore=2, spaceAfter=2
+)
+SUBNAME = paragraph_style("subname", fontSize=10, leading=14, textColor=MUTED, spaceAfter=10)
+BOX_LABEL = paragraph_style(
+    "box-label", fontName=FONT_BOLD, fontSize=9.5, leading=12, textColor=ACCENT
+)
+FLAG_LABEL = paragraph_style("flag-label", fontName=FONT_BOLD, fontSize=10, leading=13)
+FLAG_TEXT = paragraph_style("flag-text", fontSize=9.5, leading=13)
+FLAG_LABELS = {
+    tone: paragraph_style(f"flag-{tone}", parent=FLAG_LABEL, textColor=fg)
+    for tone, (_bg, fg) in TONES.items()
+}
+FACT_LABEL = paragraph_style("fact-label", fontSize=8, leading=10, textColor=MUTED, spaceAfter=1)
+FACT_MISSING = paragraph_style("fact-missing", parent=QUIET, spaceAfter=0)
+HANDLING = paragraph_style("handling", fontSize=8, leading=11, textColor=MUTED)
+BOX_TEXT = paragraph_style("box-text", parent=CELL, spaceAfter=4)
+ENTRY_TEXT = paragraph_style("entry-text", parent=CELL, spaceAfter=3)
 
 
 # --- small helpers ------------------------------------------------------------------------
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def _markup(text: str) -> str:
+def markup(text: str) -> str:
     """Plain text as paragraph markup: escaped, line breaks kept."""
     clean = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " "))
     return escape(clean).replace("\n", "<br/>")
@@ -155,14 +190,14 @@ def _markup(text: str) -> str:
 def _paras(text: str, style: ParagraphStyle) -> list[Flowable]:
     """One paragraph per blank-line-separated block, so long notes flow across pages."""
     blocks = [b.strip() for b in re.split(r"\n\s*\n", text.replace("\r\n", "\n")) if b.strip()]
-    return [Paragraph(_markup(b), style) for b in blocks]
+    return [Paragraph(markup(b), style) for b in blocks]
 
 
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(_markup(text), style)
+    return Paragraph(markup(text), style)
 
 
-def _date_text(value: date) -> str:
+def date_text(value: date) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
@@ -182,18 +217,35 @@ def _is_score_pair(fields: Sequence[FieldDef], i: int) -> bool:
     return nxt.kind is Kind.CHOICE and nxt.key == fd.key[: -len("_score")] + "_zone"
 
 
+def _is_judgement(fd: FieldDef) -> bool:
+    """A judgement scale, or a choice whose every option is a judgement (an outcome, a zone)."""
+    if fd.kind is Kind.SCALE:
+        return True
+    return (
+        fd.kind is Kind.CHOICE
+        and bool(fd.options)
+        and all(o.value in OPTION_TONES for o in fd.options)
+    )
+
+
 _TONE_STYLES: dict[str, ParagraphStyle] = {
-    tone: _style(f"tone-{tone}", fontName=FONT_BOLD, fontSize=9.5, leading=13, textColor=fg)
+    tone: paragraph_style(
+        f"tone-{tone}", fontName=FONT_BOLD, fontSize=9.5, leading=13, textColor=fg
+    )
     for tone, (_bg, fg) in TONES.items()
 }
 
 
 def _tone_cell(text: str, tone: str) -> Paragraph:
-    return Paragraph(_markup(text), _TONE_STYLES[tone])
+    return Paragraph(markup(text), _TONE_STYLES[tone])
 
 
-def _table(data: list[list[Any]], widths: Sequence[float], commands: list[tuple[Any, ...]],
-           header: bool = False) -> Table:
+def data_table(
+    data: list[list[Any]],
+    widths: Sequence[float],
+    commands: list[tuple[Any, ...]],
+    header: bool = False,
+) -> Table:
     base: list[tuple[Any, ...]] = [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("FONT", (0, 0), (-1, -1), FONT, 9),
@@ -204,9 +256,18 @@ def _table(data: list[list[Any]], widths: Sequence[float], commands: list[tuple[
         ("LINEBELOW", (0, 0), (-1, -1), 0.5, RULE),
     ]
     if header:
-        base += [("BACKGROUND", (0, 0), (-1, 0), ACCENT_TINT), ("LINEBELOW", (0, 0), (-1, 0), 0.8, ACCENT)]
-    table = Table(data, colWidths=list(widths), style=TableStyle(base + commands),
-                  repeatRows=1 if header else 0, splitInRow=1, hAlign="LEFT")
+        base += [
+            ("BACKGROUND", (0, 0), (-1, 0), ACCENT_TINT),
+            ("LINEBELOW", (0, 0), (-1, 0), 0.8, ACCENT),
+        ]
+    table = Table(
+        data,
+        colWidths=list(widths),
+        style=TableStyle(base + commands),
+        repeatRows=1 if header else 0,
+        splitInRow=1,
+        hAlign="LEFT",
+    )
     table.spaceBefore = 2
     table.spaceAfter = 8
     return table
@@ -214,26 +275,27 @@ def _table(data: list[list[Any]], widths: Sequence[float], commands: list[tuple[
 
 # --- the page furniture (header and footer), drawn once the page count is known ---------------
 @dataclass(frozen=True)
-class _Furniture:
-    child_name: str
-    packet_label: str
-    generated: str
-    version_text: str
-    note_lines: tuple[str, ...]
+class PageFurniture:
+    """What every page carries besides the story: header, footer, the handling note."""
+
+    header_left: str
+    header_right: str
+    footer_left: str
+    note_lines: tuple[str, ...]  # the handling note, already wrapped (see footer_note_lines)
 
     def draw(self, canv: Canvas, page: int, pages: int) -> None:
         canv.saveState()
         canv.setFillColor(MUTED)
         canv.setFont(FONT, 8)
-        canv.drawString(MARGIN_X, HEADER_TEXT_Y, f"{TITLE} · {self.child_name}")
-        canv.drawRightString(PAGE_W - MARGIN_X, HEADER_TEXT_Y, f"{self.packet_label} · {self.generated}")
+        canv.drawString(MARGIN_X, HEADER_TEXT_Y, self.header_left)
+        canv.drawRightString(PAGE_W - MARGIN_X, HEADER_TEXT_Y, self.header_right)
         canv.setStrokeColor(RULE)
         canv.setLineWidth(0.6)
         canv.line(MARGIN_X, HEADER_RULE_Y, PAGE_W - MARGIN_X, HEADER_RULE_Y)
         canv.line(MARGIN_X, FOOTER_RULE_Y, PAGE_W - MARGIN_X, FOOTER_RULE_Y)
         canv.setFillColor(INK)
         canv.setFont(FONT, 8)
-        canv.drawString(MARGIN_X, FOOTER_LINE_Y, f"{self.child_name} · {self.version_text}")
+        canv.drawString(MARGIN_X, FOOTER_LINE_Y, self.footer_left)
         canv.setFont(FONT_BOLD, 8)
         canv.drawRightString(PAGE_W - MARGIN_X, FOOTER_LINE_Y, f"Page {page} of {pages}")
         canv.setFillColor(MUTED)
@@ -249,7 +311,7 @@ class _PagedCanvas(Canvas):  # type: ignore[misc]
     Outline entries are held with their page and written when the page is, so they point at it.
     """
 
-    def __init__(self, *args: Any, furniture: _Furniture, pdf_date: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, furniture: PageFurniture, pdf_date: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._furniture = furniture
         self._held: list[dict[str, Any]] = []
@@ -309,11 +371,16 @@ class _Story:
     # front sheet ----------------------------------------------------------------------
     def front_sheet(self) -> list[Flowable]:
         out: list[Flowable] = []
+        band = handling_band(self.options.handling_note)
+        if band is not None:
+            out.append(band)
         kicker = _p("Front sheet for the Reception teacher", KICKER)
         kicker.outline = ("front-sheet", "Front sheet")
         out.append(kicker)
         out.append(_p(self.record.display_name, NAME))
-        legal = " ".join(p for p in (self.value("child.legal_forenames"), self.value("child.legal_surname")) if p)
+        legal = " ".join(
+            p for p in (self.value("child.legal_forenames"), self.value("child.legal_surname")) if p
+        )
         bits = [f"Legal name: {legal or 'not recorded'}"]
         preferred = self.value("child.preferred_name")
         if preferred:
@@ -325,11 +392,6 @@ class _Story:
         out.append(Spacer(1, 10))
         out.append(_p("Flags worked out from the record", H2))
         out.extend(self.flag_boxes())
-        note = self.options.handling_note.strip()
-        if note and _footer_note_lines(note)[1]:
-            out.append(Spacer(1, 8))
-            out.append(_p("Handling", NOTE_LABEL))
-            out.extend(_paras(note, QUIET))
         return out
 
     def contact(self, path: str) -> str:
@@ -349,21 +411,29 @@ class _Story:
         first_term = self.contact("transition.setting_contact")
         same = first_term == key_person
         rows: list[list[Any]] = [
-            [fact("Date of birth", self.value("child.date_of_birth")),
-             fact("Setting", self.value("child.setting_name")),
-             fact("Key person (first-term contact)" if same else "Key person", key_person)],
-            [fact("Receiving school", self.value("child.school_name")),
-             fact("Class or teacher", self.value("child.school_class")),
-             fact("Starts school", self.value("child.school_start_date"))],
+            [
+                fact("Date of birth", self.value("child.date_of_birth")),
+                fact("Setting", self.value("child.setting_name")),
+                fact("Key person (first-term contact)" if same else "Key person", key_person),
+            ],
+            [
+                fact("Receiving school", self.value("child.school_name")),
+                fact("Class or teacher", self.value("child.school_class")),
+                fact("Starts school", self.value("child.school_start_date")),
+            ],
         ]
         if not same:
             rows.append([fact("Setting contact for the first term", first_term), "", ""])
         third = BODY_W / 3
-        return _table(rows, [third, third, third], [
-            ("LEFTPADDING", (0, 0), (0, -1), 0),
-            ("TOPPADDING", (0, 0), (-1, -1), 5),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
-        ])
+        return data_table(
+            rows,
+            [third, third, third],
+            [
+                ("LEFTPADDING", (0, 0), (0, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+            ],
+        )
 
     def summary_boxes(self) -> list[Flowable]:
         if not any(s.key == FRONT_SHEET_SECTION for s in self.fw.sections):
@@ -373,8 +443,7 @@ class _Story:
         for fd in self.fw.section(FRONT_SHEET_SECTION).fields:
             text = _shown(fd, self.record.get(fd.path))
             longest = max(longest, len(text))
-            body = _paras(text, _style("box", parent=CELL, spaceAfter=4)) if text else [
-                _p("Not recorded", _style("box-nr", parent=QUIET, spaceAfter=0))]
+            body = _paras(text, BOX_TEXT) if text else [_p("Not recorded", FACT_MISSING)]
             boxes.append((_p(fd.label, BOX_LABEL), body))
         if not boxes:
             return []
@@ -385,12 +454,12 @@ class _Story:
         data: list[list[Any]] = []
         cmds: list[tuple[Any, ...]] = []
         for start in range(0, len(boxes), cols):
-            chunk = boxes[start:start + cols]
+            chunk = boxes[start : start + cols]
             top = len(data)
             if grid:
                 data.append([chunk[0][0], "", chunk[1][0]])
                 data.append([chunk[0][1], "", chunk[1][1]])
-                box_cols = (0, 2)
+                box_cols: tuple[int, ...] = (0, 2)
             else:
                 data.append([chunk[0][0]])
                 data.append([chunk[0][1]])
@@ -399,22 +468,30 @@ class _Story:
                 cmds += [
                     ("BACKGROUND", (c, top), (c, top), ACCENT_TINT),
                     ("BOX", (c, top), (c, top + 1), 0.6, RULE),
-                    ("LINEABOVE", (c, top), (c, top), 2, ACCENT),
+                    ("LINEABOVE", (c, top), (c, top), 2, ACCENT, 0),
                 ]
             if start + cols < len(boxes):
                 data.append([""] * len(data[-1]))
                 cmds.append(("TOPPADDING", (0, len(data) - 1), (-1, len(data) - 1), 0))
                 cmds.append(("BOTTOMPADDING", (0, len(data) - 1), (-1, len(data) - 1), gap - 1))
         widths = [box_w, gap, box_w] if grid else [box_w]
-        table = Table(data, colWidths=widths, splitInRow=1, hAlign="LEFT", style=TableStyle([
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("FONT", (0, 0), (-1, -1), FONT, 9),
-            ("LEFTPADDING", (0, 0), (-1, -1), 9),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 9),
-            ("TOPPADDING", (0, 0), (-1, -1), 6),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 7),
-            *cmds,
-        ]))
+        table = Table(
+            data,
+            colWidths=widths,
+            splitInRow=1,
+            hAlign="LEFT",
+            style=TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("FONT", (0, 0), (-1, -1), FONT, 9),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 9),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 9),
+                    ("TOPPADDING", (0, 0), (-1, -1), 6),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 7),
+                    *cmds,
+                ]
+            ),
+        )
         return [table]
 
     def flag_list(self) -> list[_Flag]:
@@ -422,8 +499,11 @@ class _Story:
         out: list[_Flag] = []
         if fl.dsl_to_dsl:
             contact = self.options.setting_dsl_contact.strip()
-            detail = (f"Setting DSL: {contact}" if contact else
-                      "Contact the setting's designated safeguarding lead.")
+            detail = (
+                f"Setting DSL: {contact}"
+                if contact
+                else "Contact the setting's designated safeguarding lead."
+            )
             out.append(_Flag("Designated safeguarding leads to speak directly", detail, "concern"))
         if fl.send_status != "none":
             areas = self.value("send.areas_of_need")
@@ -440,8 +520,11 @@ class _Story:
                     parts.append(f"{fd.label}: {text}")
             out.append(_Flag("Medical", "\n".join(parts), "concern"))
         if fl.eal:
-            parts = [f"{fd.label}: {t}" for fd in fw.fields_feeding("eal")
-                     if fd.kind is not Kind.CHOICE and (t := _shown(fd, rec.get(fd.path)))]
+            parts = [
+                f"{fd.label}: {t}"
+                for fd in fw.fields_feeding("eal")
+                if fd.kind is not Kind.CHOICE and (t := _shown(fd, rec.get(fd.path)))
+            ]
             if rec.get("child.interpreter_needed") is True:
                 language = self.value("child.interpreter_language")
                 parts.append("Parents need an interpreter" + (f" ({language})" if language else ""))
@@ -450,17 +533,28 @@ class _Story:
             by_area: dict[str, list[str]] = {}
             for fd in fw.fields_feeding("prime_not_on_track"):
                 value = rec.get(fd.path)
-                if fd.kind is Kind.SCALE and fd.label in fl.prime_not_on_track and OPTION_TONES.get(
-                        str(value)) in ("watch", "concern"):
+                if (
+                    fd.kind is Kind.SCALE
+                    and fd.label in fl.prime_not_on_track
+                    and OPTION_TONES.get(str(value)) in ("watch", "concern")
+                ):
                     judgement = _shown(fd, value).lower().removesuffix(" needed")
                     by_area.setdefault(fd.group, []).append(f"{fd.label} ({judgement})")
-            parts = [f"{area + ': ' if area else ''}{', '.join(aspects)}" for area, aspects in by_area.items()]
+            parts = [
+                f"{area + ': ' if area else ''}{', '.join(aspects)}"
+                for area, aspects in by_area.items()
+            ]
             n = len(fl.prime_not_on_track)
             label = f"Prime areas: {n} aspect{'s' if n != 1 else ''} not on track"
             out.append(_Flag(label, "\n".join(parts), "watch"))
         if fl.asq_below:
-            out.append(_Flag("ASQ below cut-off or progress less than expected",
-                             ", ".join(fl.asq_below), "watch"))
+            out.append(
+                _Flag(
+                    "ASQ below cut-off or progress less than expected",
+                    ", ".join(fl.asq_below),
+                    "watch",
+                )
+            )
         if fl.waiting_list:
             parts = []
             for fd in fw.fields_feeding("waiting_list"):
@@ -469,7 +563,9 @@ class _Story:
                         continue
                     since = item.get("waiting_since")
                     service = item.get("service") or "a specialist service"
-                    parts.append(service + (f" (waiting since {_date_text(since)})" if since else ""))
+                    parts.append(
+                        service + (f" (waiting since {date_text(since)})" if since else "")
+                    )
             out.append(_Flag("Waiting list for specialist assessment", "\n".join(parts), "watch"))
         return out
 
@@ -493,15 +589,23 @@ class _Story:
                 columns[col].append(box)
                 heights[col] += h
             if max(heights) < MAX_FLAG_COLUMN:
-                return [Table([[columns[0], "", columns[1]]], colWidths=[half, gap, half], hAlign="LEFT",
-                              style=TableStyle([
-                                  ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                                  ("FONT", (0, 0), (-1, -1), FONT, 9),
-                                  ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                                  ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                                  ("TOPPADDING", (0, 0), (-1, -1), 0),
-                                  ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-                              ]))]
+                return [
+                    Table(
+                        [[columns[0], "", columns[1]]],
+                        colWidths=[half, gap, half],
+                        hAlign="LEFT",
+                        style=TableStyle(
+                            [
+                                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                ("FONT", (0, 0), (-1, -1), FONT, 9),
+                                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+                            ]
+                        ),
+                    )
+                ]
         out: list[Flowable] = []
         for flag in flags:
             if out:
@@ -515,7 +619,9 @@ class _Story:
         for part in parts:
             section = part.section
             if section.key == FRONT_SHEET_SECTION:
-                body: list[Flowable] = [_p("Shown on the front sheet (page 1) with the flags.", QUIET)]
+                body: list[Flowable] = [
+                    _p("Shown on the front sheet (page 1) with the flags.", QUIET)
+                ]
             else:
                 body = self.section_body(part)
                 if section.key in SKIP_WHEN_EMPTY and not body:
@@ -527,7 +633,7 @@ class _Story:
             if part.note:
                 body.append(_p(part.note, QUIET))
             out.append(CondPageBreak(140))
-            heading = Paragraph(f"{section.number}&nbsp;&nbsp;{_markup(section.title)}", H1)
+            heading = Paragraph(f"{section.number}&nbsp;&nbsp;{markup(section.title)}", H1)
             heading.outline = (f"section-{section.number}", f"{section.number}. {section.title}")
             out.append(heading)
             out.append(_HeadingRule())
@@ -560,20 +666,20 @@ class _Story:
         while i < len(fields):
             fd = fields[i]
             value = self.record.get(fd.path)
-            if fd.kind is Kind.SCALE:
-                j = i
-                while j < len(fields) and fields[j].kind is Kind.SCALE:
-                    j += 1
-                flush()
-                out.extend(self.judgement_table(fields[i:j]))
-                i = j
-                continue
             if _is_score_pair(fields, i):
                 j = i
                 while _is_score_pair(fields, j):
                     j += 2
                 flush()
                 out.extend(self.score_table(fields[i:j]))
+                i = j
+                continue
+            if _is_judgement(fd):
+                j = i
+                while j < len(fields) and _is_judgement(fields[j]):
+                    j += 1
+                flush()
+                out.extend(self.judgement_table(fields[i:j]))
                 i = j
                 continue
             i += 1
@@ -595,7 +701,9 @@ class _Story:
 
     def kv_table(self, rows: Sequence[tuple[str, str]]) -> Table:
         data = [[_p(label, CELL_LABEL), _p(text, CELL)] for label, text in rows]
-        return _table(data, [0.36 * BODY_W, 0.64 * BODY_W], [("LEFTPADDING", (0, 0), (0, -1), 0)])
+        return data_table(
+            data, [0.36 * BODY_W, 0.64 * BODY_W], [("LEFTPADDING", (0, 0), (0, -1), 0)]
+        )
 
     def judgement_table(self, fields: Sequence[FieldDef]) -> list[Flowable]:
         data: list[list[Any]] = [[_p("Aspect", CELL_HEAD), _p("Judgement", CELL_HEAD)]]
@@ -610,10 +718,12 @@ class _Story:
             cmds.append(("BACKGROUND", (1, len(data) - 1), (1, len(data) - 1), TONES[tone][0]))
         if len(data) == 1:
             return []
-        return [_table(data, [0.62 * BODY_W, 0.38 * BODY_W], cmds, header=True)]
+        return [data_table(data, [0.62 * BODY_W, 0.38 * BODY_W], cmds, header=True)]
 
     def score_table(self, fields: Sequence[FieldDef]) -> list[Flowable]:
-        data: list[list[Any]] = [[_p("Domain", CELL_HEAD), _p("Score", CELL_HEAD), _p("Zone", CELL_HEAD)]]
+        data: list[list[Any]] = [
+            [_p("Domain", CELL_HEAD), _p("Score", CELL_HEAD), _p("Zone", CELL_HEAD)]
+        ]
         cmds: list[tuple[Any, ...]] = []
         for k in range(0, len(fields) - 1, 2):
             score_fd, zone_fd = fields[k], fields[k + 1]
@@ -622,42 +732,60 @@ class _Story:
             zone = _shown(zone_fd, zone_value)
             if not score and not zone:
                 continue
-            domain = score_fd.label[: -len(" score")] if score_fd.label.endswith(" score") else score_fd.label
+            domain = (
+                score_fd.label[: -len(" score")]
+                if score_fd.label.endswith(" score")
+                else score_fd.label
+            )
             tone = OPTION_TONES.get(str(zone_value), "neutral")
-            data.append([_p(domain, CELL), _p(score or "–", CELL), _tone_cell(zone or "Not recorded", tone)])
+            data.append(
+                [_p(domain, CELL), _p(score or "–", CELL), _tone_cell(zone or "Not recorded", tone)]
+            )
             if zone:
                 cmds.append(("BACKGROUND", (2, len(data) - 1), (2, len(data) - 1), TONES[tone][0]))
         if len(data) == 1:
             return []
-        return [_table(data, [0.46 * BODY_W, 0.16 * BODY_W, 0.38 * BODY_W], cmds, header=True)]
+        return [data_table(data, [0.46 * BODY_W, 0.16 * BODY_W, 0.38 * BODY_W], cmds, header=True)]
 
-    def list_block(self, fd: FieldDef, items: Sequence[dict[str, Any]], titled: bool = True) -> list[Flowable]:
-        entries = [item for item in items if any(_shown(sub, item.get(sub.key)) for sub in fd.item_fields)]
+    def list_block(
+        self, fd: FieldDef, items: Sequence[dict[str, Any]], titled: bool = True
+    ) -> list[Flowable]:
+        entries = [
+            item for item in items if any(_shown(sub, item.get(sub.key)) for sub in fd.item_fields)
+        ]
         if not entries:
             return []
         out: list[Flowable] = [_p(fd.label, NOTE_LABEL)] if titled else []
         wide = any(sub.kind in (Kind.NOTE, Kind.LIST) for sub in fd.item_fields)
         if not wide:
-            cols = [sub for sub in fd.item_fields if any(_shown(sub, e.get(sub.key)) for e in entries)]
+            cols = [
+                sub for sub in fd.item_fields if any(_shown(sub, e.get(sub.key)) for e in entries)
+            ]
             share = {Kind.PERSON: 2.2, Kind.TEXT: 1.6, Kind.DATE: 1.0}
             weights = [share.get(sub.kind, 1.0) for sub in cols]
             widths = [BODY_W * wgt / sum(weights) for wgt in weights]
             data: list[list[Any]] = [[_p(sub.label, CELL_HEAD) for sub in cols]]
             for entry in entries:
                 data.append([_p(_shown(sub, entry.get(sub.key)), CELL) for sub in cols])
-            out.append(_table(data, widths, [], header=True))
+            out.append(data_table(data, widths, [], header=True))
             return out
         for n, entry in enumerate(entries, start=1):
             data = [[_p(f"{n} of {len(entries)}", CELL_HEAD), ""]]
             for sub in fd.item_fields:
                 text = _shown(sub, entry.get(sub.key))
                 if text:
-                    data.append([_p(sub.label, CELL_LABEL), _paras(text, _style("li", parent=CELL, spaceAfter=3))])
-            out.append(_table(data, [0.3 * BODY_W, 0.7 * BODY_W], [
-                ("SPAN", (0, 0), (-1, 0)),
-                ("BACKGROUND", (0, 0), (-1, 0), ACCENT_TINT),
-                ("LINEBEFORE", (0, 0), (0, -1), 2, ACCENT),
-            ]))
+                    data.append([_p(sub.label, CELL_LABEL), _paras(text, ENTRY_TEXT)])
+            entry_table = data_table(
+                data,
+                [0.3 * BODY_W, 0.7 * BODY_W],
+                [
+                    ("SPAN", (0, 0), (-1, 0)),
+                    ("BACKGROUND", (0, 0), (-1, 0), ACCENT_TINT),
+                    ("LINEBEFORE", (0, 0), (0, -1), 2, ACCENT, 0),
+                ],
+            )
+            entry_table.repeatRows = 1
+            out.append(KeepTogether([entry_table]))
         return out
 
     def signoffs(self) -> list[Flowable]:
@@ -666,9 +794,19 @@ class _Story:
             return [*out, _p("No sign-offs recorded yet.", QUIET)]
         data: list[list[Any]] = [[_p(h, CELL_HEAD) for h in ("Sign-off", "Name", "Role", "Date")]]
         for s in self.record.signoffs:
-            data.append([_p(s.scope.label, CELL), _p(s.name, CELL), _p(s.role.label, CELL),
-                         _p(_date_text(s.signed_on), CELL)])
-        out.append(_table(data, [0.34 * BODY_W, 0.24 * BODY_W, 0.24 * BODY_W, 0.18 * BODY_W], [], header=True))
+            data.append(
+                [
+                    _p(s.scope.label, CELL),
+                    _p(s.name, CELL),
+                    _p(s.role.label, CELL),
+                    _p(date_text(s.signed_on), CELL),
+                ]
+            )
+        out.append(
+            data_table(
+                data, [0.34 * BODY_W, 0.24 * BODY_W, 0.24 * BODY_W, 0.18 * BODY_W], [], header=True
+            )
+        )
         return out
 
 
@@ -676,16 +814,24 @@ def _flag_box(flag: _Flag, width: float) -> Table:
     bg, fg = TONES[flag.tone]
     cell: list[Flowable] = [_p(flag.label, FLAG_LABELS[flag.tone])]
     cell += [_p(line, FLAG_TEXT) for line in flag.detail.split("\n") if line.strip()]
-    return Table([[cell]], colWidths=[width], splitInRow=1, hAlign="LEFT", style=TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("FONT", (0, 0), (-1, -1), FONT, 9),
-        ("BACKGROUND", (0, 0), (-1, -1), bg),
-        ("LINEBEFORE", (0, 0), (0, -1), 4, fg),
-        ("LEFTPADDING", (0, 0), (-1, -1), 10),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 8),
-        ("TOPPADDING", (0, 0), (-1, -1), 6),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
-    ]))
+    return Table(
+        [[cell]],
+        colWidths=[width],
+        splitInRow=1,
+        hAlign="LEFT",
+        style=TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("FONT", (0, 0), (-1, -1), FONT, 9),
+                ("BACKGROUND", (0, 0), (-1, -1), bg),
+                ("LINEBEFORE", (0, 0), (0, -1), 4, fg, 0),
+                ("LEFTPADDING", (0, 0), (-1, -1), 10),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+                ("TOPPADDING", (0, 0), (-1, -1), 6),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
+            ]
+        ),
+    )
 
 
 class _HeadingRule(Flowable):  # type: ignore[misc]
@@ -704,27 +850,54 @@ class _HeadingRule(Flowable):  # type: ignore[misc]
         return True
 
 
-def _footer_note_lines(note: str) -> tuple[tuple[str, ...], bool]:
+def handling_band(note: str) -> Table | None:
+    """The handling note in full at the top of page 1, when it is too long for the footer."""
+    note = note.strip()
+    if not note or not footer_note_lines(note)[1]:
+        return None
+    band = Table(
+        [[[_p(f"Handling: {note}", HANDLING)]]],
+        colWidths=[BODY_W],
+        splitInRow=1,
+        hAlign="LEFT",
+        style=TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), FONT, 8),
+                ("BACKGROUND", (0, 0), (-1, -1), TONES["neutral"][0]),
+                ("LEFTPADDING", (0, 0), (-1, -1), 8),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+                ("TOPPADDING", (0, 0), (-1, -1), 4),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+            ]
+        ),
+    )
+    band.spaceAfter = 10
+    return band
+
+
+def footer_note_lines(note: str) -> tuple[tuple[str, ...], bool]:
     """The handling note wrapped for the footer, and whether it had to be shortened."""
-    words = " ".join(note.split())
+    words = " ".join(note.split())[:1000]  # far more than two footer lines hold
     if not words:
         return (), False
-    lines = simpleSplit(words, FONT, 7, BODY_W)
+    lines: list[str] = []
+    for line in simpleSplit(words, FONT, 7, BODY_W):
+        while stringWidth(line, FONT, 7) > BODY_W:  # a "word" wider than the page
+            cut = len(line) - 1
+            while cut > 1 and stringWidth(line[:cut], FONT, 7) > BODY_W:
+                cut -= 1
+            lines.append(line[:cut])
+            line = line[cut:]
+        lines.append(line)
     if len(lines) <= NOTE_MAX_LINES:
         return tuple(lines), False
     kept = lines[:NOTE_MAX_LINES]
     last = kept[-1]
     suffix = " … (in full on page 1)"
-    while last and _width(last + suffix) > BODY_W:
-        last = last[:-1]
-    kept[-1] = last.rstrip() + suffix
+    while last and stringWidth(last + suffix, FONT, 7) > BODY_W:
+        last = last.rsplit(" ", 1)[0] if " " in last else last[:-1]
+    kept[-1] = last.rstrip(" ,;:") + suffix
     return tuple(kept), True
-
-
-def _width(text: str) -> float:
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
-    return float(stringWidth(text, FONT, 7))
 
 
 def _pdf_date(moment: datetime) -> str:
@@ -753,37 +926,63 @@ def render_record_pdf(record: Record, options: RenderOptions) -> bytes:
     version = f"Record version {record.export_version}"
     if options.supersedes_version is not None:
         version += f", supersedes version {options.supersedes_version}"
-    note_lines, _shortened = _footer_note_lines(options.handling_note)
-    furniture = _Furniture(
-        child_name=record.display_name,
-        packet_label=packet.label,
-        generated=f"Generated {_date_text(options.generated_on.date())}",
-        version_text=version,
-        note_lines=note_lines,
+    furniture = PageFurniture(
+        header_left=f"{TITLE} · {record.display_name}",
+        header_right=f"{packet.label} · Generated {date_text(options.generated_on.date())}",
+        footer_left=f"{record.display_name} · {version}",
+        note_lines=footer_note_lines(options.handling_note)[0],
+    )
+    return build_pdf(
+        story,
+        furniture,
+        title=TITLE,
+        author=record.get("child.setting_name") or "",
+        subject=packet.label,
+        generated_on=options.generated_on,
     )
 
+
+def build_pdf(
+    story: list[Flowable],
+    furniture: PageFurniture,
+    *,
+    title: str,
+    author: str,
+    subject: str,
+    generated_on: datetime,
+) -> bytes:
+    """Lay ``story`` out on A4 with the house page furniture; the same input gives the same bytes."""
     buffer = BytesIO()
     doc = _Document(
         buffer,
         pagesize=A4,
-        title=TITLE,
-        author=record.get("child.setting_name") or "",
+        title=title,
+        author=author,
         creator=CREATOR,
-        subject=packet.label,
+        subject=subject,
         invariant=1,
         lang="en-GB",
         initialFontName=FONT,
         initialFontSize=10,
     )
-    frame = Frame(MARGIN_X, FRAME_BOTTOM, BODY_W, FRAME_TOP - FRAME_BOTTOM, id="body",
-                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    frame = Frame(
+        MARGIN_X,
+        FRAME_BOTTOM,
+        BODY_W,
+        FRAME_TOP - FRAME_BOTTOM,
+        id="body",
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
-    maker: Callable[..., Canvas] = _canvas_maker(furniture, _pdf_date(options.generated_on))
+    maker: Callable[..., Canvas] = _canvas_maker(furniture, _pdf_date(generated_on))
     doc.build(story, canvasmaker=maker)
     return buffer.getvalue()
 
 
-def _canvas_maker(furniture: _Furniture, pdf_date: str) -> Callable[..., Canvas]:
+def _canvas_maker(furniture: PageFurniture, pdf_date: str) -> Callable[..., Canvas]:
     def make(*args: Any, **kwargs: Any) -> Canvas:
         return _PagedCanvas(*args, furniture=furniture, pdf_date=pdf_date, **kwargs)
 

@@ -76,3 +76,8 @@ class AttachmentMissing(InterchangeError):
 
 class RenderError(TransitionsError):
     """A record could not be laid out as a PDF (for example an unknown packet was asked for)."""
+
+
+class ImportRefused(TransitionsError):
+    """A received file was refused before import (not a PDF, too large, cannot be decrypted,
+    a duplicate or an older version, or a record for another school); nothing was changed."""

@@ -235,15 +235,17 @@ class CohortFilter(QSortFilterProxyModel):
         self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
 
     def set_text(self, text: str) -> None:
+        self.beginFilterChange()
         self._text = text.strip().casefold()
-        self.invalidateRowsFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def set_filters(self, *, school: str | None = None, status: Status | None = None,
                     send_status: str | None = None, flag: str | None = None,
                     incomplete_only: bool = False) -> None:
+        self.beginFilterChange()
         self.school, self.status, self.send_status = school, status, send_status
         self.flag, self.incomplete_only = flag, incomplete_only
-        self.invalidateRowsFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:  # noqa: N802
         model = self.sourceModel()

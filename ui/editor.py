@@ -301,8 +301,11 @@ class RecordEditor(QWidget):
         self.nav.setObjectName("sectionNav")
         self.nav.setAccessibleName(tr("Sections"))
         self.nav.setIconSize(QSize(16, 16))
+        self.nav.setWordWrap(True)
+        self.nav.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.nav.setMinimumWidth(230)
-        self.nav.setMaximumWidth(300)
+        self.nav.setMaximumWidth(320)
         self.pages = QStackedWidget(self)
         self.section_pages: dict[str, SectionPage] = {}
         self.rows: dict[str, FieldRow] = {}
@@ -338,15 +341,20 @@ class RecordEditor(QWidget):
         self.missing.setAccessibleName(tr("What's missing"))
         self.missing.setWordWrap(True)
         self.missing_title.setBuddy(self.missing)
+        self.all_done = QLabel(tr("Every required item is filled in."), self)
+        self.all_done.setObjectName("allDone")
+        self.all_done.setWordWrap(True)
         self.missing.itemActivated.connect(self._missing_activated)
         self.missing.itemClicked.connect(self._missing_activated)
         side = QWidget(self)
         sl = QVBoxLayout(side)
         sl.setContentsMargins(8, 8, 8, 8)
         sl.addWidget(self.missing_title)
+        sl.addWidget(self.all_done)
         sl.addWidget(self.missing, 1)
+        sl.addStretch(0)
         side.setMinimumWidth(220)
-        side.setMaximumWidth(320)
+        side.setMaximumWidth(300)
 
         splitter = QSplitter(self)
         splitter.addWidget(self.nav)
@@ -355,7 +363,7 @@ class RecordEditor(QWidget):
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
         splitter.setStretchFactor(2, 0)
-        splitter.setSizes([250, 800, 280])
+        splitter.setSizes([270, 820, 250])
         splitter.setChildrenCollapsible(False)
 
         lay = QVBoxLayout(self)
@@ -451,8 +459,14 @@ class RecordEditor(QWidget):
             return
         self._record.status = Status.READY_FOR_REVIEW
         self._dirty = True
-        if self.flush():
+        if not self.flush():
+            return
+        if self._record.status == Status.READY_FOR_REVIEW:
             self.message_bar.show_message(tr("Marked ready for review."), "info")
+        else:
+            self.message_bar.show_message(
+                tr("This record is already {status}; change something to re-open it.").format(
+                    status=tr(self._record.status.label).lower()), "info")
 
     def sign_off(self, scope: SignOffScope) -> None:
         if not self.flush():
@@ -545,7 +559,9 @@ class RecordEditor(QWidget):
         items = missing_items(self._record)
         self.missing.clear()
         self.missing_title.setText(tr("&What's missing ({n})").format(n=len(items)) if items
-                                   else tr("&What's missing: nothing"))
+                                   else tr("&What's missing"))
+        self.all_done.setVisible(not items)
+        self.missing.setVisible(bool(items))
         section_titles = {s.key: f"{s.number}. {ftr(s.title)}" for s in self._framework.sections}
         last = None
         for m in items:

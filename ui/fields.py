@@ -180,6 +180,7 @@ class DateField(FieldWidget):
         super().__init__(fd, parent)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
+        self._clearing = False
         self.edit = _DateEdit(self)
         self.edit.setAccessibleName(ftr(fd.label))
         self.edit.setMinimumWidth(140)
@@ -196,11 +197,16 @@ class DateField(FieldWidget):
 
     def _changed(self) -> None:
         self._sync_clear()
-        self._emit(self.value(), "date")
+        self._emit(self.value(), "" if self._clearing else "date")
 
     def _clear(self) -> None:
-        if self.edit.date() != NOT_SET:
-            self.edit.setDate(NOT_SET)  # emits dateChanged -> edited(None)
+        """Clearing is an action of its own: it never merges with typing a date."""
+        self._clearing = True
+        try:
+            if self.edit.date() != NOT_SET:
+                self.edit.setDate(NOT_SET)  # emits dateChanged -> edited(None)
+        finally:
+            self._clearing = False
         self.edit.setFocus()
 
     def _sync_clear(self) -> None:
@@ -343,14 +349,19 @@ class PersonField(FieldWidget):
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(8)
         grid.setVerticalSpacing(4)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
         self.edits: dict[str, QLineEdit] = {}
         for n, key in enumerate(PERSON_KEYS):
             edit = QLineEdit(self)
             edit.setAccessibleName(f"{ftr(fd.label)}: {tr(PERSON_LABELS[key])}")
-            edit.setPlaceholderText(tr(PERSON_LABELS[key]))
             _route_undo_to_window(edit)
             edit.textEdited.connect(lambda _t, k=key: self._emit(self.value(), f"person.{k}"))
-            grid.addWidget(edit, n // 2, n % 2)
+            label = QLabel(tr(PERSON_LABELS[key]), self)
+            label.setObjectName("subLabel")
+            label.setBuddy(edit)
+            grid.addWidget(label, n // 2, (n % 2) * 2)
+            grid.addWidget(edit, n // 2, (n % 2) * 2 + 1)
             self.edits[key] = edit
 
     def value(self) -> Person | None:

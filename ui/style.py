@@ -9,7 +9,9 @@ STYLE_SHEET = """
 QLabel#pageTitle { font-size: 15pt; font-weight: 600; color: #1f3b57; }
 QLabel#sectionTitle { font-size: 14pt; font-weight: 600; color: #1f3b57; }
 QLabel#groupTitle { font-size: 11pt; font-weight: 600; color: #1f3b57; margin-top: 14px;
-                    padding-bottom: 2px; border-bottom: 1px solid #d5dde6; }
+                    padding: 0 0 2px 0; border: none; border-bottom: 1px solid #d5dde6; }
+QLabel#subLabel { color: #5b6673; }
+QLabel#allDone { color: #1e6b3a; }
 QLabel#fieldLabel { font-weight: 600; color: #23303d; }
 QLabel#helpText { color: #5b6673; }
 QLabel#fieldError { color: #a4262c; }

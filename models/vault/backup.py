@@ -32,8 +32,25 @@ from models.vault.store import Progress, unlock_backup_slot
 
 MAGIC = b"TRVBAK01"
 CHUNK = 1 << 20
-_BYTES_FIELDS = ("salt", "private_nonce", "sealed_private", "public_key", "ephemeral_public", "wrap_nonce", "wrapped_key")
-_SLOT_FIELDS = ("kind", "user_name", "role", "memory_kib", "iterations", "lanes", "key_id", *_BYTES_FIELDS)
+_BYTES_FIELDS = (
+    "salt",
+    "private_nonce",
+    "sealed_private",
+    "public_key",
+    "ephemeral_public",
+    "wrap_nonce",
+    "wrapped_key",
+)
+_SLOT_FIELDS = (
+    "kind",
+    "user_name",
+    "role",
+    "memory_kib",
+    "iterations",
+    "lanes",
+    "key_id",
+    *_BYTES_FIELDS,
+)
 _DAMAGED = "The backup file is damaged or incomplete; nothing was restored."
 
 
@@ -50,19 +67,31 @@ def _backup_key(data_key: bytes, salt: bytes, vault_id: str) -> bytes:
 
 
 def write_backup(
-    out: Path, image: bytes, data_key: bytes, key_id: str, vault_id: str,
-    slots: list[dict[str, Any]], progress: Progress | None = None,
+    out: Path,
+    image: bytes,
+    data_key: bytes,
+    key_id: str,
+    vault_id: str,
+    slots: list[dict[str, Any]],
+    progress: Progress | None = None,
 ) -> None:
     salt = os.urandom(crypto.SALT_BYTES)
     chunks = max(1, -(-len(image) // CHUNK))
-    header = json.dumps({
-        "format": 1, "vault_id": vault_id, "key_id": key_id, "salt": salt.hex(),
-        "size": len(image), "chunks": chunks,
-        "slots": [
-            {k: (bytes(s[k]).hex() if k in _BYTES_FIELDS else s.get(k)) for k in _SLOT_FIELDS}
-            for s in slots
-        ],
-    }, sort_keys=True).encode("utf-8")
+    header = json.dumps(
+        {
+            "format": 1,
+            "vault_id": vault_id,
+            "key_id": key_id,
+            "salt": salt.hex(),
+            "size": len(image),
+            "chunks": chunks,
+            "slots": [
+                {k: (bytes(s[k]).hex() if k in _BYTES_FIELDS else s.get(k)) for k in _SLOT_FIELDS}
+                for s in slots
+            ],
+        },
+        sort_keys=True,
+    ).encode("utf-8")
     header_hash = hashlib.sha256(MAGIC + header).digest()
     key = _backup_key(data_key, salt, vault_id)
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -74,7 +103,9 @@ def write_backup(
             fh.write(MAGIC + len(header).to_bytes(4, "big") + header)
             for index in range(chunks):
                 piece = image[index * CHUNK : (index + 1) * CHUNK]
-                sealed = aead.encrypt(_nonce(index), piece, _chunk_aad(header_hash, index, index == chunks - 1))
+                sealed = aead.encrypt(
+                    _nonce(index), piece, _chunk_aad(header_hash, index, index == chunks - 1)
+                )
                 fh.write(len(sealed).to_bytes(4, "big") + sealed)
                 if progress is not None:
                     progress(min((index + 1) * CHUNK, len(image)), len(image))
@@ -84,7 +115,9 @@ def write_backup(
     except OSError as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        raise VaultError(f"The backup could not be written to {out}: {exc.strerror or exc}.") from None
+        raise VaultError(
+            f"The backup could not be written to {out}: {exc.strerror or exc}."
+        ) from None
 
 
 def _parse(data: bytes) -> tuple[dict[str, Any], bytes, int]:
@@ -119,14 +152,20 @@ def _check_destination(directory: Path) -> None:
 
 
 def read_backup(
-    backup_file: Path, *, user: str | None = None, password: str | None = None,
-    recovery_key: str | None = None, progress: Progress | None = None,
+    backup_file: Path,
+    *,
+    user: str | None = None,
+    password: str | None = None,
+    recovery_key: str | None = None,
+    progress: Progress | None = None,
 ) -> bytes:
     """Authenticate and decrypt a backup; returns the database image. Creates nothing."""
     try:
         data = Path(backup_file).read_bytes()
     except OSError as exc:
-        raise VaultError(f"Cannot read the backup file {backup_file}: {exc.strerror or exc}.") from None
+        raise VaultError(
+            f"Cannot read the backup file {backup_file}: {exc.strerror or exc}."
+        ) from None
     header, raw_header, offset = _parse(data)
     if recovery_key is not None:
         slots = [s for s in header["slots"] if s["kind"] == "recovery"]
@@ -160,7 +199,11 @@ def read_backup(
         if len(sealed) != length:
             raise IntegrityError(_DAMAGED)
         try:
-            chunks.append(aead.decrypt(_nonce(index), sealed, _chunk_aad(header_hash, index, index == total - 1)))
+            chunks.append(
+                aead.decrypt(
+                    _nonce(index), sealed, _chunk_aad(header_hash, index, index == total - 1)
+                )
+            )
         except (InvalidTag, ValueError):
             raise IntegrityError(_DAMAGED) from None
         if progress is not None:
@@ -172,13 +215,20 @@ def read_backup(
 
 
 def restore_backup(
-    backup_file: Path, directory: Path, *, user: str | None = None, password: str | None = None,
-    recovery_key: str | None = None, progress: Progress | None = None,
+    backup_file: Path,
+    directory: Path,
+    *,
+    user: str | None = None,
+    password: str | None = None,
+    recovery_key: str | None = None,
+    progress: Progress | None = None,
 ) -> None:
     """Restore into a new folder. On any failure nothing is created or changed."""
     directory = Path(directory)
     _check_destination(directory)
-    image = read_backup(backup_file, user=user, password=password, recovery_key=recovery_key, progress=progress)
+    image = read_backup(
+        backup_file, user=user, password=password, recovery_key=recovery_key, progress=progress
+    )
     _check_destination(directory)
     made = not directory.exists()
     target = directory / schema.DB_FILE
@@ -199,4 +249,6 @@ def restore_backup(
         if made:
             with contextlib.suppress(OSError):
                 directory.rmdir()
-        raise VaultError(f"The backup could not be restored into {directory}: {exc.strerror or exc}.") from None
+        raise VaultError(
+            f"The backup could not be restored into {directory}: {exc.strerror or exc}."
+        ) from None

@@ -82,7 +82,9 @@ def aad(*parts: str | int) -> bytes:
     return bytes(out)
 
 
-def seal(key: bytes, plaintext: bytes, associated: bytes, random_bytes: RandomBytes = os.urandom) -> tuple[bytes, bytes]:
+def seal(
+    key: bytes, plaintext: bytes, associated: bytes, random_bytes: RandomBytes = os.urandom
+) -> tuple[bytes, bytes]:
     """Encrypt with AES-256-GCM; returns (nonce, ciphertext-with-tag)."""
     nonce = random_bytes(NONCE_BYTES)
     return nonce, AESGCM(key).encrypt(nonce, plaintext, associated)
@@ -123,7 +125,9 @@ def new_keypair() -> tuple[bytes, bytes]:
     """A slot's X25519 key pair as raw (private, public) bytes."""
     private = X25519PrivateKey.generate()
     public = private.public_key().public_bytes(_RAW, serialization.PublicFormat.Raw)
-    return private.private_bytes(_RAW, serialization.PrivateFormat.Raw, serialization.NoEncryption()), public
+    return private.private_bytes(
+        _RAW, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    ), public
 
 
 def _shared_key(private: X25519PrivateKey, peer_public: bytes, info: bytes) -> bytes:
@@ -131,7 +135,9 @@ def _shared_key(private: X25519PrivateKey, peer_public: bytes, info: bytes) -> b
     return hkdf(shared, b"transitions-vault/slot-wrap|" + info)
 
 
-def seal_to_public(public: bytes, plaintext: bytes, associated: bytes) -> tuple[bytes, bytes, bytes]:
+def seal_to_public(
+    public: bytes, plaintext: bytes, associated: bytes
+) -> tuple[bytes, bytes, bytes]:
     """Seal to an X25519 public key (ephemeral ECDH + HKDF + AES-256-GCM).
 
     Returns (ephemeral public key, nonce, ciphertext).
@@ -147,7 +153,9 @@ def open_with_private(
     private: bytes, ephemeral_public: bytes, nonce: bytes, ciphertext: bytes, associated: bytes
 ) -> bytes:
     try:
-        key = _shared_key(X25519PrivateKey.from_private_bytes(private), ephemeral_public, associated)
+        key = _shared_key(
+            X25519PrivateKey.from_private_bytes(private), ephemeral_public, associated
+        )
     except ValueError:
         raise IntegrityError("Stored data failed its integrity check.") from None
     return open_sealed(key, nonce, ciphertext, associated)
@@ -175,7 +183,9 @@ def normalise_recovery_key(text: str) -> str:
     """Accept what people type: any case, spaces or dashes, and 0/1 mistyped for O/I."""
     cleaned = "".join(ch for ch in text.upper() if ch.isalnum())
     cleaned = cleaned.replace("0", "O").replace("1", "I").replace("8", "B")
-    groups = [cleaned[i : i + _RECOVERY_GROUP_LEN] for i in range(0, len(cleaned), _RECOVERY_GROUP_LEN)]
+    groups = [
+        cleaned[i : i + _RECOVERY_GROUP_LEN] for i in range(0, len(cleaned), _RECOVERY_GROUP_LEN)
+    ]
     return "-".join(groups)
 
 

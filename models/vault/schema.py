@@ -1,18 +1,32 @@
 """The vault's database schema, its versioned migrations, and the one place the URL is built.
 
-The schema is SQLAlchemy Core, so PostgreSQL can be added later by changing :func:`database_url`
-and :func:`make_engine` only. A vault is always built as schema version 1 and then migrated step by
-step, so every migration runs on every new vault as well as on old ones.
+A vault lives in one of two places (a :class:`Location`): a folder holding the SQLite file
+``vault.db`` (the default, one setting) or a PostgreSQL database given by a
+``postgresql+psycopg://`` URL (several instances of the app on one server). The schema is
+SQLAlchemy Core with types that exist on both (``LargeBinary`` is BLOB on SQLite, BYTEA on
+PostgreSQL), and the same versioned migrations run on both: a vault is always built as schema
+version 1 and then migrated step by step, so every migration runs on every new vault as well as on
+old ones. The DDL is written once; :func:`_ddl` swaps the two type names that differ.
+
+SQLite: WAL, synchronous=FULL, secure_delete, temp_store=MEMORY and ``BEGIN IMMEDIATE`` (pragmas
+only there). PostgreSQL: READ COMMITTED; every write transaction first takes a row lock on the
+audit chain head (``SELECT ... FOR UPDATE`` on ``meta.audit_head``, see :func:`lock_chain_head`),
+which serialises writers the way ``BEGIN IMMEDIATE`` does on SQLite. The server only ever holds
+ciphertext: all encryption happens in this process.
 
 Version history:
 
 1. meta, users, key_slots, records, blobs, audit, retired_keys.
 2. users gain ``failed_attempts`` and ``last_failure`` (the wrong-password back-off).
+3. records gain ``change_seq`` (the audit sequence number of the write that last changed the row)
+   and ``tombstones`` remembers deleted record ids the same way, so another instance can ask
+   "what changed since N" (:meth:`models.vault.VaultStore.changes_since`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,32 +41,113 @@ from sqlalchemy import (
     Table,
     create_engine,
     event,
+    insert,
+    inspect,
     select,
-    text,
 )
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from models.errors import VaultError
 
 DB_FILE = "vault.db"
-CURRENT_SCHEMA = 2
+CURRENT_SCHEMA = 3
+SERVER_DRIVER = "postgresql+psycopg"
+_SERVER_SCHEMES = frozenset({"postgresql", "postgres", "postgresql+psycopg"})
+LOCK_TIMEOUT_MS = 30_000
 
 
 def database_url(directory: Path) -> str:
-    """The only place a vault's database URL is made."""
+    """The only place a folder vault's database URL is made."""
     return f"sqlite:///{(Path(directory) / DB_FILE).as_posix()}"
+
+
+def _server_url(db_url: str) -> URL:
+    try:
+        url = make_url(db_url)
+    except (ArgumentError, ValueError):
+        raise VaultError(
+            f"That is not a database URL; use {SERVER_DRIVER}://USER@HOST/DATABASE."
+        ) from None
+    if url.drivername not in _SERVER_SCHEMES:
+        raise VaultError(
+            f"A vault database must be PostgreSQL; the URL must start with {SERVER_DRIVER}://."
+        )
+    if not url.database:
+        raise VaultError("The database URL must name the database: ...@HOST/DATABASE.")
+    return url.set(drivername=SERVER_DRIVER)
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a vault is: a folder (SQLite) or a PostgreSQL database URL. Make it with :func:`locate`."""
+
+    directory: Path | None = None
+    db_url: str | None = None
+
+    @property
+    def on_server(self) -> bool:
+        return self.db_url is not None
+
+    @property
+    def url(self) -> str:
+        if self.db_url is not None:
+            return _server_url(self.db_url).render_as_string(hide_password=False)
+        assert self.directory is not None
+        return database_url(self.directory)
+
+    def __str__(self) -> str:
+        """For messages: the folder, or the URL with any password hidden."""
+        if self.db_url is not None:
+            return _server_url(self.db_url).render_as_string(hide_password=True)
+        return str(self.directory)
+
+    @property
+    def kind(self) -> str:
+        return "postgresql" if self.on_server else "sqlite"
+
+
+def locate(directory: Path | str | None = None, db_url: str | None = None) -> Location:
+    """Exactly one of a folder or a database URL; the URL is checked (PostgreSQL only)."""
+    if db_url is not None and directory is not None:
+        raise VaultError("Give either a vault folder or a database URL, not both.")
+    if db_url is not None:
+        _server_url(db_url)
+        return Location(db_url=db_url)
+    if directory is None:
+        raise VaultError("Give a vault folder or a database URL.")
+    return Location(directory=Path(directory))
 
 
 def _lenient_text(raw: bytes) -> str:
     return raw.decode("utf-8", "replace")
 
 
-def make_engine(directory: Path) -> Engine:
-    """An engine with the durability and privacy pragmas set on every connection.
+def make_engine(where: Path | Location) -> Engine:
+    """An engine for a folder vault (pragmas, BEGIN IMMEDIATE) or a PostgreSQL vault.
 
-    WAL + synchronous=FULL makes each committed transaction durable; secure_delete overwrites freed
-    pages; temp_store=MEMORY keeps sorts and temporary tables out of temp files. Transactions start
-    with ``BEGIN IMMEDIATE`` so a read-then-write (the audit chain) cannot interleave with another
-    process.
+    SQLite: WAL + synchronous=FULL makes each committed transaction durable; secure_delete
+    overwrites freed pages; temp_store=MEMORY keeps sorts and temporary tables out of temp files.
+    Transactions start with ``BEGIN IMMEDIATE`` so a read-then-write (the audit chain) cannot
+    interleave with another process.
+
+    PostgreSQL: READ COMMITTED, a lock timeout (a writer waits at most 30 s for another's
+    transaction), and connections checked before use so a restarted server is not an error.
     """
-    engine = create_engine(database_url(directory), connect_args={"timeout": 30})
+    location = where if isinstance(where, Location) else Location(directory=Path(where))
+    if location.on_server:
+        return create_engine(
+            location.url,
+            pool_pre_ping=True,
+            pool_size=2,
+            isolation_level="READ COMMITTED",
+            connect_args={
+                "connect_timeout": 10,
+                "application_name": "transitions",
+                "options": f"-c lock_timeout={LOCK_TIMEOUT_MS}",
+            },
+        )
+    engine = create_engine(location.url, connect_args={"timeout": 30})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -126,6 +221,8 @@ records = Table(
     Column("key_id", String(32), nullable=False),
     Column("nonce", LargeBinary, nullable=False),
     Column("ciphertext", LargeBinary, nullable=False),
+    # schema 3: the audit seq of the write that last changed this row (for changes_since)
+    Column("change_seq", Integer, nullable=False, server_default="0", index=True),
 )
 
 blobs = Table(
@@ -162,6 +259,17 @@ retired_keys = Table(
     Column("sealed", LargeBinary, nullable=False),
 )
 
+# schema 3: deleted record ids, with the audit seq of the deletion (for changes_since)
+tombstones = Table(
+    "tombstones",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("change_seq", Integer, nullable=False),
+)
+
+# Every table, in the order rows are copied from one vault location to another.
+TABLES = (meta, users, key_slots, records, blobs, audit, retired_keys, tombstones)
+
 _V1_DDL = (
     "CREATE TABLE meta (key VARCHAR(64) NOT NULL PRIMARY KEY, value VARCHAR(2000) NOT NULL)",
     "CREATE TABLE users (name VARCHAR(200) NOT NULL PRIMARY KEY, role VARCHAR(40) NOT NULL, "
@@ -184,19 +292,44 @@ _V1_DDL = (
 )
 
 
+# The DDL is written once in SQLite's words; these are the only two that PostgreSQL spells
+# differently (an auto-numbered key, and bytes). Existing SQLite vaults keep exactly their DDL.
+_SERVER_WORDS = (
+    ("INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT", "SERIAL PRIMARY KEY"),
+    (" BLOB ", " BYTEA "),
+)
+
+
+def _ddl(conn: Connection, statement: str) -> None:
+    if conn.dialect.name != "sqlite":
+        for sqlite_words, server_words in _SERVER_WORDS:
+            statement = statement.replace(sqlite_words, server_words)
+    conn.exec_driver_sql(statement)
+
+
 def _create_v1(conn: Connection) -> None:
     for statement in _V1_DDL:
-        conn.exec_driver_sql(statement)
+        _ddl(conn, statement)
     conn.execute(meta.insert().values(key="schema_version", value="1"))
 
 
 def _v1_to_v2(conn: Connection) -> None:
-    conn.exec_driver_sql("ALTER TABLE users ADD COLUMN failed_attempts INTEGER NOT NULL DEFAULT 0")
-    conn.exec_driver_sql("ALTER TABLE users ADD COLUMN last_failure VARCHAR(40)")
+    _ddl(conn, "ALTER TABLE users ADD COLUMN failed_attempts INTEGER NOT NULL DEFAULT 0")
+    _ddl(conn, "ALTER TABLE users ADD COLUMN last_failure VARCHAR(40)")
+
+
+def _v2_to_v3(conn: Connection) -> None:
+    _ddl(conn, "ALTER TABLE records ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0")
+    _ddl(conn, "CREATE INDEX ix_records_change_seq ON records (change_seq)")
+    _ddl(
+        conn,
+        "CREATE TABLE tombstones (id VARCHAR(64) NOT NULL PRIMARY KEY, "
+        "change_seq INTEGER NOT NULL)",
+    )
 
 
 # MIGRATIONS[n] upgrades schema n to n + 1.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def schema_version(conn: Connection) -> int:
@@ -217,14 +350,64 @@ def migrate(conn: Connection, target: int = CURRENT_SCHEMA) -> int:
     while version < target:
         MIGRATIONS[version](conn)
         version += 1
-        conn.execute(
-            meta.update().where(meta.c.key == "schema_version").values(value=str(version))
-        )
+        conn.execute(meta.update().where(meta.c.key == "schema_version").values(value=str(version)))
     return found
 
 
 def table_exists(conn: Connection, name: str) -> bool:
-    row = conn.execute(
-        text("SELECT name FROM sqlite_master WHERE type='table' AND name=:n"), {"n": name}
-    ).first()
-    return row is not None
+    return bool(inspect(conn).has_table(name))
+
+
+def vault_tables_present(conn: Connection) -> list[str]:
+    """Which of the vault's table names already exist (a new vault needs an empty target)."""
+    present = set(inspect(conn).get_table_names())
+    return [t.name for t in TABLES if t.name in present]
+
+
+def lock_chain_head(conn: Connection) -> None:
+    """Serialise writers: on PostgreSQL, a row lock on the audit chain head, held to commit.
+
+    Every write transaction takes it first, before touching any other row, so writers queue in
+    one order (no deadlocks) and audit sequence numbers are handed out in commit order. On
+    SQLite ``BEGIN IMMEDIATE`` already did this for the whole file.
+    """
+    if conn.dialect.name != "sqlite":
+        conn.execute(
+            select(meta.c.value).where(meta.c.key == "audit_head").with_for_update()
+        ).first()
+
+
+def copy_rows(
+    source: Connection, target: Connection, progress: Callable[[int, int], None] | None = None
+) -> dict[str, int]:
+    """Copy every row, as stored (ciphertext stays ciphertext), into a target built at the same
+    schema version. Key slots get the target's own row numbers (nothing refers to them)."""
+    counts = {t.name: 0 for t in TABLES}
+    total = len(TABLES)
+    for done, table in enumerate(TABLES, 1):
+        columns = [c for c in table.columns if table is not key_slots or c.name != "id"]
+        for batch in _batches(source.execute(select(*columns)).mappings()):
+            target.execute(insert(table), batch)
+            counts[table.name] += len(batch)
+        if progress is not None:
+            progress(done, total)
+    return counts
+
+
+def _batches(rows: Iterator[Any], size: int = 500) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(dict(row))
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def drop_vault_tables(conn: Connection) -> None:
+    """Undo a half-made server vault (used only on a target this process has just filled)."""
+    present = set(vault_tables_present(conn))
+    for table in reversed(TABLES):
+        if table.name in present:
+            conn.exec_driver_sql(f"DROP TABLE {table.name}")

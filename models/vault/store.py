@@ -23,7 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from models.errors import AuthenticationFailed, IntegrityError, SaveConflict, VaultError
 from models.vault import crypto, schema
@@ -97,21 +98,38 @@ def _wrap_context(vault_id: str, kind: str, name: str | None, role: str, key_id:
 
 
 def _new_slot(
-    vault_id: str, kind: str, name: str | None, role: str, secret: str, kdf: KdfParams,
-    data_key: bytes, key_id: str,
+    vault_id: str,
+    kind: str,
+    name: str | None,
+    role: str,
+    secret: str,
+    kdf: KdfParams,
+    data_key: bytes,
+    key_id: str,
 ) -> dict[str, Any]:
     salt = os.urandom(crypto.SALT_BYTES)
     kek = crypto.derive_kek(secret, salt, kdf)
     private, public = crypto.new_keypair()
-    private_nonce, sealed_private = crypto.seal(kek, private, _slot_context(vault_id, kind, name, role))
+    private_nonce, sealed_private = crypto.seal(
+        kek, private, _slot_context(vault_id, kind, name, role)
+    )
     eph, wrap_nonce, wrapped = crypto.seal_to_public(
         public, data_key, _wrap_context(vault_id, kind, name, role, key_id)
     )
     return {
-        "kind": kind, "user_name": name, "salt": salt, "memory_kib": kdf.memory_kib,
-        "iterations": kdf.iterations, "lanes": kdf.lanes, "private_nonce": private_nonce,
-        "sealed_private": sealed_private, "public_key": public, "key_id": key_id,
-        "ephemeral_public": eph, "wrap_nonce": wrap_nonce, "wrapped_key": wrapped,
+        "kind": kind,
+        "user_name": name,
+        "salt": salt,
+        "memory_kib": kdf.memory_kib,
+        "iterations": kdf.iterations,
+        "lanes": kdf.lanes,
+        "private_nonce": private_nonce,
+        "sealed_private": sealed_private,
+        "public_key": public,
+        "key_id": key_id,
+        "ephemeral_public": eph,
+        "wrap_nonce": wrap_nonce,
+        "wrapped_key": wrapped,
     }
 
 
@@ -124,16 +142,33 @@ def _unlock_slot(slot: Any, vault_id: str, role: str, secret: str) -> bytes:
         raise IntegrityError("A key slot's parameters are damaged.") from None
     name = slot["user_name"]
     private = crypto.open_sealed(
-        kek, slot["private_nonce"], slot["sealed_private"], _slot_context(vault_id, slot["kind"], name, role)
+        kek,
+        slot["private_nonce"],
+        slot["sealed_private"],
+        _slot_context(vault_id, slot["kind"], name, role),
     )
     return crypto.open_with_private(
-        private, slot["ephemeral_public"], slot["wrap_nonce"], slot["wrapped_key"],
+        private,
+        slot["ephemeral_public"],
+        slot["wrap_nonce"],
+        slot["wrapped_key"],
         _wrap_context(vault_id, slot["kind"], name, role, slot["key_id"]),
     )
 
 
 def _record_aad(table: str, row_id: str, version: int, key_id: str) -> bytes:
     return crypto.aad(table, row_id, version, key_id)
+
+
+def _storage_message(exc: SQLAlchemyError, verb: str) -> str:
+    """A plain sentence that names the kind of failure but never echoes SQL or parameters."""
+    orig = getattr(exc, "orig", None)
+    text = str(orig).lower() if isinstance(orig, sqlite3.Error) else ""
+    if "locked" in text or "busy" in text:
+        return f"The vault could not be {verb}: another program is using it; try again."
+    if "disk" in text or "full" in text:
+        return f"The vault could not be {verb}: the disk is full or failing."
+    return f"The vault could not be {verb} ({type(exc).__name__})."
 
 
 def _meta_get(conn: Connection, key: str) -> str | None:
@@ -148,13 +183,27 @@ def _meta_set(conn: Connection, key: str, value: str) -> None:
 
 
 class VaultStore:
-    """An unlocked vault. Make one with :meth:`create`, :meth:`open` or :meth:`open_with_recovery_key`."""
+    """An unlocked vault. Make one with :meth:`create`, :meth:`open` or :meth:`open_with_recovery_key`.
+
+    Each takes a folder (``directory``) or, as a keyword, a PostgreSQL URL (``db_url``).
+    """
 
     def __init__(
-        self, directory: Path, engine: Engine, *, data_key: bytes, key_id: str, vault_id: str,
-        user: str, role: str, clock: Clock, retired: dict[str, bytes], kdf: KdfParams,
+        self,
+        location: schema.Location,
+        engine: Engine,
+        *,
+        data_key: bytes,
+        key_id: str,
+        vault_id: str,
+        user: str,
+        role: str,
+        clock: Clock,
+        retired: dict[str, bytes],
+        kdf: KdfParams,
+        schema_version: int = schema.CURRENT_SCHEMA,
     ) -> None:
-        self.directory = directory
+        self.location = location
         self._engine: Engine | None = engine
         self._data_key = data_key
         self._key_id = key_id
@@ -162,108 +211,189 @@ class VaultStore:
         self.user = user
         self.role = role
         self._clock = clock
-        self.kdf = kdf  # new slots made in this session get the parameters of the one that opened it
+        self.kdf = (
+            kdf  # new slots made in this session get the parameters of the one that opened it
+        )
         self._keys: dict[str, bytes] = {**retired, key_id: data_key}
+        self._schema = schema_version
+
+    @property
+    def directory(self) -> Path | None:
+        """The vault folder, or None for a vault on a database server."""
+        return self.location.directory
 
     # --- opening -------------------------------------------------------------------------------
 
     @staticmethod
-    def exists(directory: Path) -> bool:
-        return (Path(directory) / schema.DB_FILE).is_file()
+    def exists(directory: Path | None = None, *, db_url: str | None = None) -> bool:
+        """Is there a vault here? For a server, raises VaultError if it cannot be reached."""
+        location = schema.locate(directory, db_url)
+        if not location.on_server:
+            assert location.directory is not None
+            return (location.directory / schema.DB_FILE).is_file()
+        engine = schema.make_engine(location)
+        try:
+            with engine.connect() as conn:
+                return schema.table_exists(conn, "meta")
+        except SQLAlchemyError as exc:
+            raise VaultError(_storage_message(exc, "reached", location)) from None
+        finally:
+            engine.dispose()
 
     @classmethod
     def create(
-        cls, directory: Path, user: str, password: str, role: str, *, kdf: KdfParams | None = None,
-        clock: Clock | None = None, schema_version: int = schema.CURRENT_SCHEMA,
+        cls,
+        directory: Path | None,
+        user: str,
+        password: str,
+        role: str,
+        *,
+        db_url: str | None = None,
+        kdf: KdfParams | None = None,
+        clock: Clock | None = None,
+        schema_version: int = schema.CURRENT_SCHEMA,
     ) -> tuple[VaultStore, str]:
-        """Make a new vault with its first user and a recovery key (returned once, never stored)."""
-        directory = Path(directory)
+        """Make a new vault with its first user and a recovery key (returned once, never stored).
+
+        A folder is made if needed; a server database must exist already and hold no vault tables.
+        """
+        location = schema.locate(directory, db_url)
         user = _validate_name(user)
         _validate_password(password)
-        if cls.exists(directory):
-            raise VaultError(f"There is already a vault in {directory}.")
         kdf = kdf or DEFAULT_KDF
         clock = clock or utc_now
-        made_dir = not directory.exists()
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-            with contextlib.suppress(OSError):
-                directory.chmod(0o700)
-        except OSError as exc:
-            raise VaultError(f"Cannot create the vault folder {directory}: {exc.strerror}.") from None
+        made_dir = False
+        if location.on_server:
+            if cls.exists(db_url=location.db_url):
+                raise VaultError(f"There is already a vault in {location}.")
+        else:
+            folder = location.directory
+            assert folder is not None
+            if cls.exists(folder):
+                raise VaultError(f"There is already a vault in {folder}.")
+            made_dir = not folder.exists()
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                with contextlib.suppress(OSError):
+                    folder.chmod(0o700)
+            except OSError as exc:
+                raise VaultError(
+                    f"Cannot create the vault folder {folder}: {exc.strerror}."
+                ) from None
         data_key = os.urandom(crypto.KEY_BYTES)
         key_id = crypto.new_key_id()
         vault_id = uuid.uuid4().hex
         recovery_key = crypto.new_recovery_key()
         user_slot = _new_slot(vault_id, "password", user, role, password, kdf, data_key, key_id)
         recovery_slot = _new_slot(
-            vault_id, "recovery", None, "", crypto.normalise_recovery_key(recovery_key), kdf, data_key, key_id
+            vault_id,
+            "recovery",
+            None,
+            "",
+            crypto.normalise_recovery_key(recovery_key),
+            kdf,
+            data_key,
+            key_id,
         )
-        engine = schema.make_engine(directory)
+        engine = schema.make_engine(location)
         store = cls(
-            directory, engine, data_key=data_key, key_id=key_id, vault_id=vault_id, user=user,
-            role=role, clock=clock, retired={}, kdf=kdf,
+            location,
+            engine,
+            data_key=data_key,
+            key_id=key_id,
+            vault_id=vault_id,
+            user=user,
+            role=role,
+            clock=clock,
+            retired={},
+            kdf=kdf,
+            schema_version=schema_version,
         )
         try:
             with engine.begin() as conn:
+                if schema.vault_tables_present(conn):
+                    raise VaultError(
+                        f"The database {location} already has vault tables; use an empty one."
+                    )
                 schema.create_schema(conn, schema_version)
-                for key, value in (("vault_id", vault_id), ("key_id", key_id), ("audit_head", "0:")):
+                for key, value in (
+                    ("vault_id", vault_id),
+                    ("key_id", key_id),
+                    ("audit_head", "0:"),
+                ):
                     _meta_set(conn, key, value)
-                conn.execute(insert(schema.users).values(name=user, role=role, created=clock().isoformat()))
+                conn.execute(
+                    insert(schema.users).values(name=user, role=role, created=clock().isoformat())
+                )
                 conn.execute(insert(schema.key_slots).values(**user_slot))
                 conn.execute(insert(schema.key_slots).values(**recovery_slot))
                 store._append(conn, "vault_created", None, {})
                 store._append(conn, "user_added", None, {"name": user, "role": role})
-        except Exception:
+        except BaseException as exc:
             engine.dispose()
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                with contextlib.suppress(OSError):
-                    (directory / (schema.DB_FILE + suffix)).unlink()
-            if made_dir:
-                with contextlib.suppress(OSError):
-                    directory.rmdir()
+            if location.directory is not None:  # a server rolls the DDL back with the rest
+                _remove_db_files(location.directory, remove_dir=made_dir)
+            if isinstance(exc, SQLAlchemyError):
+                raise VaultError(_storage_message(exc, "created", location)) from None
             raise
         return store, recovery_key
 
     @classmethod
-    def _connect(cls, directory: Path) -> tuple[Engine, str, str, dict[str, str]]:
-        directory = Path(directory)
-        if not cls.exists(directory):
-            raise VaultError(f"No vault was found in {directory}.")
-        engine = schema.make_engine(directory)
+    def _connect(cls, location: schema.Location) -> tuple[Engine, str, str, dict[str, str]]:
+        if not cls.exists(location.directory, db_url=location.db_url):
+            raise VaultError(f"No vault was found in {location}.")
+        engine = schema.make_engine(location)
         try:
             with engine.begin() as conn:
                 if not schema.table_exists(conn, "meta"):
-                    raise VaultError(f"The file in {directory} is not a Transitions vault.")
+                    raise VaultError(f"The file in {location} is not a Transitions vault.")
                 found = schema.schema_version(conn)
                 if found > schema.CURRENT_SCHEMA:
-                    raise VaultError("This vault was made by a newer version of Transitions; update the app.")
-                schema.migrate(conn)
-                meta = {str(k): str(v) for k, v in conn.execute(select(schema.meta.c.key, schema.meta.c.value))}
+                    raise VaultError(
+                        "This vault was made by a newer version of Transitions; update the app."
+                    )
+                if found < schema.CURRENT_SCHEMA:
+                    schema.lock_chain_head(conn)  # two instances must not upgrade at once
+                    schema.migrate(conn)
+                meta = {
+                    str(k): str(v)
+                    for k, v in conn.execute(select(schema.meta.c.key, schema.meta.c.value))
+                }
         except VaultError:
             engine.dispose()
             raise
         except Exception:
             engine.dispose()
-            raise VaultError(f"The vault in {directory} could not be read.") from None
+            raise VaultError(f"The vault in {location} could not be read.") from None
         return engine, meta["vault_id"], meta["key_id"], meta
 
     @classmethod
     def open(
-        cls, directory: Path, user: str, password: str, *, clock: Clock | None = None,
+        cls,
+        directory: Path | None,
+        user: str,
+        password: str,
+        *,
+        db_url: str | None = None,
+        clock: Clock | None = None,
         sleeper: Sleeper | None = None,
     ) -> VaultStore:
         """Unlock with a user's password. Raises AuthenticationFailed (with back-off) or VaultError."""
         clock = clock or utc_now
         sleeper = sleeper or time.sleep
-        engine, vault_id, key_id, _meta = cls._connect(Path(directory))
+        location = schema.locate(directory, db_url)
+        engine, vault_id, key_id, _meta = cls._connect(location)
         try:
             with engine.connect() as conn:
-                row = conn.execute(
-                    select(schema.users, schema.key_slots)
-                    .join(schema.key_slots, schema.key_slots.c.user_name == schema.users.c.name)
-                    .where(schema.users.c.name == user)
-                ).mappings().first()
+                row = (
+                    conn.execute(
+                        select(schema.users, schema.key_slots)
+                        .join(schema.key_slots, schema.key_slots.c.user_name == schema.users.c.name)
+                        .where(schema.users.c.name == user)
+                    )
+                    .mappings()
+                    .first()
+                )
             if row is None:
                 raise AuthenticationFailed(_AUTH_MESSAGE)
             failures = int(row["failed_attempts"])
@@ -273,25 +403,36 @@ class VaultStore:
             try:
                 data_key = _unlock_slot(row, vault_id, row["role"], password)
             except IntegrityError:
-                with engine.begin() as conn:
+                with _writing(engine) as conn:
                     conn.execute(
-                        update(schema.users).where(schema.users.c.name == user).values(
+                        update(schema.users)
+                        .where(schema.users.c.name == user)
+                        .values(
                             failed_attempts=schema.users.c.failed_attempts + 1,
                             last_failure=clock().isoformat(),
                         )
                     )
                 raise AuthenticationFailed(_AUTH_MESSAGE) from None
             store = cls._unlocked(
-                Path(directory), engine, data_key, row, key_id, vault_id, user, row["role"], clock
+                location, engine, data_key, row, key_id, vault_id, user, row["role"], clock
             )
-            with engine.begin() as conn:
+            with _writing(engine) as conn:
                 if failures:
-                    store._append(conn, "login_failures", None, {
-                        "user": user, "count": failures, "last_failure": row["last_failure"],
-                        "delayed": failures >= LOCKOUT_AFTER,
-                    })
+                    store._append(
+                        conn,
+                        "login_failures",
+                        None,
+                        {
+                            "user": user,
+                            "count": failures,
+                            "last_failure": row["last_failure"],
+                            "delayed": failures >= LOCKOUT_AFTER,
+                        },
+                    )
                     conn.execute(
-                        update(schema.users).where(schema.users.c.name == user).values(failed_attempts=0)
+                        update(schema.users)
+                        .where(schema.users.c.name == user)
+                        .values(failed_attempts=0)
                     )
                 store._append(conn, "unlocked", None, {})
             return store
@@ -301,35 +442,49 @@ class VaultStore:
 
     @classmethod
     def open_with_recovery_key(
-        cls, directory: Path, recovery_key: str, *, clock: Clock | None = None,
+        cls,
+        directory: Path | None,
+        recovery_key: str,
+        *,
+        db_url: str | None = None,
+        clock: Clock | None = None,
         sleeper: Sleeper | None = None,
     ) -> VaultStore:
         clock = clock or utc_now
         sleeper = sleeper or time.sleep
-        engine, vault_id, key_id, meta = cls._connect(Path(directory))
+        location = schema.locate(directory, db_url)
+        engine, vault_id, key_id, meta = cls._connect(location)
         try:
             failures = int(meta.get("recovery_failures", "0"))
             delay = lockout_delay(failures)
             if delay:
                 sleeper(delay)
             with engine.connect() as conn:
-                slot = conn.execute(
-                    select(schema.key_slots).where(schema.key_slots.c.kind == "recovery")
-                ).mappings().first()
+                slot = (
+                    conn.execute(
+                        select(schema.key_slots).where(schema.key_slots.c.kind == "recovery")
+                    )
+                    .mappings()
+                    .first()
+                )
             if slot is None:
                 raise VaultError("This vault has no recovery key.")
             try:
-                data_key = _unlock_slot(slot, vault_id, "", crypto.normalise_recovery_key(recovery_key))
+                data_key = _unlock_slot(
+                    slot, vault_id, "", crypto.normalise_recovery_key(recovery_key)
+                )
             except IntegrityError:
-                with engine.begin() as conn:
+                with _writing(engine) as conn:
                     _meta_set(conn, "recovery_failures", str(failures + 1))
                 raise AuthenticationFailed("That recovery key does not open this vault.") from None
             store = cls._unlocked(
-                Path(directory), engine, data_key, slot, key_id, vault_id, RECOVERY_USER, "", clock
+                location, engine, data_key, slot, key_id, vault_id, RECOVERY_USER, "", clock
             )
-            with engine.begin() as conn:
+            with _writing(engine) as conn:
                 if failures:
-                    store._append(conn, "login_failures", None, {"user": RECOVERY_USER, "count": failures})
+                    store._append(
+                        conn, "login_failures", None, {"user": RECOVERY_USER, "count": failures}
+                    )
                     _meta_set(conn, "recovery_failures", "0")
                 store._append(conn, "recovery_unlock", None, {})
             return store
@@ -339,8 +494,16 @@ class VaultStore:
 
     @classmethod
     def _unlocked(
-        cls, directory: Path, engine: Engine, data_key: bytes, slot: Any, key_id: str,
-        vault_id: str, user: str, role: str, clock: Clock,
+        cls,
+        location: schema.Location,
+        engine: Engine,
+        data_key: bytes,
+        slot: Any,
+        key_id: str,
+        vault_id: str,
+        user: str,
+        role: str,
+        clock: Clock,
     ) -> VaultStore:
         if slot["key_id"] != key_id:
             raise VaultError("The vault's keys do not match; restore it from a backup.")
@@ -349,11 +512,21 @@ class VaultStore:
             for row in conn.execute(select(schema.retired_keys)).mappings():
                 with contextlib.suppress(IntegrityError):
                     retired[row["key_id"]] = crypto.open_sealed(
-                        data_key, row["nonce"], row["sealed"], crypto.aad("retired", vault_id, row["key_id"], key_id)
+                        data_key,
+                        row["nonce"],
+                        row["sealed"],
+                        crypto.aad("retired", vault_id, row["key_id"], key_id),
                     )
         return cls(
-            directory, engine, data_key=data_key, key_id=key_id, vault_id=vault_id, user=user,
-            role=role, clock=clock, retired=retired,
+            location,
+            engine,
+            data_key=data_key,
+            key_id=key_id,
+            vault_id=vault_id,
+            user=user,
+            role=role,
+            clock=clock,
+            retired=retired,
             kdf=KdfParams(slot["memory_kib"], slot["iterations"], slot["lanes"]),
         )
 
@@ -372,33 +545,71 @@ class VaultStore:
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[Connection]:
+        """One write transaction (writers serialised); refuses to write with keys another
+        session has replaced."""
         try:
-            with self.engine.begin() as conn:
+            with _writing(self.engine) as conn:
+                if _meta_get(conn, "key_id") != self._key_id:
+                    raise VaultError("The vault was re-keyed by another session; log in again.")
                 yield conn
-        except sqlite3.Error as exc:
-            raise VaultError(f"The vault could not be written ({type(exc).__name__}).") from None
+        except SQLAlchemyError as exc:
+            raise VaultError(_storage_message(exc, "written", self.location)) from None
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[Connection]:
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise VaultError(_storage_message(exc, "read", self.location)) from None
 
     # --- audit chain -------------------------------------------------------------------------
 
-    def _mac_message(self, seq: int, at: str, user: str, action: str, record_id: str | None,
-                     key_id: str, nonce: bytes, detail: bytes) -> bytes:
-        head = crypto.aad("audit-mac", self._vault_id, seq, at, user, action, record_id or "", key_id)
+    def _mac_message(
+        self,
+        seq: int,
+        at: str,
+        user: str,
+        action: str,
+        record_id: str | None,
+        key_id: str,
+        nonce: bytes,
+        detail: bytes,
+    ) -> bytes:
+        head = crypto.aad(
+            "audit-mac", self._vault_id, seq, at, user, action, record_id or "", key_id
+        )
         return head + len(nonce).to_bytes(4, "big") + nonce + detail
 
-    def _append(self, conn: Connection, action: str, record_id: str | None, detail: dict[str, Any]) -> None:
+    def _append(
+        self, conn: Connection, action: str, record_id: str | None, detail: dict[str, Any]
+    ) -> None:
         head = _meta_get(conn, "audit_head") or "0:"
         last_seq_text, last_mac_hex = head.split(":", 1)
         seq = int(last_seq_text) + 1
         prev_mac = bytes.fromhex(last_mac_hex)
         at = self._clock().isoformat()
         plaintext = json.dumps(detail, sort_keys=True, default=str).encode("utf-8")
-        nonce, sealed = crypto.seal(self._data_key, plaintext, crypto.aad("audit", seq, self._key_id))
-        message = self._mac_message(seq, at, self.user, action, record_id, self._key_id, nonce, sealed)
+        nonce, sealed = crypto.seal(
+            self._data_key, plaintext, crypto.aad("audit", seq, self._key_id)
+        )
+        message = self._mac_message(
+            seq, at, self.user, action, record_id, self._key_id, nonce, sealed
+        )
         entry_mac = crypto.mac(crypto.audit_mac_key(self._data_key), prev_mac + message)
-        conn.execute(insert(schema.audit).values(
-            seq=seq, at=at, user_name=self.user, action=action, record_id=record_id,
-            key_id=self._key_id, nonce=nonce, detail=sealed, mac=entry_mac,
-        ))
+        conn.execute(
+            insert(schema.audit).values(
+                seq=seq,
+                at=at,
+                user_name=self.user,
+                action=action,
+                record_id=record_id,
+                key_id=self._key_id,
+                nonce=nonce,
+                detail=sealed,
+                mac=entry_mac,
+            )
+        )
         _meta_set(conn, "audit_head", f"{seq}:{entry_mac.hex()}")
 
     def append_audit(self, action: str, record_id: str | None, detail: dict[str, Any]) -> None:
@@ -410,7 +621,9 @@ class VaultStore:
         if key is None:
             return None
         try:
-            raw = crypto.open_sealed(key, row["nonce"], row["detail"], crypto.aad("audit", row["seq"], row["key_id"]))
+            raw = crypto.open_sealed(
+                key, row["nonce"], row["detail"], crypto.aad("audit", row["seq"], row["key_id"])
+            )
             value = json.loads(raw)
         except (IntegrityError, ValueError):
             return None
@@ -421,17 +634,24 @@ class VaultStore:
         if record_id is not None:
             query = query.where(schema.audit.c.record_id == record_id)
         out: list[AuditEntry] = []
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             for row in conn.execute(query).mappings():
                 detail = self._open_detail(row)
                 try:
                     at = datetime.fromisoformat(row["at"])
                 except ValueError:
                     at = datetime.min.replace(tzinfo=UTC)
-                out.append(AuditEntry(
-                    seq=row["seq"], at=at, user=row["user_name"], action=row["action"],
-                    record_id=row["record_id"], detail=detail or {}, intact=detail is not None,
-                ))
+                out.append(
+                    AuditEntry(
+                        seq=row["seq"],
+                        at=at,
+                        user=row["user_name"],
+                        action=row["action"],
+                        record_id=row["record_id"],
+                        detail=detail or {},
+                        intact=detail is not None,
+                    )
+                )
         return out
 
     # --- records ------------------------------------------------------------------------------
@@ -441,37 +661,65 @@ class VaultStore:
         if key is None:
             raise IntegrityError(f"The {table[:-1]} {row_id} is damaged and cannot be opened.")
         try:
-            return crypto.open_sealed(key, row["nonce"], row["ciphertext"], _record_aad(table, row_id, row["version"], row["key_id"]))
+            return crypto.open_sealed(
+                key,
+                row["nonce"],
+                row["ciphertext"],
+                _record_aad(table, row_id, row["version"], row["key_id"]),
+            )
         except IntegrityError:
-            raise IntegrityError(f"The {table[:-1]} {row_id} is damaged and cannot be opened.") from None
+            raise IntegrityError(
+                f"The {table[:-1]} {row_id} is damaged and cannot be opened."
+            ) from None
 
     def record_versions(self) -> dict[str, int]:
-        with self.engine.connect() as conn:
-            return {str(r.id): int(r.version) for r in conn.execute(select(schema.records.c.id, schema.records.c.version))}
+        with self._read() as conn:
+            return {
+                str(r.id): int(r.version)
+                for r in conn.execute(select(schema.records.c.id, schema.records.c.version))
+            }
 
     def get_record(self, record_id: str) -> StoredRecord:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(schema.records).where(schema.records.c.id == record_id)).mappings().first()
+        with self._read() as conn:
+            row = (
+                conn.execute(select(schema.records).where(schema.records.c.id == record_id))
+                .mappings()
+                .first()
+            )
         if row is None:
             raise VaultError("That record is not in the vault.")
-        return StoredRecord(record_id, int(row["version"]), self._open_row("records", row, record_id))
+        return StoredRecord(
+            record_id, int(row["version"]), self._open_row("records", row, record_id)
+        )
 
     def list_records(self) -> tuple[list[StoredRecord], list[str]]:
         """Every record that opens, and the ids of those that are damaged (never raises for one)."""
         good: list[StoredRecord] = []
         damaged: list[str] = []
-        with self.engine.connect() as conn:
-            rows = list(conn.execute(select(schema.records).order_by(schema.records.c.id)).mappings())
+        with self._read() as conn:
+            rows = list(
+                conn.execute(select(schema.records).order_by(schema.records.c.id)).mappings()
+            )
         for row in rows:
             try:
-                good.append(StoredRecord(row["id"], int(row["version"]), self._open_row("records", row, row["id"])))
+                good.append(
+                    StoredRecord(
+                        row["id"], int(row["version"]), self._open_row("records", row, row["id"])
+                    )
+                )
             except (IntegrityError, ValueError, TypeError):
                 damaged.append(str(row["id"]))
         return good, damaged
 
     def put_record(
-        self, record_id: str, data: bytes, expected_version: int | None, *, action: str = "saved",
-        detail: dict[str, Any] | None = None, force: bool = False,
+        self,
+        record_id: str,
+        data: bytes,
+        expected_version: int | None,
+        *,
+        action: str = "saved",
+        detail: dict[str, Any] | None = None,
+        force: bool = False,
     ) -> int:
         """Write a record in one transaction with its audit entry; returns the new version.
 
@@ -485,12 +733,23 @@ class VaultStore:
             if force:
                 expected_version = None if current is None else int(current)
             if current is None and expected_version is not None:
-                raise SaveConflict("This record was deleted by someone else; it could not be saved.")
+                raise SaveConflict(
+                    "This record was deleted by someone else; it could not be saved."
+                )
             if current is not None and expected_version != int(current):
-                raise SaveConflict("Someone else saved this record after it was opened here; reopen it and make the change again.")
+                raise SaveConflict(
+                    "Someone else saved this record after it was opened here; reopen it and make the change again."
+                )
             version = 1 if current is None else int(current) + 1
-            nonce, sealed = crypto.seal(self._data_key, data, _record_aad("records", record_id, version, self._key_id))
-            values = {"version": version, "key_id": self._key_id, "nonce": nonce, "ciphertext": sealed}
+            nonce, sealed = crypto.seal(
+                self._data_key, data, _record_aad("records", record_id, version, self._key_id)
+            )
+            values = {
+                "version": version,
+                "key_id": self._key_id,
+                "nonce": nonce,
+                "ciphertext": sealed,
+            }
             if current is None:
                 conn.execute(insert(schema.records).values(id=record_id, **values))
             else:
@@ -500,8 +759,15 @@ class VaultStore:
                     .values(**values)
                 )
                 if done.rowcount != 1:
-                    raise SaveConflict("Someone else saved this record at the same time; reopen it and try again.")
-            self._append(conn, action, record_id, {**(detail or {}), "version": version, "sha256": crypto.digest(data)})
+                    raise SaveConflict(
+                        "Someone else saved this record at the same time; reopen it and try again."
+                    )
+            self._append(
+                conn,
+                action,
+                record_id,
+                {**(detail or {}), "version": version, "sha256": crypto.digest(data)},
+            )
         return version
 
     def delete_record(self, record_id: str) -> None:
@@ -517,59 +783,122 @@ class VaultStore:
         if not name or len(name) > _MAX_NAME:
             raise VaultError("A blob name must be 1 to 200 characters.")
         with self._write() as conn:
-            current = conn.execute(select(schema.blobs.c.version).where(schema.blobs.c.name == name)).scalar()
+            current = conn.execute(
+                select(schema.blobs.c.version).where(schema.blobs.c.name == name)
+            ).scalar()
             version = 1 if current is None else int(current) + 1
-            nonce, sealed = crypto.seal(self._data_key, data, _record_aad("blobs", name, version, self._key_id))
-            values = {"version": version, "key_id": self._key_id, "nonce": nonce, "ciphertext": sealed}
+            nonce, sealed = crypto.seal(
+                self._data_key, data, _record_aad("blobs", name, version, self._key_id)
+            )
+            values = {
+                "version": version,
+                "key_id": self._key_id,
+                "nonce": nonce,
+                "ciphertext": sealed,
+            }
             if current is None:
                 conn.execute(insert(schema.blobs).values(name=name, **values))
             else:
-                conn.execute(update(schema.blobs).where(schema.blobs.c.name == name).values(**values))
-            self._append(conn, "blob_saved", None, {"name": name, "version": version, "sha256": crypto.digest(data)})
+                conn.execute(
+                    update(schema.blobs).where(schema.blobs.c.name == name).values(**values)
+                )
+            self._append(
+                conn,
+                "blob_saved",
+                None,
+                {"name": name, "version": version, "sha256": crypto.digest(data)},
+            )
 
     def get_blob(self, name: str) -> bytes | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(schema.blobs).where(schema.blobs.c.name == name)).mappings().first()
+        with self._read() as conn:
+            row = (
+                conn.execute(select(schema.blobs).where(schema.blobs.c.name == name))
+                .mappings()
+                .first()
+            )
         return None if row is None else self._open_row("blobs", row, name)
 
     # --- users ---------------------------------------------------------------------------------
 
     def list_users(self) -> list[UserRow]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(schema.users.c.name, schema.users.c.role).order_by(schema.users.c.name))
+        with self._read() as conn:
+            rows = conn.execute(
+                select(schema.users.c.name, schema.users.c.role).order_by(schema.users.c.name)
+            )
             return [UserRow(str(r.name), str(r.role)) for r in rows]
 
-    def add_user(self, name: str, role: str, password: str, *, kdf: KdfParams | None = None) -> None:
+    def add_user(
+        self, name: str, role: str, password: str, *, kdf: KdfParams | None = None
+    ) -> None:
         name = _validate_name(name)
         _validate_password(password)
-        slot = _new_slot(self._vault_id, "password", name, role, password, kdf or self.kdf, self._data_key, self._key_id)
+        slot = _new_slot(
+            self._vault_id,
+            "password",
+            name,
+            role,
+            password,
+            kdf or self.kdf,
+            self._data_key,
+            self._key_id,
+        )
         with self._write() as conn:
             if conn.execute(select(schema.users.c.name).where(schema.users.c.name == name)).first():
                 raise VaultError(f"A user called {name} already exists.")
-            conn.execute(insert(schema.users).values(name=name, role=role, created=self._clock().isoformat()))
+            conn.execute(
+                insert(schema.users).values(name=name, role=role, created=self._clock().isoformat())
+            )
             conn.execute(insert(schema.key_slots).values(**slot))
             self._append(conn, "user_added", None, {"name": name, "role": role})
 
-    def set_user(self, name: str, role: str, password: str, *, kdf: KdfParams | None = None) -> None:
+    def set_user(
+        self, name: str, role: str, password: str, *, kdf: KdfParams | None = None
+    ) -> None:
         """Give a user a new password (and role), replacing the key slot; adds the user if new."""
         name = _validate_name(name)
         _validate_password(password)
-        slot = _new_slot(self._vault_id, "password", name, role, password, kdf or self.kdf, self._data_key, self._key_id)
+        slot = _new_slot(
+            self._vault_id,
+            "password",
+            name,
+            role,
+            password,
+            kdf or self.kdf,
+            self._data_key,
+            self._key_id,
+        )
         with self._write() as conn:
             conn.execute(delete(schema.key_slots).where(schema.key_slots.c.user_name == name))
-            done = conn.execute(update(schema.users).where(schema.users.c.name == name).values(role=role, failed_attempts=0))
+            done = conn.execute(
+                update(schema.users)
+                .where(schema.users.c.name == name)
+                .values(role=role, failed_attempts=0)
+            )
             if done.rowcount == 0:
-                conn.execute(insert(schema.users).values(name=name, role=role, created=self._clock().isoformat()))
+                conn.execute(
+                    insert(schema.users).values(
+                        name=name, role=role, created=self._clock().isoformat()
+                    )
+                )
             conn.execute(insert(schema.key_slots).values(**slot))
-            self._append(conn, "user_added" if done.rowcount == 0 else "password_set", None, {"name": name, "role": role})
+            self._append(
+                conn,
+                "user_added" if done.rowcount == 0 else "password_set",
+                None,
+                {"name": name, "role": role},
+            )
 
     def verify_password(self, name: str, password: str) -> bool:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(schema.users.c.role, schema.key_slots)
-                .join(schema.key_slots, schema.key_slots.c.user_name == schema.users.c.name)
-                .where(schema.users.c.name == name)
-            ).mappings().first()
+        with self._read() as conn:
+            row = (
+                conn.execute(
+                    select(schema.users.c.role, schema.key_slots)
+                    .join(schema.key_slots, schema.key_slots.c.user_name == schema.users.c.name)
+                    .where(schema.users.c.name == name)
+                )
+                .mappings()
+                .first()
+            )
         if row is None:
             return False
         try:
@@ -578,16 +907,20 @@ class VaultStore:
             return False
 
     def remove_user(self, name: str) -> None:
-        """Delete the user's key slot, then re-key so an old copy of their slot opens nothing new."""
+        """Delete the user's key slot and re-key, in one transaction, so an old copy of their slot
+        opens nothing written afterwards."""
         if name == self.user:
             raise VaultError("You cannot remove the user you are logged in as.")
-        with self._write() as conn:
+
+        def remove(conn: Connection) -> int:
             conn.execute(delete(schema.key_slots).where(schema.key_slots.c.user_name == name))
             done = conn.execute(delete(schema.users).where(schema.users.c.name == name))
             if done.rowcount == 0:
                 raise VaultError(f"There is no user called {name}.")
             self._append(conn, "user_removed", None, {"name": name})
-        self.rekey()
+            return self._rekey(conn)
+
+        self._keyed_transaction(remove)
 
     def rekey(self) -> int:
         """New data key; re-encrypt every record and blob, rewrap every slot, retire the old key.
@@ -595,44 +928,69 @@ class VaultStore:
         One transaction. Rows that are already damaged are left as they are (they cannot be read).
         Returns how many rows were left because they were damaged.
         """
+        return self._keyed_transaction(self._rekey)
+
+    def _keyed_transaction(self, work: Callable[[Connection], int]) -> int:
+        """Run a re-keying transaction; if it does not commit, the session keeps its old keys."""
+        saved = (self._data_key, self._key_id, dict(self._keys))
+        try:
+            with self._write() as conn:
+                return work(conn)
+        except BaseException:
+            self._data_key, self._key_id, self._keys = saved
+            raise
+
+    def _rekey(self, conn: Connection) -> int:
         old_key, old_id = self._data_key, self._key_id
         new_key = os.urandom(crypto.KEY_BYTES)
         new_id = crypto.new_key_id()
         left = 0
-        with self._write() as conn:
-            for table in (schema.records, schema.blobs):
-                id_col = table.c.id if table is schema.records else table.c.name
-                for row in list(conn.execute(select(table)).mappings()):
-                    row_id = row[id_col.name]
-                    try:
-                        plain = self._open_row(table.name, row, row_id)
-                    except IntegrityError:
-                        left += 1
-                        continue
-                    nonce, sealed = crypto.seal(new_key, plain, _record_aad(table.name, row_id, row["version"], new_id))
-                    conn.execute(update(table).where(id_col == row_id).values(key_id=new_id, nonce=nonce, ciphertext=sealed))
-            for slot in list(conn.execute(select(schema.key_slots, schema.users.c.role).outerjoin(
-                schema.users, schema.users.c.name == schema.key_slots.c.user_name)).mappings()):
-                role = slot["role"] or ""
-                eph, wrap_nonce, wrapped = crypto.seal_to_public(
-                    slot["public_key"], new_key, _wrap_context(self._vault_id, slot["kind"], slot["user_name"], role, new_id)
-                )
-                conn.execute(update(schema.key_slots).where(schema.key_slots.c.id == slot["id"]).values(
-                    key_id=new_id, ephemeral_public=eph, wrap_nonce=wrap_nonce, wrapped_key=wrapped))
-            conn.execute(delete(schema.retired_keys))
-            for kid, key in {**self._keys, old_id: old_key}.items():
-                if kid == new_id:
+        for table in (schema.records, schema.blobs):
+            id_col = table.c.id if table is schema.records else table.c.name
+            for row in list(conn.execute(select(table)).mappings()):
+                row_id = row[id_col.name]
+                try:
+                    plain = self._open_row(table.name, row, row_id)
+                except IntegrityError:
+                    left += 1
                     continue
-                nonce, sealed = crypto.seal(new_key, key, crypto.aad("retired", self._vault_id, kid, new_id))
-                conn.execute(insert(schema.retired_keys).values(key_id=kid, nonce=nonce, sealed=sealed))
-            _meta_set(conn, "key_id", new_id)
-            self._data_key, self._key_id = new_key, new_id
-            self._keys[new_id] = new_key
-            try:
-                self._append(conn, "rekeyed", None, {"left_damaged": left})
-            except BaseException:
-                self._data_key, self._key_id = old_key, old_id
-                raise
+                nonce, sealed = crypto.seal(
+                    new_key, plain, _record_aad(table.name, row_id, row["version"], new_id)
+                )
+                conn.execute(
+                    update(table)
+                    .where(id_col == row_id)
+                    .values(key_id=new_id, nonce=nonce, ciphertext=sealed)
+                )
+        slots = conn.execute(
+            select(schema.key_slots, schema.users.c.role).outerjoin(
+                schema.users, schema.users.c.name == schema.key_slots.c.user_name
+            )
+        ).mappings()
+        for slot in list(slots):
+            context = _wrap_context(
+                self._vault_id, slot["kind"], slot["user_name"], slot["role"] or "", new_id
+            )
+            eph, wrap_nonce, wrapped = crypto.seal_to_public(slot["public_key"], new_key, context)
+            conn.execute(
+                update(schema.key_slots)
+                .where(schema.key_slots.c.id == slot["id"])
+                .values(
+                    key_id=new_id, ephemeral_public=eph, wrap_nonce=wrap_nonce, wrapped_key=wrapped
+                )
+            )
+        conn.execute(delete(schema.retired_keys))
+        for kid, key in {**self._keys, old_id: old_key}.items():
+            if kid == new_id:
+                continue
+            nonce, sealed = crypto.seal(
+                new_key, key, crypto.aad("retired", self._vault_id, kid, new_id)
+            )
+            conn.execute(insert(schema.retired_keys).values(key_id=kid, nonce=nonce, sealed=sealed))
+        _meta_set(conn, "key_id", new_id)
+        self._data_key, self._key_id = new_key, new_id
+        self._keys[new_id] = new_key
+        self._append(conn, "rekeyed", None, {"left_damaged": left})
         return left
 
     # --- checking ------------------------------------------------------------------------------
@@ -640,11 +998,20 @@ class VaultStore:
     def check(self) -> list[str]:
         """Authenticate every record, blob, audit entry and link. Returns plain problem sentences."""
         problems: list[str] = []
-        with self.engine.connect() as conn:
-            records = list(conn.execute(select(schema.records).order_by(schema.records.c.id)).mappings())
-            blobs = list(conn.execute(select(schema.blobs).order_by(schema.blobs.c.name)).mappings())
-            entries = list(conn.execute(select(schema.audit).order_by(schema.audit.c.seq)).mappings())
-            users = {str(r.name): str(r.role) for r in conn.execute(select(schema.users.c.name, schema.users.c.role))}
+        with self._read() as conn:
+            records = list(
+                conn.execute(select(schema.records).order_by(schema.records.c.id)).mappings()
+            )
+            blobs = list(
+                conn.execute(select(schema.blobs).order_by(schema.blobs.c.name)).mappings()
+            )
+            entries = list(
+                conn.execute(select(schema.audit).order_by(schema.audit.c.seq)).mappings()
+            )
+            users = {
+                str(r.name): str(r.role)
+                for r in conn.execute(select(schema.users.c.name, schema.users.c.role))
+            }
             head = _meta_get(conn, "audit_head") or "0:"
         # the audit chain first: later checks trust only intact entries
         latest: dict[str, dict[str, Any]] = {}
@@ -654,11 +1021,21 @@ class VaultStore:
         for row in entries:
             seq = int(row["seq"])
             if seq != prev_seq + 1:
-                problems.append(f"Audit entry {prev_seq + 1}: missing (removed from the audit trail).")
+                problems.append(
+                    f"Audit entry {prev_seq + 1}: missing (removed from the audit trail)."
+                )
             key = self._keys.get(row["key_id"])
             try:
-                message = self._mac_message(seq, row["at"], row["user_name"], row["action"], row["record_id"],
-                                            row["key_id"], row["nonce"], row["detail"])
+                message = self._mac_message(
+                    seq,
+                    row["at"],
+                    row["user_name"],
+                    row["action"],
+                    row["record_id"],
+                    row["key_id"],
+                    row["nonce"],
+                    row["detail"],
+                )
                 intact = key is not None and crypto.mac_equal(
                     crypto.mac(crypto.audit_mac_key(key), prev_mac + message), row["mac"]
                 )
@@ -666,7 +1043,9 @@ class VaultStore:
                 intact = False
             detail = self._open_detail(row) if intact else None
             if not intact:
-                problems.append(f"Audit entry {seq}: broken link (the entry or the one before it was changed).")
+                problems.append(
+                    f"Audit entry {seq}: broken link (the entry or the one before it was changed)."
+                )
             elif detail is None:
                 problems.append(f"Audit entry {seq}: its details are damaged.")
             else:
@@ -678,24 +1057,34 @@ class VaultStore:
             prev_seq = seq
         head_seq, _, head_mac = head.partition(":")
         if head_seq != str(prev_seq) or (entries and head_mac != prev_mac.hex()):
-            problems.append(f"Audit trail: it ends at entry {prev_seq}, not where its last recorded entry was.")
+            problems.append(
+                f"Audit trail: it ends at entry {prev_seq}, not where its last recorded entry was."
+            )
         for row in records:
             record_id = str(row["id"])
             try:
                 plain = self._open_row("records", row, record_id)
             except IntegrityError:
-                problems.append(f"Record {record_id}: damaged or tampered with (it failed authentication).")
+                problems.append(
+                    f"Record {record_id}: damaged or tampered with (it failed authentication)."
+                )
                 continue
             last = latest.get(record_id)
             if last is not None and (
-                last.get("deleted") or last.get("version") != row["version"] or last.get("sha256") != crypto.digest(plain)
+                last.get("deleted")
+                or last.get("version") != row["version"]
+                or last.get("sha256") != crypto.digest(plain)
             ):
-                problems.append(f"Record {record_id}: does not match the audit trail (an older copy was put back).")
+                problems.append(
+                    f"Record {record_id}: does not match the audit trail (an older copy was put back)."
+                )
         for row in blobs:
             try:
                 self._open_row("blobs", row, row["name"])
             except IntegrityError:
-                problems.append(f"Blob {row['name']}: damaged or tampered with (it failed authentication).")
+                problems.append(
+                    f"Blob {row['name']}: damaged or tampered with (it failed authentication)."
+                )
         for name, role in sorted(users.items()):
             last = latest_user.get(name)
             if last is not None and (last["action"] == "user_removed" or last.get("role") != role):
@@ -718,18 +1107,19 @@ class VaultStore:
                 memory.close()
         finally:
             raw.close()
-        with self.engine.connect() as conn:
-            slots = [dict(r) for r in conn.execute(select(schema.key_slots, schema.users.c.role).outerjoin(
-                schema.users, schema.users.c.name == schema.key_slots.c.user_name)).mappings()]
-        backup.write_backup(Path(out), image, self._data_key, self._key_id, self._vault_id, slots, progress)
+        with self._read() as conn:
+            slots = [
+                dict(r)
+                for r in conn.execute(
+                    select(schema.key_slots, schema.users.c.role).outerjoin(
+                        schema.users, schema.users.c.name == schema.key_slots.c.user_name
+                    )
+                ).mappings()
+            ]
+        backup.write_backup(
+            Path(out), image, self._data_key, self._key_id, self._vault_id, slots, progress
+        )
         self.append_audit("backup_made", None, {"bytes": len(image)})
-
-    def count_rows(self) -> dict[str, int]:
-        with self.engine.connect() as conn:
-            return {
-                t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
-                for t in (schema.records, schema.blobs, schema.audit, schema.users)
-            }
 
 
 def unlock_backup_slot(slot: dict[str, Any], vault_id: str, secret: str) -> bytes:

@@ -48,11 +48,15 @@ def test_init_prints_the_recovery_key_once_and_uses_default_kdf(
     assert code == 2
     assert "already a vault" in err
     monkeypatch.delenv("TRANSITIONS_PASSWORD")
-    rescued = VaultService.open_with_recovery_key(Path(vault), keys[0], new_manager="manager", new_password="fresh-password")
+    rescued = VaultService.open_with_recovery_key(
+        Path(vault), keys[0], new_manager="manager", new_password="fresh-password"
+    )
     rescued.close()
 
 
-def test_no_password_and_no_terminal_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_password_and_no_terminal_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, _, err = run(capsys, "vault", "init", "--vault", str(tmp_path / "v"))
     assert code == 2
     assert "No password given" in err
@@ -69,11 +73,24 @@ def made(tmp_path: Path) -> Path:
     return directory
 
 
-def test_users_check_backup_restore(made: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_users_check_backup_restore(
+    made: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     pw = write(tmp_path / "pw", PW)
     new_pw = write(tmp_path / "new", "practitioner-pass")
     base = ["--vault", str(made), "--password-file", pw]
-    code, out, _ = run(capsys, "vault", "user", "add", "pat", "--role", "practitioner", "--new-password-file", new_pw, *base)
+    code, out, _ = run(
+        capsys,
+        "vault",
+        "user",
+        "add",
+        "pat",
+        "--role",
+        "practitioner",
+        "--new-password-file",
+        new_pw,
+        *base,
+    )
     assert code == 0
     assert "pat" in out
     code, out, _ = run(capsys, "vault", "user", "list", "--json", *base)
@@ -81,12 +98,26 @@ def test_users_check_backup_restore(made: Path, tmp_path: Path, capsys: pytest.C
     assert '"name": "pat"' in out
     assert '"role": "practitioner"' in out
     # a practitioner cannot manage users
-    code, _, err = run(capsys, "vault", "user", "remove", "manager", "--vault", str(made), "--password-file", new_pw, "--user", "pat")
+    code, _, err = run(
+        capsys,
+        "vault",
+        "user",
+        "remove",
+        "manager",
+        "--vault",
+        str(made),
+        "--password-file",
+        new_pw,
+        "--user",
+        "pat",
+    )
     assert code == 2
     assert "manager" in err.lower()
     code, _, _ = run(capsys, "vault", "user", "remove", "pat", *base)
     assert code == 0
-    code, _, err = run(capsys, "vault", "check", "--vault", str(made), "--password-file", new_pw, "--user", "pat")
+    code, _, err = run(
+        capsys, "vault", "check", "--vault", str(made), "--password-file", new_pw, "--user", "pat"
+    )
     assert code == 3
     assert err.count("\n") == 1
     code, out, _ = run(capsys, "vault", "check", *base)
@@ -96,18 +127,40 @@ def test_users_check_backup_restore(made: Path, tmp_path: Path, capsys: pytest.C
     code, _, _ = run(capsys, "vault", "backup", "--out", str(backup), *base)
     assert code == 0
     assert backup.exists()
-    code, _, _ = run(capsys, "vault", "restore", str(backup), "--vault", str(tmp_path / "restored"), "--password-file", pw)
+    code, _, _ = run(
+        capsys,
+        "vault",
+        "restore",
+        str(backup),
+        "--vault",
+        str(tmp_path / "restored"),
+        "--password-file",
+        pw,
+    )
     assert code == 0
-    code, _, _ = run(capsys, "vault", "check", "--vault", str(tmp_path / "restored"), "--password-file", pw)
+    code, _, _ = run(
+        capsys, "vault", "check", "--vault", str(tmp_path / "restored"), "--password-file", pw
+    )
     assert code == 0
     backup.write_bytes(backup.read_bytes()[:-10])
-    code, _, err = run(capsys, "vault", "restore", str(backup), "--vault", str(tmp_path / "again"), "--password-file", pw)
+    code, _, err = run(
+        capsys,
+        "vault",
+        "restore",
+        str(backup),
+        "--vault",
+        str(tmp_path / "again"),
+        "--password-file",
+        pw,
+    )
     assert code == 1
     assert "nothing was restored" in err
     assert not (tmp_path / "again").exists()
 
 
-def test_wrong_password_exits_3(made: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_wrong_password_exits_3(
+    made: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = write(tmp_path / "bad", "not-the-password")
     code, out, err = run(capsys, "vault", "check", "--vault", str(made), "--password-file", bad)
     assert code == 3
@@ -116,7 +169,9 @@ def test_wrong_password_exits_3(made: Path, tmp_path: Path, capsys: pytest.Captu
     assert err.count("\n") == 1
 
 
-def test_check_names_each_damaged_record_and_broken_link(made: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_names_each_damaged_record_and_broken_link(
+    made: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     pw = write(tmp_path / "pw", PW)
     with sqlite3.connect(made / "vault.db") as conn:
         ids = [r[0] for r in conn.execute("SELECT id FROM records ORDER BY id")]
@@ -128,13 +183,17 @@ def test_check_names_each_damaged_record_and_broken_link(made: Path, tmp_path: P
     assert "Audit entry 2" in out
     assert ids[1] not in out
     assert ids[2] not in out
-    code, out, _ = run(capsys, "vault", "check", "--json", "--vault", str(made), "--password-file", pw)
+    code, out, _ = run(
+        capsys, "vault", "check", "--json", "--vault", str(made), "--password-file", pw
+    )
     assert code == 1
     assert '"ok": false' in out
 
 
 def test_missing_vault_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     pw = write(tmp_path / "pw", PW)
-    code, _, err = run(capsys, "vault", "check", "--vault", str(tmp_path / "none"), "--password-file", pw)
+    code, _, err = run(
+        capsys, "vault", "check", "--vault", str(tmp_path / "none"), "--password-file", pw
+    )
     assert code == 2
     assert "No vault" in err

@@ -25,7 +25,9 @@ FAST = KdfParams(memory_kib=8 * 1024, iterations=1, lanes=1)
 PW = "crash-test-password"
 RUNS = 60
 
-pytestmark = pytest.mark.skipif(not hasattr(os, "fork") or sys.platform == "darwin", reason="needs fork()")
+pytestmark = pytest.mark.skipif(
+    not hasattr(os, "fork") or sys.platform == "darwin", reason="needs fork()"
+)
 
 
 def _child(directory: Path, seed: int, ack_fd: int) -> None:
@@ -36,7 +38,9 @@ def _child(directory: Path, seed: int, ack_fd: int) -> None:
     while True:
         n += 1
         rid = f"rec-{rng.randrange(8)}"
-        data = (f"run {seed} save {n} ".encode() * rng.randrange(1, 2000))[: rng.randrange(10, 30000)]
+        data = (f"run {seed} save {n} ".encode() * rng.randrange(1, 2000))[
+            : rng.randrange(10, 30000)
+        ]
         if rng.random() < 0.1:
             store.put_blob("settings", data)
             continue
@@ -71,7 +75,8 @@ def _run_once(directory: Path, seed: int, rng: random.Random) -> list[tuple[str,
     time.sleep(rng.uniform(0, 0.03))
     os.kill(pid, signal.SIGKILL)
     _, status = os.waitpid(pid, 0)
-    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, "the saving child died on its own"
+    assert os.WIFSIGNALED(status), "the saving child died on its own"
+    assert os.WTERMSIG(status) == signal.SIGKILL
     while chunk := os.read(read_fd, 65536):
         buffer += chunk
     os.close(read_fd)

@@ -55,7 +55,9 @@ def find_plaintext(folders: list[Path]) -> list[str]:
     return hits
 
 
-def test_byte_search_finds_no_personal_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+def test_byte_search_finds_no_personal_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     temp = tmp_path / "temp"
     temp.mkdir()
@@ -89,7 +91,9 @@ def test_byte_search_finds_no_personal_data(tmp_path: Path, monkeypatch: pytest.
     assert find_plaintext([backup]) == []
     # ... damaged-record errors say which record, never what is in it
     with sqlite3.connect(vault / "vault.db") as conn:
-        conn.execute("UPDATE records SET ciphertext = zeroblob(length(ciphertext)) WHERE id = ?", (ids[0],))
+        conn.execute(
+            "UPDATE records SET ciphertext = zeroblob(length(ciphertext)) WHERE id = ?", (ids[0],)
+        )
     with pytest.raises(IntegrityError) as caught:
         service.load(ids[0])
     messages = [str(caught.value), *service.check().problems]

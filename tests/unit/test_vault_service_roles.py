@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from models.errors import AuthenticationFailed, PermissionDenied, SaveConflict, VaultError
-from models.record import SignOffScope, Status
+from models.record import SignOff, SignOffScope, Status
 from models.roles import Role
 from models.vault import KdfParams
 from transitions_app.services.vault_service import UserInfo, VaultService
@@ -90,7 +90,10 @@ def test_practitioner_cannot_sign_off_send_but_senco_can(vault_dir: Path) -> Non
     sen = login(vault_dir, "sen")
     signed = sen.sign_off(record.id, "send")
     scopes = {s.scope: (s.name, s.role) for s in signed.signoffs}
-    assert scopes == {SignOffScope.RECORD: ("pat", Role.PRACTITIONER), SignOffScope.SEND: ("sen", Role.SENCO)}
+    assert scopes == {
+        SignOffScope.RECORD: ("pat", Role.PRACTITIONER),
+        SignOffScope.SEND: ("sen", Role.SENCO),
+    }
     assert signed.signoff(SignOffScope.SEND).signed_on == date(2031, 6, 3)  # type: ignore[union-attr]
     assert sen.load(record.id).status == Status.SIGNED_OFF
     sen.close()
@@ -217,7 +220,11 @@ def test_audit_names_who_did_what(vault_dir: Path) -> None:
     with pytest.raises(VaultError):
         pat.record_event("Bad Action!", record.id, {})
     entries = pat.audit_entries(record.id)
-    assert [(e.user, e.action) for e in entries] == [("pat", "created"), ("pat", "opened"), ("pat", "exported_pdf")]
+    assert [(e.user, e.action) for e in entries] == [
+        ("pat", "created"),
+        ("pat", "opened"),
+        ("pat", "exported_pdf"),
+    ]
     assert entries[-1].detail == {"pages": 7}
     assert all(e.intact for e in entries)
     pat.close()
@@ -227,7 +234,9 @@ def test_damaged_record_does_not_stop_others(vault_dir: Path) -> None:
     boss = login(vault_dir, "boss")
     ids = [boss.new_record().id for _ in range(3)]
     with sqlite3.connect(vault_dir / "vault.db") as conn:
-        conn.execute("UPDATE records SET ciphertext = substr(ciphertext, 2) || x'00' WHERE id = ?", (ids[1],))
+        conn.execute(
+            "UPDATE records SET ciphertext = substr(ciphertext, 2) || x'00' WHERE id = ?", (ids[1],)
+        )
     assert sorted(r.id for r in boss.list_records()) == sorted([ids[0], ids[2]])
     assert boss.damaged_records() == [ids[1]]
     report = boss.check()
@@ -242,10 +251,26 @@ def test_recovery_key_makes_a_new_manager(tmp_path: Path) -> None:
     service, recovery = VaultService.create(directory, "boss", PW, kdf=FAST)
     record = service.new_record()
     service.close()
-    rescued = VaultService.open_with_recovery_key(directory, recovery, new_manager="boss", new_password="new-boss-pass")
+    rescued = VaultService.open_with_recovery_key(
+        directory, recovery, new_manager="boss", new_password="new-boss-pass"
+    )
     assert rescued.user == UserInfo("boss", Role.MANAGER)
     assert rescued.load(record.id).id == record.id
     rescued.close()
     VaultService.open(directory, "boss", "new-boss-pass").close()
     with pytest.raises(AuthenticationFailed):
         VaultService.open(directory, "boss", PW)
+
+
+def test_import_cannot_smuggle_in_a_send_sign_off(vault_dir: Path) -> None:
+    pat = login(vault_dir, "pat")
+    record = pat.new_record()
+    forged = pat.load(record.id)
+    forged.signoffs.append(SignOff(SignOffScope.SEND, "sen", Role.SENCO, date(2031, 6, 3)))
+    with pytest.raises(PermissionDenied):
+        pat.import_record(forged)
+    assert pat.load(record.id).signoffs == []
+    pat.close()
+    boss = login(vault_dir, "boss")  # a manager brings in records signed elsewhere
+    assert boss.import_record(forged).signoff(SignOffScope.SEND) is not None
+    boss.close()

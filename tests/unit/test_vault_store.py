@@ -38,7 +38,9 @@ class FakeClock:
 @pytest.fixture
 def vault(tmp_path: Path) -> tuple[Path, VaultStore, str]:
     directory = tmp_path / "vault"
-    store, recovery = VaultStore.create(directory, "mgr", PW, "manager", kdf=FAST, clock=FakeClock())
+    store, recovery = VaultStore.create(
+        directory, "mgr", PW, "manager", kdf=FAST, clock=FakeClock()
+    )
     yield directory, store, recovery
     store.close()
 
@@ -53,7 +55,9 @@ def test_default_kdf_is_at_least_64_mib_and_3_iterations(tmp_path: Path) -> None
     store, _ = VaultStore.create(tmp_path / "v", "mgr", PW, "manager")  # the real defaults, once
     store.close()
     with raw(tmp_path / "v") as conn:
-        memory, iterations = conn.execute("SELECT memory_kib, iterations FROM key_slots WHERE user_name='mgr'").fetchone()
+        memory, iterations = conn.execute(
+            "SELECT memory_kib, iterations FROM key_slots WHERE user_name='mgr'"
+        ).fetchone()
     assert memory >= 64 * 1024
     assert iterations >= 3
     VaultStore.open(tmp_path / "v", "mgr", PW).close()
@@ -79,7 +83,9 @@ def test_round_trip_and_reopen(vault: tuple[Path, VaultStore, str]) -> None:
     again.close()
 
 
-def test_wrong_password_and_unknown_user_fail_the_same_way(vault: tuple[Path, VaultStore, str]) -> None:
+def test_wrong_password_and_unknown_user_fail_the_same_way(
+    vault: tuple[Path, VaultStore, str],
+) -> None:
     directory, _, _ = vault
     with pytest.raises(AuthenticationFailed) as wrong:
         VaultStore.open(directory, "mgr", "not-the-password")
@@ -93,7 +99,9 @@ def test_missing_vault_is_a_vault_error(tmp_path: Path) -> None:
         VaultStore.open(tmp_path / "nothing", "mgr", PW)
 
 
-def test_five_wrong_passwords_then_growing_delay_and_audit(vault: tuple[Path, VaultStore, str]) -> None:
+def test_five_wrong_passwords_then_growing_delay_and_audit(
+    vault: tuple[Path, VaultStore, str],
+) -> None:
     directory, _, _ = vault
     slept: list[float] = []
     for _ in range(7):
@@ -113,7 +121,9 @@ def test_five_wrong_passwords_then_growing_delay_and_audit(vault: tuple[Path, Va
     assert slept == []  # the counter was reset by the successful login
 
 
-def test_recovery_key_opens_and_is_forgiving_about_typing(vault: tuple[Path, VaultStore, str]) -> None:
+def test_recovery_key_opens_and_is_forgiving_about_typing(
+    vault: tuple[Path, VaultStore, str],
+) -> None:
     directory, store, recovery = vault
     store.put_record("rec-a", b"alpha", None)
     groups = recovery.split("-")
@@ -143,7 +153,9 @@ def test_stale_version_is_a_conflict(vault: tuple[Path, VaultStore, str]) -> Non
     other.close()
 
 
-def test_removed_user_is_refused_and_rekey_locks_out_an_old_slot(tmp_path: Path, vault: tuple[Path, VaultStore, str]) -> None:
+def test_removed_user_is_refused_and_rekey_locks_out_an_old_slot(
+    tmp_path: Path, vault: tuple[Path, VaultStore, str]
+) -> None:
     directory, store, recovery = vault
     store.add_user("pat", "practitioner", "pat-password")
     store.put_record("rec-a", b"before removal", None)
@@ -161,7 +173,9 @@ def test_removed_user_is_refused_and_rekey_locks_out_an_old_slot(tmp_path: Path,
     # the old copy still opens for pat, but its data key cannot read the re-keyed vault
     stale = VaultStore.open(old_copy, "pat", "pat-password")
     with raw(directory) as conn:
-        nonce, ct, key_id = conn.execute("SELECT nonce, ciphertext, key_id FROM records WHERE id='rec-a'").fetchone()
+        nonce, ct, key_id = conn.execute(
+            "SELECT nonce, ciphertext, key_id FROM records WHERE id='rec-a'"
+        ).fetchone()
     assert key_id != old_key_id
     with pytest.raises(IntegrityError):
         crypto.open_sealed(stale._data_key, nonce, ct, crypto.aad("records", "rec-a", v, key_id))
@@ -182,18 +196,25 @@ def test_removed_user_is_refused_and_rekey_locks_out_an_old_slot(tmp_path: Path,
     VaultStore.open_with_recovery_key(directory, recovery).close()
 
 
-def test_flipping_any_byte_of_a_record_is_reported_and_others_still_open(vault: tuple[Path, VaultStore, str]) -> None:
+def test_flipping_any_byte_of_a_record_is_reported_and_others_still_open(
+    vault: tuple[Path, VaultStore, str],
+) -> None:
     directory, store, _ = vault
     store.put_record("rec-a", b"first record", None)
     store.put_record("rec-b", b"second record", None)
     with raw(directory) as conn:
-        nonce, ct = conn.execute("SELECT nonce, ciphertext FROM records WHERE id='rec-a'").fetchone()
+        nonce, ct = conn.execute(
+            "SELECT nonce, ciphertext FROM records WHERE id='rec-a'"
+        ).fetchone()
     blob = bytes(nonce) + bytes(ct)
     for i in range(len(blob)):
         bad = bytearray(blob)
         bad[i] ^= 0x01
         with raw(directory) as conn:
-            conn.execute("UPDATE records SET nonce=?, ciphertext=? WHERE id='rec-a'", (bytes(bad[:12]), bytes(bad[12:])))
+            conn.execute(
+                "UPDATE records SET nonce=?, ciphertext=? WHERE id='rec-a'",
+                (bytes(bad[:12]), bytes(bad[12:])),
+            )
         problems = store.check()
         assert any(p.startswith("Record rec-a:") for p in problems), i
         good, damaged = store.list_records()
@@ -210,7 +231,9 @@ def test_flipping_any_byte_of_a_record_is_reported_and_others_still_open(vault: 
             conn.execute("DELETE FROM records WHERE id NOT IN ('rec-b')")
         store.put_record("rec-a", b"first record", None, force=True)
         with raw(directory) as conn:
-            nonce, ct = conn.execute("SELECT nonce, ciphertext FROM records WHERE id='rec-a'").fetchone()
+            nonce, ct = conn.execute(
+                "SELECT nonce, ciphertext FROM records WHERE id='rec-a'"
+            ).fetchone()
     assert store.get_record("rec-b").data == b"second record"
 
 
@@ -233,7 +256,9 @@ def test_replaying_an_old_version_is_reported(vault: tuple[Path, VaultStore, str
     directory, store, _ = vault
     store.put_record("rec-a", b"version one", None)
     with raw(directory) as conn:
-        old = conn.execute("SELECT version, nonce, ciphertext FROM records WHERE id='rec-a'").fetchone()
+        old = conn.execute(
+            "SELECT version, nonce, ciphertext FROM records WHERE id='rec-a'"
+        ).fetchone()
     store.put_record("rec-a", b"version two", 1)
     with raw(directory) as conn:
         conn.execute("UPDATE records SET version=?, nonce=?, ciphertext=? WHERE id='rec-a'", old)
@@ -253,7 +278,9 @@ def test_replaying_an_old_version_is_reported(vault: tuple[Path, VaultStore, str
         "UPDATE audit SET mac=zeroblob(32) WHERE seq=4",
     ],
 )
-def test_editing_the_audit_table_is_reported(vault: tuple[Path, VaultStore, str], tamper: str) -> None:
+def test_editing_the_audit_table_is_reported(
+    vault: tuple[Path, VaultStore, str], tamper: str
+) -> None:
     directory, store, _ = vault
     store.put_record("rec-a", b"alpha", None)
     store.put_record("rec-b", b"beta", None)
@@ -285,7 +312,9 @@ def test_upgrades_a_schema_1_vault(tmp_path: Path) -> None:
     store.put_record("rec-a", b"written under schema 1", None)
     store.close()
     with raw(directory) as conn:
-        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("1",)
+        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == (
+            "1",
+        )
         assert "failed_attempts" not in {r[1] for r in conn.execute("PRAGMA table_info(users)")}
     with pytest.raises(AuthenticationFailed):  # a wrong password on an upgraded vault is counted
         VaultStore.open(directory, "mgr", "wrong-password")
@@ -294,8 +323,12 @@ def test_upgrades_a_schema_1_vault(tmp_path: Path) -> None:
     assert upgraded.check() == []
     upgraded.close()
     with raw(directory) as conn:
-        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == (str(CURRENT_SCHEMA),)
-        assert {"failed_attempts", "last_failure"} <= {r[1] for r in conn.execute("PRAGMA table_info(users)")}
+        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == (
+            str(CURRENT_SCHEMA),
+        )
+        assert {"failed_attempts", "last_failure"} <= {
+            r[1] for r in conn.execute("PRAGMA table_info(users)")
+        }
 
 
 def test_newer_schema_is_refused(vault: tuple[Path, VaultStore, str]) -> None:
@@ -315,7 +348,9 @@ def test_pragmas_for_durability_and_privacy(vault: tuple[Path, VaultStore, str])
         assert conn.exec_driver_sql("PRAGMA temp_store").scalar() == 2  # MEMORY
 
 
-def test_backup_and_restore_into_a_new_folder(tmp_path: Path, vault: tuple[Path, VaultStore, str]) -> None:
+def test_backup_and_restore_into_a_new_folder(
+    tmp_path: Path, vault: tuple[Path, VaultStore, str]
+) -> None:
     _, store, recovery = vault
     store.put_record("rec-a", b"alpha", None)
     store.put_blob("charter", b"rules")
@@ -335,7 +370,9 @@ def test_backup_and_restore_into_a_new_folder(tmp_path: Path, vault: tuple[Path,
     VaultStore.open_with_recovery_key(tmp_path / "by-recovery", recovery).close()
 
 
-def test_damaged_or_truncated_backup_creates_nothing(tmp_path: Path, vault: tuple[Path, VaultStore, str]) -> None:
+def test_damaged_or_truncated_backup_creates_nothing(
+    tmp_path: Path, vault: tuple[Path, VaultStore, str]
+) -> None:
     _, store, _ = vault
     store.put_record("rec-a", b"alpha" * 1000, None)
     out = tmp_path / "vault.backup"
@@ -356,7 +393,11 @@ def test_damaged_or_truncated_backup_creates_nothing(tmp_path: Path, vault: tupl
         with pytest.raises((IntegrityError, AuthenticationFailed)) as caught:
             restore_backup(path, target, user="mgr", password=PW)
         assert not target.exists(), name
-        assert "nothing was restored" in str(caught.value) or "not a Transitions" in str(caught.value) or "Wrong" in str(caught.value)
+        assert (
+            "nothing was restored" in str(caught.value)
+            or "not a Transitions" in str(caught.value)
+            or "Wrong" in str(caught.value)
+        )
     with pytest.raises(AuthenticationFailed):
         read_backup(out, user="mgr", password="wrong-password")
     busy = tmp_path / "busy"
@@ -365,3 +406,39 @@ def test_damaged_or_truncated_backup_creates_nothing(tmp_path: Path, vault: tupl
     with pytest.raises(VaultError, match="not empty"):
         restore_backup(out, busy, user="mgr", password=PW)
     assert sorted(p.name for p in busy.iterdir()) == ["something.txt"]
+
+
+def test_a_session_opened_before_a_rekey_cannot_write_with_the_old_key(
+    vault: tuple[Path, VaultStore, str],
+) -> None:
+    directory, store, _ = vault
+    store.add_user("pat", "practitioner", "pat-password")
+    store.put_record("rec-a", b"alpha", None)
+    earlier = VaultStore.open(directory, "mgr", PW)
+    store.remove_user("pat")
+    with pytest.raises(VaultError, match="re-keyed"):
+        earlier.put_record("rec-a", b"written with the old key", 1)
+    earlier.close()
+    assert store.get_record("rec-a").data == b"alpha"
+    assert store.check() == []
+
+
+def test_a_failed_rekey_leaves_the_session_and_vault_usable(
+    vault: tuple[Path, VaultStore, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory, store, _ = vault
+    store.put_record("rec-a", b"alpha", None)
+
+    def boom(*_args: object) -> tuple[bytes, bytes, bytes]:
+        raise OSError("simulated failure half-way through re-keying")
+
+    monkeypatch.setattr(crypto, "seal_to_public", boom)
+    with pytest.raises(OSError, match="simulated"):
+        store.rekey()
+    monkeypatch.undo()
+    assert store.put_record("rec-a", b"alpha two", 1) == 2
+    assert store.check() == []
+    store.close()
+    again = VaultStore.open(directory, "mgr", PW)
+    assert again.get_record("rec-a").data == b"alpha two"
+    again.close()

@@ -21,6 +21,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "transitions_app.cli.records_cmd",
     "transitions_app.cli.vault_cmd",
     "transitions_app.cli.la_cmd",
+    "transitions_app.cli.charter_cmd",
+    "transitions_app.cli.school_cmd",
 )
 
 

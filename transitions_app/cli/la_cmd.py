@@ -67,7 +67,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = la_sub.add_parser("crl", help="write the certificate revocation list signed by the root")
     _ca_arg(p)
     p.add_argument("--out", metavar="FILE", type=Path, required=True)
-    p.add_argument("--days", type=int, default=pki.CRL_VALID_DAYS, help="days until the next update")
+    p.add_argument(
+        "--days", type=int, default=pki.CRL_VALID_DAYS, help="days until the next update"
+    )
     add_json_arg(p)
     p.set_defaults(func=run_crl)
 
@@ -126,7 +128,11 @@ def run_init(args: argparse.Namespace) -> int:
     fp = pki.fingerprint_sha256(ca.cert)
     return _say(
         args,
-        {"folder": str(args.out), "root_certificate": str(args.out / pki.ROOT_CERT_FILE), "fingerprint": fp},
+        {
+            "folder": str(args.out),
+            "root_certificate": str(args.out / pki.ROOT_CERT_FILE),
+            "fingerprint": fp,
+        },
         f"Created the LA root for {args.name} in {args.out}.\nRoot certificate fingerprint (SHA-256): {fp}",
     )
 
@@ -140,7 +146,9 @@ def run_issue(args: argparse.Namespace) -> int:
     else:
         p12_pass = _la_passphrase(args)
     if len(p12_pass) < MIN_PASSPHRASE:
-        raise CliError(f"The certificate file passphrase must be at least {MIN_PASSPHRASE} characters.")
+        raise CliError(
+            f"The certificate file passphrase must be at least {MIN_PASSPHRASE} characters."
+        )
     identity = ca.issue_setting(args.setting, args.urn, now=now_utc(), valid_days=args.days)
     data = pki.identity_to_p12(identity, p12_pass, friendly_name=args.setting)
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -190,7 +198,9 @@ def run_sign_charter(args: argparse.Namespace) -> int:
     try:
         toml_bytes = args.charter.read_bytes()
     except OSError as exc:
-        raise CliError(f"Cannot read the charter file {args.charter}: {exc.strerror or exc}.") from None
+        raise CliError(
+            f"Cannot read the charter file {args.charter}: {exc.strerror or exc}."
+        ) from None
     ca = _open_ca(args)
     signed = ca.sign_charter(toml_bytes)
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -221,7 +231,9 @@ def run_list(args: argparse.Namespace) -> int:
         return EXIT_OK
     for r in rows:
         state = f"revoked {r.revoked_on.date().isoformat()}" if r.revoked_on else "valid"
-        sys.stdout.write(f"{r.serial_hex}  {r.setting} (URN {r.urn})  until {r.not_after.date()}  {state}\n")
+        sys.stdout.write(
+            f"{r.serial_hex}  {r.setting} (URN {r.urn})  until {r.not_after.date()}  {state}\n"
+        )
     if not rows:
         sys.stdout.write("No certificates issued yet.\n")
     return EXIT_OK

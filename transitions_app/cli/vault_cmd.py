@@ -28,15 +28,22 @@ DEFAULT_USER = "manager"
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    vault = sub.add_parser("vault", help="make, check, back up and restore the encrypted vault; manage its users")
+    vault = sub.add_parser(
+        "vault", help="make, check, back up and restore the encrypted vault; manage its users"
+    )
     vault.set_defaults(func=_usage(vault))
     vsub = vault.add_subparsers(dest="vault_command", metavar="COMMAND")
 
-    p = vsub.add_parser("init", help="make a new vault with its first manager and print the recovery key once")
+    p = vsub.add_parser(
+        "init", help="make a new vault with its first manager and print the recovery key once"
+    )
     add_vault_args(p)
     p.set_defaults(func=run_init)
 
-    p = vsub.add_parser("check", help="authenticate every record and the audit trail (exit 1 if anything is damaged)")
+    p = vsub.add_parser(
+        "check",
+        help="authenticate every record and the audit trail (exit 1 if anything is damaged)",
+    )
     add_vault_args(p)
     add_json_arg(p)
     p.set_defaults(func=run_check)
@@ -49,14 +56,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = vsub.add_parser("restore", help="restore a backup into a new, empty folder")
     p.add_argument("backup_file", metavar="FILE", type=Path, help="backup file to restore")
     add_vault_args(p)
-    p.add_argument("--recovery-key-file", metavar="F", type=Path,
-                   help=f"open the backup with the recovery key in this file (or set {RECOVERY_KEY_ENV})")
+    p.add_argument(
+        "--recovery-key-file",
+        metavar="F",
+        type=Path,
+        help=f"open the backup with the recovery key in this file (or set {RECOVERY_KEY_ENV})",
+    )
     p.set_defaults(func=run_restore)
 
     p = vsub.add_parser("recover", help="open with the recovery key and set a manager's password")
     add_vault_args(p)
-    p.add_argument("--recovery-key-file", metavar="F", type=Path,
-                   help=f"read the recovery key from this file (or set {RECOVERY_KEY_ENV})")
+    p.add_argument(
+        "--recovery-key-file",
+        metavar="F",
+        type=Path,
+        help=f"read the recovery key from this file (or set {RECOVERY_KEY_ENV})",
+    )
     p.set_defaults(func=run_recover)
 
     user = vsub.add_parser("user", help="add, remove or list the vault's users")
@@ -64,9 +79,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     usub = user.add_subparsers(dest="user_command", metavar="COMMAND")
     p = usub.add_parser("add", help="add a user (managers only)")
     p.add_argument("name", metavar="NAME")
-    p.add_argument("--role", required=True, choices=[r.value for r in Role], help="the new user's role")
-    p.add_argument("--new-password-file", metavar="F", type=Path,
-                   help=f"read the new user's password from this file (or set {NEW_PASSWORD_ENV})")
+    p.add_argument(
+        "--role", required=True, choices=[r.value for r in Role], help="the new user's role"
+    )
+    p.add_argument(
+        "--new-password-file",
+        metavar="F",
+        type=Path,
+        help=f"read the new user's password from this file (or set {NEW_PASSWORD_ENV})",
+    )
     add_vault_args(p)
     p.set_defaults(func=run_user_add)
     p = usub.add_parser("remove", help="remove a user and re-key the vault (managers only)")
@@ -140,20 +161,33 @@ def run_backup(args: argparse.Namespace) -> int:
 def run_restore(args: argparse.Namespace) -> int:
     if args.vault is None:
         raise CliError("Give the new folder to restore into with --vault DIR.")
-    if args.recovery_key_file is not None or (args.password_file is None and os.environ.get(RECOVERY_KEY_ENV)):
-        key = read_secret(args.recovery_key_file, env=RECOVERY_KEY_ENV, prompt="Recovery key: ", what="recovery key")
+    if args.recovery_key_file is not None or (
+        args.password_file is None and os.environ.get(RECOVERY_KEY_ENV)
+    ):
+        key = read_secret(
+            args.recovery_key_file,
+            env=RECOVERY_KEY_ENV,
+            prompt="Recovery key: ",
+            what="recovery key",
+        )
         VaultService.restore(args.backup_file, args.vault, recovery_key=key)
     else:
-        VaultService.restore(args.backup_file, args.vault, user=_user(args), password=read_secret(args.password_file))
+        VaultService.restore(
+            args.backup_file, args.vault, user=_user(args), password=read_secret(args.password_file)
+        )
     print(f"Restored the backup into {args.vault}.")
     return EXIT_OK
 
 
 def run_recover(args: argparse.Namespace) -> int:
     directory = vault_dir(args)
-    key = read_secret(args.recovery_key_file, env=RECOVERY_KEY_ENV, prompt="Recovery key: ", what="recovery key")
+    key = read_secret(
+        args.recovery_key_file, env=RECOVERY_KEY_ENV, prompt="Recovery key: ", what="recovery key"
+    )
     password = read_secret(args.password_file, prompt="New password: ", what="new password")
-    service = VaultService.open_with_recovery_key(directory, key, new_manager=_user(args), new_password=password)
+    service = VaultService.open_with_recovery_key(
+        directory, key, new_manager=_user(args), new_password=password
+    )
     service.close()
     print(f"{_user(args)} is a manager of the vault with the new password.")
     return EXIT_OK
@@ -161,7 +195,10 @@ def run_recover(args: argparse.Namespace) -> int:
 
 def run_user_add(args: argparse.Namespace) -> int:
     new_password = read_secret(
-        args.new_password_file, env=NEW_PASSWORD_ENV, prompt="New user's password: ", what="new user's password"
+        args.new_password_file,
+        env=NEW_PASSWORD_ENV,
+        prompt="New user's password: ",
+        what="new user's password",
     )
     service = _open(args)
     try:

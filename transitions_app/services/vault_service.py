@@ -92,31 +92,54 @@ class VaultService:
 
     @classmethod
     def create(
-        cls, directory: Path, user: str, password: str, *, kdf: KdfParams | None = None,
-        clock: Clock | None = None, role: Role = Role.MANAGER,
+        cls,
+        directory: Path,
+        user: str,
+        password: str,
+        *,
+        kdf: KdfParams | None = None,
+        clock: Clock | None = None,
+        role: Role = Role.MANAGER,
     ) -> tuple[VaultService, str]:
         """A new vault whose first user is a manager (or childminder). Returns the session and
         the recovery key, which is shown once and never stored."""
         if role not in (Role.MANAGER, Role.CHILDMINDER, Role.HEADTEACHER):
             raise PermissionDenied("The first user of a vault must be a manager.")
-        store, recovery_key = VaultStore.create(directory, user, password, role.value, kdf=kdf, clock=clock)
+        store, recovery_key = VaultStore.create(
+            directory, user, password, role.value, kdf=kdf, clock=clock
+        )
         return cls(store, clock=clock), recovery_key
 
     @classmethod
     def open(
-        cls, directory: Path, user: str, password: str, *, clock: Clock | None = None,
+        cls,
+        directory: Path,
+        user: str,
+        password: str,
+        *,
+        clock: Clock | None = None,
         sleeper: Sleeper | None = None,
     ) -> VaultService:
         """Raises AuthenticationFailed (wrong or removed user, wrong password) or VaultError."""
-        return cls(VaultStore.open(directory, user, password, clock=clock, sleeper=sleeper), clock=clock)
+        return cls(
+            VaultStore.open(directory, user, password, clock=clock, sleeper=sleeper), clock=clock
+        )
 
     @classmethod
     def open_with_recovery_key(
-        cls, directory: Path, recovery_key: str, *, new_manager: str, new_password: str,
-        clock: Clock | None = None, sleeper: Sleeper | None = None,
+        cls,
+        directory: Path,
+        recovery_key: str,
+        *,
+        new_manager: str,
+        new_password: str,
+        clock: Clock | None = None,
+        sleeper: Sleeper | None = None,
     ) -> VaultService:
         """Unlock with the recovery key and (re)make ``new_manager`` as a manager with a new password."""
-        store = VaultStore.open_with_recovery_key(directory, recovery_key, clock=clock, sleeper=sleeper)
+        store = VaultStore.open_with_recovery_key(
+            directory, recovery_key, clock=clock, sleeper=sleeper
+        )
         try:
             store.set_user(new_manager, Role.MANAGER.value, new_password)
         except BaseException:
@@ -151,7 +174,9 @@ class VaultService:
         try:
             record = record_from_bytes(data)
         except InterchangeError:
-            raise IntegrityError(f"The record {record_id} is damaged and cannot be opened.") from None
+            raise IntegrityError(
+                f"The record {record_id} is damaged and cannot be opened."
+            ) from None
         if record.id != record_id:
             raise IntegrityError(f"The record {record_id} is damaged and cannot be opened.")
         return record
@@ -189,7 +214,9 @@ class VaultService:
         fw = current_framework()
         now = self._clock()
         record = Record(framework_id=fw.id, framework_version=fw.version, created=now, updated=now)
-        self._versions[record.id] = self._store.put_record(record.id, record_to_bytes(record), None, action="created")
+        self._versions[record.id] = self._store.put_record(
+            record.id, record_to_bytes(record), None, action="created"
+        )
         return record
 
     def _check_guarded(self, old: Record | None, new: Record) -> None:
@@ -200,6 +227,19 @@ class VaultService:
             if before != new.get(path):
                 raise PermissionDenied(
                     "Only the designated safeguarding lead or a manager can change the safeguarding flag."
+                )
+
+    def _check_imported_signoffs(self, old: Record | None, new: Record) -> None:
+        """An import must not add a sign-off its importer could not give (managers bring in
+        records signed elsewhere, so they may)."""
+        role = self.user.role
+        if can(role, Permission.IMPORT_CHARTER):
+            return
+        before = set(old.signoffs) if old is not None else set()
+        for signoff in new.signoffs:
+            if signoff not in before and not can(role, _SIGN_OFF_PERMISSION[signoff.scope]):
+                raise PermissionDenied(
+                    f"Your role cannot bring in a record with a {signoff.scope.label.lower()}."
                 )
 
     def save(self, record: Record) -> Record:
@@ -235,7 +275,9 @@ class VaultService:
                 new.status = old.status
             detail["changed"] = changed
         new.updated = self._clock()
-        version = self._store.put_record(new.id, record_to_bytes(new), expected, action="saved", detail=detail)
+        version = self._store.put_record(
+            new.id, record_to_bytes(new), expected, action="saved", detail=detail
+        )
         self._versions[new.id] = version
         return new
 
@@ -248,7 +290,10 @@ class VaultService:
         record.export_version += 1
         record.updated = self._clock()
         self._versions[record_id] = self._store.put_record(
-            record_id, record_to_bytes(record), stored.version, action="exported",
+            record_id,
+            record_to_bytes(record),
+            stored.version,
+            action="exported",
             detail={"export_version": record.export_version},
         )
         return record
@@ -259,17 +304,26 @@ class VaultService:
             which = SignOffScope(scope)
         except ValueError:
             raise VaultError(f"“{scope}” is not a sign-off; use record, send or manager.") from None
-        self._require(_SIGN_OFF_PERMISSION[which], f"Your role cannot give the {which.label.lower()}.")
+        self._require(
+            _SIGN_OFF_PERMISSION[which], f"Your role cannot give the {which.label.lower()}."
+        )
         stored = self._store.get_record(record_id)
         record = self._decode(record_id, stored.data)
         me = self.user
         record.signoffs = [s for s in record.signoffs if s.scope != which]
         record.signoffs.append(SignOff(which, me.name, me.role, self._clock().date()))
-        if which == SignOffScope.RECORD and record.status in (*_CALLER_STATUSES, Status.CHANGED_AFTER_EXPORT):
+        if which == SignOffScope.RECORD and record.status in (
+            *_CALLER_STATUSES,
+            Status.CHANGED_AFTER_EXPORT,
+        ):
             record.status = Status.SIGNED_OFF
         record.updated = self._clock()
         self._versions[record_id] = self._store.put_record(
-            record_id, record_to_bytes(record), stored.version, action="signed_off", detail={"scope": which.value}
+            record_id,
+            record_to_bytes(record),
+            stored.version,
+            action="signed_off",
+            detail={"scope": which.value},
         )
         return record
 
@@ -286,6 +340,7 @@ class VaultService:
         except VaultError:
             old = None
         self._check_guarded(old, record)
+        self._check_imported_signoffs(old, record)
         new = record.copy()
         self._versions[new.id] = self._store.put_record(
             new.id, record_to_bytes(new), None, action="imported", force=True
@@ -355,11 +410,20 @@ class VaultService:
 
     @staticmethod
     def restore(
-        backup_file: Path, directory: Path, *, user: str | None = None, password: str | None = None,
-        recovery_key: str | None = None, progress: Progress | None = None,
+        backup_file: Path,
+        directory: Path,
+        *,
+        user: str | None = None,
+        password: str | None = None,
+        recovery_key: str | None = None,
+        progress: Progress | None = None,
     ) -> None:
         """Restore a backup into a new, empty folder; on failure nothing is created."""
         restore_backup(
-            Path(backup_file), Path(directory), user=user, password=password,
-            recovery_key=recovery_key, progress=progress,
+            Path(backup_file),
+            Path(directory),
+            user=user,
+            password=password,
+            recovery_key=recovery_key,
+            progress=progress,
         )

@@ -1,0 +1,98 @@
+"""One exported packet, from record JSON to a signed (and optionally encrypted) PDF.
+
+Everything here is plain data in, bytes out, so a batch can run in worker processes. The steps are
+always in this order: render, embed the record JSON, then sign (encrypting in the same pass when
+the charter asks), so the signature covers the data and any appended change breaks it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography import x509
+
+from export.attach import attach_json
+from export.encrypt import PasswordEncryption, RecipientEncryption
+from export.render import RenderOptions, render_record_pdf
+from export.sign import load_signer, sign_pdf
+from models.interchange import record_from_bytes
+
+Encryption = PasswordEncryption | RecipientEncryption
+
+
+@dataclass(frozen=True, slots=True)
+class PacketJob:
+    record_json: bytes
+    packet: str  # "teacher" or "senco"
+    generated_on: datetime
+    p12: bytes
+    p12_passphrase: str
+    signer_name: str
+    organisation: str
+    handling_note: str = ""
+    setting_dsl_contact: str = ""
+    supersedes_version: int | None = None
+    encrypt_password: str | None = None
+    recipient_cert_pem: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PacketResult:
+    packet: str
+    pdf: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.pdf).hexdigest()
+
+
+def _encryption(job: PacketJob) -> Encryption | None:
+    if job.recipient_cert_pem:
+        return RecipientEncryption((x509.load_pem_x509_certificate(job.recipient_cert_pem),))
+    if job.encrypt_password:
+        return PasswordEncryption(job.encrypt_password)
+    return None
+
+
+def build_packet(job: PacketJob) -> PacketResult:
+    record = record_from_bytes(job.record_json)
+    options = RenderOptions(
+        handling_note=job.handling_note,
+        packet=job.packet,
+        generated_on=job.generated_on,
+        setting_dsl_contact=job.setting_dsl_contact,
+        supersedes_version=job.supersedes_version,
+    )
+    pdf = attach_json(render_record_pdf(record, options), job.record_json)
+    creds = load_signer(job.p12, job.p12_passphrase)
+    signed = sign_pdf(
+        pdf,
+        creds.key,
+        creds.cert,
+        creds.chain,
+        signer_name=job.signer_name,
+        organisation=job.organisation,
+        signing_time=job.generated_on,
+        encryption=_encryption(job),
+    )
+    return PacketResult(job.packet, signed)
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9]+")
+
+
+def safe_file_stem(*parts: str) -> str:
+    """A file name stem from names and ids that cannot escape the folder or upset any OS:
+    ASCII letters and digits joined by hyphens, at most 80 characters, never empty."""
+    words = []
+    for part in parts:
+        ascii_text = unicodedata.normalize("NFKD", part).encode("ascii", "ignore").decode()
+        cleaned = _UNSAFE.sub("-", ascii_text).strip("-")
+        if cleaned:
+            words.append(cleaned)
+    stem = "-".join(words)[:80].strip("-")
+    return stem or "record"

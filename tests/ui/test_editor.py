@@ -1,0 +1,248 @@
+"""The record editor: generated pages, inline validation, undo, autosave, workflow, what's missing."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit
+
+from models.errors import SaveConflict
+from models.framework.definition import Kind
+from models.framework.registry import current_framework
+from models.record import Person, Record, SignOffScope, Status
+from models.roles import Role
+from models.upn import check_upn
+from tests.ui.conftest import TODAY, FakeService
+from ui.editor import RecordEditor
+from ui.fields import FIELD_FACTORIES
+
+
+def make_editor(qtbot, service: FakeService, record: Record) -> RecordEditor:
+    editor = RecordEditor(service, record, today=lambda: TODAY)
+    qtbot.addWidget(editor)
+    editor.resize(1366, 700)
+    editor.show()
+    qtbot.waitExposed(editor)
+    editor.activateWindow()
+    qtbot.waitUntil(editor.isActiveWindow)
+    return editor
+
+
+@pytest.fixture
+def blank(fake_service: FakeService) -> Record:
+    return fake_service.new_record()
+
+
+def test_every_framework_section_and_field_has_an_editor(qtbot, fake_service: FakeService, blank: Record) -> None:
+    editor = make_editor(qtbot, fake_service, blank)
+    fw = current_framework()
+    assert set(FIELD_FACTORIES) == set(Kind)
+    assert editor.nav.count() == len(fw.sections) == 12
+    for section in fw.sections:
+        assert section.key in editor.section_pages, f"no editor page for section {section.key}"
+        page = editor.section_pages[section.key]
+        missing = [fd.path for fd in section.fields if fd.path not in page.rows]
+        assert not missing, f"section {section.key} has fields without editors: {missing}"
+        for fd in section.fields:
+            row = page.rows[fd.path]
+            assert row.label.buddy() is row.field.focus_target()
+            assert row.field.accessibleName()
+
+
+def test_bad_upn_shows_a_plain_message_under_the_field(qtbot, fake_service: FakeService, blank: Record) -> None:
+    editor = make_editor(qtbot, fake_service, blank)
+    editor.go_to_field("child.upn")
+    row = editor.rows["child.upn"]
+    qtbot.keyClicks(row.field.focus_target(), "A12345678901")
+    assert row.error.isVisible()
+    assert row.error.text() == check_upn("A12345678901").message == "A UPN has 13 characters; this one has 12."
+    qtbot.keyClicks(row.field.focus_target(), "2")
+    assert row.error.text() == check_upn("A123456789012").message
+    qtbot.keyClick(row.field.focus_target(), Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(row.field.focus_target(), Qt.Key.Key_Backspace)
+    assert editor.record().get("child.upn") is None
+    assert not row.error.isVisible()
+
+
+def test_number_out_of_range_explained_inline(qtbot, fake_service: FakeService, blank: Record) -> None:
+    editor = make_editor(qtbot, fake_service, blank)
+    row = editor.rows["progress_check.asq_communication_score"]
+    editor.go_to_field(row.fd.path)
+    qtbot.keyClicks(row.field.focus_target(), "37")
+    assert row.error.text() == "Scores go in steps of 5 (for example 0, 5, 10)."
+    assert editor.record().get(row.fd.path) == 37
+
+
+def test_whats_missing_click_jumps_to_the_field(qtbot, fake_service: FakeService, blank: Record) -> None:
+    editor = make_editor(qtbot, fake_service, blank)
+    items = [editor.missing.item(i) for i in range(editor.missing.count())]
+    target = next(i for i in items if i.data(Qt.ItemDataRole.UserRole) == "summary.day_one")
+    rect = editor.missing.visualItemRect(target)
+    editor.missing.scrollToItem(target)
+    rect = editor.missing.visualItemRect(target)
+    qtbot.mouseClick(editor.missing.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert editor.current_section() == "summary"
+    assert editor.pages.currentWidget() is editor.section_pages["summary"]
+    assert QApplication.focusWidget() is editor.rows["summary.day_one"].field.focus_target()
+
+    qtbot.keyClicks(QApplication.focusWidget(), "Likes a wave at the gate.")
+    qtbot.waitUntil(lambda: all(editor.missing.item(i).data(Qt.ItemDataRole.UserRole) != "summary.day_one"
+                                for i in range(editor.missing.count())))
+
+
+def test_typing_is_one_undo_step_and_undo_restores_the_widget(qtbot, fake_service: FakeService,
+                                                              blank: Record) -> None:
+    editor = make_editor(qtbot, fake_service, blank)
+    edit = editor.rows["child.legal_forenames"].field.focus_target()
+    assert isinstance(edit, QLineEdit)
+    editor.go_to_field("child.legal_forenames")
+    qtbot.keyClicks(edit, "Wren")
+    sex = editor.rows["child.sex"].field.focus_target()
+    assert isinstance(sex, QComboBox)
+    sex.setFocus()
+    qtbot.keyClick(sex, Qt.Key.Key_Down)
+    assert editor.record().get("child.sex") == "female"
+    assert editor.undo_stack.count() == 2  # four keystrokes merged into one step, plus the choice
+
+    editor.undo_stack.undo()
+    assert editor.record().get("child.sex") is None
+    assert sex.currentIndex() == 0
+    editor.undo_stack.undo()
+    assert edit.text() == ""
+    assert editor.record().get("child.legal_forenames") is None
+    assert editor.undo_stack.count() == 2  # undoing did not push new commands
+    editor.undo_stack.redo()
+    assert edit.text() == "Wren"
+
+
+def test_ctrl_z_in_a_text_field_undoes_through_the_record_history(qtbot, fake_service: FakeService,
+                                                                  blank: Record) -> None:
+    from PySide6.QtGui import QAction, QKeySequence
+
+    editor = make_editor(qtbot, fake_service, blank)
+    undo = editor.undo_stack.createUndoAction(editor)
+    undo.setShortcut(QKeySequence("Ctrl+Z"))
+    undo.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+    editor.addAction(undo)
+    assert isinstance(undo, QAction)
+    editor.activateWindow()
+    editor.go_to_field("child.preferred_name")
+    edit = editor.rows["child.preferred_name"].field.focus_target()
+    qtbot.keyClicks(edit, "Pip")
+    qtbot.keyClick(edit, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert edit.text() == ""
+    assert editor.record().get("child.preferred_name") is None
+
+
+def test_autosave_after_a_pause(qtbot, fake_service: FakeService, blank: Record) -> None:
+    editor = make_editor(qtbot, fake_service, blank)
+    editor.go_to_field("about_me.likes")
+    qtbot.keyClicks(editor.rows["about_me.likes"].field.focus_target(), "Puddles")
+    assert editor.save_state() == "Saving…"
+    assert fake_service.saves == []
+    qtbot.waitUntil(lambda: editor.save_state() == "Saved", timeout=2000)
+    assert fake_service.records[blank.id].get("about_me.likes") == "Puddles"
+
+
+def test_every_kind_round_trips_through_its_widget(qtbot, fake_service: FakeService, records: list[Record]) -> None:
+    record = next(r for r in records if r.get("send.status") == "sen_support")
+    editor = make_editor(qtbot, fake_service, record)
+    for path, row in editor.rows.items():
+        assert row.field.value() == record.get(path), path
+
+
+def test_dates_set_and_clear(qtbot, fake_service: FakeService, blank: Record) -> None:
+    editor = make_editor(qtbot, fake_service, blank)
+    field = editor.field_widget("child.date_of_birth")
+    field.set_date(date(2021, 10, 3))
+    assert editor.record().get("child.date_of_birth") == date(2021, 10, 3)
+    qtbot.mouseClick(field.clear_button, Qt.MouseButton.LeftButton)
+    assert editor.record().get("child.date_of_birth") is None
+    assert field.edit.text() == "Not set"
+    editor.undo_stack.undo()
+    assert field.value() == date(2021, 10, 3)
+
+
+def test_list_entries_add_fill_remove(qtbot, fake_service: FakeService, blank: Record) -> None:
+    editor = make_editor(qtbot, fake_service, blank)
+    editor.go_to_field("send.professionals")
+    field = editor.field_widget("send.professionals")
+    qtbot.mouseClick(field.add_button, Qt.MouseButton.LeftButton)
+    entry = field.entries[0]
+    qtbot.keyClicks(entry.fields["service"].focus_target(), "Speech and language therapy")
+    qtbot.keyClicks(entry.fields["person"].focus_target(), "Dr Una Example")
+    status = entry.fields["status"].focus_target()
+    status.setCurrentIndex(status.findData("waiting"))
+    value = editor.record().get("send.professionals")
+    assert value == ({"service": "Speech and language therapy", "person": Person(name="Dr Una Example"),
+                      "status": "waiting"},)
+    qtbot.mouseClick(field.add_button, Qt.MouseButton.LeftButton)
+    assert len(field.entries) == 2
+    qtbot.mouseClick(field.entries[0].remove_button, Qt.MouseButton.LeftButton)
+    assert editor.record().get("send.professionals") == ({},)
+    editor.undo_stack.undo()
+    assert editor.record().get("send.professionals")[0]["service"] == "Speech and language therapy"
+    assert field.entries[0].fields["service"].value() == "Speech and language therapy"
+
+
+def test_sign_off_refused_shows_a_calm_message(qtbot, records: list[Record]) -> None:
+    service = FakeService(records, user="kim", role=Role.PRACTITIONER)
+    editor = make_editor(qtbot, service, records[0])
+    qtbot.mouseClick(editor.manager_button, Qt.MouseButton.LeftButton)
+    assert editor.message_bar.isVisible()
+    assert editor.message_bar.text.text() == "Your role cannot give the manager sign-off."
+    assert editor.record().signoffs == []
+
+
+def test_sign_off_then_change_reopens(qtbot, fake_service: FakeService, records: list[Record]) -> None:
+    editor = make_editor(qtbot, fake_service, records[0])
+    qtbot.mouseClick(editor.signoff_button, Qt.MouseButton.LeftButton)
+    assert editor.record().status == Status.SIGNED_OFF
+    assert "Signed off" in editor.status_label.text()
+    assert "sam (Manager), 2 March 2026" in editor.status_label.text()
+    editor.go_to_field("about_me.friends")
+    qtbot.keyClicks(editor.rows["about_me.friends"].field.focus_target(), " And Bram.")
+    assert editor.flush()
+    assert editor.record().status == Status.DRAFT
+    assert "Draft" in editor.status_label.text()
+    assert "re-opened" in editor.message_bar.text.text()
+    assert editor.record().signoff(SignOffScope.RECORD) is None
+
+
+def test_save_refused_keeps_the_edit_and_says_so(qtbot, fake_service: FakeService, blank: Record) -> None:
+    editor = make_editor(qtbot, fake_service, blank)
+    fake_service.fail_next_save = SaveConflict("Someone else saved this record after it was opened here.")
+    editor.go_to_field("child.legal_surname")
+    qtbot.keyClicks(editor.rows["child.legal_surname"].field.focus_target(), "Example")
+    assert not editor.flush()
+    assert editor.save_state() == "Not saved"
+    assert "Someone else saved" in editor.message_bar.text.text()
+    assert editor.record().get("child.legal_surname") == "Example"
+    assert editor.flush()
+    assert fake_service.records[blank.id].get("child.legal_surname") == "Example"
+
+
+def test_front_sheet_shows_summary_and_flags(qtbot, fake_service: FakeService, records: list[Record]) -> None:
+    record = next(r for r in records if r.get("send.status") == "sen_support")
+    editor = make_editor(qtbot, fake_service, record)
+    editor.tabs.setCurrentIndex(1)
+    text = editor.front_sheet.toPlainText()
+    assert record.get("summary.day_one") in text
+    assert "SEN support" in text
+    assert "One thing to know on day one" in text
+
+
+def test_safeguarding_flag_is_read_only_for_a_practitioner(qtbot, records: list[Record]) -> None:
+    service = FakeService(records, user="kim", role=Role.PRACTITIONER)
+    editor = make_editor(qtbot, service, records[0])
+    assert not editor.field_widget("child.cin_cp").isEnabled()
+    assert editor.field_widget("child.fsm_eypp").isEnabled()
+
+
+def test_ready_for_review(qtbot, fake_service: FakeService, records: list[Record]) -> None:
+    editor = make_editor(qtbot, fake_service, records[1])
+    qtbot.mouseClick(editor.ready_button, Qt.MouseButton.LeftButton)
+    assert fake_service.records[records[1].id].status == Status.READY_FOR_REVIEW
+    assert "Ready for review" in editor.status_label.text()

@@ -1,0 +1,141 @@
+"""Start the window: QApplication, first run or demo vault, log in, main window."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QEventLoop
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
+
+from transitions_app import APP_NAME
+from transitions_app.cli.base import default_vault_dir, vault_dir
+from transitions_app.services.vault_service import VaultService
+from transitions_app.settings import AppSettings
+from ui.dialogs import LoginDialog, NewVaultDialog, plain_error
+from ui.main_window import DEMO_NOTE, MainWindow
+from ui.service import RecordService
+from ui.style import apply_style
+from ui.workers import run_in_background
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("app", text)
+
+
+class VaultAccess:
+    """Opens and creates vaults with :class:`VaultService` (what the window's protocol expects)."""
+
+    @staticmethod
+    def exists(directory: Path) -> bool:
+        return VaultService.exists(directory)
+
+    @staticmethod
+    def open(directory: Path, user: str, password: str) -> VaultService:
+        return VaultService.open(directory, user, password)
+
+    @staticmethod
+    def create(directory: Path, user: str, password: str) -> tuple[VaultService, str]:
+        return VaultService.create(directory, user, password)
+
+
+def _wait_in_background(label: str, fn: Any) -> tuple[Any, BaseException | None]:
+    """Run ``fn`` off the UI thread behind a busy dialog; the event loop keeps running."""
+    dialog = QProgressDialog(label, "", 0, 0)
+    dialog.setWindowTitle(APP_NAME)
+    dialog.setCancelButton(None)
+    dialog.setMinimumDuration(0)
+    dialog.show()
+    loop = QEventLoop()
+    outcome: dict[str, Any] = {}
+
+    def done(result: Any) -> None:
+        outcome["result"] = result
+        loop.quit()
+
+    def failed(exc: BaseException) -> None:
+        outcome["error"] = exc
+        loop.quit()
+
+    run_in_background(fn, done, failed)
+    loop.exec()
+    dialog.close()
+    return outcome.get("result"), outcome.get("error")
+
+
+def _ensure_demo(directory: Path) -> Any:
+    """The demo vault's DemoInfo, or None when the demo module is not installed."""
+    try:
+        from transitions_app.services.demo import ensure_demo_vault
+    except ImportError:
+        return None
+    info, error = _wait_in_background(
+        tr("Setting up a demo vault of fictional children…"), lambda: ensure_demo_vault(directory))
+    if error is not None:
+        QMessageBox.warning(None, APP_NAME, plain_error(error))
+        return None
+    return info
+
+
+def _is_demo(directory: Path) -> bool:
+    try:
+        from transitions_app.services.demo import is_demo_vault
+    except ImportError:
+        return False
+    return is_demo_vault(directory)
+
+
+def run_app(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    app = QApplication.instance() or QApplication(list(argv))
+    QCoreApplication.setOrganizationName(APP_NAME)
+    QCoreApplication.setApplicationName(APP_NAME)
+    assert isinstance(app, QApplication)
+    apply_style(app)
+    settings = AppSettings()
+    access = VaultAccess()
+    directory = vault_dir(args)
+
+    service: RecordService | None = None
+    password_hint = ""
+    if not access.exists(directory):
+        if directory == default_vault_dir() and _ensure_demo(directory) is not None:
+            pass
+        else:
+            first_run = NewVaultDialog(access.create, directory)
+            if not first_run.exec() or first_run.service is None:
+                return 0
+            service, directory = first_run.service, first_run.directory
+    demo = _is_demo(directory)
+    if demo:
+        try:
+            from transitions_app.services.demo import DEMO_PASSWORD
+        except ImportError:
+            DEMO_PASSWORD = "demo-password"  # noqa: N806 - matches the demo module's constant
+        password_hint = tr("This is the demo vault of fictional children. Log in as manager, keyperson, "
+                           "senco or dsl with the password “{pw}”.").format(pw=DEMO_PASSWORD)
+
+    if service is None:
+        title = tr("Log in to Transitions")
+        if demo:
+            title += " – " + tr(DEMO_NOTE)
+        login = LoginDialog(lambda u, p: access.open(directory, u, p), last_user=settings.last_user,
+                            hint=password_hint, title=title)
+        if not login.exec() or login.service is None:
+            return 0
+        service = login.service
+    settings.last_user = service.user.name
+    settings.last_vault = directory
+
+    window = MainWindow(access, directory, service, idle_minutes=settings.idle_lock_minutes, demo=demo,
+                        demo_hint=password_hint)
+    window.user_logged_in.connect(lambda name: setattr(settings, "last_user", name))
+    geometry = settings.window_geometry
+    if geometry is not None:
+        window.restoreGeometry(geometry)
+    window.show()
+    code = app.exec()
+    settings.window_geometry = window.saveGeometry()
+    settings.sync()
+    return int(code)

@@ -1,0 +1,377 @@
+"""``transitions-app school ...`` (the receiving school) and, for settings, ``receipts import``,
+``outcomes import`` and ``outcomes show`` (the feedback loop)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from export.pki import write_public_file
+from transitions_app.cli.base import (
+    EXIT_NEGATIVE,
+    EXIT_OK,
+    EXIT_USAGE,
+    CliError,
+    add_json_arg,
+    add_vault_args,
+    open_vault,
+    print_json,
+    read_secret,
+    vault_dir,
+)
+
+SCHOOL_USER = "headteacher"
+SETTING_USER = "manager"
+P12_PASSWORD_ENV = "TRANSITIONS_P12_PASSWORD"
+PDF_PASSWORD_ENV = "TRANSITIONS_PDF_PASSWORD"
+MAX_SMALL_FILE = 20 * 1024 * 1024
+
+Sub = argparse._SubParsersAction  # type: ignore[type-arg]
+
+
+def register(sub: Sub) -> None:
+    school = sub.add_parser(
+        "school",
+        help="the receiving school: import records, overview, SENCO queue, receipts, outcomes",
+    )
+    ssub = school.add_subparsers(dest="school_command", metavar="ACTION", required=True)
+
+    p = ssub.add_parser("init", help="make a school vault (first user: the headteacher)")
+    add_vault_args(p)
+    p.add_argument("--urn", required=True, metavar="URN", help="the school's six-digit DfE URN")
+    p.add_argument(
+        "--name", metavar="NAME", help="the school's name (shown on receipts and outcome files)"
+    )
+    p.add_argument(
+        "--p12",
+        metavar="FILE",
+        type=Path,
+        help="an LA-issued signing certificate (PKCS#12); otherwise a self-signed one is made",
+    )
+    p.add_argument(
+        "--p12-password-file",
+        metavar="F",
+        type=Path,
+        help=f"the PKCS#12 passphrase (or set {P12_PASSWORD_ENV})",
+    )
+    p.set_defaults(func=run_init)
+
+    p = ssub.add_parser(
+        "import", help="verify and import record PDFs (invalid or unvouched files are quarantined)"
+    )
+    p.add_argument("files", metavar="FILES", nargs="+", type=Path)
+    add_vault_args(p)
+    p.add_argument(
+        "--trust",
+        metavar="ROOT.pem",
+        type=Path,
+        help="store this LA root certificate as trusted first (headteacher)",
+    )
+    p.add_argument(
+        "--crl", metavar="FILE", type=Path, help="store this LA revocation list first (headteacher)"
+    )
+    p.add_argument(
+        "--pdf-password-file",
+        metavar="F",
+        type=Path,
+        help=f"password of encrypted PDFs (or set {PDF_PASSWORD_ENV})",
+    )
+    add_json_arg(p)
+    p.set_defaults(func=run_import)
+
+    p = ssub.add_parser(
+        "overview", help="the class overview: one row per child, counts and quarantine"
+    )
+    add_vault_args(p)
+    add_json_arg(p)
+    p.set_defaults(func=run_overview)
+
+    p = ssub.add_parser("senco-queue", help="the SENCO's review queue, overdue first")
+    add_vault_args(p)
+    p.add_argument(
+        "--today",
+        metavar="YYYY-MM-DD",
+        type=date.fromisoformat,
+        help="the date to count from (default today)",
+    )
+    add_json_arg(p)
+    p.set_defaults(func=run_senco_queue)
+
+    p = ssub.add_parser("receipt", help="write a signed receipt for the records from one setting")
+    add_vault_args(p)
+    p.add_argument("--setting", required=True, metavar="URN", help="the setting's Ofsted URN")
+    p.add_argument("--out", required=True, metavar="FILE", type=Path)
+    p.set_defaults(func=run_receipt)
+
+    p = ssub.add_parser(
+        "outcomes", help="write a signed EYFS profile outcome file per setting from the EYFSP CSV"
+    )
+    add_vault_args(p)
+    p.add_argument(
+        "--csv",
+        required=True,
+        metavar="FILE",
+        type=Path,
+        help="EYFSP CSV (see docs in models/school/outcomes.py)",
+    )
+    p.add_argument("--out", required=True, metavar="DIR", type=Path)
+    add_json_arg(p)
+    p.set_defaults(func=run_outcomes)
+
+    receipts = sub.add_parser("receipts", help="a setting's receipts from schools")
+    rsub = receipts.add_subparsers(dest="receipts_command", metavar="ACTION", required=True)
+    p = rsub.add_parser("import", help="verify and store a school's signed receipt")
+    p.add_argument("file", metavar="FILE", type=Path)
+    add_vault_args(p)
+    p.add_argument(
+        "--trust", metavar="ROOT.pem", type=Path, help="store this LA root as trusted first"
+    )
+    add_json_arg(p)
+    p.set_defaults(func=run_receipts_import)
+
+    outcomes = sub.add_parser("outcomes", help="a setting's EYFS profile outcomes from schools")
+    osub = outcomes.add_subparsers(dest="outcomes_command", metavar="ACTION", required=True)
+    p = osub.add_parser("import", help="verify and store a school's signed outcome file")
+    p.add_argument("file", metavar="FILE", type=Path)
+    add_vault_args(p)
+    p.add_argument(
+        "--trust", metavar="ROOT.pem", type=Path, help="store this LA root as trusted first"
+    )
+    add_json_arg(p)
+    p.set_defaults(func=run_outcomes_import)
+    p = osub.add_parser(
+        "show", help="the setting's cohort figures: GLD by group, each goal, agreement"
+    )
+    add_vault_args(p)
+    add_json_arg(p)
+    p.set_defaults(func=run_outcomes_show)
+
+
+def _read(path: Path, what: str) -> bytes:
+    try:
+        if path.stat().st_size > MAX_SMALL_FILE:
+            raise CliError(f"The {what} {path} is too large.")
+        return path.read_bytes()
+    except OSError as exc:
+        raise CliError(f"Cannot read the {what} {path}: {exc.strerror or exc}.") from None
+
+
+def _school(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from transitions_app.services.school_service import SchoolService
+
+    vault = open_vault(args, default_user=SCHOOL_USER)
+    try:
+        return SchoolService(vault)
+    except BaseException:
+        vault.close()
+        raise
+
+
+def _feedback(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from transitions_app.services.school_service import FeedbackService
+
+    vault = open_vault(args, default_user=SETTING_USER)
+    try:
+        return FeedbackService(vault)
+    except BaseException:
+        vault.close()
+        raise
+
+
+def run_init(args: argparse.Namespace) -> int:
+    from export.pki import load_setting_p12
+    from transitions_app.services.school_service import SchoolService
+    from transitions_app.services.vault_service import VaultService
+
+    directory = vault_dir(args)
+    if VaultService.exists(directory):
+        raise CliError(f"There is already a vault in {directory}.")
+    identity = None
+    if args.p12 is not None:
+        secret = read_secret(
+            args.p12_password_file,
+            env=P12_PASSWORD_ENV,
+            prompt="Certificate passphrase: ",
+            what="certificate passphrase",
+        )
+        identity = load_setting_p12(_read(args.p12, "certificate file"), secret)
+    password = read_secret(args.password_file)
+    user = args.user or SCHOOL_USER
+    name = args.name or f"School {args.urn}"
+    service, recovery_key = SchoolService.create(
+        directory, user, password, urn=args.urn, name=name, identity=identity
+    )
+    service.close()
+    print(
+        f"Made a school vault for {name} (URN {args.urn}) in {directory}; {user} is the headteacher."
+    )
+    print("Recovery key (shown once; write it down and keep it somewhere safe):")
+    print(recovery_key)
+    return EXIT_OK
+
+
+def run_import(args: argparse.Namespace) -> int:
+    import os
+
+    service = _school(args)
+    try:
+        if args.trust is not None or args.crl is not None:
+            service.set_trust(
+                _read(args.trust, "trust file") if args.trust else None,
+                _read(args.crl, "revocation list") if args.crl else None,
+            )
+        if not service.trust().roots:
+            raise CliError(
+                "No LA root is trusted yet: give --trust ROOT.pem (the LA root certificate)."
+            )
+        password = None
+        if args.pdf_password_file is not None or os.environ.get(PDF_PASSWORD_ENV):
+            password = read_secret(
+                args.pdf_password_file, env=PDF_PASSWORD_ENV, what="PDF password"
+            )
+        outcomes = service.import_files(args.files, password=password)
+    finally:
+        service.close()
+    if args.json:
+        print_json([o.to_dict() for o in outcomes])
+    else:
+        for o in outcomes:
+            print(f"{o.file}: {o.status}. {o.reason}")
+            for name in o.changed_fields:
+                print(f"    changed: {name}")
+    return EXIT_OK if all(o.status in ("imported", "updated") for o in outcomes) else EXIT_NEGATIVE
+
+
+def run_overview(args: argparse.Namespace) -> int:
+    from models.school.overview import COLUMNS, FLAG_COUNTS, GROUPS
+
+    service = _school(args)
+    try:
+        overview = service.overview()
+    finally:
+        service.close()
+    if args.json:
+        print_json(overview.to_dict())
+        return EXIT_OK
+    counts = overview.counts
+    print(f"{counts.total} children.")
+    print("  ".join(f"{label}: {counts.flags[key]}" for key, label in FLAG_COUNTS))
+    print("  ".join(f"{label}: {counts.groups[key]}" for key, label in GROUPS))
+    for row in overview.rows:
+        print(" | ".join(row.text(c.key) for c in COLUMNS))
+    for q in overview.quarantine:
+        print(f"Quarantined: {q.file}: {q.reason}")
+    return EXIT_OK
+
+
+def run_senco_queue(args: argparse.Namespace) -> int:
+    service = _school(args)
+    try:
+        queue = service.senco_queue(args.today)
+    finally:
+        service.close()
+    if args.json:
+        print_json([i.to_dict() for i in queue])
+        return EXIT_OK
+    for i in queue:
+        when = (
+            f"due {i.due.isoformat()}"
+            if i.due
+            else (f"since {i.since.isoformat()}" if i.since else "")
+        )
+        flag = "OVERDUE " if i.overdue else ""
+        print(f"{flag}{i.child}: {i.what} ({i.owner}; {when})")
+    return EXIT_OK
+
+
+def run_receipt(args: argparse.Namespace) -> int:
+    service = _school(args)
+    try:
+        data = service.receipt(args.setting)
+    finally:
+        service.close()
+    try:
+        write_public_file(args.out, data)
+    except OSError as exc:
+        raise CliError(f"Cannot write {args.out}: {exc.strerror or exc}.") from None
+    print(f"Wrote a signed receipt for setting {args.setting} to {args.out}.")
+    return EXIT_OK
+
+
+def run_outcomes(args: argparse.Namespace) -> int:
+    data = _read(args.csv, "outcomes file")
+    service = _school(args)
+    try:
+        result = service.outcome_files(data)
+    finally:
+        service.close()
+    if result.errors:
+        for error in result.errors:
+            sys.stderr.write(f"{error}\n")
+        return EXIT_USAGE
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+        written = []
+        for urn, body in result.files.items():
+            path = args.out / f"outcomes-{''.join(c for c in urn if c.isalnum()) or 'setting'}.json"
+            write_public_file(path, body)
+            written.append({"setting_urn": urn, "file": str(path)})
+    except OSError as exc:
+        raise CliError(f"Cannot write to {args.out}: {exc.strerror or exc}.") from None
+    if args.json:
+        print_json(written)
+    else:
+        for w in written:
+            print(f"Wrote the signed outcome file for setting {w['setting_urn']} to {w['file']}.")
+    return EXIT_OK
+
+
+def _feedback_import(args: argparse.Namespace, kind: str) -> int:
+    data = _read(args.file, "file")
+    service = _feedback(args)
+    try:
+        if args.trust is not None:
+            service.set_trust(_read(args.trust, "trust file"))
+        got = service.import_receipt(data) if kind == "receipt" else service.import_outcomes(data)
+    finally:
+        service.close()
+    if args.json:
+        print_json(got.to_dict())
+        return EXIT_OK
+    what = "receipt" if kind == "receipt" else "outcome file"
+    vouch = (
+        "signed with a certificate issued by your LA"
+        if got.document.vouched
+        else (
+            f"signer not vouched for by your LA; compare the fingerprint {got.document.fingerprint_sha256} by phone"
+        )
+    )
+    print(f"Imported the {what} from {got.school} for {got.children} children ({vouch}).")
+    if got.unknown_records:
+        print(f"{len(got.unknown_records)} of them are not in this vault.")
+    return EXIT_OK
+
+
+def run_receipts_import(args: argparse.Namespace) -> int:
+    return _feedback_import(args, "receipt")
+
+
+def run_outcomes_import(args: argparse.Namespace) -> int:
+    return _feedback_import(args, "outcomes")
+
+
+def run_outcomes_show(args: argparse.Namespace) -> int:
+    service = _feedback(args)
+    try:
+        stats = service.cohort()
+    finally:
+        service.close()
+    if args.json:
+        print_json(stats.to_dict())
+        return EXIT_OK
+    for g in stats.groups:
+        pct = "-" if g.gld_percent is None else f"{g.gld_percent}%"
+        print(f"{g.label}: {g.gld} of {g.children} reached GLD ({pct})")
+    return EXIT_OK

@@ -1,0 +1,1 @@
+"""The receiving school's screens: class overview and the SENCO queue (driven by SchoolService)."""
