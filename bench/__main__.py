@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import figures
-from bench.machine import machine_info
+from bench.machine import machine_info, machine_load
 from bench.vaults import build_vault
 
 
@@ -24,6 +24,7 @@ def run(quick: bool, parent: Path | None = None, keep: bool = False) -> dict[str
     sizes = figures.QUICK if quick else figures.FULL
     work = figures.new_work_dir(parent)
     started = time.perf_counter()
+    load_before = machine_load()
     details: dict[str, Any] = {}
     out: list[figures.Figure] = []
 
@@ -38,14 +39,16 @@ def run(quick: bool, parent: Path | None = None, keep: bool = False) -> dict[str
         home.mkdir()
 
         step("unlock and list")
-        figure, details["unlock_and_list"] = figures.unlock_and_list(vault, work / "plain-read", sizes)
+        figure, details["unlock_and_list"] = figures.unlock_and_list(
+            vault, work / "plain-read", sizes
+        )
         out.append(figure)
         step("save")
         figure, details["save_record"] = figures.save_record(vault, work / "plain-write", sizes)
         out.append(figure)
         step("search as you type (offscreen window)")
-        figure, details["search"] = figures.ui_figures(vault, home, sizes)
-        out.append(figure)
+        search_figures, details["search"] = figures.ui_figures(vault, home, sizes)
+        out.extend(search_figures)
         step("render and sign")
         figure, details["render_and_sign"], signed, each = figures.render_and_sign(
             vault.records, sizes
@@ -65,7 +68,7 @@ def run(quick: bool, parent: Path | None = None, keep: bool = False) -> dict[str
         out.append(figure)
         step("done")
         return {
-            "machine": machine_info(work),
+            "machine": {**machine_info(work), "load_average": [load_before, machine_load()]},
             "mode": "quick" if quick else "full",
             "seconds": round(time.perf_counter() - started, 1),
             "figures": [f.to_json() for f in out],
@@ -79,7 +82,9 @@ def run(quick: bool, parent: Path | None = None, keep: bool = False) -> dict[str
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="tiny sizes: only check it runs")
-    parser.add_argument("--dir", type=Path, help="make the temporary folder here (default: system temp)")
+    parser.add_argument(
+        "--dir", type=Path, help="make the temporary folder here (default: system temp)"
+    )
     parser.add_argument("--out", type=Path, help="also write the JSON to this file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)

@@ -75,6 +75,11 @@ def init_worker() -> None:
     _worker_creds = load_demo_signer()
 
 
+def ready(_n: int) -> bool:
+    """A no-op job: returns once this worker has started and loaded the signer."""
+    return _worker_creds is not None
+
+
 def export_to_file(record_json: bytes, out: str, settings: ExportSettings) -> int:
     """One packet of the batch, written to ``out``; returns its size."""
     if _worker_creds is None:

@@ -64,3 +64,11 @@ def machine_info(work_dir: Path) -> dict[str, Any]:
         "work_dir_filesystem": _filesystem(work_dir),
         "versions": {name: _version(name) for name in KEY_LIBRARIES},
     }
+
+
+def machine_load() -> list[float] | None:
+    """The 1, 5 and 15 minute load averages (other work on the machine skews the figures)."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None

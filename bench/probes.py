@@ -100,6 +100,7 @@ def _wait_painted(app: Any, widget: Any) -> float:
 def ui(vault: str, user: str, password: str, names_json: str) -> None:
     from pathlib import Path
 
+    from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
@@ -108,6 +109,9 @@ def ui(vault: str, user: str, password: str, names_json: str) -> None:
     from ui.main_window import MainWindow
     from ui.style import apply_style
 
+    # PySide6 6.12.0 on Python 3.11 drops a reference to None on every call that returns None
+    # (see docs/performance.md); extra references keep this probe alive long enough to time it.
+    pinned = [None] * 5_000_000
     app = QApplication(sys.argv[:1])
     apply_style(app)
     service = VaultService.open(Path(vault), user, password)
@@ -122,23 +126,34 @@ def ui(vault: str, user: str, password: str, names_json: str) -> None:
     search = dashboard.search
     search.setFocus()
     keystrokes: list[float] = []
+    clears: list[float] = []
     shown: list[int] = []
+    none_before = sys.getrefcount(None)
     for name in json.loads(names_json):
-        search.clear()
-        app.processEvents()
         for char in name:
             t0 = time.perf_counter()
             QTest.keyClicks(search, char)
             app.processEvents()  # the proxy has filtered; the table repaints
             keystrokes.append(time.perf_counter() - t0)
         shown.append(dashboard.proxy.rowCount())
+        QTest.keyClick(search, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+        app.processEvents()
+        t0 = time.perf_counter()
+        QTest.keyClick(search, Qt.Key.Key_Backspace)  # back to the whole cohort
+        app.processEvents()
+        clears.append(time.perf_counter() - t0)
+    none_lost = none_before - sys.getrefcount(None)
     _emit(
         {
             "rows": dashboard.model.rowCount(),
+            "rows_after_clear": dashboard.proxy.rowCount(),
             "main_window_construct_s": built - start,
             "main_window_first_paint_s": painted - start,
             "keystroke_s": keystrokes,
+            "clear_s": clears,
             "rows_shown_after_each_name": shown,
+            "none_refs_lost": none_lost,
+            "pinned": len(pinned),
         }
     )
     window.close()
@@ -163,6 +178,18 @@ def _maxrss_mb() -> float:
         pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def _rss_mb() -> float | None:
+    """Resident memory now (VmRSS), in MiB, where /proc is available."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
 
 
 def _rusage_mb() -> float:
@@ -198,6 +225,7 @@ def memory(vault: str, user: str, password: str) -> None:
             "after_imports_mb": imported,
             "after_unlock_mb": opened,
             "after_list_mb": _maxrss_mb(),
+            "rss_now_after_list_mb": _rss_mb(),
             "ru_maxrss_mb": _rusage_mb(),
         }
     )

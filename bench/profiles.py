@@ -104,9 +104,7 @@ def main(argv: list[str] | None = None) -> int:
 
         roots = [load_root_cert(exporting.LA_CA_DIR)]
         crls = [load_crl(exporting.CRL_FILE.read_bytes())]
-        profile(
-            "verify_pdf", lambda: verify_pdf(signed, trust_roots=roots, crls=crls), args.top, 5
-        )
+        profile("verify_pdf", lambda: verify_pdf(signed, trust_roots=roots, crls=crls), args.top, 5)
         import_times(vault.directory, args.top)
         _profile_search(records, args.top)
     finally:

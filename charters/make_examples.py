@@ -91,7 +91,9 @@ def make(folder: Path, la_name: str, now: datetime) -> None:
 
     source = _CERT_SLOT.sub(fill, source)
     (folder / "charter.toml").write_text(source, encoding="utf-8")
-    pki.write_public_file(folder / "crl.pem", pki.crl_to_pem(ca.make_crl(now=now, valid_days=CRL_DAYS)))
+    pki.write_public_file(
+        folder / "crl.pem", pki.crl_to_pem(ca.make_crl(now=now, valid_days=CRL_DAYS))
+    )
     pki.write_public_file(folder / "charter.signed.toml", ca.sign_charter(source.encode("utf-8")))
     print(f"{folder.name}: root {pki.fingerprint_sha256(ca.cert)}")
 

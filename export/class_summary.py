@@ -55,9 +55,9 @@ class ClassSummaryOptions:
     handling_note: str = ""
 
 
-def _sort_key(record: Record) -> tuple[str, str]:
+def _sort_key(record: Record) -> tuple[str, str, str]:
     surname = str(record.get("child.legal_surname") or "")
-    return surname.casefold(), record.display_name.casefold()
+    return surname.casefold(), record.display_name.casefold(), record.id
 
 
 def _field_text(record: Record, path: str) -> str:

@@ -14,11 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from export.attach import attach_json
 from export.encrypt import PasswordEncryption, RecipientEncryption
 from export.render import RenderOptions, render_record_pdf
-from export.sign import load_signer, sign_pdf
+from export.sign import sign_pdf
+from models.errors import SigningFailed
 from models.interchange import record_from_bytes
 
 Encryption = PasswordEncryption | RecipientEncryption
@@ -29,8 +32,9 @@ class PacketJob:
     record_json: bytes
     packet: str  # "teacher" or "senco"
     generated_on: datetime
-    p12: bytes
-    p12_passphrase: str
+    key_der: bytes  # PKCS#8; held in memory only, passed to worker processes through a pipe
+    cert_der: bytes
+    chain_der: tuple[bytes, ...]
     signer_name: str
     organisation: str
     handling_note: str = ""
@@ -38,6 +42,17 @@ class PacketJob:
     supersedes_version: int | None = None
     encrypt_password: str | None = None
     recipient_cert_pem: bytes | None = None
+
+
+def signer_material(
+    key: ec.EllipticCurvePrivateKey, cert: x509.Certificate, chain: tuple[x509.Certificate, ...]
+) -> tuple[bytes, bytes, tuple[bytes, ...]]:
+    """The signer's key and certificates as DER bytes for :class:`PacketJob`."""
+    key_der = key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    der = serialization.Encoding.DER
+    return key_der, cert.public_bytes(der), tuple(c.public_bytes(der) for c in chain)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,12 +83,14 @@ def build_packet(job: PacketJob) -> PacketResult:
         supersedes_version=job.supersedes_version,
     )
     pdf = attach_json(render_record_pdf(record, options), job.record_json)
-    creds = load_signer(job.p12, job.p12_passphrase)
+    key = serialization.load_der_private_key(job.key_der, password=None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise SigningFailed("The setting's signing key is not an ECDSA key.")
     signed = sign_pdf(
         pdf,
-        creds.key,
-        creds.cert,
-        creds.chain,
+        key,
+        x509.load_der_x509_certificate(job.cert_der),
+        tuple(x509.load_der_x509_certificate(c) for c in job.chain_der),
         signer_name=job.signer_name,
         organisation=job.organisation,
         signing_time=job.generated_on,

@@ -282,7 +282,9 @@ class CertificateAuthority:
                     row["revoked_on"] = now.isoformat()
                     self._write_index(index)
                 return _row(row)
-        raise ValidationFailed(f"No certificate with serial {wanted} was issued from this CA folder.")
+        raise ValidationFailed(
+            f"No certificate with serial {wanted} was issued from this CA folder."
+        )
 
     def make_crl(
         self, *, now: datetime, valid_days: int = CRL_VALID_DAYS
@@ -698,21 +700,15 @@ def split_signed_charter(data: bytes) -> tuple[bytes, bytes, x509.Certificate]:
     return toml_bytes, signature, cert
 
 
-def verify_charter(
-    data: bytes,
-    root: x509.Certificate,
-    *,
-    today: date,
-    crl: x509.CertificateRevocationList | None = None,
-) -> SignedCharter:
+def verify_charter(data: bytes, root: x509.Certificate, *, today: date) -> SignedCharter:
     """Check a signed charter against the LA root and return it parsed.
 
-    Refused with :class:`CharterInvalid` (the reason in one sentence) when the file is not signed,
-    was changed after signing, was signed by a key the root does not vouch for, its signing
-    certificate is revoked or outside its validity, or the charter has expired on ``today``.
+    Only the LA root itself signs charters: a certificate the LA issued to a setting (or anyone
+    else) cannot. Refused with :class:`CharterInvalid` (the reason in one sentence) when the file
+    is not signed or its signature block is damaged, was changed after signing, was signed by
+    another key, the root is outside its validity, or the charter has expired on ``today``.
     """
     toml_bytes, signature, cert = split_signed_charter(data)
-    moment = _end_of_day(today)
     if cert != root:
         try:
             cert.verify_directly_issued_by(root)
@@ -720,9 +716,13 @@ def verify_charter(
             raise CharterInvalid(
                 "The charter was signed by a key your local authority's root certificate does not vouch for."
             ) from None
-    public_key = cert.public_key()
+        raise CharterInvalid(
+            "The charter was signed with a certificate issued for another purpose; only the "
+            "local authority's root signs charters."
+        )
+    public_key = root.public_key()
     if not isinstance(public_key, ec.EllipticCurvePublicKey):
-        raise CharterInvalid("The charter's signing certificate does not hold an ECDSA key.")
+        raise CharterInvalid("The LA root certificate does not hold an ECDSA key.")
     try:
         public_key.verify(signature, toml_bytes, ec.ECDSA(hashes.SHA256()))
     except InvalidSignature:
@@ -730,11 +730,9 @@ def verify_charter(
             "The charter has been changed since it was signed, or was signed by a different key."
         ) from None
     try:
-        check_issued_by(cert, root, now=moment, crl=crl)
+        check_issued_by(root, root, now=_end_of_day(today))
     except SignatureInvalid as exc:
-        raise CharterInvalid(
-            f"The charter's signing certificate is not acceptable: {exc}"
-        ) from None
+        raise CharterInvalid(f"The LA root certificate is not acceptable: {exc}") from None
     charter = parse_charter(toml_bytes)
     if today > charter.identity.expires:
         raise CharterInvalid(

@@ -21,6 +21,7 @@ Outputs, in ``dist/`` (or ``--dist``):
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -48,6 +49,7 @@ EXE_SUFFIX = ".exe" if WINDOWS else ""
 PYINSTALLER_REQUIREMENT = "pyinstaller>=6.10"
 PUBLISHER = "Transitions project"
 SMOKE_TIMEOUT = 300
+SMOKE_PASSWORD = "smoke-test-fictional-only"  # a throwaway vault of synthetic children
 
 
 class BuildError(Exception):
@@ -87,10 +89,16 @@ def numeric_version(version: str) -> str:
     return ".".join((parts + ["0", "0", "0", "0"])[:4])
 
 
+def warn_without_postgres() -> None:
+    if importlib.util.find_spec("psycopg") is None:
+        log(
+            "WARNING: psycopg is not installed, so this bundle will open vault folders but not "
+            'vaults on a PostgreSQL server; pip install ".[postgres]" to include it.'
+        )
+
+
 def ensure_pyinstaller() -> None:
     try:
-        import PyInstaller  # noqa: F401
-
         from PyInstaller import __version__ as found
     except ImportError:
         found = None
@@ -103,11 +111,23 @@ def ensure_pyinstaller() -> None:
 
 def run_pyinstaller(dist: Path, work: Path) -> Path:
     cmd = [
-        sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
-        "--distpath", str(dist), "--workpath", str(work), str(SPEC),
+        sys.executable,
+        "-m",
+        "PyInstaller",
+        "--noconfirm",
+        "--log-level",
+        "WARN",
+        "--distpath",
+        str(dist),
+        "--workpath",
+        str(work),
+        str(SPEC),
     ]
     log("running PyInstaller")
-    result = subprocess.run(cmd, cwd=ROOT)
+    work.mkdir(parents=True, exist_ok=True)
+    # Not from ROOT: `python -m` puts the working folder first on sys.path, where a stale
+    # transitions_app.egg-info from a setuptools build would shadow the installed metadata.
+    result = subprocess.run(cmd, cwd=work)
     if result.returncode != 0:
         raise BuildError(f"PyInstaller failed (exit {result.returncode}); see its output above.")
     return dist / APP_NAME
@@ -118,6 +138,21 @@ def folder_size(path: Path) -> int:
 
 
 # --------------------------------------------------------------------------- smoke test
+
+
+def app_font_files() -> list[str]:
+    """The TrueType files export/fonts.py embeds in PDFs, relative to the bundle's _internal."""
+    import reportlab
+
+    import export
+    from export.fonts import font_dir
+
+    fonts = Path(font_dir()).resolve()
+    for package in (export, reportlab):  # the app's own fonts, or reportlab's bundled ones
+        base = Path(package.__file__).resolve().parent.parent
+        if fonts.is_relative_to(base):
+            return sorted(p.relative_to(base).as_posix() for p in fonts.glob("*.ttf"))
+    raise BuildError(f"The app's fonts are in {fonts}, outside any bundled package.")
 
 
 def check_bundle_contents(app_dir: Path, version: str) -> None:
@@ -131,10 +166,18 @@ def check_bundle_contents(app_dir: Path, version: str) -> None:
     for name in wanted_platforms:
         if not any(p.name.startswith((name, f"lib{name}")) for p in plugins.glob("*")):
             missing.append(f"Qt platform plugin {name}")
-    for rel in ("reportlab/fonts/Vera.ttf", "reportlab/fonts/VeraBd.ttf",
-                f"transitions_app-{version}.dist-info/METADATA"):
+    fonts = app_font_files()
+    if not fonts:
+        raise BuildError("export/fonts.py names no TrueType files to embed.")
+    for rel in (
+        *fonts,
+        "reportlab/fonts/Vera.ttf",
+        f"transitions_app-{version}.dist-info/METADATA",
+    ):
         if not (internal / rel).is_file():
             missing.append(rel)
+    if importlib.util.find_spec("psycopg_binary") and not (internal / "psycopg_binary").is_dir():
+        missing.append("psycopg_binary/ (the PostgreSQL driver)")
     if (ROOT / "charters").is_dir() and not (internal / "charters").is_dir():
         missing.append("charters/")
     if missing:
@@ -159,27 +202,33 @@ class FrozenApp:
             XDG_CACHE_HOME=str(scratch / "home" / "cache"),
             LOCALAPPDATA=str(scratch / "home" / "localappdata"),
             APPDATA=str(scratch / "home" / "appdata"),
-            TRANSITIONS_PASSWORD="smoke-test-fictional-only",
+            TRANSITIONS_PASSWORD=SMOKE_PASSWORD,
         )
         (scratch / "home").mkdir(parents=True, exist_ok=True)
         self.cwd = scratch
 
-    def run(self, *args: str | Path, expect: int = 0) -> str:
-        cmd = [str(self.exe), *map(str, args)]
+    def run(self, *args: str | Path, check: bool = True) -> subprocess.CompletedProcess[str]:
         shown = " ".join(["transitions-app", *map(str, args)])
         try:
             result = subprocess.run(
-                cmd, cwd=self.cwd, env=self.env, capture_output=True, text=True,
-                encoding="utf-8", errors="replace", timeout=SMOKE_TIMEOUT,
+                [str(self.exe), *map(str, args)],
+                cwd=self.cwd,
+                env=self.env,
+                capture_output=True,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                timeout=SMOKE_TIMEOUT,
             )
         except subprocess.TimeoutExpired:
             raise BuildError(f"`{shown}` did not finish in {SMOKE_TIMEOUT} s.") from None
-        if result.returncode != expect:
-            raise BuildError(
-                f"`{shown}` exited {result.returncode} (expected {expect}).\n"
-                f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
-            )
-        return result.stdout
+        if check and result.returncode != 0:
+            raise BuildError(f"`{shown}` exited {result.returncode}.\n{_outputs(result)}")
+        return result
+
+
+def _outputs(result: subprocess.CompletedProcess[str]) -> str:
+    return f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
 
 
 def commands_of(help_text: str) -> set[str]:
@@ -188,46 +237,39 @@ def commands_of(help_text: str) -> set[str]:
     return set(re.findall(r"^ {4}([a-z][\w-]*)\b", block, re.MULTILINE))
 
 
-def _first_option(help_text: str, *names: str) -> str | None:
-    for name in names:
-        if re.search(rf"(^|[\s\[,]){re.escape(name)}\b", help_text):
-            return name
-    return None
-
-
 def record_round_trip(app: FrozenApp, scratch: Path) -> str:
-    """demo -> export one record -> verify it, through the frozen command line."""
+    """demo -> export a signed-off record -> verify the PDF, through the frozen command line.
+
+    The demo vault runs under the example charter (encrypted export, sign-off first), so the
+    export uses a password file and only signed-off records are candidates.
+    """
     vault = scratch / "vault"
     app.run("demo", "--vault", vault, "--children", "3")
-    listing = json.loads(app.run("records", "list", "--vault", vault, "--json"))
-    records = listing["records"]
-    if not records:
-        raise BuildError("The demo vault has no records to export.")
-    record_id = str(records[0]["id"])
-
-    out = scratch / "export"
-    out.mkdir()
-    export_help = app.run("export", "--help")
-    args: list[str | Path] = ["export"]
-    record_opt = _first_option(export_help, "--record", "--id")
-    args += [record_opt, record_id] if record_opt else [record_id]
-    if _first_option(export_help, "--vault"):
-        args += ["--vault", vault]
-    out_opt = _first_option(export_help, "--out", "--output", "--out-dir", "--output-dir", "-o")
-    if out_opt is None:
-        raise BuildError(f"Cannot tell where `export` writes its files:\n{export_help}")
-    args += [out_opt, out]
-    app.run(*args)
-    exported = sorted(out.rglob("*.pdf")) or sorted(p for p in out.rglob("*") if p.is_file())
-    if not exported:
-        raise BuildError(f"`export` wrote nothing into {out}.")
-
-    verify_help = app.run("verify", "--help")
-    verify_args: list[str | Path] = ["verify", exported[0]]
-    if _first_option(verify_help, "--vault"):
-        verify_args += ["--vault", vault]
-    app.run(*verify_args)
-    return f"demo vault, exported {exported[0].name}, verified it"
+    listing = json.loads(app.run("records", "list", "--vault", vault, "--json").stdout)
+    candidates = [r for r in listing["records"] if r["status"] == "signed_off"]
+    if not candidates:
+        raise BuildError(f"The demo vault has no signed-off record to export: {listing}")
+    secret = scratch / "pdf-password.txt"
+    secret.write_text("smoke-test-pdf-password\n", encoding="utf-8")
+    refusals = []
+    for record in candidates:
+        out = scratch / f"export-{record['id']}"
+        result = app.run(
+            "export", "--vault", vault, "--record", record["id"], "--out", out,
+            "--encrypt-password-file", secret, check=False,
+        )  # fmt: skip
+        pdfs = sorted(out.glob("*.pdf")) if result.returncode == 0 else []
+        if pdfs:
+            break
+        refusals.append(_outputs(result))
+    else:
+        raise BuildError(
+            "`export` exported none of the signed-off demo records.\n" + "\n".join(refusals)
+        )
+    verdict = app.run("verify", "--vault", vault, "--password-file", secret, *pdfs)
+    if "VALID" not in verdict.stdout:
+        raise BuildError(f"`verify` did not report the exported PDF valid.\n{_outputs(verdict)}")
+    return f"demo vault, exported {len(pdfs)} PDF(s) of one record, verify: valid"
 
 
 def smoke_test(app_dir: Path, version: str) -> None:
@@ -235,13 +277,13 @@ def smoke_test(app_dir: Path, version: str) -> None:
     with tempfile.TemporaryDirectory(prefix="transitions-smoke-") as tmp:
         scratch = Path(tmp)
         app = FrozenApp(app_dir, scratch)
-        got = app.run("--version").strip()
+        got = app.run("--version").stdout.strip()
         if got != f"transitions-app {version}":
             raise BuildError(f"The frozen app says “{got}”, expected “transitions-app {version}”.")
         log(f"smoke: --version -> {got}")
         app.run("selftest")
         log("smoke: selftest passed (QT_QPA_PLATFORM=offscreen)")
-        commands = commands_of(app.run("--help"))
+        commands = commands_of(app.run("--help").stdout)
         if {"demo", "export", "verify"} <= commands:
             log("smoke: " + record_round_trip(app, scratch))
         else:
@@ -281,7 +323,7 @@ def find_makensis(install: bool) -> str:
     if found:
         return found
     if WINDOWS:
-        for base in (os.environ.get("ProgramFiles(x86)"), os.environ.get("ProgramFiles")):
+        for base in (os.environ.get("PROGRAMFILES(X86)"), os.environ.get("PROGRAMFILES")):
             candidate = Path(base or "") / "NSIS" / "makensis.exe"
             if base and candidate.is_file():
                 return str(candidate)
@@ -298,7 +340,9 @@ def find_makensis(install: bool) -> str:
 
 def compile_nsis(app_dir: Path, dist: Path, version: str, *, install: bool) -> Path:
     if not (app_dir / f"transitions-app{EXE_SUFFIX}").is_file():
-        raise BuildError(f"There is no build in {app_dir}; run installer/build.py without --nsis-only first.")
+        raise BuildError(
+            f"There is no build in {app_dir}; run installer/build.py without --nsis-only first."
+        )
     makensis = find_makensis(install)
     if WINDOWS:
         out = dist / f"Transitions-{version}-windows-x64-setup.exe"
@@ -306,13 +350,19 @@ def compile_nsis(app_dir: Path, dist: Path, version: str, *, install: bool) -> P
         out = dist / f"transitions-{version}-nsis-validation-linux-files-NOT-AN-INSTALLER.exe"
     opt = "/" if WINDOWS else "-"
     cmd = [
-        makensis, f"{opt}V2", f"{opt}INPUTCHARSET", "UTF8",
+        makensis,
+        f"{opt}V2",
+        f"{opt}INPUTCHARSET",
+        "UTF8",
         f"{opt}DVERSION={version}",
         f"{opt}DVIVERSION={numeric_version(version)}",
         f"{opt}DPUBLISHER={PUBLISHER}",
         f"{opt}DSRCDIR={app_dir.resolve()}",
         f"{opt}DOUTFILE={out.resolve()}",
         f"{opt}DICON={(HERE / 'assets' / 'transitions.ico').resolve()}",
+        # The validation build only proves the script compiles: skip LZMA (minutes) there.
+        f"{opt}DCOMPRESSION={'lzma' if WINDOWS else 'off'}",
+        f"{opt}WX",  # a warning is a defect in the script: fail on it
         str(NSI),
     ]
     log(f"compiling {NSI.name} with {makensis}")
@@ -327,14 +377,28 @@ def compile_nsis(app_dir: Path, dist: Path, version: str, *, install: bool) -> P
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dist", type=Path, default=ROOT / "dist", help="output folder (default dist/)")
-    parser.add_argument("--work", type=Path, default=ROOT / "build" / "pyinstaller",
-                        help="PyInstaller's work folder (default build/pyinstaller/)")
-    parser.add_argument("--nsis", action="store_true", help="also compile the Windows installer script")
-    parser.add_argument("--nsis-only", action="store_true",
-                        help="only compile the installer script over an existing build in --dist")
-    parser.add_argument("--no-install", action="store_true",
-                        help="never install missing tools (PyInstaller, NSIS); fail instead")
+    parser.add_argument(
+        "--dist", type=Path, default=ROOT / "dist", help="output folder (default dist/)"
+    )
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=ROOT / "build" / "pyinstaller",
+        help="PyInstaller's work folder (default build/pyinstaller/)",
+    )
+    parser.add_argument(
+        "--nsis", action="store_true", help="also compile the Windows installer script"
+    )
+    parser.add_argument(
+        "--nsis-only",
+        action="store_true",
+        help="only compile the installer script over an existing build in --dist",
+    )
+    parser.add_argument(
+        "--no-install",
+        action="store_true",
+        help="never install missing tools (PyInstaller, NSIS); fail instead",
+    )
     return parser.parse_args(argv)
 
 
@@ -355,6 +419,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         artefacts: list[Path] = []
         if not args.nsis_only:
             check_installed_version(version)
+            warn_without_postgres()
             if args.no_install:
                 import PyInstaller  # noqa: F401
             else:
@@ -366,7 +431,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 artefacts.append(timed("tarball", make_tarball, app_dir, dist, version))
         if args.nsis or args.nsis_only:
             artefacts.append(
-                timed("NSIS compile", compile_nsis, app_dir, dist, version, install=not args.no_install)
+                timed(
+                    "NSIS compile",
+                    compile_nsis,
+                    app_dir,
+                    dist,
+                    version,
+                    install=not args.no_install,
+                )
             )
     except BuildError as exc:
         print(f"[build] FAILED: {exc}", file=sys.stderr)
@@ -379,8 +451,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         log(f"{label}: {seconds:.1f} s")
     for path in artefacts:
         size = folder_size(path) if path.is_dir() else path.stat().st_size
-        log(f"{path.relative_to(dist.parent) if path.is_relative_to(dist.parent) else path}: "
-            f"{size / 1_000_000:.0f} MB")
+        log(
+            f"{path.relative_to(dist.parent) if path.is_relative_to(dist.parent) else path}: "
+            f"{size / 1_000_000:.0f} MB"
+        )
     log(f"transitions-app {version}: done")
     return 0
 

@@ -133,6 +133,7 @@ def generate_record(rng: random.Random, index: int, today: date) -> Record:
         "consent.consent_date": today - timedelta(days=rng.randrange(5, 40)),
         "consent.consent_method": "written",
         "consent.consent_scope": ("all", "health", "send"),
+        "consent.parent_seen_date": today - timedelta(days=rng.randrange(1, 5)),
         "send.status": "none",
     }
     weak = profile in ("monitoring", "sen_support", "ehc_plan", "ehc_assessment")
@@ -199,6 +200,7 @@ def generate_record(rng: random.Random, index: int, today: date) -> Record:
             {"action": "Extra visit with a photo book", "owner": "School SENCO", "due": today + timedelta(days=30)},
         )
         v["send.strategies"] = "Visual timetable, now-and-next board, quiet space after lunch."
+        v["send.reasonable_adjustments"] = "Ear defenders available; seat near the door; shorter carpet times."
         v["send.early_warning_signs"] = "Covers ears and hides: offer the quiet corner and ear defenders."
         v["transition.enhanced_transition"] = True
         v["transition.enhanced_why"] = "Extra visits help with the change of building and adults."

@@ -33,8 +33,8 @@ class AppSettings:
         """Minutes without keyboard or mouse input before the window locks (1 to 120)."""
         raw = self._s.value(self._IDLE, DEFAULT_IDLE_LOCK_MINUTES)
         try:
-            minutes = int(raw)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
+            minutes = int(str(raw))  # INI files give strings back, the registry ints
+        except ValueError:
             return DEFAULT_IDLE_LOCK_MINUTES
         return min(max(minutes, 1), 120)
 

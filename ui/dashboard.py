@@ -454,6 +454,8 @@ class Dashboard(QWidget):
     def set_records(self, records: list[Record]) -> None:
         self.model.set_records(records)
         self._fill_schools()
+        if self.proxy.rowCount() > 0:  # a keyboard user can press Enter straight away
+            self.table.setCurrentIndex(self.proxy.index(0, 0))
 
     def update_record(self, record: Record) -> None:
         self.model.update_record(record)

@@ -78,7 +78,7 @@ class LoginForm(QWidget):
         self.button = QPushButton(button_text, self)
         self.button.setDefault(True)
         self.button.setAutoDefault(True)
-        row = QHBoxLayout()
+        self.button_row = row = QHBoxLayout()
         row.addStretch(1)
         row.addWidget(self.button)
         lay = QVBoxLayout(self)
@@ -135,18 +135,17 @@ class LoginDialog(QDialog):
         self.setWindowTitle(title or tr("Log in to Transitions"))
         self.service: RecordService | None = None
         self._opener = opener
+        self._gave_up = False
         heading = QLabel(tr("Log in"), self)
         heading.setObjectName("pageTitle")
         self.form = LoginForm(button_text=tr("&Log in"), hint=hint, parent=self)
         cancel = QPushButton(tr("&Quit"), self)
+        cancel.setAutoDefault(False)
         cancel.clicked.connect(self.reject)
+        self.form.button_row.insertWidget(1, cancel)
         lay = QVBoxLayout(self)
         lay.addWidget(heading)
         lay.addWidget(self.form)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(cancel)
-        lay.addLayout(row)
         self.form.reset(last_user)
         self.form.submitted.connect(self._open)
         self.setMinimumWidth(420)
@@ -156,9 +155,16 @@ class LoginDialog(QDialog):
         run_in_background(lambda: self._opener(user, password), self._opened, self._failed)
 
     def _opened(self, service: Any) -> None:
+        if self._gave_up:
+            service.close()  # the person quit while the vault was opening
+            return
         self.service = service
         self.form.set_busy(False)
         self.accept()
+
+    def reject(self) -> None:
+        self._gave_up = True
+        super().reject()
 
     def _failed(self, exc: BaseException) -> None:
         self.form.set_busy(False)
@@ -391,6 +397,7 @@ class LockScreen(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("lockScreen")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.title = QLabel(self)
         self.title.setObjectName("pageTitle")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -400,8 +407,11 @@ class LockScreen(QWidget):
         self.form = LoginForm(button_text=tr("&Unlock"), parent=self)
         box = QWidget(self)
         box.setObjectName("lockBox")
-        box.setMaximumWidth(440)
+        box.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        box.setFixedWidth(460)
         bl = QVBoxLayout(box)
+        bl.setContentsMargins(28, 24, 28, 20)
+        bl.setSpacing(10)
         bl.addWidget(self.title)
         bl.addWidget(self.note)
         bl.addWidget(self.form)

@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
     QTabWidget,
     QTextBrowser,
     QToolButton,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -246,7 +248,6 @@ class RecordEditor(QWidget):
         self._refresh_timer.timeout.connect(self._refresh_summary)
 
         self._build()
-        self._fill_all()
         self._refresh_header()
         self._refresh_summary()
         self._set_save_state(tr("Saved"))
@@ -303,22 +304,20 @@ class RecordEditor(QWidget):
         self.nav.setIconSize(QSize(16, 16))
         self.nav.setWordWrap(True)
         self.nav.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.nav.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.nav.setMinimumWidth(230)
         self.nav.setMaximumWidth(320)
         self.pages = QStackedWidget(self)
+        # Pages are built when first shown (a page per section, ~200 fields in all, would make
+        # opening a record take a noticeable moment); rows and pages fill in as they are built.
         self.section_pages: dict[str, SectionPage] = {}
         self.rows: dict[str, FieldRow] = {}
         for section in self._framework.sections:
             item = QListWidgetItem(f"{section.number}. {ftr(section.title)}")
             item.setData(Qt.ItemDataRole.UserRole, section.key)
             self.nav.addItem(item)
-            page = SectionPage(section, self.pages)
-            self.pages.addWidget(page)
-            self.section_pages[section.key] = page
-            for path, row in page.rows.items():
-                self.rows[path] = row
-                row.field.edited.connect(lambda value, token, fd=row.fd: self._user_edit(fd, value, token))
+            self.pages.addWidget(QWidget(self.pages))
         self.nav.setCurrentRow(0)
         self.nav.currentRowChanged.connect(self._section_changed)
 
@@ -336,10 +335,15 @@ class RecordEditor(QWidget):
 
         self.missing_title = QLabel(self)
         self.missing_title.setObjectName("panelTitle")
-        self.missing = QListWidget(self)
+        self.missing = QTreeWidget(self)
         self.missing.setObjectName("missingList")
         self.missing.setAccessibleName(tr("What's missing"))
+        self.missing.setHeaderHidden(True)
         self.missing.setWordWrap(True)
+        self.missing.setIndentation(14)
+        self.missing.setRootIsDecorated(False)
+        self.missing.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.missing.header().setStretchLastSection(True)
         self.missing_title.setBuddy(self.missing)
         self.all_done = QLabel(tr("Every required item is filled in."), self)
         self.all_done.setObjectName("allDone")
@@ -373,12 +377,34 @@ class RecordEditor(QWidget):
         lay.addWidget(self.message_bar)
         lay.addWidget(splitter, 1)
         self.setTabOrder(self.nav, self.tabs)
+        self._page(self._framework.sections[0].key)
+        self.pages.setCurrentIndex(0)
 
-        role = self._service.user.role
-        for row in self.rows.values():
-            if row.fd.guard == Guard.SAFEGUARDING and not can(role, Permission.SET_SAFEGUARDING):
+    def _page(self, key: str) -> SectionPage:
+        """The section's page, built and filled from the record the first time it is needed."""
+        page = self.section_pages.get(key)
+        if page is not None:
+            return page
+        index = [s.key for s in self._framework.sections].index(key)
+        page = SectionPage(self._framework.sections[index], self.pages)
+        placeholder = self.pages.widget(index)
+        current = self.pages.currentIndex()
+        self.pages.insertWidget(index, page)
+        if placeholder is not None:
+            self.pages.removeWidget(placeholder)
+            placeholder.deleteLater()
+        self.pages.setCurrentIndex(current)
+        self.section_pages[key] = page
+        may_safeguard = can(self._service.user.role, Permission.SET_SAFEGUARDING)
+        for path, row in page.rows.items():
+            self.rows[path] = row
+            row.field.set_value(self._record.get(path))
+            self._validate(row)
+            row.field.edited.connect(lambda value, token, fd=row.fd: self._user_edit(fd, value, token))
+            if row.fd.guard == Guard.SAFEGUARDING and not may_safeguard:
                 row.field.setEnabled(False)
                 row.field.setToolTip(tr("Only the designated safeguarding lead or a manager can change this."))
+        return page
 
     # --- public ----------------------------------------------------------------------------------
 
@@ -411,13 +437,17 @@ class RecordEditor(QWidget):
                 return
 
     def field_widget(self, path: str) -> FieldWidget:
-        return self.rows[path].field
+        return self.row(path).field
+
+    def row(self, path: str) -> FieldRow:
+        self._page(path.split(".")[0])
+        return self.rows[path]
 
     def go_to_field(self, path: str) -> None:
         """Show the field's section, scroll to it and put the cursor in it."""
-        row = self.rows.get(path)
-        if row is None:
+        if not self._framework.has_field(path):
             return
+        row = self.row(path)
         self.tabs.setCurrentIndex(0)
         self.show_section(path.split(".")[0])
         page = self.section_pages[path.split(".")[0]]
@@ -495,10 +525,11 @@ class RecordEditor(QWidget):
         self._applying = True
         try:
             self._record.set(path, value)
-            row = self.rows[path]
-            if row.field.value() != value:
-                row.field.set_value(value)
-            self._validate(row)
+            row = self.rows.get(path)  # None while its page has not been built
+            if row is not None:
+                if row.field.value() != value:
+                    row.field.set_value(value)
+                self._validate(row)
             if reveal:
                 self.go_to_field(path)
         finally:
@@ -511,11 +542,6 @@ class RecordEditor(QWidget):
 
     def _validate(self, row: FieldRow) -> None:
         row.show_problem(validate_value(row.fd, self._record.get(row.fd.path), today=self._today()))
-
-    def _fill_all(self) -> None:
-        for path, row in self.rows.items():
-            row.field.set_value(self._record.get(path))
-            self._validate(row)
 
     def _adopt(self, saved: Record) -> None:
         """Take the status, sign-offs and timestamps the service returned (values are ours)."""
@@ -563,20 +589,22 @@ class RecordEditor(QWidget):
         self.all_done.setVisible(not items)
         self.missing.setVisible(bool(items))
         section_titles = {s.key: f"{s.number}. {ftr(s.title)}" for s in self._framework.sections}
-        last = None
+        head: QTreeWidgetItem | None = None
         for m in items:
-            if m.section_key != last:
-                head = QListWidgetItem(section_titles.get(m.section_key, m.section_key))
-                font = QFont(head.font())
+            if head is None or head.data(0, Qt.ItemDataRole.UserRole + 1) != m.section_key:
+                head = QTreeWidgetItem([section_titles.get(m.section_key, m.section_key)])
+                head.setData(0, Qt.ItemDataRole.UserRole + 1, m.section_key)
+                font = QFont(head.font(0))
                 font.setBold(True)
-                head.setFont(font)
-                head.setFlags(Qt.ItemFlag.NoItemFlags)
-                self.missing.addItem(head)
-                last = m.section_key
-            item = QListWidgetItem("   " + ftr(m.label))
-            item.setData(Qt.ItemDataRole.UserRole, m.path)
-            item.setToolTip(m.reason)
-            self.missing.addItem(item)
+                head.setFont(0, font)
+                head.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                self.missing.addTopLevelItem(head)
+                head.setExpanded(True)
+            item = QTreeWidgetItem([ftr(m.label)])
+            item.setData(0, Qt.ItemDataRole.UserRole, m.path)
+            item.setToolTip(0, m.reason)
+            head.addChild(item)
+        self.missing.expandAll()
         if self.tabs.currentIndex() == 1:
             self._refresh_front_sheet()
 
@@ -586,10 +614,28 @@ class RecordEditor(QWidget):
 
     def _section_changed(self, row: int) -> None:
         self.flush()
-        self.pages.setCurrentIndex(row)
+        if 0 <= row < len(self._framework.sections):
+            self._page(self._framework.sections[row].key)
+            self.pages.setCurrentIndex(row)
 
-    def _missing_activated(self, item: QListWidgetItem) -> None:
-        path = item.data(Qt.ItemDataRole.UserRole)
+    def missing_paths(self) -> list[str]:
+        """The field paths listed under "What's missing", in order."""
+        out = []
+        for i in range(self.missing.topLevelItemCount()):
+            head = self.missing.topLevelItem(i)
+            out += [str(head.child(j).data(0, Qt.ItemDataRole.UserRole)) for j in range(head.childCount())]
+        return out
+
+    def missing_item(self, path: str) -> QTreeWidgetItem | None:
+        for i in range(self.missing.topLevelItemCount()):
+            head = self.missing.topLevelItem(i)
+            for j in range(head.childCount()):
+                if head.child(j).data(0, Qt.ItemDataRole.UserRole) == path:
+                    return head.child(j)
+        return None
+
+    def _missing_activated(self, item: QTreeWidgetItem, _column: int = 0) -> None:
+        path = item.data(0, Qt.ItemDataRole.UserRole)
         if path:
             self.go_to_field(str(path))
 

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QDate, QEvent, QObject, QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QIntValidator, QKeyEvent, QKeySequence
+from PySide6.QtGui import QIntValidator, QKeyEvent, QKeySequence, QMouseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -138,8 +138,8 @@ class NoteField(FieldWidget):
         self.edit.setAccessibleName(ftr(fd.label))
         self.edit.setTabChangesFocus(True)
         self.edit.setUndoRedoEnabled(False)
-        self.edit.setMinimumHeight(64)
-        self.edit.setMaximumHeight(110)
+        self.edit.setMinimumHeight(56)
+        self.edit.setMaximumHeight(88)
         self.edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         _route_undo_to_window(self.edit)
         lay.addWidget(self.edit)
@@ -157,7 +157,8 @@ class NoteField(FieldWidget):
 
 
 class _DateEdit(QDateEdit):
-    """Opens its calendar on today's month when no date is set yet."""
+    """Opens its calendar on today's month when no date is set yet. (The calendar is made only
+    when it is first opened: making seventeen of them up front slows the editor down.)"""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -166,13 +167,22 @@ class _DateEdit(QDateEdit):
         self.setMinimumDate(NOT_SET)
         self.setSpecialValueText(tr("Not set"))
         self.setDate(NOT_SET)
-        self.calendarWidget().installEventFilter(self)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if watched is self.calendarWidget() and event.type() == QEvent.Type.Show and self.date() == NOT_SET:
+    def _prepare_calendar(self) -> None:
+        if self.date() == NOT_SET:
             today = QDate.currentDate()
             self.calendarWidget().setCurrentPage(today.year(), today.month())
-        return False
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        self._prepare_calendar()
+        super().mousePressEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        if event.key() in (Qt.Key.Key_F4, Qt.Key.Key_Down) and (
+            event.key() == Qt.Key.Key_F4 or event.modifiers() & Qt.KeyboardModifier.AltModifier
+        ):
+            self._prepare_calendar()
+        super().keyPressEvent(event)
 
 
 class DateField(FieldWidget):
@@ -214,7 +224,10 @@ class DateField(FieldWidget):
 
     def value(self) -> date | None:
         d = self.edit.date()
-        return None if d == NOT_SET else d.toPython()
+        if d == NOT_SET:
+            return None
+        value = d.toPython()
+        return value if isinstance(value, date) else None
 
     def set_value(self, value: Any) -> None:
         with QSignalBlocker(self.edit):

@@ -69,7 +69,8 @@ class MainWindow(QMainWindow):
         self.undo_group = QUndoGroup(self)
         self.dashboard = Dashboard(deadline_for, self)
         self.editor_holder = QWidget(self)
-        QVBoxLayout(self.editor_holder).setContentsMargins(0, 0, 0, 0)
+        self._editor_layout = QVBoxLayout(self.editor_holder)
+        self._editor_layout.setContentsMargins(0, 0, 0, 0)
         self.lock_screen = LockScreen(self)
         self.stack = QStackedWidget(self)
         for page in (self.dashboard, self.editor_holder, self.lock_screen):
@@ -175,7 +176,8 @@ class MainWindow(QMainWindow):
             a.setEnabled(unlocked)
         for a in self._record_actions:
             a.setEnabled(unlocked and self.editor is not None)
-        self.undo_group.setActiveStack(self.editor.undo_stack if (self.editor and unlocked) else None)
+        active = self.editor.undo_stack if (self.editor and unlocked) else None
+        self.undo_group.setActiveStack(active)  # type: ignore[arg-type]  # Qt accepts no stack
 
     # --- dashboard and editor ---------------------------------------------------------------------
 
@@ -213,7 +215,7 @@ class MainWindow(QMainWindow):
         if self.editor is not None:
             self.close_editor()
         editor = RecordEditor(self.service, record, today=self._today, parent=self.editor_holder)
-        self.editor_holder.layout().addWidget(editor)
+        self._editor_layout.addWidget(editor)
         editor.closed.connect(self.close_editor)
         editor.save_state_changed.connect(self._save_state_changed)
         editor.record_saved.connect(self.dashboard.update_record)

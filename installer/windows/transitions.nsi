@@ -18,7 +18,16 @@
 ; "Also remove my records" (or passes /REMOVEDATA); only the uninstalling user's folder is removed.
 
 Unicode True
-SetCompressor /SOLID lzma
+; /DCOMPRESSION=off makes a quick, uncompressed build (build.py uses it for the Linux validation
+; compile); releases use solid LZMA.
+!ifndef COMPRESSION
+  !define COMPRESSION lzma
+!endif
+!if "${COMPRESSION}" == "off"
+  SetCompress off
+!else
+  SetCompressor /SOLID ${COMPRESSION}
+!endif
 
 !ifndef VERSION
   !error "Pass /DVERSION=x.y.z (installer/build.py reads it from pyproject.toml)."

@@ -2,9 +2,15 @@
 
 Design in short (details in each module):
 
-* ``schema``: SQLAlchemy Core tables in ``vault.db`` (WAL, synchronous=FULL, secure_delete,
-  temp_store=MEMORY, BEGIN IMMEDIATE); the URL is made only in ``database_url``. Every vault is
-  built as schema 1 and migrated step by step (1 -> 2 adds the wrong-password counter).
+* ``schema``: SQLAlchemy Core tables, in a folder's ``vault.db`` (WAL, synchronous=FULL,
+  secure_delete, temp_store=MEMORY, BEGIN IMMEDIATE) or in a PostgreSQL database named by a
+  ``postgresql+psycopg://`` URL (a :class:`Location`; the server only ever sees ciphertext).
+  Every vault is built as schema 1 and migrated step by step on either backend (1 -> 2 adds the
+  wrong-password counter, 2 -> 3 the change counter behind ``changes_since``).
+* Several instances on one database: every write transaction first locks the audit chain head
+  (``SELECT ... FOR UPDATE``; BEGIN IMMEDIATE on SQLite), so the chain never forks, audit
+  sequence numbers follow commit order, and a save checks the row version it read
+  (``UPDATE ... WHERE version = :v``; a stale one is a ``SaveConflict``).
 * ``crypto``: a random 256-bit data key per vault. Each user and the recovery key has a slot:
   secret -> Argon2id (default 64 MiB, 3 passes, 4 lanes; parameters stored per slot) -> KEK, which
   seals the slot's X25519 private key with AES-256-GCM; the data key is sealed to the slot's public
@@ -19,7 +25,10 @@ Design in short (details in each module):
 * Wrong passwords: counted per user in plaintext (no personal data); from the fifth in a row each
   attempt waits 1 s, 2 s, 4 s ... (max 300 s) through an injected sleeper; the count is sealed into
   the audit chain at that user's next successful login (the chain needs the key to be written).
-* Backup (``backup``): a consistent in-memory SQLite image, chunked AES-256-GCM under
+* Moving (``transfer``): ``move_vault`` copies a vault's rows as ciphertext between a folder and
+  a database (either way) into an empty target and verifies the copy with ``check``.
+* Backup (``backup``): a consistent in-memory SQLite image (a server vault's rows are copied into
+  one), chunked AES-256-GCM under
   HKDF(data key, random salt); the header carries copies of the slots, so a backup opens with the
   same passwords or the recovery key. Restore only into a new, empty folder, after checking all.
 """
@@ -28,7 +37,7 @@ from __future__ import annotations
 
 from models.vault.backup import read_backup, restore_backup
 from models.vault.crypto import DEFAULT_KDF, KdfParams, new_recovery_key, normalise_recovery_key
-from models.vault.schema import CURRENT_SCHEMA, database_url
+from models.vault.schema import CURRENT_SCHEMA, Location, database_url, locate
 from models.vault.store import (
     LOCKOUT_AFTER,
     RECOVERY_USER,
@@ -38,6 +47,7 @@ from models.vault.store import (
     VaultStore,
     lockout_delay,
 )
+from models.vault.transfer import MoveReport, folder_or_url, move_vault
 
 __all__ = [
     "CURRENT_SCHEMA",
@@ -46,11 +56,16 @@ __all__ = [
     "RECOVERY_USER",
     "AuditEntry",
     "KdfParams",
+    "Location",
+    "MoveReport",
     "StoredRecord",
     "UserRow",
     "VaultStore",
     "database_url",
+    "folder_or_url",
+    "locate",
     "lockout_delay",
+    "move_vault",
     "new_recovery_key",
     "normalise_recovery_key",
     "read_backup",

@@ -23,8 +23,13 @@ import contextlib
 import hashlib
 import json
 import os
+import sqlite3
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import create_engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import StaticPool
 
 from models.errors import AuthenticationFailed, IntegrityError, VaultError
 from models.vault import crypto, schema
@@ -214,16 +219,47 @@ def read_backup(
     return image
 
 
+def _restore_to_server(image: bytes, db_url: str) -> None:
+    """Copy the backup's rows (ciphertext as it is) into an empty PostgreSQL database."""
+    location = schema.locate(db_url=db_url)
+    memory = sqlite3.connect(":memory:")
+    source = create_engine("sqlite://", creator=lambda: memory, poolclass=StaticPool)
+    target = schema.make_engine(location)
+    try:
+        memory.deserialize(image)
+        with source.connect() as src, target.begin() as dst:
+            if schema.vault_tables_present(dst):
+                raise VaultError(f"Restore into an empty database; {location} holds a vault.")
+            schema.copy_vault(src, dst)
+    except (sqlite3.Error, SQLAlchemyError):
+        raise VaultError(f"The backup could not be restored into {location}.") from None
+    finally:
+        source.dispose()
+        target.dispose()
+        memory.close()
+
+
 def restore_backup(
     backup_file: Path,
-    directory: Path,
+    directory: Path | None,
     *,
+    db_url: str | None = None,
     user: str | None = None,
     password: str | None = None,
     recovery_key: str | None = None,
     progress: Progress | None = None,
 ) -> None:
-    """Restore into a new folder. On any failure nothing is created or changed."""
+    """Restore into a new folder (or an empty PostgreSQL database, with ``db_url``). On any
+    failure nothing is created or changed."""
+    if db_url is not None:
+        schema.locate(db_url=db_url)  # a bad URL is refused before the slow part
+        image = read_backup(
+            backup_file, user=user, password=password, recovery_key=recovery_key, progress=progress
+        )
+        _restore_to_server(image, db_url)
+        return
+    if directory is None:
+        raise VaultError("Give a new folder (or an empty database) to restore into.")
     directory = Path(directory)
     _check_destination(directory)
     image = read_backup(

@@ -394,6 +394,16 @@ def copy_rows(
     return counts
 
 
+def copy_vault(
+    source: Connection, target: Connection, progress: Callable[[int, int], None] | None = None
+) -> dict[str, int]:
+    """Build the source's schema version in an empty target and copy every row into it."""
+    version = schema_version(source)
+    create_schema(target, version)
+    target.execute(meta.delete())  # the source's meta rows, schema_version included, follow
+    return copy_rows(source, target, progress)
+
+
 def _batches(rows: Iterator[Any], size: int = 500) -> Iterator[list[dict[str, Any]]]:
     batch: list[dict[str, Any]] = []
     for row in rows:

@@ -1,8 +1,12 @@
 """The encrypted vault: records and blobs as bytes, users with key slots, a keyed audit chain.
 
 This is the storage layer: bytes in, bytes out, no knowledge of what a record means and no role
-rules (the service layer above enforces those). Every write is one ``BEGIN IMMEDIATE`` transaction
-that also appends its audit entry, so a save and its audit entry commit together or not at all.
+rules (the service layer above enforces those). Every write is one transaction that also appends
+its audit entry, so a save and its audit entry commit together or not at all. Writers are
+serialised: ``BEGIN IMMEDIATE`` on a folder vault; on PostgreSQL each write transaction first
+locks the audit chain head row (``SELECT ... FOR UPDATE``), so several app instances on one
+database never fork the chain, and a save still checks the version it read
+(``UPDATE ... WHERE version = :v``, rowcount 1) before it counts.
 
 What is stored in plaintext: user names and roles (staff logins), row ids (random UUIDs), row
 versions, key ids, KDF parameters, audit times and action names. Everything else (record contents,
@@ -23,8 +27,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Connection, Engine, create_engine, delete, insert, select, update
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.pool import StaticPool
 
 from models.errors import AuthenticationFailed, IntegrityError, SaveConflict, VaultError
 from models.vault import crypto, schema
@@ -160,15 +165,51 @@ def _record_aad(table: str, row_id: str, version: int, key_id: str) -> bytes:
     return crypto.aad(table, row_id, version, key_id)
 
 
-def _storage_message(exc: SQLAlchemyError, verb: str) -> str:
-    """A plain sentence that names the kind of failure but never echoes SQL or parameters."""
+def _storage_message(exc: SQLAlchemyError, verb: str, location: object = None) -> str:
+    """A plain sentence that names the kind of failure but never echoes SQL, parameters or a
+    database password (``location`` prints with the password hidden)."""
     orig = getattr(exc, "orig", None)
     text = str(orig).lower() if isinstance(orig, sqlite3.Error) else ""
-    if "locked" in text or "busy" in text:
+    sqlstate = str(getattr(orig, "sqlstate", "") or "")
+    if "locked" in text or "busy" in text or sqlstate in _BUSY_STATES:
         return f"The vault could not be {verb}: another program is using it; try again."
-    if "disk" in text or "full" in text:
+    if "disk" in text or "full" in text or sqlstate in _FULL_STATES:
         return f"The vault could not be {verb}: the disk is full or failing."
+    if isinstance(exc, OperationalError | InterfaceError) and not isinstance(orig, sqlite3.Error):
+        # a refused connection carries no SQLSTATE; read libpq's words, never repeat them
+        said = str(orig).lower()
+        if sqlstate.startswith("28") or "authentication failed" in said or "no pg_hba" in said:
+            return f"The vault could not be {verb}: the database server refused the login."
+        if sqlstate == "3D000" or ("database" in said and "does not exist" in said):
+            return f"The vault could not be {verb}: the database {location} does not exist."
+        return (
+            f"The vault could not be {verb}: the database server for {location} "
+            "could not be reached."
+        )
     return f"The vault could not be {verb} ({type(exc).__name__})."
+
+
+# PostgreSQL SQLSTATEs: serialization failure, deadlock, lock not available, query cancelled
+_BUSY_STATES = frozenset({"40001", "40P01", "55P03", "57014"})
+# disk full, out of memory, program limit
+_FULL_STATES = frozenset({"53100", "53200", "54000"})
+
+
+@contextlib.contextmanager
+def _writing(engine: Engine) -> Iterator[Connection]:
+    """A write transaction that first takes the writers' lock (see schema.lock_chain_head)."""
+    with engine.begin() as conn:
+        schema.lock_chain_head(conn)
+        yield conn
+
+
+def _remove_db_files(directory: Path, *, remove_dir: bool) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(OSError):
+            (directory / (schema.DB_FILE + suffix)).unlink()
+    if remove_dir:
+        with contextlib.suppress(OSError):
+            directory.rmdir()
 
 
 def _meta_get(conn: Connection, key: str) -> str | None:
@@ -556,9 +597,13 @@ class VaultStore:
             raise VaultError(_storage_message(exc, "written", self.location)) from None
 
     @contextlib.contextmanager
-    def _read(self) -> Iterator[Connection]:
+    def _read(self, *, snapshot: bool = False) -> Iterator[Connection]:
+        """A read; ``snapshot`` makes several statements see one state on PostgreSQL (REPEATABLE
+        READ), as they already do inside SQLite's transaction."""
         try:
             with self.engine.connect() as conn:
+                if snapshot and conn.dialect.name != "sqlite":
+                    conn = conn.execution_options(isolation_level="REPEATABLE READ")
                 yield conn
         except SQLAlchemyError as exc:
             raise VaultError(_storage_message(exc, "read", self.location)) from None
@@ -583,8 +628,20 @@ class VaultStore:
 
     def _append(
         self, conn: Connection, action: str, record_id: str | None, detail: dict[str, Any]
-    ) -> None:
-        head = _meta_get(conn, "audit_head") or "0:"
+    ) -> int:
+        """Add one entry to the chain inside the caller's write transaction; returns its seq.
+
+        The head is read ``FOR UPDATE`` (PostgreSQL; a no-op under SQLite's BEGIN IMMEDIATE), so
+        two writers can never both extend the same head: the second waits, then sees the first.
+        """
+        head = (
+            conn.execute(
+                select(schema.meta.c.value)
+                .where(schema.meta.c.key == "audit_head")
+                .with_for_update()
+            ).scalar()
+            or "0:"
+        )
         last_seq_text, last_mac_hex = head.split(":", 1)
         seq = int(last_seq_text) + 1
         prev_mac = bytes.fromhex(last_mac_hex)
@@ -611,6 +668,7 @@ class VaultStore:
             )
         )
         _meta_set(conn, "audit_head", f"{seq}:{entry_mac.hex()}")
+        return seq
 
     def append_audit(self, action: str, record_id: str | None, detail: dict[str, Any]) -> None:
         with self._write() as conn:
@@ -744,15 +802,25 @@ class VaultStore:
             nonce, sealed = crypto.seal(
                 self._data_key, data, _record_aad("records", record_id, version, self._key_id)
             )
-            values = {
+            seq = self._append(
+                conn,
+                action,
+                record_id,
+                {**(detail or {}), "version": version, "sha256": crypto.digest(data)},
+            )
+            values: dict[str, Any] = {
                 "version": version,
                 "key_id": self._key_id,
                 "nonce": nonce,
                 "ciphertext": sealed,
             }
+            if self._schema >= 3:
+                values["change_seq"] = seq
             if current is None:
                 conn.execute(insert(schema.records).values(id=record_id, **values))
             else:
+                # conditional on the version read above: with the writers' lock this cannot
+                # miss, but it is the check that makes a lost update impossible on any backend
                 done = conn.execute(
                     update(schema.records)
                     .where(schema.records.c.id == record_id, schema.records.c.version == current)
@@ -762,12 +830,6 @@ class VaultStore:
                     raise SaveConflict(
                         "Someone else saved this record at the same time; reopen it and try again."
                     )
-            self._append(
-                conn,
-                action,
-                record_id,
-                {**(detail or {}), "version": version, "sha256": crypto.digest(data)},
-            )
         return version
 
     def delete_record(self, record_id: str) -> None:
@@ -775,7 +837,36 @@ class VaultStore:
             done = conn.execute(delete(schema.records).where(schema.records.c.id == record_id))
             if done.rowcount == 0:
                 raise VaultError("That record is not in the vault.")
-            self._append(conn, "deleted", record_id, {"deleted": True})
+            seq = self._append(conn, "deleted", record_id, {"deleted": True})
+            if self._schema >= 3:
+                conn.execute(delete(schema.tombstones).where(schema.tombstones.c.id == record_id))
+                conn.execute(insert(schema.tombstones).values(id=record_id, change_seq=seq))
+
+    def changes_since(self, token: int) -> tuple[list[str], int]:
+        """Record ids saved or deleted (by anyone) after ``token``, and the token to pass next.
+
+        The token is the audit sequence number of the newest write seen. Writers are serialised,
+        so sequence numbers are handed out in commit order and nothing committed at or below the
+        returned token can appear later. ``0`` (or a token from another vault, e.g. after a
+        restore) returns every id present and every deleted id. An id may come back twice.
+        """
+        with self._read() as conn:
+            head = _meta_get(conn, "audit_head") or "0:"
+            new_token = int(head.split(":", 1)[0])
+            since = token if 0 < token <= new_token else -1
+            ids = {
+                str(r)
+                for r in conn.execute(
+                    select(schema.records.c.id).where(schema.records.c.change_seq > since)
+                ).scalars()
+            }
+            ids.update(
+                str(r)
+                for r in conn.execute(
+                    select(schema.tombstones.c.id).where(schema.tombstones.c.change_seq > since)
+                ).scalars()
+            )
+        return sorted(ids), new_token
 
     # --- blobs ---------------------------------------------------------------------------------
 
@@ -998,7 +1089,7 @@ class VaultStore:
     def check(self) -> list[str]:
         """Authenticate every record, blob, audit entry and link. Returns plain problem sentences."""
         problems: list[str] = []
-        with self._read() as conn:
+        with self._read(snapshot=True) as conn:  # rows and chain as of one moment
             records = list(
                 conn.execute(select(schema.records).order_by(schema.records.c.id)).mappings()
             )
@@ -1093,20 +1184,40 @@ class VaultStore:
 
     # --- backup and restore --------------------------------------------------------------------
 
+    def _sqlite_image(self) -> bytes:
+        """A consistent SQLite image of the vault, made in memory (never a temp file).
+
+        A folder vault is copied with SQLite's backup API. A server vault's rows are copied, as
+        ciphertext, into an in-memory SQLite vault of the same schema while the writers' lock is
+        held, so a backup of either kind restores into a folder (and can be moved back).
+        """
+        memory = sqlite3.connect(":memory:")
+        try:
+            if not self.location.on_server:
+                raw = self.engine.raw_connection()
+                try:
+                    raw.driver_connection.backup(memory)  # type: ignore[union-attr]
+                finally:
+                    raw.close()
+            else:
+                image_engine = create_engine(
+                    "sqlite://", creator=lambda: memory, poolclass=StaticPool
+                )
+                try:
+                    with self._write() as source, image_engine.begin() as target:
+                        schema.copy_vault(source, target)
+                    return memory.serialize()
+                finally:
+                    image_engine.dispose()
+            return memory.serialize()
+        finally:
+            memory.close()
+
     def backup(self, out: Path, progress: Progress | None = None) -> None:
         """Write one encrypted, authenticated backup file (see :mod:`models.vault.backup`)."""
         from models.vault import backup
 
-        raw = self.engine.raw_connection()
-        try:
-            memory = sqlite3.connect(":memory:")
-            try:
-                raw.driver_connection.backup(memory)  # type: ignore[union-attr]
-                image = memory.serialize()
-            finally:
-                memory.close()
-        finally:
-            raw.close()
+        image = self._sqlite_image()
         with self._read() as conn:
             slots = [
                 dict(r)

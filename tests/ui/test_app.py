@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 import transitions_app.app as app_module
+import transitions_app.cli.base as cli_base
 import transitions_app.services.demo as demo
 from tests.ui.conftest import CHEAP_KDF, PASSWORD
 from transitions_app.services.vault_service import VaultService
@@ -52,19 +53,22 @@ def _login_as(monkeypatch: pytest.MonkeyPatch, qtbot, user: str, password: str) 
 def test_first_start_makes_the_demo_vault_and_says_so(qtbot, monkeypatch, tmp_path: Path, shown) -> None:
     directory = tmp_path / "default-vault"
     monkeypatch.setattr(app_module, "default_vault_dir", lambda: directory)
+    monkeypatch.setattr(cli_base, "default_vault_dir", lambda: directory)
     real = demo.ensure_demo_vault
     monkeypatch.setattr(demo, "ensure_demo_vault", lambda d: real(d, kdf=CHEAP_KDF, children=5))
     hints = _login_as(monkeypatch, qtbot, "keyperson", demo.DEMO_PASSWORD)
     assert app_module.run_app(argparse.Namespace(vault=None), ["transitions-app"]) == 0
     assert VaultService.exists(directory)
     assert "demo-password" in hints[0]
-    assert shown and shown[0].endswith(DEMO_NOTE)
+    assert shown
+    assert shown[0].endswith(DEMO_NOTE)
     assert "keyperson" in shown[0]
 
 
 def test_new_folder_runs_first_run_then_opens(qtbot, monkeypatch, tmp_path: Path, shown) -> None:
     directory = tmp_path / "elsewhere"
     monkeypatch.setattr(app_module, "default_vault_dir", lambda: tmp_path / "default")
+    monkeypatch.setattr(cli_base, "default_vault_dir", lambda: tmp_path / "default")
     monkeypatch.setattr(app_module.VaultAccess, "create", staticmethod(
         lambda d, u, p: VaultService.create(d, u, p, kdf=CHEAP_KDF)))
     keys: list[str] = []
@@ -84,7 +88,8 @@ def test_new_folder_runs_first_run_then_opens(qtbot, monkeypatch, tmp_path: Path
     monkeypatch.setattr(app_module.NewVaultDialog, "exec", fake_exec)
     assert app_module.run_app(argparse.Namespace(vault=directory), ["transitions-app"]) == 0
     assert VaultService.exists(directory)
-    assert keys and len(keys[0]) > 20
+    assert keys
+    assert len(keys[0]) > 20
     assert "morgan" in shown[0]
     assert DEMO_NOTE not in shown[0]
 
@@ -96,7 +101,32 @@ def test_wrong_password_is_a_plain_message(qtbot, vault_dir: Path) -> None:
     qtbot.addWidget(dialog)
     qtbot.keyClicks(dialog.form.password, "not my password")
     dialog.form.button.click()
-    assert dialog.form.busy.isVisible() or dialog.form.error.isVisible()
-    qtbot.waitUntil(dialog.form.error.isVisible, timeout=10000)
+    assert not dialog.form.button.isEnabled()  # busy while the key is derived off the UI thread
+    qtbot.waitUntil(lambda: not dialog.form.error.isHidden(), timeout=10000)
     assert "Traceback" not in dialog.form.error.text()
     assert dialog.service is None
+
+
+def test_change_password_dialog(qtbot, fake_service) -> None:
+    dialog = dialogs.ChangePasswordDialog(fake_service)
+    qtbot.addWidget(dialog)
+    qtbot.keyClicks(dialog.old, "not it")
+    qtbot.keyClicks(dialog.new, "a new long password")
+    qtbot.keyClicks(dialog.again, "a new long password")
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: not dialog.error.isHidden() and dialog.ok_button.isEnabled(), timeout=5000)
+    assert dialog.error.text() == "The current password is not right."
+    dialog.old.setText(PASSWORD)
+    with qtbot.waitSignal(dialog.accepted, timeout=5000):
+        dialog.ok_button.click()
+
+
+def test_new_vault_dialog_checks_before_creating(qtbot, tmp_path: Path) -> None:
+    made: list[Path] = []
+    dialog = dialogs.NewVaultDialog(lambda d, u, p: made.append(d), tmp_path / "v")
+    qtbot.addWidget(dialog)
+    qtbot.keyClicks(dialog.user, "morgan")
+    qtbot.keyClicks(dialog.password, "short")
+    dialog.create_button.click()
+    assert dialog.error.text() == "Choose a password of at least 8 characters."
+    assert made == []

@@ -37,19 +37,19 @@ def test_create_child_edit_undo_close_and_reopen(qtbot, vault_dir: Path) -> None
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)  # New child
     editor = window.editor
     assert editor is not None
-    assert focused() is editor.rows["child.legal_forenames"].field.focus_target()
+    assert focused() is editor.row("child.legal_forenames").field.focus_target()
 
     # Section 1 by keyboard: forename, Tab, surname, Tab, preferred name (then undone).
     qtbot.keyClicks(focused(), "Juno")
     qtbot.keyClick(focused(), Qt.Key.Key_Tab)
     qtbot.keyClicks(focused(), "Testwhistle")
     qtbot.keyClick(focused(), Qt.Key.Key_Tab)
-    assert focused() is editor.rows["child.preferred_name"].field.focus_target()
+    assert focused() is editor.row("child.preferred_name").field.focus_target()
     qtbot.keyClicks(focused(), "Joojoo")
     qtbot.keyClick(focused(), Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # undo the preferred name
-    assert editor.rows["child.preferred_name"].field.value() is None
+    assert editor.row("child.preferred_name").field.value() is None
     editor.field_widget("child.date_of_birth").set_date(date(2021, 11, 5))  # as the calendar popup does
-    sex = editor.rows["child.sex"].field.focus_target()
+    sex = editor.row("child.sex").field.focus_target()
     sex.setFocus()
     qtbot.keyClick(sex, Qt.Key.Key_Down)  # Female
 
@@ -57,7 +57,7 @@ def test_create_child_edit_undo_close_and_reopen(qtbot, vault_dir: Path) -> None
     nav = editor.nav
     qtbot.mouseClick(nav.viewport(), Qt.MouseButton.LeftButton, pos=nav.visualItemRect(nav.item(1)).center())
     assert editor.current_section() == "about_me"
-    likes = editor.rows["about_me.likes"].field.focus_target()
+    likes = editor.row("about_me.likes").field.focus_target()
     qtbot.mouseClick(likes.viewport(), Qt.MouseButton.LeftButton)
     qtbot.keyClicks(likes, "I like the mud kitchen.")
     conversation = editor.field_widget("about_me.captured_how").boxes[0][1]

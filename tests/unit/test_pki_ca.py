@@ -36,9 +36,11 @@ def test_root_is_a_p256_ca_that_signs_certificates_and_crls(ca: pki.CertificateA
     assert isinstance(cert.public_key(), ec.EllipticCurvePublicKey)
     assert cert.public_key().curve.name == "secp256r1"  # type: ignore[union-attr]
     bc = cert.extensions.get_extension_for_class(x509.BasicConstraints)
-    assert bc.critical and bc.value.ca
+    assert bc.critical
+    assert bc.value.ca
     ku = cert.extensions.get_extension_for_class(x509.KeyUsage).value
-    assert ku.key_cert_sign and ku.crl_sign
+    assert ku.key_cert_sign
+    assert ku.crl_sign
     assert cert.issuer == cert.subject
     cert.verify_directly_issued_by(cert)
 
@@ -82,7 +84,9 @@ def test_issued_setting_certificate(ca: pki.CertificateAuthority) -> None:
     cert = identity.cert
     assert cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value == SETTING
     ku = cert.extensions.get_extension_for_class(x509.KeyUsage).value
-    assert ku.digital_signature and ku.content_commitment and not ku.key_cert_sign
+    assert ku.digital_signature
+    assert ku.content_commitment
+    assert not ku.key_cert_sign
     assert not cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
     cert.verify_directly_issued_by(ca.cert)
     assert cert.not_valid_after_utc == NOW + timedelta(days=365)
@@ -159,7 +163,8 @@ def test_self_signed_setting_certificate_and_fingerprint(ca: pki.CertificateAuth
     cert.verify_directly_issued_by(cert)
     assert identity.chain == ()
     fp = pki.fingerprint_sha256(cert)
-    assert len(fp.split(":")) == 32 and fp == fp.upper()
+    assert len(fp.split(":")) == 32
+    assert fp == fp.upper()
     assert bytes.fromhex(fp.replace(":", "")) == cert.fingerprint(hashes.SHA256())
     with pytest.raises(SignatureInvalid, match="not issued by"):
         pki.check_issued_by(cert, ca.cert, now=NOW)

@@ -1,11 +1,11 @@
-"""VaultService: role rules, the status workflow, optimistic concurrency, audit and check."""
+"""VaultService: role rules, the status workflow, optimistic concurrency, audit and check.
+
+Every test runs twice, on a folder (SQLite) and on a PostgreSQL database (the ``backend`` fixture).
+"""
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -13,6 +13,7 @@ from models.errors import AuthenticationFailed, PermissionDenied, SaveConflict, 
 from models.record import SignOff, SignOffScope, Status
 from models.roles import Role
 from models.vault import KdfParams
+from tests.pg import Backend
 from transitions_app.services.vault_service import UserInfo, VaultService
 
 FAST = KdfParams(memory_kib=8 * 1024, iterations=1, lanes=1)
@@ -35,21 +36,24 @@ class FakeClock:
 
 
 @pytest.fixture
-def vault_dir(tmp_path: Path) -> Iterator[Path]:
-    directory = tmp_path / "vault"
-    service, _ = VaultService.create(directory, "boss", PW, kdf=FAST, clock=FakeClock())
+def vault_dir(backend: Backend) -> Backend:
+    service, _ = VaultService.create(
+        backend.directory, "boss", PW, db_url=backend.db_url, kdf=FAST, clock=FakeClock()
+    )
     for name, role in STAFF.items():
         service.add_user(name, role, f"{name}-password")
     service.close()
-    return directory
+    return backend
 
 
-def login(directory: Path, name: str) -> VaultService:
-    password = PW if name == "boss" else f"{name}-password"
-    return VaultService.open(directory, name, password, clock=FakeClock())
+def login(where: Backend, name: str, password: str | None = None) -> VaultService:
+    password = password or (PW if name == "boss" else f"{name}-password")
+    return VaultService.open(
+        where.directory, name, password, db_url=where.db_url, clock=FakeClock()
+    )
 
 
-def test_users_and_roles(vault_dir: Path) -> None:
+def test_users_and_roles(vault_dir: Backend) -> None:
     boss = login(vault_dir, "boss")
     assert boss.user == UserInfo("boss", Role.MANAGER)
     assert {u.name: u.role for u in boss.list_users()} == {"boss": Role.MANAGER, **STAFF}
@@ -67,7 +71,7 @@ def test_users_and_roles(vault_dir: Path) -> None:
     pat.close()
 
 
-def test_change_password(vault_dir: Path) -> None:
+def test_change_password(vault_dir: Backend) -> None:
     sen = login(vault_dir, "sen")
     with pytest.raises(AuthenticationFailed):
         sen.change_password("not-it", "brand-new-password")
@@ -75,10 +79,10 @@ def test_change_password(vault_dir: Path) -> None:
     sen.close()
     with pytest.raises(AuthenticationFailed):
         login(vault_dir, "sen")
-    VaultService.open(vault_dir, "sen", "brand-new-password").close()
+    login(vault_dir, "sen", "brand-new-password").close()
 
 
-def test_practitioner_cannot_sign_off_send_but_senco_can(vault_dir: Path) -> None:
+def test_practitioner_cannot_sign_off_send_but_senco_can(vault_dir: Backend) -> None:
     pat = login(vault_dir, "pat")
     record = pat.new_record()
     with pytest.raises(PermissionDenied):
@@ -103,7 +107,7 @@ def test_practitioner_cannot_sign_off_send_but_senco_can(vault_dir: Path) -> Non
 
 
 @pytest.mark.parametrize("who", ["pat", "sen"])
-def test_only_safeguarding_roles_set_the_safeguarding_field(vault_dir: Path, who: str) -> None:
+def test_only_safeguarding_roles_set_the_safeguarding_field(vault_dir: Backend, who: str) -> None:
     staff = login(vault_dir, who)
     record = staff.new_record()
     record.set("child.legal_forenames", "Testchild")
@@ -132,7 +136,7 @@ def test_only_safeguarding_roles_set_the_safeguarding_field(vault_dir: Path, who
     staff.close()
 
 
-def test_only_manager_deletes_and_imports_charter(vault_dir: Path) -> None:
+def test_only_manager_deletes_and_imports_charter(vault_dir: Backend) -> None:
     pat = login(vault_dir, "pat")
     record = pat.new_record()
     with pytest.raises(PermissionDenied):
@@ -149,7 +153,7 @@ def test_only_manager_deletes_and_imports_charter(vault_dir: Path) -> None:
     boss.close()
 
 
-def test_status_workflow(vault_dir: Path) -> None:
+def test_status_workflow(vault_dir: Backend) -> None:
     pat = login(vault_dir, "pat")
     record = pat.new_record()
     assert record.status == Status.DRAFT
@@ -180,7 +184,7 @@ def test_status_workflow(vault_dir: Path) -> None:
     pat.close()
 
 
-def test_stale_save_is_a_conflict(vault_dir: Path) -> None:
+def test_stale_save_is_a_conflict(vault_dir: Backend) -> None:
     one = login(vault_dir, "pat")
     two = login(vault_dir, "sen")
     record = one.new_record()
@@ -199,7 +203,7 @@ def test_stale_save_is_a_conflict(vault_dir: Path) -> None:
     two.close()
 
 
-def test_import_keeps_id_and_takes_a_new_version(vault_dir: Path) -> None:
+def test_import_keeps_id_and_takes_a_new_version(vault_dir: Backend) -> None:
     boss = login(vault_dir, "boss")
     record = boss.new_record()
     incoming = record.copy()
@@ -212,7 +216,7 @@ def test_import_keeps_id_and_takes_a_new_version(vault_dir: Path) -> None:
     boss.close()
 
 
-def test_audit_names_who_did_what(vault_dir: Path) -> None:
+def test_audit_names_who_did_what(vault_dir: Backend) -> None:
     pat = login(vault_dir, "pat")
     record = pat.new_record()
     pat.load(record.id)
@@ -230,13 +234,14 @@ def test_audit_names_who_did_what(vault_dir: Path) -> None:
     pat.close()
 
 
-def test_damaged_record_does_not_stop_others(vault_dir: Path) -> None:
+def test_damaged_record_does_not_stop_others(vault_dir: Backend) -> None:
     boss = login(vault_dir, "boss")
     ids = [boss.new_record().id for _ in range(3)]
-    with sqlite3.connect(vault_dir / "vault.db") as conn:
-        conn.execute(
-            "UPDATE records SET ciphertext = substr(ciphertext, 2) || x'00' WHERE id = ?", (ids[1],)
-        )
+    (sealed,) = vault_dir.sql("SELECT ciphertext FROM records WHERE id = :i", {"i": ids[1]})[0]
+    vault_dir.sql(
+        "UPDATE records SET ciphertext = :c WHERE id = :i",
+        {"c": bytes(sealed)[1:] + b"\x00", "i": ids[1]},
+    )
     assert sorted(r.id for r in boss.list_records()) == sorted([ids[0], ids[2]])
     assert boss.damaged_records() == [ids[1]]
     report = boss.check()
@@ -246,23 +251,22 @@ def test_damaged_record_does_not_stop_others(vault_dir: Path) -> None:
     boss.close()
 
 
-def test_recovery_key_makes_a_new_manager(tmp_path: Path) -> None:
-    directory = tmp_path / "v"
-    service, recovery = VaultService.create(directory, "boss", PW, kdf=FAST)
+def test_recovery_key_makes_a_new_manager(backend: Backend) -> None:
+    service, recovery = VaultService.create(**backend.where, user="boss", password=PW, kdf=FAST)
     record = service.new_record()
     service.close()
     rescued = VaultService.open_with_recovery_key(
-        directory, recovery, new_manager="boss", new_password="new-boss-pass"
+        **backend.where, recovery_key=recovery, new_manager="boss", new_password="new-boss-pass"
     )
     assert rescued.user == UserInfo("boss", Role.MANAGER)
     assert rescued.load(record.id).id == record.id
     rescued.close()
-    VaultService.open(directory, "boss", "new-boss-pass").close()
+    login(backend, "boss", "new-boss-pass").close()
     with pytest.raises(AuthenticationFailed):
-        VaultService.open(directory, "boss", PW)
+        login(backend, "boss", PW)
 
 
-def test_import_cannot_smuggle_in_a_send_sign_off(vault_dir: Path) -> None:
+def test_import_cannot_smuggle_in_a_send_sign_off(vault_dir: Backend) -> None:
     pat = login(vault_dir, "pat")
     record = pat.new_record()
     forged = pat.load(record.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -36,7 +37,7 @@ class FakeClock:
 
 
 @pytest.fixture
-def vault(tmp_path: Path) -> tuple[Path, VaultStore, str]:
+def vault(tmp_path: Path) -> Iterator[tuple[Path, VaultStore, str]]:
     directory = tmp_path / "vault"
     store, recovery = VaultStore.create(
         directory, "mgr", PW, "manager", kdf=FAST, clock=FakeClock()

@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "transitions_app.cli.la_cmd",
     "transitions_app.cli.charter_cmd",
     "transitions_app.cli.school_cmd",
+    "transitions_app.cli.export_cmd",
 )
 
 

@@ -9,7 +9,9 @@ from transitions_app.cli.base import EXIT_NEGATIVE, EXIT_OK, add_vault_args
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("selftest", help="check the install (Qt, crypto, fonts, PDF) and exit 0 or 1")
+    p = sub.add_parser(
+        "selftest", help="check the install (Qt, crypto, fonts, PDF) and exit 0 or 1"
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run_selftest)
     w = sub.add_parser("window", help="open the window (the same as running with no command)")
@@ -25,7 +27,12 @@ def run_selftest(args: argparse.Namespace) -> int:
     if getattr(args, "json", False):
         from transitions_app.cli.base import print_json
 
-        print_json({"ok": ok, "checks": [{"name": r.name, "ok": r.ok, "detail": r.detail} for r in results]})
+        print_json(
+            {
+                "ok": ok,
+                "checks": [{"name": r.name, "ok": r.ok, "detail": r.detail} for r in results],
+            }
+        )
     else:
         for r in results:
             print(f"{'ok  ' if r.ok else 'FAIL'}  {r.name}: {r.detail}")

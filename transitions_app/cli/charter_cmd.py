@@ -44,7 +44,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--root", metavar="ROOT.pem", type=Path, required=True, help="the LA root certificate"
     )
-    p.add_argument("--crl", metavar="CRL", type=Path, help="the LA's revocation list")
     p.add_argument(
         "--today", metavar="YYYY-MM-DD", type=_date, help="check as on this date (default: today)"
     )
@@ -103,10 +102,9 @@ def _open_vault(args: argparse.Namespace) -> VaultService:
 def run_verify(args: argparse.Namespace) -> int:
     signed = _read(args.file, "charter file")
     root = pki.load_root_cert(args.root)
-    crl = pki.load_crl(_read(args.crl, "revocation list")) if args.crl else None
     today = args.today or now_utc().date()
     try:
-        result = pki.verify_charter(signed, root, today=today, crl=crl)
+        result = pki.verify_charter(signed, root, today=today)
     except CharterInvalid as exc:
         if args.json:
             print_json({"valid": False, "reason": str(exc)})
@@ -121,7 +119,7 @@ def run_verify(args: argparse.Namespace) -> int:
                 "id": ident.id,
                 "title": ident.title,
                 "version": ident.version,
-                "expires": ident.expires,
+                "expires": ident.expires.isoformat(),
                 "signer": result.signer.subject.rfc4514_string(),
                 "signer_fingerprint": pki.fingerprint_sha256(result.signer),
             }

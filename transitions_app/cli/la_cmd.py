@@ -110,6 +110,10 @@ def _open_ca(args: argparse.Namespace) -> pki.CertificateAuthority:
     return pki.load_ca(args.ca, _la_passphrase(args))
 
 
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
 def _say(args: argparse.Namespace, data: dict[str, object], text: str) -> int:
     if args.json:
         print_json(data)
@@ -174,7 +178,7 @@ def run_revoke(args: argparse.Namespace) -> int:
     row = ca.revoke(serial, now=now_utc())
     return _say(
         args,
-        {"serial": row.serial_hex, "setting": row.setting, "revoked_on": row.revoked_on},
+        {"serial": row.serial_hex, "setting": row.setting, "revoked_on": _iso(row.revoked_on)},
         f"Revoked certificate {row.serial_hex} ({row.setting}). Publish a new list with 'la crl'.",
     )
 
@@ -189,7 +193,7 @@ def run_crl(args: argparse.Namespace) -> int:
     serials = [pki.format_serial(r.serial_number) for r in crl]
     return _say(
         args,
-        {"file": str(args.out), "revoked": serials, "next_update": crl.next_update_utc},
+        {"file": str(args.out), "revoked": serials, "next_update": _iso(crl.next_update_utc)},
         f"Wrote the revocation list ({len(serials)} revoked) to {args.out}.",
     )
 
@@ -221,9 +225,9 @@ def run_list(args: argparse.Namespace) -> int:
                     "serial": r.serial_hex,
                     "setting": r.setting,
                     "urn": r.urn,
-                    "not_after": r.not_after,
+                    "not_after": r.not_after.isoformat(),
                     "fingerprint": r.fingerprint,
-                    "revoked_on": r.revoked_on,
+                    "revoked_on": _iso(r.revoked_on),
                 }
                 for r in rows
             ]

@@ -27,7 +27,9 @@ MAX_IMPORT_BYTES = 50 * 1024 * 1024
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     demo = sub.add_parser("demo", help="create a demo vault of synthetic, fictional children")
     add_vault_args(demo, user=False)
-    demo.add_argument("--children", type=int, default=38, metavar="N", help="how many children (default 38)")
+    demo.add_argument(
+        "--children", type=int, default=38, metavar="N", help="how many children (default 38)"
+    )
     demo.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (default 1)")
     demo.set_defaults(func=run_demo)
 
@@ -66,7 +68,10 @@ def run_demo(args: argparse.Namespace) -> int:
         password = DEMO_PASSWORD
     info = create_demo_vault(directory, password=password, children=args.children, seed=args.seed)
     print(f"Created a demo vault of {info.children} fictional children in {directory}.")
-    print("Users: manager, keyperson, senco, dsl" + (f" (password “{password}”)." if password == DEMO_PASSWORD else "."))
+    print(
+        "Users: manager, keyperson, senco, dsl"
+        + (f" (password “{password}”)." if password == DEMO_PASSWORD else ".")
+    )
     return EXIT_OK
 
 
@@ -97,8 +102,13 @@ def run_list(args: argparse.Namespace) -> int:
     else:
         for row in rows:
             flags = ", ".join(row["flags"]) if row["flags"] else ""  # type: ignore[arg-type]
-            print(f"{row['id']}  {row['name']:<28} {row['status']:<20} {row['completeness']:>3}%  {flags}")
-        print(f"{len(rows)} records" + (f"; {len(damaged)} damaged: {', '.join(damaged)}" if damaged else ""))
+            print(
+                f"{row['id']}  {row['name']:<28} {row['status']:<20} {row['completeness']:>3}%  {flags}"
+            )
+        print(
+            f"{len(rows)} records"
+            + (f"; {len(damaged)} damaged: {', '.join(damaged)}" if damaged else "")
+        )
     return EXIT_OK
 
 
@@ -115,7 +125,9 @@ def run_show(args: argparse.Namespace) -> int:
         from models.values import display_value
 
         fw = get_framework(record.framework_id, record.framework_version)
-        print(f"{record.display_name} ({record.status.label}, export version {record.export_version})")
+        print(
+            f"{record.display_name} ({record.status.label}, export version {record.export_version})"
+        )
         for section in fw.sections:
             lines = [
                 f"  {fd.label}: {display_value(fd, record.get(fd.path))}"
@@ -141,7 +153,9 @@ def read_record_file(path: Path) -> bytes:
         try:
             from export.attach import extract_json
         except ImportError:
-            raise CliError("Reading records from PDF files is not available in this build.") from None
+            raise CliError(
+                "Reading records from PDF files is not available in this build."
+            ) from None
         return extract_json(data)
     return data
 

@@ -28,10 +28,8 @@ P12_PASSWORD_ENV = "TRANSITIONS_P12_PASSWORD"
 PDF_PASSWORD_ENV = "TRANSITIONS_PDF_PASSWORD"
 MAX_SMALL_FILE = 20 * 1024 * 1024
 
-Sub = argparse._SubParsersAction  # type: ignore[type-arg]
 
-
-def register(sub: Sub) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     school = sub.add_parser(
         "school",
         help="the receiving school: import records, overview, SENCO queue, receipts, outcomes",

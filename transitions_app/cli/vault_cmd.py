@@ -1,4 +1,11 @@
-"""``transitions-app vault ...``: make, check, back up and restore the encrypted vault; manage users."""
+"""``transitions-app vault ...``: make, check, back up, restore and move the encrypted vault;
+manage users.
+
+Every command that opens a vault takes ``--vault DIR`` (a folder, the default) or ``--db URL`` (a
+PostgreSQL database, ``postgresql+psycopg://USER@HOST/DB``; or set TRANSITIONS_DB). Other command
+modules get the same option with :func:`add_db_arg` and open the vault with :func:`open_from_args`
+(or pass :func:`vault_location` to ``VaultService``).
+"""
 
 from __future__ import annotations
 
@@ -23,6 +30,7 @@ from transitions_app.cli.base import (
 from transitions_app.services.vault_service import VaultService
 
 NEW_PASSWORD_ENV = "TRANSITIONS_NEW_PASSWORD"
+DB_ENV = "TRANSITIONS_DB"
 RECOVERY_KEY_ENV = "TRANSITIONS_RECOVERY_KEY"
 DEFAULT_USER = "manager"
 
@@ -38,6 +46,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "init", help="make a new vault with its first manager and print the recovery key once"
     )
     add_vault_args(p)
+    add_db_arg(p)
     p.set_defaults(func=run_init)
 
     p = vsub.add_parser(
@@ -45,17 +54,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="authenticate every record and the audit trail (exit 1 if anything is damaged)",
     )
     add_vault_args(p)
+    add_db_arg(p)
     add_json_arg(p)
     p.set_defaults(func=run_check)
 
     p = vsub.add_parser("backup", help="write one encrypted backup file")
     add_vault_args(p)
+    add_db_arg(p)
     p.add_argument("--out", metavar="FILE", type=Path, required=True, help="backup file to write")
     p.set_defaults(func=run_backup)
 
     p = vsub.add_parser("restore", help="restore a backup into a new, empty folder")
     p.add_argument("backup_file", metavar="FILE", type=Path, help="backup file to restore")
     add_vault_args(p)
+    add_db_arg(p)
     p.add_argument(
         "--recovery-key-file",
         metavar="F",
@@ -66,6 +78,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     p = vsub.add_parser("recover", help="open with the recovery key and set a manager's password")
     add_vault_args(p)
+    add_db_arg(p)
     p.add_argument(
         "--recovery-key-file",
         metavar="F",
@@ -73,6 +86,31 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help=f"read the recovery key from this file (or set {RECOVERY_KEY_ENV})",
     )
     p.set_defaults(func=run_recover)
+
+    p = vsub.add_parser(
+        "migrate",
+        help="move a vault between a folder and a PostgreSQL database (copied as ciphertext, "
+        "then checked); the target must be empty",
+    )
+    p.add_argument(
+        "--from", dest="source", metavar="DIR|URL", required=True, help="the vault to move"
+    )
+    p.add_argument(
+        "--to",
+        dest="target",
+        metavar="DIR|URL",
+        required=True,
+        help="a new, empty folder or an empty database (postgresql+psycopg://USER@HOST/DB)",
+    )
+    p.add_argument(
+        "--password-file",
+        metavar="F",
+        type=Path,
+        help="read the password from this file (or set TRANSITIONS_PASSWORD)",
+    )
+    p.add_argument("--user", metavar="NAME", default=None, help="user name to log in as")
+    add_json_arg(p)
+    p.set_defaults(func=run_migrate)
 
     user = vsub.add_parser("user", help="add, remove or list the vault's users")
     user.set_defaults(func=_usage(user))
@@ -89,13 +127,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help=f"read the new user's password from this file (or set {NEW_PASSWORD_ENV})",
     )
     add_vault_args(p)
+    add_db_arg(p)
     p.set_defaults(func=run_user_add)
     p = usub.add_parser("remove", help="remove a user and re-key the vault (managers only)")
     p.add_argument("name", metavar="NAME")
     add_vault_args(p)
+    add_db_arg(p)
     p.set_defaults(func=run_user_remove)
     p = usub.add_parser("list", help="list users and roles")
     add_vault_args(p)
+    add_db_arg(p)
     add_json_arg(p)
     p.set_defaults(func=run_user_list)
 
@@ -112,21 +153,59 @@ def _user(args: argparse.Namespace) -> str:
     return str(args.user or DEFAULT_USER)
 
 
+def add_db_arg(parser: argparse.ArgumentParser) -> None:
+    """``--db URL``: open a vault on a PostgreSQL server instead of a folder (see module doc)."""
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        default=None,
+        help="vault on a PostgreSQL server, postgresql+psycopg://USER@HOST/DB, instead of "
+        f"--vault (or set {DB_ENV}; keep the password in ~/.pgpass, not in the URL)",
+    )
+
+
+def vault_location(args: argparse.Namespace) -> tuple[Path | None, str | None]:
+    """(directory, db_url) for ``VaultService``: --db (or TRANSITIONS_DB) wins over the default
+    folder; --vault with --db is a usage error."""
+    db_url = getattr(args, "db", None)
+    folder = getattr(args, "vault", None)
+    if db_url and folder is not None:
+        raise CliError("Give either --vault DIR or --db URL, not both.")
+    if not db_url and folder is None:
+        db_url = os.environ.get(DB_ENV) or None
+    if db_url:
+        return None, str(db_url)
+    return vault_dir(args), None
+
+
+def _where(args: argparse.Namespace) -> str:
+    directory, db_url = vault_location(args)
+    return VaultService.describe_location(directory, db_url=db_url)
+
+
+def open_from_args(args: argparse.Namespace, *, default_user: str = DEFAULT_USER) -> VaultService:
+    """Open the vault named by --vault or --db as --user with the password from the usual
+    sources. A missing vault is a usage error (exit 2), a wrong password exit 3."""
+    directory, db_url = vault_location(args)
+    if not VaultService.exists(directory, db_url=db_url):
+        raise CliError(f"No vault was found in {_where(args)}.")
+    user = getattr(args, "user", None) or default_user
+    password = read_secret(getattr(args, "password_file", None))
+    return VaultService.open(directory, user, password, db_url=db_url)
+
+
 def _open(args: argparse.Namespace) -> VaultService:
-    directory = vault_dir(args)
-    if not VaultService.exists(directory):
-        raise CliError(f"No vault was found in {directory}.")
-    return VaultService.open(directory, _user(args), read_secret(args.password_file))
+    return open_from_args(args, default_user=DEFAULT_USER)
 
 
 def run_init(args: argparse.Namespace) -> int:
-    directory = vault_dir(args)
-    if VaultService.exists(directory):
-        raise CliError(f"There is already a vault in {directory}.")
+    directory, db_url = vault_location(args)
+    if VaultService.exists(directory, db_url=db_url):
+        raise CliError(f"There is already a vault in {_where(args)}.")
     password = read_secret(args.password_file)
-    service, recovery_key = VaultService.create(directory, _user(args), password)
+    service, recovery_key = VaultService.create(directory, _user(args), password, db_url=db_url)
     service.close()
-    print(f"Made a vault in {directory} for {_user(args)} (manager).")
+    print(f"Made a vault in {_where(args)} for {_user(args)} (manager).")
     print("Recovery key (shown once; write it down and keep it somewhere safe):")
     print(recovery_key)
     return EXIT_OK
@@ -159,8 +238,9 @@ def run_backup(args: argparse.Namespace) -> int:
 
 
 def run_restore(args: argparse.Namespace) -> int:
-    if args.vault is None:
-        raise CliError("Give the new folder to restore into with --vault DIR.")
+    if args.vault is None and not args.db:
+        raise CliError("Give the new folder to restore into with --vault DIR (or --db URL).")
+    directory, db_url = vault_location(args)
     if args.recovery_key_file is not None or (
         args.password_file is None and os.environ.get(RECOVERY_KEY_ENV)
     ):
@@ -170,26 +250,46 @@ def run_restore(args: argparse.Namespace) -> int:
             prompt="Recovery key: ",
             what="recovery key",
         )
-        VaultService.restore(args.backup_file, args.vault, recovery_key=key)
+        VaultService.restore(args.backup_file, directory, db_url=db_url, recovery_key=key)
     else:
         VaultService.restore(
-            args.backup_file, args.vault, user=_user(args), password=read_secret(args.password_file)
+            args.backup_file,
+            directory,
+            db_url=db_url,
+            user=_user(args),
+            password=read_secret(args.password_file),
         )
-    print(f"Restored the backup into {args.vault}.")
+    print(f"Restored the backup into {_where(args)}.")
     return EXIT_OK
 
 
 def run_recover(args: argparse.Namespace) -> int:
-    directory = vault_dir(args)
+    directory, db_url = vault_location(args)
     key = read_secret(
         args.recovery_key_file, env=RECOVERY_KEY_ENV, prompt="Recovery key: ", what="recovery key"
     )
     password = read_secret(args.password_file, prompt="New password: ", what="new password")
     service = VaultService.open_with_recovery_key(
-        directory, key, new_manager=_user(args), new_password=password
+        directory, key, db_url=db_url, new_manager=_user(args), new_password=password
     )
     service.close()
     print(f"{_user(args)} is a manager of the vault with the new password.")
+    return EXIT_OK
+
+
+def run_migrate(args: argparse.Namespace) -> int:
+    password = read_secret(args.password_file)
+    report = VaultService.move(args.source, args.target, _user(args), password)
+    if args.json:
+        print_json({"from": report.source, "to": report.target, "rows": report.rows})
+    else:
+        rows = report.rows
+        print(
+            f"Moved the vault from {report.source} to {report.target}: {rows['records']} records, "
+            f"{rows['blobs']} files, {rows['audit']} audit entries, {rows['users']} users; "
+            "the copy passed its check."
+        )
+        print(f"Stop using {report.source} now, so the two copies do not drift apart.")
     return EXIT_OK
 
 

@@ -29,8 +29,14 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from export import pki
-from models.charter import Charter
-from models.errors import CharterInvalid, PermissionDenied, SignatureInvalid, VaultError
+from models.charter import Charter, SignatureLevel
+from models.errors import (
+    CharterInvalid,
+    CharterViolation,
+    PermissionDenied,
+    SignatureInvalid,
+    VaultError,
+)
 from models.roles import Permission, Role, can
 
 CHARTER_BLOB = "charter"
@@ -113,7 +119,7 @@ class CharterService:
         signed = base64.b64decode(bundle["signed"])
         root = pki.load_certificate(bundle["root"].encode("ascii"))
         crl = pki.load_crl(bundle["crl"].encode("ascii")) if bundle.get("crl") else None
-        verified = pki.verify_charter(signed, root, today=self._today(), crl=crl)
+        verified = pki.verify_charter(signed, root, today=self._today())
         return TrustMaterial(verified.charter, signed, root, crl)
 
     def charter(self) -> Charter | None:
@@ -162,6 +168,27 @@ class CharterService:
             return False
         return identity.cert != root
 
+    def signing_identity_for_export(self) -> pki.SigningIdentity:
+        """The identity to sign exports with, checked against the charter's signature level:
+        when the charter asks for ``la_issued`` a self-signed (or revoked, expired, foreign)
+        certificate is refused with :class:`CharterViolation`."""
+        charter = self.require_charter()
+        identity = self.setting_identity()
+        if identity is None:
+            raise CharterInvalid(
+                "The setting has no signing certificate; a manager imports the LA's certificate "
+                "(or creates a self-signed one) first."
+            )
+        if (
+            charter.export.signature_level is SignatureLevel.LA_ISSUED
+            and not self.identity_is_la_issued(identity)
+        ):
+            raise CharterViolation(
+                "The charter asks for records signed with a certificate the local authority issued; "
+                "a manager imports the setting's certificate from the LA."
+            )
+        return identity
+
     # --- importing ------------------------------------------------------------------------------
 
     def import_charter(
@@ -196,7 +223,7 @@ class CharterService:
             crl_obj = self.crl()
         if crl_obj is not None:
             pki.check_crl(crl_obj, root, now=self._clock())
-        verified = pki.verify_charter(signed, root, today=self._today(), crl=crl_obj)
+        verified = pki.verify_charter(signed, root, today=self._today())
         self._write_bundle(signed, root, crl_obj)
         return verified
 
@@ -276,17 +303,21 @@ class CharterService:
         if trust.crl is not None:
             out["crl"] = {
                 "revoked": [pki.format_serial(r.serial_number) for r in trust.crl],
-                "next_update": trust.crl.next_update_utc,
+                "next_update": _iso(trust.crl.next_update_utc),
             }
         if identity is not None:
             out["setting_certificate"] = {
                 "subject": identity.cert.subject.rfc4514_string(),
                 "serial": pki.format_serial(identity.cert.serial_number),
-                "not_after": identity.cert.not_valid_after_utc,
+                "not_after": identity.cert.not_valid_after_utc.isoformat(),
                 "fingerprint": identity.fingerprint,
                 "la_issued": self.identity_is_la_issued(identity),
             }
         return out
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
 
 
 def _crl_number(crl: x509.CertificateRevocationList) -> int:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from models.record import SignOffScope
+from models.record import Record, SignOffScope
 from models.roles import Role
 from models.synthetic import generate_records
 from models.vault import KdfParams
@@ -57,10 +57,10 @@ def create_demo_vault(
             service.import_record(record)
             if progress:
                 progress(n, len(records))
-        _sign_off_some(service, records)
         _install_example_charter(service)
     finally:
         service.close()
+    _sign_off_some(directory, password, records)
     (directory / DEMO_MARKER).write_text(
         "This vault holds synthetic, fictional children for trying Transitions.\n"
         f"Users: manager, keyperson, senco, dsl. Password: {password}\n",
@@ -69,15 +69,27 @@ def create_demo_vault(
     return DemoInfo(directory, password, True, children)
 
 
-def _sign_off_some(service: VaultService, records: list) -> None:  # type: ignore[type-arg]
-    """Complete records without SEND needs get the manager's practitioner sign-off, so the demo
-    shows every workflow state."""
+def _sign_off_some(directory: Path, password: str, records: list[Record]) -> None:
+    """Two in three complete records get signed off by the key person, the SENCO (where SEND
+    support is recorded) and the manager, so the demo shows every workflow state and can export
+    at once; the rest stay drafts."""
     from models.completeness import missing_items
     from models.flags import derive_flags
 
-    for record in records[::3]:
-        if not missing_items(record) and not derive_flags(record).send:
-            service.sign_off(record.id, SignOffScope.RECORD.value)
+    chosen = [r for n, r in enumerate(records) if n % 3 != 2 and not missing_items(r)]
+    steps = (
+        ("keyperson", SignOffScope.RECORD, lambda r: True),
+        ("senco", SignOffScope.SEND, lambda r: derive_flags(r).send),
+        ("manager", SignOffScope.MANAGER, lambda r: True),
+    )
+    for user, scope, applies in steps:
+        session = VaultService.open(directory, user, password)
+        try:
+            for record in chosen:
+                if applies(record):
+                    session.sign_off(record.id, scope.value)
+        finally:
+            session.close()
 
 
 def _install_example_charter(service: VaultService) -> None:

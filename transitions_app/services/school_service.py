@@ -218,6 +218,13 @@ def _identity_from_blob(data: bytes) -> SigningIdentity:
     return SigningIdentity(key=key, cert=cert, chain=chain)
 
 
+def _crl_signed_by(crl: x509.CertificateRevocationList, root: x509.Certificate) -> bool:
+    key = root.public_key()
+    if not isinstance(key, ec.EllipticCurvePublicKey):
+        return False
+    return crl.issuer == root.subject and crl.is_signature_valid(key)
+
+
 def load_certificates(data: bytes) -> tuple[x509.Certificate, ...]:
     """Certificates from PEM (one or more) or DER bytes."""
     try:
@@ -353,10 +360,7 @@ class SchoolService:
         if crl is not None:
             parsed = load_crl(crl)
             roots = self.trust().roots
-            if not any(
-                parsed.issuer == r.subject and parsed.is_signature_valid(r.public_key())
-                for r in roots
-            ):  # type: ignore[arg-type]
+            if not any(_crl_signed_by(parsed, r) for r in roots):
                 raise SignatureInvalid(
                     "The revocation list was not signed by the LA root you trust."
                 )

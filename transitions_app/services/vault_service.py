@@ -10,6 +10,10 @@ are enforced here, not in the UI, so every caller gets them:
 * only a role with MANAGE_USERS / DELETE_RECORDS / IMPORT_CHARTER manages users, deletes records
   or stores a charter;
 * a save with a stale version raises :class:`SaveConflict`.
+
+A vault is a folder (SQLite, the default) or, with the keyword ``db_url``, a PostgreSQL database
+(``postgresql+psycopg://USER@HOST/DB``) that several instances of the app use at once. To pick up
+what other instances changed, poll :meth:`VaultService.changes_since` (cheap: two indexed queries).
 """
 
 from __future__ import annotations
@@ -34,7 +38,17 @@ from models.framework.registry import current_framework, get_framework
 from models.interchange import record_from_bytes, record_to_bytes
 from models.record import Record, SignOff, SignOffScope, Status
 from models.roles import Permission, Role, can
-from models.vault import AuditEntry, KdfParams, VaultStore, restore_backup
+from models.vault import (
+    AuditEntry,
+    KdfParams,
+    Location,
+    MoveReport,
+    VaultStore,
+    folder_or_url,
+    locate,
+    move_vault,
+    restore_backup,
+)
 from models.vault.store import Sleeper
 
 Clock = Callable[[], datetime]
@@ -49,7 +63,7 @@ _SIGN_OFF_PERMISSION = {
 }
 _CALLER_STATUSES = frozenset({Status.DRAFT, Status.READY_FOR_REVIEW})
 
-__all__ = ["AuditEntry", "CheckReport", "KdfParams", "UserInfo", "VaultService"]
+__all__ = ["AuditEntry", "CheckReport", "KdfParams", "MoveReport", "UserInfo", "VaultService"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,10 +107,11 @@ class VaultService:
     @classmethod
     def create(
         cls,
-        directory: Path,
+        directory: Path | None,
         user: str,
         password: str,
         *,
+        db_url: str | None = None,
         kdf: KdfParams | None = None,
         clock: Clock | None = None,
         role: Role = Role.MANAGER,
@@ -106,31 +121,34 @@ class VaultService:
         if role not in (Role.MANAGER, Role.CHILDMINDER, Role.HEADTEACHER):
             raise PermissionDenied("The first user of a vault must be a manager.")
         store, recovery_key = VaultStore.create(
-            directory, user, password, role.value, kdf=kdf, clock=clock
+            directory, user, password, role.value, db_url=db_url, kdf=kdf, clock=clock
         )
         return cls(store, clock=clock), recovery_key
 
     @classmethod
     def open(
         cls,
-        directory: Path,
+        directory: Path | None,
         user: str,
         password: str,
         *,
+        db_url: str | None = None,
         clock: Clock | None = None,
         sleeper: Sleeper | None = None,
     ) -> VaultService:
         """Raises AuthenticationFailed (wrong or removed user, wrong password) or VaultError."""
         return cls(
-            VaultStore.open(directory, user, password, clock=clock, sleeper=sleeper), clock=clock
+            VaultStore.open(directory, user, password, db_url=db_url, clock=clock, sleeper=sleeper),
+            clock=clock,
         )
 
     @classmethod
     def open_with_recovery_key(
         cls,
-        directory: Path,
+        directory: Path | None,
         recovery_key: str,
         *,
+        db_url: str | None = None,
         new_manager: str,
         new_password: str,
         clock: Clock | None = None,
@@ -138,7 +156,7 @@ class VaultService:
     ) -> VaultService:
         """Unlock with the recovery key and (re)make ``new_manager`` as a manager with a new password."""
         store = VaultStore.open_with_recovery_key(
-            directory, recovery_key, clock=clock, sleeper=sleeper
+            directory, recovery_key, db_url=db_url, clock=clock, sleeper=sleeper
         )
         try:
             store.set_user(new_manager, Role.MANAGER.value, new_password)
@@ -149,8 +167,33 @@ class VaultService:
         return cls(store, clock=clock)
 
     @staticmethod
-    def exists(directory: Path) -> bool:
-        return VaultStore.exists(directory)
+    def exists(directory: Path | None = None, *, db_url: str | None = None) -> bool:
+        """Is there a vault in the folder (or database)? A server that cannot be reached raises
+        VaultError rather than answering no."""
+        return VaultStore.exists(directory, db_url=db_url)
+
+    @staticmethod
+    def describe_location(directory: Path | None = None, *, db_url: str | None = None) -> str:
+        """The folder, or the database URL with any password hidden: for messages and titles."""
+        return str(locate(directory, db_url))
+
+    @staticmethod
+    def move(
+        source: Path | str,
+        target: Path | str,
+        user: str,
+        password: str,
+        *,
+        progress: Progress | None = None,
+    ) -> MoveReport:
+        """Move a vault between a folder and a PostgreSQL database (either way): rows copied as
+        ciphertext into an empty target, then verified with the same check as :meth:`check`.
+        A ``str`` containing ``://`` is a database URL; anything else is a folder."""
+
+        def place(value: Path | str) -> Location:
+            return folder_or_url(value) if isinstance(value, str) else locate(value)
+
+        return move_vault(place(source), place(target), user, password, progress=progress)
 
     def close(self) -> None:
         self._store.close()
@@ -161,8 +204,29 @@ class VaultService:
         return UserInfo(self._store.user, Role(self._store.role))
 
     @property
-    def directory(self) -> Path:
+    def directory(self) -> Path | None:
+        """The vault folder; None when the vault is on a database server (see :attr:`location`)."""
         return self._store.directory
+
+    @property
+    def location(self) -> str:
+        """Where the vault is, for display: the folder, or the URL with any password hidden."""
+        return str(self._store.location)
+
+    @property
+    def on_server(self) -> bool:
+        return self._store.location.on_server
+
+    def changes_since(self, token: int = 0) -> tuple[list[str], int]:
+        """Ids of records saved or deleted by anyone (this session included) after ``token``,
+        and the token to pass next time.
+
+        Start with ``0`` (every record id present, plus deleted ids), keep the returned token,
+        and call again on a timer (a few seconds) or when the window gets focus. For each id,
+        reload it with :meth:`load`/:meth:`list_records` (it may now be missing: deleted).
+        Tokens are integers that only grow; an id may be reported twice, never missed.
+        """
+        return self._store.changes_since(token)
 
     def _require(self, permission: Permission, message: str) -> None:
         if not can(self.user.role, permission):
@@ -182,7 +246,12 @@ class VaultService:
         return record
 
     def list_records(self) -> list[Record]:
-        """Every record that opens; damaged ones are left out (see :meth:`damaged_records`)."""
+        """Every record that opens; damaged ones are left out (see :meth:`damaged_records`).
+
+        Listing does not move the version this session expects for a record it already read:
+        with another instance saving, a refreshed dashboard must not let an editor's older copy
+        overwrite the newer save (that save raises SaveConflict; :meth:`load` takes the new one).
+        """
         good, _damaged = self._store.list_records()
         out = []
         for stored in good:
@@ -190,8 +259,30 @@ class VaultService:
                 out.append(self._decode(stored.id, stored.data))
             except IntegrityError:
                 continue
-            self._versions[stored.id] = stored.version
+            self._versions.setdefault(stored.id, stored.version)
         return out
+
+    def get_records(self, record_ids: list[str]) -> tuple[list[Record], list[str]]:
+        """The current copies of some records (for a dashboard refreshing what
+        :meth:`changes_since` reported), and the ids that are no longer there. Damaged ones are
+        left out of both (see :meth:`damaged_records`). Writes no audit entry, unlike :meth:`load`."""
+        found: list[Record] = []
+        gone: list[str] = []
+        present = self._store.record_versions()
+        for record_id in record_ids:
+            if record_id not in present:
+                gone.append(record_id)
+                continue
+            try:
+                stored = self._store.get_record(record_id)
+                found.append(self._decode(record_id, stored.data))
+            except IntegrityError:
+                continue
+            except VaultError:  # deleted in the meantime
+                gone.append(record_id)
+                continue
+            self._versions.setdefault(record_id, stored.version)
+        return found, gone
 
     def damaged_records(self) -> list[str]:
         good, damaged = self._store.list_records()
@@ -411,17 +502,20 @@ class VaultService:
     @staticmethod
     def restore(
         backup_file: Path,
-        directory: Path,
+        directory: Path | None,
         *,
+        db_url: str | None = None,
         user: str | None = None,
         password: str | None = None,
         recovery_key: str | None = None,
         progress: Progress | None = None,
     ) -> None:
-        """Restore a backup into a new, empty folder; on failure nothing is created."""
+        """Restore a backup into a new, empty folder (or an empty database given by ``db_url``);
+        on failure nothing is created."""
         restore_backup(
             Path(backup_file),
-            Path(directory),
+            None if directory is None else Path(directory),
+            db_url=db_url,
             user=user,
             password=password,
             recovery_key=recovery_key,

@@ -1,0 +1,174 @@
+"""`export` (signed PDF packets from a vault) and `verify` (strict checks of received PDFs)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from transitions_app.cli.base import (
+    EXIT_NEGATIVE,
+    EXIT_OK,
+    CliError,
+    add_json_arg,
+    add_vault_args,
+    open_vault,
+    print_json,
+    read_secret,
+)
+
+MAX_PDF_BYTES = 50 * 1024 * 1024
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    exp = sub.add_parser("export", help="export signed PDF packets under the charter's rules")
+    add_vault_args(exp)
+    which = exp.add_mutually_exclusive_group(required=True)
+    which.add_argument("--record", metavar="ID", action="append", help="a record id (repeatable)")
+    which.add_argument("--school", metavar="URN", help="every child going to this school")
+    which.add_argument("--all", action="store_true", help="every child in the vault")
+    exp.add_argument("--out", metavar="DIR", type=Path, required=True, help="folder for the PDFs and the manifest")
+    exp.add_argument("--packet", choices=("teacher", "senco", "all"), default="all",
+                     help="which packets (default all: the teacher's, plus the SENCO's where SEND support is recorded)")
+    exp.add_argument("--encrypt-password-file", metavar="F", type=Path,
+                     help="encrypt the PDFs with the password in this file (when a school has no certificate)")
+    add_json_arg(exp)
+    exp.set_defaults(func=run_export)
+
+    ver = sub.add_parser("verify", help="verify signed record PDFs strictly; exit 0 only when all are valid")
+    ver.add_argument("files", metavar="FILE", nargs="+", type=Path)
+    ver.add_argument("--trust", metavar="ROOT.pem", type=Path, action="append", default=[],
+                     help="an LA root certificate to trust (repeatable)")
+    ver.add_argument("--crl", metavar="FILE", type=Path, action="append", default=[], help="a revocation list (repeatable)")
+    ver.add_argument("--vault", metavar="DIR", type=Path,
+                     help="also trust the LA root and revocation list of this vault's charter "
+                          "(vault password from TRANSITIONS_PASSWORD or --vault-password-file)")
+    ver.add_argument("--user", metavar="NAME", default=None, help="user name for --vault")
+    ver.add_argument("--vault-password-file", metavar="F", type=Path, help="the vault password, for --vault")
+    ver.add_argument("--password-file", metavar="F", type=Path, help="password of password-encrypted PDFs")
+    ver.add_argument("--accept-self-signed", action="store_true",
+                     help="count intact files from signers not vouched for by the LA as valid")
+    add_json_arg(ver)
+    ver.set_defaults(func=run_verify)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from transitions_app.services.export_service import ExportService
+
+    password = None
+    if args.encrypt_password_file is not None:
+        password = read_secret(args.encrypt_password_file, what="encryption password")
+    service = open_vault(args)
+    try:
+        exporter = ExportService(service)
+        if args.record:
+            ids = list(args.record)
+        else:
+            ids = exporter.record_ids_for(school_urn=args.school, all_records=args.all)
+            if not ids:
+                raise CliError("No records match: check the school URN.")
+
+        def progress(done: int, total: int, name: str) -> None:
+            if not args.json and total and sys.stderr.isatty():
+                sys.stderr.write(f"\rSigned {done} of {total} packets")
+
+        report = exporter.export(ids, args.out, packets=args.packet, password=password, progress=progress)
+    finally:
+        service.close()
+    if args.json:
+        print_json({
+            "ok": report.ok,
+            "files": [
+                {"file": str(f.path), "record_id": f.record_id, "packet": f.packet, "sha256": f.sha256,
+                 "record_version": f.version, "supersedes_version": f.supersedes, "encrypted": f.encrypted or None}
+                for f in report.files
+            ],
+            "refused": [
+                {"record_id": r.record_id, "reason": r.message(),
+                 "missing": [{"path": m.path, "label": m.label, "reason": m.reason} for m in r.missing]}
+                for r in report.refused
+            ],
+            "manifest": str(report.manifest_json) if report.manifest_json else None,
+        })
+    else:
+        for f in report.files:
+            print(f"Exported {f.path.name} (version {f.version}, SHA-256 {f.sha256[:16]}…)")
+        for r in report.refused:
+            sys.stderr.write(r.message() + "\n")
+        if report.manifest_json:
+            print(f"Manifest: {report.manifest_json.name} and {report.manifest_csv.name if report.manifest_csv else ''}")
+    return EXIT_OK if report.ok else EXIT_NEGATIVE
+
+
+def _trust_material(args: argparse.Namespace) -> tuple[list, list]:  # type: ignore[type-arg]
+    from export import pki
+
+    roots = []
+    crls = []
+    for path in args.trust:
+        roots.append(pki.load_root_cert(path))
+    for path in args.crl:
+        try:
+            crls.append(pki.load_crl(path.read_bytes()))
+        except OSError as exc:
+            raise CliError(f"Cannot read the revocation list {path}: {exc.strerror or exc}.") from None
+    if args.vault is not None:
+        from transitions_app.services.charter_service import CharterService
+
+        ns = argparse.Namespace(vault=args.vault, password_file=args.vault_password_file, user=args.user)
+        service = open_vault(ns)
+        try:
+            charters = CharterService(service)
+            root, crl = charters.la_root(), charters.crl()
+        finally:
+            service.close()
+        if root is None:
+            raise CliError("The vault has no charter, so it trusts no LA root yet.")
+        roots.append(root)
+        if crl is not None:
+            crls.append(crl)
+    return roots, crls
+
+
+def _json_check(data: bytes) -> None:
+    from models.interchange import record_from_bytes
+
+    record_from_bytes(data)
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    from export.verify import verify_pdf
+
+    roots, crls = _trust_material(args)
+    pdf_password = None
+    if args.password_file is not None:
+        pdf_password = read_secret(args.password_file, what="PDF password")
+    now = datetime.now(UTC)
+    all_valid = True
+    outputs = []
+    for path in args.files:
+        try:
+            size = path.stat().st_size
+            if size > MAX_PDF_BYTES:
+                raise CliError(f"{path} is too large to be a record PDF.")
+            data = path.read_bytes()
+        except OSError as exc:
+            raise CliError(f"Cannot read {path}: {exc.strerror or exc}.") from None
+        result = verify_pdf(
+            data, trust_roots=roots, crls=crls, accept_self_signed=args.accept_self_signed,
+            password=pdf_password, file_name=os.fspath(path), json_check=_json_check, now=now,
+        )
+        all_valid = all_valid and result.valid
+        if args.json:
+            outputs.append(result.to_json())
+        else:
+            mark = "VALID  " if result.valid else "INVALID"
+            who = f" Signed by {result.signer}" + (f", {result.organisation}" if result.organisation else "") if result.signer else ""
+            print(f"{mark} {path}: {result.reason}{who}.".replace("..", "."))
+            if result.fingerprint_sha256 and not result.vouched:
+                print(f"        Certificate fingerprint (SHA-256): {result.fingerprint_sha256}")
+    if args.json:
+        print_json(outputs)
+    return EXIT_OK if all_valid else EXIT_NEGATIVE

@@ -1,0 +1,341 @@
+"""Export: from a record in the vault to signed PDF packets on disk, under the charter's rules.
+
+The rules are enforced here, whoever calls: a record is refused (with exactly what is missing)
+until the charter's required content, consent and sign-offs are there; withdrawn consent blocks
+export; the charter's export policy decides encryption. Each export makes version n+1 of the
+record, writes the files atomically, records version, hash and recipient in the audit trail and
+writes a manifest (JSON and CSV) with each file's SHA-256. A batch renders and signs in worker
+processes (both cores) while the vault stays in this process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from export.packets import SENCO, TEACHER, needs_senco_packet
+from export.pipeline import PacketJob, PacketResult, build_packet, safe_file_stem, signer_material
+from models.completeness import MissingItem
+from models.errors import CharterInvalid, CharterViolation, TransitionsError
+from models.interchange import record_to_bytes
+from models.record import Record, Status
+from models.roles import Role
+from transitions_app.services.charter_service import CharterService, TrustMaterial
+from transitions_app.services.vault_service import VaultService
+
+Clock = Callable[[], datetime]
+Progress = Callable[[int, int, str], None]
+PACKET_CHOICES = ("teacher", "senco", "all")
+
+
+@dataclass(frozen=True)
+class ExportedFile:
+    record_id: str
+    child: str
+    packet: str
+    path: Path
+    sha256: str
+    version: int
+    supersedes: int | None
+    recipient_urn: str
+    encrypted: str  # "", "password" or "certificate"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    record_id: str
+    child: str
+    missing: tuple[MissingItem, ...] = ()
+    reason: str = ""
+
+    def message(self) -> str:
+        if self.missing:
+            items = "; ".join(f"{m.label} ({m.reason})" for m in self.missing)
+            return f"{self.child} cannot be exported yet. Missing: {items}"
+        return f"{self.child} cannot be exported: {self.reason}"
+
+
+@dataclass
+class ExportReport:
+    files: list[ExportedFile] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+    manifest_json: Path | None = None
+    manifest_csv: Path | None = None
+    cancelled: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.refused and not self.cancelled
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write to a temporary file in the same folder, flush to disk, then rename over ``path``."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".transitions-", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+@dataclass
+class _Plan:
+    record: Record
+    exported: Record
+    jobs: list[PacketJob]
+    recipient_urn: str
+    encrypted: str
+
+
+class ExportService:
+    def __init__(self, vault: VaultService, *, clock: Clock | None = None, workers: int | None = None) -> None:
+        self._vault = vault
+        self._clock = clock or _utc_now
+        self._charters = CharterService(vault, clock=self._clock)
+        self._workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+
+    # --- rules ---------------------------------------------------------------------------------
+
+    def _today(self) -> date:
+        return self._clock().astimezone(UTC).date()
+
+    def _trust(self) -> TrustMaterial:
+        trust = self._charters.trust()
+        if trust is None:
+            raise CharterInvalid("No charter has been imported; a manager imports the LA's charter before export.")
+        return trust
+
+    def missing_for_export(self, record: Record) -> list[MissingItem]:
+        """Everything that stops this record being exported today (empty: it may go)."""
+        return self._trust().charter.missing_for_export(record, self._today())
+
+    def check_export(self, record: Record) -> None:
+        missing = self.missing_for_export(record)
+        if missing:
+            refusal = Refusal(record.id, record.display_name, tuple(missing))
+            raise CharterViolation(refusal.message(), tuple(m.label for m in missing))
+
+    def _dsl_contact(self, record: Record) -> str:
+        dsls = [u.name for u in self._vault.list_users() if u.role in (Role.DSL, Role.CHILDMINDER)]
+        setting = record.get("child.setting_name") or "the setting"
+        who = f"the designated safeguarding lead ({', '.join(dsls)})" if dsls else "the designated safeguarding lead"
+        return f"Contact {who} at {setting}."
+
+    # --- planning ------------------------------------------------------------------------------
+
+    def _plan(self, record: Record, packets: str, password: str | None, trust: TrustMaterial) -> _Plan:
+        if packets not in PACKET_CHOICES:
+            raise TransitionsError(f"Choose the packet: {', '.join(PACKET_CHOICES)}.")
+        charter = trust.charter
+        identity = self._charters.setting_identity()
+        if identity is None:
+            raise CharterInvalid(
+                "The setting has no signing certificate; a manager imports the LA's certificate "
+                "(or creates a self-signed one) first."
+            )
+        now = self._clock()
+        exported = record.copy()
+        exported.export_version = record.export_version + 1
+        exported.status = Status.EXPORTED
+        exported.updated = now
+        supersedes = record.export_version or None
+        urn = str(record.get("child.school_urn") or "")
+        recipient_pem: bytes | None = None
+        encrypted = ""
+        if charter.export.encrypt_for_recipient:
+            school = charter.school(urn)
+            if school is not None and school.encryption_cert_pem:
+                recipient_pem = school.encryption_cert_pem.encode("ascii")
+                encrypted = "certificate"
+            elif password:
+                encrypted = "password"
+            else:
+                raise CharterViolation(
+                    f"The charter asks for encrypted export and {record.get('child.school_name') or 'this school'} "
+                    "has no certificate in the directory: give a password to encrypt with (entered twice)."
+                )
+        elif password:
+            encrypted = "password"
+        key_der, cert_der, chain_der = signer_material(identity.key, identity.cert, identity.chain)
+        organisation = record.get("child.setting_name") or ""
+        base = {
+            "record_json": record_to_bytes(exported),
+            "generated_on": now,
+            "key_der": key_der,
+            "cert_der": cert_der,
+            "chain_der": chain_der,
+            "signer_name": self._vault.user.name,
+            "organisation": organisation,
+            "handling_note": charter.export.handling_note,
+            "setting_dsl_contact": self._dsl_contact(record),
+            "supersedes_version": supersedes,
+            "encrypt_password": password if encrypted == "password" else None,
+            "recipient_cert_pem": recipient_pem,
+        }
+        jobs = []
+        if packets in ("teacher", "all"):
+            jobs.append(PacketJob(packet=TEACHER, **base))  # type: ignore[arg-type]
+        if packets == "senco" or (packets == "all" and needs_senco_packet(record)):
+            if not needs_senco_packet(record):
+                raise TransitionsError(
+                    f"{record.display_name} has no SEND support recorded, so there is no SENCO packet."
+                )
+            jobs.append(PacketJob(packet=SENCO, **base))  # type: ignore[arg-type]
+        return _Plan(record, exported, jobs, urn, encrypted)
+
+    # --- running -------------------------------------------------------------------------------
+
+    def export(
+        self,
+        record_ids: Iterable[str],
+        out_dir: Path,
+        *,
+        packets: str = "all",
+        password: str | None = None,
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+    ) -> ExportReport:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        trust = self._trust()
+        report = ExportReport()
+        plans: list[_Plan] = []
+        for record_id in record_ids:
+            record = self._vault.load(record_id)
+            missing = trust.charter.missing_for_export(record, self._today())
+            if missing:
+                report.refused.append(Refusal(record.id, record.display_name, tuple(missing)))
+                continue
+            try:
+                plans.append(self._plan(record, packets, password, trust))
+            except TransitionsError as exc:
+                report.refused.append(Refusal(record.id, record.display_name, reason=str(exc)))
+        jobs = [(plan, job) for plan in plans for job in plan.jobs]
+        results: dict[int, PacketResult] = {}
+        total = len(jobs)
+        if progress:
+            progress(0, total, "")
+
+        def note(index: int, result: PacketResult) -> None:
+            results[index] = result
+            if progress:
+                progress(len(results), total, jobs[index][0].record.display_name)
+
+        if self._workers > 1 and total > 2:
+            with ProcessPoolExecutor(max_workers=self._workers) as pool:
+                pending: dict[Future[PacketResult], int] = {pool.submit(build_packet, job): i for i, (_, job) in enumerate(jobs)}
+                while pending:
+                    done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        note(pending.pop(fut), fut.result())
+                    if cancel is not None and cancel.is_set():
+                        for fut in pending:
+                            fut.cancel()
+                        report.cancelled = True
+                        break
+        else:
+            for i, (_, job) in enumerate(jobs):
+                if cancel is not None and cancel.is_set():
+                    report.cancelled = True
+                    break
+                note(i, build_packet(job))
+        # Write and record only records whose every packet was built.
+        index = 0
+        for plan in plans:
+            indices = list(range(index, index + len(plan.jobs)))
+            index += len(plan.jobs)
+            if not all(i in results for i in indices):
+                continue
+            report.files.extend(self._commit(plan, [results[i] for i in indices], out_dir))
+        if report.files:
+            report.manifest_json, report.manifest_csv = self._write_manifest(report, out_dir)
+        return report
+
+    def _commit(self, plan: _Plan, results: list[PacketResult], out_dir: Path) -> list[ExportedFile]:
+        record, exported = plan.record, plan.exported
+        files: list[ExportedFile] = []
+        for result in results:
+            stem = safe_file_stem(
+                str(record.get("child.legal_surname") or ""),
+                str(record.get("child.legal_forenames") or ""),
+                record.id[:8],
+                f"v{exported.export_version}",
+                result.packet,
+            )
+            path = out_dir / f"{stem}.pdf"
+            write_atomically(path, result.pdf)
+            files.append(
+                ExportedFile(
+                    record.id, record.display_name, result.packet, path, result.sha256,
+                    exported.export_version, record.export_version or None, plan.recipient_urn, plan.encrypted,
+                )
+            )
+        stored = self._vault.mark_exported(record.id)
+        if stored.export_version != exported.export_version:  # someone exported it meanwhile
+            raise CharterViolation(f"{record.display_name} was exported by someone else at the same time; export again.")
+        for f in files:
+            self._vault.record_event(
+                "export_file",
+                record.id,
+                {"version": f.version, "packet": f.packet, "sha256": f.sha256, "recipient": f.recipient_urn,
+                 "encrypted": f.encrypted, "supersedes": f.supersedes},
+            )
+        return files
+
+    def _write_manifest(self, report: ExportReport, out_dir: Path) -> tuple[Path, Path]:
+        stamp = self._clock().strftime("%Y%m%d-%H%M%S")
+        rows: list[dict[str, Any]] = [
+            {
+                "file": f.path.name,
+                "sha256": f.sha256,
+                "record_id": f.record_id,
+                "record_version": f.version,
+                "supersedes_version": f.supersedes,
+                "packet": f.packet,
+                "recipient_urn": f.recipient_urn,
+                "encrypted": f.encrypted or "no",
+            }
+            for f in report.files
+        ]
+        manifest = {
+            "format": "transitions-export-manifest",
+            "created": self._clock().isoformat(),
+            "exported_by": self._vault.user.name,
+            "files": rows,
+        }
+        json_path = out_dir / f"manifest-{stamp}.json"
+        write_atomically(json_path, (json.dumps(manifest, indent=2) + "\n").encode())
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+        csv_path = out_dir / f"manifest-{stamp}.csv"
+        write_atomically(csv_path, buf.getvalue().encode())
+        return json_path, csv_path
+
+    def record_ids_for(self, *, school_urn: str | None = None, all_records: bool = False) -> list[str]:
+        records = self._vault.list_records()
+        if school_urn is not None:
+            records = [r for r in records if r.get("child.school_urn") == school_urn]
+        elif not all_records:
+            return []
+        return [r.id for r in sorted(records, key=lambda r: r.display_name.lower())]
