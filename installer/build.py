@@ -272,6 +272,20 @@ def record_round_trip(app: FrozenApp, scratch: Path) -> str:
     return f"demo vault, exported {len(pdfs)} PDF(s) of one record, verify: valid"
 
 
+def postgres_driver_loads(app: FrozenApp) -> str:
+    """Point the frozen app at a PostgreSQL server that is not there: it must fail with a plain
+    message, not a missing-driver traceback (psycopg is imported only when a URL is used)."""
+    result = app.run(
+        "vault", "check", "--db", "postgresql+psycopg://smoke@127.0.0.1:9/none", check=False
+    )
+    output = result.stdout + result.stderr
+    if result.returncode == 0 or "Traceback" in output or "No module named" in output:
+        raise BuildError(
+            f"The PostgreSQL driver does not load in the frozen app.\n{_outputs(result)}"
+        )
+    return "PostgreSQL driver loads (unreachable server reported plainly)"
+
+
 def smoke_test(app_dir: Path, version: str) -> None:
     check_bundle_contents(app_dir, version)
     with tempfile.TemporaryDirectory(prefix="transitions-smoke-") as tmp:
@@ -283,6 +297,8 @@ def smoke_test(app_dir: Path, version: str) -> None:
         log(f"smoke: --version -> {got}")
         app.run("selftest")
         log("smoke: selftest passed (QT_QPA_PLATFORM=offscreen)")
+        if importlib.util.find_spec("psycopg") is not None:
+            log("smoke: " + postgres_driver_loads(app))
         commands = commands_of(app.run("--help").stdout)
         if {"demo", "export", "verify"} <= commands:
             log("smoke: " + record_round_trip(app, scratch))

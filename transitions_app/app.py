@@ -79,12 +79,16 @@ def _ensure_demo(directory: Path) -> Any:
     return info
 
 
-def _is_demo(directory: Path) -> bool:
+def _demo_hint(directory: Path) -> str:
+    """The login hint for the demo vault, or "" for a real vault."""
     try:
-        from transitions_app.services.demo import is_demo_vault
+        from transitions_app.services.demo import DEMO_PASSWORD, is_demo_vault
     except ImportError:
-        return False
-    return is_demo_vault(directory)
+        return ""
+    if not is_demo_vault(directory):
+        return ""
+    return tr("This is the demo vault of fictional children. Log in as manager, keyperson, senco or dsl "
+              "with the password “{pw}”.").format(pw=DEMO_PASSWORD)
 
 
 def run_app(args: argparse.Namespace, argv: Sequence[str]) -> int:
@@ -98,23 +102,15 @@ def run_app(args: argparse.Namespace, argv: Sequence[str]) -> int:
     directory = vault_dir(args)
 
     service: RecordService | None = None
-    password_hint = ""
-    if not access.exists(directory):
-        if directory == default_vault_dir() and _ensure_demo(directory) is not None:
-            pass
-        else:
-            first_run = NewVaultDialog(access.create, directory)
-            if not first_run.exec() or first_run.service is None:
-                return 0
-            service, directory = first_run.service, first_run.directory
-    demo = _is_demo(directory)
-    if demo:
-        try:
-            from transitions_app.services.demo import DEMO_PASSWORD
-        except ImportError:
-            DEMO_PASSWORD = "demo-password"  # noqa: N806 - matches the demo module's constant
-        password_hint = tr("This is the demo vault of fictional children. Log in as manager, keyperson, "
-                           "senco or dsl with the password “{pw}”.").format(pw=DEMO_PASSWORD)
+    made_demo = (not access.exists(directory) and directory == default_vault_dir()
+                 and _ensure_demo(directory) is not None)
+    if not made_demo and not access.exists(directory):
+        first_run = NewVaultDialog(access.create, directory)
+        if not first_run.exec() or first_run.service is None:
+            return 0
+        service, directory = first_run.service, first_run.directory
+    password_hint = _demo_hint(directory)
+    demo = bool(password_hint)
 
     if service is None:
         title = tr("Log in to Transitions")

@@ -405,6 +405,10 @@ class LockScreen(QWidget):
         self.note.setWordWrap(True)
         self.note.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.form = LoginForm(button_text=tr("&Unlock"), parent=self)
+        self.other_user = QPushButton(tr("&Someone else…"), self)
+        self.other_user.setAutoDefault(False)
+        self.other_user.setToolTip(tr("Log in as a different person"))
+        self.form.button_row.insertWidget(0, self.other_user)
         box = QWidget(self)
         box.setObjectName("lockBox")
         box.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
@@ -429,10 +433,12 @@ class LockScreen(QWidget):
         self.note.setText(tr("Records are hidden while you are away. Enter your password to carry on "
                              "where you left off."))
         self.form.button.setText(tr("&Unlock"))
+        self.other_user.show()
         self.form.reset(user, user_fixed=True)
 
     def show_switch_user(self, hint: str = "") -> None:
         self.title.setText(tr("Switch user"))
         self.note.setText(hint or tr("Log in as the next person."))
         self.form.button.setText(tr("&Log in"))
+        self.other_user.hide()
         self.form.reset("")

@@ -14,7 +14,17 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QPoint, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPen, QPixmap, QUndoCommand, QUndoStack
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QIcon,
+    QPainter,
+    QPen,
+    QPixmap,
+    QUndoCommand,
+    QUndoStack,
+)
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -48,6 +58,10 @@ from ui.service import RecordService
 MERGE_ID = 4242
 MERGE_SECONDS = 4.0  # keystrokes further apart than this start a new undo step
 AUTOSAVE_MS = 800
+SHORT_SCOPE = {SignOffScope.RECORD: "Practitioner sign-off", SignOffScope.SEND: "SENCO review",
+               SignOffScope.MANAGER: "Manager sign-off"}
+NAV_WIDTH = 270
+SIDE_WIDTH = 260
 
 
 def tr(text: str) -> str:
@@ -204,6 +218,22 @@ def front_sheet_html(record: Record) -> str:
     return "".join(parts)
 
 
+def wrap_text(text: str, metrics: QFontMetrics, width: int) -> str:
+    """Break ``text`` into lines that fit ``width`` pixels (item views' own wrapping elides
+    unpredictably next to icons)."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        candidate = f"{line} {word}" if line else word
+        if line and metrics.horizontalAdvance(candidate) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = candidate
+    lines.append(line)
+    return "\n".join(lines)
+
+
 def _tick_icon(done: bool) -> QIcon:
     pix = QPixmap(16, 16)
     pix.fill(Qt.GlobalColor.transparent)
@@ -268,7 +298,7 @@ class RecordEditor(QWidget):
         self.status_label.setWordWrap(True)
         self.status_label.setTextFormat(Qt.TextFormat.RichText)
 
-        self.ready_button = QPushButton(tr("Ready for &review"), self)
+        self.ready_button = QPushButton(tr("Ready for re&view"), self)
         self.signoff_button = QPushButton(tr("Si&gn off"), self)
         self.send_button = QPushButton(tr("SEN&CO review of SEND section"), self)
         self.manager_button = QPushButton(tr("&Manager sign-off"), self)
@@ -282,11 +312,11 @@ class RecordEditor(QWidget):
         row1.addSpacing(12)
         row1.addWidget(self.name_label)
         row1.addStretch(1)
-        row1.addWidget(self.save_label)
+        for b in (self.ready_button, self.signoff_button, self.send_button, self.manager_button):
+            row1.addWidget(b)
         row2 = QHBoxLayout()
         row2.addWidget(self.status_label, 1)
-        for b in (self.ready_button, self.signoff_button, self.send_button, self.manager_button):
-            row2.addWidget(b)
+        row2.addWidget(self.save_label)
 
         header = QFrame(self)
         header.setObjectName("editorHeader")
@@ -302,19 +332,19 @@ class RecordEditor(QWidget):
         self.nav.setObjectName("sectionNav")
         self.nav.setAccessibleName(tr("Sections"))
         self.nav.setIconSize(QSize(16, 16))
-        self.nav.setWordWrap(True)
+        self.nav.setSpacing(3)
         self.nav.setTextElideMode(Qt.TextElideMode.ElideNone)
-        self.nav.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.nav.setMinimumWidth(230)
-        self.nav.setMaximumWidth(320)
+        self.nav.setFixedWidth(NAV_WIDTH)
         self.pages = QStackedWidget(self)
         # Pages are built when first shown (a page per section, ~200 fields in all, would make
         # opening a record take a noticeable moment); rows and pages fill in as they are built.
         self.section_pages: dict[str, SectionPage] = {}
         self.rows: dict[str, FieldRow] = {}
         for section in self._framework.sections:
-            item = QListWidgetItem(f"{section.number}. {ftr(section.title)}")
+            title = f"{section.number}. {ftr(section.title)}"
+            item = QListWidgetItem(wrap_text(title, self.nav.fontMetrics(), NAV_WIDTH - 46))
+            item.setToolTip(title)
             item.setData(Qt.ItemDataRole.UserRole, section.key)
             self.nav.addItem(item)
             self.pages.addWidget(QWidget(self.pages))
@@ -329,8 +359,8 @@ class RecordEditor(QWidget):
             " .sub { color: #56606b; } .badge { background: #e8eef5; color: #1f3b57; }"
         )
         self.tabs = QTabWidget(self)
-        self.tabs.addTab(self.pages, tr("&Record"))
-        self.tabs.addTab(self.front_sheet, tr("&Front sheet preview"))
+        self.tabs.addTab(self.pages, tr("Recor&d"))
+        self.tabs.addTab(self.front_sheet, tr("Front s&heet preview"))
         self.tabs.currentChanged.connect(lambda _i: self._refresh_front_sheet())
 
         self.missing_title = QLabel(self)
@@ -339,7 +369,9 @@ class RecordEditor(QWidget):
         self.missing.setObjectName("missingList")
         self.missing.setAccessibleName(tr("What's missing"))
         self.missing.setHeaderHidden(True)
-        self.missing.setWordWrap(True)
+        self.missing.setWordWrap(False)
+        self.missing.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.missing.setUniformRowHeights(False)
         self.missing.setIndentation(14)
         self.missing.setRootIsDecorated(False)
         self.missing.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -357,8 +389,7 @@ class RecordEditor(QWidget):
         sl.addWidget(self.all_done)
         sl.addWidget(self.missing, 1)
         sl.addStretch(0)
-        side.setMinimumWidth(220)
-        side.setMaximumWidth(300)
+        side.setFixedWidth(SIDE_WIDTH)
 
         splitter = QSplitter(self)
         splitter.addWidget(self.nav)
@@ -367,7 +398,7 @@ class RecordEditor(QWidget):
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
         splitter.setStretchFactor(2, 0)
-        splitter.setSizes([270, 820, 250])
+        splitter.setSizes([NAV_WIDTH, 1366 - NAV_WIDTH - SIDE_WIDTH, SIDE_WIDTH])
         splitter.setChildrenCollapsible(False)
 
         lay = QVBoxLayout(self)
@@ -567,8 +598,8 @@ class RecordEditor(QWidget):
         parts = [f"<b>{html.escape(tr(r.status.label))}</b>"]
         for s in r.signoffs:
             parts.append(html.escape(tr("{what}: {name} ({role}), {day}").format(
-                what=tr(s.scope.label), name=s.name, role=s.role.label,
-                day=f"{s.signed_on.day} {s.signed_on:%B %Y}")))
+                what=tr(SHORT_SCOPE[s.scope]), name=s.name, role=s.role.label,
+                day=f"{s.signed_on.day} {s.signed_on:%b %Y}")))
         if not r.signoffs:
             parts.append(html.escape(tr("No sign-offs yet")))
         self.status_label.setText(" · ".join(parts))
@@ -592,7 +623,8 @@ class RecordEditor(QWidget):
         head: QTreeWidgetItem | None = None
         for m in items:
             if head is None or head.data(0, Qt.ItemDataRole.UserRole + 1) != m.section_key:
-                head = QTreeWidgetItem([section_titles.get(m.section_key, m.section_key)])
+                head_text = section_titles.get(m.section_key, m.section_key)
+                head = QTreeWidgetItem([wrap_text(head_text, self.missing.fontMetrics(), SIDE_WIDTH - 60)])
                 head.setData(0, Qt.ItemDataRole.UserRole + 1, m.section_key)
                 font = QFont(head.font(0))
                 font.setBold(True)
@@ -600,7 +632,7 @@ class RecordEditor(QWidget):
                 head.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 self.missing.addTopLevelItem(head)
                 head.setExpanded(True)
-            item = QTreeWidgetItem([ftr(m.label)])
+            item = QTreeWidgetItem([wrap_text(ftr(m.label), self.missing.fontMetrics(), SIDE_WIDTH - 74)])
             item.setData(0, Qt.ItemDataRole.UserRole, m.path)
             item.setToolTip(0, m.reason)
             head.addChild(item)

@@ -89,6 +89,7 @@ class MainWindow(QMainWindow):
         self.dashboard.open_requested.connect(self.open_record)
         self.dashboard.new_requested.connect(self.new_record)
         self.lock_screen.form.submitted.connect(self._unlock)
+        self.lock_screen.other_user.clicked.connect(lambda: self.lock_screen.show_switch_user(self.demo_hint))
 
         self.idle_timer = QTimer(self)
         self.idle_timer.setSingleShot(True)
@@ -233,6 +234,13 @@ class MainWindow(QMainWindow):
             return True
         if not editor.flush():
             return False
+        self._drop_editor()
+        return True
+
+    def _drop_editor(self) -> None:
+        editor = self.editor
+        if editor is None:
+            return
         self.editor = None
         self.undo_group.removeStack(editor.undo_stack)
         editor.hide()
@@ -242,7 +250,6 @@ class MainWindow(QMainWindow):
         self.dashboard.table.setFocus()
         self._sync_actions()
         self._update_title()
-        return True
 
     def _editor_call(self, name: str) -> None:
         if self.editor is not None:
@@ -334,13 +341,16 @@ class MainWindow(QMainWindow):
         self._locked = False
         self.refresh()
         target = self._before_lock or self.dashboard
-        if self.editor is not None:
+        if self.editor is not None and service.user.name != self._locked_user:
+            self._drop_editor()  # someone else logged in at the lock screen: not their place
+            target = self.dashboard
+        elif self.editor is not None:
             try:
                 service.load(self.editor.record_id)  # this session now knows the record's version
                 self.editor.set_service(service)
             except TransitionsError as exc:
                 self.message_bar.show_message(plain_error(exc), "warning")
-                self.close_editor()
+                self._drop_editor()
                 target = self.dashboard
         self.stack.setCurrentWidget(target)
         self._sync_actions()

@@ -27,8 +27,7 @@ QFrame#messageBar[kind="warning"] { background: #fff4ce; border-bottom: 1px soli
 QFrame#listEntry { background: #fafbfc; border: 1px solid #d5dde6; border-radius: 4px; }
 QWidget#lockScreen { background: #eef2f6; }
 QWidget#lockBox { background: white; border: 1px solid #d5dde6; border-radius: 6px; }
-QListWidget#sectionNav::item { padding: 5px 4px; }
-QListWidget#missingList::item { padding: 2px 2px; }
+QTreeWidget#missingList::item { padding: 1px 0; }
 """
 
 

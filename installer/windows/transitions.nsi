@@ -130,7 +130,7 @@ Section "${APPNAME} ${VERSION} (required)" SecApp
   ${AndIf} ${FileExists} "$INSTDIR\_internal\*.*"
     RMDir /r "$INSTDIR\_internal"
   ${EndIf}
-  File /r "${SRCDIR}\*.*"
+  File /r "${SRCDIR}\*"
   WriteUninstaller "$INSTDIR\${UNINSTALLER}"
 
   WriteRegStr SHCTX "${SETTINGS_KEY}" "InstallDir" "$INSTDIR"

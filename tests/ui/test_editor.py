@@ -202,7 +202,7 @@ def test_sign_off_then_change_reopens(qtbot, fake_service: FakeService, records:
     qtbot.mouseClick(editor.signoff_button, Qt.MouseButton.LeftButton)
     assert editor.record().status == Status.SIGNED_OFF
     assert "Signed off" in editor.status_label.text()
-    assert "sam (Manager), 2 March 2026" in editor.status_label.text()
+    assert "Practitioner sign-off: sam (Manager), 2 Mar 2026" in editor.status_label.text()
     editor.go_to_field("about_me.friends")
     qtbot.keyClicks(editor.row("about_me.friends").field.focus_target(), " And Bram.")
     assert editor.flush()

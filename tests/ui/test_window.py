@@ -173,3 +173,34 @@ def test_locked_title_hides_the_child(qtbot, fake_service: FakeService, records)
     window.lock_action.trigger()
     assert records[0].display_name not in window.windowTitle()
     assert "locked" in window.windowTitle()
+
+
+def test_someone_else_at_the_lock_screen_starts_at_the_dashboard(qtbot, fake_service: FakeService, records) -> None:
+    access = FakeAccess(fake_service)
+    window = open_window(qtbot, access, Path("unused"), fake_service)
+    window.open_record(records[0].id)
+    window.lock()
+    qtbot.mouseClick(window.lock_screen.other_user, Qt.MouseButton.LeftButton)
+    form = window.lock_screen.form
+    assert form.user.isEnabled()
+    qtbot.keyClicks(form.user, "kim")
+    qtbot.keyClicks(form.password, PASSWORD)
+    qtbot.keyClick(form.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not window.is_locked(), timeout=3000)
+    assert window.editor is None
+    assert window.stack.currentWidget() is window.dashboard
+    assert window.service.user.name == "kim"
+
+
+def test_undo_and_redo_shortcuts_in_a_text_field(qtbot, fake_service: FakeService, records) -> None:
+    window = open_window(qtbot, FakeAccess(fake_service), Path("unused"), fake_service)
+    window.open_record(records[0].id)
+    window.editor.go_to_field("about_me.friends")
+    edit = focused()
+    before = edit.toPlainText()
+    qtbot.keyClicks(edit, " And Wren.")
+    qtbot.keyClick(edit, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert edit.toPlainText() == before
+    qtbot.keyClick(edit, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert edit.toPlainText() == before + " And Wren."
+    assert window.editor.record().get("about_me.friends") == before + " And Wren."

@@ -106,7 +106,7 @@ def test_no_password_never_prompts_without_a_terminal(vault: Path) -> None:
 
 def test_missing_vault_and_unknown_record(tmp_path: Path, vault: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["records", "list", "--vault", str(tmp_path / "nowhere")]) == 2
-    assert "There is no vault" in capsys.readouterr().err
+    assert "No vault was found" in capsys.readouterr().err
     assert main(["records", "show", "no-such-id", "--vault", str(vault)]) == 2
 
 

@@ -91,16 +91,11 @@ def vault_dir(args: argparse.Namespace) -> Path:
 
 
 def open_vault(args: argparse.Namespace, *, default_user: str = "manager") -> Any:
-    """Open the vault named by --vault as --user with the password from the usual sources.
+    """Open the vault named by --vault (or --db) as --user with the password from the usual sources.
 
     Returns a :class:`transitions_app.services.vault_service.VaultService`. A missing vault is a
     usage error (exit 2); a wrong password or user is an authentication failure (exit 3).
     """
-    from transitions_app.services.vault_service import VaultService
+    from transitions_app.cli.vault_cmd import open_from_args
 
-    directory = vault_dir(args)
-    if not VaultService.exists(directory):
-        raise CliError(f"There is no vault in {directory}; create one with “transitions-app vault init”.")
-    password = read_secret(getattr(args, "password_file", None))
-    user = getattr(args, "user", None) or default_user
-    return VaultService.open(directory, user, password)
+    return open_from_args(args, default_user=default_user)

@@ -18,6 +18,7 @@ from transitions_app.cli.base import (
     print_json,
     read_secret,
 )
+from transitions_app.cli.vault_cmd import add_db_arg
 
 MAX_PDF_BYTES = 50 * 1024 * 1024
 
@@ -25,6 +26,7 @@ MAX_PDF_BYTES = 50 * 1024 * 1024
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     exp = sub.add_parser("export", help="export signed PDF packets under the charter's rules")
     add_vault_args(exp)
+    add_db_arg(exp)
     which = exp.add_mutually_exclusive_group(required=True)
     which.add_argument("--record", metavar="ID", action="append", help="a record id (repeatable)")
     which.add_argument("--school", metavar="URN", help="every child going to this school")

@@ -20,6 +20,7 @@ from transitions_app.cli.base import (
     print_json,
     vault_dir,
 )
+from transitions_app.cli.vault_cmd import add_db_arg
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 
@@ -37,16 +38,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     rsub = records.add_subparsers(dest="records_command", metavar="ACTION", required=True)
     lst = rsub.add_parser("list", help="list the records in a vault")
     add_vault_args(lst)
+    add_db_arg(lst)
     add_json_arg(lst)
     lst.set_defaults(func=run_list)
     show = rsub.add_parser("show", help="show one record")
     show.add_argument("record_id", metavar="ID")
     add_vault_args(show)
+    add_db_arg(show)
     add_json_arg(show)
     show.set_defaults(func=run_show)
     imp = rsub.add_parser("import", help="import a record from its JSON file or an exported PDF")
     imp.add_argument("file", metavar="FILE", type=Path)
     add_vault_args(imp)
+    add_db_arg(imp)
     add_json_arg(imp)
     imp.set_defaults(func=run_import)
 

@@ -57,7 +57,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=run_init)
 
     p = ssub.add_parser(
-        "import", help="verify and import record PDFs (invalid or unvouched files are quarantined)"
+        "import",
+        help="verify and import record PDFs: invalid or unvouched files are quarantined (exit 1 if any file was quarantined or refused)",
     )
     p.add_argument("files", metavar="FILES", nargs="+", type=Path)
     add_vault_args(p)

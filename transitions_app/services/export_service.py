@@ -26,6 +26,7 @@ from typing import Any
 
 from export.packets import SENCO, TEACHER, needs_senco_packet
 from export.pipeline import PacketJob, PacketResult, build_packet, safe_file_stem, signer_material
+from export.pki import SigningIdentity
 from models.completeness import MissingItem
 from models.errors import CharterInvalid, CharterViolation, TransitionsError
 from models.interchange import record_to_bytes
@@ -143,16 +144,12 @@ class ExportService:
 
     # --- planning ------------------------------------------------------------------------------
 
-    def _plan(self, record: Record, packets: str, password: str | None, trust: TrustMaterial) -> _Plan:
+    def _plan(
+        self, record: Record, packets: str, password: str | None, trust: TrustMaterial, identity: SigningIdentity
+    ) -> _Plan:
         if packets not in PACKET_CHOICES:
             raise TransitionsError(f"Choose the packet: {', '.join(PACKET_CHOICES)}.")
         charter = trust.charter
-        identity = self._charters.setting_identity()
-        if identity is None:
-            raise CharterInvalid(
-                "The setting has no signing certificate; a manager imports the LA's certificate "
-                "(or creates a self-signed one) first."
-            )
         now = self._clock()
         exported = record.copy()
         exported.export_version = record.export_version + 1
@@ -217,6 +214,7 @@ class ExportService:
     ) -> ExportReport:
         out_dir.mkdir(parents=True, exist_ok=True)
         trust = self._trust()
+        identity = self._charters.signing_identity_for_export()
         report = ExportReport()
         plans: list[_Plan] = []
         for record_id in record_ids:
@@ -226,7 +224,7 @@ class ExportService:
                 report.refused.append(Refusal(record.id, record.display_name, tuple(missing)))
                 continue
             try:
-                plans.append(self._plan(record, packets, password, trust))
+                plans.append(self._plan(record, packets, password, trust, identity))
             except TransitionsError as exc:
                 report.refused.append(Refusal(record.id, record.display_name, reason=str(exc)))
         jobs = [(plan, job) for plan in plans for job in plan.jobs]
