@@ -22,6 +22,7 @@ from PySide6.QtGui import (
     QPainter,
     QPen,
     QPixmap,
+    QTextCursor,
     QUndoCommand,
     QUndoStack,
 )
@@ -29,8 +30,10 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -483,7 +486,12 @@ class RecordEditor(QWidget):
         self.show_section(path.split(".")[0])
         page = self.section_pages[path.split(".")[0]]
         page.ensureWidgetVisible(row, 0, 60)
-        row.field.focus_target().setFocus(Qt.FocusReason.OtherFocusReason)
+        target = row.field.focus_target()
+        if isinstance(target, QPlainTextEdit):
+            target.moveCursor(QTextCursor.MoveOperation.End)  # carry on writing where the text ends
+        elif isinstance(target, QLineEdit):
+            target.end(False)
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def flush(self) -> bool:
         """Save now if anything changed. Returns False when the save was refused."""
