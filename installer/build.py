@@ -104,9 +104,11 @@ def ensure_pyinstaller() -> None:
         found = None
     if found is None or tuple(int(p) for p in re.findall(r"\d+", found)[:2]) < (6, 10):
         log(f"installing {PYINSTALLER_REQUIREMENT} into {sys.prefix}")
-        subprocess.run(
-            [sys.executable, "-m", "pip", "install", "--quiet", PYINSTALLER_REQUIREMENT], check=True
-        )
+        pip = [sys.executable, "-m", "pip", "install", "--quiet", PYINSTALLER_REQUIREMENT]
+        if subprocess.run(pip).returncode != 0:
+            raise BuildError(
+                f"Could not install {PYINSTALLER_REQUIREMENT}; see pip's output above."
+            )
 
 
 def run_pyinstaller(dist: Path, work: Path) -> Path:
@@ -359,6 +361,8 @@ def compile_nsis(app_dir: Path, dist: Path, version: str, *, install: bool) -> P
         raise BuildError(
             f"There is no build in {app_dir}; run installer/build.py without --nsis-only first."
         )
+    if not (app_dir / "_internal" / f"transitions_app-{version}.dist-info").is_dir():
+        raise BuildError(f"The build in {app_dir} is not version {version}; rebuild it first.")
     makensis = find_makensis(install)
     if WINDOWS:
         out = dist / f"Transitions-{version}-windows-x64-setup.exe"
@@ -436,10 +440,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.nsis_only:
             check_installed_version(version)
             warn_without_postgres()
-            if args.no_install:
-                import PyInstaller  # noqa: F401
-            else:
+            if not args.no_install:
                 ensure_pyinstaller()
+            elif importlib.util.find_spec("PyInstaller") is None:
+                raise BuildError("PyInstaller is not installed; install it or drop --no-install.")
             app_dir = timed("PyInstaller build", run_pyinstaller, dist, args.work.resolve())
             timed("smoke test", smoke_test, app_dir, version)
             artefacts.append(app_dir)
@@ -458,9 +462,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
     except BuildError as exc:
         print(f"[build] FAILED: {exc}", file=sys.stderr)
-        return 1
-    except ImportError as exc:
-        print(f"[build] FAILED: {exc}; install it or drop --no-install.", file=sys.stderr)
         return 1
 
     for label, seconds in timings:

@@ -47,7 +47,9 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp) / "vault"
-        create_demo_vault(directory, today=TODAY, kdf=KdfParams(memory_kib=64, iterations=1, lanes=1))
+        create_demo_vault(
+            directory, today=TODAY, kdf=KdfParams(memory_kib=64, iterations=1, lanes=1)
+        )
         service = VaultService.open(directory, "manager", DEMO_PASSWORD)
         window = MainWindow(Access(), directory, service, demo=True, today=lambda: TODAY)
         window.resize(*SIZE)

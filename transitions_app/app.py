@@ -72,7 +72,8 @@ def _ensure_demo(directory: Path) -> Any:
     except ImportError:
         return None
     info, error = _wait_in_background(
-        tr("Setting up a demo vault of fictional children…"), lambda: ensure_demo_vault(directory))
+        tr("Setting up a demo vault of fictional children…"), lambda: ensure_demo_vault(directory)
+    )
     if error is not None:
         QMessageBox.warning(None, APP_NAME, plain_error(error))
         return None
@@ -87,8 +88,10 @@ def _demo_hint(directory: Path) -> str:
         return ""
     if not is_demo_vault(directory):
         return ""
-    return tr("This is the demo vault of fictional children. Log in as manager, keyperson, senco or dsl "
-              "with the password “{pw}”.").format(pw=DEMO_PASSWORD)
+    return tr(
+        "This is the demo vault of fictional children. Log in as manager, keyperson, senco or dsl "
+        "with the password “{pw}”."
+    ).format(pw=DEMO_PASSWORD)
 
 
 def run_app(args: argparse.Namespace, argv: Sequence[str]) -> int:
@@ -102,8 +105,11 @@ def run_app(args: argparse.Namespace, argv: Sequence[str]) -> int:
     directory = vault_dir(args)
 
     service: RecordService | None = None
-    made_demo = (not access.exists(directory) and directory == default_vault_dir()
-                 and _ensure_demo(directory) is not None)
+    made_demo = (
+        not access.exists(directory)
+        and directory == default_vault_dir()
+        and _ensure_demo(directory) is not None
+    )
     if not made_demo and not access.exists(directory):
         first_run = NewVaultDialog(access.create, directory)
         if not first_run.exec() or first_run.service is None:
@@ -116,16 +122,26 @@ def run_app(args: argparse.Namespace, argv: Sequence[str]) -> int:
         title = tr("Log in to Transitions")
         if demo:
             title += " – " + tr(DEMO_NOTE)
-        login = LoginDialog(lambda u, p: access.open(directory, u, p), last_user=settings.last_user,
-                            hint=password_hint, title=title)
+        login = LoginDialog(
+            lambda u, p: access.open(directory, u, p),
+            last_user=settings.last_user,
+            hint=password_hint,
+            title=title,
+        )
         if not login.exec() or login.service is None:
             return 0
         service = login.service
     settings.last_user = service.user.name
     settings.last_vault = directory
 
-    window = MainWindow(access, directory, service, idle_minutes=settings.idle_lock_minutes, demo=demo,
-                        demo_hint=password_hint)
+    window = MainWindow(
+        access,
+        directory,
+        service,
+        idle_minutes=settings.idle_lock_minutes,
+        demo=demo,
+        demo_hint=password_hint,
+    )
     window.user_logged_in.connect(lambda name: setattr(settings, "last_user", name))
     geometry = settings.window_geometry
     if geometry is not None:

@@ -69,7 +69,9 @@ class CohortModel(QAbstractTableModel):
     COLUMN_COUNT = 6
     HEADERS = ("Child", "Receiving school", "Status", "Complete", "Flags", "Days to deadline")
 
-    def __init__(self, deadline_for: DeadlineFor | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, deadline_for: DeadlineFor | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._deadline_for = deadline_for
         self._rows: list[_Row] = []
@@ -125,7 +127,9 @@ class CohortModel(QAbstractTableModel):
     def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else self.COLUMN_COUNT
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:  # noqa: N802
         horizontal = orientation == Qt.Orientation.Horizontal
         if horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < self.COLUMN_COUNT:
             return tr(self.HEADERS[section])
@@ -146,7 +150,12 @@ class CohortModel(QAbstractTableModel):
             return self._sort_key(row, col)
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (self.COMPLETE, self.DEADLINE):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole and col == self.DEADLINE and row.days is not None and row.days < 0:
+        if (
+            role == Qt.ItemDataRole.ForegroundRole
+            and col == self.DEADLINE
+            and row.days is not None
+            and row.days < 0
+        ):
             return QColor("#a4262c")
         if role == Qt.ItemDataRole.ToolTipRole and col == self.FLAGS and row.badges:
             return "\n".join(row.badges)
@@ -239,9 +248,15 @@ class CohortFilter(QSortFilterProxyModel):
         self._text = text.strip().casefold()
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
-    def set_filters(self, *, school: str | None = None, status: Status | None = None,
-                    send_status: str | None = None, flag: str | None = None,
-                    incomplete_only: bool = False) -> None:
+    def set_filters(
+        self,
+        *,
+        school: str | None = None,
+        status: Status | None = None,
+        send_status: str | None = None,
+        flag: str | None = None,
+        incomplete_only: bool = False,
+    ) -> None:
         self.beginFilterChange()
         self.school, self.status, self.send_status = school, status, send_status
         self.flag, self.incomplete_only = flag, incomplete_only
@@ -253,8 +268,10 @@ class CohortFilter(QSortFilterProxyModel):
         if record is None:
             return False
         if self._text:
-            names = " ".join(str(record.get(p) or "") for p in (
-                "child.preferred_name", "child.legal_forenames", "child.legal_surname")).casefold()
+            names = " ".join(
+                str(record.get(p) or "")
+                for p in ("child.preferred_name", "child.legal_forenames", "child.legal_surname")
+            ).casefold()
             if not all(word in names for word in self._text.split()):
                 return False
         if self.school is not None and record.get("child.school_name") != self.school:
@@ -319,7 +336,9 @@ class BadgeDelegate(QStyledItemDelegate):
             w = metrics.horizontalAdvance(badge) + 12
             if x + w > rect.right():
                 painter.setPen(QColor("#33414e"))
-                painter.drawText(QRect(x, y, rect.right() - x, h), Qt.AlignmentFlag.AlignVCenter, "…")
+                painter.drawText(
+                    QRect(x, y, rect.right() - x, h), Qt.AlignmentFlag.AlignVCenter, "…"
+                )
                 break
             bg, fg = self._colours(badge)
             badge_rect = QRect(x, y, w, h)
@@ -344,7 +363,9 @@ class Dashboard(QWidget):
     open_requested = Signal(str)
     new_requested = Signal()
 
-    def __init__(self, deadline_for: DeadlineFor | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, deadline_for: DeadlineFor | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.model = CohortModel(deadline_for, self)
         self.proxy = CohortFilter(self)
@@ -411,8 +432,13 @@ class Dashboard(QWidget):
         header.setHighlightSections(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(CohortModel.FLAGS, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((CohortModel.NAME, 200), (CohortModel.SCHOOL, 260), (CohortModel.STATUS, 130),
-                           (CohortModel.COMPLETE, 90), (CohortModel.DEADLINE, 130)):
+        for col, width in (
+            (CohortModel.NAME, 200),
+            (CohortModel.SCHOOL, 260),
+            (CohortModel.STATUS, 130),
+            (CohortModel.COMPLETE, 90),
+            (CohortModel.DEADLINE, 130),
+        ):
             self.table.setColumnWidth(col, width)
         self.table.setColumnHidden(CohortModel.DEADLINE, not self.model.has_deadlines())
 
@@ -442,8 +468,13 @@ class Dashboard(QWidget):
         self.table.activated.connect(self._activated)
         self.open_button.clicked.connect(self._open_current)
         self.new_button.clicked.connect(self.new_requested)
-        for signal in (self.model.modelReset, self.model.rowsInserted, self.model.rowsRemoved,
-                       self.model.dataChanged, self.proxy.layoutChanged):
+        for signal in (
+            self.model.modelReset,
+            self.model.rowsInserted,
+            self.model.rowsRemoved,
+            self.model.dataChanged,
+            self.proxy.layoutChanged,
+        ):
             signal.connect(self._update_count)
         find = QShortcut(QKeySequence.StandardKey.Find, self)
         find.activated.connect(self._focus_search)
@@ -467,7 +498,13 @@ class Dashboard(QWidget):
 
     def _fill_schools(self) -> None:
         current = self.school_filter.currentData()
-        schools = sorted({str(r.get("child.school_name")) for r in self.model.records() if r.get("child.school_name")})
+        schools = sorted(
+            {
+                str(r.get("child.school_name"))
+                for r in self.model.records()
+                if r.get("child.school_name")
+            }
+        )
         self.school_filter.blockSignals(True)
         self.school_filter.clear()
         self.school_filter.addItem(self.tr("Any school"), None)
@@ -527,11 +564,16 @@ class Dashboard(QWidget):
 
     def count_text(self) -> str:
         total, send, overdue = self.model.counts()
-        parts = [self.tr("1 child") if total == 1 else self.tr("{n} children").format(n=total),
-                 self.tr("{n} with SEND").format(n=send)]
+        parts = [
+            self.tr("1 child") if total == 1 else self.tr("{n} children").format(n=total),
+            self.tr("{n} with SEND").format(n=send),
+        ]
         if self.model.has_deadlines():
-            parts.append(self.tr("1 record overdue") if overdue == 1
-                         else self.tr("{n} records overdue").format(n=overdue))
+            parts.append(
+                self.tr("1 record overdue")
+                if overdue == 1
+                else self.tr("{n} records overdue").format(n=overdue)
+            )
         text = ", ".join(parts)
         shown = self.proxy.rowCount()
         if shown != total:

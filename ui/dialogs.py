@@ -38,8 +38,9 @@ def plain_error(exc: BaseException) -> str:
     """A failure as one sentence a person can act on; never a traceback."""
     if isinstance(exc, TransitionsError):
         return str(exc)
-    return tr("Something went wrong ({kind}). Try again; if it keeps happening, tell your manager.").format(
-        kind=type(exc).__name__)
+    return tr(
+        "Something went wrong ({kind}). Try again; if it keeps happening, tell your manager."
+    ).format(kind=type(exc).__name__)
 
 
 class LoginForm(QWidget):
@@ -129,8 +130,15 @@ class LoginForm(QWidget):
 class LoginDialog(QDialog):
     """Asks for user and password and opens the vault off the UI thread."""
 
-    def __init__(self, opener: Opener, *, last_user: str = "", hint: str = "", title: str = "",
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        opener: Opener,
+        *,
+        last_user: str = "",
+        hint: str = "",
+        title: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title or tr("Log in to Transitions"))
         self.service: RecordService | None = None
@@ -180,10 +188,14 @@ class RecoveryKeyDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(tr("Your recovery key"))
         self._key = recovery_key
-        text = QLabel(tr(
-            "This is the vault's recovery key. It is shown only this once. If every manager forgets "
-            "their password, it is the only way back in. Print it or save it somewhere safe, away "
-            "from this computer."), self)
+        text = QLabel(
+            tr(
+                "This is the vault's recovery key. It is shown only this once. If every manager forgets "
+                "their password, it is the only way back in. Print it or save it somewhere safe, away "
+                "from this computer."
+            ),
+            self,
+        )
         text.setWordWrap(True)
         self.key_field = QLineEdit(recovery_key, self)
         self.key_field.setReadOnly(True)
@@ -216,12 +228,17 @@ class RecoveryKeyDialog(QDialog):
         self.copy_button.setText(tr("Copied"))
 
     def _save(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, tr("Save the recovery key"), "transitions-recovery-key.txt",
-                                              tr("Text files (*.txt)"))
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            tr("Save the recovery key"),
+            "transitions-recovery-key.txt",
+            tr("Text files (*.txt)"),
+        )
         if path:
             Path(path).write_text(
                 "Transitions vault recovery key (keep this safe and private):\n" + self._key + "\n",
-                encoding="utf-8")
+                encoding="utf-8",
+            )
             self.save_button.setText(tr("Saved"))
 
 
@@ -231,17 +248,27 @@ Creator = Callable[[Path, str, str], tuple[RecordService, str]]
 class NewVaultDialog(QDialog):
     """First run: make a vault in ``directory`` with its first manager, then show the recovery key."""
 
-    def __init__(self, creator: Creator, directory: Path, *, choose_folder: bool = False,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        creator: Creator,
+        directory: Path,
+        *,
+        choose_folder: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(tr("Create a new vault"))
         self.service: RecordService | None = None
         self.recovery_key: str | None = None
         self.directory = directory
         self._creator = creator
-        intro = QLabel(tr(
-            "A vault keeps the children's records encrypted on this computer. You will be its first "
-            "manager: you can add other users once it is made."), self)
+        intro = QLabel(
+            tr(
+                "A vault keeps the children's records encrypted on this computer. You will be its first "
+                "manager: you can add other users once it is made."
+            ),
+            self,
+        )
         intro.setWordWrap(True)
         self.folder = QLineEdit(str(directory), self)
         self.folder.setAccessibleName(tr("Vault folder"))
@@ -261,8 +288,12 @@ class NewVaultDialog(QDialog):
         folder_row = QHBoxLayout()
         folder_row.addWidget(self.folder, 1)
         folder_row.addWidget(self.browse)
-        for text, widget in ((tr("&Folder:"), self.folder), (tr("&Your user name:"), self.user),
-                             (tr("&Password:"), self.password), (tr("Password &again:"), self.again)):
+        for text, widget in (
+            (tr("&Folder:"), self.folder),
+            (tr("&Your user name:"), self.user),
+            (tr("&Password:"), self.password),
+            (tr("Password &again:"), self.again),
+        ):
             label = QLabel(text, self)
             label.setBuddy(widget)
             form.addRow(label, folder_row if widget is self.folder else widget)
@@ -276,7 +307,9 @@ class NewVaultDialog(QDialog):
         self.busy.setTextVisible(False)
         self.busy.hide()
         buttons = QDialogButtonBox(self)
-        self.create_button = buttons.addButton(tr("&Create vault"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.create_button = buttons.addButton(
+            tr("&Create vault"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
         buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self._create)
         buttons.rejected.connect(self.reject)
@@ -317,7 +350,9 @@ class NewVaultDialog(QDialog):
         directory = Path(self.folder.text().strip())
         user, password = self.user.text().strip(), self.password.text()
         self.directory = directory
-        run_in_background(lambda: self._creator(directory, user, password), self._created, self._failed)
+        run_in_background(
+            lambda: self._creator(directory, user, password), self._created, self._failed
+        )
 
     def _created(self, result: tuple[RecordService, str]) -> None:
         self.busy.hide()
@@ -341,8 +376,11 @@ class ChangePasswordDialog(QDialog):
         self.new = QLineEdit(self)
         self.again = QLineEdit(self)
         form = QFormLayout()
-        for text, widget in ((tr("&Current password:"), self.old), (tr("&New password:"), self.new),
-                             (tr("New password &again:"), self.again)):
+        for text, widget in (
+            (tr("&Current password:"), self.old),
+            (tr("&New password:"), self.new),
+            (tr("New password &again:"), self.again),
+        ):
             widget.setEchoMode(QLineEdit.EchoMode.Password)
             widget.setAccessibleName(text.replace("&", "").rstrip(":"))
             label = QLabel(text, self)
@@ -357,7 +395,9 @@ class ChangePasswordDialog(QDialog):
         self.busy.setMaximumHeight(6)
         self.busy.setTextVisible(False)
         self.busy.hide()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setText(tr("&Change password"))
         buttons.accepted.connect(self._change)
@@ -371,7 +411,9 @@ class ChangePasswordDialog(QDialog):
 
     def _change(self) -> None:
         if len(self.new.text()) < MIN_PASSWORD:
-            self._show(tr("Choose a new password of at least {n} characters.").format(n=MIN_PASSWORD))
+            self._show(
+                tr("Choose a new password of at least {n} characters.").format(n=MIN_PASSWORD)
+            )
             return
         if self.new.text() != self.again.text():
             self._show(tr("The two new passwords are not the same."))
@@ -379,7 +421,9 @@ class ChangePasswordDialog(QDialog):
         old, new = self.old.text(), self.new.text()
         self.busy.show()
         self.ok_button.setEnabled(False)
-        run_in_background(lambda: self._service.change_password(old, new), lambda _r: self.accept(), self._failed)
+        run_in_background(
+            lambda: self._service.change_password(old, new), lambda _r: self.accept(), self._failed
+        )
 
     def _failed(self, exc: BaseException) -> None:
         self.busy.hide()
@@ -430,8 +474,12 @@ class LockScreen(QWidget):
 
     def show_locked(self, user: str) -> None:
         self.title.setText(tr("Transitions is locked"))
-        self.note.setText(tr("Records are hidden while you are away. Enter your password to carry on "
-                             "where you left off."))
+        self.note.setText(
+            tr(
+                "Records are hidden while you are away. Enter your password to carry on "
+                "where you left off."
+            )
+        )
         self.form.button.setText(tr("&Unlock"))
         self.other_user.show()
         self.form.reset(user, user_fixed=True)

@@ -61,8 +61,11 @@ from ui.service import RecordService
 MERGE_ID = 4242
 MERGE_SECONDS = 4.0  # keystrokes further apart than this start a new undo step
 AUTOSAVE_MS = 800
-SHORT_SCOPE = {SignOffScope.RECORD: "Practitioner sign-off", SignOffScope.SEND: "SENCO review",
-               SignOffScope.MANAGER: "Manager sign-off"}
+SHORT_SCOPE = {
+    SignOffScope.RECORD: "Practitioner sign-off",
+    SignOffScope.SEND: "SENCO review",
+    SignOffScope.MANAGER: "Manager sign-off",
+}
 NAV_WIDTH = 270
 SIDE_WIDTH = 260
 
@@ -89,7 +92,11 @@ class SetValueCommand(QUndoCommand):
     def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt override
         if not isinstance(other, SetValueCommand) or not self.token:
             return False
-        if other.path != self.path or other.token != self.token or other.at - self.at > MERGE_SECONDS:
+        if (
+            other.path != self.path
+            or other.token != self.token
+            or other.at - self.at > MERGE_SECONDS
+        ):
             return False
         self.new = other.new
         self.at = other.at
@@ -211,12 +218,20 @@ def front_sheet_html(record: Record) -> str:
         parts.append(f"<p class='sub'>{esc(tr('Starting at'))} {esc(str(school))}</p>")
     badges = derive_flags(record).badges()
     if badges:
-        parts.append("<p>" + " ".join(f"<span class='badge'>&nbsp;{esc(b)}&nbsp;</span>" for b in badges) + "</p>")
+        parts.append(
+            "<p>"
+            + " ".join(f"<span class='badge'>&nbsp;{esc(b)}&nbsp;</span>" for b in badges)
+            + "</p>"
+        )
     else:
         parts.append(f"<p class='sub'>{esc(tr('No flags.'))}</p>")
     for fd in fw.section("summary").fields:
         value = record.get(fd.path)
-        text = esc(str(value)).replace("\n", "<br>") if value else f"<i>{esc(tr('Not written yet.'))}</i>"
+        text = (
+            esc(str(value)).replace("\n", "<br>")
+            if value
+            else f"<i>{esc(tr('Not written yet.'))}</i>"
+        )
         parts.append(f"<h3>{esc(ftr(fd.label))}</h3><p>{text}</p>")
     return "".join(parts)
 
@@ -259,8 +274,14 @@ class RecordEditor(QWidget):
     save_state_changed = Signal(str)
     record_saved = Signal(object)  # Record
 
-    def __init__(self, service: RecordService, record: Record, *,
-                 today: Callable[[], date] = date.today, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        service: RecordService,
+        record: Record,
+        *,
+        today: Callable[[], date] = date.today,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("recordEditor")
         self._service = service
@@ -289,7 +310,9 @@ class RecordEditor(QWidget):
 
     def _build(self) -> None:
         self.back_button = QPushButton(tr("← &All children"), self)
-        self.back_button.setToolTip(tr("Back to the list of children (Ctrl+W). Your changes are saved."))
+        self.back_button.setToolTip(
+            tr("Back to the list of children (Ctrl+W). Your changes are saved.")
+        )
         self.back_button.clicked.connect(self.close_editor)
         self.name_label = QLabel(self)
         self.name_label.setObjectName("childName")
@@ -434,10 +457,14 @@ class RecordEditor(QWidget):
             self.rows[path] = row
             row.field.set_value(self._record.get(path))
             self._validate(row)
-            row.field.edited.connect(lambda value, token, fd=row.fd: self._user_edit(fd, value, token))
+            row.field.edited.connect(
+                lambda value, token, fd=row.fd: self._user_edit(fd, value, token)
+            )
             if row.fd.guard == Guard.SAFEGUARDING and not may_safeguard:
                 row.field.setEnabled(False)
-                row.field.setToolTip(tr("Only the designated safeguarding lead or a manager can change this."))
+                row.field.setToolTip(
+                    tr("Only the designated safeguarding lead or a manager can change this.")
+                )
         return page
 
     # --- public ----------------------------------------------------------------------------------
@@ -504,18 +531,28 @@ class RecordEditor(QWidget):
             saved = self._service.save(self._record.copy())
         except TransitionsError as exc:
             self._set_save_state(tr("Not saved"))
-            self.message_bar.show_message(tr("Your change was not saved: {reason}").format(reason=exc), "warning")
+            self.message_bar.show_message(
+                tr("Your change was not saved: {reason}").format(reason=exc), "warning"
+            )
             return False
         self._dirty = False
         self._adopt(saved)
         if before == Status.SIGNED_OFF and saved.status == Status.DRAFT:
             self.message_bar.show_message(
-                tr("This record had been signed off. Your change has re-opened it as a draft; "
-                   "it needs signing off again."), "info")
+                tr(
+                    "This record had been signed off. Your change has re-opened it as a draft; "
+                    "it needs signing off again."
+                ),
+                "info",
+            )
         elif before == Status.EXPORTED and saved.status == Status.CHANGED_AFTER_EXPORT:
             self.message_bar.show_message(
-                tr("This record was exported before this change. Export it again so the school has "
-                   "the latest version."), "info")
+                tr(
+                    "This record was exported before this change. Export it again so the school has "
+                    "the latest version."
+                ),
+                "info",
+            )
         self._set_save_state(tr("Saved"))
         return True
 
@@ -535,7 +572,10 @@ class RecordEditor(QWidget):
         else:
             self.message_bar.show_message(
                 tr("This record is already {status}; change something to re-open it.").format(
-                    status=tr(self._record.status.label).lower()), "info")
+                    status=tr(self._record.status.label).lower()
+                ),
+                "info",
+            )
 
     def sign_off(self, scope: SignOffScope) -> None:
         if not self.flush():
@@ -605,9 +645,16 @@ class RecordEditor(QWidget):
         self.name_label.setText(r.display_name)
         parts = [f"<b>{html.escape(tr(r.status.label))}</b>"]
         for s in r.signoffs:
-            parts.append(html.escape(tr("{what}: {name} ({role}), {day}").format(
-                what=tr(SHORT_SCOPE[s.scope]), name=s.name, role=s.role.label,
-                day=f"{s.signed_on.day} {s.signed_on:%b %Y}")))
+            parts.append(
+                html.escape(
+                    tr("{what}: {name} ({role}), {day}").format(
+                        what=tr(SHORT_SCOPE[s.scope]),
+                        name=s.name,
+                        role=s.role.label,
+                        day=f"{s.signed_on.day} {s.signed_on:%b %Y}",
+                    )
+                )
+            )
         if not r.signoffs:
             parts.append(html.escape(tr("No sign-offs yet")))
         self.status_label.setText(" · ".join(parts))
@@ -619,12 +666,16 @@ class RecordEditor(QWidget):
             key = item.data(Qt.ItemDataRole.UserRole)
             share = done.get(key, 1.0)
             item.setIcon(_tick_icon(share >= 1.0))
-            item.setToolTip(tr("Complete") if share >= 1.0 else tr("{p}% of required items filled").format(
-                p=round(share * 100)))
+            item.setToolTip(
+                tr("Complete")
+                if share >= 1.0
+                else tr("{p}% of required items filled").format(p=round(share * 100))
+            )
         items = missing_items(self._record)
         self.missing.clear()
-        self.missing_title.setText(tr("&What's missing ({n})").format(n=len(items)) if items
-                                   else tr("&What's missing"))
+        self.missing_title.setText(
+            tr("&What's missing ({n})").format(n=len(items)) if items else tr("&What's missing")
+        )
         self.all_done.setVisible(not items)
         self.missing.setVisible(bool(items))
         section_titles = {s.key: f"{s.number}. {ftr(s.title)}" for s in self._framework.sections}
@@ -632,7 +683,9 @@ class RecordEditor(QWidget):
         for m in items:
             if head is None or head.data(0, Qt.ItemDataRole.UserRole + 1) != m.section_key:
                 head_text = section_titles.get(m.section_key, m.section_key)
-                head = QTreeWidgetItem([wrap_text(head_text, self.missing.fontMetrics(), SIDE_WIDTH - 60)])
+                head = QTreeWidgetItem(
+                    [wrap_text(head_text, self.missing.fontMetrics(), SIDE_WIDTH - 60)]
+                )
                 head.setData(0, Qt.ItemDataRole.UserRole + 1, m.section_key)
                 font = QFont(head.font(0))
                 font.setBold(True)
@@ -640,7 +693,9 @@ class RecordEditor(QWidget):
                 head.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 self.missing.addTopLevelItem(head)
                 head.setExpanded(True)
-            item = QTreeWidgetItem([wrap_text(ftr(m.label), self.missing.fontMetrics(), SIDE_WIDTH - 74)])
+            item = QTreeWidgetItem(
+                [wrap_text(ftr(m.label), self.missing.fontMetrics(), SIDE_WIDTH - 74)]
+            )
             item.setData(0, Qt.ItemDataRole.UserRole, m.path)
             item.setToolTip(0, m.reason)
             head.addChild(item)
@@ -663,7 +718,10 @@ class RecordEditor(QWidget):
         out = []
         for i in range(self.missing.topLevelItemCount()):
             head = self.missing.topLevelItem(i)
-            out += [str(head.child(j).data(0, Qt.ItemDataRole.UserRole)) for j in range(head.childCount())]
+            out += [
+                str(head.child(j).data(0, Qt.ItemDataRole.UserRole))
+                for j in range(head.childCount())
+            ]
         return out
 
     def missing_item(self, path: str) -> QTreeWidgetItem | None:
@@ -681,4 +739,3 @@ class RecordEditor(QWidget):
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(1280, 700)
-

@@ -63,8 +63,10 @@ class _UndoPassThrough(QObject):
             combo = event.keyCombination().toCombined()
             seq = QKeySequence(combo)
             for standard in (QKeySequence.StandardKey.Undo, QKeySequence.StandardKey.Redo):
-                if any(seq.matches(k) == QKeySequence.SequenceMatch.ExactMatch
-                       for k in QKeySequence.keyBindings(standard)):
+                if any(
+                    seq.matches(k) == QKeySequence.SequenceMatch.ExactMatch
+                    for k in QKeySequence.keyBindings(standard)
+                ):
                     event.ignore()
                     return True
             if seq.matches(QKeySequence("Ctrl+Shift+Z")) == QKeySequence.SequenceMatch.ExactMatch:
@@ -352,7 +354,12 @@ class NumberField(FieldWidget):
         return self.edit
 
 
-PERSON_LABELS = {"name": "Name", "role": "Role", "organisation": "Organisation", "contact": "Contact"}
+PERSON_LABELS = {
+    "name": "Name",
+    "role": "Role",
+    "organisation": "Organisation",
+    "contact": "Contact",
+}
 
 
 class PersonField(FieldWidget):
@@ -404,7 +411,8 @@ class _Entry(QFrame):
         title.setObjectName("entryTitle")
         self.remove_button = QPushButton(tr("Remove entry {n}").format(n=index + 1), self)
         self.remove_button.setAccessibleName(
-            tr("Remove entry {n} of {label}").format(n=index + 1, label=ftr(owner.fd.label)))
+            tr("Remove entry {n} of {label}").format(n=index + 1, label=ftr(owner.fd.label))
+        )
         top.addWidget(title)
         top.addStretch(1)
         top.addWidget(self.remove_button)
@@ -425,7 +433,8 @@ class _Entry(QFrame):
             form.addWidget(label, row, 0)
             form.addWidget(widget, row, 1)
             widget.edited.connect(
-                lambda _v, token, key=sub.key, i=index: owner._entry_edited(i, key, token))
+                lambda _v, token, key=sub.key, i=index: owner._entry_edited(i, key, token)
+            )
             self.fields[sub.key] = widget
         outer.addLayout(form)
 
@@ -505,7 +514,9 @@ class ListField(FieldWidget):
         self.add_button.setFocus()
 
     def _entry_edited(self, index: int, key: str, token: str) -> None:
-        self.edited.emit(tuple(e.value() for e in self.entries), f"{index}.{key}.{token}" if token else "")
+        self.edited.emit(
+            tuple(e.value() for e in self.entries), f"{index}.{key}.{token}" if token else ""
+        )
 
     def focus_target(self) -> QWidget:
         if self.entries:

@@ -27,10 +27,15 @@ from ui.workers import run_in_background
 
 DEMO_NOTE = "demo vault of fictional children"
 
-_INPUT_EVENTS = frozenset({
-    QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel,
-    QEvent.Type.TouchBegin,
-})
+_INPUT_EVENTS = frozenset(
+    {
+        QEvent.Type.KeyPress,
+        QEvent.Type.MouseButtonPress,
+        QEvent.Type.MouseMove,
+        QEvent.Type.Wheel,
+        QEvent.Type.TouchBegin,
+    }
+)
 
 
 class _IdleWatcher(QObject):
@@ -49,10 +54,19 @@ class _IdleWatcher(QObject):
 class MainWindow(QMainWindow):
     user_logged_in = Signal(str)
 
-    def __init__(self, access: VaultAccess, directory: Path, service: RecordService, *,
-                 idle_minutes: float = 5, demo: bool = False, demo_hint: str = "",
-                 deadline_for: DeadlineFor | None = None, today: Callable[[], date] = date.today,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        access: VaultAccess,
+        directory: Path,
+        service: RecordService,
+        *,
+        idle_minutes: float = 5,
+        demo: bool = False,
+        demo_hint: str = "",
+        deadline_for: DeadlineFor | None = None,
+        today: Callable[[], date] = date.today,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.access = access
         self.directory = directory
@@ -62,7 +76,8 @@ class MainWindow(QMainWindow):
         self._today = today
         self.editor: RecordEditor | None = None
         self._locked = False
-        self._lock_mode = "unlock"
+        self._closed = False
+        self._locked_user = ""
         self._before_lock: QWidget | None = None
         self._focus_before_lock: QWidget | None = None
 
@@ -84,12 +99,13 @@ class MainWindow(QMainWindow):
         cl.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
-
         self._build_actions()
         self.dashboard.open_requested.connect(self.open_record)
         self.dashboard.new_requested.connect(self.new_record)
         self.lock_screen.form.submitted.connect(self._unlock)
-        self.lock_screen.other_user.clicked.connect(lambda: self.lock_screen.show_switch_user(self.demo_hint))
+        self.lock_screen.other_user.clicked.connect(
+            lambda: self.lock_screen.show_switch_user(self.demo_hint)
+        )
 
         self.idle_timer = QTimer(self)
         self.idle_timer.setSingleShot(True)
@@ -108,7 +124,9 @@ class MainWindow(QMainWindow):
 
     # --- actions and menus -----------------------------------------------------------------------
 
-    def _action(self, text: str, slot: Callable[[], Any], shortcut: Any = None, tip: str = "") -> QAction:
+    def _action(
+        self, text: str, slot: Callable[[], Any], shortcut: Any = None, tip: str = ""
+    ) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
             if isinstance(shortcut, list):
@@ -122,13 +140,22 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
-        self.new_child_action = self._action(self.tr("&New child"), self.new_record, QKeySequence.StandardKey.New)
+        self.new_child_action = self._action(
+            self.tr("&New child"), self.new_record, QKeySequence.StandardKey.New
+        )
         self.new_vault_action = self._action(self.tr("New &vault…"), self.new_vault, "Ctrl+Shift+N")
-        self.switch_user_action = self._action(self.tr("&Switch user…"), self.switch_user, "Ctrl+Shift+U")
-        self.change_password_action = self._action(self.tr("Change &password…"), self.change_password,
-                                                   "Ctrl+Shift+P")
-        self.lock_action = self._action(self.tr("&Lock"), self.lock, "Ctrl+L",
-                                        self.tr("Hide the records until you enter your password"))
+        self.switch_user_action = self._action(
+            self.tr("&Switch user…"), self.switch_user, "Ctrl+Shift+U"
+        )
+        self.change_password_action = self._action(
+            self.tr("Change &password…"), self.change_password, "Ctrl+Shift+P"
+        )
+        self.lock_action = self._action(
+            self.tr("&Lock"),
+            self.lock,
+            "Ctrl+L",
+            self.tr("Hide the records until you enter your password"),
+        )
         self.quit_action = self._action(self.tr("&Quit"), self.close, QKeySequence.StandardKey.Quit)
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
 
@@ -139,41 +166,77 @@ class MainWindow(QMainWindow):
         self.addAction(self.undo_action)
         self.addAction(self.redo_action)
 
-        self.back_action = self._action(self.tr("&Back to all children"), self.close_editor, "Ctrl+W")
-        self.next_section_action = self._action(self.tr("&Next section"), lambda: self._step_section(1),
-                                                "Ctrl+PgDown")
-        self.prev_section_action = self._action(self.tr("&Previous section"), lambda: self._step_section(-1),
-                                                "Ctrl+PgUp")
-        self.missing_action = self._action(self.tr("Go to &what's missing"), self._focus_missing, "Ctrl+M")
-        self.ready_action = self._action(self.tr("Ready for &review"), lambda: self._editor_call("mark_ready"),
-                                         "Ctrl+Shift+R")
-        self.signoff_action = self._action(self.tr("Si&gn off"), lambda: self._sign(SignOffScope.RECORD),
-                                           "Ctrl+Shift+S")
-        self.send_action = self._action(self.tr("SEN&CO review of SEND section"),
-                                        lambda: self._sign(SignOffScope.SEND), "Ctrl+Shift+E")
-        self.manager_action = self._action(self.tr("&Manager sign-off"), lambda: self._sign(SignOffScope.MANAGER),
-                                           "Ctrl+Shift+M")
-        self.front_sheet_action = self._action(self.tr("&Front sheet preview"), self._show_front_sheet, "Ctrl+P")
+        self.back_action = self._action(
+            self.tr("&Back to all children"), self.close_editor, "Ctrl+W"
+        )
+        self.next_section_action = self._action(
+            self.tr("&Next section"), lambda: self._step_section(1), "Ctrl+PgDown"
+        )
+        self.prev_section_action = self._action(
+            self.tr("&Previous section"), lambda: self._step_section(-1), "Ctrl+PgUp"
+        )
+        self.missing_action = self._action(
+            self.tr("Go to &what's missing"), self._focus_missing, "Ctrl+M"
+        )
+        self.ready_action = self._action(
+            self.tr("Ready for &review"), lambda: self._editor_call("mark_ready"), "Ctrl+Shift+R"
+        )
+        self.signoff_action = self._action(
+            self.tr("Si&gn off"), lambda: self._sign(SignOffScope.RECORD), "Ctrl+Shift+S"
+        )
+        self.send_action = self._action(
+            self.tr("SEN&CO review of SEND section"),
+            lambda: self._sign(SignOffScope.SEND),
+            "Ctrl+Shift+E",
+        )
+        self.manager_action = self._action(
+            self.tr("&Manager sign-off"), lambda: self._sign(SignOffScope.MANAGER), "Ctrl+Shift+M"
+        )
+        self.front_sheet_action = self._action(
+            self.tr("&Front sheet preview"), self._show_front_sheet, "Ctrl+P"
+        )
 
         file_menu = self.menuBar().addMenu(self.tr("&File"))
-        for a in (self.new_child_action, self.new_vault_action, None, self.switch_user_action,
-                  self.change_password_action, self.lock_action, None, self.quit_action):
+        for a in (
+            self.new_child_action,
+            self.new_vault_action,
+            None,
+            self.switch_user_action,
+            self.change_password_action,
+            self.lock_action,
+            None,
+            self.quit_action,
+        ):
             file_menu.addSeparator() if a is None else file_menu.addAction(a)
         edit_menu = self.menuBar().addMenu(self.tr("&Edit"))
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
         self.record_menu = self.menuBar().addMenu(self.tr("&Record"))
-        for a in (self.back_action, self.next_section_action, self.prev_section_action, self.missing_action,
-                  self.front_sheet_action, None, self.ready_action, self.signoff_action, self.send_action,
-                  self.manager_action):
+        for a in (
+            self.back_action,
+            self.next_section_action,
+            self.prev_section_action,
+            self.missing_action,
+            self.front_sheet_action,
+            None,
+            self.ready_action,
+            self.signoff_action,
+            self.send_action,
+            self.manager_action,
+        ):
             self.record_menu.addSeparator() if a is None else self.record_menu.addAction(a)
         self._record_actions = [a for a in self.record_menu.actions() if not a.isSeparator()]
         self._sync_actions()
 
     def _sync_actions(self) -> None:
         unlocked = not self._locked
-        for a in (self.new_child_action, self.new_vault_action, self.switch_user_action,
-                  self.change_password_action, self.lock_action):
+        for a in (
+            self.new_child_action,
+            self.new_vault_action,
+            self.switch_user_action,
+            self.change_password_action,
+            self.lock_action,
+        ):
             a.setEnabled(unlocked)
         for a in self._record_actions:
             a.setEnabled(unlocked and self.editor is not None)
@@ -301,7 +364,7 @@ class MainWindow(QMainWindow):
             self.editor.flush()
         self._focus_before_lock = QApplication.focusWidget()
         self._before_lock = self.stack.currentWidget()
-        self._enter_lock_screen("unlock")
+        self._enter_lock_screen()
         self.lock_screen.show_locked(self.service.user.name)
 
     def switch_user(self) -> None:
@@ -309,11 +372,10 @@ class MainWindow(QMainWindow):
             return
         self._before_lock = self.dashboard
         self._focus_before_lock = None
-        self._enter_lock_screen("switch")
+        self._enter_lock_screen()
         self.lock_screen.show_switch_user(self.demo_hint)
 
-    def _enter_lock_screen(self, mode: str) -> None:
-        self._lock_mode = mode
+    def _enter_lock_screen(self) -> None:
         self._locked_user = self.service.user.name
         self._locked = True
         self.message_bar.hide()
@@ -326,8 +388,9 @@ class MainWindow(QMainWindow):
     def _unlock(self, user: str, password: str) -> None:
         self.lock_screen.form.set_busy(True)
         directory = self.directory
-        run_in_background(lambda: self.access.open(directory, user, password), self._unlocked,
-                          self._unlock_failed)
+        run_in_background(
+            lambda: self.access.open(directory, user, password), self._unlocked, self._unlock_failed
+        )
 
     def _unlock_failed(self, exc: BaseException) -> None:
         self.lock_screen.form.set_busy(False)
@@ -336,6 +399,9 @@ class MainWindow(QMainWindow):
         self.lock_screen.form.password.setFocus()
 
     def _unlocked(self, service: RecordService) -> None:
+        if self._closed:  # the window was closed while the vault was opening
+            service.close()
+            return
         self.lock_screen.form.set_busy(False)
         self.service = service
         self._locked = False
@@ -370,8 +436,9 @@ class MainWindow(QMainWindow):
     def new_vault(self) -> None:
         if self._locked or not self.close_editor():
             return
-        dialog = NewVaultDialog(self.access.create, self.directory.parent / "new-vault", choose_folder=True,
-                                parent=self)
+        dialog = NewVaultDialog(
+            self.access.create, self.directory.parent / "new-vault", choose_folder=True, parent=self
+        )
         if not dialog.exec() or dialog.service is None:
             return
         self.service.close()
@@ -394,4 +461,5 @@ class MainWindow(QMainWindow):
         if not self._locked:
             self.service.close()
             self._locked = True
+        self._closed = True
         event.accept()

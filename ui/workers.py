@@ -53,8 +53,3 @@ def run_in_background(
     job.signals.done.connect(finish_ok)
     job.signals.failed.connect(finish_failed)
     QThreadPool.globalInstance().start(job)
-
-
-def busy() -> bool:
-    """True while a background job has not reported back yet."""
-    return bool(_running)

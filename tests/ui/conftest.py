@@ -40,8 +40,9 @@ class FakeUser:
 class FakeService:
     """The VaultService methods the window calls, in memory, with the same role rules."""
 
-    def __init__(self, records: list[Record] | None = None, user: str = "sam",
-                 role: Role = Role.MANAGER) -> None:
+    def __init__(
+        self, records: list[Record] | None = None, user: str = "sam", role: Role = Role.MANAGER
+    ) -> None:
         self.records = {r.id: r.copy() for r in records or []}
         self.user = FakeUser(user, role)
         self.saves: list[Record] = []
@@ -77,8 +78,11 @@ class FakeService:
 
     def sign_off(self, record_id: str, scope: str) -> Record:
         which = SignOffScope(scope)
-        needed = {SignOffScope.RECORD: Permission.SIGN_OFF_RECORD, SignOffScope.SEND: Permission.SIGN_OFF_SEND,
-                  SignOffScope.MANAGER: Permission.SIGN_OFF_MANAGER}[which]
+        needed = {
+            SignOffScope.RECORD: Permission.SIGN_OFF_RECORD,
+            SignOffScope.SEND: Permission.SIGN_OFF_SEND,
+            SignOffScope.MANAGER: Permission.SIGN_OFF_MANAGER,
+        }[which]
         if not can(self.user.role, needed):
             raise PermissionDenied(f"Your role cannot give the {which.label.lower()}.")
         record = self.records[record_id]
@@ -110,7 +114,10 @@ class FakeAccess:
         if password != PASSWORD:
             raise AuthenticationFailed("The user name or password is not right.")
         self.opened.append(user)
-        fresh = FakeService(user=user, role=self.service.user.role if user == self.service.user.name else Role.PRACTITIONER)
+        fresh = FakeService(
+            user=user,
+            role=self.service.user.role if user == self.service.user.name else Role.PRACTITIONER,
+        )
         fresh.records = self.service.records
         self.service = fresh
         return fresh

@@ -24,14 +24,18 @@ def shown(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[str]:
     titles: list[str] = []
 
     def fake_exec() -> int:
-        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+        windows = [
+            w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()
+        ]
         assert len(windows) == 1
         titles.append(windows[0].windowTitle())
         windows[0].close()
         return 0
 
     monkeypatch.setattr(QApplication, "exec", staticmethod(fake_exec))
-    monkeypatch.setattr(app_module, "AppSettings", lambda: AppSettings.at(tmp_path / "settings.ini"))
+    monkeypatch.setattr(
+        app_module, "AppSettings", lambda: AppSettings.at(tmp_path / "settings.ini")
+    )
     return titles
 
 
@@ -43,14 +47,18 @@ def _login_as(monkeypatch: pytest.MonkeyPatch, qtbot, user: str, password: str) 
         self.form.user.setText(user)
         self.form.password.setText(password)
         self.form.button.click()
-        qtbot.waitUntil(lambda: self.service is not None or self.form.error.isVisible(), timeout=10000)
+        qtbot.waitUntil(
+            lambda: self.service is not None or self.form.error.isVisible(), timeout=10000
+        )
         return int(self.service is not None)
 
     monkeypatch.setattr(app_module.LoginDialog, "exec", fake_exec)
     return hints
 
 
-def test_first_start_makes_the_demo_vault_and_says_so(qtbot, monkeypatch, tmp_path: Path, shown) -> None:
+def test_first_start_makes_the_demo_vault_and_says_so(
+    qtbot, monkeypatch, tmp_path: Path, shown
+) -> None:
     directory = tmp_path / "default-vault"
     monkeypatch.setattr(app_module, "default_vault_dir", lambda: directory)
     monkeypatch.setattr(cli_base, "default_vault_dir", lambda: directory)
@@ -69,10 +77,15 @@ def test_new_folder_runs_first_run_then_opens(qtbot, monkeypatch, tmp_path: Path
     directory = tmp_path / "elsewhere"
     monkeypatch.setattr(app_module, "default_vault_dir", lambda: tmp_path / "default")
     monkeypatch.setattr(cli_base, "default_vault_dir", lambda: tmp_path / "default")
-    monkeypatch.setattr(app_module.VaultAccess, "create", staticmethod(
-        lambda d, u, p: VaultService.create(d, u, p, kdf=CHEAP_KDF)))
+    monkeypatch.setattr(
+        app_module.VaultAccess,
+        "create",
+        staticmethod(lambda d, u, p: VaultService.create(d, u, p, kdf=CHEAP_KDF)),
+    )
     keys: list[str] = []
-    monkeypatch.setattr(dialogs.RecoveryKeyDialog, "exec", lambda self: keys.append(self.key_field.text()) or 1)
+    monkeypatch.setattr(
+        dialogs.RecoveryKeyDialog, "exec", lambda self: keys.append(self.key_field.text()) or 1
+    )
 
     def fake_exec(self: dialogs.NewVaultDialog) -> int:
         self.user.setText("morgan")
@@ -97,7 +110,9 @@ def test_new_folder_runs_first_run_then_opens(qtbot, monkeypatch, tmp_path: Path
 def test_wrong_password_is_a_plain_message(qtbot, vault_dir: Path) -> None:
     from tests.ui.conftest import CheapVaultAccess
 
-    dialog = dialogs.LoginDialog(lambda u, p: CheapVaultAccess.open(vault_dir, u, p), last_user="sam")
+    dialog = dialogs.LoginDialog(
+        lambda u, p: CheapVaultAccess.open(vault_dir, u, p), last_user="sam"
+    )
     qtbot.addWidget(dialog)
     qtbot.keyClicks(dialog.form.password, "not my password")
     dialog.form.button.click()
@@ -114,7 +129,9 @@ def test_change_password_dialog(qtbot, fake_service) -> None:
     qtbot.keyClicks(dialog.new, "a new long password")
     qtbot.keyClicks(dialog.again, "a new long password")
     dialog.ok_button.click()
-    qtbot.waitUntil(lambda: not dialog.error.isHidden() and dialog.ok_button.isEnabled(), timeout=5000)
+    qtbot.waitUntil(
+        lambda: not dialog.error.isHidden() and dialog.ok_button.isEnabled(), timeout=5000
+    )
     assert dialog.error.text() == "The current password is not right."
     dialog.old.setText(PASSWORD)
     with qtbot.waitSignal(dialog.accepted, timeout=5000):

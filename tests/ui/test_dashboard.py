@@ -31,7 +31,9 @@ def test_rows_show_the_child_and_give_back_the_record(records: list[Record]) -> 
     assert model.index(0, CohortModel.NAME).data(RecordRole) is first
     assert model.index(0, CohortModel.DEADLINE).data() == ""  # no deadline rule: blank, not zero
     sen = next(i for i, r in enumerate(records) if derive_flags(r).send)
-    assert model.index(sen, CohortModel.FLAGS).data(BadgesRole) == derive_flags(records[sen]).badges()
+    assert (
+        model.index(sen, CohortModel.FLAGS).data(BadgesRole) == derive_flags(records[sen]).badges()
+    )
 
 
 def test_search_as_you_type_and_filters(qtbot, records: list[Record]) -> None:
@@ -42,13 +44,18 @@ def test_search_as_you_type_and_filters(qtbot, records: list[Record]) -> None:
     qtbot.keyClicks(dash.search, str(target.get("child.legal_surname"))[:5])
     shown = [dash.proxy.index(r, 0).data(RecordRole) for r in range(dash.proxy.rowCount())]
     assert target in shown
-    assert all(str(target.get("child.legal_surname"))[:5].lower() in r.display_name.lower() for r in shown)
+    assert all(
+        str(target.get("child.legal_surname"))[:5].lower() in r.display_name.lower() for r in shown
+    )
     dash.search.clear()
     assert dash.proxy.rowCount() == len(records)
 
     dash.send_filter.setCurrentIndex(dash.send_filter.findData("send_any"))
     assert 0 < dash.proxy.rowCount() < len(records)
-    assert all(derive_flags(dash.proxy.index(r, 0).data(RecordRole)).send for r in range(dash.proxy.rowCount()))
+    assert all(
+        derive_flags(dash.proxy.index(r, 0).data(RecordRole)).send
+        for r in range(dash.proxy.rowCount())
+    )
     dash.send_filter.setCurrentIndex(0)
 
     qtbot.mouseClick(dash.incomplete, Qt.MouseButton.LeftButton)
@@ -71,6 +78,8 @@ def test_sorting_by_completeness_uses_numbers(qtbot, records: list[Record]) -> N
     qtbot.addWidget(dash)
     dash.set_records(records)
     dash.table.sortByColumn(CohortModel.COMPLETE, Qt.SortOrder.AscendingOrder)
-    values = [dash.proxy.index(r, CohortModel.COMPLETE).data() for r in range(dash.proxy.rowCount())]
+    values = [
+        dash.proxy.index(r, CohortModel.COMPLETE).data() for r in range(dash.proxy.rowCount())
+    ]
     numbers = [int(v.rstrip("%")) for v in values]
     assert numbers == sorted(numbers)

@@ -35,14 +35,19 @@ def blank(fake_service: FakeService) -> Record:
     return fake_service.new_record()
 
 
-def test_every_framework_section_and_field_has_an_editor(qtbot, fake_service: FakeService, blank: Record) -> None:
+def test_every_framework_section_and_field_has_an_editor(
+    qtbot, fake_service: FakeService, blank: Record
+) -> None:
     editor = make_editor(qtbot, fake_service, blank)
     fw = current_framework()
     assert set(FIELD_FACTORIES) == set(Kind)
     assert editor.nav.count() == len(fw.sections) == 12
     for n, section in enumerate(fw.sections):
-        qtbot.mouseClick(editor.nav.viewport(), Qt.MouseButton.LeftButton,
-                         pos=editor.nav.visualItemRect(editor.nav.item(n)).center())
+        qtbot.mouseClick(
+            editor.nav.viewport(),
+            Qt.MouseButton.LeftButton,
+            pos=editor.nav.visualItemRect(editor.nav.item(n)).center(),
+        )
         assert section.key in editor.section_pages, f"no editor page for section {section.key}"
         page = editor.section_pages[section.key]
         assert editor.pages.currentWidget() is page
@@ -54,13 +59,19 @@ def test_every_framework_section_and_field_has_an_editor(qtbot, fake_service: Fa
             assert row.field.accessibleName()
 
 
-def test_bad_upn_shows_a_plain_message_under_the_field(qtbot, fake_service: FakeService, blank: Record) -> None:
+def test_bad_upn_shows_a_plain_message_under_the_field(
+    qtbot, fake_service: FakeService, blank: Record
+) -> None:
     editor = make_editor(qtbot, fake_service, blank)
     editor.go_to_field("child.upn")
     row = editor.row("child.upn")
     qtbot.keyClicks(row.field.focus_target(), "A12345678901")
     assert row.error.isVisible()
-    assert row.error.text() == check_upn("A12345678901").message == "A UPN has 13 characters; this one has 12."
+    assert (
+        row.error.text()
+        == check_upn("A12345678901").message
+        == "A UPN has 13 characters; this one has 12."
+    )
     qtbot.keyClicks(row.field.focus_target(), "2")
     assert row.error.text() == check_upn("A123456789012").message
     qtbot.keyClick(row.field.focus_target(), Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
@@ -69,7 +80,9 @@ def test_bad_upn_shows_a_plain_message_under_the_field(qtbot, fake_service: Fake
     assert not row.error.isVisible()
 
 
-def test_number_out_of_range_explained_inline(qtbot, fake_service: FakeService, blank: Record) -> None:
+def test_number_out_of_range_explained_inline(
+    qtbot, fake_service: FakeService, blank: Record
+) -> None:
     editor = make_editor(qtbot, fake_service, blank)
     row = editor.row("progress_check.asq_communication_score")
     editor.go_to_field(row.fd.path)
@@ -78,7 +91,9 @@ def test_number_out_of_range_explained_inline(qtbot, fake_service: FakeService, 
     assert editor.record().get(row.fd.path) == 37
 
 
-def test_whats_missing_click_jumps_to_the_field(qtbot, fake_service: FakeService, blank: Record) -> None:
+def test_whats_missing_click_jumps_to_the_field(
+    qtbot, fake_service: FakeService, blank: Record
+) -> None:
     editor = make_editor(qtbot, fake_service, blank)
     assert "summary.day_one" in editor.missing_paths()
     target = editor.missing_item("summary.day_one")
@@ -93,8 +108,9 @@ def test_whats_missing_click_jumps_to_the_field(qtbot, fake_service: FakeService
     qtbot.waitUntil(lambda: "summary.day_one" not in editor.missing_paths())
 
 
-def test_typing_is_one_undo_step_and_undo_restores_the_widget(qtbot, fake_service: FakeService,
-                                                              blank: Record) -> None:
+def test_typing_is_one_undo_step_and_undo_restores_the_widget(
+    qtbot, fake_service: FakeService, blank: Record
+) -> None:
     editor = make_editor(qtbot, fake_service, blank)
     edit = editor.row("child.legal_forenames").field.focus_target()
     assert isinstance(edit, QLineEdit)
@@ -118,8 +134,9 @@ def test_typing_is_one_undo_step_and_undo_restores_the_widget(qtbot, fake_servic
     assert edit.text() == "Wren"
 
 
-def test_ctrl_z_in_a_text_field_undoes_through_the_record_history(qtbot, fake_service: FakeService,
-                                                                  blank: Record) -> None:
+def test_ctrl_z_in_a_text_field_undoes_through_the_record_history(
+    qtbot, fake_service: FakeService, blank: Record
+) -> None:
     from PySide6.QtGui import QAction, QKeySequence
 
     editor = make_editor(qtbot, fake_service, blank)
@@ -147,7 +164,9 @@ def test_autosave_after_a_pause(qtbot, fake_service: FakeService, blank: Record)
     assert fake_service.records[blank.id].get("about_me.likes") == "Puddles"
 
 
-def test_every_kind_round_trips_through_its_widget(qtbot, fake_service: FakeService, records: list[Record]) -> None:
+def test_every_kind_round_trips_through_its_widget(
+    qtbot, fake_service: FakeService, records: list[Record]
+) -> None:
     record = next(r for r in records if r.get("send.status") == "sen_support")
     editor = make_editor(qtbot, fake_service, record)
     for fd in current_framework().iter_fields():
@@ -177,8 +196,13 @@ def test_list_entries_add_fill_remove(qtbot, fake_service: FakeService, blank: R
     status = entry.fields["status"].focus_target()
     status.setCurrentIndex(status.findData("waiting"))
     value = editor.record().get("send.professionals")
-    assert value == ({"service": "Speech and language therapy", "person": Person(name="Dr Una Example"),
-                      "status": "waiting"},)
+    assert value == (
+        {
+            "service": "Speech and language therapy",
+            "person": Person(name="Dr Una Example"),
+            "status": "waiting",
+        },
+    )
     qtbot.mouseClick(field.add_button, Qt.MouseButton.LeftButton)
     assert len(field.entries) == 2
     qtbot.mouseClick(field.entries[0].remove_button, Qt.MouseButton.LeftButton)
@@ -197,7 +221,9 @@ def test_sign_off_refused_shows_a_calm_message(qtbot, records: list[Record]) -> 
     assert editor.record().signoffs == []
 
 
-def test_sign_off_then_change_reopens(qtbot, fake_service: FakeService, records: list[Record]) -> None:
+def test_sign_off_then_change_reopens(
+    qtbot, fake_service: FakeService, records: list[Record]
+) -> None:
     editor = make_editor(qtbot, fake_service, records[0])
     qtbot.mouseClick(editor.signoff_button, Qt.MouseButton.LeftButton)
     assert editor.record().status == Status.SIGNED_OFF
@@ -212,9 +238,13 @@ def test_sign_off_then_change_reopens(qtbot, fake_service: FakeService, records:
     assert editor.record().signoff(SignOffScope.RECORD) is None
 
 
-def test_save_refused_keeps_the_edit_and_says_so(qtbot, fake_service: FakeService, blank: Record) -> None:
+def test_save_refused_keeps_the_edit_and_says_so(
+    qtbot, fake_service: FakeService, blank: Record
+) -> None:
     editor = make_editor(qtbot, fake_service, blank)
-    fake_service.fail_next_save = SaveConflict("Someone else saved this record after it was opened here.")
+    fake_service.fail_next_save = SaveConflict(
+        "Someone else saved this record after it was opened here."
+    )
     editor.go_to_field("child.legal_surname")
     qtbot.keyClicks(editor.row("child.legal_surname").field.focus_target(), "Example")
     assert not editor.flush()
@@ -225,7 +255,9 @@ def test_save_refused_keeps_the_edit_and_says_so(qtbot, fake_service: FakeServic
     assert fake_service.records[blank.id].get("child.legal_surname") == "Example"
 
 
-def test_front_sheet_shows_summary_and_flags(qtbot, fake_service: FakeService, records: list[Record]) -> None:
+def test_front_sheet_shows_summary_and_flags(
+    qtbot, fake_service: FakeService, records: list[Record]
+) -> None:
     record = next(r for r in records if r.get("send.status") == "sen_support")
     editor = make_editor(qtbot, fake_service, record)
     editor.tabs.setCurrentIndex(1)

@@ -46,22 +46,30 @@ def test_create_child_edit_undo_close_and_reopen(qtbot, vault_dir: Path) -> None
     qtbot.keyClick(focused(), Qt.Key.Key_Tab)
     assert focused() is editor.row("child.preferred_name").field.focus_target()
     qtbot.keyClicks(focused(), "Joojoo")
-    qtbot.keyClick(focused(), Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # undo the preferred name
+    qtbot.keyClick(
+        focused(), Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier
+    )  # undo the preferred name
     assert editor.row("child.preferred_name").field.value() is None
-    editor.field_widget("child.date_of_birth").set_date(date(2021, 11, 5))  # as the calendar popup does
+    editor.field_widget("child.date_of_birth").set_date(
+        date(2021, 11, 5)
+    )  # as the calendar popup does
     sex = editor.row("child.sex").field.focus_target()
     sex.setFocus()
     qtbot.keyClick(sex, Qt.Key.Key_Down)  # Female
 
     # Section 2 with the mouse on the navigation list, then typing.
     nav = editor.nav
-    qtbot.mouseClick(nav.viewport(), Qt.MouseButton.LeftButton, pos=nav.visualItemRect(nav.item(1)).center())
+    qtbot.mouseClick(
+        nav.viewport(), Qt.MouseButton.LeftButton, pos=nav.visualItemRect(nav.item(1)).center()
+    )
     assert editor.current_section() == "about_me"
     likes = editor.row("about_me.likes").field.focus_target()
     qtbot.mouseClick(likes.viewport(), Qt.MouseButton.LeftButton)
     qtbot.keyClicks(likes, "I like the mud kitchen.")
     conversation = editor.field_widget("about_me.captured_how").boxes[0][1]
-    qtbot.mouseClick(conversation, Qt.MouseButton.LeftButton, pos=QPoint(8, conversation.height() // 2))
+    qtbot.mouseClick(
+        conversation, Qt.MouseButton.LeftButton, pos=QPoint(8, conversation.height() // 2)
+    )
 
     # Section 8: a person and a repeating group.
     window.next_section_action.trigger()
@@ -144,7 +152,9 @@ def test_lock_hides_records_and_unlock_restores_the_place(qtbot, vault_dir: Path
 
 
 def test_idle_lock(qtbot, fake_service: FakeService) -> None:
-    window = open_window(qtbot, FakeAccess(fake_service), Path("unused"), fake_service, idle_minutes=0.005)
+    window = open_window(
+        qtbot, FakeAccess(fake_service), Path("unused"), fake_service, idle_minutes=0.005
+    )
     qtbot.waitUntil(window.is_locked, timeout=3000)
     assert fake_service.closed
     assert window.stack.currentWidget() is window.lock_screen
@@ -175,7 +185,9 @@ def test_locked_title_hides_the_child(qtbot, fake_service: FakeService, records)
     assert "locked" in window.windowTitle()
 
 
-def test_someone_else_at_the_lock_screen_starts_at_the_dashboard(qtbot, fake_service: FakeService, records) -> None:
+def test_someone_else_at_the_lock_screen_starts_at_the_dashboard(
+    qtbot, fake_service: FakeService, records
+) -> None:
     access = FakeAccess(fake_service)
     window = open_window(qtbot, access, Path("unused"), fake_service)
     window.open_record(records[0].id)
@@ -201,6 +213,8 @@ def test_undo_and_redo_shortcuts_in_a_text_field(qtbot, fake_service: FakeServic
     qtbot.keyClicks(edit, " And Wren.")
     qtbot.keyClick(edit, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert edit.toPlainText() == before
-    qtbot.keyClick(edit, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(
+        edit, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
     assert edit.toPlainText() == before + " And Wren."
     assert window.editor.record().get("about_me.friends") == before + " And Wren."

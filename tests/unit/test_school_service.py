@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -393,3 +393,69 @@ def test_feedback_refuses_wrong_kind_and_keeps_unknown_ids(
     assert got.unknown_records == ("not-here",)
     with pytest.raises(PermissionDenied):
         FeedbackService(world.school.vault)
+
+
+def test_charter_root_and_crl_are_trusted(tmp_path: Path, pki: FixturePki) -> None:
+    from export.pki import SigningIdentity, sign_charter
+    from transitions_app.services.charter_service import CharterService
+
+    clock = Clock(datetime(2026, 9, 10, 9, 0, tzinfo=UTC))  # the example charter is in force
+    school, _ = SchoolService.create(
+        tmp_path / "school",
+        "head",
+        PW,
+        urn=SCHOOL_URN,
+        name="Puddlebrook (fictional)",
+        kdf=FAST,
+        clock=clock,
+    )
+    assert school.trust().roots == ()
+    toml = (Path(__file__).parents[2] / "charters" / "northshire" / "charter.toml").read_bytes()
+    signed = sign_charter(toml, SigningIdentity(pki.root.key, pki.root.cert))
+    CharterService(school.vault, clock=clock).import_charter(
+        signed,
+        root_pem=pki.root.cert.public_bytes(serialization.Encoding.PEM),
+        crl=pki.crl((pki.other_setting.cert,)).public_bytes(serialization.Encoding.PEM),
+    )
+    trust = school.trust()
+    assert trust.roots == (pki.root.cert,)
+    assert len(trust.crls) == 1
+    records = school_records(2)
+    good = tmp_path / "good.pdf"
+    good.write_bytes(signed_pdf(records[0], pki.setting))
+    revoked = tmp_path / "revoked.pdf"
+    revoked.write_bytes(signed_pdf(records[1], pki.other_setting))
+    outcomes = school.import_files([good, revoked])
+    assert [o.status for o in outcomes] == ["imported", "quarantined"]
+    assert "revoked" in outcomes[1].reason
+    school.close()
+
+
+def test_la_issued_school_certificate_is_vouched(
+    world: World, pki: FixturePki, tmp_path: Path
+) -> None:
+    from tests.fixtures_pki import P12_PASSPHRASE, to_p12
+
+    world.school.set_identity_p12(to_p12(pki.other_setting), P12_PASSPHRASE.decode())
+    world.school.import_files([write(world, "a.pdf", signed_pdf(world.records[0], pki.setting))])
+    receipt = world.school.receipt(SETTING_URN)
+    setting, _ = VaultService.create(tmp_path / "setting", "manager", "pw-setting-1", kdf=FAST)
+    feedback = FeedbackService(setting, clock=Clock())
+    assert not feedback.import_receipt(receipt).document.vouched  # no LA root trusted yet
+    feedback.set_trust(pki.root.cert.public_bytes(serialization.Encoding.PEM))
+    assert feedback.import_receipt(receipt).document.vouched
+    assert [r["vouched"] for r in feedback.receipts()] == [True]  # the same receipt, kept once
+    feedback.close()
+
+
+@pytest.mark.parametrize(
+    ("urn", "name"), [("12345", "A school"), ("ABCDEF", "A school"), ("900001", " ")]
+)
+def test_create_checks_urn_and_name_before_making_a_vault(
+    tmp_path: Path, urn: str, name: str
+) -> None:
+    from models.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed):
+        SchoolService.create(tmp_path / "s", "head", PW, urn=urn, name=name, kdf=FAST)
+    assert not VaultService.exists(tmp_path / "s")

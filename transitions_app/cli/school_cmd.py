@@ -223,7 +223,7 @@ def run_import(args: argparse.Namespace) -> int:
             )
         if not service.trust().roots:
             raise CliError(
-                "No LA root is trusted yet: give --trust ROOT.pem (the LA root certificate)."
+                "No LA root is trusted yet: import the LA's charter or give --trust ROOT.pem."
             )
         password = None
         if args.pdf_password_file is not None or os.environ.get(PDF_PASSWORD_ENV):

@@ -48,6 +48,7 @@ from models.errors import (
     InterchangeError,
     PermissionDenied,
     SignatureInvalid,
+    ValidationFailed,
     VaultError,
 )
 from models.framework.registry import get_framework
@@ -70,6 +71,7 @@ from models.school import (
     senco_queue,
 )
 from models.vault import KdfParams
+from transitions_app.services.charter_service import CharterService
 from transitions_app.services.vault_service import VaultService
 
 Clock = Callable[[], datetime]
@@ -313,9 +315,9 @@ class SchoolService:
         recovery key. Without an LA-issued ``identity`` the school gets a self-signed one."""
         urn, name = urn.strip(), name.strip()
         if not (urn.isdigit() and len(urn) == 6):
-            raise VaultError("A school's DfE URN is six digits.")
+            raise ValidationFailed("A school's DfE URN is six digits.")
         if not name:
-            raise VaultError("Give the school's name.")
+            raise ValidationFailed("Give the school's name.")
         now = (clock or _utc_now)()
         vault, recovery = VaultService.create(
             directory, user, password, kdf=kdf, role=Role.HEADTEACHER
@@ -367,12 +369,19 @@ class SchoolService:
             self._vault.put_blob(CRL_BLOB, parsed.public_bytes(serialization.Encoding.PEM))
 
     def trust(self) -> Trust:
+        """The LA root(s) and CRLs records must chain to: those stored with ``set_trust`` plus
+        the root and CRL of the charter imported into this vault (``CharterService``)."""
         root = self._vault.get_blob(TRUST_ROOT_BLOB)
         crl = self._vault.get_blob(CRL_BLOB)
-        return Trust(
-            roots=load_certificates(root) if root else (),
-            crls=(load_crl(crl),) if crl else (),
-        )
+        roots = list(load_certificates(root)) if root else []
+        crls = [load_crl(crl)] if crl else []
+        charter = CharterService(self._vault, clock=self._clock)
+        la_root, la_crl = charter.la_root(), charter.crl()
+        if la_root is not None and la_root not in roots:
+            roots.append(la_root)
+        if la_crl is not None:
+            crls.append(la_crl)
+        return Trust(roots=tuple(roots), crls=tuple(crls))
 
     def _require_head(self) -> None:
         if not can(self._vault.user.role, Permission.IMPORT_CHARTER):
@@ -644,8 +653,13 @@ class FeedbackService:
         )
 
     def _roots(self) -> Sequence[x509.Certificate]:
+        """Roots stored with ``set_trust`` plus the LA root of the setting's charter."""
         data = self._vault.get_blob(FEEDBACK_TRUST_BLOB)
-        return load_certificates(data) if data else ()
+        roots = list(load_certificates(data)) if data else []
+        la_root = CharterService(self._vault, clock=self._clock).la_root()
+        if la_root is not None and la_root not in roots:
+            roots.append(la_root)
+        return roots
 
     def _verify(
         self, data: bytes, kind: str
@@ -668,7 +682,13 @@ class FeedbackService:
     def import_receipt(self, data: bytes) -> FeedbackImport:
         doc, school, items, unknown = self._verify(data, RECEIPT)
         receipts = _json_blob(self._vault, RECEIPTS_BLOB, [])
-        receipts.append({**doc.summary(), "school": school, "records": items})
+        entry = {**doc.summary(), "school": school, "records": items}
+        same = (entry["signed_at"], entry["fingerprint_sha256"])
+        # the same receipt again replaces the earlier copy (its vouched verdict may have changed)
+        receipts = [
+            r for r in receipts if (r.get("signed_at"), r.get("fingerprint_sha256")) != same
+        ]
+        receipts.append(entry)
         _put_json(self._vault, RECEIPTS_BLOB, receipts)
         for item in items:
             if item.get("record_id") not in unknown:
