@@ -344,7 +344,7 @@ class Charter:
                         "",
                         scope.label,
                         "consent",
-                        f"The charter requires the {scope.label.lower()} before export.",
+                        f"The charter requires this sign-off ({scope.label}) before export.",
                     )
                 )
         return out

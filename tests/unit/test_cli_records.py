@@ -68,13 +68,16 @@ def test_import_json(vault: Path, tmp_path: Path, capsys: pytest.CaptureFixture[
     assert main(["records", "show", record.id, "--vault", str(vault), "--json"]) == 0
 
 
-@pytest.mark.parametrize("content", [b"not json", b'{"format": "transitions-record"}', b"%PDF-1.7 broken"])
-def test_import_bad_file_is_exit_2_with_one_sentence(
-    vault: Path, tmp_path: Path, content: bytes, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [(b"not json", 2), (b'{"format": "transitions-record"}', 2), (b"%PDF-1.7 broken", 1)],
+)
+def test_import_bad_file_is_refused_with_one_sentence(
+    vault: Path, tmp_path: Path, content: bytes, code: int, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "bad.json"
     path.write_bytes(content)
-    assert main(["records", "import", str(path), "--vault", str(vault)]) == 2
+    assert main(["records", "import", str(path), "--vault", str(vault)]) == code
     err = capsys.readouterr().err.strip()
     assert err
     assert "Traceback" not in err

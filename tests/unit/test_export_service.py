@@ -151,3 +151,43 @@ def test_cli_export_and_verify(demo: Path, tmp_path: Path, monkeypatch: pytest.M
     # no trust root at all: intact but not vouched for
     assert main(["verify", str(files[0]), "--password-file", str(pw)]) == 1
     assert "not vouched" in capsys.readouterr().out
+
+
+def test_tell_it_once_start_from_another_settings_pdf(
+    vault: VaultService, demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    exporter = ExportService(vault, workers=1)
+    record_id = _exportable(exporter, vault)[0]
+    report = exporter.export([record_id], tmp_path / "out", packets="teacher", password=PDF_PASSWORD)
+    pdf = report.files[0].path
+    other = tmp_path / "other-setting"
+    shutil.copytree(demo, other)
+    monkeypatch.setenv("TRANSITIONS_PASSWORD", PASSWORD)
+    pw = tmp_path / "pw"
+    pw.write_text(PDF_PASSWORD)
+    code = main(["records", "import", str(pdf), "--vault", str(other), "--pdf-password-file", str(pw), "--json"])
+    assert code == 0
+    started = json.loads(capsys.readouterr().out)
+    assert started["vouched"] is True
+    assert started["id"] != record_id
+    service = VaultService.open(other, "manager", PASSWORD)
+    try:
+        new = service.load(started["id"])
+    finally:
+        service.close()
+    original = vault.load(record_id)
+    assert new.values == original.values
+    assert new.status == "draft"
+    assert new.signoffs == []
+    assert new.export_version == 0
+    assert set(new.provenance) == set(new.values)
+    assert all(p.startswith("From Little Acorns Nursery (fictional)") for p in new.provenance.values())
+    # a tampered PDF starts nothing
+    raw = bytearray(pdf.read_bytes())
+    raw[len(raw) // 2] ^= 0x04
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(bytes(raw))
+    assert main(["records", "import", str(bad), "--vault", str(other), "--pdf-password-file", str(pw)]) == 1
+    assert "was not started" in capsys.readouterr().err

@@ -47,8 +47,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_db_arg(show)
     add_json_arg(show)
     show.set_defaults(func=run_show)
-    imp = rsub.add_parser("import", help="import a record from its JSON file or an exported PDF")
+    imp = rsub.add_parser(
+        "import",
+        help="import a record from its JSON file, or start one from another setting's signed PDF",
+        description="A JSON file is imported as it is. A PDF exported by another setting is verified "
+        "against this vault's LA root first, then becomes a new draft that notes where each answer came from.",
+    )
     imp.add_argument("file", metavar="FILE", type=Path)
+    imp.add_argument("--pdf-password-file", metavar="F", type=Path, help="password of a password-encrypted PDF")
+    imp.add_argument("--accept-self-signed", action="store_true", help="accept a PDF from a signer not vouched for by the LA")
     add_vault_args(imp)
     add_db_arg(imp)
     add_json_arg(imp)
@@ -144,28 +151,20 @@ def run_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def read_record_file(path: Path) -> bytes:
-    """The record JSON from a .json file, or from the attachment of an exported PDF."""
+def read_input(path: Path) -> bytes:
     try:
         size = path.stat().st_size
     except OSError as exc:
         raise CliError(f"Cannot read {path}: {exc.strerror or exc}.") from None
     if size > MAX_IMPORT_BYTES:
         raise CliError(f"{path} is too large to be a transition record.")
-    data = path.read_bytes()
-    if data.startswith(b"%PDF"):
-        try:
-            from export.attach import extract_json
-        except ImportError:
-            raise CliError(
-                "Reading records from PDF files is not available in this build."
-            ) from None
-        return extract_json(data)
-    return data
+    return path.read_bytes()
 
 
 def run_import(args: argparse.Namespace) -> int:
-    data = read_record_file(args.file)
+    data = read_input(args.file)
+    if data.startswith(b"%PDF"):
+        return _start_from_pdf(args, data)
     try:
         record = record_from_bytes(data)
     except InterchangeError as exc:
@@ -179,4 +178,23 @@ def run_import(args: argparse.Namespace) -> int:
         print_json({"id": stored.id, "name": stored.display_name, "imported": True})
     else:
         print(f"Imported {stored.display_name} ({stored.id}).")
+    return EXIT_OK
+
+
+def _start_from_pdf(args: argparse.Namespace, data: bytes) -> int:
+    from transitions_app.cli.base import read_secret
+    from transitions_app.services.intake_service import start_from_pdf
+
+    password = read_secret(args.pdf_password_file, what="PDF password") if args.pdf_password_file else None
+    service = open_vault(args)
+    try:
+        intake = start_from_pdf(service, data, password=password, accept_self_signed=args.accept_self_signed)
+    finally:
+        service.close()
+    record = intake.record
+    if args.json:
+        print_json({"id": record.id, "name": record.display_name, "imported": True, "source": intake.source,
+                    "vouched": intake.vouched})
+    else:
+        print(f"Started {record.display_name} ({record.id}) from {intake.source}; check each answer, then sign off.")
     return EXIT_OK
