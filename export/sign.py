@@ -224,7 +224,12 @@ async def _sign(
     session = pdf_signer.init_signing_session(writer)
     session.system_time = signing_time
     validation_info = await session.perform_presign_validation(writer)
-    reserved = await session.estimate_signature_container_size(validation_info, tight=False)
+    # A fixed reservation instead of pyHanko's estimate, which builds a whole throwaway signature
+    # (half the signing time). The CMS holds the signer's certificate and the chain, the signed
+    # attributes and a 72-byte ECDSA value: about 5 KB for a setting certificate and the LA root.
+    der = serialization.Encoding.DER
+    certs = len(cert.public_bytes(der)) + sum(len(c.public_bytes(der)) for c in chain)
+    reserved = 4096 + 2 * certs
     tbs = session.prepare_tbs_document(
         validation_info=validation_info,
         bytes_reserved=reserved,

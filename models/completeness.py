@@ -34,23 +34,23 @@ def _filled(record: Record, fd: FieldDef) -> bool:
     return not is_empty(record.get(fd.path))
 
 
-def _framework_requirements(record: Record, fw: Framework) -> list[tuple[FieldDef, str]]:
-    out: list[tuple[FieldDef, str]] = []
-    for fd in fw.iter_fields():
-        if fd.required:
-            out.append((fd, "Required"))
-        elif fd.required_when is not None and fd.required_when.holds(record):
-            out.append((fd, f"Required {fd.required_when.describe(fw)}"))
-    return out
+def _framework_requirements(record: Record, fw: Framework) -> list[FieldDef]:
+    return [fd for fd in fw.requirement_fields() if fd.required or fd.is_required(record)]
+
+
+def _reason(fd: FieldDef, fw: Framework) -> str:
+    if fd.required or fd.required_when is None:
+        return "Required"
+    return f"Required {fd.required_when.describe(fw)}"
 
 
 def missing_items(record: Record, extra: Iterable[Requirement] = ()) -> list[MissingItem]:
     fw = get_framework(record.framework_id, record.framework_version)
     items: list[MissingItem] = []
     seen: set[str] = set()
-    for fd, reason in _framework_requirements(record, fw):
+    for fd in _framework_requirements(record, fw):
         if not _filled(record, fd):
-            items.append(MissingItem(fd.path, fd.label, fd.path.split(".")[0], reason, "framework"))
+            items.append(MissingItem(fd.path, fd.label, fd.path.split(".")[0], _reason(fd, fw), "framework"))
             seen.add(fd.path)
     for req in extra:
         if not fw.has_field(req.path) or req.path in seen:
@@ -74,7 +74,7 @@ def section_completeness(record: Record, extra: Iterable[Requirement] = ()) -> d
     fw = get_framework(record.framework_id, record.framework_version)
     extra = list(extra)
     required: dict[str, set[str]] = {s.key: set() for s in fw.sections}
-    for fd, _ in _framework_requirements(record, fw):
+    for fd in _framework_requirements(record, fw):
         required[fd.path.split(".")[0]].add(fd.path)
     for req in extra:
         if fw.has_field(req.path) and (req.condition is None or req.condition.holds(record)):
@@ -91,7 +91,7 @@ def section_completeness(record: Record, extra: Iterable[Requirement] = ()) -> d
 def overall_completeness(record: Record, extra: Iterable[Requirement] = ()) -> float:
     fw = get_framework(record.framework_id, record.framework_version)
     extra = list(extra)
-    paths = {fd.path for fd, _ in _framework_requirements(record, fw)}
+    paths = {fd.path for fd in _framework_requirements(record, fw)}
     paths |= {r.path for r in extra if fw.has_field(r.path) and (r.condition is None or r.condition.holds(record))}
     if not paths:
         return 1.0

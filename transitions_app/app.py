@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEventLoop
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
+from models.roles import SCHOOL_ROLES, SETTING_ROLES
 from transitions_app import APP_NAME
 from transitions_app.cli.base import default_vault_dir, vault_dir
+from transitions_app.services.charter_service import CharterService
+from transitions_app.services.export_service import ExportService
+from transitions_app.services.preview_service import PreviewService
+from transitions_app.services.school_service import FeedbackService, SchoolService
 from transitions_app.services.vault_service import VaultService
 from transitions_app.settings import AppSettings
 from ui.dialogs import LoginDialog, NewVaultDialog, plain_error
 from ui.main_window import DEMO_NOTE, MainWindow
-from ui.service import RecordService
+from ui.service import Progress, RecordService
 from ui.style import apply_style
 from ui.workers import run_in_background
 
@@ -39,6 +45,62 @@ class VaultAccess:
     @staticmethod
     def create(directory: Path, user: str, password: str) -> tuple[VaultService, str]:
         return VaultService.create(directory, user, password)
+
+
+class WindowServices:
+    """Builds the services the window uses over the logged-in session (see
+    ``ui.service.SessionServices``). ``clock`` and ``workers`` are injected for tests."""
+
+    def __init__(
+        self, *, clock: Callable[[], datetime] | None = None, workers: int | None = None
+    ) -> None:
+        self._clock = clock or (lambda: datetime.now(UTC).replace(microsecond=0))
+        self._workers = workers
+
+    def today(self) -> date:
+        return self._clock().astimezone(UTC).date()
+
+    def charter(self, session: VaultService) -> CharterService:
+        return CharterService(session, clock=self._clock)
+
+    def exporter(self, session: VaultService) -> ExportService:
+        return ExportService(session, clock=self._clock, workers=self._workers)
+
+    def preview(self) -> PreviewService:
+        return PreviewService(clock=self._clock)
+
+    def school(self, session: VaultService) -> SchoolService | None:
+        if session.user.role not in SCHOOL_ROLES:
+            return None
+        return SchoolService(session, clock=self._clock)
+
+    def feedback(self, session: VaultService) -> FeedbackService | None:
+        if session.user.role not in SETTING_ROLES:
+            return None
+        return FeedbackService(session, clock=self._clock)
+
+    @staticmethod
+    def backup(session: VaultService, out: Path, progress: Progress) -> None:
+        session.backup(out, progress)
+
+    @staticmethod
+    def restore(
+        backup_file: Path,
+        directory: Path,
+        progress: Progress,
+        *,
+        user: str | None,
+        password: str | None,
+        recovery_key: str | None,
+    ) -> None:
+        VaultService.restore(
+            backup_file,
+            directory,
+            user=user,
+            password=password,
+            recovery_key=recovery_key,
+            progress=progress,
+        )
 
 
 def _wait_in_background(label: str, fn: Any) -> tuple[Any, BaseException | None]:
@@ -141,6 +203,7 @@ def run_app(args: argparse.Namespace, argv: Sequence[str]) -> int:
         idle_minutes=settings.idle_lock_minutes,
         demo=demo,
         demo_hint=password_hint,
+        services=WindowServices(),
     )
     window.user_logged_in.connect(lambda name: setattr(settings, "last_user", name))
     geometry = settings.window_geometry

@@ -177,8 +177,14 @@ class CohortModel(QAbstractTableModel):
             if row.days is None:
                 return ""
             if row.days < 0:
-                return tr("{n} overdue").format(n=-row.days)
-            return str(row.days)
+                return (
+                    tr("1 day overdue")
+                    if row.days == -1
+                    else tr("{n} days overdue").format(n=-row.days)
+                )
+            if row.days == 0:
+                return tr("Due today")
+            return tr("1 day") if row.days == 1 else tr("{n} days").format(n=row.days)
         return ""
 
     def _sort_key(self, row: _Row, col: int) -> Any:
@@ -362,6 +368,7 @@ class Dashboard(QWidget):
 
     open_requested = Signal(str)
     new_requested = Signal()
+    export_requested = Signal()
 
     def __init__(
         self, deadline_for: DeadlineFor | None = None, parent: QWidget | None = None
@@ -401,6 +408,10 @@ class Dashboard(QWidget):
 
         self.new_button = QPushButton(self.tr("&New child"), self)
         self.new_button.setToolTip(self.tr("Start a new record (Ctrl+N)"))
+        self.export_button = QPushButton(self.tr("E&xport school intake…"), self)
+        self.export_button.setToolTip(
+            self.tr("Sign and export the records of every child going to one school")
+        )
         self.open_button = QPushButton(self.tr("&Open record"), self)
         self.open_button.setToolTip(self.tr("Open the selected child's record (Enter)"))
 
@@ -448,6 +459,7 @@ class Dashboard(QWidget):
 
         bottom = QHBoxLayout()
         bottom.addWidget(self.count_label, 1)
+        bottom.addWidget(self.export_button)
         bottom.addWidget(self.open_button)
         bottom.addWidget(self.new_button)
 
@@ -468,6 +480,7 @@ class Dashboard(QWidget):
         self.table.activated.connect(self._activated)
         self.open_button.clicked.connect(self._open_current)
         self.new_button.clicked.connect(self.new_requested)
+        self.export_button.clicked.connect(self.export_requested)
         for signal in (
             self.model.modelReset,
             self.model.rowsInserted,

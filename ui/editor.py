@@ -47,7 +47,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from models.completeness import missing_items, section_completeness
+from models.completeness import MissingItem, missing_items, section_completeness
 from models.errors import TransitionsError
 from models.flags import derive_flags
 from models.framework.definition import FieldDef, Guard, SectionDef
@@ -68,6 +68,9 @@ SHORT_SCOPE = {
 }
 NAV_WIDTH = 270
 SIDE_WIDTH = 260
+CHARTER_KEY = "__charter__"  # the heading for charter items that belong to no section
+
+MissingFor = Callable[[Record], list[MissingItem]]
 
 
 def tr(text: str) -> str:
@@ -280,11 +283,13 @@ class RecordEditor(QWidget):
         record: Record,
         *,
         today: Callable[[], date] = date.today,
+        missing_for: MissingFor | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("recordEditor")
         self._service = service
+        self._missing_for = missing_for
         self._record = record.copy()
         self._today = today
         self._dirty = False
@@ -403,6 +408,10 @@ class RecordEditor(QWidget):
         self.missing.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.missing.header().setStretchLastSection(True)
         self.missing_title.setBuddy(self.missing)
+        self.charter_note = QLabel(self)
+        self.charter_note.setObjectName("helpText")
+        self.charter_note.setWordWrap(True)
+        self.charter_note.setAccessibleName(tr("Charter"))
         self.all_done = QLabel(tr("Every required item is filled in."), self)
         self.all_done.setObjectName("allDone")
         self.all_done.setWordWrap(True)
@@ -412,6 +421,7 @@ class RecordEditor(QWidget):
         sl = QVBoxLayout(side)
         sl.setContentsMargins(8, 8, 8, 8)
         sl.addWidget(self.missing_title)
+        sl.addWidget(self.charter_note)
         sl.addWidget(self.all_done)
         sl.addWidget(self.missing, 1)
         sl.addStretch(0)
@@ -476,6 +486,12 @@ class RecordEditor(QWidget):
     def set_service(self, service: RecordService) -> None:
         """Use a new session (after unlocking or switching user)."""
         self._service = service
+
+    def set_missing_for(self, missing_for: MissingFor | None) -> None:
+        """List what ``missing_for(record)`` gives (the charter's rules), or the framework's
+        required items when None."""
+        self._missing_for = missing_for
+        self._refresh_summary()
 
     def record(self) -> Record:
         return self._record.copy()
@@ -622,6 +638,10 @@ class RecordEditor(QWidget):
     def _validate(self, row: FieldRow) -> None:
         row.show_problem(validate_value(row.fd, self._record.get(row.fd.path), today=self._today()))
 
+    def adopt(self, saved: Record) -> None:
+        """Take the status and sign-offs of the stored record (after an export elsewhere)."""
+        self._adopt(saved)
+
     def _adopt(self, saved: Record) -> None:
         """Take the status, sign-offs and timestamps the service returned (values are ours)."""
         self._record.status = saved.status
@@ -671,37 +691,62 @@ class RecordEditor(QWidget):
                 if share >= 1.0
                 else tr("{p}% of required items filled").format(p=round(share * 100))
             )
-        items = missing_items(self._record)
+        items = self._missing_items()
         self.missing.clear()
         self.missing_title.setText(
             tr("&What's missing ({n})").format(n=len(items)) if items else tr("&What's missing")
         )
+        self.charter_note.setText(
+            tr("No charter imported: showing the framework's required items.")
+            if self._missing_for is None
+            else tr("Includes what the charter needs before export.")
+        )
+        self.all_done.setText(
+            tr("Every required item is filled in.")
+            if self._missing_for is None
+            else tr("Nothing missing: this record may be exported.")
+        )
         self.all_done.setVisible(not items)
         self.missing.setVisible(bool(items))
         section_titles = {s.key: f"{s.number}. {ftr(s.title)}" for s in self._framework.sections}
-        head: QTreeWidgetItem | None = None
+        section_titles[CHARTER_KEY] = tr("Charter: before export")
+        heads: dict[str, QTreeWidgetItem] = {}
         for m in items:
-            if head is None or head.data(0, Qt.ItemDataRole.UserRole + 1) != m.section_key:
-                head_text = section_titles.get(m.section_key, m.section_key)
+            key = m.section_key if m.section_key in section_titles else CHARTER_KEY
+            head = heads.get(key)
+            if head is None:
                 head = QTreeWidgetItem(
-                    [wrap_text(head_text, self.missing.fontMetrics(), SIDE_WIDTH - 60)]
+                    [wrap_text(section_titles[key], self.missing.fontMetrics(), SIDE_WIDTH - 60)]
                 )
-                head.setData(0, Qt.ItemDataRole.UserRole + 1, m.section_key)
+                head.setData(0, Qt.ItemDataRole.UserRole + 1, key)
                 font = QFont(head.font(0))
                 font.setBold(True)
                 head.setFont(0, font)
                 head.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 self.missing.addTopLevelItem(head)
-                head.setExpanded(True)
-            item = QTreeWidgetItem(
-                [wrap_text(ftr(m.label), self.missing.fontMetrics(), SIDE_WIDTH - 74)]
-            )
+                heads[key] = head
+            label = ftr(m.label)
+            if m.source == "charter":
+                label = tr("{label} (charter)").format(label=label)
+            item = QTreeWidgetItem([wrap_text(label, self.missing.fontMetrics(), SIDE_WIDTH - 74)])
             item.setData(0, Qt.ItemDataRole.UserRole, m.path)
             item.setToolTip(0, m.reason)
             head.addChild(item)
         self.missing.expandAll()
         if self.tabs.currentIndex() == 1:
             self._refresh_front_sheet()
+
+    def _missing_items(self) -> list[MissingItem]:
+        """The framework's required items, or the charter's (which include them), with items of
+        the same section kept together in framework order."""
+        if self._missing_for is None:
+            return missing_items(self._record)
+        try:
+            items = self._missing_for(self._record.copy())
+        except TransitionsError:
+            return missing_items(self._record)
+        order = {s.key: i for i, s in enumerate(self._framework.sections)}
+        return sorted(items, key=lambda m: order.get(m.section_key, len(order)))
 
     def _refresh_front_sheet(self) -> None:
         if self.tabs.currentIndex() == 1:
@@ -721,7 +766,16 @@ class RecordEditor(QWidget):
             out += [
                 str(head.child(j).data(0, Qt.ItemDataRole.UserRole))
                 for j in range(head.childCount())
+                if head.child(j).data(0, Qt.ItemDataRole.UserRole)
             ]
+        return out
+
+    def missing_labels(self) -> list[str]:
+        """Every item's text under "What's missing" (charter items too), in order."""
+        out = []
+        for i in range(self.missing.topLevelItemCount()):
+            head = self.missing.topLevelItem(i)
+            out += [head.child(j).text(0).replace("\n", " ") for j in range(head.childCount())]
         return out
 
     def missing_item(self, path: str) -> QTreeWidgetItem | None:
@@ -733,9 +787,12 @@ class RecordEditor(QWidget):
         return None
 
     def _missing_activated(self, item: QTreeWidgetItem, _column: int = 0) -> None:
-        path = item.data(0, Qt.ItemDataRole.UserRole)
-        if path:
-            self.go_to_field(str(path))
+        path = str(item.data(0, Qt.ItemDataRole.UserRole) or "")
+        if self._framework.has_field(path):
+            self.go_to_field(path)
+        elif path in {s.key for s in self._framework.sections}:
+            self.tabs.setCurrentIndex(0)
+            self.show_section(path)
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(1280, 700)

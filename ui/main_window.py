@@ -2,28 +2,46 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoGroup
+from PySide6.QtCore import QEvent, QObject, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QUndoGroup,
+)
 from PySide6.QtWidgets import (
     QApplication,
+    QFileDialog,
+    QInputDialog,
+    QLineEdit,
     QMainWindow,
+    QProgressDialog,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from models.errors import TransitionsError
-from models.record import SignOffScope
+from models.record import Record, SignOffScope
+from models.roles import Permission, can
+from ui.charter_dialog import CharterDialog
 from ui.dashboard import Dashboard, DeadlineFor
 from ui.dialogs import ChangePasswordDialog, LockScreen, NewVaultDialog, plain_error
 from ui.editor import MessageBar, RecordEditor
-from ui.service import RecordService, VaultAccess
-from ui.workers import run_in_background
+from ui.export_dialog import ExportDialog
+from ui.feedback import FeedbackPage
+from ui.restore_dialog import RestoreDialog
+from ui.school.page import SchoolPage
+from ui.service import RecordService, SessionServices, VaultAccess
+from ui.workers import run_in_background, run_with_progress
 
 DEMO_NOTE = "demo vault of fictional children"
 
@@ -64,15 +82,25 @@ class MainWindow(QMainWindow):
         demo: bool = False,
         demo_hint: str = "",
         deadline_for: DeadlineFor | None = None,
-        today: Callable[[], date] = date.today,
+        today: Callable[[], date] | None = None,
+        services: SessionServices | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self.services = services
+        self._fixed_deadline_for = deadline_for
+        self.charter: Any = None  # the vault's verified charter (models.charter.Charter) or None
+        self.school: Any = None  # a SchoolService when this is a school's vault
+        self.school_page: SchoolPage | None = None
+        self.feedback_page: FeedbackPage | None = None
+        self.last_export: ExportDialog | None = None
         self.access = access
         self.directory = directory
         self.service: RecordService = service
         self.demo = demo
         self.demo_hint = demo_hint
+        if today is None:
+            today = services.today if services is not None else date.today
         self._today = today
         self.editor: RecordEditor | None = None
         self._locked = False
@@ -102,6 +130,8 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self.dashboard.open_requested.connect(self.open_record)
         self.dashboard.new_requested.connect(self.new_record)
+        self.dashboard.export_requested.connect(self.export_school_intake)
+        self.setAcceptDrops(True)
         self.lock_screen.form.submitted.connect(self._unlock)
         self.lock_screen.other_user.clicked.connect(
             lambda: self.lock_screen.show_switch_user(self.demo_hint)
@@ -196,10 +226,44 @@ class MainWindow(QMainWindow):
             self.tr("&Front sheet preview"), self._show_front_sheet, "Ctrl+P"
         )
 
+        self.export_action = self._action(
+            self.tr("&Export…"),
+            self.export_current,
+            "Ctrl+E",
+            self.tr("Sign and export this record"),
+        )
+        self.export_school_action = self._action(
+            self.tr("Export school &intake…"), self.export_school_intake, "Ctrl+Shift+X"
+        )
+        self.import_pdfs_action = self._action(
+            self.tr("&Import received PDFs…"), self.import_received, "Ctrl+I"
+        )
+        self.import_folder_action = self._action(
+            self.tr("Import a &folder of PDFs…"), self.import_received_folder, "Ctrl+Shift+I"
+        )
+        self.print_summary_action = self._action(
+            self.tr("Print class &summary…"), self.print_class_summary, "Ctrl+Shift+C"
+        )
+        self.backup_action = self._action(self.tr("&Back up vault…"), self.backup_vault, "Ctrl+B")
+        self.restore_action = self._action(self.tr("&Restore backup…"), self.restore_backup)
+        self.charter_action = self._action(self.tr("&Charter…"), self.show_charter, "Ctrl+Shift+H")
+        self.children_action = self._action(self.tr("&Children"), self.show_home, "Ctrl+1")
+        self.feedback_action = self._action(
+            self.tr("&Feedback and outcomes"), self.show_feedback, "Ctrl+2"
+        )
+
         file_menu = self.menuBar().addMenu(self.tr("&File"))
         for a in (
             self.new_child_action,
             self.new_vault_action,
+            None,
+            self.export_school_action,
+            self.import_pdfs_action,
+            self.import_folder_action,
+            self.print_summary_action,
+            None,
+            self.backup_action,
+            self.restore_action,
             None,
             self.switch_user_action,
             self.change_password_action,
@@ -218,6 +282,7 @@ class MainWindow(QMainWindow):
             self.prev_section_action,
             self.missing_action,
             self.front_sheet_action,
+            self.export_action,
             None,
             self.ready_action,
             self.signoff_action,
@@ -226,6 +291,11 @@ class MainWindow(QMainWindow):
         ):
             self.record_menu.addSeparator() if a is None else self.record_menu.addAction(a)
         self._record_actions = [a for a in self.record_menu.actions() if not a.isSeparator()]
+        self.view_menu = self.menuBar().addMenu(self.tr("&View"))
+        self.view_menu.addAction(self.children_action)
+        self.view_menu.addAction(self.feedback_action)
+        self.setting_menu = self.menuBar().addMenu(self.tr("&Setting"))
+        self.setting_menu.addAction(self.charter_action)
         self._sync_actions()
 
     def _sync_actions(self) -> None:
@@ -240,16 +310,112 @@ class MainWindow(QMainWindow):
             a.setEnabled(unlocked)
         for a in self._record_actions:
             a.setEnabled(unlocked and self.editor is not None)
+        school = self.school is not None
+        has_services = self.services is not None
+        for a, on in (
+            (self.export_school_action, not school and has_services),
+            (self.import_pdfs_action, school),
+            (self.import_folder_action, school),
+            (self.print_summary_action, school),
+            (self.backup_action, has_services),
+            (self.restore_action, has_services),
+            (self.charter_action, has_services and not school),
+            (self.feedback_action, self.feedback_page is not None),
+            (self.new_child_action, not school),
+            (self.export_action, self.editor is not None and has_services),
+        ):
+            a.setEnabled(unlocked and on)
+        self.setting_menu.menuAction().setVisible(not school)
         active = self.editor.undo_stack if (self.editor and unlocked) else None
         self.undo_group.setActiveStack(active)  # type: ignore[arg-type]  # Qt accepts no stack
 
     # --- dashboard and editor ---------------------------------------------------------------------
 
     def refresh(self) -> None:
+        self._setup_mode()
+        if self.school is not None:
+            if self.school_page is not None:
+                self.school_page.refresh()
+            return
         try:
             self.dashboard.set_records(self.service.list_records())
         except TransitionsError as exc:
             self.message_bar.show_message(plain_error(exc), "warning")
+        self._load_charter()
+        if self.feedback_page is not None:
+            self.feedback_page.refresh()
+
+    def _home(self) -> QWidget:
+        return self.school_page if self.school_page is not None else self.dashboard
+
+    def _setup_mode(self) -> None:
+        """School vault: the class overview is home. Setting vault: the cohort dashboard, with a
+        feedback page. Without services (tests with a fake) only the dashboard."""
+        if self.services is None:
+            return
+        try:
+            school = self.services.school(self.service)
+            feedback = None if school is not None else self.services.feedback(self.service)
+        except TransitionsError as exc:
+            self.message_bar.show_message(plain_error(exc), "warning")
+            return
+        self.school = school
+        if school is not None:
+            if self.school_page is None:
+                self.school_page = SchoolPage(school, self)
+                self.stack.addWidget(self.school_page)
+            else:
+                self.school_page.set_school(school)
+            if self.stack.currentWidget() is self.dashboard:
+                self.stack.setCurrentWidget(self.school_page)
+        elif feedback is not None:
+            if self.feedback_page is None:
+                self.feedback_page = FeedbackPage(self.service, feedback, self)
+                self.stack.addWidget(self.feedback_page)
+            else:
+                self.feedback_page.set_session(self.service, feedback)
+        self._sync_actions()
+
+    def _load_charter(self) -> None:
+        """Read the vault's charter: the dashboard's deadlines and the editor's missing items."""
+        self.charter = None
+        if self.services is not None:
+            try:
+                self.charter = self.services.charter(self.service).charter()
+            except TransitionsError as exc:
+                self.message_bar.show_message(
+                    self.tr("The charter cannot be used: {why}").format(why=plain_error(exc)),
+                    "warning",
+                )
+        if self._fixed_deadline_for is not None:
+            self.dashboard.set_deadline_for(self._fixed_deadline_for)
+        else:
+            self.dashboard.set_deadline_for(self._deadline_for if self.charter else None)
+        if self.editor is not None:
+            self.editor.set_missing_for(self._missing_for if self.charter else None)
+
+    def _deadline_for(self, record: Record) -> int | None:
+        """Days to the child's most urgent deadline that is not yet met (negative: overdue)."""
+        if self.charter is None:
+            return None
+        open_ = [d for d in self.charter.deadlines_for(record, self._today()) if not d.done]
+        return min(d.days_left for d in open_) if open_ else None
+
+    def _missing_for(self, record: Record) -> list[Any]:
+        if self.charter is None:
+            return []
+        return list(self.charter.missing_for_export(record, self._today()))
+
+    def show_home(self) -> None:
+        if self._locked or not self.close_editor():
+            return
+        self.stack.setCurrentWidget(self._home())
+
+    def show_feedback(self) -> None:
+        if self._locked or self.feedback_page is None or not self.close_editor():
+            return
+        self.feedback_page.refresh()
+        self.stack.setCurrentWidget(self.feedback_page)
 
     def open_record(self, record_id: str) -> None:
         self.message_bar.hide()
@@ -278,7 +444,13 @@ class MainWindow(QMainWindow):
     def _show_editor(self, record: Any) -> None:
         if self.editor is not None:
             self.close_editor()
-        editor = RecordEditor(self.service, record, today=self._today, parent=self.editor_holder)
+        editor = RecordEditor(
+            self.service,
+            record,
+            today=self._today,
+            missing_for=self._missing_for if self.charter is not None else None,
+            parent=self.editor_holder,
+        )
         self._editor_layout.addWidget(editor)
         editor.closed.connect(self.close_editor)
         editor.save_state_changed.connect(self._save_state_changed)
@@ -308,7 +480,7 @@ class MainWindow(QMainWindow):
         self.undo_group.removeStack(editor.undo_stack)
         editor.hide()
         editor.deleteLater()
-        self.stack.setCurrentWidget(self.dashboard)
+        self.stack.setCurrentWidget(self._home())
         self.dashboard.select_record(editor.record_id)
         self.dashboard.table.setFocus()
         self._sync_actions()
@@ -370,7 +542,7 @@ class MainWindow(QMainWindow):
     def switch_user(self) -> None:
         if self._locked or not self.close_editor():
             return
-        self._before_lock = self.dashboard
+        self._before_lock = self._home()
         self._focus_before_lock = None
         self._enter_lock_screen()
         self.lock_screen.show_switch_user(self.demo_hint)
@@ -406,10 +578,10 @@ class MainWindow(QMainWindow):
         self.service = service
         self._locked = False
         self.refresh()
-        target = self._before_lock or self.dashboard
+        target = self._before_lock or self._home()
         if self.editor is not None and service.user.name != self._locked_user:
             self._drop_editor()  # someone else logged in at the lock screen: not their place
-            target = self.dashboard
+            target = self._home()
         elif self.editor is not None:
             try:
                 service.load(self.editor.record_id)  # this session now knows the record's version
@@ -417,7 +589,9 @@ class MainWindow(QMainWindow):
             except TransitionsError as exc:
                 self.message_bar.show_message(plain_error(exc), "warning")
                 self._drop_editor()
-                target = self.dashboard
+                target = self._home()
+        if target is self.dashboard:
+            target = self._home()
         self.stack.setCurrentWidget(target)
         self._sync_actions()
         self._update_title()
@@ -446,10 +620,392 @@ class MainWindow(QMainWindow):
         self.directory = dialog.directory
         self.demo = False
         self.demo_hint = ""
+        self._reset_pages()
         self.refresh()
         self._update_title()
 
+    def _reset_pages(self) -> None:
+        """Forget the pages of the previous vault (after opening another)."""
+        for page in (self.school_page, self.feedback_page):
+            if page is not None:
+                self.stack.removeWidget(page)
+                page.deleteLater()
+        self.school_page = self.feedback_page = None
+        self.school = self.charter = None
+        self.stack.setCurrentWidget(self.dashboard)
+
+    # --- charter and export ---------------------------------------------------------------------
+
+    def _can_manage(self) -> bool:
+        return can(self.service.user.role, Permission.IMPORT_CHARTER)
+
+    def show_charter(self) -> None:
+        if self._locked or self.services is None or self.school is not None:
+            return
+        setting = ""
+        records = self.dashboard.model.records()
+        if records:
+            setting = str(records[0].get("child.setting_name") or "")
+        dialog = CharterDialog(
+            self.services.charter(self.service),
+            can_manage=self._can_manage(),
+            setting_name=setting,
+            parent=self,
+        )
+        self._run_modal(dialog)
+        if dialog.changed:
+            self.message_bar.hide()
+            self._load_charter()
+
+    def _default_export_dir(self) -> Path:
+        docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        return Path(docs or Path.home()) / "Transitions exports"
+
+    def _run_modal(self, dialog: Any) -> int:
+        """exec() a dialog with the idle lock paused (a background job may be using the vault)."""
+        self.idle_timer.stop()
+        try:
+            return int(dialog.exec())
+        finally:
+            if not self._locked and not self._closed:
+                self.idle_timer.start()
+
+    def make_export_dialog(self, records: list[Record], title: str) -> ExportDialog | None:
+        if self.services is None:
+            return None
+        dialog = ExportDialog(
+            self.services.exporter(self.service),
+            self.services.preview(),
+            records,
+            charter=self.charter,
+            today=self._today,
+            out_dir=self._default_export_dir(),
+            title=title,
+            parent=self,
+        )
+        dialog.field_requested.connect(self._go_to_field)
+        dialog.export_finished.connect(lambda _report: self._after_export())
+        self.last_export = dialog
+        return dialog
+
+    def export_current(self) -> None:
+        if self._locked or self.editor is None or not self.editor.flush():
+            return
+        record = self.service.load(self.editor.record_id)
+        dialog = self.make_export_dialog(
+            [record], self.tr("Export {name}").format(name=record.display_name)
+        )
+        if dialog is not None:
+            self._run_modal(dialog)
+
+    def export_school_intake(self) -> None:
+        if self._locked or self.services is None or self.school is not None:
+            return
+        if not self.close_editor():
+            return
+        records = self.service.list_records()
+        schools: dict[str, str] = {}
+        for r in records:
+            urn = str(r.get("child.school_urn") or "")
+            if urn:
+                schools.setdefault(urn, str(r.get("child.school_name") or urn))
+        if not schools:
+            self.message_bar.show_message(
+                self.tr("No child has a receiving school recorded yet."), "info"
+            )
+            return
+        names = sorted(f"{name} (URN {urn})" for urn, name in schools.items())
+        choice, ok = QInputDialog.getItem(
+            self, self.tr("Export school intake"), self.tr("&School:"), names, 0, False
+        )
+        if not ok:
+            return
+        urn = choice.rsplit("URN ", 1)[1].rstrip(")")
+        chosen = sorted(
+            (r for r in records if r.get("child.school_urn") == urn),
+            key=lambda r: r.display_name.casefold(),
+        )
+        dialog = self.make_export_dialog(
+            chosen, self.tr("Export intake for {school}").format(school=schools[urn])
+        )
+        if dialog is not None:
+            self._run_modal(dialog)
+
+    def _go_to_field(self, record_id: str, path: str) -> None:
+        if self.editor is None or self.editor.record_id != record_id:
+            self.open_record(record_id)
+        if self.editor is not None:
+            self.editor.go_to_field(path)
+
+    def _after_export(self) -> None:
+        try:
+            for record in self.service.list_records():
+                self.dashboard.update_record(record)
+        except TransitionsError as exc:
+            self.message_bar.show_message(plain_error(exc), "warning")
+        if self.editor is not None:
+            with contextlib.suppress(TransitionsError):  # the dashboard message says why
+                self.editor.adopt(self.service.load(self.editor.record_id))
+
+    # --- school: import, class summary ------------------------------------------------------------
+
+    def import_received(self) -> None:
+        if self.school is None or self._locked:
+            return
+        files, _ = QFileDialog.getOpenFileNames(
+            self, self.tr("Received record PDFs"), "", self.tr("PDF files (*.pdf)")
+        )
+        if files:
+            self.import_paths([Path(f) for f in files], self._ask_pdf_password())
+
+    def import_received_folder(self) -> None:
+        if self.school is None or self._locked:
+            return
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Folder of received PDFs"))
+        if folder:
+            self.import_paths([Path(folder)], self._ask_pdf_password())
+
+    def _ask_pdf_password(self) -> str | None:
+        text, ok = QInputDialog.getText(
+            self,
+            self.tr("Password for encrypted files"),
+            self.tr(
+                "If the setting encrypted the files with a password, type it here (the setting "
+                "gives it to you by phone). Leave it empty if they were not encrypted with one."
+            ),
+            QLineEdit.EchoMode.Password,
+        )
+        return text if ok and text else None
+
+    @staticmethod
+    def _pdfs_in(paths: list[Path]) -> list[Path]:
+        out: list[Path] = []
+        for p in paths:
+            if p.is_dir():
+                out += sorted(q for q in p.iterdir() if q.suffix.lower() == ".pdf" and q.is_file())
+            else:
+                out.append(p)
+        return out
+
+    def import_paths(self, paths: list[Path], password: str | None = None) -> None:
+        """Verify and import PDF files (folders are opened) in the background, with progress."""
+        school = self.school
+        if school is None or self._locked or self.school_page is None:
+            return
+        files = self._pdfs_in(paths)
+        progress = self._progress_dialog(self.tr("Checking and importing received records…"))
+        progress.setMaximum(max(len(files), 1))
+
+        def work(report: Callable[[int, int, str], None]) -> list[Any]:
+            outcomes: list[Any] = []
+            for n, path in enumerate(files, start=1):
+                outcomes += school.import_files([path], password=password)
+                report(n, len(files), path.name)
+            return outcomes
+
+        def done(outcomes: list[Any]) -> None:
+            progress.close()
+            self.idle_timer.start()
+            if self.school_page is not None:
+                self.school_page.imports.show_outcomes(outcomes)
+                self.school_page.overview.refresh()
+                self.school_page.senco.refresh()
+                bad = [o for o in outcomes if o.status in ("quarantined", "refused")]
+                if bad:
+                    self.school_page.setCurrentWidget(self.school_page.imports)
+            imported = sum(1 for o in outcomes if o.status in ("imported", "updated"))
+            self.statusBar().showMessage(
+                self.tr("{n} of {total} file(s) imported.").format(n=imported, total=len(files)),
+                10000,
+            )
+
+        self.idle_timer.stop()
+        run_with_progress(
+            work, lambda d, t, _n: progress.setValue(d), done, self._background_failed(progress)
+        )
+
+    def print_class_summary(self) -> None:
+        school = self.school
+        if school is None or self._locked or self.services is None:
+            return
+        out, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Save the class summary"), "class-summary.pdf", self.tr("PDF (*.pdf)")
+        )
+        if out:
+            self.write_class_summary(Path(out))
+
+    def write_class_summary(self, out: Path) -> None:
+        school, services = self.school, self.services
+        if school is None or services is None:
+            return
+        progress = self._progress_dialog(self.tr("Writing the class summary…"))
+        progress.setMaximum(0)
+        preview = services.preview()
+
+        def work() -> Path:
+            info = school.info()
+            pdf = preview.class_summary_pdf(school.records(), info.name)
+            out.write_bytes(pdf)
+            return out
+
+        def done(path: Path) -> None:
+            progress.close()
+            self.statusBar().showMessage(
+                self.tr("Class summary written to {path}").format(path=path), 10000
+            )
+
+        run_in_background(work, done, self._background_failed(progress))
+
+    # --- backup and restore -----------------------------------------------------------------------
+
+    def _progress_dialog(self, label: str) -> QProgressDialog:
+        dialog = QProgressDialog(label, "", 0, 100, self)
+        dialog.setWindowTitle("Transitions")
+        dialog.setCancelButton(None)  # type: ignore[arg-type]  # Qt accepts no button
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(0)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        dialog.setValue(0)
+        return dialog
+
+    def _background_failed(self, progress: QProgressDialog) -> Callable[[BaseException], None]:
+        def failed(exc: BaseException) -> None:
+            progress.close()
+            if not self._locked:
+                self.idle_timer.start()
+            self.message_bar.show_message(plain_error(exc), "warning")
+
+        return failed
+
+    def backup_vault(self) -> None:
+        if self._locked or self.services is None or not self.close_editor():
+            return
+        out, _ = QFileDialog.getSaveFileName(
+            self,
+            self.tr("Back up the vault to"),
+            str(self.directory.parent / f"transitions-backup-{self._today():%Y%m%d}.tvbak"),
+            self.tr("Transitions backups (*.tvbak);;All files (*)"),
+        )
+        if out:
+            self.write_backup(Path(out))
+
+    def write_backup(self, out: Path) -> None:
+        services, session = self.services, self.service
+        if services is None:
+            return
+        progress = self._progress_dialog(self.tr("Backing up the vault…"))
+
+        def work(report: Callable[[int, int, str], None]) -> Path:
+            services.backup(session, out, lambda d, t: report(d, t, ""))
+            return out
+
+        def step(done: int, total: int, _name: str) -> None:
+            progress.setMaximum(max(total, 1))
+            progress.setValue(done)
+
+        def done(path: Path) -> None:
+            progress.close()
+            self.idle_timer.start()
+            self.message_bar.show_message(
+                self.tr(
+                    "Backup written to {path}. Keep it somewhere safe, away from this computer; "
+                    "it is encrypted like the vault."
+                ).format(path=path),
+                "info",
+            )
+
+        self.idle_timer.stop()
+        run_with_progress(work, step, done, self._background_failed(progress))
+
+    def restore_backup(self) -> None:
+        if self._locked or self.services is None:
+            return
+        dialog = RestoreDialog(self.directory.parent, self.service.user.name, self)
+        if not self._run_modal(dialog):
+            return
+        self.restore_into(
+            Path(dialog.backup.text().strip()),
+            Path(dialog.folder.text().strip()),
+            user=dialog.user.text().strip() or None,
+            password=dialog.password.text() or None,
+            recovery_key=dialog.recovery.text().strip() or None,
+        )
+
+    def restore_into(
+        self,
+        backup: Path,
+        folder: Path,
+        *,
+        user: str | None = None,
+        password: str | None = None,
+        recovery_key: str | None = None,
+    ) -> None:
+        services = self.services
+        if services is None:
+            return
+        if folder.exists() and any(folder.iterdir()):
+            self.message_bar.show_message(
+                self.tr("Choose a new, empty folder: {folder} already has files in it.").format(
+                    folder=folder
+                ),
+                "warning",
+            )
+            return
+        progress = self._progress_dialog(self.tr("Restoring the backup…"))
+
+        def work(report: Callable[[int, int, str], None]) -> Path:
+            services.restore(
+                backup,
+                folder,
+                lambda d, t: report(d, t, ""),
+                user=user,
+                password=password,
+                recovery_key=recovery_key,
+            )
+            return folder
+
+        def step(done: int, total: int, _name: str) -> None:
+            progress.setMaximum(max(total, 1))
+            progress.setValue(done)
+
+        def done(path: Path) -> None:
+            progress.close()
+            self.idle_timer.start()
+            self.message_bar.show_message(
+                self.tr(
+                    "The backup was checked and restored into {path}. Open it with "
+                    "“transitions-app --vault {path}”; this window stays on the current vault."
+                ).format(path=path),
+                "info",
+            )
+
+        def failed(exc: BaseException) -> None:
+            progress.close()
+            self.idle_timer.start()
+            self.message_bar.show_message(
+                self.tr("The backup was not restored and nothing was created: {why}").format(
+                    why=plain_error(exc)
+                ),
+                "warning",
+            )
+
+        self.idle_timer.stop()
+        run_with_progress(work, step, done, failed)
+
     # --- Qt overrides ----------------------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+        if self.school is not None and not self._locked and event.mimeData().hasUrls():
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if self.school is not None and paths:
+            event.acceptProposedAction()
+            self.import_paths(paths, self._ask_pdf_password())
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         if self.editor is not None and not self._locked:

@@ -7,8 +7,9 @@ the protocol so they receive the service and never import storage code.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from models.record import Record
 from models.roles import Role
@@ -41,6 +42,8 @@ class RecordService(Protocol):
     def close(self) -> None: ...
 
 
+Progress = Callable[[int, int], None]  # (done, total)
+
 # Opens a session for (user, password); raises AuthenticationFailed or VaultError. Slow (KDF):
 # the window always calls it off the UI thread.
 Opener = Callable[[str, str], RecordService]
@@ -54,3 +57,35 @@ class VaultAccess(Protocol):
     def open(self, directory: Path, user: str, password: str) -> RecordService: ...
 
     def create(self, directory: Path, user: str, password: str) -> tuple[RecordService, str]: ...
+
+
+class SessionServices(Protocol):
+    """The services the window builds over the logged-in session (``transitions_app.app``'s
+    ``WindowServices`` fits): charter, export, previews, school, feedback, backup and restore.
+    Each returns a service for ``session``; ``school``/``feedback`` return None when the vault is
+    not that kind of vault."""
+
+    def today(self) -> date: ...
+
+    def charter(self, session: RecordService) -> Any: ...
+
+    def exporter(self, session: RecordService) -> Any: ...
+
+    def preview(self) -> Any: ...
+
+    def school(self, session: RecordService) -> Any | None: ...
+
+    def feedback(self, session: RecordService) -> Any | None: ...
+
+    def backup(self, session: RecordService, out: Path, progress: Progress) -> None: ...
+
+    def restore(
+        self,
+        backup_file: Path,
+        directory: Path,
+        progress: Progress,
+        *,
+        user: str | None,
+        password: str | None,
+        recovery_key: str | None,
+    ) -> None: ...

@@ -6,7 +6,7 @@ the JSON interchange; nothing downstream lists fields by hand.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -145,6 +145,7 @@ class Framework:
     title: str
     sections: tuple[SectionDef, ...]
     _index: Mapping[str, FieldDef] = field(default_factory=dict, compare=False, repr=False)
+    _cache: dict[str, tuple[FieldDef, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def field(self, path: str) -> FieldDef:
         try:
@@ -165,8 +166,20 @@ class Framework:
         for s in self.sections:
             yield from s.fields
 
+    def _cached(self, key: str, build: Callable[[], tuple[FieldDef, ...]]) -> tuple[FieldDef, ...]:
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = build()
+        return found
+
     def fields_feeding(self, flag: str) -> tuple[FieldDef, ...]:
-        return tuple(f for f in self.iter_fields() if flag in f.feeds)
+        return self._cached(f"feeds:{flag}", lambda: tuple(f for f in self.iter_fields() if flag in f.feeds))
+
+    def requirement_fields(self) -> tuple[FieldDef, ...]:
+        """Fields that are always required or required under a condition, in order."""
+        return self._cached(
+            "required", lambda: tuple(f for f in self.iter_fields() if f.required or f.required_when is not None)
+        )
 
 
 def build_section(key: str, number: int, title: str, help: str, fields: list[FieldDef]) -> SectionDef:

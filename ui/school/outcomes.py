@@ -122,6 +122,10 @@ class OutcomesWidget(QWidget):
         self.lay.addWidget(self.agreement_table, 1)
         self.refresh()
 
+    def set_source(self, source: CohortSource) -> None:
+        self._source = source
+        self.refresh()
+
     def refresh(self) -> None:
         try:
             stats = self._source.cohort()

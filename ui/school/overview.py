@@ -271,6 +271,11 @@ class ClassOverviewWidget(QWidget):
         find.activated.connect(self.search.setFocus)
         self.refresh()
 
+    def set_service(self, service: SchoolViews) -> None:
+        """Use a new session (after unlocking)."""
+        self._service = service
+        self.refresh()
+
     def refresh(self) -> None:
         try:
             overview = self._service.overview()

@@ -127,6 +127,11 @@ class SencoQueueWidget(QWidget):
         lay.addWidget(self.table, 1)
         self.refresh()
 
+    def set_service(self, service: SchoolViews) -> None:
+        """Use a new session (after unlocking)."""
+        self._service = service
+        self.refresh()
+
     def refresh(self) -> None:
         try:
             items = self._service.senco_queue(self._today)

@@ -1,0 +1,87 @@
+"""Unsigned previews for the window: a record's PDF before it is signed, its pages as pixels, and
+the school's class summary.
+
+Nothing here signs, encrypts or stores anything: the export service does that. The window shows
+these so a person can look at what will be sent before they sign it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pypdfium2 as pdfium
+
+from export.class_summary import ClassSummaryOptions, render_class_summary_pdf
+from export.render import RenderOptions, render_record_pdf
+from models.errors import TransitionsError
+from models.record import Record
+
+Clock = Callable[[], datetime]
+PREVIEW_SCALE = 1.25  # 72 dpi points to pixels: an A4 page is about 744 pixels wide
+
+
+class PreviewFailed(TransitionsError):
+    """The preview could not be drawn (the record itself is unaffected)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PageImage:
+    """One rendered page: packed RGB rows (``stride`` bytes each)."""
+
+    width: int
+    height: int
+    stride: int
+    data: bytes
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+class PreviewService:
+    def __init__(self, *, clock: Clock | None = None) -> None:
+        self._clock = clock or _utc_now
+
+    def preview_pdf(
+        self, record: Record, *, packet: str = "teacher", handling_note: str = ""
+    ) -> bytes:
+        """The record as the school will see it, unsigned and unencrypted."""
+        return render_record_pdf(
+            record,
+            RenderOptions(generated_on=self._clock(), packet=packet, handling_note=handling_note),
+        )
+
+    def render_pages(self, pdf: bytes, scale: float = PREVIEW_SCALE) -> list[PageImage]:
+        """Each page of ``pdf`` as RGB pixels."""
+        try:
+            doc = pdfium.PdfDocument(pdf)
+        except pdfium.PdfiumError as exc:
+            raise PreviewFailed(f"The preview could not be drawn: {exc}") from None
+        pages: list[PageImage] = []
+        try:
+            for index in range(len(doc)):
+                page = doc[index]
+                bitmap = page.render(scale=scale, rev_byteorder=True)
+                try:
+                    pages.append(
+                        PageImage(bitmap.width, bitmap.height, bitmap.stride, bytes(bitmap.buffer))
+                    )
+                finally:
+                    bitmap.close()
+                    page.close()
+        finally:
+            doc.close()
+        return pages
+
+    def class_summary_pdf(
+        self, records: Sequence[Record], title: str, handling_note: str = ""
+    ) -> bytes:
+        """The school's one-document class summary (unsigned; it stays in school)."""
+        return render_class_summary_pdf(
+            records,
+            ClassSummaryOptions(
+                title=title, generated_on=self._clock(), handling_note=handling_note
+            ),
+        )

@@ -1,0 +1,526 @@
+"""Record > Export…: look at the unsigned PDF, see what the charter still needs, then sign and write
+the packets in the background with a progress bar and a working Cancel."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from models.record import Record
+from ui.dialogs import plain_error
+from ui.workers import run_in_background, run_with_progress
+
+PathRole = Qt.ItemDataRole.UserRole + 1
+RecordIdRole = Qt.ItemDataRole.UserRole + 2
+MIN_PASSWORD = 8
+PACKETS = (
+    ("all", "Teacher packet, and SENCO packet where SEND support is recorded"),
+    ("teacher", "Teacher packet only"),
+    ("senco", "SENCO packet only"),
+)
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("export", text)
+
+
+class PagePreview(QScrollArea):
+    """The rendered pages one under another, with "Page x of y" kept up to date on scroll."""
+
+    page_changed = Signal(int, int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setAccessibleName(tr("Preview pages"))
+        self.setObjectName("pdfPreview")
+        self._inner = QWidget(self)
+        self._inner.setObjectName("pdfPreviewInner")
+        self._lay = QVBoxLayout(self._inner)
+        self._lay.setSpacing(12)
+        self._lay.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        self.setWidget(self._inner)
+        self._pages: list[QLabel] = []
+        self.verticalScrollBar().valueChanged.connect(lambda _v: self._emit_page())
+
+    def set_message(self, text: str) -> None:
+        self._clear()
+        label = QLabel(text, self._inner)
+        label.setWordWrap(True)
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._lay.addWidget(label)
+        self.page_changed.emit(0, 0)
+
+    def set_pages(self, pages: list[Any]) -> None:
+        self._clear()
+        for n, page in enumerate(pages, start=1):
+            image = QImage(
+                page.data, page.width, page.height, page.stride, QImage.Format.Format_RGB888
+            ).copy()
+            label = QLabel(self._inner)
+            label.setPixmap(QPixmap.fromImage(image))
+            label.setObjectName("pdfPage")
+            label.setAccessibleName(tr("Page {n} of {total}").format(n=n, total=len(pages)))
+            self._lay.addWidget(label)
+            self._pages.append(label)
+        self.verticalScrollBar().setValue(0)
+        self._emit_page()
+        QTimer.singleShot(0, self._emit_page)  # again once the pages are laid out
+
+    def page_count(self) -> int:
+        return len(self._pages)
+
+    def current_page(self) -> int:
+        if not self._pages:
+            return 0
+        # From the page sizes rather than the labels' geometry, which is only final once the
+        # scroll area has been laid out.
+        middle = self.verticalScrollBar().value() + self.viewport().height() // 3
+        top = self._lay.contentsMargins().top()
+        for n, label in enumerate(self._pages, start=1):
+            top += label.pixmap().height()
+            if top >= middle:
+                return n
+            top += self._lay.spacing()
+        return len(self._pages)
+
+    def _emit_page(self) -> None:
+        self.page_changed.emit(self.current_page(), len(self._pages))
+
+    def _clear(self) -> None:
+        while self._lay.count():
+            item = self._lay.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        self._pages = []
+
+
+class ExportDialog(QDialog):
+    """Export ``records`` with ``exporter`` (an ``ExportService``) under ``charter``.
+
+    Emits ``field_requested(record_id, path)`` (and closes) when a missing item is clicked for a
+    single child, so the window can open the field."""
+
+    field_requested = Signal(str, str)
+    export_finished = Signal(object)  # the ExportReport
+    progress_changed = Signal(int, int)
+
+    def __init__(
+        self,
+        exporter: Any,
+        preview: Any,
+        records: list[Record],
+        *,
+        charter: Any,
+        today: Callable[[], date],
+        out_dir: Path,
+        title: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title or tr("Export"))
+        self._exporter = exporter
+        self._preview = preview
+        self._records = records
+        self._charter = charter
+        self._today = today
+        self._cancel: threading.Event | None = None
+        self._preview_serial = 0
+        self.report: Any = None
+        self._out_dir = out_dir
+
+        # --- preview side
+        self.preview_child = QComboBox(self)
+        self.preview_child.setAccessibleName(tr("Child to preview"))
+        for r in records:
+            self.preview_child.addItem(r.display_name, r.id)
+        preview_label = QLabel(tr("Pre&view of:"), self)
+        preview_label.setBuddy(self.preview_child)
+        self.page_label = QLabel(self)
+        self.page_label.setAccessibleName(tr("Page"))
+        self.pages = PagePreview(self)
+        self.pages.page_changed.connect(self._page_changed)
+        top = QHBoxLayout()
+        top.addWidget(preview_label)
+        top.addWidget(self.preview_child, 1)
+        top.addWidget(self.page_label)
+        unsigned = QLabel(tr("Unsigned preview: this is what the school will read once you sign."))
+        unsigned.setObjectName("helpText")
+        unsigned.setWordWrap(True)
+        left = QWidget(self)
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addLayout(top)
+        ll.addWidget(unsigned)
+        ll.addWidget(self.pages, 1)
+
+        # --- what is missing
+        self.ready_label = QLabel(self)
+        self.ready_label.setWordWrap(True)
+        self.ready_label.setAccessibleName(tr("Ready to export"))
+        self.missing = QTreeWidget(self)
+        self.missing.setHeaderHidden(True)
+        self.missing.setAccessibleName(tr("What the charter still needs"))
+        self.missing.setWordWrap(True)
+        self.missing.itemActivated.connect(self._missing_clicked)
+        self.missing.itemClicked.connect(self._missing_clicked)
+
+        # --- options
+        self.packets = QComboBox(self)
+        self.packets.setAccessibleName(tr("Packets"))
+        for key, label in PACKETS:
+            self.packets.addItem(tr(label), key)
+        self.folder = QLineEdit(str(out_dir), self)
+        self.folder.setAccessibleName(tr("Folder to write to"))
+        self.browse = QPushButton(tr("&Browse…"), self)
+        self.browse.clicked.connect(self._browse)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.folder, 1)
+        folder_row.addWidget(self.browse)
+        self.password = QLineEdit(self)
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setAccessibleName(tr("Encryption password"))
+        self.confirm = QLineEdit(self)
+        self.confirm.setEchoMode(QLineEdit.EchoMode.Password)
+        self.confirm.setAccessibleName(tr("Encryption password again"))
+        self.password_note = QLabel(
+            tr(
+                "The charter asks for encrypted records and this school has no certificate in "
+                "the directory. Choose a password (at least 8 characters) and give it to the "
+                "school by phone, never in the same email as the files."
+            ),
+            self,
+        )
+        self.password_note.setWordWrap(True)
+        self.password_note.setObjectName("helpText")
+        form = QFormLayout()
+        rows: list[tuple[str, Any]] = [
+            (tr("&Packets:"), self.packets),
+            (tr("&Folder:"), folder_row),
+        ]
+        for text, widget in rows:
+            label = QLabel(text, self)
+            label.setBuddy(self.packets if widget is self.packets else self.folder)
+            form.addRow(label, widget)
+        self._password_labels = []
+        form.addRow(self.password_note)
+        for text, field in ((tr("Pass&word:"), self.password), (tr("&Again:"), self.confirm)):
+            label = QLabel(text, self)
+            label.setBuddy(field)
+            self._password_labels.append(label)
+            form.addRow(label, field)
+
+        # --- running and results
+        self.progress = QProgressBar(self)
+        self.progress.setAccessibleName(tr("Export progress"))
+        self.progress.setVisible(False)
+        self.status = QLabel(self)
+        self.status.setWordWrap(True)
+        self.status.setAccessibleName(tr("Export status"))
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.files = QListWidget(self)
+        self.files.setAccessibleName(tr("Files written"))
+        self.files.setVisible(False)
+        self.export_button = QPushButton(tr("Sign and &export"), self)
+        self.export_button.setDefault(True)
+        self.export_button.clicked.connect(self.start_export)
+        self.open_folder_button = QPushButton(tr("&Open folder"), self)
+        self.open_folder_button.setVisible(False)
+        self.open_folder_button.clicked.connect(self.open_folder)
+        self.cancel_button = QPushButton(tr("Cancel"), self)
+        self.cancel_button.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.open_folder_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.export_button)
+        buttons.addWidget(self.cancel_button)
+
+        right = QWidget(self)
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(8, 0, 0, 0)
+        rl.addWidget(self.ready_label)
+        rl.addWidget(self.missing, 1)
+        rl.addLayout(form)
+        rl.addWidget(self.progress)
+        rl.addWidget(self.status)
+        rl.addWidget(self.files, 1)
+        rl.addLayout(buttons)
+
+        splitter = QSplitter(self)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setChildrenCollapsible(False)
+        splitter.setSizes([640, 560])
+        splitter.setFrameShape(QFrame.Shape.NoFrame)
+        lay = QVBoxLayout(self)
+        lay.addWidget(splitter)
+        self.resize(1240, 720)
+
+        self.preview_child.currentIndexChanged.connect(lambda _i: self._load_preview())
+        self._check_records()
+        self._load_preview()
+
+    # --- before export ---------------------------------------------------------------------
+
+    def _missing_for(self, record: Record) -> list[Any]:
+        if self._charter is None:
+            return []
+        return list(self._charter.missing_for_export(record, self._today()))
+
+    def _needs_password(self, records: list[Record]) -> bool:
+        if self._charter is None or not self._charter.export.encrypt_for_recipient:
+            return False
+        for r in records:
+            school = self._charter.school(str(r.get("child.school_urn") or ""))
+            if school is None or not school.encryption_cert_pem:
+                return True
+        return False
+
+    def _check_records(self) -> None:
+        self.missing.clear()
+        self._ready: list[Record] = []
+        for record in self._records:
+            items = self._missing_for(record)
+            if not items:
+                self._ready.append(record)
+                continue
+            head = QTreeWidgetItem([record.display_name])
+            head.setData(0, RecordIdRole, record.id)
+            font = head.font(0)
+            font.setBold(True)
+            head.setFont(0, font)
+            self.missing.addTopLevelItem(head)
+            for m in items:
+                child = QTreeWidgetItem([f"{m.label}: {m.reason}"])
+                child.setToolTip(0, m.reason)
+                child.setData(0, PathRole, m.path)
+                child.setData(0, RecordIdRole, record.id)
+                head.addChild(child)
+        self.missing.expandAll()
+        total, ready = len(self._records), len(self._ready)
+        if self._charter is None:
+            self.ready_label.setText(
+                tr(
+                    "No charter imported: a manager imports the LA's charter (Setting > Charter…) before anything can be exported."
+                )
+            )
+        elif ready == total:
+            self.ready_label.setText(
+                tr("Ready to export.")
+                if total == 1
+                else tr("All {n} children are ready to export.").format(n=total)
+            )
+        else:
+            hint = tr(" Click an item to go to it.") if total == 1 else ""
+            self.ready_label.setText(
+                tr("{ready} of {total} ready. The charter still needs:").format(
+                    ready=ready, total=total
+                )
+                + hint
+            )
+        self.missing.setVisible(ready < total and self._charter is not None)
+        needs = self._needs_password(self._ready)
+        for w in (self.password_note, self.password, self.confirm, *self._password_labels):
+            w.setVisible(needs)
+        self._needs_pw = needs
+        self.export_button.setEnabled(bool(self._ready) and self._charter is not None)
+
+    def _missing_clicked(self, item: QTreeWidgetItem, _column: int = 0) -> None:
+        path = item.data(0, PathRole)
+        if len(self._records) != 1 or not path or self._cancel is not None:
+            return
+        self.field_requested.emit(str(item.data(0, RecordIdRole)), str(path))
+        self.reject()
+
+    def _browse(self) -> None:
+        chosen = QFileDialog.getExistingDirectory(
+            self, tr("Folder to write the files to"), self.folder.text()
+        )
+        if chosen:
+            self.folder.setText(chosen)
+
+    # --- preview ---------------------------------------------------------------------------
+
+    def _load_preview(self) -> None:
+        record_id = self.preview_child.currentData()
+        record = next((r for r in self._records if r.id == record_id), None)
+        if record is None:
+            self.pages.set_message(tr("Nothing to preview."))
+            return
+        self._preview_serial += 1
+        serial = self._preview_serial
+        self.pages.set_message(tr("Drawing the preview…"))
+        note = self._charter.export.handling_note if self._charter is not None else ""
+        preview = self._preview
+
+        def work() -> list[Any]:
+            return list(preview.render_pages(preview.preview_pdf(record, handling_note=note)))
+
+        def done(pages: list[Any]) -> None:
+            if serial == self._preview_serial:
+                self.pages.set_pages(pages)
+
+        def failed(exc: BaseException) -> None:
+            if serial == self._preview_serial:
+                self.pages.set_message(plain_error(exc))
+
+        run_in_background(work, done, failed)
+
+    def _page_changed(self, page: int, total: int) -> None:
+        self.page_label.setText(tr("Page {x} of {y}").format(x=page, y=total) if total else "")
+
+    def page_text(self) -> str:
+        return self.page_label.text()
+
+    # --- export ----------------------------------------------------------------------------
+
+    def is_running(self) -> bool:
+        return self._cancel is not None
+
+    def start_export(self) -> None:
+        if self._cancel is not None or not self._ready:
+            return
+        password: str | None = None
+        if self._needs_pw:
+            password = self.password.text()
+            if len(password) < MIN_PASSWORD:
+                self._fail(
+                    tr("Choose a password of at least {n} characters.").format(n=MIN_PASSWORD)
+                )
+                self.password.setFocus()
+                return
+            if password != self.confirm.text():
+                self._fail(tr("The two passwords are not the same. Type them again."))
+                self.confirm.clear()
+                self.confirm.setFocus()
+                return
+        elif self.password.text():
+            password = self.password.text()
+        folder = Path(self.folder.text().strip() or str(self._out_dir))
+        ids = [r.id for r in self._ready]
+        packets = str(self.packets.currentData())
+        cancel = threading.Event()
+        self._cancel = cancel
+        exporter = self._exporter
+        self._set_running(True)
+        self.status.setText(tr("Signing and writing…"))
+
+        def work(report: Callable[[int, int, str], None]) -> Any:
+            return exporter.export(
+                ids, folder, packets=packets, password=password, progress=report, cancel=cancel
+            )
+
+        run_with_progress(work, self._progress, self._finished, self._failed)
+
+    def cancel_export(self) -> None:
+        if self._cancel is not None:
+            self._cancel.set()
+            self.status.setText(tr("Cancelling after the current file…"))
+            self.cancel_button.setEnabled(False)
+
+    def _set_running(self, running: bool) -> None:
+        self.progress.setVisible(True)
+        self.progress.setRange(0, 0 if running else 1)
+        for w in (
+            self.export_button,
+            self.packets,
+            self.folder,
+            self.browse,
+            self.password,
+            self.confirm,
+        ):
+            w.setEnabled(not running)
+        self.cancel_button.setText(tr("Cancel export") if running else tr("Close"))
+        self.cancel_button.setEnabled(True)
+
+    def _progress(self, done: int, total: int, name: str) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        if name:
+            self.status.setText(
+                tr("Signed {done} of {total}: {name}").format(done=done, total=total, name=name)
+            )
+        self.progress_changed.emit(done, total)
+
+    def _finished(self, report: Any) -> None:
+        self._cancel = None
+        self._set_running(False)
+        self.report = report
+        self.progress.setValue(
+            self.progress.maximum() if not report.cancelled else self.progress.value()
+        )
+        lines = []
+        if report.cancelled:
+            lines.append(
+                tr(
+                    "Export cancelled. {n} file(s) were finished and written before it stopped."
+                ).format(n=len(report.files))
+            )
+        elif report.files:
+            lines.append(tr("{n} file(s) signed and written.").format(n=len(report.files)))
+        for refusal in report.refused:
+            lines.append(refusal.message())
+        if report.manifest_json is not None:
+            lines.append(tr("Manifest: {path}").format(path=report.manifest_json))
+        self.status.setText("\n".join(lines))
+        self.files.clear()
+        for f in report.files:
+            how = {"password": tr("password"), "certificate": tr("school's certificate")}.get(
+                f.encrypted, ""
+            )
+            text = f"{f.path.name}" + (f" ({tr('encrypted with the')} {how})" if how else "")
+            self.files.addItem(text)
+        self.files.setVisible(bool(report.files))
+        self.open_folder_button.setVisible(bool(report.files))
+        self.export_button.setEnabled(False)
+        self.password.clear()
+        self.confirm.clear()
+        self.export_finished.emit(report)
+
+    def _failed(self, exc: BaseException) -> None:
+        self._cancel = None
+        self._set_running(False)
+        self.progress.setVisible(False)
+        self._fail(plain_error(exc))
+
+    def _fail(self, text: str) -> None:
+        self.status.setProperty("kind", "warning")
+        self.status.setText(text)
+
+    def written_files(self) -> list[Path]:
+        return [f.path for f in self.report.files] if self.report is not None else []
+
+    def open_folder(self) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(self.folder.text()))
+
+    def reject(self) -> None:
+        if self._cancel is not None:  # Cancel while running stops the export; the dialog stays
+            self.cancel_export()
+            return
+        super().reject()
