@@ -3,7 +3,10 @@
     .venv/bin/python tools/screenshots.py [--out docs/screenshots]
 
 Builds a throwaway demo vault of fictional children (cheap key derivation, in a temporary folder),
-logs in as the manager, and saves dashboard.png and editor.png (a filled SEN-support record).
+logs in as the manager, and saves dashboard.png, editor.png (a filled SEN-support record) and
+export.png (the export dialog with the unsigned preview). Then exports the records for one school,
+imports them into a throwaway school vault and saves school-overview.png.
+The clock is fixed on a day the example charter is in force.
 """
 
 from __future__ import annotations
@@ -12,12 +15,14 @@ import argparse
 import os
 import sys
 import tempfile
-from datetime import date
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZE = (1366, 768)
-TODAY = date(2026, 3, 2)
+NOW = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)  # the example charter is in force
+TODAY = NOW.date()
+PDF_PASSWORD = "screenshot-password"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,7 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from models.vault import KdfParams
+    from transitions_app.app import WindowServices
+    from transitions_app.services.charter_service import EXAMPLES_DIR
     from transitions_app.services.demo import DEMO_PASSWORD, create_demo_vault
+    from transitions_app.services.school_service import SchoolService
     from transitions_app.services.vault_service import VaultService
     from ui.main_window import MainWindow
     from ui.style import apply_style
@@ -39,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     assert isinstance(app, QApplication)
     apply_style(app)
     args.out.mkdir(parents=True, exist_ok=True)
+    kdf = KdfParams(memory_kib=64, iterations=1, lanes=1)
+    services = WindowServices(clock=lambda: NOW, workers=1)
 
     class Access:
         exists = staticmethod(VaultService.exists)
@@ -47,11 +57,9 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp) / "vault"
-        create_demo_vault(
-            directory, today=TODAY, kdf=KdfParams(memory_kib=64, iterations=1, lanes=1)
-        )
+        create_demo_vault(directory, today=TODAY, kdf=kdf)
         service = VaultService.open(directory, "manager", DEMO_PASSWORD)
-        window = MainWindow(Access(), directory, service, demo=True, today=lambda: TODAY)
+        window = MainWindow(Access(), directory, service, demo=True, services=services)
         window.resize(*SIZE)
         window.show()
         app.processEvents()
@@ -64,8 +72,65 @@ def main(argv: list[str] | None = None) -> int:
         window.editor.show_section("send")
         app.processEvents()
         _save(window, args.out / "editor.png", app)
+        window.close_editor()
+
+        # The export dialog for one child who is ready, with the preview drawn.
+        assert window.charter is not None
+        ready = [r for r in records if not window.charter.missing_for_export(r, TODAY)]
+        by_school: dict[str, list[object]] = {}
+        for r in ready:
+            by_school.setdefault(str(r.get("child.school_urn")), []).append(r)
+        urn, intake = max(by_school.items(), key=lambda item: len(item[1]))
+        dialog = window.make_export_dialog([intake[0]], "Export " + intake[0].display_name)
+        assert dialog is not None
+        dialog.folder.setText(str(Path.home() / "Documents" / "Transitions exports"))
+        dialog.resize(*SIZE)
+        dialog.show()
+        _wait(app, lambda: dialog.pages.page_count() > 0)
+        _save(dialog, args.out / "export.png", app)
+        dialog.close()
+
+        # The school's side: the intake exported, then imported into a school vault.
+        exporter = services.exporter(service)
+        report = exporter.export(
+            [r.id for r in intake], Path(tmp) / "pdfs", packets="teacher", password=PDF_PASSWORD
+        )
         window.close()
+        school, _key = SchoolService.create(
+            Path(tmp) / "school",
+            "headteacher",
+            DEMO_PASSWORD,
+            urn=urn,
+            name=str(intake[0].get("child.school_name") or "Demo school"),
+            kdf=kdf,
+            clock=lambda: NOW,
+        )
+        school.set_trust(
+            root=(EXAMPLES_DIR / "northshire" / "la-ca" / "root-cert.pem").read_bytes()
+        )
+        school.import_files([f.path for f in report.files], password=PDF_PASSWORD)
+        school_window = MainWindow(
+            Access(), Path(tmp) / "school", school.vault, demo=True, services=services
+        )
+        school_window.resize(*SIZE)
+        school_window.show()
+        app.processEvents()
+        _save(school_window, args.out / "school-overview.png", app)
+        school_window.close()
     return 0
+
+
+def _wait(app: object, done: object, seconds: float = 20.0) -> None:
+    import time
+
+    from PySide6.QtCore import QThreadPool
+    from PySide6.QtWidgets import QApplication
+
+    end = time.monotonic() + seconds
+    while not done() and time.monotonic() < end:  # type: ignore[operator]
+        QApplication.processEvents()
+        QThreadPool.globalInstance().waitForDone(20)
+    QApplication.processEvents()
 
 
 def _save(window: object, path: Path, app: object) -> None:

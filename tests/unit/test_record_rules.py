@@ -156,3 +156,15 @@ def test_extra_requirements_from_a_charter() -> None:
 
 def test_every_section_counts_in_completeness() -> None:
     assert set(section_completeness(fresh())) == {s.key for s in FW.sections}
+
+
+def test_copy_is_independent() -> None:
+    r = generate_records(12, seed=3, today=TODAY)[6]
+    c = r.copy()
+    assert c == r
+    c.get("send.meeting_actions")[0]["owner"] = "Someone else"
+    c.set("child.legal_surname", "Changed")
+    c.provenance["child.legal_surname"] = "typed here"
+    assert r.get("send.meeting_actions")[0]["owner"] != "Someone else"
+    assert r.provenance == {}
+    assert r.get("child.legal_surname") != "Changed"
