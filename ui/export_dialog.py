@@ -3,6 +3,7 @@ the packets in the background with a progress bar and a working Cancel."""
 
 from __future__ import annotations
 
+import html
 import threading
 from collections.abc import Callable
 from datetime import date
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QImage, QPixmap
+from PySide6.QtGui import QDesktopServices, QImage, QPixmap, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -182,6 +183,7 @@ class ExportDialog(QDialog):
 
         # --- what is missing
         self.ready_label = QLabel(self)
+        self.ready_label.setObjectName("panelTitle")
         self.ready_label.setWordWrap(True)
         self.ready_label.setAccessibleName(tr("Ready to export"))
         self.missing = QTreeWidget(self)
@@ -190,6 +192,12 @@ class ExportDialog(QDialog):
         self.missing.setWordWrap(True)
         self.missing.itemActivated.connect(self._missing_clicked)
         self.missing.itemClicked.connect(self._missing_clicked)
+
+        self.plan = QLabel(self)
+        self.plan.setWordWrap(True)
+        self.plan.setObjectName("exportPlan")
+        self.plan.setAccessibleName(tr("What will happen"))
+        self.plan.setTextFormat(Qt.TextFormat.RichText)
 
         # --- options
         self.packets = QComboBox(self)
@@ -265,18 +273,24 @@ class ExportDialog(QDialog):
         rl = QVBoxLayout(right)
         rl.setContentsMargins(8, 0, 0, 0)
         rl.addWidget(self.ready_label)
-        rl.addWidget(self.missing, 1)
+        rl.addWidget(self.missing, 3)
+        rl.addWidget(self.plan)
+        rl.addSpacing(8)
         rl.addLayout(form)
+        rl.addSpacing(8)
         rl.addWidget(self.progress)
         rl.addWidget(self.status)
-        rl.addWidget(self.files, 1)
+        rl.addWidget(self.files, 3)
+        rl.addStretch(1)
         rl.addLayout(buttons)
 
         splitter = QSplitter(self)
         splitter.addWidget(left)
         splitter.addWidget(right)
         splitter.setChildrenCollapsible(False)
-        splitter.setSizes([640, 560])
+        splitter.setSizes([700, 520])
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
         splitter.setFrameShape(QFrame.Shape.NoFrame)
         lay = QVBoxLayout(self)
         lay.addWidget(splitter)
@@ -284,7 +298,7 @@ class ExportDialog(QDialog):
 
         self.preview_child.currentIndexChanged.connect(lambda _i: self._load_preview())
         self._check_records()
-        self._load_preview()
+        self._shown_once = False
 
     # --- before export ---------------------------------------------------------------------
 
@@ -345,11 +359,33 @@ class ExportDialog(QDialog):
                 + hint
             )
         self.missing.setVisible(ready < total and self._charter is not None)
+        self.plan.setText(self._plan_html())
         needs = self._needs_password(self._ready)
         for w in (self.password_note, self.password, self.confirm, *self._password_labels):
             w.setVisible(needs)
         self._needs_pw = needs
         self.export_button.setEnabled(bool(self._ready) and self._charter is not None)
+
+    def _plan_html(self) -> str:
+        """Who goes to which school, and how the files are protected, in a few lines."""
+        if not self._ready or self._charter is None:
+            return ""
+        schools = sorted({str(r.get("child.school_name") or "") for r in self._ready} - {""})
+        children = (
+            self._ready[0].display_name
+            if len(self._ready) == 1
+            else tr("{n} children").format(n=len(self._ready))
+        )
+        lines = [
+            tr("<b>{who}</b> to {school}").format(
+                who=html.escape(children), school=html.escape(", ".join(schools) or tr("school"))
+            ),
+            tr("Each PDF is signed with the setting's certificate and gets a new version number."),
+            tr("A manifest (JSON and CSV) lists every file with its SHA-256 checksum."),
+        ]
+        if self._charter.export.handling_note:
+            lines.append(html.escape(self._charter.export.handling_note))
+        return "<br>".join(lines)
 
     def _missing_clicked(self, item: QTreeWidgetItem, _column: int = 0) -> None:
         path = item.data(0, PathRole)
@@ -378,9 +414,13 @@ class ExportDialog(QDialog):
         self.pages.set_message(tr("Drawing the preview…"))
         note = self._charter.export.handling_note if self._charter is not None else ""
         preview = self._preview
+        # A4 is 595 points wide: draw the pages to fit the preview's width (and never tiny).
+        width = max(self.pages.viewport().width(), 560) - 40
+        scale = max(0.8, min(width / 595.0, 1.6))
 
         def work() -> list[Any]:
-            return list(preview.render_pages(preview.preview_pdf(record, handling_note=note)))
+            pdf = preview.preview_pdf(record, handling_note=note)
+            return list(preview.render_pages(pdf, scale))
 
         def done(pages: list[Any]) -> None:
             if serial == self._preview_serial:
@@ -394,6 +434,12 @@ class ExportDialog(QDialog):
 
     def _page_changed(self, page: int, total: int) -> None:
         self.page_label.setText(tr("Page {x} of {y}").format(x=page, y=total) if total else "")
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if not self._shown_once:  # drawn once the preview's width is known
+            self._shown_once = True
+            QTimer.singleShot(0, self._load_preview)
 
     def page_text(self) -> str:
         return self.page_label.text()

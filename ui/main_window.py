@@ -326,6 +326,7 @@ class MainWindow(QMainWindow):
         ):
             a.setEnabled(unlocked and on)
         self.setting_menu.menuAction().setVisible(not school)
+        self.record_menu.menuAction().setVisible(not school)
         active = self.editor.undo_stack if (self.editor and unlocked) else None
         self.undo_group.setActiveStack(active)  # type: ignore[arg-type]  # Qt accepts no stack
 

@@ -125,3 +125,9 @@ def test_selftest_passes() -> None:
     data = json.loads(out.stdout)
     assert data["ok"] is True
     assert {c["name"] for c in data["checks"]} >= {"Qt", "Cryptography", "Fonts", "PDF"}
+
+
+def test_no_core_dumps() -> None:
+    code = "import resource; from transitions_app.cli import harden_process; harden_process(); print(resource.getrlimit(resource.RLIMIT_CORE))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "(0, 0)"

@@ -48,7 +48,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def harden_process() -> None:
+    """No core dumps: a crash must not write decrypted records to disk (Linux and macOS)."""
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    except (ImportError, ValueError, OSError):  # Windows has no resource module
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    harden_process()
     parser = build_parser()
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)

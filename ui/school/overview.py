@@ -113,7 +113,7 @@ class ClassOverviewModel(QAbstractTableModel):
                 return tr("Signature intact, but the signer is not vouched for by your LA.")
             if index.column() == self.DSL and row.dsl_to_dsl:
                 return tr("Designated safeguarding leads speak directly; no detail travels.")
-            return None
+            return row.text(key) or None
         return None
 
     def _sort_value(self, row: OverviewRow, col: int) -> Any:
@@ -237,7 +237,13 @@ class ClassOverviewWidget(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.setWordWrap(False)
+        self.table.setShowGrid(False)
+        self.table.verticalHeader().setDefaultSectionSize(28)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        header.setHighlightSections(False)
 
         self.quarantine_label = QLabel(self)
         self.quarantine_label.setWordWrap(True)
@@ -283,6 +289,7 @@ class ClassOverviewWidget(QWidget):
             self.counts_label.setText(str(exc))
             return
         self.model.set_rows(overview.rows)
+        self._fit_columns()
         self.counts_label.setText(counts_text(overview.counts))
         quarantine = list(overview.quarantine)
         if quarantine:
@@ -297,6 +304,15 @@ class ClassOverviewWidget(QWidget):
         else:
             self.quarantine_label.setText(self.tr("No files in quarantine."))
         self._update_shown()
+
+    def _fit_columns(self) -> None:
+        """Wide enough for each header and most values; long values show in full as tooltips."""
+        self.table.resizeColumnsToContents()
+        metrics = self.table.horizontalHeader().fontMetrics()
+        for col in range(ClassOverviewModel.COLUMN_COUNT):
+            header = str(self.model.headerData(col, Qt.Orientation.Horizontal))
+            wanted = max(self.table.columnWidth(col), metrics.horizontalAdvance(header) + 28)
+            self.table.setColumnWidth(col, min(wanted, 240))
 
     def _update_shown(self) -> None:
         self.shown_label.setText(
