@@ -62,6 +62,7 @@ class PagePreview(QScrollArea):
         self.setObjectName("pdfPreview")
         self._inner = QWidget(self)
         self._inner.setObjectName("pdfPreviewInner")
+        self._inner.setStyleSheet("#pdfPreviewInner { background: #dde2e8; }")  # pages stand out
         self._lay = QVBoxLayout(self._inner)
         self._lay.setSpacing(12)
         self._lay.setAlignment(Qt.AlignmentFlag.AlignHCenter)
@@ -385,7 +386,7 @@ class ExportDialog(QDialog):
         ]
         if self._charter.export.handling_note:
             lines.append(html.escape(self._charter.export.handling_note))
-        return "<br>".join(lines)
+        return "".join(f"<p style='margin: 0 0 5px 0'>{line}</p>" for line in lines)
 
     def _missing_clicked(self, item: QTreeWidgetItem, _column: int = 0) -> None:
         path = item.data(0, PathRole)

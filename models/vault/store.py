@@ -918,21 +918,21 @@ class VaultStore:
             )
             return [UserRow(str(r.name), str(r.role)) for r in rows]
 
-    def add_user(
-        self, name: str, role: str, password: str, *, kdf: KdfParams | None = None
-    ) -> None:
+    def _password_slot(
+        self, name: str, role: str, password: str, kdf: KdfParams | None
+    ) -> tuple[str, dict[str, Any]]:
+        """A checked user name and a new password key slot wrapping this vault's data key."""
         name = _validate_name(name)
         _validate_password(password)
         slot = _new_slot(
-            self._vault_id,
-            "password",
-            name,
-            role,
-            password,
-            kdf or self.kdf,
-            self._data_key,
-            self._key_id,
+            self._vault_id, "password", name, role, password, kdf or self.kdf, self._data_key, self._key_id
         )
+        return name, slot
+
+    def add_user(
+        self, name: str, role: str, password: str, *, kdf: KdfParams | None = None
+    ) -> None:
+        name, slot = self._password_slot(name, role, password, kdf)
         with self._write() as conn:
             if conn.execute(select(schema.users.c.name).where(schema.users.c.name == name)).first():
                 raise VaultError(f"A user called {name} already exists.")
@@ -946,18 +946,7 @@ class VaultStore:
         self, name: str, role: str, password: str, *, kdf: KdfParams | None = None
     ) -> None:
         """Give a user a new password (and role), replacing the key slot; adds the user if new."""
-        name = _validate_name(name)
-        _validate_password(password)
-        slot = _new_slot(
-            self._vault_id,
-            "password",
-            name,
-            role,
-            password,
-            kdf or self.kdf,
-            self._data_key,
-            self._key_id,
-        )
+        name, slot = self._password_slot(name, role, password, kdf)
         with self._write() as conn:
             conn.execute(delete(schema.key_slots).where(schema.key_slots.c.user_name == name))
             done = conn.execute(
