@@ -757,26 +757,30 @@ class MainWindow(QMainWindow):
             self, self.tr("Received record PDFs"), "", self.tr("PDF files (*.pdf)")
         )
         if files:
-            self.import_paths([Path(f) for f in files], self._ask_pdf_password())
+            self.import_paths([Path(f) for f in files])
 
     def import_received_folder(self) -> None:
         if self.school is None or self._locked:
             return
         folder = QFileDialog.getExistingDirectory(self, self.tr("Folder of received PDFs"))
         if folder:
-            self.import_paths([Path(folder)], self._ask_pdf_password())
+            self.import_paths([Path(folder)])
 
-    def _ask_pdf_password(self) -> str | None:
+    def _ask_pdf_password(self, count: int) -> str | None:
         text, ok = QInputDialog.getText(
             self,
             self.tr("Password for encrypted files"),
             self.tr(
-                "If the setting encrypted the files with a password, type it here (the setting "
-                "gives it to you by phone). Leave it empty if they were not encrypted with one."
-            ),
+                "{n} file(s) are encrypted with a password. Type the password the setting gave "
+                "you (by phone, not in the same email as the files):"
+            ).format(n=count),
             QLineEdit.EchoMode.Password,
         )
         return text if ok and text else None
+
+    @staticmethod
+    def _needs_password(outcome: Any) -> bool:
+        return outcome.status == "refused" and "password" in outcome.reason.lower()
 
     @staticmethod
     def _pdfs_in(paths: list[Path]) -> list[Path]:
@@ -788,8 +792,14 @@ class MainWindow(QMainWindow):
                 out.append(p)
         return out
 
-    def import_paths(self, paths: list[Path], password: str | None = None) -> None:
-        """Verify and import PDF files (folders are opened) in the background, with progress."""
+    def import_paths(
+        self,
+        paths: list[Path],
+        password: str | None = None,
+        earlier: list[Any] | None = None,
+    ) -> None:
+        """Verify and import PDF files (folders are opened) in the background, with progress.
+        Files refused for want of a password are offered again once the password is typed."""
         school = self.school
         if school is None or self._locked or self.school_page is None:
             return
@@ -807,6 +817,16 @@ class MainWindow(QMainWindow):
         def done(outcomes: list[Any]) -> None:
             progress.close()
             self.idle_timer.start()
+            locked = [o for o in outcomes if self._needs_password(o)]
+            if locked:
+                given = self._ask_pdf_password(len(locked))
+                if given:
+                    names = {o.file for o in locked}
+                    kept = [o for o in outcomes if o.file not in names]
+                    again = [f for f in files if f.name in names]
+                    self.import_paths(again, given, [*(earlier or []), *kept])
+                    return
+            outcomes = [*(earlier or []), *outcomes]
             if self.school_page is not None:
                 self.school_page.imports.show_outcomes(outcomes)
                 self.school_page.overview.refresh()
@@ -816,7 +836,7 @@ class MainWindow(QMainWindow):
                     self.school_page.setCurrentWidget(self.school_page.imports)
             imported = sum(1 for o in outcomes if o.status in ("imported", "updated"))
             self.statusBar().showMessage(
-                self.tr("{n} of {total} file(s) imported.").format(n=imported, total=len(files)),
+                self.tr("{n} of {total} file(s) imported.").format(n=imported, total=len(outcomes)),
                 10000,
             )
 
@@ -1006,7 +1026,7 @@ class MainWindow(QMainWindow):
         paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
         if self.school is not None and paths:
             event.acceptProposedAction()
-            self.import_paths(paths, self._ask_pdf_password())
+            self.import_paths(paths)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         if self.editor is not None and not self._locked:

@@ -8,6 +8,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QInputDialog
 
 from tests.ui.conftest import CHEAP_KDF, PASSWORD, CheapVaultAccess
 from transitions_app.app import WindowServices
@@ -92,7 +95,36 @@ def test_school_vault_shows_the_class_overview_and_imports_in_the_background(
     data[len(data) // 2] ^= 0xFF
     damaged.write_bytes(bytes(data))
 
-    window.import_paths([folder], password=PDF_PASSWORD)
+    # Dropped onto the window: the encrypted files are refused until the password is typed.
+    def type_password() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, QInputDialog):
+            QTimer.singleShot(50, type_password)
+            return
+        dialog.setTextValue(PDF_PASSWORD)
+        dialog.accept()
+
+    QTimer.singleShot(50, type_password)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(folder))])
+    where = QPointF(window.rect().center())
+    enter = QDragEnterEvent(
+        where.toPoint(),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(
+        where,
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(window, drop)
     qtbot.waitUntil(lambda: page.overview.model.rowCount() == len(good), timeout=20000)
     table = page.imports.last
     results = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}

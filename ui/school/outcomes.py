@@ -91,15 +91,23 @@ class GldChart(QWidget):
 
 def _table(parent: QWidget, headers: list[str], rows: list[list[Any]], name: str) -> QTableWidget:
     table = QTableWidget(len(rows), len(headers), parent)
-    table.setHorizontalHeaderLabels(headers)
     table.setAccessibleName(name)
     table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
     table.verticalHeader().setVisible(False)
+    _fill(table, headers, rows)
+    return table
+
+
+def _fill(table: QTableWidget, headers: list[str], rows: list[list[Any]]) -> None:
+    """Refill ``table`` in place (replacing widgets would flash the old ones while deleted)."""
+    table.clear()
+    table.setColumnCount(len(headers))
+    table.setRowCount(len(rows))
+    table.setHorizontalHeaderLabels(headers)
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
             table.setItem(r, c, QTableWidgetItem(str(value)))
     table.resizeColumnsToContents()
-    return table
 
 
 class OutcomesWidget(QWidget):
@@ -139,17 +147,13 @@ class OutcomesWidget(QWidget):
             else self.tr("Outcomes returned for %n children.").replace("%n", str(total))
         )
         self.chart.set_stats(stats)
-        for old in (self.elg_table, self.agreement_table):
-            self.lay.removeWidget(old)
-            old.deleteLater()
-        self.elg_table = _table(
-            self,
+        _fill(
+            self.elg_table,
             [tr("Early learning goal"), tr("Expected"), tr("Children"), tr("% expected")],
             [[e.label, e.expected, e.children, _pct(e.expected_percent)] for e in stats.elgs],
-            tr("Early learning goals"),
         )
-        self.agreement_table = _table(
-            self,
+        _fill(
+            self.agreement_table,
             [
                 tr("Aspect"),
                 tr("On track → expected"),
@@ -171,7 +175,4 @@ class OutcomesWidget(QWidget):
                 ]
                 for a in stats.agreement
             ],
-            tr("Our judgements and the outcomes"),
         )
-        self.lay.addWidget(self.elg_table, 1)
-        self.lay.addWidget(self.agreement_table, 1)

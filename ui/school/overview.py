@@ -311,8 +311,8 @@ class ClassOverviewWidget(QWidget):
         metrics = self.table.horizontalHeader().fontMetrics()
         for col in range(ClassOverviewModel.COLUMN_COUNT):
             header = str(self.model.headerData(col, Qt.Orientation.Horizontal))
-            wanted = max(self.table.columnWidth(col), metrics.horizontalAdvance(header) + 28)
-            self.table.setColumnWidth(col, min(wanted, 240))
+            header_width = metrics.horizontalAdvance(header) + 28
+            self.table.setColumnWidth(col, max(header_width, min(self.table.columnWidth(col), 130)))
 
     def _update_shown(self) -> None:
         self.shown_label.setText(
