@@ -24,6 +24,7 @@ BUILD_PY = ROOT / "installer" / "build.py"
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.timeout(1500),
     pytest.mark.skipif(
         not sys.platform.startswith("linux"),
         reason="builds the Linux bundle; Windows is built by the windows-installer workflow",
