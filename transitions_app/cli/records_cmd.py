@@ -60,6 +60,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_db_arg(imp)
     add_json_arg(imp)
     imp.set_defaults(func=run_import)
+    ret = rsub.add_parser(
+        "retention",
+        help="list records whose keeping period under the charter has ended; delete them with --delete --yes",
+    )
+    add_vault_args(ret)
+    add_db_arg(ret)
+    ret.add_argument("--delete", action="store_true", help="securely delete the records listed (manager)")
+    ret.add_argument("--yes", action="store_true", help="confirm the deletion without a question")
+    add_json_arg(ret)
+    ret.set_defaults(func=run_retention)
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -197,4 +207,37 @@ def _start_from_pdf(args: argparse.Namespace, data: bytes) -> int:
                     "vouched": intake.vouched})
     else:
         print(f"Started {record.display_name} ({record.id}) from {intake.source}; check each answer, then sign off.")
+    return EXIT_OK
+
+
+def run_retention(args: argparse.Namespace) -> int:
+    import sys
+
+    from transitions_app.services.retention_service import RetentionService
+
+    service = open_vault(args)
+    try:
+        retention = RetentionService(service)
+        due = retention.due()
+        deleted = []
+        if args.delete and due:
+            confirmed = args.yes
+            if not confirmed and sys.stdin is not None and sys.stdin.isatty():
+                answer = input(f"Securely delete {len(due)} record(s)? Type yes to confirm: ")
+                confirmed = answer.strip().lower() == "yes"
+            if not confirmed:
+                raise CliError("Nothing deleted: confirm with --yes.")
+            deleted = retention.delete_due({d.record_id for d in due})
+    finally:
+        service.close()
+    if args.json:
+        print_json({
+            "due": [{"id": d.record_id, "name": d.child, "left_on": d.left_on.isoformat(),
+                     "delete_after": d.delete_after.isoformat()} for d in due],
+            "deleted": [d.record_id for d in deleted],
+        })
+    else:
+        for d in due:
+            print(f"{d.record_id}  {d.child:<28} due for deletion since {d.delete_after.isoformat()}")
+        print(f"{len(due)} record(s) due for deletion" + (f"; {len(deleted)} deleted." if args.delete else "."))
     return EXIT_OK
