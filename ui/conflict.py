@@ -44,7 +44,11 @@ def merge(mine: Record, theirs: Record, keep_mine: set[str]) -> Record:
 
 
 class ConflictDialog(QDialog):
-    def __init__(self, mine: Record, theirs: Record, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, mine: Record, theirs: Record, parent: QWidget | None = None, *, mine_changed: set[str] | None = None
+    ) -> None:
+        """``mine_changed``: the fields this person changed; each difference defaults to their own
+        version there and to the other person's version elsewhere (None: always their own)."""
         super().__init__(parent)
         self._mine, self._theirs = mine, theirs
         self.setWindowTitle(tr("Someone else changed this record"))
@@ -54,7 +58,8 @@ class ConflictDialog(QDialog):
         intro = QLabel(
             tr(
                 "While you were working, someone else saved changes to {name}. Nothing has been "
-                "lost. For each difference below, choose which version to keep, then save."
+                "lost. For each difference below, choose which version to keep, then save. Your "
+                "own changes are chosen where you made them; theirs everywhere else."
             ).format(name=mine.display_name),
             self,
         )
@@ -77,7 +82,10 @@ class ConflictDialog(QDialog):
             keep_theirs.setAccessibleName(tr("Keep their version of {field}").format(field=fd.label))
             group.addButton(keep_mine)
             group.addButton(keep_theirs)
-            keep_mine.setChecked(True)
+            if mine_changed is None or path in mine_changed:
+                keep_mine.setChecked(True)
+            else:
+                keep_theirs.setChecked(True)
             grid.addWidget(keep_mine, row, 1, Qt.AlignmentFlag.AlignTop)
             grid.addWidget(keep_theirs, row, 2, Qt.AlignmentFlag.AlignTop)
             self._choices[path] = keep_mine
@@ -92,6 +100,10 @@ class ConflictDialog(QDialog):
         layout.addWidget(scroll, 1)
         layout.addWidget(buttons)
         self.resize(760, 420)
+
+    def reject(self) -> None:
+        """Escape or the close button do not dismiss the choice: leaving without choosing would
+        either lose the person's work or silently overwrite the other person's."""
 
     def keep_mine(self) -> set[str]:
         return {path for path, button in self._choices.items() if button.isChecked()}

@@ -48,13 +48,14 @@ from PySide6.QtWidgets import (
 )
 
 from models.completeness import MissingItem, missing_items, section_completeness
-from models.errors import TransitionsError
+from models.errors import SaveConflict, TransitionsError
 from models.flags import derive_flags
 from models.framework.definition import FieldDef, Guard, SectionDef
 from models.framework.registry import get_framework
 from models.record import Record, SignOffScope, Status
 from models.roles import Permission, can
 from models.validation import validate_value
+from ui.conflict import ConflictDialog
 from ui.fields import FieldWidget, empty_to_none, ftr, make_field
 from ui.service import RecordService
 
@@ -274,6 +275,7 @@ class RecordEditor(QWidget):
     """Edits one record through ``service``. Emits ``closed`` when the person goes back."""
 
     closed = Signal()
+    export_requested = Signal()
     save_state_changed = Signal(str)
     record_saved = Signal(object)  # Record
 
@@ -291,6 +293,7 @@ class RecordEditor(QWidget):
         self._service = service
         self._missing_for = missing_for
         self._record = record.copy()
+        self._base = record.copy()  # as last loaded or saved: tells this person's changes apart
         self._today = today
         self._dirty = False
         self._applying = False
@@ -337,13 +340,22 @@ class RecordEditor(QWidget):
         self.signoff_button.clicked.connect(lambda: self.sign_off(SignOffScope.RECORD))
         self.send_button.clicked.connect(lambda: self.sign_off(SignOffScope.SEND))
         self.manager_button.clicked.connect(lambda: self.sign_off(SignOffScope.MANAGER))
+        self.export_button = QPushButton(tr("E&xport…"), self)
+        self.export_button.setToolTip(tr("Preview, sign and export this record (Ctrl+E)"))
+        self.export_button.clicked.connect(self.export_requested)
 
         row1 = QHBoxLayout()
         row1.addWidget(self.back_button)
         row1.addSpacing(12)
         row1.addWidget(self.name_label)
         row1.addStretch(1)
-        for b in (self.ready_button, self.signoff_button, self.send_button, self.manager_button):
+        for b in (
+            self.ready_button,
+            self.signoff_button,
+            self.send_button,
+            self.manager_button,
+            self.export_button,
+        ):
             row1.addWidget(b)
         row2 = QHBoxLayout()
         row2.addWidget(self.status_label, 1)
@@ -545,6 +557,8 @@ class RecordEditor(QWidget):
         before = self._record.status
         try:
             saved = self._service.save(self._record.copy())
+        except SaveConflict:
+            return self._resolve_conflict()
         except TransitionsError as exc:
             self._set_save_state(tr("Not saved"))
             self.message_bar.show_message(
@@ -552,6 +566,7 @@ class RecordEditor(QWidget):
             )
             return False
         self._dirty = False
+        self._base = self._record.copy()
         self._adopt(saved)
         if before == Status.SIGNED_OFF and saved.status == Status.DRAFT:
             self.message_bar.show_message(
@@ -637,6 +652,39 @@ class RecordEditor(QWidget):
 
     def _validate(self, row: FieldRow) -> None:
         row.show_problem(validate_value(row.fd, self._record.get(row.fd.path), today=self._today()))
+
+    def _resolve_conflict(self) -> bool:
+        """Someone else saved this record meanwhile: show both versions, let the person choose
+        field by field, then save the choice on top of their version. Nothing is discarded."""
+        try:
+            theirs = self._service.load(self._record.id)  # the session now holds their version
+        except TransitionsError as exc:
+            self._set_save_state(tr("Not saved"))
+            self.message_bar.show_message(
+                tr("Your change was not saved: {reason}").format(reason=exc), "warning"
+            )
+            return False
+        mine_changed = {
+            fd.path
+            for fd in get_framework(self._record.framework_id, self._record.framework_version).iter_fields()
+            if self._record.get(fd.path) != self._base.get(fd.path)
+        }
+        dialog = ConflictDialog(self._record, theirs, self, mine_changed=mine_changed)
+        dialog.exec()
+        keep_mine = dialog.keep_mine()
+        for path in dialog.paths:
+            if path not in keep_mine:
+                self.apply_value(path, theirs.get(path))
+        self._record.status = theirs.status
+        self._record.signoffs = list(theirs.signoffs)
+        self._record.export_version = theirs.export_version
+        self._dirty = True
+        saved = self.flush()
+        if saved:
+            self.message_bar.show_message(
+                tr("Saved with your choices; the other person's changes you kept are in the form."), "info"
+            )
+        return saved
 
     def adopt(self, saved: Record) -> None:
         """Take the status and sign-offs of the stored record (after an export elsewhere)."""

@@ -454,6 +454,8 @@ class MainWindow(QMainWindow):
         )
         self._editor_layout.addWidget(editor)
         editor.closed.connect(self.close_editor)
+        editor.export_requested.connect(self.export_current)
+        editor.export_button.setVisible(self.services is not None)
         editor.save_state_changed.connect(self._save_state_changed)
         editor.record_saved.connect(self.dashboard.update_record)
         self.undo_group.addStack(editor.undo_stack)
@@ -818,7 +820,7 @@ class MainWindow(QMainWindow):
             progress.close()
             self.idle_timer.start()
             locked = [o for o in outcomes if self._needs_password(o)]
-            if locked:
+            if locked and password is None:  # asked once; a wrong password is reported per file
                 given = self._ask_pdf_password(len(locked))
                 if given:
                     names = {o.file for o in locked}

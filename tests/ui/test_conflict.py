@@ -32,3 +32,38 @@ def test_dialog_lists_differences_and_merges(qtbot) -> None:  # type: ignore[no-
     merged = dialog.merged()
     assert merged.get("about_me.likes") == "Mine: the sand tray"
     assert merged.get("summary.day_one") == "Theirs: wave at the window"
+
+
+def test_editor_resolves_a_real_conflict(qtbot, vault_dir, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from tests.ui.conftest import PASSWORD, TODAY, CheapVaultAccess
+    from ui.conflict import ConflictDialog
+    from ui.editor import RecordEditor
+
+    here = CheapVaultAccess.open(vault_dir, "sam", PASSWORD)
+    there = CheapVaultAccess.open(vault_dir, "kim", PASSWORD)
+    try:
+        record = here.new_record()
+        record.set("about_me.likes", "Blocks")
+        record = here.save(record)
+        other = there.load(record.id)
+        editor = RecordEditor(here, here.load(record.id), today=lambda: TODAY)
+        qtbot.addWidget(editor)
+        other.set("about_me.likes", "Theirs: puzzles")
+        other.set("family.hopes", "Theirs: friends")
+        there.save(other)
+
+        def choose(dialog: ConflictDialog) -> int:
+            assert dialog.paths == ["about_me.likes", "family.hopes"]
+            # defaults: this person's own change, the other person's change elsewhere
+            assert dialog.keep_mine() == {"about_me.likes"}
+            return 1
+
+        monkeypatch.setattr(ConflictDialog, "exec", choose)
+        editor.apply_value("about_me.likes", "Mine: water play")
+        assert editor.flush() is True
+        stored = there.load(record.id)
+        assert stored.get("about_me.likes") == "Mine: water play"
+        assert stored.get("family.hopes") == "Theirs: friends"
+    finally:
+        here.close()
+        there.close()

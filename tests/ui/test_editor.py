@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit
 
-from models.errors import SaveConflict
+from models.errors import PermissionDenied
 from models.framework.definition import Kind
 from models.framework.registry import current_framework
 from models.record import Person, Record, SignOffScope, Status
@@ -242,14 +242,12 @@ def test_save_refused_keeps_the_edit_and_says_so(
     qtbot, fake_service: FakeService, blank: Record
 ) -> None:
     editor = make_editor(qtbot, fake_service, blank)
-    fake_service.fail_next_save = SaveConflict(
-        "Someone else saved this record after it was opened here."
-    )
+    fake_service.fail_next_save = PermissionDenied("Your role cannot change records.")
     editor.go_to_field("child.legal_surname")
     qtbot.keyClicks(editor.row("child.legal_surname").field.focus_target(), "Example")
     assert not editor.flush()
     assert editor.save_state() == "Not saved"
-    assert "Someone else saved" in editor.message_bar.text.text()
+    assert "cannot change records" in editor.message_bar.text.text()
     assert editor.record().get("child.legal_surname") == "Example"
     assert editor.flush()
     assert fake_service.records[blank.id].get("child.legal_surname") == "Example"

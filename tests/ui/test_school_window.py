@@ -98,11 +98,12 @@ def test_school_vault_shows_the_class_overview_and_imports_in_the_background(
     # Dropped onto the window: the encrypted files are refused until the password is typed.
     def type_password() -> None:
         dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, QInputDialog):
+        if not isinstance(dialog, QInputDialog) or not dialog.isVisible():
             QTimer.singleShot(50, type_password)
             return
+        assert "encrypted with a password" in dialog.labelText()
         dialog.setTextValue(PDF_PASSWORD)
-        dialog.accept()
+        QTimer.singleShot(20, dialog.accept)  # once its event loop is running
 
     QTimer.singleShot(50, type_password)
     mime = QMimeData()

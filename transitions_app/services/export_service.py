@@ -14,6 +14,7 @@ import contextlib
 import csv
 import io
 import json
+import multiprocessing
 import os
 import tempfile
 import threading
@@ -239,7 +240,9 @@ class ExportService:
                 progress(len(results), total, jobs[index][0].record.display_name)
 
         if self._workers > 1 and total > 2:
-            with ProcessPoolExecutor(max_workers=self._workers) as pool:
+            # "spawn": never fork a process that runs Qt threads (a forked child can deadlock).
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=self._workers, mp_context=context) as pool:
                 pending: dict[Future[PacketResult], int] = {pool.submit(build_packet, job): i for i, (_, job) in enumerate(jobs)}
                 while pending:
                     done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
