@@ -60,6 +60,7 @@ class _Row:
     flags: Flags
     badges: tuple[str, ...]
     days: int | None
+    search_text: str  # the names, case-folded once, for search as you type
 
 
 class CohortModel(QAbstractTableModel):
@@ -75,16 +76,41 @@ class CohortModel(QAbstractTableModel):
         super().__init__(parent)
         self._deadline_for = deadline_for
         self._rows: list[_Row] = []
+        self._sort_column: int | None = None  # None: in the order given
+        self._descending = False
 
     def _make_row(self, record: Record) -> _Row:
         flags = derive_flags(record)
         days = self._deadline_for(record) if self._deadline_for is not None else None
-        return _Row(record, overall_completeness(record), flags, tuple(flags.badges()), days)
+        names = " ".join(
+            str(record.get(p) or "")
+            for p in ("child.preferred_name", "child.legal_forenames", "child.legal_surname")
+        ).casefold()
+        return _Row(record, overall_completeness(record), flags, tuple(flags.badges()), days, names)
 
     def set_records(self, records: list[Record]) -> None:
         self.beginResetModel()
         self._rows = [self._make_row(r) for r in records]
+        if self._sort_column is not None:  # keep the order the person chose
+            column = self._sort_column
+            self._rows.sort(key=lambda r: self._sort_key(r, column), reverse=self._descending)
         self.endResetModel()
+
+    def row_data(self, source_row: int) -> _Row:
+        """The precomputed row (for the filter: no per-keystroke recomputation)."""
+        return self._rows[source_row]
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort the rows themselves, once, with precomputed keys (the proxy only filters): a
+        Python comparison per pair through the proxy took 0.4 s for 2,000 children."""
+        self._sort_column, self._descending = column, order == Qt.SortOrder.DescendingOrder
+        self.layoutAboutToBeChanged.emit()
+        persistent = self.persistentIndexList()
+        moved = [(self._rows[i.row()], i.column()) for i in persistent]
+        self._rows.sort(key=lambda r: self._sort_key(r, column), reverse=self._descending)
+        where = {id(r): n for n, r in enumerate(self._rows)}
+        self.changePersistentIndexList(persistent, [self.index(where[id(r)], c) for r, c in moved])
+        self.layoutChanged.emit()
 
     def set_deadline_for(self, deadline_for: DeadlineFor | None) -> None:
         self._deadline_for = deadline_for
@@ -268,18 +294,27 @@ class CohortFilter(QSortFilterProxyModel):
         self.flag, self.incomplete_only = flag, incomplete_only
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sorting happens once in the source model; the proxy keeps its order and only filters."""
+        model = self.sourceModel()
+        if isinstance(model, CohortModel) and column >= 0:
+            model.sort(column, order)
+        self._sort_column, self._sort_order = column, order
+
+    def sortColumn(self) -> int:  # noqa: N802 - Qt override: the view's header indicator
+        return getattr(self, "_sort_column", -1)
+
+    def sortOrder(self) -> Qt.SortOrder:  # noqa: N802 - Qt override
+        return getattr(self, "_sort_order", Qt.SortOrder.AscendingOrder)
+
     def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:  # noqa: N802
         model = self.sourceModel()
-        record: Record | None = model.data(model.index(source_row, 0, source_parent), RecordRole)
-        if record is None:
+        if not isinstance(model, CohortModel):
             return False
-        if self._text:
-            names = " ".join(
-                str(record.get(p) or "")
-                for p in ("child.preferred_name", "child.legal_forenames", "child.legal_surname")
-            ).casefold()
-            if not all(word in names for word in self._text.split()):
-                return False
+        row = model.row_data(source_row)
+        record = row.record
+        if self._text and not all(word in row.search_text for word in self._text.split()):
+            return False
         if self.school is not None and record.get("child.school_name") != self.school:
             return False
         if self.status is not None and record.status != self.status:
@@ -290,12 +325,9 @@ class CohortFilter(QSortFilterProxyModel):
                     return False
             elif (record.get("send.status") or "") != self.send_status:
                 return False
-        if self.flag is not None or self.incomplete_only:
-            if self.flag is not None and not _has_flag(derive_flags(record), self.flag):
-                return False
-            if self.incomplete_only and overall_completeness(record) >= 1.0:
-                return False
-        return True
+        if self.flag is not None and not _has_flag(row.flags, self.flag):
+            return False
+        return not (self.incomplete_only and row.completeness >= 1.0)
 
 
 class BadgeDelegate(QStyledItemDelegate):
