@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QEventLoop
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
@@ -14,10 +14,6 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 from models.roles import SCHOOL_ROLES, SETTING_ROLES
 from transitions_app import APP_NAME
 from transitions_app.cli.base import default_vault_dir, vault_dir
-from transitions_app.services.charter_service import CharterService
-from transitions_app.services.export_service import ExportService
-from transitions_app.services.preview_service import PreviewService
-from transitions_app.services.school_service import FeedbackService, SchoolService
 from transitions_app.services.vault_service import VaultService
 from transitions_app.settings import AppSettings
 from ui.dialogs import LoginDialog, NewVaultDialog, plain_error
@@ -25,6 +21,12 @@ from ui.main_window import DEMO_NOTE, MainWindow
 from ui.service import Progress, RecordService
 from ui.style import apply_style
 from ui.workers import run_in_background
+
+if TYPE_CHECKING:  # imported when first used, after login: a faster first paint
+    from transitions_app.services.charter_service import CharterService
+    from transitions_app.services.export_service import ExportService
+    from transitions_app.services.preview_service import PreviewService
+    from transitions_app.services.school_service import FeedbackService, SchoolService
 
 
 def tr(text: str) -> str:
@@ -61,22 +63,32 @@ class WindowServices:
         return self._clock().astimezone(UTC).date()
 
     def charter(self, session: VaultService) -> CharterService:
+        from transitions_app.services.charter_service import CharterService
+
         return CharterService(session, clock=self._clock)
 
     def exporter(self, session: VaultService) -> ExportService:
+        from transitions_app.services.export_service import ExportService
+
         return ExportService(session, clock=self._clock, workers=self._workers)
 
     def preview(self) -> PreviewService:
+        from transitions_app.services.preview_service import PreviewService
+
         return PreviewService(clock=self._clock)
 
     def school(self, session: VaultService) -> SchoolService | None:
         if session.user.role not in SCHOOL_ROLES:
             return None
+        from transitions_app.services.school_service import SchoolService
+
         return SchoolService(session, clock=self._clock)
 
     def feedback(self, session: VaultService) -> FeedbackService | None:
         if session.user.role not in SETTING_ROLES:
             return None
+        from transitions_app.services.school_service import FeedbackService
+
         return FeedbackService(session, clock=self._clock)
 
     @staticmethod
