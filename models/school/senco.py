@@ -47,8 +47,14 @@ class QueueItem:
     overdue: bool
     days: int  # days overdue (>0), days left (<=0 as negative) for dated; days waiting for undated
 
+    @property
+    def key(self) -> str:
+        """A stable name for this item, under which a SENCO's review is recorded."""
+        return f"{self.record_id}|{self.kind.value}|{self.what}"
+
     def to_dict(self) -> dict[str, Any]:
         return {
+            "key": self.key,
             "kind": self.kind.value,
             "kind_label": self.kind.label,
             "record_id": self.record_id,

@@ -126,6 +126,19 @@ def test_school_loop_through_the_cli(
     queue = json.loads(out)
     assert queue
     assert queue[0]["overdue"] is True
+    assert queue[0]["reviewed"] is None
+
+    key = queue[0]["key"]
+    code, out, _ = run(capsys, "school", "senco-review", key, "--vault", school, "--user", "head", "--json")
+    assert code == 0
+    assert json.loads(out)["by"] == "head"
+    code, out, _ = run(capsys, "school", "senco-queue", "--vault", school, "--user", "head", "--json")
+    reviewed = {item["key"]: item["reviewed"] for item in json.loads(out)}
+    assert reviewed[key]["by"] == "head"
+    assert reviewed[key]["on"]
+    code, _, err = run(capsys, "school", "senco-review", "no|such|item", "--vault", school, "--user", "head")
+    assert code == 2
+    assert "not in the SENCO queue" in err
 
     receipt = tmp_path / "receipt.json"
     code, out, err = run(

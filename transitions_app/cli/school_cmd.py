@@ -98,6 +98,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_json_arg(p)
     p.set_defaults(func=run_senco_queue)
 
+    p = ssub.add_parser("senco-review", help="mark a SENCO queue item reviewed (your name and today's date)")
+    p.add_argument("key", metavar="KEY", help="the item's key from “school senco-queue --json”")
+    add_vault_args(p)
+    add_json_arg(p)
+    p.set_defaults(func=run_senco_review)
+
     p = ssub.add_parser("receipt", help="write a signed receipt for the records from one setting")
     add_vault_args(p)
     p.add_argument("--setting", required=True, metavar="URN", help="the setting's Ofsted URN")
@@ -265,14 +271,28 @@ def run_overview(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_senco_review(args: argparse.Namespace) -> int:
+    service = _school(args)
+    try:
+        entry = service.mark_reviewed(args.key)
+    finally:
+        service.close()
+    if args.json:
+        print_json({"key": args.key, **entry})
+    else:
+        print(f"Marked reviewed by {entry['by']} on {entry['on']}.")
+    return EXIT_OK
+
+
 def run_senco_queue(args: argparse.Namespace) -> int:
     service = _school(args)
     try:
         queue = service.senco_queue(args.today)
+        reviews = service.senco_reviews()
     finally:
         service.close()
     if args.json:
-        print_json([i.to_dict() for i in queue])
+        print_json([{**i.to_dict(), "reviewed": reviews.get(i.key)} for i in queue])
         return EXIT_OK
     for i in queue:
         when = (
@@ -281,7 +301,9 @@ def run_senco_queue(args: argparse.Namespace) -> int:
             else (f"since {i.since.isoformat()}" if i.since else "")
         )
         flag = "OVERDUE " if i.overdue else ""
-        print(f"{flag}{i.child}: {i.what} ({i.owner}; {when})")
+        review = reviews.get(i.key)
+        seen = f" [reviewed by {review['by']} on {review['on']}]" if review else ""
+        print(f"{flag}{i.child}: {i.what} ({i.owner}; {when}){seen}")
     return EXIT_OK
 
 

@@ -84,6 +84,7 @@ CRL_BLOB = "school/crl"
 INDEX_BLOB = "school/received"
 RECORD_BLOB = "school/record/"
 QUARANTINE_BLOB = "school/quarantine"
+SENCO_REVIEWS_BLOB = "school/senco-reviews"
 RECEIPTS_BLOB = "feedback/receipts"
 OUTCOMES_BLOB = "feedback/outcomes"
 FEEDBACK_TRUST_BLOB = "feedback/trust-root"
@@ -549,6 +550,24 @@ class SchoolService:
                 "Only the school SENCO or the headteacher can see the SENCO queue."
             )
         return senco_queue(self._received.records(), today or self._clock().date())
+
+    def senco_reviews(self) -> dict[str, dict[str, str]]:
+        """Item key -> {"by", "role", "on"} for the queue items a SENCO has marked reviewed."""
+        reviews = _json_blob(self._vault, SENCO_REVIEWS_BLOB, {})
+        return reviews if isinstance(reviews, dict) else {}
+
+    def mark_reviewed(self, item_key: str, today: date | None = None) -> dict[str, str]:
+        """Record that the logged-in SENCO (or headteacher) reviewed this queue item, and when."""
+        queue = {item.key for item in self.senco_queue(today)}
+        if item_key not in queue:
+            raise VaultError("That item is not in the SENCO queue; check its key with “school senco-queue --json”.")
+        user = self._vault.user
+        entry = {"by": user.name, "role": user.role.value, "on": (today or self._clock().date()).isoformat()}
+        reviews = self.senco_reviews()
+        reviews[item_key] = entry
+        _put_json(self._vault, SENCO_REVIEWS_BLOB, reviews)
+        self._vault.record_event("senco_reviewed", item_key.split("|", 1)[0], {"kind": item_key.split("|")[1]})
+        return entry
 
     # --- receipts and outcomes --------------------------------------------------------------
 
