@@ -62,6 +62,16 @@ class FakeSchool:
             )
         return senco_queue(self.records, today or TODAY)
 
+    reviews: dict[str, dict[str, str]] = {}
+
+    def senco_reviews(self) -> dict[str, dict[str, str]]:
+        return dict(self.reviews)
+
+    def mark_reviewed(self, key: str, today: date | None = None) -> dict[str, str]:
+        entry = {"by": "Sam SENCO", "role": "school_senco", "on": (today or TODAY).isoformat()}
+        self.reviews = {**self.reviews, key: entry}
+        return entry
+
 
 @pytest.fixture
 def cohort() -> list[Record]:
@@ -134,6 +144,13 @@ def test_senco_queue_widget(qtbot, cohort: list[Record]) -> None:
     assert first.data().startswith("Overdue by")
     overdue = sum(i.overdue for i in expected)
     assert widget.summary.text() == f"{len(expected)} item(s), {overdue} overdue"
+    assert not widget.review_button.isEnabled()
+    widget.table.selectRow(0)
+    assert widget.review_button.isEnabled()
+    qtbot.mouseClick(widget.review_button, Qt.MouseButton.LeftButton)
+    reviewed = widget.model.index(0, SencoQueueModel.REVIEWED).data()
+    assert reviewed == f"Sam SENCO on {TODAY.isoformat()}"
+    assert "Marked reviewed" in widget.message.text()
     teacher = SencoQueueWidget(FakeSchool(cohort, senco=False), today=TODAY)
     qtbot.addWidget(teacher)
     assert teacher.model.rowCount() == 0

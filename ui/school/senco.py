@@ -16,8 +16,10 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -37,18 +39,24 @@ def tr(text: str) -> str:
 
 
 class SencoQueueModel(QAbstractTableModel):
-    WHEN, CHILD, KIND, WHAT, OWNER = range(5)
-    COLUMN_COUNT = 5
-    HEADERS = ("When", "Child", "Kind", "What", "Owner")
+    WHEN, CHILD, KIND, WHAT, OWNER, REVIEWED = range(6)
+    COLUMN_COUNT = 6
+    HEADERS = ("When", "Child", "Kind", "What", "Owner", "Reviewed")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._items: list[QueueItem] = []
+        self._reviews: dict[str, dict[str, str]] = {}
 
-    def set_items(self, items: list[QueueItem]) -> None:
+    def set_items(self, items: list[QueueItem], reviews: dict[str, dict[str, str]] | None = None) -> None:
         self.beginResetModel()
         self._items = list(items)
+        self._reviews = dict(reviews or {})
         self.endResetModel()
+
+    def reviewed_text(self, item: QueueItem) -> str:
+        review = self._reviews.get(item.key)
+        return tr("%1 on %2").replace("%1", review["by"]).replace("%2", review["on"]) if review else ""
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self._items)
@@ -91,6 +99,7 @@ class SencoQueueModel(QAbstractTableModel):
                 self.KIND: lambda: tr(item.kind.label),
                 self.WHAT: lambda: item.what,
                 self.OWNER: lambda: item.owner,
+                self.REVIEWED: lambda: self.reviewed_text(item),
             }
             return texts[col]()
         if role == ItemRole:
@@ -121,11 +130,46 @@ class SencoQueueWidget(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(
             SencoQueueModel.WHAT, QHeaderView.ResizeMode.Stretch
         )
+        self.review_button = QPushButton(self.tr("&Mark reviewed"), self)
+        self.review_button.setAccessibleName(self.tr("Mark the selected item reviewed"))
+        self.review_button.setEnabled(False)
+        self.review_button.clicked.connect(self.mark_selected_reviewed)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.message = QLabel(self)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.message, 1)
+        buttons.addWidget(self.review_button)
         lay = QVBoxLayout(self)
         lay.addWidget(title)
         lay.addWidget(self.summary)
         lay.addWidget(self.table, 1)
+        lay.addLayout(buttons)
         self.refresh()
+
+    def _selected_item(self) -> QueueItem | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        item = self.model.data(rows[0], ItemRole)
+        return item if isinstance(item, QueueItem) else None
+
+    def _selection_changed(self, *_args: object) -> None:
+        can_mark = hasattr(self._service, "mark_reviewed")
+        self.review_button.setEnabled(can_mark and self._selected_item() is not None)
+
+    def mark_selected_reviewed(self) -> None:
+        item = self._selected_item()
+        if item is None or not hasattr(self._service, "mark_reviewed"):
+            return
+        try:
+            entry = self._service.mark_reviewed(item.key, self._today)
+        except TransitionsError as exc:
+            self.message.setText(str(exc))
+            return
+        self.refresh()
+        self.message.setText(
+            self.tr("Marked reviewed by %1 on %2.").replace("%1", entry["by"]).replace("%2", entry["on"])
+        )
 
     def set_service(self, service: SchoolViews) -> None:
         """Use a new session (after unlocking)."""
@@ -139,7 +183,9 @@ class SencoQueueWidget(QWidget):
             self.model.set_items([])
             self.summary.setText(str(exc))
             return
-        self.model.set_items(items)
+        reviews = self._service.senco_reviews() if hasattr(self._service, "senco_reviews") else {}
+        self.model.set_items(items, reviews)
+        self.review_button.setEnabled(False)
         overdue = sum(i.overdue for i in items)
         self.summary.setText(
             self.tr("%1 item(s), %2 overdue")
