@@ -30,14 +30,17 @@ def tr(text: str) -> str:
 
 
 def receipt_rows(records: list[Record], receipts: list[dict[str, Any]]) -> list[list[str]]:
-    """[child, school, sent, received] for each record; newest receipt per record wins."""
+    """[child, school, sent, received, read] for each record; newest receipt per record wins."""
     received: dict[str, tuple[str, str, Any]] = {}
+    read: dict[str, str] = {}
     for receipt in receipts:
         for item in receipt.get("records", []):
             rid = str(item.get("record_id"))
             when = str(item.get("received_at") or receipt.get("signed_at") or "")[:10]
             if rid not in received or when > received[rid][0]:
                 received[rid] = (when, str(receipt.get("school", "")), item.get("export_version"))
+            if item.get("read_by"):
+                read[rid] = tr("Read by {who} on {when}").format(who=item["read_by"], when=item.get("read_on") or "")
     rows = []
     for r in sorted(records, key=lambda r: r.display_name.casefold()):
         sent = (
@@ -52,7 +55,7 @@ def receipt_rows(records: list[Record], receipts: list[dict[str, Any]]) -> list[
                 got += tr(" (an older version: the newest has not been confirmed)")
         else:
             got = tr("No receipt yet") if r.export_version else ""
-        rows.append([r.display_name, str(r.get("child.school_name") or ""), sent, got])
+        rows.append([r.display_name, str(r.get("child.school_name") or ""), sent, got, read.get(r.id, "")])
     return rows
 
 
@@ -68,9 +71,9 @@ class ReceiptsPanel(QWidget):
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName(tr("Summary"))
-        self.table = QTableWidget(0, 4, self)
+        self.table = QTableWidget(0, 5, self)
         self.table.setHorizontalHeaderLabels(
-            [tr("Child"), tr("School"), tr("Sent"), tr("Received")]
+            [tr("Child"), tr("School"), tr("Sent"), tr("Received"), tr("Read")]
         )
         self.table.setAccessibleName(tr("Receipts per child"))
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -111,10 +114,11 @@ class ReceiptsPanel(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         sent = sum(1 for r in rows if not r[2].startswith(tr("Not sent")))
         got = sum(1 for r in rows if r[3].startswith(tr("Received")))
+        read = sum(1 for r in rows if r[4])
         self.summary.setText(
-            tr("{sent} of {n} records sent; the school has confirmed receiving {got}.").format(
-                sent=sent, n=len(rows), got=got
-            )
+            tr(
+                "{sent} of {n} records sent; the school has confirmed receiving {got} and reading {read}."
+            ).format(sent=sent, n=len(rows), got=got, read=read)
         )
 
     def _import(self, kind: str) -> None:

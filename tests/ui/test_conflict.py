@@ -67,3 +67,4 @@ def test_editor_resolves_a_real_conflict(qtbot, vault_dir, monkeypatch) -> None:
     finally:
         here.close()
         there.close()
+

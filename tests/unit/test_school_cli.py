@@ -3,6 +3,7 @@ through the command line, with exit codes and one-sentence errors."""
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -140,6 +141,12 @@ def test_school_loop_through_the_cli(
     assert code == 2
     assert "not in the SENCO queue" in err
 
+    # the Reception teacher reads one record: the receipt says who read it and when
+    read_id = overview["rows"][0]["record_id"]
+    code, out, _ = run(capsys, "school", "show", read_id, "--vault", school, "--user", "head", "--json")
+    assert code == 0
+    assert json.loads(out)["record"]["id"] == read_id
+
     receipt = tmp_path / "receipt.json"
     code, out, err = run(
         capsys,
@@ -223,6 +230,11 @@ def test_school_loop_through_the_cli(
     assert (code, err) == (0, "")
     assert json.loads(out)["children"] == 8
     assert json.loads(out)["vouched"] is False
+    payload = json.loads(base64.b64decode(json.loads(receipt.read_bytes())["payload"]))
+    items = {i["record_id"]: i for i in payload["records"]}
+    assert items[read_id]["read_by"] == "head"
+    assert all(i["verified"] for i in items.values())
+    assert sum(1 for i in items.values() if i["read_by"]) == 1
     code, out, err = run(capsys, "outcomes", "import", written[0]["file"], "--vault", setting_dir)
     assert code == 0
     assert "for 8 children" in out

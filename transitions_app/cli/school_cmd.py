@@ -98,6 +98,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_json_arg(p)
     p.set_defaults(func=run_senco_queue)
 
+    p = ssub.add_parser("show", help="read one received record (the first reading is noted for the receipt)")
+    p.add_argument("record_id", metavar="ID")
+    add_vault_args(p)
+    add_json_arg(p)
+    p.set_defaults(func=run_show)
+
     p = ssub.add_parser("senco-review", help="mark a SENCO queue item reviewed (your name and today's date)")
     p.add_argument("key", metavar="KEY", help="the item's key from “school senco-queue --json”")
     add_vault_args(p)
@@ -268,6 +274,23 @@ def run_overview(args: argparse.Namespace) -> int:
         print(" | ".join(row.text(c.key) for c in COLUMNS))
     for q in overview.quarantine:
         print(f"Quarantined: {q.file}: {q.reason}")
+    return EXIT_OK
+
+
+def run_show(args: argparse.Namespace) -> int:
+    from models.interchange import record_to_dict
+
+    service = _school(args)
+    try:
+        record = service.read_record(args.record_id)
+    finally:
+        service.close()
+    if args.json:
+        print_json(record_to_dict(record))
+    else:
+        from models.flags import derive_flags
+
+        print(f"{record.display_name}: {', '.join(derive_flags(record).badges()) or 'no flags'}")
     return EXIT_OK
 
 

@@ -85,6 +85,7 @@ INDEX_BLOB = "school/received"
 RECORD_BLOB = "school/record/"
 QUARANTINE_BLOB = "school/quarantine"
 SENCO_REVIEWS_BLOB = "school/senco-reviews"
+READS_BLOB = "school/read"
 RECEIPTS_BLOB = "feedback/receipts"
 OUTCOMES_BLOB = "feedback/outcomes"
 FEEDBACK_TRUST_BLOB = "feedback/trust-root"
@@ -551,6 +552,25 @@ class SchoolService:
             )
         return senco_queue(self._received.records(), today or self._clock().date())
 
+    def read_record(self, record_id: str) -> Record:
+        """A received record, to read; the first reading is recorded (who and when) for the
+        setting's receipt."""
+        record = self._received.get(record_id)
+        if record is None:
+            raise VaultError("No received record has that id.")
+        reads = self.reads()
+        if record_id not in reads:
+            user = self._vault.user
+            reads[record_id] = {"by": user.name, "role": user.role.value, "on": self._clock().date().isoformat()}
+            _put_json(self._vault, READS_BLOB, reads)
+            self._vault.record_event("school_read", record_id, {})
+        return record
+
+    def reads(self) -> dict[str, dict[str, str]]:
+        """Record id -> {"by", "role", "on"}: who first read each received record, and when."""
+        reads = _json_blob(self._vault, READS_BLOB, {})
+        return reads if isinstance(reads, dict) else {}
+
     def senco_reviews(self) -> dict[str, dict[str, str]]:
         """Item key -> {"by", "role", "on"} for the queue items a SENCO has marked reviewed."""
         reviews = _json_blob(self._vault, SENCO_REVIEWS_BLOB, {})
@@ -581,6 +601,7 @@ class SchoolService:
                 f"No records from a setting with URN {setting_urn} have been imported."
             )
         records = {r.id: r for r in self._received.records()}
+        reads = self.reads()
         payload = {
             "school": {"urn": info.urn, "name": info.name},
             "setting_urn": setting_urn,
@@ -592,6 +613,9 @@ class SchoolService:
                     "export_version": p.export_version,
                     "file_sha256": p.file_sha256,
                     "received_at": p.imported_at,
+                    "verified": True,  # only files that passed strict verification are received
+                    "read_by": reads.get(p.record_id, {}).get("by"),
+                    "read_on": reads.get(p.record_id, {}).get("on"),
                 }
                 for p in sorted(rows, key=lambda p: p.record_id)
             ],
