@@ -63,6 +63,11 @@ class FakeSchool:
         return senco_queue(self.records, today or TODAY)
 
     reviews: dict[str, dict[str, str]] = {}
+    read: list[str] = []
+
+    def read_record(self, record_id: str) -> Record:
+        self.read = [*self.read, record_id]
+        return next(r for r in self.records if r.id == record_id)
 
     def senco_reviews(self) -> dict[str, dict[str, str]]:
         return dict(self.reviews)
@@ -187,3 +192,22 @@ def test_widgets_with_the_real_school_service(qtbot, tmp_path: Path) -> None:
     qtbot.addWidget(queue)
     assert queue.model.rowCount() > 0
     service.close()
+
+
+def test_opening_a_child_reads_the_record_read_only(qtbot, cohort: list[Record]) -> None:
+    from ui.school.overview import ClassOverviewWidget
+
+    school = FakeSchool(cohort)
+    widget = ClassOverviewWidget(school)
+    qtbot.addWidget(widget)
+    flagged = next(r for r in cohort if r.get("child.cin_cp") == "yes")
+    proxy = widget.table.model()
+    row = next(i for i in range(proxy.rowCount()) if proxy.index(i, 0).data() == flagged.display_name)
+    dialog = widget.open_record(proxy.index(row, 0))
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    text = dialog.browser.toPlainText()
+    assert flagged.display_name in text
+    assert "DSL to DSL" in text
+    assert "Child in need or child protection plan" not in text  # only the flag travels
+    assert school.read == [flagged.id]

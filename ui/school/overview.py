@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from models.errors import TransitionsError
 from models.school.overview import COLUMNS, FLAG_COUNTS, GROUPS, OverviewCounts, OverviewRow
+from ui.school.record_view import RecordViewDialog
 from ui.school.service import SchoolViews
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -275,7 +276,23 @@ class ClassOverviewWidget(QWidget):
             signal.connect(self._update_shown)
         find = QShortcut(QKeySequence.StandardKey.Find, self)
         find.activated.connect(self.search.setFocus)
+        self.table.activated.connect(self.open_record)  # double-click or Enter reads the record
         self.refresh()
+
+    def open_record(self, index: QModelIndex) -> RecordViewDialog | None:
+        """Open the child's record read-only (the service notes the reading for the receipt)."""
+        row = index.siblingAtColumn(0).data(RowRole)
+        if row is None or not hasattr(self._service, "read_record"):
+            return None
+        try:
+            record = self._service.read_record(row.record_id)
+        except TransitionsError as exc:
+            self.shown_label.setText(str(exc))
+            return None
+        dialog = RecordViewDialog(record, self)
+        dialog.setModal(False)
+        dialog.show()
+        return dialog
 
     def set_service(self, service: SchoolViews) -> None:
         """Use a new session (after unlocking)."""
