@@ -17,6 +17,7 @@ PDF encryption is confidentiality only; integrity comes from the signature, whic
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from io import BytesIO
 from typing import Protocol
@@ -28,11 +29,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from pyhanko.pdf_utils.crypt import AuthStatus, SimpleEnvelopeKeyDecrypter
+from pyhanko.pdf_utils.crypt.api import PdfMacStatus
 from pyhanko.pdf_utils.crypt.pubkey import RecipientEncryptionPolicy
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.writer import PdfFileWriter, copy_into_new_writer
 
-from models.errors import SignatureInvalid, SigningFailed
+from export.pki import load_p12
+from models.errors import EncryptedFileDamaged, SignatureInvalid, SigningFailed
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +156,11 @@ def open_reader(
         )
         result = reader.decrypt_pubkey(decrypter)
     if result.status == AuthStatus.FAILED:
+        if result.mac_status == PdfMacStatus.FAILED:
+            raise EncryptedFileDamaged(
+                "The file was changed after it was encrypted (its integrity code does not match), "
+                "so it cannot be trusted."
+            )
         if filter_name == "/Standard":
             raise SignatureInvalid("The password is wrong: the file could not be decrypted.")
         raise SignatureInvalid("The file was not encrypted for this key, so it cannot be opened.")
@@ -172,3 +180,47 @@ def decrypt_for_verify(
         else None
     )
     return open_reader(pdf_bytes, password=password, recipient=recipient)
+
+
+def readable_copy(
+    pdf_bytes: bytes,
+    *,
+    password: str | None = None,
+    recipient: KeyAndCert | None = None,
+) -> bytes:
+    """An unencrypted copy of ``pdf_bytes`` for showing on screen; the bytes unchanged when the
+    file is not encrypted.
+
+    Decrypting rewrites the file, so the copy's signature no longer verifies: keep the original as
+    received as the proof, and show this copy only inside the app (never write it to disk).
+
+    :raises SignatureInvalid: as :func:`open_reader`.
+    """
+    reader = open_reader(pdf_bytes, password=password, recipient=recipient)
+    if not reader.encrypted:
+        return pdf_bytes
+    pyhanko_log = logging.getLogger("pyhanko.pdf_utils.writer")
+    level = pyhanko_log.level
+    pyhanko_log.setLevel(logging.ERROR)  # "the copy operation will invalidate them": we know
+    try:
+        writer = copy_into_new_writer(reader)
+        out = BytesIO()
+        writer.write(out)  # type: ignore[no-untyped-call]
+    finally:
+        pyhanko_log.setLevel(level)
+    return out.getvalue()
+
+
+def load_recipient_p12(data: bytes, passphrase: str | bytes) -> Recipient:
+    """A recipient's decryption key and certificate from a PKCS#12 file (a school's key, as the
+    LA issued it for its certificate in the charter's school directory).
+
+    :raises AuthenticationFailed: wrong passphrase or damaged file.
+    :raises SignatureInvalid: the file holds no key, or a certificate not meant for encryption.
+    """
+    key, cert, _chain = load_p12(data, passphrase)
+    try:
+        _check_recipient(cert)
+    except SigningFailed as exc:
+        raise SignatureInvalid(str(exc)) from None
+    return Recipient(key, cert)

@@ -55,6 +55,11 @@ class SignatureInvalid(TransitionsError):
     exit_code = 1
 
 
+class EncryptedFileDamaged(SignatureInvalid):
+    """An encrypted PDF opened with the right secret, but its integrity code (PDF MAC) does not
+    match: the file was changed after it was encrypted."""
+
+
 class SaveConflict(TransitionsError):
     """Someone else saved this record after it was opened here; reopen it and make the change again."""
 

@@ -33,6 +33,10 @@ class Provenance:
     file_name: str
     file_sha256: str
     imported_at: str
+    #: "", "password" or "certificate": how the file as received was encrypted.
+    encrypted: str = ""
+    #: Set when a person released the file from quarantine after checking the signer by phone.
+    release_note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -48,6 +52,8 @@ class Provenance:
             "file_name": self.file_name,
             "file_sha256": self.file_sha256,
             "imported_at": self.imported_at,
+            "encrypted": self.encrypted,
+            "release_note": self.release_note,
         }
 
     @classmethod
@@ -65,6 +71,8 @@ class Provenance:
             file_name=str(data.get("file_name", "")),
             file_sha256=str(data.get("file_sha256", "")),
             imported_at=str(data.get("imported_at", "")),
+            encrypted=str(data.get("encrypted", "")),
+            release_note=str(data.get("release_note", "")),
         )
 
 

@@ -900,6 +900,18 @@ class VaultStore:
                 {"name": name, "version": version, "sha256": crypto.digest(data)},
             )
 
+    def delete_blob(self, name: str) -> bool:
+        """Remove a blob; True if there was one. The audit trail keeps its name and version."""
+        with self._write() as conn:
+            current = conn.execute(
+                select(schema.blobs.c.version).where(schema.blobs.c.name == name)
+            ).scalar()
+            if current is None:
+                return False
+            conn.execute(delete(schema.blobs).where(schema.blobs.c.name == name))
+            self._append(conn, "blob_deleted", None, {"name": name, "version": int(current)})
+        return True
+
     def get_blob(self, name: str) -> bytes | None:
         with self._read() as conn:
             row = (

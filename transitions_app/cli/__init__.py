@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -49,7 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def harden_process() -> None:
-    """No core dumps: a crash must not write decrypted records to disk (Linux and macOS)."""
+    """No core dumps: a crash must not write decrypted records to disk (Linux and macOS). No
+    library log lines either: pyHanko and others log warnings (with tracebacks, sometimes a
+    signer's name) that would otherwise reach stderr, where errors are one plain sentence."""
+    logging.getLogger().addHandler(logging.NullHandler())
     try:
         import resource
 

@@ -131,6 +131,71 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_json_arg(p)
     p.set_defaults(func=run_outcomes)
 
+    key = ssub.add_parser(
+        "key", help="the school's decryption keys, for records encrypted to its certificate"
+    )
+    ksub = key.add_subparsers(dest="key_command", metavar="ACTION", required=True)
+    p = ksub.add_parser(
+        "add",
+        help="keep the school's decryption key (PKCS#12 from the LA) in the vault (headteacher)",
+    )
+    add_vault_args(p)
+    p.add_argument("--p12", required=True, metavar="FILE", type=Path)
+    p.add_argument(
+        "--p12-password-file",
+        metavar="F",
+        type=Path,
+        help=f"the PKCS#12 passphrase (or set {P12_PASSWORD_ENV})",
+    )
+    add_json_arg(p)
+    p.set_defaults(func=run_key_add)
+    p = ksub.add_parser("list", help="the decryption keys this school holds")
+    add_vault_args(p)
+    add_json_arg(p)
+    p.set_defaults(func=run_key_list)
+
+    p = ssub.add_parser(
+        "quarantine", help="files that did not verify, with the reason and whether they can be released"
+    )
+    add_vault_args(p)
+    add_json_arg(p)
+    p.set_defaults(func=run_quarantine)
+
+    p = ssub.add_parser(
+        "release",
+        help="import a quarantined file whose signer you checked by phone (headteacher; "
+        "intact signatures only)",
+    )
+    p.add_argument("sha256", metavar="SHA256", help="the file's SHA-256 (or its first characters)")
+    p.add_argument(
+        "--checked-with",
+        required=True,
+        metavar="NAME",
+        help="who at the setting read you the same certificate fingerprint on the phone",
+    )
+    add_vault_args(p)
+    p.add_argument(
+        "--pdf-password-file",
+        metavar="F",
+        type=Path,
+        help=f"password of the encrypted PDF (or set {PDF_PASSWORD_ENV})",
+    )
+    add_json_arg(p)
+    p.set_defaults(func=run_release)
+
+    p = ssub.add_parser("discard", help="remove a file from quarantine without importing it")
+    p.add_argument("sha256", metavar="SHA256", help="the file's SHA-256 (or its first characters)")
+    add_vault_args(p)
+    p.set_defaults(func=run_discard)
+
+    p = ssub.add_parser(
+        "pdf", help="write a received record's PDF exactly as received (signed, still encrypted if it was)"
+    )
+    p.add_argument("record_id", metavar="ID")
+    add_vault_args(p)
+    p.add_argument("--out", required=True, metavar="FILE", type=Path)
+    p.set_defaults(func=run_pdf)
+
     receipts = sub.add_parser("receipts", help="a setting's receipts from schools")
     rsub = receipts.add_subparsers(dest="receipts_command", metavar="ACTION", required=True)
     p = rsub.add_parser("import", help="verify and store a school's signed receipt")
@@ -291,6 +356,105 @@ def run_show(args: argparse.Namespace) -> int:
         from models.flags import derive_flags
 
         print(f"{record.display_name}: {', '.join(derive_flags(record).badges()) or 'no flags'}")
+    return EXIT_OK
+
+
+def run_key_add(args: argparse.Namespace) -> int:
+    secret = read_secret(
+        args.p12_password_file,
+        env=P12_PASSWORD_ENV,
+        prompt="Certificate passphrase: ",
+        what="certificate passphrase",
+    )
+    data = _read(args.p12, "certificate file")
+    service = _school(args)
+    try:
+        key = service.add_decryption_key(data, secret)
+    finally:
+        service.close()
+    if args.json:
+        print_json(key.to_dict())
+    else:
+        print(f"Kept the decryption key for {key.subject} (certificate valid to {key.not_after}).")
+    return EXIT_OK
+
+
+def run_key_list(args: argparse.Namespace) -> int:
+    service = _school(args)
+    try:
+        keys = service.decryption_keys()
+    finally:
+        service.close()
+    if args.json:
+        print_json([k.to_dict() for k in keys])
+    elif not keys:
+        print("No decryption keys: records encrypted to the school's certificate cannot be imported yet.")
+    else:
+        for k in keys:
+            print(f"{k.subject} (valid to {k.not_after}; SHA-256 {k.fingerprint_sha256})")
+    return EXIT_OK
+
+
+def run_quarantine(args: argparse.Namespace) -> int:
+    service = _school(args)
+    try:
+        entries = service.quarantine()
+    finally:
+        service.close()
+    if args.json:
+        print_json([q.to_dict() for q in entries])
+        return EXIT_OK
+    if not entries:
+        print("No files in quarantine.")
+    for q in entries:
+        can_release = (
+            f"can be released after a phone check (signer's fingerprint {q.fingerprint_sha256})"
+            if q.releasable
+            else "cannot be released: ask the setting to send it again"
+        )
+        print(f"{q.file_sha256[:12]}  {q.file}: {q.reason} ({can_release})")
+    return EXIT_OK
+
+
+def run_release(args: argparse.Namespace) -> int:
+    import os
+
+    password = None
+    if args.pdf_password_file is not None or os.environ.get(PDF_PASSWORD_ENV):
+        password = read_secret(args.pdf_password_file, env=PDF_PASSWORD_ENV, what="PDF password")
+    service = _school(args)
+    try:
+        outcome = service.release(args.sha256, args.checked_with, password=password)
+    finally:
+        service.close()
+    if args.json:
+        print_json(outcome.to_dict())
+    else:
+        print(f"{outcome.file}: released and {outcome.status}. {outcome.reason}")
+    return EXIT_OK
+
+
+def run_discard(args: argparse.Namespace) -> int:
+    service = _school(args)
+    try:
+        entry = service.discard(args.sha256)
+    finally:
+        service.close()
+    print(f"Removed {entry.file} from quarantine; it was not imported.")
+    return EXIT_OK
+
+
+def run_pdf(args: argparse.Namespace) -> int:
+    service = _school(args)
+    try:
+        _name, data = service.received_file(args.record_id)
+    finally:
+        service.close()
+    try:
+        write_public_file(args.out, data)
+    except OSError as exc:
+        raise CliError(f"Cannot write {args.out}: {exc.strerror or exc}.") from None
+    print(f"Wrote the file as received to {args.out}.")
     return EXIT_OK
 
 

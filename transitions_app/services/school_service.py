@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from export.encrypt import open_reader
+from export.encrypt import Recipient, load_recipient_p12, open_reader, readable_copy
 from export.pki import SigningIdentity, load_crl, load_setting_p12
 from export.receipts import (
     OUTCOMES,
@@ -42,8 +42,9 @@ from export.receipts import (
     sign_document,
     verify_document,
 )
-from export.verify import verify_pdf
+from export.verify import NOT_VOUCHED, VerifyResult, verify_pdf
 from models.errors import (
+    EncryptedFileDamaged,
     ImportRefused,
     InterchangeError,
     PermissionDenied,
@@ -86,6 +87,10 @@ RECORD_BLOB = "school/record/"
 QUARANTINE_BLOB = "school/quarantine"
 SENCO_REVIEWS_BLOB = "school/senco-reviews"
 READS_BLOB = "school/read"
+DECRYPTION_KEYS_BLOB = "school/decryption-keys"
+PDF_BLOB = "school/pdf/"  # each record's file exactly as received
+READABLE_BLOB = "school/pdf-readable/"  # its decrypted copy, only for encrypted files
+QUARANTINE_FILE_BLOB = "school/quarantine-file/"  # quarantined files that could be released
 RECEIPTS_BLOB = "feedback/receipts"
 OUTCOMES_BLOB = "feedback/outcomes"
 FEEDBACK_TRUST_BLOB = "feedback/trust-root"
@@ -159,6 +164,14 @@ class QuarantineEntry:
     fingerprint_sha256: str
     record_id: str
     at: str
+    #: "unvouched" (intact signature, signer not vouched for: can be released after a phone
+    #: check) or "invalid" (broken signature or damaged file: never released).
+    kind: str = "invalid"
+    encrypted: str = ""
+
+    @property
+    def releasable(self) -> bool:
+        return self.kind == "unvouched"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -170,7 +183,77 @@ class QuarantineEntry:
             "fingerprint_sha256": self.fingerprint_sha256,
             "record_id": self.record_id,
             "at": self.at,
+            "kind": self.kind,
+            "encrypted": self.encrypted,
+            "releasable": self.releasable,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> QuarantineEntry:
+        return cls(
+            file=str(data.get("file", "")),
+            file_sha256=str(data.get("file_sha256", "")),
+            reason=str(data.get("reason", "")),
+            signer=str(data.get("signer", "")),
+            organisation=str(data.get("organisation", "")),
+            fingerprint_sha256=str(data.get("fingerprint_sha256", "")),
+            record_id=str(data.get("record_id", "")),
+            at=str(data.get("at", "")),
+            kind=str(data.get("kind", "invalid")),
+            encrypted=str(data.get("encrypted", "")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DecryptionKey:
+    """A decryption key the school holds, described by its certificate."""
+
+    subject: str
+    fingerprint_sha256: str
+    not_after: str
+
+    @classmethod
+    def of(cls, cert: x509.Certificate) -> DecryptionKey:
+        return cls(
+            subject=cert.subject.rfc4514_string(),
+            fingerprint_sha256=cert.fingerprint(hashes.SHA256()).hex(),
+            not_after=cert.not_valid_after_utc.date().isoformat(),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "subject": self.subject,
+            "fingerprint_sha256": self.fingerprint_sha256,
+            "not_after": self.not_after,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Opened:
+    """The secret that opens a received file, and how it was encrypted ("" if not)."""
+
+    password: str | None = None
+    recipient: Recipient | None = None
+    encrypted: str = ""
+
+
+def _recipient_to_dict(recipient: Recipient) -> dict[str, str]:
+    key = recipient.key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return {
+        "key": base64.b64encode(key).decode(),
+        "cert": recipient.cert.public_bytes(serialization.Encoding.PEM).decode(),
+    }
+
+
+def _recipient_from_dict(raw: dict[str, Any]) -> Recipient:
+    try:
+        key = serialization.load_der_private_key(base64.b64decode(raw["key"]), None)
+        cert = x509.load_pem_x509_certificate(str(raw["cert"]).encode())
+    except (ValueError, KeyError, TypeError):
+        raise VaultError("A decryption key in the vault is damaged.") from None
+    return Recipient(key, cert)
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,10 +472,75 @@ class SchoolService:
         if not can(self._vault.user.role, Permission.IMPORT_CHARTER):
             raise PermissionDenied("Only the headteacher can change the school's set-up.")
 
-    # --- import -----------------------------------------------------------------------------
-
     def quarantine(self) -> list[QuarantineEntry]:
-        return [QuarantineEntry(**q) for q in _json_blob(self._vault, QUARANTINE_BLOB, [])]
+        return [
+            QuarantineEntry.from_dict(q) for q in _json_blob(self._vault, QUARANTINE_BLOB, [])
+        ]
+
+    # --- decryption keys ---------------------------------------------------------------------
+
+    def add_decryption_key(self, p12: bytes, passphrase: str) -> DecryptionKey:
+        """Keep the school's decryption key (PKCS#12, as the LA issued it for the certificate in
+        the charter's school directory) so files encrypted to that certificate can be imported."""
+        self._require_head()
+        recipient = load_recipient_p12(p12, passphrase)
+        keys = [k for k in _json_blob(self._vault, DECRYPTION_KEYS_BLOB, []) if isinstance(k, dict)]
+        entry = _recipient_to_dict(recipient)
+        keys = [k for k in keys if k.get("cert") != entry["cert"]] + [entry]
+        _put_json(self._vault, DECRYPTION_KEYS_BLOB, keys)
+        described = DecryptionKey.of(recipient.cert)
+        self._vault.record_event(
+            "school_decryption_key", None, {"fingerprint": described.fingerprint_sha256}
+        )
+        return described
+
+    def decryption_keys(self) -> list[DecryptionKey]:
+        return [DecryptionKey.of(r.cert) for r in self._recipients()]
+
+    def _recipients(self) -> list[Recipient]:
+        return [
+            _recipient_from_dict(k)
+            for k in _json_blob(self._vault, DECRYPTION_KEYS_BLOB, [])
+            if isinstance(k, dict)
+        ]
+
+    def _open(self, name: str, data: bytes, password: str | None) -> _Opened:
+        """Decrypt-check ``data``: which secret opens it, and how it was encrypted.
+
+        :raises ImportRefused: not readable, or encrypted for a key or password we do not have.
+        """
+        # A file the secret opens but whose integrity code fails was changed after encryption:
+        # it is returned as opened so that verification reports it and it goes to quarantine.
+        try:
+            reader = open_reader(data, password=password)
+            return _Opened(password=password, encrypted="password" if reader.encrypted else "")
+        except EncryptedFileDamaged:
+            return _Opened(password=password, encrypted="password")
+        except SignatureInvalid as exc:
+            if "recipient certificate" not in str(exc):
+                raise ImportRefused(f"{name}: {exc}") from None
+        except Exception:  # a third-party parser failing means the file is not a readable PDF
+            raise ImportRefused(f"{name} is damaged and cannot be read as a PDF.") from None
+        for recipient in self._recipients():
+            try:
+                open_reader(data, recipient=recipient)
+            except EncryptedFileDamaged:
+                pass
+            except SignatureInvalid:
+                continue
+            except Exception:
+                raise ImportRefused(f"{name} is damaged and cannot be read as a PDF.") from None
+            return _Opened(recipient=recipient, encrypted="certificate")
+        raise ImportRefused(
+            f"{name} cannot be decrypted with this school's keys: it was encrypted for another "
+            "certificate, or it is damaged. Ask the setting to send it again (or add the school's "
+            "key with “school key add”)."
+            if self._recipients()
+            else f"{name} is encrypted for a school certificate and this vault holds no decryption "
+            "key yet: add the school's key from the LA (“school key add”)."
+        )
+
+    # --- import -----------------------------------------------------------------------------
 
     def import_files(
         self, paths: Iterable[Path], trust: Trust | None = None, password: str | None = None
@@ -428,73 +576,99 @@ class SchoolService:
             raise ImportRefused(f"{path.name} is not a PDF.")
         return data
 
+    def _verify(
+        self, name: str, data: bytes, trust: Trust, opened: _Opened, *, accept_self_signed: bool
+    ) -> VerifyResult:
+        return verify_pdf(
+            data,
+            trust_roots=list(trust.roots),
+            crls=list(trust.crls),
+            accept_self_signed=accept_self_signed,
+            password=opened.password,
+            recipient=opened.recipient,
+            file_name=name,
+            now=self._clock(),
+        )
+
     def _import_one(self, path: Path, trust: Trust, password: str | None) -> ImportOutcome:
         data = self._read(path)
         digest = hashlib.sha256(data).hexdigest()
-        index = self._received.index()
-        for prov in index.values():
+        for prov in self._received.index().values():
             if prov.file_sha256 == digest:
                 raise ImportRefused(
                     f"{path.name} was already imported (it is the same file as {prov.file_name})."
                 )
         if any(q.file_sha256 == digest for q in self.quarantine()):
             raise ImportRefused(f"{path.name} is already in quarantine.")
-        try:
-            open_reader(data, password=password)
-        except SignatureInvalid as exc:
-            raise ImportRefused(f"{path.name}: {exc}") from None
-        except Exception:  # a third-party parser failing means the file is not a readable PDF
-            raise ImportRefused(f"{path.name} is damaged and cannot be read as a PDF.") from None
-        result = verify_pdf(
-            data,
-            trust_roots=list(trust.roots),
-            crls=list(trust.crls),
-            accept_self_signed=False,
-            password=password,
-            file_name=path.name,
-            now=self._clock(),
-        )
+        opened = self._open(path.name, data, password)
+        result = self._verify(path.name, data, trust, opened, accept_self_signed=False)
         if not result.valid:
-            entry = QuarantineEntry(
-                file=path.name,
-                file_sha256=digest,
-                reason=result.reason,
-                signer=result.signer or "",
-                organisation=result.organisation or "",
-                fingerprint_sha256=result.fingerprint_sha256 or "",
-                record_id=result.record_id or "",
-                at=self._clock().isoformat(),
-            )
-            entries = [*(q.to_dict() for q in self.quarantine()), entry.to_dict()]
-            _put_json(self._vault, QUARANTINE_BLOB, entries)
-            self._vault.record_event(
-                "school_quarantined", None, {"file": path.name, "reason": result.reason}
-            )
-            return ImportOutcome(
-                path.name, "quarantined", result.reason, record_id=result.record_id
-            )
+            return self._quarantine(path.name, data, digest, result, opened)
+        return self._accept(path.name, data, digest, result, opened)
+
+    def _quarantine(
+        self, name: str, data: bytes, digest: str, result: VerifyResult, opened: _Opened
+    ) -> ImportOutcome:
+        # Only an intact signature from a signer the LA does not vouch for can be released after
+        # a phone check; a broken signature never can (the file must be sent again).
+        kind = "unvouched" if result.reason == NOT_VOUCHED else "invalid"
+        entry = QuarantineEntry(
+            file=name,
+            file_sha256=digest,
+            reason=result.reason,
+            signer=result.signer or "",
+            organisation=result.organisation or "",
+            fingerprint_sha256=result.fingerprint_sha256 or "",
+            record_id=result.record_id or "",
+            at=self._clock().isoformat(),
+            kind=kind,
+            encrypted=opened.encrypted,
+        )
+        if kind == "unvouched":
+            self._vault.put_blob(QUARANTINE_FILE_BLOB + digest, data)
+        entries = [*(q.to_dict() for q in self.quarantine()), entry.to_dict()]
+        _put_json(self._vault, QUARANTINE_BLOB, entries)
+        self._vault.record_event(
+            "school_quarantined", None, {"file": name, "reason": result.reason, "kind": kind}
+        )
+        return ImportOutcome(name, "quarantined", result.reason, record_id=result.record_id)
+
+    def _accept(
+        self,
+        name: str,
+        data: bytes,
+        digest: str,
+        result: VerifyResult,
+        opened: _Opened,
+        release_note: str = "",
+    ) -> ImportOutcome:
         try:
             record = record_from_bytes(result.record_json or b"")
         except InterchangeError as exc:
-            raise ImportRefused(f"{path.name}: {exc}") from None
+            raise ImportRefused(f"{name}: {exc}") from None
         info = self.info()
         school_urn = str(record.get("child.school_urn") or "")
         if school_urn and school_urn != info.urn:
             raise ImportRefused(
-                f"{path.name} is a record for another school (URN {school_urn}), not {info.name}."
+                f"{name} is a record for another school (URN {school_urn}), not {info.name}."
             )
+        index = self._received.index()
         old = self._received.get(record.id)
         old_version = index[record.id].export_version if record.id in index else None
         if old is not None and old_version is not None:
             if record.export_version == old_version:
                 raise ImportRefused(
-                    f"{path.name} is version {old_version} of {record.display_name}'s record, which was already imported."
+                    f"{name} is version {old_version} of {record.display_name}'s record, which was already imported."
                 )
             if record.export_version < old_version:
                 raise ImportRefused(
-                    f"{path.name} is version {record.export_version} of {record.display_name}'s record, "
+                    f"{name} is version {record.export_version} of {record.display_name}'s record, "
                     f"older than version {old_version} already imported."
                 )
+        try:
+            readable = readable_copy(data, password=opened.password, recipient=opened.recipient)
+        except Exception:  # verified a moment ago; a failure here means the file is odd
+            raise ImportRefused(f"{name} could not be decrypted for reading.") from None
         provenance = Provenance(
             record_id=record.id,
             setting_name=str(record.get("child.setting_name") or result.organisation or ""),
@@ -505,16 +679,23 @@ class SchoolService:
             signed_at=result.signed_at or "",
             vouched=result.vouched,
             export_version=record.export_version,
-            file_name=path.name,
+            file_name=name,
             file_sha256=digest,
             imported_at=self._clock().isoformat(),
+            encrypted=opened.encrypted,
+            release_note=release_note,
         )
+        self._vault.put_blob(PDF_BLOB + record.id, data)
+        if readable is data:
+            self._vault.delete_blob(READABLE_BLOB + record.id)
+        else:
+            self._vault.put_blob(READABLE_BLOB + record.id, readable)
         self._received.put(record, provenance)
         changed = changed_fields(old, record) if old is not None else ()
         self._vault.record_event(
             "school_imported",
             record.id,
-            {"file": path.name, "version": record.export_version, "replaced": old_version},
+            {"file": name, "version": record.export_version, "replaced": old_version},
         )
         if old is None:
             reason = f"Imported version {record.export_version}; {result.reason}"
@@ -526,7 +707,7 @@ class SchoolService:
             )
             status = "updated"
         return ImportOutcome(
-            path.name,
+            name,
             status,
             reason,
             record_id=record.id,
@@ -535,6 +716,111 @@ class SchoolService:
             version=record.export_version,
             changed_fields=changed,
         )
+
+    # --- quarantine -------------------------------------------------------------------------
+
+    def _quarantined(self, file_sha256: str) -> QuarantineEntry:
+        key = file_sha256.strip().lower()
+        matches = [q for q in self.quarantine() if key and q.file_sha256.startswith(key)]
+        if not matches:
+            raise VaultError("No file in quarantine has that fingerprint; see “school quarantine”.")
+        if len(matches) > 1:
+            raise VaultError("More than one file in quarantine starts with that; give more of it.")
+        return matches[0]
+
+    def _drop_quarantined(self, entry: QuarantineEntry) -> None:
+        rest = [q.to_dict() for q in self.quarantine() if q.file_sha256 != entry.file_sha256]
+        _put_json(self._vault, QUARANTINE_BLOB, rest)
+        self._vault.delete_blob(QUARANTINE_FILE_BLOB + entry.file_sha256)
+
+    def release(
+        self, file_sha256: str, checked_with: str, *, password: str | None = None
+    ) -> ImportOutcome:
+        """Import a quarantined file whose signature is intact but whose signer the LA does not
+        vouch for, after the headteacher phoned the setting (on a number the school already had)
+        and heard the same certificate fingerprint read out. ``checked_with`` says who confirmed
+        it; it goes on the record's provenance and in the audit trail.
+
+        :raises PermissionDenied: not the headteacher.
+        :raises ImportRefused: a broken signature, the file no longer kept, or the record refused
+            for the reasons a normal import gives.
+        """
+        if self._vault.user.role is not Role.HEADTEACHER:
+            raise PermissionDenied("Only the headteacher can release a file from quarantine.")
+        who = " ".join(checked_with.split())
+        if not who:
+            raise ValidationFailed(
+                "Say who at the setting confirmed the fingerprint on the phone."
+            )
+        entry = self._quarantined(file_sha256)
+        if entry.kind != "unvouched":
+            raise ImportRefused(
+                f"{entry.file} cannot be released: its signature is broken or the file is damaged "
+                "({reason}). Ask the setting to send it again.".format(reason=entry.reason.rstrip("."))
+            )
+        data = self._vault.get_blob(QUARANTINE_FILE_BLOB + entry.file_sha256)
+        if data is None:
+            raise ImportRefused(
+                f"{entry.file} is no longer kept in the vault; import the file again, then release it."
+            )
+        opened = self._open(entry.file, data, password)
+        result = self._verify(entry.file, data, self.trust(), opened, accept_self_signed=True)
+        if not result.valid or result.fingerprint_sha256 != entry.fingerprint_sha256:
+            raise ImportRefused(f"{entry.file} cannot be released: {result.reason}")
+        user = self._vault.user
+        note = (
+            f"Released from quarantine by {user.name} on {self._clock().date().isoformat()} after "
+            f"{who} confirmed the signer's certificate fingerprint by phone."
+        )
+        outcome = self._accept(entry.file, data, entry.file_sha256, result, opened, note)
+        self._drop_quarantined(entry)
+        self._vault.record_event(
+            "school_released",
+            outcome.record_id,
+            {"file": entry.file, "fingerprint": entry.fingerprint_sha256, "checked_with": who},
+        )
+        return outcome
+
+    def discard(self, file_sha256: str) -> QuarantineEntry:
+        """Remove a file from quarantine (it is not imported); the audit trail keeps its name."""
+        if self._vault.user.role not in (Role.HEADTEACHER, Role.SCHOOL_SENCO):
+            raise PermissionDenied(
+                "Only the headteacher or the school SENCO can remove a file from quarantine."
+            )
+        entry = self._quarantined(file_sha256)
+        self._drop_quarantined(entry)
+        self._vault.record_event(
+            "school_quarantine_removed", None, {"file": entry.file, "sha256": entry.file_sha256}
+        )
+        return entry
+
+    # --- the received files -----------------------------------------------------------------
+
+    def provenance(self, record_id: str) -> Provenance:
+        """Where a received record came from: setting, signer, file, and any release note."""
+        prov = self._received.index().get(record_id)
+        if prov is None:
+            raise VaultError("No received record has that id.")
+        return prov
+
+    def received_file(self, record_id: str) -> tuple[str, bytes]:
+        """The file name and bytes exactly as received (signed, and encrypted if it was): the
+        proof to keep or pass on."""
+        prov = self._received.index().get(record_id)
+        data = self._vault.get_blob(PDF_BLOB + record_id)
+        if prov is None or data is None:
+            raise VaultError(
+                "The received file for that record is not kept in this vault (it was imported "
+                "before files were kept; import it again to keep it)."
+            )
+        return prov.file_name, data
+
+    def readable_pdf(self, record_id: str) -> bytes:
+        """The received PDF decrypted, for showing inside the app; counts as reading the record."""
+        _name, data = self.received_file(record_id)
+        readable = self._vault.get_blob(READABLE_BLOB + record_id)
+        self.read_record(record_id)
+        return readable if readable is not None else data
 
     # --- views ------------------------------------------------------------------------------
 

@@ -493,6 +493,11 @@ class VaultService:
             self._require(Permission.IMPORT_CHARTER, "Only a manager can import a charter.")
         self._store.put_blob(name, data)
 
+    def delete_blob(self, name: str) -> bool:
+        if name == CHARTER_BLOB:
+            self._require(Permission.IMPORT_CHARTER, "Only a manager can remove a charter.")
+        return self._store.delete_blob(name)
+
     def get_blob(self, name: str) -> bytes | None:
         return self._store.get_blob(name)
 

@@ -1,0 +1,146 @@
+"""``school key add|list``, ``school quarantine|release|discard`` and ``school pdf`` with the
+Northshire example material in charters/: a record signed with the demo setting's LA-issued
+certificate and encrypted to Acorn Lane Primary's certificate from the charter's directory."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+
+import transitions_app.cli as cli
+from export.attach import attach_json
+from export.encrypt import RecipientEncryption
+from export.pki import load_p12, load_setting_p12
+from export.render import RenderOptions, render_record_pdf
+from export.sign import sign_pdf
+from models.interchange import record_to_bytes
+from models.record import Record
+from tests.fixtures_pki import build_pki
+from tests.unit.test_school_service import school_records
+
+ROOT = Path(__file__).resolve().parents[2] / "charters" / "northshire"
+SCHOOL_PW = "acorn-lane-head-password"
+SCHOOL_URN = "990101"
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("TRANSITIONS_PASSWORD", "TRANSITIONS_PDF_PASSWORD", "TRANSITIONS_P12_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, str]:
+    code = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _record(i: int) -> Record:
+    record = school_records(i + 1)[i]
+    record.set("child.school_urn", SCHOOL_URN)
+    record.set("child.school_name", "Acorn Lane Primary School (fictional)")
+    return record
+
+
+def _northshire_pdf(record: Record, key: ec.EllipticCurvePrivateKey, cert, chain) -> bytes:  # type: ignore[no-untyped-def]
+    school_cert = load_p12((ROOT / "schools" / "990101.p12").read_bytes(), "demo-school-passphrase")[1]
+    now = datetime.now(UTC).replace(microsecond=0)
+    pdf = render_record_pdf(record, RenderOptions(generated_on=now))
+    return sign_pdf(
+        attach_json(pdf, record_to_bytes(record)),
+        key,
+        cert,
+        chain,
+        signer_name="Sam Keyworth",
+        organisation="Little Acorns Nursery (fictional)",
+        signing_time=now,
+        encryption=RecipientEncryption((school_cert,)),
+    )
+
+
+def test_school_key_release_and_pdf(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vault = tmp_path / "acorn-lane"
+    monkeypatch.setenv("TRANSITIONS_PASSWORD", SCHOOL_PW)
+    code, _, err = run(
+        capsys, "school", "init", "--vault", vault, "--urn", SCHOOL_URN, "--user", "head",
+        "--name", "Acorn Lane Primary School (fictional)",
+    )
+    assert (code, err) == (0, "")
+    base = ("--vault", vault, "--user", "head")
+    root_pem = ROOT / "la-ca" / "root-cert.pem"
+
+    setting = load_setting_p12((ROOT / "little-acorns-nursery.p12").read_bytes(), "demo-setting-passphrase")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    sealed = inbox / "Child One.pdf"
+    sealed.write_bytes(_northshire_pdf(_record(0), setting.key, setting.cert, setting.chain))
+
+    code, out, err = run(capsys, "school", "import", *base, "--trust", root_pem, sealed, "--json")
+    assert code == 1
+    [refused] = json.loads(out)
+    assert refused["status"] == "refused" and "decryption key" in refused["reason"]
+
+    monkeypatch.setenv("TRANSITIONS_P12_PASSWORD", "wrong")
+    code, _, err = run(capsys, "school", "key", "add", *base, "--p12", ROOT / "schools" / "990101.p12")
+    assert code == 3, err
+    assert err.count("\n") == 1 and "passphrase" in err
+    monkeypatch.setenv("TRANSITIONS_P12_PASSWORD", "demo-school-passphrase")
+    code, out, err = run(capsys, "school", "key", "add", *base, "--p12", ROOT / "schools" / "990101.p12")
+    assert (code, err) == (0, "")
+    assert "Acorn Lane" in out
+    code, out, _ = run(capsys, "school", "key", "list", *base, "--json")
+    assert code == 0 and len(json.loads(out)) == 1
+
+    code, out, err = run(capsys, "school", "import", *base, sealed, "--json")
+    assert (code, err) == (0, ""), out
+    [imported] = json.loads(out)
+    assert imported["status"] == "imported", imported
+
+    got = tmp_path / "as-received.pdf"
+    code, _, err = run(capsys, "school", "pdf", *base, imported["record_id"], "--out", got)
+    assert (code, err) == (0, "")
+    assert got.read_bytes() == sealed.read_bytes()
+    code, _, err = run(capsys, "school", "pdf", *base, "no-such-id", "--out", got)
+    assert code == 2 and "not kept" in err
+
+    # A self-signed setting: quarantined, released after a phone check.
+    stranger = build_pki().self_signed
+    unvouched = inbox / "Child Two.pdf"
+    unvouched.write_bytes(_northshire_pdf(_record(1), stranger.key, stranger.cert, stranger.chain))
+    code, out, _ = run(capsys, "school", "import", *base, unvouched, "--json")
+    assert code == 1 and json.loads(out)[0]["status"] == "quarantined"
+    code, out, _ = run(capsys, "school", "quarantine", *base, "--json")
+    [entry] = json.loads(out)
+    assert entry["releasable"] is True and entry["encrypted"] == "certificate"
+    code, _, err = run(capsys, "school", "release", *base, entry["file_sha256"][:10], "--checked-with", " ")
+    assert code == 2 and "who at the setting" in err
+    code, out, err = run(
+        capsys, "school", "release", *base, entry["file_sha256"][:10], "--checked-with",
+        "Alex Carewell (manager), on the number in our admissions file",
+    )
+    assert (code, err) == (0, ""), err
+    assert "released and imported" in out
+    code, out, _ = run(capsys, "school", "quarantine", *base)
+    assert "No files in quarantine" in out
+    code, out, _ = run(capsys, "school", "overview", *base, "--json")
+    assert len(json.loads(out)["rows"]) == 2
+
+    # A damaged file: quarantined, cannot be released, can be removed.
+    broken = bytearray(_northshire_pdf(_record(2), setting.key, setting.cert, setting.chain))
+    broken[bytes(broken).index(b"/Contents") - 200] ^= 0x20  # inside the signed range
+    (inbox / "broken.pdf").write_bytes(bytes(broken))
+    code, out, _ = run(capsys, "school", "import", *base, inbox / "broken.pdf", "--json")
+    assert code == 1 and json.loads(out)[0]["status"] == "quarantined", out
+    code, out, _ = run(capsys, "school", "quarantine", *base, "--json")
+    [entry] = json.loads(out)
+    assert entry["releasable"] is False
+    code, _, err = run(capsys, "school", "release", *base, entry["file_sha256"], "--checked-with", "Sam")
+    assert code == 2 and "cannot be released" in err
+    code, out, err = run(capsys, "school", "discard", *base, entry["file_sha256"])
+    assert (code, err) == (0, "") and "broken.pdf" in out
