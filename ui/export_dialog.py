@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QImage, QPixmap, QShowEvent
+from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QTreeWidget,
     QTreeWidgetItem,
@@ -34,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from models.record import Record
 from ui.dialogs import plain_error
+from ui.pdf_pages import PagePreview
 from ui.workers import run_in_background, run_with_progress
 
 PathRole = Qt.ItemDataRole.UserRole + 1
@@ -48,79 +48,6 @@ PACKETS = (
 
 def tr(text: str) -> str:
     return QCoreApplication.translate("export", text)
-
-
-class PagePreview(QScrollArea):
-    """The rendered pages one under another, with "Page x of y" kept up to date on scroll."""
-
-    page_changed = Signal(int, int)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWidgetResizable(True)
-        self.setAccessibleName(tr("Preview pages"))
-        self.setObjectName("pdfPreview")
-        self._inner = QWidget(self)
-        self._inner.setObjectName("pdfPreviewInner")
-        self._inner.setStyleSheet("#pdfPreviewInner { background: #dde2e8; }")  # pages stand out
-        self._lay = QVBoxLayout(self._inner)
-        self._lay.setSpacing(12)
-        self._lay.setAlignment(Qt.AlignmentFlag.AlignHCenter)
-        self.setWidget(self._inner)
-        self._pages: list[QLabel] = []
-        self.verticalScrollBar().valueChanged.connect(lambda _v: self._emit_page())
-
-    def set_message(self, text: str) -> None:
-        self._clear()
-        label = QLabel(text, self._inner)
-        label.setWordWrap(True)
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._lay.addWidget(label)
-        self.page_changed.emit(0, 0)
-
-    def set_pages(self, pages: list[Any]) -> None:
-        self._clear()
-        for n, page in enumerate(pages, start=1):
-            image = QImage(
-                page.data, page.width, page.height, page.stride, QImage.Format.Format_RGB888
-            ).copy()
-            label = QLabel(self._inner)
-            label.setPixmap(QPixmap.fromImage(image))
-            label.setObjectName("pdfPage")
-            label.setAccessibleName(tr("Page {n} of {total}").format(n=n, total=len(pages)))
-            self._lay.addWidget(label)
-            self._pages.append(label)
-        self.verticalScrollBar().setValue(0)
-        self._emit_page()
-        QTimer.singleShot(0, self._emit_page)  # again once the pages are laid out
-
-    def page_count(self) -> int:
-        return len(self._pages)
-
-    def current_page(self) -> int:
-        if not self._pages:
-            return 0
-        # From the page sizes rather than the labels' geometry, which is only final once the
-        # scroll area has been laid out.
-        middle = self.verticalScrollBar().value() + self.viewport().height() // 3
-        top = self._lay.contentsMargins().top()
-        for n, label in enumerate(self._pages, start=1):
-            top += label.pixmap().height()
-            if top >= middle:
-                return n
-            top += self._lay.spacing()
-        return len(self._pages)
-
-    def _emit_page(self) -> None:
-        self.page_changed.emit(self.current_page(), len(self._pages))
-
-    def _clear(self) -> None:
-        while self._lay.count():
-            item = self._lay.takeAt(0)
-            widget = item.widget() if item is not None else None
-            if widget is not None:
-                widget.deleteLater()
-        self._pages = []
 
 
 class ExportDialog(QDialog):

@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from export.encrypt import Recipient, load_recipient_p12, open_reader, readable_copy
-from export.pki import SigningIdentity, load_crl, load_setting_p12
+from export.pki import SigningIdentity, load_crl, load_setting_p12, write_public_file
 from export.receipts import (
     OUTCOMES,
     RECEIPT,
@@ -73,6 +73,7 @@ from models.school import (
 )
 from models.vault import KdfParams
 from transitions_app.services.charter_service import CharterService
+from transitions_app.services.preview_service import PageImage, PreviewService
 from transitions_app.services.vault_service import VaultService
 
 Clock = Callable[[], datetime]
@@ -821,6 +822,25 @@ class SchoolService:
         readable = self._vault.get_blob(READABLE_BLOB + record_id)
         self.read_record(record_id)
         return readable if readable is not None else data
+
+    def received_pages(self, record_id: str, scale: float) -> list[PageImage]:
+        """The received PDF's pages as pixels, for the window (nothing is written to disk)."""
+        return PreviewService().render_pages(self.readable_pdf(record_id), scale)
+
+    def save_received_file(self, record_id: str, path: Path) -> None:
+        """Write the file exactly as received (signed, still encrypted if it was) to ``path``,
+        where the person chose; the audit trail notes it."""
+        _name, data = self.received_file(record_id)
+        try:
+            write_public_file(Path(path), data)
+        except OSError as exc:
+            raise VaultError(f"Cannot write {Path(path).name}: {exc.strerror or exc}.") from None
+        self._vault.record_event("school_file_saved", record_id, {})
+
+    @property
+    def is_headteacher(self) -> bool:
+        """Set-up, decryption keys and releasing files from quarantine are the headteacher's."""
+        return self._vault.user.role is Role.HEADTEACHER
 
     # --- views ------------------------------------------------------------------------------
 

@@ -289,7 +289,13 @@ class ClassOverviewWidget(QWidget):
         except TransitionsError as exc:
             self.shown_label.setText(str(exc))
             return None
-        dialog = RecordViewDialog(record, self)
+        provenance = getattr(self._service, "provenance", None)
+        dialog = RecordViewDialog(
+            record,
+            self,
+            provenance=provenance(row.record_id) if provenance is not None else None,
+            files=self._service if hasattr(self._service, "received_pages") else None,  # type: ignore[arg-type]
+        )
         dialog.setModal(False)
         dialog.show()
         return dialog

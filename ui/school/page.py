@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -17,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from models.errors import TransitionsError
 from ui.school.overview import ClassOverviewWidget
+from ui.school.quarantine import DecryptionKeyDialog, ReleaseDialog
 from ui.school.senco import SencoQueueWidget
 
 STATUS_WORDS = {
@@ -55,7 +59,10 @@ def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
 
 
 class ImportsPanel(QWidget):
-    """The last import's outcome per file, and every file in quarantine with its reason."""
+    """The last import's outcome per file, and every file in quarantine with its reason; release
+    (headteacher, after a phone check), remove, and the school's decryption key."""
+
+    changed = Signal()  # a release imported a record: the overview needs refreshing
 
     def __init__(self, school: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -76,14 +83,37 @@ class ImportsPanel(QWidget):
         q_title = QLabel(tr("Quarantine: files that did not verify, kept apart"), self)
         q_title.setObjectName("panelTitle")
         self.quarantine = _table(
-            [tr("File"), tr("Signer"), tr("Organisation"), tr("Reason")], tr("Quarantine"), self
+            [tr("File"), tr("Signer"), tr("Organisation"), tr("Can it be released?"), tr("Reason")],
+            tr("Quarantine"),
+            self,
         )
+        self._entries: list[Any] = []
+        self.release_button = QPushButton(tr("Re&lease after a phone check…"), self)
+        self.discard_button = QPushButton(tr("Re&move from quarantine…"), self)
+        self.key_button = QPushButton(tr("School's &decryption key…"), self)
+        self.key_button.setToolTip(
+            tr("Keep the key your LA gave the school, to open files encrypted to its certificate.")
+        )
+        self.message = QLabel(self)
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName(tr("Quarantine message"))
+        actions = QHBoxLayout()
+        actions.addWidget(self.release_button)
+        actions.addWidget(self.discard_button)
+        actions.addStretch(1)
+        actions.addWidget(self.key_button)
         lay = QVBoxLayout(self)
         lay.addWidget(last_title)
         lay.addWidget(self.last_summary)
         lay.addWidget(self.last, 1)
         lay.addWidget(q_title)
         lay.addWidget(self.quarantine, 1)
+        lay.addLayout(actions)
+        lay.addWidget(self.message)
+        self.release_button.clicked.connect(self.release_selected)
+        self.discard_button.clicked.connect(self.discard_selected)
+        self.key_button.clicked.connect(self.add_key)
+        self.quarantine.itemSelectionChanged.connect(self._sync_buttons)
         self.refresh()
 
     def set_school(self, school: Any) -> None:
@@ -109,11 +139,96 @@ class ImportsPanel(QWidget):
 
     def refresh(self) -> None:
         try:
-            entries = self._school.quarantine()
+            entries = list(self._school.quarantine())
         except TransitionsError as exc:
             entries = []
             self.last_summary.setText(str(exc))
-        _fill(self.quarantine, [[q.file, q.signer, q.organisation, q.reason] for q in entries])
+        self._entries = entries
+        _fill(
+            self.quarantine,
+            [
+                [
+                    q.file,
+                    q.signer,
+                    q.organisation,
+                    tr("Yes, after a phone check")
+                    if getattr(q, "releasable", False)
+                    else tr("No: ask for the file again"),
+                    q.reason,
+                ]
+                for q in entries
+            ],
+        )
+        self._sync_buttons()
+
+    def selected_entry(self) -> Any:
+        rows = {i.row() for i in self.quarantine.selectedIndexes()}
+        return self._entries[rows.pop()] if len(rows) == 1 else None
+
+    def _sync_buttons(self) -> None:
+        entry = self.selected_entry()
+        head = bool(getattr(self._school, "is_headteacher", False))
+        self.release_button.setEnabled(
+            head and entry is not None and bool(getattr(entry, "releasable", False))
+        )
+        self.discard_button.setEnabled(entry is not None and hasattr(self._school, "discard"))
+        self.key_button.setEnabled(head)
+        if not head:
+            self.release_button.setToolTip(tr("Only the headteacher can release a file."))
+            self.key_button.setToolTip(tr("Only the headteacher can add the school's key."))
+
+    def release_selected(self) -> ReleaseDialog | None:
+        """Open the phone-check dialog for the selected file (non-modal, so tests can drive it)."""
+        entry = self.selected_entry()
+        if entry is None or not self.release_button.isEnabled():
+            return None
+        dialog = ReleaseDialog(self._school, entry, self)
+        dialog.accepted.connect(lambda: self._released(dialog.outcome))
+        dialog.open()
+        return dialog
+
+    def _released(self, outcome: Any) -> None:
+        self.message.setText(
+            tr("{file}: released and imported. {reason}").format(file=outcome.file, reason=outcome.reason)
+        )
+        self.changed.emit()
+        self.refresh()
+
+    def discard_selected(self) -> None:
+        entry = self.selected_entry()
+        if entry is None:
+            return
+        answer = QMessageBox.question(
+            self,
+            tr("Remove from quarantine"),
+            tr("Remove {file} from quarantine? It will not be imported; the audit trail keeps its name.").format(
+                file=entry.file
+            ),
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self.discard(entry)
+
+    def discard(self, entry: Any) -> None:
+        try:
+            self._school.discard(entry.file_sha256)
+        except TransitionsError as exc:
+            self.message.setText(str(exc))
+        else:
+            self.message.setText(tr("Removed {file} from quarantine.").format(file=entry.file))
+        self.refresh()
+
+    def add_key(self) -> DecryptionKeyDialog:
+        dialog = DecryptionKeyDialog(self._school, self)
+        dialog.accepted.connect(
+            lambda: self.message.setText(
+                tr("Kept the decryption key for {subject}. Import the encrypted files again.").format(
+                    subject=dialog.added.subject
+                )
+            )
+        )
+        dialog.open()
+        return dialog
 
 
 class SchoolPage(QTabWidget):
@@ -129,6 +244,8 @@ class SchoolPage(QTabWidget):
         self.addTab(self.senco, tr("SENCO &queue"))
         self.addTab(self.imports, tr("Imports and &quarantine"))
         self.setAccessibleName(tr("School"))
+        self.imports.changed.connect(self.overview.refresh)
+        self.imports.changed.connect(self.senco.refresh)
 
     def set_school(self, school: Any) -> None:
         """Use a new session (after unlocking)."""

@@ -1,0 +1,87 @@
+"""PDF pages shown one under another in a scroll area (pages drawn by the preview service)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("pdf_pages", text)
+
+
+class PagePreview(QScrollArea):
+    """The rendered pages one under another, with "Page x of y" kept up to date on scroll."""
+
+    page_changed = Signal(int, int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setAccessibleName(tr("Preview pages"))
+        self.setObjectName("pdfPreview")
+        self._inner = QWidget(self)
+        self._inner.setObjectName("pdfPreviewInner")
+        self._inner.setStyleSheet("#pdfPreviewInner { background: #dde2e8; }")  # pages stand out
+        self._lay = QVBoxLayout(self._inner)
+        self._lay.setSpacing(12)
+        self._lay.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        self.setWidget(self._inner)
+        self._pages: list[QLabel] = []
+        self.verticalScrollBar().valueChanged.connect(lambda _v: self._emit_page())
+
+    def set_message(self, text: str) -> None:
+        self._clear()
+        label = QLabel(text, self._inner)
+        label.setWordWrap(True)
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._lay.addWidget(label)
+        self.page_changed.emit(0, 0)
+
+    def set_pages(self, pages: list[Any]) -> None:
+        self._clear()
+        for n, page in enumerate(pages, start=1):
+            image = QImage(
+                page.data, page.width, page.height, page.stride, QImage.Format.Format_RGB888
+            ).copy()
+            label = QLabel(self._inner)
+            label.setPixmap(QPixmap.fromImage(image))
+            label.setFixedSize(image.size())  # a page keeps its size; the area scrolls instead
+            label.setObjectName("pdfPage")
+            label.setAccessibleName(tr("Page {n} of {total}").format(n=n, total=len(pages)))
+            self._lay.addWidget(label)
+            self._pages.append(label)
+        self.verticalScrollBar().setValue(0)
+        self._emit_page()
+        QTimer.singleShot(0, self._emit_page)  # again once the pages are laid out
+
+    def page_count(self) -> int:
+        return len(self._pages)
+
+    def current_page(self) -> int:
+        if not self._pages:
+            return 0
+        # From the page sizes rather than the labels' geometry, which is only final once the
+        # scroll area has been laid out.
+        middle = self.verticalScrollBar().value() + self.viewport().height() // 3
+        top = self._lay.contentsMargins().top()
+        for n, label in enumerate(self._pages, start=1):
+            top += label.pixmap().height()
+            if top >= middle:
+                return n
+            top += self._lay.spacing()
+        return len(self._pages)
+
+    def _emit_page(self) -> None:
+        self.page_changed.emit(self.current_page(), len(self._pages))
+
+    def _clear(self) -> None:
+        while self._lay.count():
+            item = self._lay.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        self._pages = []
