@@ -125,7 +125,8 @@ def test_decryption_key_dialog_then_encrypted_file_imports(
     dialog.file.setText(str(key_file))
     qtbot.keyClicks(dialog.passphrase, "not the passphrase")
     qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
-    assert dialog.error.isVisible() and "passphrase" in dialog.error.text()
+    assert dialog.error.isVisible()
+    assert "passphrase" in dialog.error.text()
     dialog.passphrase.setText(P12_PASSPHRASE.decode())
     qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
     assert dialog.result() == dialog.DialogCode.Accepted
@@ -156,4 +157,5 @@ def test_record_view_shows_the_pdf_as_received(qtbot, school: SchoolService, tmp
     dialog.save_to(out)
     assert "Saved the file as received" in dialog.message.text()
     name, data = school.received_file(school.overview().rows[0].record_id)
-    assert out.read_bytes() == data and name == "good.pdf"
+    assert out.read_bytes() == data
+    assert name == "good.pdf"

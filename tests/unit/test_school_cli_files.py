@@ -84,18 +84,21 @@ def test_school_key_release_and_pdf(
     code, out, err = run(capsys, "school", "import", *base, "--trust", root_pem, sealed, "--json")
     assert code == 1
     [refused] = json.loads(out)
-    assert refused["status"] == "refused" and "decryption key" in refused["reason"]
+    assert refused["status"] == "refused"
+    assert "decryption key" in refused["reason"]
 
     monkeypatch.setenv("TRANSITIONS_P12_PASSWORD", "wrong")
     code, _, err = run(capsys, "school", "key", "add", *base, "--p12", ROOT / "schools" / "990101.p12")
     assert code == 3, err
-    assert err.count("\n") == 1 and "passphrase" in err
+    assert err.count("\n") == 1
+    assert "passphrase" in err
     monkeypatch.setenv("TRANSITIONS_P12_PASSWORD", "demo-school-passphrase")
     code, out, err = run(capsys, "school", "key", "add", *base, "--p12", ROOT / "schools" / "990101.p12")
     assert (code, err) == (0, "")
     assert "Acorn Lane" in out
     code, out, _ = run(capsys, "school", "key", "list", *base, "--json")
-    assert code == 0 and len(json.loads(out)) == 1
+    assert code == 0
+    assert len(json.loads(out)) == 1
 
     code, out, err = run(capsys, "school", "import", *base, sealed, "--json")
     assert (code, err) == (0, ""), out
@@ -107,19 +110,23 @@ def test_school_key_release_and_pdf(
     assert (code, err) == (0, "")
     assert got.read_bytes() == sealed.read_bytes()
     code, _, err = run(capsys, "school", "pdf", *base, "no-such-id", "--out", got)
-    assert code == 2 and "not kept" in err
+    assert code == 2
+    assert "not kept" in err
 
     # A self-signed setting: quarantined, released after a phone check.
     stranger = build_pki().self_signed
     unvouched = inbox / "Child Two.pdf"
     unvouched.write_bytes(_northshire_pdf(_record(1), stranger.key, stranger.cert, stranger.chain))
     code, out, _ = run(capsys, "school", "import", *base, unvouched, "--json")
-    assert code == 1 and json.loads(out)[0]["status"] == "quarantined"
+    assert code == 1
+    assert json.loads(out)[0]["status"] == "quarantined"
     code, out, _ = run(capsys, "school", "quarantine", *base, "--json")
     [entry] = json.loads(out)
-    assert entry["releasable"] is True and entry["encrypted"] == "certificate"
+    assert entry["releasable"] is True
+    assert entry["encrypted"] == "certificate"
     code, _, err = run(capsys, "school", "release", *base, entry["file_sha256"][:10], "--checked-with", " ")
-    assert code == 2 and "who at the setting" in err
+    assert code == 2
+    assert "who at the setting" in err
     code, out, err = run(
         capsys, "school", "release", *base, entry["file_sha256"][:10], "--checked-with",
         "Alex Carewell (manager), on the number in our admissions file",
@@ -136,11 +143,14 @@ def test_school_key_release_and_pdf(
     broken[bytes(broken).index(b"/Contents") - 200] ^= 0x20  # inside the signed range
     (inbox / "broken.pdf").write_bytes(bytes(broken))
     code, out, _ = run(capsys, "school", "import", *base, inbox / "broken.pdf", "--json")
-    assert code == 1 and json.loads(out)[0]["status"] == "quarantined", out
+    assert code == 1
+    assert json.loads(out)[0]["status"] == "quarantined", out
     code, out, _ = run(capsys, "school", "quarantine", *base, "--json")
     [entry] = json.loads(out)
     assert entry["releasable"] is False
     code, _, err = run(capsys, "school", "release", *base, entry["file_sha256"], "--checked-with", "Sam")
-    assert code == 2 and "cannot be released" in err
+    assert code == 2
+    assert "cannot be released" in err
     code, out, err = run(capsys, "school", "discard", *base, entry["file_sha256"])
-    assert (code, err) == (0, "") and "broken.pdf" in out
+    assert (code, err) == (0, "")
+    assert "broken.pdf" in out

@@ -42,7 +42,8 @@ def test_file_encrypted_to_the_school_imports_with_its_key(world: World) -> None
     refused = world.school.import_files([path])[0]
     assert refused.status == "refused"
     assert "no decryption key" in refused.reason
-    assert world.school.overview().rows == [] and world.school.quarantine() == []
+    assert world.school.overview().rows == []
+    assert world.school.quarantine() == []
 
     key = world.school.add_decryption_key(to_p12(world.pki.school), PASSPHRASE)
     assert "Ambridge" in key.subject
@@ -117,7 +118,8 @@ def test_release_after_phone_check(world: World) -> None:
     quarantined = world.school.import_files([path])[0]
     assert quarantined.status == "quarantined"
     entry = world.school.quarantine()[0]
-    assert entry.releasable and entry.fingerprint_sha256
+    assert entry.releasable
+    assert entry.fingerprint_sha256
 
     with pytest.raises(ValidationFailed, match="who at the setting"):
         world.school.release(entry.file_sha256[:12], "  ")
@@ -128,7 +130,8 @@ def test_release_after_phone_check(world: World) -> None:
     assert row is not None
     prov = world.school.provenance(world.records[4].id)
     assert not prov.vouched
-    assert "Sam Keyworth, manager" in prov.release_note and "head" in prov.release_note
+    assert "Sam Keyworth, manager" in prov.release_note
+    assert "head" in prov.release_note
     events = [e for e in world.school.vault.audit_entries() if e.action == "school_released"]
     assert len(events) == 1
     with pytest.raises(VaultError, match="No file in quarantine"):
@@ -167,7 +170,8 @@ def test_only_the_headteacher_releases(world: World, tmp_path: Path) -> None:
     finally:
         dsl.close()
     assert len(world.school.quarantine()) == 1
-    assert FAST and PW  # the fixture's vault settings are the shared ones
+    assert FAST
+    assert PW
 
 
 def test_tampered_file_encrypted_to_the_school_is_quarantined(world: World) -> None:
@@ -178,5 +182,6 @@ def test_tampered_file_encrypted_to_the_school_is_quarantined(world: World) -> N
     assert outcome.status == "quarantined"
     assert "changed after it was encrypted" in outcome.reason
     [entry] = world.school.quarantine()
-    assert not entry.releasable and entry.encrypted == "certificate"
+    assert not entry.releasable
+    assert entry.encrypted == "certificate"
     assert world.school.overview().rows == []
