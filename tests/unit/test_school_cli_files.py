@@ -154,3 +154,25 @@ def test_school_key_release_and_pdf(
     code, out, err = run(capsys, "school", "discard", *base, entry["file_sha256"])
     assert (code, err) == (0, "")
     assert "broken.pdf" in out
+
+
+def test_verify_a_file_encrypted_to_the_school(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    setting = load_setting_p12((ROOT / "little-acorns-nursery.p12").read_bytes(), "demo-setting-passphrase")
+    sealed = tmp_path / "sealed.pdf"
+    sealed.write_bytes(_northshire_pdf(_record(0), setting.key, setting.cert, setting.chain))
+    root_pem = ROOT / "la-ca" / "root-cert.pem"
+    code, out, _ = run(capsys, "verify", sealed, "--trust", root_pem)
+    assert code == 1
+    assert "recipient certificate" in out
+    key = ROOT / "schools" / "990101.p12"
+    monkeypatch.setenv("TRANSITIONS_P12_PASSWORD", "demo-school-passphrase")
+    code, out, err = run(capsys, "verify", sealed, "--trust", root_pem, "--key-p12", key, "--json")
+    assert (code, err) == (0, "")
+    [result] = json.loads(out)
+    assert result["valid"] is True
+    monkeypatch.setenv("TRANSITIONS_P12_PASSWORD", "wrong")
+    code, _, err = run(capsys, "verify", sealed, "--trust", root_pem, "--key-p12", key)
+    assert code == 3
+    assert "passphrase" in err

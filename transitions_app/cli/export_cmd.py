@@ -50,6 +50,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ver.add_argument("--user", metavar="NAME", default=None, help="user name for --vault")
     ver.add_argument("--vault-password-file", metavar="F", type=Path, help="the vault password, for --vault")
     ver.add_argument("--password-file", metavar="F", type=Path, help="password of password-encrypted PDFs")
+    ver.add_argument("--key-p12", metavar="FILE", type=Path,
+                     help="the recipient's decryption key (PKCS#12), for PDFs encrypted to a school's certificate")
+    ver.add_argument("--key-p12-password-file", metavar="F", type=Path,
+                     help="the passphrase of --key-p12 (or set TRANSITIONS_P12_PASSWORD)")
     ver.add_argument("--accept-self-signed", action="store_true",
                      help="count intact files from signers not vouched for by the LA as valid")
     add_json_arg(ver)
@@ -147,6 +151,20 @@ def run_verify(args: argparse.Namespace) -> int:
     pdf_password = None
     if args.password_file is not None:
         pdf_password = read_secret(args.password_file, what="PDF password")
+    recipient = None
+    if args.key_p12 is not None:
+        from export.encrypt import load_recipient_p12
+
+        secret = read_secret(
+            args.key_p12_password_file, env="TRANSITIONS_P12_PASSWORD", what="key passphrase"
+        )
+        try:
+            if args.key_p12.stat().st_size > MAX_PDF_BYTES:
+                raise CliError(f"{args.key_p12} is too large to be a key file.")
+            key_data = args.key_p12.read_bytes()
+        except OSError as exc:
+            raise CliError(f"Cannot read {args.key_p12}: {exc.strerror or exc}.") from None
+        recipient = load_recipient_p12(key_data, secret)
     now = datetime.now(UTC)
     all_valid = True
     outputs = []
@@ -160,7 +178,8 @@ def run_verify(args: argparse.Namespace) -> int:
             raise CliError(f"Cannot read {path}: {exc.strerror or exc}.") from None
         result = verify_pdf(
             data, trust_roots=roots, crls=crls, accept_self_signed=args.accept_self_signed,
-            password=pdf_password, file_name=os.fspath(path), json_check=_json_check, now=now,
+            password=pdf_password, recipient=recipient, file_name=os.fspath(path),
+            json_check=_json_check, now=now,
         )
         all_valid = all_valid and result.valid
         if args.json:
