@@ -185,3 +185,25 @@ def test_tampered_file_encrypted_to_the_school_is_quarantined(world: World) -> N
     assert not entry.releasable
     assert entry.encrypted == "certificate"
     assert world.school.overview().rows == []
+
+
+def test_second_record_for_the_same_child_is_refused(world: World) -> None:
+    first = world.records[8]
+    world.school.import_files([write(world, "first.pdf", signed_pdf(first, world.pki.setting))])
+    before = world.school.overview().to_dict()
+    twin = first.copy()
+    twin.id = "00000000-0000-4000-8000-00000000beef"
+    twin.values.pop("child.upn", None)  # no UPN: matched by legal name and date of birth
+    twin.set("child.legal_surname", f"  {str(first.get('child.legal_surname')).upper()} ")
+    same_upn = world.records[9].copy()
+    same_upn.set("child.upn", first.get("child.upn"))
+    outcomes = world.school.import_files(
+        [
+            write(world, "twin.pdf", signed_pdf(twin, world.pki.other_setting)),
+            write(world, "same-upn.pdf", signed_pdf(same_upn, world.pki.setting)),
+        ]
+    )
+    assert [o.status for o in outcomes] == ["refused", "refused"]
+    assert "second record for" in outcomes[0].reason
+    assert "already in the class" in outcomes[1].reason
+    assert world.school.overview().to_dict() == before

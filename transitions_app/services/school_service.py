@@ -357,6 +357,16 @@ class _Received:
         _put_json(self._vault, INDEX_BLOB, index)
 
 
+def _child_key(record: Record) -> tuple[str, tuple[str, str, str]]:
+    """What identifies a child across records: the UPN, and the legal name with date of birth."""
+
+    def norm(path: str) -> str:
+        return " ".join(str(record.get(path) or "").split()).casefold()
+
+    upn = str(record.get("child.upn") or "").strip().upper()
+    return upn, (norm("child.legal_forenames"), norm("child.legal_surname"), norm("child.date_of_birth"))
+
+
 def changed_fields(old: Record, new: Record) -> tuple[str, ...]:
     """Labels of the fields whose values differ, in framework order ("Section: field")."""
     fw = get_framework(new.framework_id, new.framework_version)
@@ -379,6 +389,7 @@ class SchoolService:
         self._vault = vault
         self._clock = clock or _utc_now
         self._received = _Received(vault)
+        self._children: dict[str, tuple[str, tuple[str, str, str]]] | None = None
 
     @property
     def vault(self) -> VaultService:
@@ -549,6 +560,7 @@ class SchoolService:
         """Verify and import each file; one outcome per file, in order. Never raises for a bad
         file: a refused file changes nothing, an invalid or unvouched one goes to quarantine."""
         chosen = trust if trust is not None else self.trust()
+        self._children = None  # another session may have imported since
         out = []
         for path in paths:
             path = Path(path)
@@ -654,6 +666,14 @@ class SchoolService:
                 f"{name} is a record for another school (URN {school_urn}), not {info.name}."
             )
         index = self._received.index()
+        twin = self._same_child(record)
+        if twin is not None:
+            setting = index[twin.id].setting_name if twin.id in index else "another setting"
+            raise ImportRefused(
+                f"{name} is a second record for {record.display_name}, who is already in the class "
+                f"from {setting}: it was not imported. If the child attends two settings, ask them "
+                "to agree one record and send it again."
+            )
         old = self._received.get(record.id)
         old_version = index[record.id].export_version if record.id in index else None
         if old is not None and old_version is not None:
@@ -692,6 +712,8 @@ class SchoolService:
         else:
             self._vault.put_blob(READABLE_BLOB + record.id, readable)
         self._received.put(record, provenance)
+        if self._children is not None:
+            self._children[record.id] = _child_key(record)
         changed = changed_fields(old, record) if old is not None else ()
         self._vault.record_event(
             "school_imported",
@@ -717,6 +739,22 @@ class SchoolService:
             version=record.export_version,
             changed_fields=changed,
         )
+
+    def _same_child(self, record: Record) -> Record | None:
+        """A received record, under another id, for the same child: the same UPN, or (where
+        either has no UPN) the same legal name and date of birth."""
+        if self._children is None:  # once per import run: reading every record is not free
+            self._children = {r.id: _child_key(r) for r in self._received.records()}
+        upn, names = _child_key(record)
+        for other_id, (other_upn, other_names) in self._children.items():
+            if other_id == record.id:
+                continue
+            if upn and other_upn:
+                if upn == other_upn:
+                    return self._received.get(other_id)
+            elif all(names) and other_names == names:
+                return self._received.get(other_id)
+        return None
 
     # --- quarantine -------------------------------------------------------------------------
 
@@ -754,6 +792,7 @@ class SchoolService:
                 "Say who at the setting confirmed the fingerprint on the phone."
             )
         entry = self._quarantined(file_sha256)
+        self._children = None
         if entry.kind != "unvouched":
             raise ImportRefused(
                 f"{entry.file} cannot be released: its signature is broken or the file is damaged "
