@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QCoreApplication, QEventLoop
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
+from models.errors import ValidationFailed
 from models.roles import SCHOOL_ROLES, SETTING_ROLES
 from transitions_app import APP_NAME
 from transitions_app.cli.base import default_vault_dir, vault_dir
@@ -23,6 +24,7 @@ from ui.style import apply_style
 from ui.workers import run_in_background
 
 if TYPE_CHECKING:  # imported when first used, after login: a faster first paint
+    from models.vault import KdfParams
     from transitions_app.services.charter_service import CharterService
     from transitions_app.services.export_service import ExportService
     from transitions_app.services.preview_service import PreviewService
@@ -47,6 +49,40 @@ class VaultAccess:
     @staticmethod
     def create(directory: Path, user: str, password: str) -> tuple[VaultService, str]:
         return VaultService.create(directory, user, password)
+
+    @staticmethod
+    def create_school(
+        directory: Path,
+        user: str,
+        password: str,
+        *,
+        urn: str,
+        name: str,
+        p12: Path | None = None,
+        p12_passphrase: str = "",
+        kdf: KdfParams | None = None,
+    ) -> tuple[VaultService, str]:
+        """A school's vault whose first user, ``user``, is the headteacher (as ``school init``
+        makes it), signing with the LA-issued certificate ``p12`` or else a self-signed one.
+        Returns the vault session the window expects and the recovery key. The certificate is
+        read before anything is written, so a wrong passphrase leaves no half-made vault."""
+        from transitions_app.services.school_service import SchoolService
+
+        identity = None
+        if p12 is not None:
+            from export.pki import load_setting_p12
+
+            try:
+                data = p12.read_bytes()
+            except OSError:
+                raise ValidationFailed(
+                    f"The certificate file {p12.name} could not be read. Choose it again."
+                ) from None
+            identity = load_setting_p12(data, p12_passphrase)
+        school, recovery_key = SchoolService.create(
+            directory, user, password, urn=urn, name=name, identity=identity, kdf=kdf
+        )
+        return school.vault, recovery_key
 
 
 class WindowServices:
@@ -185,7 +221,7 @@ def run_app(args: argparse.Namespace, argv: Sequence[str]) -> int:
         and _ensure_demo(directory) is not None
     )
     if not made_demo and not access.exists(directory):
-        first_run = NewVaultDialog(access.create, directory)
+        first_run = NewVaultDialog(access.create, directory, school_creator=access.create_school)
         if not first_run.exec() or first_run.service is None:
             return 0
         service, directory = first_run.service, first_run.directory

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
+from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QFontDatabase, QGuiApplication
@@ -14,11 +16,13 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QRadioButton,
     QVBoxLayout,
     QWidget,
 )
@@ -184,18 +188,25 @@ class LoginDialog(QDialog):
 class RecoveryKeyDialog(QDialog):
     """Shows the recovery key once, with Copy and Save buttons."""
 
-    def __init__(self, recovery_key: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, recovery_key: str, parent: QWidget | None = None, *, school: bool = False
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(tr("Your recovery key"))
         self._key = recovery_key
-        text = QLabel(
-            tr(
-                "This is the vault's recovery key. It is shown only this once. If every manager forgets "
-                "their password, it is the only way back in. Print it or save it somewhere safe, away "
-                "from this computer."
-            ),
-            self,
-        )
+        if school:
+            message = tr(
+                "This is the vault's recovery key. It is shown only this once. If the headteacher "
+                "forgets their password, it is the only way back in. Print it or save it somewhere "
+                "safe, away from this computer."
+            )
+        else:
+            message = tr(
+                "This is the vault's recovery key. It is shown only this once. If every manager "
+                "forgets their password, it is the only way back in. Print it or save it somewhere "
+                "safe, away from this computer."
+            )
+        text = QLabel(message, self)
         text.setWordWrap(True)
         self.key_field = QLineEdit(recovery_key, self)
         self.key_field.setReadOnly(True)
@@ -245,14 +256,45 @@ class RecoveryKeyDialog(QDialog):
 Creator = Callable[[Path, str, str], tuple[RecordService, str]]
 
 
+class SchoolCreator(Protocol):
+    """Makes a school's vault (first user: the headteacher); ``transitions_app.app``'s
+    ``VaultAccess.create_school`` fits. Returns the session and the recovery key. Slow."""
+
+    def __call__(
+        self,
+        directory: Path,
+        user: str,
+        password: str,
+        *,
+        urn: str,
+        name: str,
+        p12: Path | None = None,
+        p12_passphrase: str = "",
+    ) -> tuple[RecordService, str]: ...
+
+
+def urn_problem(urn: str) -> str | None:
+    """The sentence to show beside a school's DfE URN, or None when it is six digits."""
+    urn = urn.strip()
+    if not urn:
+        return tr("Enter the school's six-digit DfE URN.")
+    if not (urn.isdigit() and len(urn) == 6):
+        return tr("A school's DfE URN is six digits, such as 123456.")
+    return None
+
+
 class NewVaultDialog(QDialog):
-    """First run: make a vault in ``directory`` with its first manager, then show the recovery key."""
+    """First run: make a vault in ``directory``, then show the recovery key. Asks who will use it:
+    a setting (first user: a manager) or, when ``school_creator`` is given, a receiving school
+    (first user: the headteacher, with the school's URN and name, and optionally its LA-issued
+    certificate)."""
 
     def __init__(
         self,
         creator: Creator,
         directory: Path,
         *,
+        school_creator: SchoolCreator | None = None,
         choose_folder: bool = False,
         parent: QWidget | None = None,
     ) -> None:
@@ -262,41 +304,91 @@ class NewVaultDialog(QDialog):
         self.recovery_key: str | None = None
         self.directory = directory
         self._creator = creator
-        intro = QLabel(
-            tr(
-                "A vault keeps the children's records encrypted on this computer. You will be its first "
-                "manager: you can add other users once it is made."
-            ),
-            self,
-        )
+        self._school_creator = school_creator
+        intro = QLabel(tr("A vault keeps the children's records encrypted on this computer."), self)
         intro.setWordWrap(True)
+
+        self.kind_box = QGroupBox(tr("Who will use this vault?"), self)
+        self.setting_option = QRadioButton(
+            tr("An &early years setting or childminder (you write records)"), self.kind_box
+        )
+        self.school_option = QRadioButton(
+            tr("A &school receiving records (Reception, SENCO, DSL)"), self.kind_box
+        )
+        self.setting_option.setChecked(True)
+        kind_lay = QVBoxLayout(self.kind_box)
+        kind_lay.addWidget(self.setting_option)
+        kind_lay.addWidget(self.school_option)
+        self.kind_box.setVisible(school_creator is not None)
+        self.role_note = QLabel(self)
+        self.role_note.setWordWrap(True)
+
         self.folder = QLineEdit(str(directory), self)
         self.folder.setAccessibleName(tr("Vault folder"))
         self.folder.setReadOnly(not choose_folder)
         self.browse = QPushButton(tr("&Browse…"), self)
         self.browse.setVisible(choose_folder)
         self.browse.clicked.connect(self._browse)
+        self.urn = QLineEdit(self)
+        self.urn.setAccessibleName(tr("School's DfE URN"))
+        self.urn.setInputMethodHints(Qt.InputMethodHint.ImhDigitsOnly)
+        self.urn.setPlaceholderText(tr("six digits"))
+        self.urn_error = QLabel(self)
+        self.urn_error.setObjectName("fieldError")
+        self.school_name = QLineEdit(self)
+        self.school_name.setAccessibleName(tr("School's name"))
+        self.p12_button = QPushButton(tr("Certificate from your &LA (.p12)…"), self)
+        self.p12_button.setAccessibleName(tr("Choose the certificate from your LA"))
+        self.p12_button.clicked.connect(self._choose_p12)
+        self.p12_note = QLabel(self)
+        self.p12_note.setObjectName("helpText")
+        self.p12_remove = QPushButton(tr("&Remove"), self)
+        self.p12_remove.setAccessibleName(tr("Remove the certificate"))
+        self.p12_remove.clicked.connect(lambda: self.set_p12(None))
+        self.p12_passphrase = QLineEdit(self)
+        self.p12_passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.p12_passphrase.setAccessibleName(tr("Certificate passphrase"))
+        self.p12: Path | None = None
         self.user = QLineEdit(self)
-        self.user.setAccessibleName(tr("Manager's user name"))
         self.password = QLineEdit(self)
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setAccessibleName(tr("Password"))
         self.again = QLineEdit(self)
         self.again.setEchoMode(QLineEdit.EchoMode.Password)
         self.again.setAccessibleName(tr("Password again"))
-        form = QFormLayout()
+
+        self.form = form = QFormLayout()
         folder_row = QHBoxLayout()
         folder_row.addWidget(self.folder, 1)
         folder_row.addWidget(self.browse)
+        self._p12_row = p12_row = QHBoxLayout()
+        p12_row.addWidget(self.p12_button)
+        p12_row.addWidget(self.p12_remove)
+        p12_row.addStretch(1)
+        self.user_label = QLabel(tr("&Your user name:"), self)
+        self.user_label.setBuddy(self.user)
+        for text, widget, field in (
+            (tr("&Folder:"), self.folder, folder_row),
+            (tr("School's DfE &URN:"), self.urn, self.urn),
+            (tr("School's &name:"), self.school_name, self.school_name),
+            (tr("LA certificate:"), self.p12_button, p12_row),
+            (tr("Certifica&te passphrase:"), self.p12_passphrase, self.p12_passphrase),
+        ):
+            label = QLabel(text, self)
+            label.setBuddy(widget)
+            form.addRow(label, field)
+            if widget is self.urn:
+                form.addRow("", self.urn_error)
+            if widget is self.p12_button:
+                form.addRow("", self.p12_note)
+        form.addRow(self.user_label, self.user)
         for text, widget in (
-            (tr("&Folder:"), self.folder),
-            (tr("&Your user name:"), self.user),
             (tr("&Password:"), self.password),
             (tr("Password &again:"), self.again),
         ):
             label = QLabel(text, self)
             label.setBuddy(widget)
-            form.addRow(label, folder_row if widget is self.folder else widget)
+            form.addRow(label, widget)
         self.error = QLabel(self)
         self.error.setObjectName("fieldError")
         self.error.setWordWrap(True)
@@ -305,6 +397,7 @@ class NewVaultDialog(QDialog):
         self.busy.setRange(0, 0)
         self.busy.setMaximumHeight(6)
         self.busy.setTextVisible(False)
+        self.busy.setAccessibleName(tr("Working"))
         self.busy.hide()
         buttons = QDialogButtonBox(self)
         self.create_button = buttons.addButton(
@@ -313,56 +406,198 @@ class NewVaultDialog(QDialog):
         buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self._create)
         buttons.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
+        self._layout = lay = QVBoxLayout(self)
         lay.addWidget(intro)
+        lay.addWidget(self.kind_box)
+        lay.addWidget(self.role_note)
+        lay.addSpacing(4)
         lay.addLayout(form)
         lay.addWidget(self.error)
         lay.addWidget(self.busy)
         lay.addWidget(buttons)
-        self.setMinimumWidth(520)
-        self.user.setFocus()
+        order = (
+            self.setting_option,
+            self.school_option,
+            self.folder,
+            self.browse,
+            self.urn,
+            self.school_name,
+            self.p12_button,
+            self.p12_remove,
+            self.p12_passphrase,
+            self.user,
+            self.password,
+            self.again,
+        )
+        for before, after in pairwise(order):
+            QWidget.setTabOrder(before, after)
+        self.setMinimumWidth(560)
+
+        self.school_option.toggled.connect(self._show_kind)
+        self.urn.editingFinished.connect(self._check_urn)
+        self.urn.textChanged.connect(self._urn_edited)
+        self._show_kind()
+        self.set_p12(None)
+        (self.setting_option if school_creator is not None else self.user).setFocus()
+
+    @property
+    def for_school(self) -> bool:
+        return self._school_creator is not None and self.school_option.isChecked()
+
+    def _show_kind(self) -> None:
+        school = self.for_school
+        if school:
+            self.role_note.setText(
+                tr(
+                    "You will be its first user, with the headteacher's role: once it is made you "
+                    "can add the Reception teacher, SENCO and DSL."
+                )
+            )
+            self.user.setAccessibleName(tr("Headteacher's user name"))
+        else:
+            self.role_note.setText(
+                tr("You will be its first manager: you can add other users once it is made.")
+            )
+            self.user.setAccessibleName(tr("Manager's user name"))
+        self.form.setRowVisible(self.urn, school)
+        self.form.setRowVisible(self.school_name, school)
+        self.form.setRowVisible(self._p12_row, school)
+        self.p12_remove.setVisible(school and self.p12 is not None)
+        self.form.setRowVisible(self.p12_note, school)
+        self.form.setRowVisible(self.urn_error, school and bool(self.urn_error.text()))
+        self.form.setRowVisible(self.p12_passphrase, school and self.p12 is not None)
+        self.error.hide()
+        self._fit()
+
+    def _fit(self) -> None:
+        """Grow or shrink to the rows now shown, wrapped sentences included."""
+        lay = self._layout
+        lay.activate()
+        width = (
+            self.width() if self.isVisible() else max(self.minimumWidth(), self.sizeHint().width())
+        )
+        height = lay.totalHeightForWidth(width) if lay.hasHeightForWidth() else -1
+        self.resize(width, max(height, lay.totalMinimumSize().height()))
 
     def _browse(self) -> None:
         path = QFileDialog.getExistingDirectory(self, tr("Choose an empty folder for the vault"))
         if path:
             self.folder.setText(path)
 
-    def problem(self) -> str | None:
+    def _choose_p12(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            tr("Choose the certificate from your LA"),
+            "",
+            tr("Certificate files (*.p12 *.pfx);;All files (*)"),
+        )
+        if path:
+            self.set_p12(Path(path))
+            self.p12_passphrase.setFocus()
+
+    def set_p12(self, path: Path | None) -> None:
+        """Use the LA-issued certificate at ``path`` (None: the app makes the school its own)."""
+        self.p12 = path
+        self.p12_passphrase.clear()
+        if path is None:
+            self.p12_note.setText(
+                tr("Optional: without one, the app makes a certificate for the school.")
+            )
+        else:
+            self.p12_note.setText(tr("Chosen: {name}").format(name=path.name))
+        self.p12_remove.setVisible(self.for_school and path is not None)
+        self.form.setRowVisible(self.p12_passphrase, self.for_school and path is not None)
+        self._fit()
+
+    def _set_urn_error(self, message: str | None) -> None:
+        self.urn_error.setText(message or "")
+        self.urn.setAccessibleDescription(message or "")
+        self.form.setRowVisible(self.urn_error, bool(message))
+        self._fit()
+
+    def _check_urn(self) -> None:
+        """Leaving the URN field: say at once what is wrong with a URN that was typed."""
+        if self.urn.text().strip():
+            self._set_urn_error(urn_problem(self.urn.text()))
+
+    def _urn_edited(self) -> None:
+        if self.urn_error.text() and urn_problem(self.urn.text()) is None:
+            self._set_urn_error(None)
+
+    def _problem(self) -> tuple[str, QWidget] | None:
         if not self.folder.text().strip():
-            return tr("Choose a folder for the vault.")
+            return tr("Choose a folder for the vault."), self.folder
+        if self.for_school:
+            urn = urn_problem(self.urn.text())
+            if urn:
+                return urn, self.urn
+            if not self.school_name.text().strip():
+                return tr("Enter the school's name."), self.school_name
+            if self.p12 is not None and not self.p12_passphrase.text():
+                return (
+                    tr("Enter the passphrase your LA gave you with the certificate."),
+                    self.p12_passphrase,
+                )
         if not self.user.text().strip():
-            return tr("Enter a user name for yourself.")
+            return tr("Enter a user name for yourself."), self.user
         if len(self.password.text()) < MIN_PASSWORD:
-            return tr("Choose a password of at least {n} characters.").format(n=MIN_PASSWORD)
+            return tr("Choose a password of at least {n} characters.").format(
+                n=MIN_PASSWORD
+            ), self.password
         if self.password.text() != self.again.text():
-            return tr("The two passwords are not the same.")
+            return tr("The two passwords are not the same."), self.again
         return None
 
+    def problem(self) -> str | None:
+        found = self._problem()
+        return found[0] if found else None
+
     def _create(self) -> None:
-        problem = self.problem()
-        if problem:
-            self.error.setText(problem)
-            self.error.show()
+        found = self._problem()
+        if found:
+            message, widget = found
+            if widget is self.urn:
+                self._set_urn_error(message)
+                self.error.hide()
+            else:
+                self.error.setText(message)
+                self.error.show()
+            widget.setFocus()
             return
         self.error.hide()
         self.busy.show()
         self.create_button.setEnabled(False)
+        self.kind_box.setEnabled(False)
         directory = Path(self.folder.text().strip())
         user, password = self.user.text().strip(), self.password.text()
         self.directory = directory
-        run_in_background(
-            lambda: self._creator(directory, user, password), self._created, self._failed
-        )
+        job: Callable[[], tuple[RecordService, str]]
+        if self.for_school:
+            assert self._school_creator is not None
+            job = partial(
+                self._school_creator,
+                directory,
+                user,
+                password,
+                urn=self.urn.text().strip(),
+                name=self.school_name.text().strip(),
+                p12=self.p12,
+                p12_passphrase=self.p12_passphrase.text(),
+            )
+        else:
+            job = partial(self._creator, directory, user, password)
+        run_in_background(job, self._created, self._failed)
 
     def _created(self, result: tuple[RecordService, str]) -> None:
         self.busy.hide()
         self.service, self.recovery_key = result
-        RecoveryKeyDialog(self.recovery_key, self).exec()
+        RecoveryKeyDialog(self.recovery_key, self, school=self.for_school).exec()
         self.accept()
 
     def _failed(self, exc: BaseException) -> None:
         self.busy.hide()
         self.create_button.setEnabled(True)
+        self.kind_box.setEnabled(True)
         self.error.setText(plain_error(exc))
         self.error.show()
 

@@ -367,7 +367,7 @@ class ExportDialog(QDialog):
         super().showEvent(event)
         if not self._shown_once:  # drawn once the preview's width is known
             self._shown_once = True
-            QTimer.singleShot(0, self._load_preview)
+            QTimer.singleShot(0, self, self._load_preview)
 
     def page_text(self) -> str:
         return self.page_label.text()

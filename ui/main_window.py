@@ -614,7 +614,11 @@ class MainWindow(QMainWindow):
         if self._locked or not self.close_editor():
             return
         dialog = NewVaultDialog(
-            self.access.create, self.directory.parent / "new-vault", choose_folder=True, parent=self
+            self.access.create,
+            self.directory.parent / "new-vault",
+            school_creator=getattr(self.access, "create_school", None),  # not every access has it
+            choose_folder=True,
+            parent=self,
         )
         if not dialog.exec() or dialog.service is None:
             return

@@ -56,7 +56,7 @@ class PagePreview(QScrollArea):
             self._pages.append(label)
         self.verticalScrollBar().setValue(0)
         self._emit_page()
-        QTimer.singleShot(0, self._emit_page)  # again once the pages are laid out
+        QTimer.singleShot(0, self, self._emit_page)  # again once laid out (dropped if closed)
 
     def page_count(self) -> int:
         return len(self._pages)

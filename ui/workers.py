@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 
@@ -37,18 +38,26 @@ def run_in_background(
     fn: Callable[[], Any],
     on_done: Callable[[Any], None],
     on_failed: Callable[[BaseException], None],
+    *,
+    owner: QObject | None = None,
 ) -> None:
-    """Call ``fn()`` on the thread pool; then ``on_done(result)`` or ``on_failed(exc)`` on the UI thread."""
+    """Call ``fn()`` on the thread pool; then ``on_done(result)`` or ``on_failed(exc)`` on the UI
+    thread. With ``owner``, the answer is dropped if the owner was closed and deleted meanwhile."""
     job = _Job(fn)
     _running.add(job)
 
+    def gone() -> bool:
+        return owner is not None and not shiboken6.isValid(owner)
+
     def finish_ok(result: Any) -> None:
         _running.discard(job)
-        on_done(result)
+        if not gone():
+            on_done(result)
 
     def finish_failed(exc: BaseException) -> None:
         _running.discard(job)
-        on_failed(exc)
+        if not gone():
+            on_failed(exc)
 
     job.signals.done.connect(finish_ok)
     job.signals.failed.connect(finish_failed)

@@ -182,6 +182,7 @@ class RecordViewDialog(QDialog):
             lambda: files.received_pages(record_id, scale),
             self.pages.set_pages,
             lambda exc: self.pages.set_message(plain_error(exc)),
+            owner=self.pages,
         )
 
     def _save(self) -> None:
