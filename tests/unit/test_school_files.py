@@ -207,3 +207,35 @@ def test_second_record_for_the_same_child_is_refused(world: World) -> None:
     assert "second record for" in outcomes[0].reason
     assert "already in the class" in outcomes[1].reason
     assert world.school.overview().to_dict() == before
+
+
+def test_school_vault_holds_no_readable_personal_data(world: World, tmp_path: Path) -> None:
+    """A received file (unencrypted, so its text is in the clear in the PDF itself), imported and
+    shown: the school's vault folder holds none of the child's words, in any encoding."""
+    record = world.records[10].copy()
+    record.set("child.legal_forenames", "Quillonia")
+    record.set("family.worries", "Worried about the imaginary volcano near Fictionshire")
+    outcome = world.school.import_files([write(world, "q.pdf", signed_pdf(record, world.pki.setting))])[0]
+    assert outcome.status == "imported"
+    world.school.readable_pdf(outcome.record_id)
+    world.school.read_record(outcome.record_id)
+    folder = world.school.vault.directory
+    assert folder is not None
+    words = ["Quillonia", "Fictionshire", "imaginary volcano"]
+
+    def search() -> list[str]:
+        hits = []
+        for path in folder.rglob("*"):
+            if path.is_file():
+                data = path.read_bytes().lower()
+                for word in words:
+                    for enc in ("utf-8", "utf-16-le", "utf-16-be"):
+                        if word.lower().encode(enc) in data:
+                            hits.append(f"{path.name}: {word}")
+        return hits
+
+    assert search() == []
+    control = folder / "control.txt"  # the search does find a planted word
+    control.write_bytes("note: QUILLONIA".encode("utf-16-le"))
+    assert search() == ["control.txt: Quillonia"]
+    control.unlink()
