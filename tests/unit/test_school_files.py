@@ -237,5 +237,5 @@ def test_school_vault_holds_no_readable_personal_data(world: World, tmp_path: Pa
     assert search() == []
     control = folder / "control.txt"  # the search does find a planted word
     control.write_bytes("note: QUILLONIA".encode("utf-16-le"))
-    assert search() == ["control.txt: Quillonia"]
+    assert set(search()) == {"control.txt: Quillonia"}
     control.unlink()
