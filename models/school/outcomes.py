@@ -406,6 +406,35 @@ class CohortStats:
         }
 
 
+COHORT_CSV_HEADER = (
+    "Table", "Group or goal", "Children", "Reached", "Percent", "LA target percent",
+)
+
+
+def cohort_csv(stats: CohortStats, target: float | None = None) -> bytes:
+    """The cohort figures as one CSV for a spreadsheet (UTF-8 with BOM, so Excel reads it).
+
+    Rows: ``GLD`` per priority group (reached = children reaching GLD, with the LA target),
+    ``ELG`` per early learning goal (reached = at the expected level), and ``Agreement`` per
+    aspect (children = compared, reached = where the setting's judgement matched the outcome).
+    """
+
+    def num(value: float | None) -> str:
+        return "" if value is None else f"{value:g}"
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COHORT_CSV_HEADER)
+    for g in stats.groups:
+        writer.writerow(["GLD", g.label, g.children, g.gld, num(g.gld_percent), num(target)])
+    for e in stats.elgs:
+        writer.writerow(["ELG", e.label, e.children, e.expected, num(e.expected_percent), ""])
+    for a in stats.agreement:
+        agreed = a.on_track_expected + a.support_emerging
+        writer.writerow(["Agreement", a.label, a.compared, agreed, num(a.agreement_percent), ""])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
 def cohort_stats(children: Sequence[ChildOutcome]) -> CohortStats:
     groups = []
     for key, label in GROUPS:

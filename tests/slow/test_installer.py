@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -122,6 +123,12 @@ def _check_tarball(tarball: Path) -> None:
     assert "transitions/_internal/export/font_files/DejaVuSans.ttf" in members
     assert "Exec=/opt/transitions/transitions-app" in entry
     assert not [n for n in members if n.endswith("root-key.pem")], "a CA private key was shipped"
+    # The outcomes page draws with Qt Charts; the smoke test never opens a window, so check here.
+    assert any(n.startswith("transitions/_internal/PySide6/QtCharts.") for n in members)
+    assert any("Qt6Charts" in n for n in members)
+    # ...without Qt Quick / QML, which PySide6-Addons' plugins would otherwise drag in.
+    quick = re.compile(r"Qt6\w*(Quick|Qml)|VirtualKeyboard|/qml(/|$)", re.IGNORECASE)
+    assert not [n for n in members if quick.search(n)]
 
 
 def _check_smoke_test_catches_missing_fonts(app_dir: Path, tmp_path: Path) -> None:

@@ -123,6 +123,13 @@ def test_export_import_receipt_outcomes_round_trip(
         assert (figure.children, figure.gld) == (children, reached), key
         expected_pct = None if children == 0 else round(100 * reached / children, 1)
         assert figure.gld_percent == expected_pct, key
+    target = feedback.gld_target_percent()
+    assert target is not None  # Northshire's charter sets one
+    table = feedback.cohort_csv().decode("utf-8-sig").splitlines()
+    assert table[0].startswith("Table,Group or goal,Children,Reached,Percent")
+    all_row = next(line.split(",") for line in table if line.startswith("GLD,All children"))
+    assert all_row[2:4] == [str(by_hand["all"][0]), str(by_hand["all"][1])]
+    assert float(all_row[5]) == target
     speaking = next(e for e in stats.elgs if e.aspect == "cl_speaking")
     assert speaking.expected == sum(1 for _r, _g, e in plan if "cl_speaking" not in e)
     assert "cl_speaking" in GLD_ASPECTS

@@ -64,6 +64,7 @@ from models.school import (
     Provenance,
     QueueItem,
     RowError,
+    cohort_csv,
     cohort_stats,
     count_rows,
     match_outcomes,
@@ -1112,3 +1113,18 @@ class FeedbackService:
 
     def cohort(self) -> CohortStats:
         return cohort_stats(self.outcomes())
+
+    def gld_target_percent(self) -> float | None:
+        """The LA's GLD target from the setting's charter (None without a charter or target)."""
+        charter = CharterService(self._vault, clock=self._clock).charter()
+        return charter.gld_target_percent if charter is not None else None
+
+    def cohort_csv(self) -> bytes:
+        """The cohort figures as CSV (see :func:`models.school.outcomes.cohort_csv`)."""
+        return cohort_csv(self.cohort(), self.gld_target_percent())
+
+    def save_cohort_csv(self, path: Path) -> None:
+        try:
+            write_public_file(Path(path), self.cohort_csv())
+        except OSError as exc:
+            raise VaultError(f"Cannot write {Path(path).name}: {exc.strerror or exc}.") from None
