@@ -1,34 +1,49 @@
-"""Start the window: QApplication, first run or demo vault, log in, main window."""
+"""Start the window: QApplication, first run or demo vault, log in, main window.
+
+Start-up time is the time to the login dialog's first paint, so this module imports only what
+that dialog needs. The vault layer (SQLAlchemy, ``models.vault``) is imported by the background
+job that opens or creates a vault, the main window (and everything it shows) after logging in.
+``tests/unit/test_cold_imports.py`` checks this.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QEventLoop
+from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
 from models.errors import ValidationFailed
 from models.roles import SCHOOL_ROLES, SETTING_ROLES
 from transitions_app import APP_NAME
 from transitions_app.cli.base import default_vault_dir, vault_dir
-from transitions_app.services.vault_service import VaultService
 from transitions_app.settings import AppSettings
 from ui.dialogs import LoginDialog, NewVaultDialog, plain_error
-from ui.main_window import DEMO_NOTE, MainWindow
 from ui.service import Progress, RecordService
 from ui.style import apply_style
 from ui.workers import run_in_background
 
-if TYPE_CHECKING:  # imported when first used, after login: a faster first paint
+if TYPE_CHECKING:  # imported on first use (or after login): a faster first paint
     from models.vault import KdfParams
     from transitions_app.services.charter_service import CharterService
     from transitions_app.services.export_service import ExportService
     from transitions_app.services.preview_service import PreviewService
     from transitions_app.services.school_service import FeedbackService, SchoolService
+    from transitions_app.services.vault_service import VaultService
+
+# Copies of constants whose modules import the vault layer, so the login dialog can be shown
+# without it; tests/unit/test_cold_imports.py checks that they stay the same.
+VAULT_FILE = "vault.db"  # models.vault.schema.DB_FILE: a folder vault is this file
+DEMO_MODULE = "transitions_app.services.demo"
+DEMO_MARKER = "demo.txt"  # transitions_app.services.demo.DEMO_MARKER
+DEMO_PASSWORD = "demo-password"  # transitions_app.services.demo.DEMO_PASSWORD
+DEMO_NOTE = "demo vault of fictional children"  # ui.main_window.DEMO_NOTE
 
 
 def tr(text: str) -> str:
@@ -40,14 +55,20 @@ class VaultAccess:
 
     @staticmethod
     def exists(directory: Path) -> bool:
-        return VaultService.exists(directory)
+        """Is there a vault in the folder? The same answer as ``VaultService.exists(directory)``
+        for a folder (its database file is there), without importing the vault layer."""
+        return (Path(directory) / VAULT_FILE).is_file()
 
     @staticmethod
     def open(directory: Path, user: str, password: str) -> VaultService:
+        from transitions_app.services.vault_service import VaultService  # on first use
+
         return VaultService.open(directory, user, password)
 
     @staticmethod
     def create(directory: Path, user: str, password: str) -> tuple[VaultService, str]:
+        from transitions_app.services.vault_service import VaultService  # on first use
+
         return VaultService.create(directory, user, password)
 
     @staticmethod
@@ -141,6 +162,8 @@ class WindowServices:
         password: str | None,
         recovery_key: str | None,
     ) -> None:
+        from transitions_app.services.vault_service import VaultService
+
         VaultService.restore(
             backup_file,
             directory,
@@ -191,17 +214,31 @@ def _ensure_demo(directory: Path) -> Any:
 
 
 def _demo_hint(directory: Path) -> str:
-    """The login hint for the demo vault, or "" for a real vault."""
-    try:
-        from transitions_app.services.demo import DEMO_PASSWORD, is_demo_vault
-    except ImportError:
+    """The login hint for the demo vault, or "" for a real vault (or when the demo module is not
+    installed). Checks the demo's marker file without importing the demo module (which imports
+    the vault layer)."""
+    if importlib.util.find_spec(DEMO_MODULE) is None:
         return ""
-    if not is_demo_vault(directory):
+    if not (directory / DEMO_MARKER).exists():
         return ""
     return tr(
         "This is the demo vault of fictional children. Log in as manager, keyperson, senco or dsl "
         "with the password “{pw}”."
     ).format(pw=DEMO_PASSWORD)
+
+
+PREWARM_DELAY_MS = 300
+
+
+def _prewarm_vault_layer() -> None:
+    """Import the vault service on a daemon thread (imports only: no Qt objects are made)."""
+
+    def load() -> None:
+        import importlib
+
+        importlib.import_module("transitions_app.services.vault_service")
+
+    threading.Thread(target=load, name="prewarm-vault", daemon=True).start()
 
 
 def run_app(args: argparse.Namespace, argv: Sequence[str]) -> int:
@@ -238,11 +275,16 @@ def run_app(args: argparse.Namespace, argv: Sequence[str]) -> int:
             hint=password_hint,
             title=title,
         )
+        # While the person types their password, load the vault layer (SQLAlchemy, about 0.2 s)
+        # in the background, after the dialog has painted, so logging in does not wait for it.
+        QTimer.singleShot(PREWARM_DELAY_MS, login, _prewarm_vault_layer)
         if not login.exec() or login.service is None:
             return 0
         service = login.service
     settings.last_user = service.user.name
     settings.last_vault = directory
+
+    from ui.main_window import MainWindow  # after login: not needed for the first paint
 
     window = MainWindow(
         access,

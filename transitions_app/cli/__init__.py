@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from models.errors import TransitionsError
-from transitions_app import __version__
+from transitions_app import version
 from transitions_app.cli.base import EXIT_USAGE, CliError
 
 # One line per command module; each defines register(subparsers).
@@ -27,6 +27,11 @@ COMMAND_MODULES: tuple[str, ...] = (
     "transitions_app.cli.export_cmd",
 )
 
+# The module of the ``window`` command. ``transitions-app window ...`` builds its parser from this
+# module alone: everything after ``window`` is parsed by that command's own parser, so the other
+# command modules would only slow down the window's first paint.
+WINDOW_MODULE = "transitions_app.cli.app_cmd"
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
@@ -35,16 +40,30 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _VersionAction(argparse.Action):
+    """``--version``, reading the installed version only when asked."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=str(kwargs.get("help", "")))
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object, **_kw: object) -> None:
+        sys.stdout.write(f"transitions-app {version()}\n")
+        parser.exit()
+
+
+def build_parser(modules: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or only the commands of ``modules`` (default: COMMAND_MODULES)."""
     parser = _Parser(
         prog="transitions-app",
         description="Transitions: write, sign, share and verify early years transition records.",
         epilog="Run with no command to open the window. Exit codes: 0 success, 1 a negative answer, "
         "2 bad usage or input, 3 authentication failure.",
     )
-    parser.add_argument("--version", action="version", version=f"transitions-app {__version__}")
+    parser.add_argument(
+        "--version", action=_VersionAction, help="show the version and exit"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMAND_MODULES:
+    for name in COMMAND_MODULES if modules is None else modules:
         importlib.import_module(name).register(sub)
     return parser
 
@@ -70,7 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from transitions_app.cli.app_cmd import run_window
 
         return int(run_window(argparse.Namespace(vault=None, password_file=None, user=None)))
-    parser = build_parser()
+    window_only = arguments[0] == "window" and WINDOW_MODULE in COMMAND_MODULES
+    parser = build_parser((WINDOW_MODULE,) if window_only else None)
     args = parser.parse_args(arguments)
     func = getattr(args, "func", None)
     if func is None:

@@ -7,8 +7,8 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from export import pki
 from models.errors import CharterInvalid
 from transitions_app.cli.base import (
     EXIT_NEGATIVE,
@@ -20,8 +20,9 @@ from transitions_app.cli.base import (
     read_secret,
     vault_dir,
 )
-from transitions_app.services.charter_service import CharterService
-from transitions_app.services.vault_service import VaultService
+
+if TYPE_CHECKING:  # imported by the commands that use them (export.pki, SQLAlchemy)
+    from transitions_app.services.vault_service import VaultService
 
 P12_PASSWORD_ENV = "TRANSITIONS_P12_PASSWORD"
 DEFAULT_USER = "manager"
@@ -93,6 +94,8 @@ def _read(path: Path, what: str) -> bytes:
 
 
 def _open_vault(args: argparse.Namespace) -> VaultService:
+    from transitions_app.services.vault_service import VaultService
+
     directory = vault_dir(args)
     if not VaultService.exists(directory):
         raise CliError(f"No vault was found in {directory}.")
@@ -100,6 +103,8 @@ def _open_vault(args: argparse.Namespace) -> VaultService:
 
 
 def run_verify(args: argparse.Namespace) -> int:
+    from export import pki
+
     signed = _read(args.file, "charter file")
     root = pki.load_root_cert(args.root)
     today = args.today or now_utc().date()
@@ -133,6 +138,9 @@ def run_verify(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from export import pki
+    from transitions_app.services.charter_service import CharterService
+
     signed = _read(args.file, "charter file")
     root = _read(args.root, "LA root certificate") if args.root else None
     crl = _read(args.crl, "revocation list") if args.crl else None
@@ -185,6 +193,8 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
+    from transitions_app.services.charter_service import CharterService
+
     vault = _open_vault(args)
     try:
         summary = CharterService(vault, clock=now_utc).summary()

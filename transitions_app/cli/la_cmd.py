@@ -11,8 +11,8 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from export import pki
 from transitions_app.cli.base import (
     EXIT_OK,
     CliError,
@@ -20,6 +20,9 @@ from transitions_app.cli.base import (
     print_json,
     read_secret,
 )
+
+if TYPE_CHECKING:  # export.pki (cryptography.x509) is imported by the commands that use it
+    from export import pki
 
 MIN_PASSPHRASE = 12
 
@@ -54,7 +57,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         type=Path,
         help="passphrase for the PKCS#12 file (default: the same as the LA passphrase)",
     )
-    p.add_argument("--days", type=int, default=pki.SETTING_VALID_DAYS, help="validity in days")
+    # The default (None: export.pki.SETTING_VALID_DAYS) is filled in by run_issue, so that
+    # building the parser does not import export.pki.
+    p.add_argument("--days", type=int, default=None, help="validity in days")
     add_json_arg(p)
     p.set_defaults(func=run_issue)
 
@@ -67,8 +72,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = la_sub.add_parser("crl", help="write the certificate revocation list signed by the root")
     _ca_arg(p)
     p.add_argument("--out", metavar="FILE", type=Path, required=True)
-    p.add_argument(
-        "--days", type=int, default=pki.CRL_VALID_DAYS, help="days until the next update"
+    p.add_argument(  # default None: export.pki.CRL_VALID_DAYS, filled in by run_crl
+        "--days", type=int, default=None, help="days until the next update"
     )
     add_json_arg(p)
     p.set_defaults(func=run_crl)
@@ -105,6 +110,8 @@ def _la_passphrase(args: argparse.Namespace) -> str:
 
 
 def _open_ca(args: argparse.Namespace) -> pki.CertificateAuthority:
+    from export import pki
+
     if not (args.ca / pki.ROOT_KEY_FILE).is_file():
         raise CliError(f"{args.ca} is not an LA CA folder: run 'la init' first.")
     return pki.load_ca(args.ca, _la_passphrase(args))
@@ -123,6 +130,8 @@ def _say(args: argparse.Namespace, data: dict[str, object], text: str) -> int:
 
 
 def run_init(args: argparse.Namespace) -> int:
+    from export import pki
+
     if (args.out / pki.ROOT_KEY_FILE).exists():
         raise CliError(f"{args.out} already holds an LA root; choose an empty folder.")
     passphrase = _la_passphrase(args)
@@ -142,6 +151,10 @@ def run_init(args: argparse.Namespace) -> int:
 
 
 def run_issue(args: argparse.Namespace) -> int:
+    from export import pki
+
+    if args.days is None:
+        args.days = pki.SETTING_VALID_DAYS
     if args.days < 1:
         raise CliError("--days must be at least 1.")
     ca = _open_ca(args)
@@ -173,6 +186,8 @@ def run_issue(args: argparse.Namespace) -> int:
 
 
 def run_revoke(args: argparse.Namespace) -> int:
+    from export import pki
+
     serial = pki.parse_serial(args.serial)  # ValidationFailed: exit 2
     ca = _open_ca(args)
     row = ca.revoke(serial, now=now_utc())
@@ -184,6 +199,10 @@ def run_revoke(args: argparse.Namespace) -> int:
 
 
 def run_crl(args: argparse.Namespace) -> int:
+    from export import pki
+
+    if args.days is None:
+        args.days = pki.CRL_VALID_DAYS
     if args.days < 1:
         raise CliError("--days must be at least 1.")
     ca = _open_ca(args)
@@ -199,6 +218,8 @@ def run_crl(args: argparse.Namespace) -> int:
 
 
 def run_sign_charter(args: argparse.Namespace) -> int:
+    from export import pki
+
     try:
         toml_bytes = args.charter.read_bytes()
     except OSError as exc:
@@ -217,6 +238,8 @@ def run_sign_charter(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from export import pki
+
     rows = pki.list_issued(args.ca)
     if args.json:
         print_json(

@@ -6,10 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
-from models.completeness import overall_completeness
 from models.errors import InterchangeError
-from models.flags import derive_flags
-from models.interchange import record_from_bytes, record_to_dict
 from transitions_app.cli.base import (
     EXIT_OK,
     PASSWORD_ENV,
@@ -97,6 +94,9 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def _summary_row(record) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    from models.completeness import overall_completeness
+    from models.flags import derive_flags
+
     flags = derive_flags(record)
     return {
         "id": record.id,
@@ -140,6 +140,8 @@ def run_show(args: argparse.Namespace) -> int:
     finally:
         service.close()
     if args.json:
+        from models.interchange import record_to_dict
+
         print_json(record_to_dict(record))
     else:
         from models.framework.registry import get_framework
@@ -175,6 +177,8 @@ def run_import(args: argparse.Namespace) -> int:
     data = read_input(args.file)
     if data.startswith(b"%PDF"):
         return _start_from_pdf(args, data)
+    from models.interchange import record_from_bytes
+
     try:
         record = record_from_bytes(data)
     except InterchangeError as exc:

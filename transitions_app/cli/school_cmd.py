@@ -8,7 +8,6 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from export.pki import write_public_file
 from transitions_app.cli.base import (
     EXIT_NEGATIVE,
     EXIT_OK,
@@ -221,6 +220,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "show", help="the setting's cohort figures: GLD by group, each goal, agreement"
     )
     add_vault_args(p)
+    p.add_argument(
+        "--csv", metavar="FILE", type=Path, help="also write the figures as CSV for a spreadsheet"
+    )
     add_json_arg(p)
     p.set_defaults(func=run_outcomes_show)
 
@@ -445,6 +447,8 @@ def run_discard(args: argparse.Namespace) -> int:
 
 
 def run_pdf(args: argparse.Namespace) -> int:
+    from export.pki import write_public_file
+
     service = _school(args)
     try:
         _name, data = service.received_file(args.record_id)
@@ -495,6 +499,8 @@ def run_senco_queue(args: argparse.Namespace) -> int:
 
 
 def run_receipt(args: argparse.Namespace) -> int:
+    from export.pki import write_public_file
+
     service = _school(args)
     try:
         data = service.receipt(args.setting)
@@ -509,6 +515,8 @@ def run_receipt(args: argparse.Namespace) -> int:
 
 
 def run_outcomes(args: argparse.Namespace) -> int:
+    from export.pki import write_public_file
+
     data = _read(args.csv, "outcomes file")
     service = _school(args)
     try:
@@ -574,6 +582,9 @@ def run_outcomes_show(args: argparse.Namespace) -> int:
     service = _feedback(args)
     try:
         stats = service.cohort()
+        target = service.gld_target_percent()
+        if args.csv is not None:
+            service.save_cohort_csv(args.csv)
     finally:
         service.close()
     if args.json:
@@ -582,4 +593,8 @@ def run_outcomes_show(args: argparse.Namespace) -> int:
     for g in stats.groups:
         pct = "-" if g.gld_percent is None else f"{g.gld_percent}%"
         print(f"{g.label}: {g.gld} of {g.children} reached GLD ({pct})")
+    if target is not None:
+        print(f"LA target: {target:g}% reaching GLD.")
+    if args.csv is not None:
+        print(f"Wrote the figures to {args.csv}.")
     return EXIT_OK

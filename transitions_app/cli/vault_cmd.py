@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from models.roles import Role
 from transitions_app.cli.base import (
@@ -27,7 +28,9 @@ from transitions_app.cli.base import (
     read_secret,
     vault_dir,
 )
-from transitions_app.services.vault_service import VaultService
+
+if TYPE_CHECKING:  # the vault layer (SQLAlchemy) is imported by the commands that open a vault
+    from transitions_app.services.vault_service import VaultService
 
 NEW_PASSWORD_ENV = "TRANSITIONS_NEW_PASSWORD"
 DB_ENV = "TRANSITIONS_DB"
@@ -179,6 +182,8 @@ def vault_location(args: argparse.Namespace) -> tuple[Path | None, str | None]:
 
 
 def _where(args: argparse.Namespace) -> str:
+    from transitions_app.services.vault_service import VaultService
+
     directory, db_url = vault_location(args)
     return VaultService.describe_location(directory, db_url=db_url)
 
@@ -186,6 +191,8 @@ def _where(args: argparse.Namespace) -> str:
 def open_from_args(args: argparse.Namespace, *, default_user: str = DEFAULT_USER) -> VaultService:
     """Open the vault named by --vault or --db as --user with the password from the usual
     sources. A missing vault is a usage error (exit 2), a wrong password exit 3."""
+    from transitions_app.services.vault_service import VaultService
+
     directory, db_url = vault_location(args)
     if not VaultService.exists(directory, db_url=db_url):
         raise CliError(f"No vault was found in {_where(args)}.")
@@ -199,6 +206,8 @@ def _open(args: argparse.Namespace) -> VaultService:
 
 
 def run_init(args: argparse.Namespace) -> int:
+    from transitions_app.services.vault_service import VaultService
+
     directory, db_url = vault_location(args)
     if VaultService.exists(directory, db_url=db_url):
         raise CliError(f"There is already a vault in {_where(args)}.")
@@ -238,6 +247,8 @@ def run_backup(args: argparse.Namespace) -> int:
 
 
 def run_restore(args: argparse.Namespace) -> int:
+    from transitions_app.services.vault_service import VaultService
+
     if args.vault is None and not args.db:
         raise CliError("Give the new folder to restore into with --vault DIR (or --db URL).")
     directory, db_url = vault_location(args)
@@ -264,6 +275,8 @@ def run_restore(args: argparse.Namespace) -> int:
 
 
 def run_recover(args: argparse.Namespace) -> int:
+    from transitions_app.services.vault_service import VaultService
+
     directory, db_url = vault_location(args)
     key = read_secret(
         args.recovery_key_file, env=RECOVERY_KEY_ENV, prompt="Recovery key: ", what="recovery key"
@@ -278,6 +291,8 @@ def run_recover(args: argparse.Namespace) -> int:
 
 
 def run_migrate(args: argparse.Namespace) -> int:
+    from transitions_app.services.vault_service import VaultService
+
     password = read_secret(args.password_file)
     report = VaultService.move(args.source, args.target, _user(args), password)
     if args.json:
