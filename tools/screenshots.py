@@ -5,7 +5,8 @@
 Builds a throwaway demo vault of fictional children (cheap key derivation, in a temporary folder),
 logs in as the manager, and saves dashboard.png, editor.png (a filled SEN-support record) and
 export.png (the export dialog with the unsigned preview). Then exports the records for one school,
-imports them into a throwaway school vault and saves school-overview.png.
+imports them into a throwaway school vault and saves school-overview.png and school-record.png (a
+child's PDF as received); then sends outcomes back and saves the setting's outcomes.png.
 The clock is fixed on a day the example charter is in force.
 """
 
@@ -38,7 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     from transitions_app.app import WindowServices
     from transitions_app.services.charter_service import EXAMPLES_DIR
     from transitions_app.services.demo import DEMO_PASSWORD, create_demo_vault
-    from transitions_app.services.school_service import SchoolService
+    from models.school.outcomes import ELG_COLUMNS
+    from transitions_app.services.school_service import FeedbackService, SchoolService
     from transitions_app.services.vault_service import VaultService
     from ui.main_window import MainWindow
     from ui.style import apply_style
@@ -116,7 +118,40 @@ def main(argv: list[str] | None = None) -> int:
         school_window.show()
         app.processEvents()
         _save(school_window, args.out / "school-overview.png", app)
+
+        # A child opened from the overview: the PDF as received, decrypted in memory.
+        page = school_window.school_page
+        assert page is not None
+        record_view = page.overview.open_record(page.overview.proxy.index(0, 0))
+        assert record_view is not None
+        record_view.resize(1000, 740)
+        record_view.tabs.setCurrentIndex(1)
+        _wait(app, lambda: record_view.pages.page_count() > 0)
+        _save(record_view, args.out / "school-record.png", app)
+        record_view.close()
+
+        # End of Reception: the school's outcomes go back; the setting sees its cohort.
+        received = sorted(school.records(), key=lambda r: r.id)
+        aspects = [column for column, *_rest in ELG_COLUMNS]
+        rows = ["UPN,RecordID,Forename,Surname,GLD," + ",".join(aspects)]
+        for i, record in enumerate(received):
+            gld = i % 3 != 0
+            elgs = ["expected" if gld or j % 4 else "emerging" for j in range(len(aspects))]
+            rows.append(",".join(["", record.id, "", "", "Y" if gld else "N", *elgs]))
+        files = school.outcome_files(("\n".join(rows) + "\n").encode())
         school_window.close()
+        service = VaultService.open(directory, "manager", DEMO_PASSWORD)
+        feedback = FeedbackService(service, clock=lambda: NOW)
+        for data in files.files.values():
+            feedback.import_outcomes(data)
+        window = MainWindow(Access(), directory, service, demo=True, services=services)
+        window.resize(*SIZE)
+        window.show()
+        window.show_feedback()
+        assert window.feedback_page is not None
+        window.feedback_page.setCurrentWidget(window.feedback_page.outcomes)
+        _save(window, args.out / "outcomes.png", app)
+        window.close()
     return 0
 
 
