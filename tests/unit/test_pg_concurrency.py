@@ -124,7 +124,7 @@ def test_two_processes_saving_at_once(backend: Backend) -> None:
         assert os.WEXITSTATUS(statuses[pid]) == 0
     os.close(go_r)
     os.close(go_w)
-    assert checks >= 2
+    assert checks >= 1  # on a busy machine one whole check can outlast the children's saves
 
     try:
         report = boss.check()
