@@ -160,8 +160,11 @@ class CharterDialog(QDialog):
         *,
         can_manage: bool,
         setting_name: str = "",
+        school: bool = False,
         parent: QWidget | None = None,
     ) -> None:
+        """``school``: a school's vault, which imports the charter, LA root and revocation list
+        only (its own certificate is set when the vault is made)."""
         super().__init__(parent)
         self.setWindowTitle(tr("Charter"))
         self._charters = charters
@@ -189,13 +192,20 @@ class CharterDialog(QDialog):
         self.import_button = QPushButton(tr("&Import"), self)
         self.import_button.clicked.connect(self.import_files)
         form = QFormLayout()
-        for text, widget in (
+        rows: list[tuple[str, QWidget]] = [
             (tr("Signed &charter:"), self.charter_file),
             (tr("LA &root certificate:"), self.root_file),
             (tr("Revocation &list (CRL):"), self.crl_file),
-            (tr("Setting certificate (.p&12):"), self.p12_file),
-            (tr("Pass&phrase:"), self.passphrase),
-        ):
+        ]
+        if not school:
+            rows += [
+                (tr("Setting certificate (.p&12):"), self.p12_file),
+                (tr("Pass&phrase:"), self.passphrase),
+            ]
+        else:
+            self.p12_file.hide()
+            self.passphrase.hide()
+        for text, widget in rows:
             label = QLabel(text, self)
             label.setBuddy(widget)
             form.addRow(label, widget)
@@ -244,9 +254,24 @@ class CharterDialog(QDialog):
         right = QVBoxLayout()
         if can_manage:
             right.addWidget(import_box)
-            right.addWidget(self_box)
-        else:
-            note = QLabel(tr("Only a manager can import a charter or certificates."), self)
+            if school:
+                self_box.hide()
+                trust = QLabel(
+                    tr(
+                        "Records are trusted when they are signed with a certificate your LA "
+                        "issued: the charter brings the LA's root certificate and revocation list."
+                    ),
+                    self,
+                )
+                trust.setWordWrap(True)
+                right.addWidget(trust)
+            else:
+                right.addWidget(self_box)
+        else:  # the boxes are the dialog's children: hide them, or they show at the top left
+            import_box.hide()
+            self_box.hide()
+            who = tr("the headteacher") if school else tr("a manager")
+            note = QLabel(tr("Only {who} can import a charter or certificates.").format(who=who), self)
             note.setWordWrap(True)
             right.addWidget(note)
         right.addWidget(self.message)

@@ -1,0 +1,63 @@
+"""A school imports its LA's charter in the window (School > Charter…): the LA root and revocation
+list then decide which received records are vouched for."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+
+from tests.ui.conftest import CHEAP_KDF, PASSWORD
+from transitions_app.app import WindowServices
+from transitions_app.services.charter_service import EXAMPLES_DIR
+from transitions_app.services.school_service import SchoolService
+from ui.charter_dialog import CharterDialog
+
+NOW = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+NORTHSHIRE = EXAMPLES_DIR / "northshire"
+
+
+def test_school_imports_the_charter_and_trusts_its_root(qtbot, tmp_path: Path) -> None:
+    school, _key = SchoolService.create(
+        tmp_path / "school", "head", PASSWORD, urn="990101", name="Acorn Lane Primary School (fictional)",
+        kdf=CHEAP_KDF, clock=lambda: NOW,
+    )
+    try:
+        assert school.trust().roots == ()
+        services = WindowServices(clock=lambda: NOW, workers=1)
+        dialog = CharterDialog(services.charter(school.vault), can_manage=True, school=True)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        assert not dialog.p12_file.isVisible()  # a school's own certificate is set at first run
+        assert not dialog.self_signed_button.isVisible()
+        dialog.charter_file.path.setText(str(NORTHSHIRE / "charter.signed.toml"))
+        dialog.root_file.path.setText(str(NORTHSHIRE / "la-ca" / "root-cert.pem"))
+        dialog.crl_file.path.setText(str(NORTHSHIRE / "crl.pem"))
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+        assert "imported" in dialog.message.text(), dialog.message.text()
+        assert dialog.changed
+        assert len(school.trust().roots) == 1
+        assert len(school.trust().crls) == 1
+    finally:
+        school.close()
+
+
+def test_teacher_sees_the_charter_but_cannot_import(qtbot, tmp_path: Path) -> None:
+    from models.roles import Role
+    from transitions_app.services.vault_service import VaultService
+
+    school, _key = SchoolService.create(
+        tmp_path / "school", "head", PASSWORD, urn="990101", name="Acorn Lane Primary School (fictional)",
+        kdf=CHEAP_KDF, clock=lambda: NOW,
+    )
+    school.vault.add_user("teacher", Role.RECEPTION_TEACHER, "teacher-password")
+    school.close()
+    teacher = VaultService.open(tmp_path / "school", "teacher", "teacher-password")
+    try:
+        dialog = CharterDialog(WindowServices(clock=lambda: NOW).charter(teacher), can_manage=False, school=True)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        assert not dialog.import_button.isVisible()
+    finally:
+        teacher.close()
