@@ -35,11 +35,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from PySide6.QtWidgets import QApplication
 
+    from models.school.outcomes import ELG_COLUMNS
     from models.vault import KdfParams
     from transitions_app.app import WindowServices
     from transitions_app.services.charter_service import EXAMPLES_DIR
     from transitions_app.services.demo import DEMO_PASSWORD, create_demo_vault
-    from models.school.outcomes import ELG_COLUMNS
     from transitions_app.services.school_service import FeedbackService, SchoolService
     from transitions_app.services.vault_service import VaultService
     from ui.main_window import MainWindow

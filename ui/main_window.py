@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +40,10 @@ from ui.editor import MessageBar, RecordEditor
 from ui.export_dialog import ExportDialog
 from ui.feedback import FeedbackPage
 from ui.restore_dialog import RestoreDialog
+from ui.retention_dialog import RetentionDialog
 from ui.school.page import SchoolPage
 from ui.service import RecordService, SessionServices, VaultAccess
+from ui.users_dialog import UsersDialog
 from ui.workers import run_in_background, run_with_progress
 
 DEMO_NOTE = "demo vault of fictional children"
@@ -247,6 +250,14 @@ class MainWindow(QMainWindow):
         self.backup_action = self._action(self.tr("&Back up vault…"), self.backup_vault, "Ctrl+B")
         self.restore_action = self._action(self.tr("&Restore backup…"), self.restore_backup)
         self.charter_action = self._action(self.tr("&Charter…"), self.show_charter, "Ctrl+Shift+H")
+        self.users_action = self._action(
+            self.tr("&Users…"), self.show_users, tip=self.tr("Add or remove the vault's users")
+        )
+        self.retention_action = self._action(
+            self.tr("Records due for &deletion…"),
+            self.show_retention,
+            tip=self.tr("Records the charter says to delete now"),
+        )
         self.children_action = self._action(self.tr("&Children"), self.show_home, "Ctrl+1")
         self.feedback_action = self._action(
             self.tr("&Feedback and outcomes"), self.show_feedback, "Ctrl+2"
@@ -267,6 +278,7 @@ class MainWindow(QMainWindow):
             None,
             self.switch_user_action,
             self.change_password_action,
+            self.users_action,
             self.lock_action,
             None,
             self.quit_action,
@@ -296,6 +308,7 @@ class MainWindow(QMainWindow):
         self.view_menu.addAction(self.feedback_action)
         self.setting_menu = self.menuBar().addMenu(self.tr("&Setting"))
         self.setting_menu.addAction(self.charter_action)
+        self.setting_menu.addAction(self.retention_action)
         self._sync_actions()
 
     def _sync_actions(self) -> None:
@@ -312,6 +325,9 @@ class MainWindow(QMainWindow):
             a.setEnabled(unlocked and self.editor is not None)
         school = self.school is not None
         has_services = self.services is not None
+        role = self.service.user.role
+        manages_users = has_services and can(role, Permission.MANAGE_USERS)
+        self.users_action.setVisible(manages_users)
         for a, on in (
             (self.export_school_action, not school and has_services),
             (self.import_pdfs_action, school),
@@ -319,13 +335,20 @@ class MainWindow(QMainWindow):
             (self.print_summary_action, school),
             (self.backup_action, has_services),
             (self.restore_action, has_services),
-            (self.charter_action, has_services and not school),
+            (self.charter_action, has_services),
+            (self.users_action, manages_users),
+            (
+                self.retention_action,
+                has_services and not school and can(role, Permission.DELETE_RECORDS),
+            ),
             (self.feedback_action, self.feedback_page is not None),
             (self.new_child_action, not school),
             (self.export_action, self.editor is not None and has_services),
         ):
             a.setEnabled(unlocked and on)
-        self.setting_menu.menuAction().setVisible(not school)
+        # A school's vault has the same menu, named for the school: its charter (LA root, CRL).
+        self.setting_menu.setTitle(self.tr("&School") if school else self.tr("&Setting"))
+        self.retention_action.setVisible(not school)
         self.record_menu.menuAction().setVisible(not school)
         active = self.editor.undo_stack if (self.editor and unlocked) else None
         self.undo_group.setActiveStack(active)  # type: ignore[arg-type]  # Qt accepts no stack
@@ -647,22 +670,48 @@ class MainWindow(QMainWindow):
         return can(self.service.user.role, Permission.IMPORT_CHARTER)
 
     def show_charter(self) -> None:
-        if self._locked or self.services is None or self.school is not None:
+        if self._locked or self.services is None:
             return
         setting = ""
-        records = self.dashboard.model.records()
+        records = self.dashboard.model.records() if self.school is None else []
         if records:
             setting = str(records[0].get("child.setting_name") or "")
         dialog = CharterDialog(
             self.services.charter(self.service),
             can_manage=self._can_manage(),
             setting_name=setting,
+            school=self.school is not None,
             parent=self,
         )
         self._run_modal(dialog)
         if dialog.changed:
             self.message_bar.hide()
             self._load_charter()
+            if self.school_page is not None:
+                self.school_page.refresh()
+
+    def show_users(self) -> None:
+        if self._locked or self.services is None:
+            return
+        self._run_modal(UsersDialog(self.service, self))  # type: ignore[arg-type]  # a VaultService
+
+    def show_retention(self) -> None:
+        if self._locked or self.services is None or self.school is not None:
+            return
+        if not self.close_editor():
+            return
+        from transitions_app.services.retention_service import RetentionService
+
+        now = datetime.combine(self._today(), time(12), UTC)  # the window's day, as elsewhere
+        dialog = RetentionDialog(
+            RetentionService(self.service, clock=lambda: now),  # type: ignore[arg-type]
+            has_charter=self.charter is not None,
+            can_delete=can(self.service.user.role, Permission.DELETE_RECORDS),
+            parent=self,
+        )
+        self._run_modal(dialog)
+        if dialog.deleted:
+            self.refresh()
 
     def _default_export_dir(self) -> Path:
         docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
@@ -872,7 +921,9 @@ class MainWindow(QMainWindow):
         def work() -> Path:
             info = school.info()
             pdf = preview.class_summary_pdf(school.records(), info.name)
-            out.write_bytes(pdf)
+            partial = out.with_name(out.name + ".part")  # never a half-written PDF under its name
+            partial.write_bytes(pdf)
+            os.replace(partial, out)
             return out
 
         def done(path: Path) -> None:

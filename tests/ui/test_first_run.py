@@ -172,7 +172,9 @@ def test_a_school_vault_by_keyboard_opens_in_school_mode(qtbot, tmp_path: Path, 
     assert window.school_page is not None
     assert window.school_page.isVisible()
     assert window.stack.currentWidget() is window.school_page
-    assert not window.setting_menu.menuAction().isVisible()
+    assert window.setting_menu.title() == "&School"  # the school's charter lives there
+    assert not window.retention_action.isVisible()
+    assert window.charter_action.isEnabled()
     assert "Headteacher" in window.windowTitle()
     window.close()
     session.close()

@@ -85,7 +85,9 @@ def test_school_vault_shows_the_class_overview_and_imports_in_the_background(
     assert page.overview.model.rowCount() == 0
     assert window.import_pdfs_action.isEnabled()
     assert not window.new_child_action.isEnabled()
-    assert not window.setting_menu.menuAction().isVisible()
+    assert window.setting_menu.title() == "&School"  # the school's charter lives there
+    assert not window.retention_action.isVisible()
+    assert window.charter_action.isEnabled()
 
     folder = tmp_path / "inbox"
     shutil.copytree(pdfs, folder)
