@@ -66,6 +66,8 @@ class UserAdmin(Protocol):
 
     def remove_user(self, name: str) -> None: ...
 
+    def reset_password(self, name: str, new: str) -> None: ...
+
 
 def roles_for(me: Role) -> tuple[Role, ...]:
     """The roles a new user of this vault can have: a school's if the person adding is school
@@ -176,11 +178,18 @@ class UsersDialog(QDialog):
         self.remove_button.setAutoDefault(False)
         self.remove_button.setEnabled(False)
         self.remove_button.clicked.connect(self.ask_remove)
+        self.reset_button = QPushButton(tr("Set a new pass&word…"), self)
+        self.reset_button.setAccessibleName(tr("Set a new password for the chosen user"))
+        self.reset_button.setAutoDefault(False)
+        self.reset_button.setEnabled(False)
+        self.reset_button.clicked.connect(self.ask_reset)
+        self.reset_dialog: NewPasswordDialog | None = None
         self.remove_note = QLabel(self)
         self.remove_note.setObjectName("helpText")
         self.remove_note.setWordWrap(True)
         remove_row = QHBoxLayout()
         remove_row.addWidget(self.remove_note, 1)
+        remove_row.addWidget(self.reset_button, 0, Qt.AlignmentFlag.AlignTop)
         remove_row.addWidget(self.remove_button, 0, Qt.AlignmentFlag.AlignTop)
 
         self.add_box = QGroupBox(tr("Add a user"), self)
@@ -231,10 +240,9 @@ class UsersDialog(QDialog):
 
         forgotten = QLabel(
             tr(
-                "Forgotten password? Remove the person and add them again with a new password: "
-                "the records they wrote stay, because records belong to the vault, not to a user. "
-                "If no one who can manage users remembers their password, use the vault's "
-                "recovery key."
+                "Forgotten password? Choose the person and Set a new password; their role and "
+                "the records they wrote stay. If no one who can manage users remembers their "
+                "password, use the vault's recovery key."
             ),
             self,
         )
@@ -270,7 +278,8 @@ class UsersDialog(QDialog):
         lay.addWidget(self.busy)
         lay.addWidget(buttons)
         for before, after in (
-            (self.table, self.remove_button),
+            (self.table, self.reset_button),
+            (self.reset_button, self.remove_button),
             (self.remove_button, self.name),
             (self.name, self.role),
             (self.role, self.password),
@@ -311,6 +320,7 @@ class UsersDialog(QDialog):
     def _selection_changed(self, *_args: object) -> None:
         name = self.selected_name()
         working = self.busy.isVisible()
+        self.reset_button.setEnabled(name is not None and name != self._me and not working)
         if name is None:
             self.remove_button.setEnabled(False)
             self.remove_note.setText(tr("Choose someone in the list to remove them."))
@@ -342,6 +352,7 @@ class UsersDialog(QDialog):
         self._selection_changed()
         if busy:
             self.remove_button.setEnabled(False)
+            self.reset_button.setEnabled(False)
 
     def is_busy(self) -> bool:
         return self.busy.isVisible()
@@ -476,3 +487,94 @@ class UsersDialog(QDialog):
         self._set_busy(False)
         self.refresh()
         self.show_message(plain_error(exc), error=True)
+
+    # --- a new password for someone who forgot theirs ----------------------------------------------
+
+    def ask_reset(self) -> NewPasswordDialog | None:
+        """Ask for the chosen user's new password (window-modal, without blocking)."""
+        name = self.selected_name()
+        if name is None or name == self._me or self.is_busy():
+            return None
+        dialog = NewPasswordDialog(name, self)
+        dialog.accepted.connect(lambda: self.reset(name, dialog.password.text()))
+        self.reset_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def reset(self, name: str, password: str) -> None:
+        """Give ``name`` the new ``password`` in the background (the key derivation is slow)."""
+        self.show_message(tr("Setting a new password for {name}…").format(name=name))
+        self._set_busy(True)
+        service = self._service
+
+        def done(_result: object) -> None:
+            self._set_busy(False)
+            self.show_message(
+                tr(
+                    "{name} has a new password. Tell it to them in person; the old one no longer "
+                    "opens the vault."
+                ).format(name=name)
+            )
+
+        def failed(exc: BaseException) -> None:
+            self._set_busy(False)
+            self.show_message(plain_error(exc), error=True)
+
+        run_in_background(lambda: service.reset_password(name, password), done, failed, owner=self)
+
+
+class NewPasswordDialog(QDialog):
+    """The new password for a user who forgot theirs, typed twice; checked before accepting."""
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(tr("A new password for {name}").format(name=name))
+        intro = QLabel(
+            tr(
+                "{name} will log in with this password from now on; the old one stops working. "
+                "Their role and their records stay."
+            ).format(name=name),
+            self,
+        )
+        intro.setWordWrap(True)
+        self.password = QLineEdit(self)
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setAccessibleName(tr("New password"))
+        self.again = QLineEdit(self)
+        self.again.setEchoMode(QLineEdit.EchoMode.Password)
+        self.again.setAccessibleName(tr("New password again"))
+        form = QFormLayout()
+        for text, widget in ((tr("New &password:"), self.password), (tr("Password a&gain:"), self.again)):
+            label = QLabel(text, self)
+            label.setBuddy(widget)
+            form.addRow(label, widget)
+        self.error = QLabel(self)
+        self.error.setObjectName("fieldError")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        buttons = QDialogButtonBox(self)
+        self.set_button = buttons.addButton(tr("&Set password"), QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.check_and_accept)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(intro)
+        lay.addLayout(form)
+        lay.addWidget(self.error)
+        lay.addWidget(buttons)
+        self.setMinimumWidth(420)
+        self.password.setFocus()
+
+    def check_and_accept(self) -> None:
+        if len(self.password.text()) < MIN_PASSWORD:
+            problem = tr("Choose a password of at least {n} characters.").format(n=MIN_PASSWORD)
+        elif self.password.text() != self.again.text():
+            problem = tr("The two passwords are not the same. Type them again.")
+        else:
+            self.accept()
+            return
+        self.error.setText(problem)
+        self.error.show()
+        self.password.clear()
+        self.again.clear()
+        self.password.setFocus()

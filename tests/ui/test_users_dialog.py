@@ -235,3 +235,27 @@ def test_only_a_manager_gets_the_users_action(qtbot, vault_dir: Path) -> None:
     window.lock()
     assert not window.users_action.isEnabled()
     window.close()
+
+
+def test_a_manager_sets_a_new_password_for_someone_who_forgot(qtbot, session, vault_dir: Path) -> None:
+    dialog = open_dialog(qtbot, session)
+    dialog.select(session.user.name)
+    assert not dialog.reset_button.isEnabled()  # your own: File > Change password
+    dialog.select("kim")
+    assert dialog.reset_button.isEnabled()
+    ask = dialog.ask_reset()
+    assert ask is not None
+    qtbot.keyClicks(ask.password, "short")
+    qtbot.keyClicks(ask.again, "short")
+    qtbot.mouseClick(ask.set_button, Qt.MouseButton.LeftButton)
+    assert ask.isVisible()
+    assert "at least" in ask.error.text()
+    qtbot.keyClicks(ask.password, NEW_PASSWORD)
+    qtbot.keyClicks(ask.again, NEW_PASSWORD)
+    qtbot.mouseClick(ask.set_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "has a new password" in dialog.message.text(), timeout=20000)
+    with pytest.raises(AuthenticationFailed):
+        VaultService.open(vault_dir, "kim", PASSWORD)
+    kim = VaultService.open(vault_dir, "kim", NEW_PASSWORD)
+    assert kim.user.role is Role.PRACTITIONER
+    kim.close()

@@ -71,6 +71,25 @@ def test_users_and_roles(vault_dir: Backend) -> None:
     pat.close()
 
 
+def test_manager_resets_a_forgotten_password(vault_dir: Backend) -> None:
+    boss = login(vault_dir, "boss")
+    pat = login(vault_dir, "pat")
+    with pytest.raises(PermissionDenied):
+        pat.reset_password("sen", "taken-over-password")
+    with pytest.raises(VaultError, match="Change your own password"):
+        boss.reset_password("boss", "another-password")
+    with pytest.raises(VaultError, match="no user called"):
+        boss.reset_password("nobody", "another-password")
+    boss.reset_password("sen", "sen-new-password")
+    with pytest.raises(AuthenticationFailed):
+        login(vault_dir, "sen")  # the old password opens nothing any more
+    sen = login(vault_dir, "sen", "sen-new-password")
+    assert sen.user == UserInfo("sen", STAFF["sen"])  # the role stays
+    assert [e.action for e in boss.audit_entries()].count("password_set") == 1
+    for session in (boss, pat, sen):
+        session.close()
+
+
 def test_change_password(vault_dir: Backend) -> None:
     sen = login(vault_dir, "sen")
     with pytest.raises(AuthenticationFailed):

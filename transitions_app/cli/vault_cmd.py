@@ -137,6 +137,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_vault_args(p)
     add_db_arg(p)
     p.set_defaults(func=run_user_remove)
+    p = usub.add_parser(
+        "reset-password",
+        help="give a user who forgot their password a new one (managers only; role and records stay)",
+    )
+    p.add_argument("name", metavar="NAME")
+    p.add_argument(
+        "--new-password-file",
+        metavar="F",
+        type=Path,
+        help=f"read the user's new password from this file (or set {NEW_PASSWORD_ENV})",
+    )
+    add_vault_args(p)
+    add_db_arg(p)
+    p.set_defaults(func=run_user_reset_password)
     p = usub.add_parser("list", help="list users and roles")
     add_vault_args(p)
     add_db_arg(p)
@@ -321,6 +335,22 @@ def run_user_add(args: argparse.Namespace) -> int:
     finally:
         service.close()
     print(f"Added {info.name} ({info.role.label}).")
+    return EXIT_OK
+
+
+def run_user_reset_password(args: argparse.Namespace) -> int:
+    new_password = read_secret(
+        args.new_password_file,
+        env=NEW_PASSWORD_ENV,
+        prompt=f"New password for {args.name}: ",
+        what="new password",
+    )
+    service = _open(args)
+    try:
+        service.reset_password(args.name, new_password)
+    finally:
+        service.close()
+    print(f"{args.name} has a new password; tell it to them in person.")
     return EXIT_OK
 
 

@@ -460,6 +460,17 @@ class VaultService:
             raise VaultError("You cannot remove the last user who can manage users.")
         self._store.remove_user(name)
 
+    def reset_password(self, name: str, new: str) -> None:
+        """Give another user a new password when they have forgotten theirs: their key slot is
+        replaced (the old password opens nothing any more); their role and records stay."""
+        self._require(Permission.MANAGE_USERS, "Only a manager can set another user's password.")
+        if name == self.user.name:
+            raise VaultError("Change your own password with Change password instead.")
+        user = next((u for u in self.list_users() if u.name == name), None)
+        if user is None:
+            raise VaultError(f"There is no user called {name}.")
+        self._store.set_user(name, user.role.value, new)
+
     def change_password(self, old: str, new: str) -> None:
         me = self.user
         if not self._store.verify_password(me.name, old):
