@@ -40,6 +40,7 @@ from models.flags import Flags, derive_flags
 from models.framework.registry import current_framework
 from models.framework.v1 import SEND_SUPPORT_OR_ABOVE
 from models.record import Record, Status
+from models.school.handover import Handover, Receipted, Stage, handover
 
 DeadlineFor = Callable[[Record], int | None]
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -61,14 +62,23 @@ class _Row:
     badges: tuple[str, ...]
     days: int | None
     search_text: str  # the names, case-folded once, for search as you type
+    handover: Handover  # sent / received / read, from the schools' receipts
 
 
 class CohortModel(QAbstractTableModel):
     """One row per child. Column constants name the columns; ``RecordRole`` gives the Record."""
 
-    NAME, SCHOOL, STATUS, COMPLETE, FLAGS, DEADLINE = range(6)
-    COLUMN_COUNT = 6
-    HEADERS = ("Child", "Receiving school", "Status", "Complete", "Flags", "Days to deadline")
+    NAME, SCHOOL, STATUS, COMPLETE, FLAGS, DEADLINE, HANDOVER = range(7)
+    COLUMN_COUNT = 7
+    HEADERS = (
+        "Child",
+        "Receiving school",
+        "Status",
+        "Complete",
+        "Flags",
+        "Days to deadline",
+        "With the school",
+    )
 
     def __init__(
         self, deadline_for: DeadlineFor | None = None, parent: QWidget | None = None
@@ -78,6 +88,7 @@ class CohortModel(QAbstractTableModel):
         self._rows: list[_Row] = []
         self._sort_column: int | None = None  # None: in the order given
         self._descending = False
+        self._receipts: dict[str, Receipted] = {}
 
     def _make_row(self, record: Record) -> _Row:
         flags = derive_flags(record)
@@ -86,7 +97,20 @@ class CohortModel(QAbstractTableModel):
             str(record.get(p) or "")
             for p in ("child.preferred_name", "child.legal_forenames", "child.legal_surname")
         ).casefold()
-        return _Row(record, overall_completeness(record), flags, tuple(flags.badges()), days, names)
+        return _Row(
+            record,
+            overall_completeness(record),
+            flags,
+            tuple(flags.badges()),
+            days,
+            names,
+            handover(record, self._receipts),
+        )
+
+    def set_receipts(self, index: dict[str, Receipted]) -> None:
+        """What the schools' receipts say per record (see ``models.school.handover``)."""
+        self._receipts = index
+        self.set_records([r.record for r in self._rows])
 
     def set_records(self, records: list[Record]) -> None:
         self.beginResetModel()
@@ -183,6 +207,8 @@ class CohortModel(QAbstractTableModel):
             and row.days < 0
         ):
             return QColor("#a4262c")
+        if role == Qt.ItemDataRole.ToolTipRole and col == self.HANDOVER:
+            return self._handover_tip(row.handover)
         if role == Qt.ItemDataRole.ToolTipRole and col == self.FLAGS and row.badges:
             return "\n".join(row.badges)
         return None
@@ -199,6 +225,9 @@ class CohortModel(QAbstractTableModel):
             return f"{round(row.completeness * 100)}%"
         if col == self.FLAGS:
             return " · ".join(row.badges)
+        if col == self.HANDOVER:
+            h = row.handover
+            return "" if h.stage is Stage.NOT_SENT else tr(h.short())
         if col == self.DEADLINE:
             if row.days is None:
                 return ""
@@ -213,6 +242,23 @@ class CohortModel(QAbstractTableModel):
             return tr("1 day") if row.days == 1 else tr("{n} days").format(n=row.days)
         return ""
 
+    @staticmethod
+    def _handover_tip(h: Handover) -> str | None:
+        if h.stage is Stage.NOT_SENT:
+            return None
+        lines = [tr("Sent: version {v}").format(v=h.sent_version)]
+        if h.received_version is not None:
+            lines.append(
+                tr("{school} confirmed receiving version {v} on {when}").format(
+                    school=h.school or tr("The school"), v=h.received_version, when=h.received_on
+                )
+            )
+        else:
+            lines.append(tr("No receipt from the school yet"))
+        if h.read_by:
+            lines.append(tr("Read by {who} on {when}").format(who=h.read_by, when=h.read_on))
+        return "\n".join(lines)
+
     def _sort_key(self, row: _Row, col: int) -> Any:
         if col == self.COMPLETE:
             return row.completeness
@@ -224,6 +270,8 @@ class CohortModel(QAbstractTableModel):
             return list(Status).index(row.record.status)
         if col == self.NAME:
             return row.record.display_name.casefold()
+        if col == self.HANDOVER:
+            return (int(row.handover.stage), row.handover.sent_version)
         return self._display(row, col).casefold()
 
     # --- counts for the summary line --------------------------------------------------------------
@@ -476,11 +524,12 @@ class Dashboard(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(CohortModel.FLAGS, QHeaderView.ResizeMode.Stretch)
         for col, width in (
-            (CohortModel.NAME, 200),
-            (CohortModel.SCHOOL, 260),
+            (CohortModel.NAME, 190),
+            (CohortModel.SCHOOL, 240),
             (CohortModel.STATUS, 130),
             (CohortModel.COMPLETE, 90),
             (CohortModel.DEADLINE, 130),
+            (CohortModel.HANDOVER, 190),
         ):
             self.table.setColumnWidth(col, width)
         self.table.setColumnHidden(CohortModel.DEADLINE, not self.model.has_deadlines())

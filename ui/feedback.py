@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from models.errors import TransitionsError
 from models.record import Record
+from models.school.handover import Stage, handovers
 from ui.dialogs import plain_error
 from ui.school.outcomes import OutcomesWidget
 
@@ -31,31 +32,23 @@ def tr(text: str) -> str:
 
 def receipt_rows(records: list[Record], receipts: list[dict[str, Any]]) -> list[list[str]]:
     """[child, school, sent, received, read] for each record; newest receipt per record wins."""
-    received: dict[str, tuple[str, str, Any]] = {}
-    read: dict[str, str] = {}
-    for receipt in receipts:
-        for item in receipt.get("records", []):
-            rid = str(item.get("record_id"))
-            when = str(item.get("received_at") or receipt.get("signed_at") or "")[:10]
-            if rid not in received or when > received[rid][0]:
-                received[rid] = (when, str(receipt.get("school", "")), item.get("export_version"))
-            if item.get("read_by"):
-                read[rid] = tr("Read by {who} on {when}").format(who=item["read_by"], when=item.get("read_on") or "")
+    state = handovers(records, receipts)
     rows = []
     for r in sorted(records, key=lambda r: r.display_name.casefold()):
+        h = state[r.id]
         sent = (
             tr("Sent (version {v})").format(v=r.export_version)
             if r.export_version
             else tr("Not sent yet")
         )
-        if r.id in received:
-            when, school, version = received[r.id]
-            got = tr("Received version {v} on {when}").format(v=version, when=when)
-            if version is not None and int(version) < r.export_version:
+        if h.received_version is not None:
+            got = tr("Received version {v} on {when}").format(v=h.received_version, when=h.received_on)
+            if h.stage is Stage.RECEIVED_OLDER:
                 got += tr(" (an older version: the newest has not been confirmed)")
         else:
             got = tr("No receipt yet") if r.export_version else ""
-        rows.append([r.display_name, str(r.get("child.school_name") or ""), sent, got, read.get(r.id, "")])
+        seen = tr("Read by {who} on {when}").format(who=h.read_by, when=h.read_on) if h.read_by else ""
+        rows.append([r.display_name, str(r.get("child.school_name") or ""), sent, got, seen])
     return rows
 
 

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from models.errors import TransitionsError
 from models.record import Record, SignOffScope
 from models.roles import Permission, can
+from models.school.handover import receipt_index
 from ui.charter_dialog import CharterDialog
 from ui.dashboard import Dashboard, DeadlineFor
 from ui.dialogs import ChangePasswordDialog, LockScreen, NewVaultDialog, plain_error
@@ -94,6 +95,7 @@ class MainWindow(QMainWindow):
         self._fixed_deadline_for = deadline_for
         self.charter: Any = None  # the vault's verified charter (models.charter.Charter) or None
         self.school: Any = None  # a SchoolService when this is a school's vault
+        self.feedback: Any = None  # a FeedbackService when this is a setting's vault
         self.school_page: SchoolPage | None = None
         self.feedback_page: FeedbackPage | None = None
         self.last_export: ExportDialog | None = None
@@ -365,9 +367,19 @@ class MainWindow(QMainWindow):
             self.dashboard.set_records(self.service.list_records())
         except TransitionsError as exc:
             self.message_bar.show_message(plain_error(exc), "warning")
+        self._load_receipts()
         self._load_charter()
         if self.feedback_page is not None:
             self.feedback_page.refresh()
+
+    def _load_receipts(self) -> None:
+        """The dashboard's "With the school" column: what the schools' receipts say."""
+        if self.feedback is None:
+            return
+        try:
+            self.dashboard.model.set_receipts(receipt_index(self.feedback.receipts()))
+        except TransitionsError as exc:
+            self.message_bar.show_message(plain_error(exc), "warning")
 
     def _home(self) -> QWidget:
         return self.school_page if self.school_page is not None else self.dashboard
@@ -384,6 +396,7 @@ class MainWindow(QMainWindow):
             self.message_bar.show_message(plain_error(exc), "warning")
             return
         self.school = school
+        self.feedback = feedback
         if school is not None:
             if self.school_page is None:
                 self.school_page = SchoolPage(school, self)
@@ -395,6 +408,7 @@ class MainWindow(QMainWindow):
         elif feedback is not None:
             if self.feedback_page is None:
                 self.feedback_page = FeedbackPage(self.service, feedback, self)
+                self.feedback_page.receipts.changed.connect(self._load_receipts)
                 self.stack.addWidget(self.feedback_page)
             else:
                 self.feedback_page.set_session(self.service, feedback)
@@ -661,7 +675,7 @@ class MainWindow(QMainWindow):
                 self.stack.removeWidget(page)
                 page.deleteLater()
         self.school_page = self.feedback_page = None
-        self.school = self.charter = None
+        self.school = self.charter = self.feedback = None
         self.stack.setCurrentWidget(self.dashboard)
 
     # --- charter and export ---------------------------------------------------------------------

@@ -84,3 +84,35 @@ def test_sorting_by_completeness_uses_numbers(qtbot, records: list[Record]) -> N
     ]
     numbers = [int(v.rstrip("%")) for v in values]
     assert numbers == sorted(numbers)
+
+
+def test_with_the_school_column_from_receipts(qtmodeltester, records) -> None:
+    from models.school.handover import receipt_index
+
+    a, b, c, d = records[:4]
+    a.export_version, b.export_version, c.export_version, d.export_version = 0, 1, 2, 2
+    model = CohortModel()
+    model.set_records([a, b, c, d])
+    receipts = [
+        {
+            "school": "Puddlebrook Primary School (fictional)",
+            "signed_at": "2026-07-01T09:00:00+00:00",
+            "records": [
+                {"record_id": c.id, "export_version": 1, "received_at": "2026-07-01T09:00:00+00:00"},
+                {"record_id": d.id, "export_version": 2, "received_at": "2026-07-01T09:00:00+00:00",
+                 "read_by": "Ms Fictional", "read_on": "2026-07-02"},
+            ],
+        }
+    ]
+    model.set_receipts(receipt_index(receipts))
+    qtmodeltester.check(model)
+    col = CohortModel.HANDOVER
+    text = {r.id: model.index(model.row_of(r.id), col).data() for r in (a, b, c, d)}
+    assert text[a.id] == ""
+    assert text[b.id].startswith("Sent (v1)")
+    assert "school has v1" in text[c.id]  # an older version was confirmed
+    assert text[d.id] == "Read by Ms Fictional"
+    tip = model.index(model.row_of(d.id), col).data(Qt.ItemDataRole.ToolTipRole)
+    assert "confirmed receiving version 2 on 2026-07-01" in tip
+    model.sort(col, Qt.SortOrder.DescendingOrder)
+    assert model.index(0, 0).data(RecordRole).id == d.id

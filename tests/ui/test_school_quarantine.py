@@ -159,3 +159,20 @@ def test_record_view_shows_the_pdf_as_received(qtbot, school: SchoolService, tmp
     name, data = school.received_file(school.overview().rows[0].record_id)
     assert out.read_bytes() == data
     assert name == "good.pdf"
+
+
+def test_a_new_version_says_which_fields_changed(qtbot, school: SchoolService, pki: FixturePki, tmp_path: Path) -> None:
+    page = SchoolPage(school)
+    qtbot.addWidget(page)
+    record = school.records()[0].copy()
+    record.export_version = 2
+    record.set("about_me.likes", "Puddle jumping in yellow boots")
+    newer = tmp_path / "newer.pdf"
+    newer.write_bytes(signed_pdf(record, pki.setting))
+    outcomes = school.import_files([newer])
+    page.imports.show_outcomes(outcomes)
+    assert outcomes[0].status == "updated"
+    what = page.imports.last.item(0, 3).text()
+    assert "replaces version 1" in what
+    assert "Changed:" in what
+    assert "All about me: What I like" in what

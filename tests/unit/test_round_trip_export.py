@@ -14,6 +14,7 @@ import pytest
 
 from models.flags import derive_flags
 from models.record import Record
+from models.school.handover import Stage, handovers
 from models.school.outcomes import ELG_COLUMNS, GLD_ASPECTS
 from models.vault import KdfParams
 from transitions_app.services.charter_service import EXAMPLES_DIR, CharterService
@@ -93,6 +94,12 @@ def test_export_import_receipt_outcomes_round_trip(
     rows = {r["record_id"]: r for r in feedback.receipts()[0]["records"]}
     assert rows[first]["read_by"] == "head"
     assert sum(1 for r in rows.values() if r["read_by"]) == 1
+    # the setting's dashboard column: sent / received / read per child
+    state = handovers(setting.list_records(), feedback.receipts())
+    stages = {rid: h.stage for rid, h in state.items()}
+    assert stages[first] is Stage.READ
+    assert sum(s is Stage.RECEIVED for s in stages.values()) == len(ready) - 1
+    assert sum(s is Stage.NOT_SENT for s in stages.values()) == len(state) - len(ready)
 
     # --- outcomes at the end of Reception ----------------------------------------------------
     received = {r.id: r for r in school.records()}

@@ -58,6 +58,15 @@ def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
     table.resizeRowsToContents()
 
 
+def _what(outcome: Any) -> str:
+    """The outcome's reason; for a new version, also which fields changed."""
+    changed = list(getattr(outcome, "changed_fields", ()) or ())
+    if not changed:
+        return str(outcome.reason)
+    shown = "; ".join(changed[:6]) + (tr(" and {n} more").format(n=len(changed) - 6) if len(changed) > 6 else "")
+    return f"{outcome.reason} {tr('Changed')}: {shown}."
+
+
 class ImportsPanel(QWidget):
     """The last import's outcome per file, and every file in quarantine with its reason; release
     (headteacher, after a phone check), remove, and the school's decryption key."""
@@ -131,7 +140,7 @@ class ImportsPanel(QWidget):
         _fill(
             self.last,
             [
-                [o.file, tr(STATUS_WORDS.get(o.status, o.status)), o.child or "", o.reason]
+                [o.file, tr(STATUS_WORDS.get(o.status, o.status)), o.child or "", _what(o)]
                 for o in outcomes
             ],
         )
