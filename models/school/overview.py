@@ -37,6 +37,8 @@ class Provenance:
     encrypted: str = ""
     #: Set when a person released the file from quarantine after checking the signer by phone.
     release_note: str = ""
+    #: The files kept for this version, one per packet: (packet, file name, SHA-256).
+    packet_files: tuple[tuple[str, str, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -54,6 +56,7 @@ class Provenance:
             "imported_at": self.imported_at,
             "encrypted": self.encrypted,
             "release_note": self.release_note,
+            "packet_files": [list(p) for p in self.packet_files],
         }
 
     @classmethod
@@ -73,6 +76,11 @@ class Provenance:
             imported_at=str(data.get("imported_at", "")),
             encrypted=str(data.get("encrypted", "")),
             release_note=str(data.get("release_note", "")),
+            packet_files=tuple(
+                (str(p[0]), str(p[1]), str(p[2]))
+                for p in data.get("packet_files", []) or []
+                if isinstance(p, list | tuple) and len(p) == 3
+            ),
         )
 
 

@@ -176,3 +176,36 @@ def test_a_new_version_says_which_fields_changed(qtbot, school: SchoolService, p
     assert "replaces version 1" in what
     assert "Changed:" in what
     assert "All about me: What I like" in what
+
+
+def test_record_view_offers_both_packets(qtbot, school: SchoolService, pki: FixturePki, tmp_path: Path) -> None:
+    from tests.unit.test_school_files import _senco_pdf
+
+    class _World:  # what _senco_pdf reads
+        pass
+
+    world = _World()
+    world.pki = pki  # type: ignore[attr-defined]
+    record = school.records()[0]
+    senco = tmp_path / "senco.pdf"
+    senco.write_bytes(_senco_pdf(world, record))  # type: ignore[arg-type]
+    assert school.import_files([senco])[0].status == "imported"
+    page = SchoolPage(school)
+    qtbot.addWidget(page)
+    page.show()
+    row = next(
+        r for r in range(page.overview.proxy.rowCount())
+        if page.overview.proxy.index(r, 0).data() == record.display_name
+    )
+    dialog = page.overview.open_record(page.overview.proxy.index(row, 0))
+    assert dialog is not None
+    assert dialog.packet.count() == 2
+    dialog.tabs.setCurrentIndex(1)
+    assert dialog.packet.isVisible()
+    qtbot.waitUntil(lambda: dialog.pages.page_count() > 0, timeout=20000)
+    dialog.packet.setCurrentIndex(1)  # the SENCO packet: drawn again
+    assert dialog.pages.page_count() == 0
+    qtbot.waitUntil(lambda: dialog.pages.page_count() > 0, timeout=20000)
+    out = tmp_path / "saved-senco.pdf"
+    dialog.save_to(out)
+    assert out.read_bytes() == senco.read_bytes()

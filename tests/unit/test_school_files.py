@@ -239,3 +239,44 @@ def test_school_vault_holds_no_readable_personal_data(world: World, tmp_path: Pa
     control.write_bytes("note: QUILLONIA".encode("utf-16-le"))
     assert set(search()) == {"control.txt: Quillonia"}
     control.unlink()
+
+
+def _senco_pdf(world: World, record) -> bytes:  # type: ignore[no-untyped-def]
+    from export.attach import attach_json
+    from export.render import RenderOptions, render_record_pdf
+    from export.sign import sign_pdf
+    from models.interchange import record_to_bytes
+    from tests.fixtures_pki import SIGNING_TIME
+
+    pdf = render_record_pdf(record, RenderOptions(generated_on=SIGNING_TIME, packet="senco"))
+    who = world.pki.setting
+    return sign_pdf(
+        attach_json(pdf, record_to_bytes(record)), who.key, who.cert, who.chain,
+        signer_name="Sam Keyworth", organisation="Little Acorns Nursery (fictional)", signing_time=SIGNING_TIME,
+    )
+
+
+def test_the_senco_packet_is_kept_beside_the_teacher_packet(world: World) -> None:
+    record = world.records[11]
+    teacher = write(world, "teacher.pdf", signed_pdf(record, world.pki.setting))
+    senco = write(world, "senco.pdf", _senco_pdf(world, record))
+    outcomes = world.school.import_files([teacher, senco])
+    assert [o.status for o in outcomes] == ["imported", "imported"], [o.reason for o in outcomes]
+    assert "SENCO packet" in outcomes[1].reason
+    packets = world.school.received_packets(record.id)
+    assert [(p, f) for p, _label, f in packets] == [("teacher", "teacher.pdf"), ("senco", "senco.pdf")]
+    assert world.school.received_file(record.id, "senco")[1] == senco.read_bytes()
+    assert world.school.received_file(record.id)[1] == teacher.read_bytes()
+    assert world.school.overview().counts.total == 1
+    again = world.school.import_files([senco])[0]
+    assert again.status == "refused"
+    assert "already imported" in again.reason
+    # a new version replaces both packets with its own
+    newer = record.copy()
+    newer.export_version = 2
+    newer.set("about_me.likes", "Stacking cups")
+    v2 = write(world, "teacher-v2.pdf", signed_pdf(newer, world.pki.setting))
+    assert world.school.import_files([v2])[0].status == "updated"
+    assert [p for p, _l, _f in world.school.received_packets(record.id)] == ["teacher"]
+    with pytest.raises(VaultError, match="No senco packet"):
+        world.school.received_file(record.id, "senco")

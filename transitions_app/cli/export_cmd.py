@@ -36,6 +36,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                      help="which packets (default all: the teacher's, plus the SENCO's where SEND support is recorded)")
     exp.add_argument("--encrypt-password-file", metavar="F", type=Path,
                      help="encrypt the PDFs with the password in this file (when a school has no certificate)")
+    exp.add_argument("--ready-only", action="store_true",
+                     help="with --school or --all: export only the records that are ready and list the others "
+                          "(exit 0 when every ready record was exported)")
     add_json_arg(exp)
     exp.set_defaults(func=run_export)
 
@@ -75,6 +78,17 @@ def run_export(args: argparse.Namespace) -> int:
             ids = exporter.record_ids_for(school_urn=args.school, all_records=args.all)
             if not ids:
                 raise CliError("No records match: check the school URN.")
+        skipped: list[str] = []
+        if args.ready_only:
+            if args.record:
+                raise CliError("--ready-only goes with --school or --all.")
+            records, _missing = service.get_records(ids)
+            ready = [r for r in records if not exporter.missing_for_export(r)]
+            ready_ids = {r.id for r in ready}
+            skipped = sorted(r.display_name for r in records if r.id not in ready_ids)
+            if not ready:
+                raise CliError("None of these records is ready to export yet; see what is missing in the app.")
+            ids = [r.id for r in ready]
 
         def progress(done: int, total: int, name: str) -> None:
             if not args.json and total and sys.stderr.isatty():
@@ -86,6 +100,7 @@ def run_export(args: argparse.Namespace) -> int:
     if args.json:
         print_json({
             "ok": report.ok,
+            "not_ready": skipped,
             "files": [
                 {"file": str(f.path), "record_id": f.record_id, "packet": f.packet, "sha256": f.sha256,
                  "record_version": f.version, "supersedes_version": f.supersedes, "encrypted": f.encrypted or None}
@@ -105,6 +120,8 @@ def run_export(args: argparse.Namespace) -> int:
             sys.stderr.write(r.message() + "\n")
         if report.manifest_json:
             print(f"Manifest: {report.manifest_json.name} and {report.manifest_csv.name if report.manifest_csv else ''}")
+        if skipped:
+            print(f"Not ready, so not exported ({len(skipped)}): {', '.join(skipped)}.")
     return EXIT_OK if report.ok else EXIT_NEGATIVE
 
 

@@ -193,6 +193,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("record_id", metavar="ID")
     add_vault_args(p)
     p.add_argument("--out", required=True, metavar="FILE", type=Path)
+    p.add_argument(
+        "--packet",
+        choices=("teacher", "senco"),
+        help="which packet, when both were received (default: the first kept)",
+    )
     p.set_defaults(func=run_pdf)
 
     receipts = sub.add_parser("receipts", help="a setting's receipts from schools")
@@ -451,7 +456,7 @@ def run_pdf(args: argparse.Namespace) -> int:
 
     service = _school(args)
     try:
-        _name, data = service.received_file(args.record_id)
+        _name, data = service.received_file(args.record_id, args.packet)
     finally:
         service.close()
     try:

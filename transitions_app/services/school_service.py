@@ -20,19 +20,23 @@ that choice.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+import pikepdf
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from export.encrypt import Recipient, load_recipient_p12, open_reader, readable_copy
+from export.packets import PACKETS
 from export.pki import SigningIdentity, load_crl, load_setting_p12, write_public_file
 from export.receipts import (
     OUTCOMES,
@@ -353,8 +357,11 @@ class _Received:
 
     def put(self, record: Record, provenance: Provenance) -> None:
         self._vault.put_blob(RECORD_BLOB + record.id, record_to_bytes(record))
+        self.put_provenance(provenance)
+
+    def put_provenance(self, provenance: Provenance) -> None:
         index = _json_blob(self._vault, INDEX_BLOB, {})
-        index[record.id] = provenance.to_dict()
+        index[provenance.record_id] = provenance.to_dict()
         _put_json(self._vault, INDEX_BLOB, index)
 
 
@@ -366,6 +373,16 @@ def _child_key(record: Record) -> tuple[str, tuple[str, str, str]]:
 
     upn = str(record.get("child.upn") or "").strip().upper()
     return upn, (norm("child.legal_forenames"), norm("child.legal_surname"), norm("child.date_of_birth"))
+
+
+def _packet_of(readable: bytes) -> str:
+    """Which packet a received (decrypted) PDF is, from the document's subject line."""
+    try:
+        with pikepdf.open(BytesIO(readable)) as pdf:
+            subject = str(pdf.docinfo.get("/Subject", ""))
+    except Exception:  # noqa: BLE001 - verified already; an odd subject means the usual packet
+        subject = ""
+    return next((key for key, packet in PACKETS.items() if packet.label == subject), "teacher")
 
 
 def changed_fields(old: Record, new: Record) -> tuple[str, ...]:
@@ -608,9 +625,11 @@ class SchoolService:
         data = self._read(path)
         digest = hashlib.sha256(data).hexdigest()
         for prov in self._received.index().values():
-            if prov.file_sha256 == digest:
+            same = [f for _p, f, sha in prov.packet_files if sha == digest]
+            if prov.file_sha256 == digest or same:
                 raise ImportRefused(
-                    f"{path.name} was already imported (it is the same file as {prov.file_name})."
+                    f"{path.name} was already imported (it is the same file as "
+                    f"{same[0] if same else prov.file_name})."
                 )
         if any(q.file_sha256 == digest for q in self.quarantine()):
             raise ImportRefused(f"{path.name} is already in quarantine.")
@@ -675,10 +694,19 @@ class SchoolService:
                 f"from {setting}: it was not imported. If the child attends two settings, ask them "
                 "to agree one record and send it again."
             )
+        try:
+            readable = readable_copy(data, password=opened.password, recipient=opened.recipient)
+        except Exception:  # verified a moment ago; a failure here means the file is odd
+            raise ImportRefused(f"{name} could not be decrypted for reading.") from None
+        packet = _packet_of(readable)
         old = self._received.get(record.id)
         old_version = index[record.id].export_version if record.id in index else None
         if old is not None and old_version is not None:
             if record.export_version == old_version:
+                prov = index[record.id]
+                held = {p for p, _f, _sha in prov.packet_files}
+                if held and packet not in held and record_to_bytes(record) == record_to_bytes(old):
+                    return self._add_packet(prov, record, packet, name, digest, data, readable)
                 raise ImportRefused(
                     f"{name} is version {old_version} of {record.display_name}'s record, which was already imported."
                 )
@@ -687,10 +715,6 @@ class SchoolService:
                     f"{name} is version {record.export_version} of {record.display_name}'s record, "
                     f"older than version {old_version} already imported."
                 )
-        try:
-            readable = readable_copy(data, password=opened.password, recipient=opened.recipient)
-        except Exception:  # verified a moment ago; a failure here means the file is odd
-            raise ImportRefused(f"{name} could not be decrypted for reading.") from None
         provenance = Provenance(
             record_id=record.id,
             setting_name=str(record.get("child.setting_name") or result.organisation or ""),
@@ -706,12 +730,11 @@ class SchoolService:
             imported_at=self._clock().isoformat(),
             encrypted=opened.encrypted,
             release_note=release_note,
+            packet_files=((packet, name, digest),),
         )
-        self._vault.put_blob(PDF_BLOB + record.id, data)
-        if readable is data:
-            self._vault.delete_blob(READABLE_BLOB + record.id)
-        else:
-            self._vault.put_blob(READABLE_BLOB + record.id, readable)
+        if record.id in index:  # a new version: the files of the one it replaces go
+            self._drop_files(index[record.id])
+        self._keep_file(record.id, packet, data, readable)
         self._received.put(record, provenance)
         if self._children is not None:
             self._children[record.id] = _child_key(record)
@@ -756,6 +779,48 @@ class SchoolService:
             elif all(names) and other_names == names:
                 return self._received.get(other_id)
         return None
+
+    def _keep_file(self, record_id: str, packet: str, data: bytes, readable: bytes) -> None:
+        self._vault.put_blob(f"{PDF_BLOB}{record_id}/{packet}", data)
+        if readable is not data:
+            self._vault.put_blob(f"{READABLE_BLOB}{record_id}/{packet}", readable)
+
+    def _drop_files(self, prov: Provenance) -> None:
+        for name in (PDF_BLOB + prov.record_id, READABLE_BLOB + prov.record_id):  # before packets
+            self._vault.delete_blob(name)
+        for packet, _file, _sha in prov.packet_files:
+            self._vault.delete_blob(f"{PDF_BLOB}{prov.record_id}/{packet}")
+            self._vault.delete_blob(f"{READABLE_BLOB}{prov.record_id}/{packet}")
+
+    def _add_packet(
+        self,
+        prov: Provenance,
+        record: Record,
+        packet: str,
+        name: str,
+        digest: str,
+        data: bytes,
+        readable: bytes,
+    ) -> ImportOutcome:
+        """The other packet of a record version already imported (the SENCO's beside the
+        teacher's): kept with it; the record itself is the same."""
+        self._keep_file(record.id, packet, data, readable)
+        self._received.put_provenance(
+            dataclasses.replace(prov, packet_files=(*prov.packet_files, (packet, name, digest)))
+        )
+        self._vault.record_event(
+            "school_packet_kept", record.id, {"file": name, "packet": packet, "version": record.export_version}
+        )
+        return ImportOutcome(
+            name,
+            "imported",
+            f"The {PACKETS[packet].label} of {record.display_name}'s record version "
+            f"{record.export_version}, kept with the packet already imported.",
+            record_id=record.id,
+            child=record.display_name,
+            setting=prov.setting_name,
+            version=record.export_version,
+        )
 
     # --- quarantine -------------------------------------------------------------------------
 
@@ -844,38 +909,59 @@ class SchoolService:
             raise VaultError("No received record has that id.")
         return prov
 
-    def received_file(self, record_id: str) -> tuple[str, bytes]:
+    def received_packets(self, record_id: str) -> list[tuple[str, str, str]]:
+        """(packet, its label, file name) for each file kept of the record's current version."""
+        prov = self.provenance(record_id)
+        if not prov.packet_files:  # imported before packets were told apart
+            return [("", "Record PDF", prov.file_name)]
+        return [(p, PACKETS[p].label if p in PACKETS else p, f) for p, f, _sha in prov.packet_files]
+
+    def _blob_names(self, record_id: str, packet: str | None) -> tuple[str, str, str]:
+        """(file name, blob of the file as received, blob of its readable copy)."""
+        packets = self.received_packets(record_id)
+        chosen = next((p for p in packets if packet is None or p[0] == packet), None)
+        if chosen is None:
+            raise VaultError(f"No {packet} packet of that record was received.")
+        key, _label, file_name = chosen
+        suffix = f"/{key}" if key else ""
+        return file_name, f"{PDF_BLOB}{record_id}{suffix}", f"{READABLE_BLOB}{record_id}{suffix}"
+
+    def received_file(self, record_id: str, packet: str | None = None) -> tuple[str, bytes]:
         """The file name and bytes exactly as received (signed, and encrypted if it was): the
-        proof to keep or pass on."""
-        prov = self._received.index().get(record_id)
-        data = self._vault.get_blob(PDF_BLOB + record_id)
-        if prov is None or data is None:
+        proof to keep or pass on. ``packet``: "teacher" or "senco" (default: the first kept)."""
+        if record_id not in self._received.index():
+            raise VaultError("No received record has that id; its file is not kept in this vault.")
+        file_name, original, _readable = self._blob_names(record_id, packet)
+        data = self._vault.get_blob(original)
+        if data is None:
             raise VaultError(
                 "The received file for that record is not kept in this vault (it was imported "
                 "before files were kept; import it again to keep it)."
             )
-        return prov.file_name, data
+        return file_name, data
 
-    def readable_pdf(self, record_id: str) -> bytes:
+    def readable_pdf(self, record_id: str, packet: str | None = None) -> bytes:
         """The received PDF decrypted, for showing inside the app; counts as reading the record."""
-        _name, data = self.received_file(record_id)
-        readable = self._vault.get_blob(READABLE_BLOB + record_id)
+        _name, data = self.received_file(record_id, packet)
+        readable = self._vault.get_blob(self._blob_names(record_id, packet)[2])
         self.read_record(record_id)
         return readable if readable is not None else data
 
-    def received_pages(self, record_id: str, scale: float) -> list[PageImage]:
+    def received_pages(
+        self, record_id: str, scale: float, packet: str | None = None
+    ) -> list[PageImage]:
         """The received PDF's pages as pixels, for the window (nothing is written to disk)."""
-        return PreviewService().render_pages(self.readable_pdf(record_id), scale)
+        return PreviewService().render_pages(self.readable_pdf(record_id, packet), scale)
 
-    def save_received_file(self, record_id: str, path: Path) -> None:
+    def save_received_file(self, record_id: str, path: Path, packet: str | None = None) -> None:
         """Write the file exactly as received (signed, still encrypted if it was) to ``path``,
         where the person chose; the audit trail notes it."""
-        _name, data = self.received_file(record_id)
+        _name, data = self.received_file(record_id, packet)
         try:
             write_public_file(Path(path), data)
         except OSError as exc:
             raise VaultError(f"Cannot write {Path(path).name}: {exc.strerror or exc}.") from None
-        self._vault.record_event("school_file_saved", record_id, {})
+        self._vault.record_event("school_file_saved", record_id, {"packet": packet or ""})
 
     @property
     def is_headteacher(self) -> bool:

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -76,9 +77,11 @@ def record_html(record: Record) -> str:
 class ReceivedFile(Protocol):
     """What the dialog needs from the school session to show and save the received PDF."""
 
-    def received_pages(self, record_id: str, scale: float) -> list[Any]: ...
+    def received_packets(self, record_id: str) -> list[tuple[str, str, str]]: ...
 
-    def save_received_file(self, record_id: str, path: Path) -> None: ...
+    def received_pages(self, record_id: str, scale: float, packet: str | None = None) -> list[Any]: ...
+
+    def save_received_file(self, record_id: str, path: Path, packet: str | None = None) -> None: ...
 
 
 def provenance_text(prov: Any) -> str:
@@ -138,9 +141,26 @@ class RecordViewDialog(QDialog):
                 tr("Page {x} of {y}").format(x=page, y=total) if total else ""
             )
         )
+        self.packet = QComboBox(self)
+        self.packet.setAccessibleName(tr("Packet"))
+        packets = files.received_packets(record.id) if files is not None else []
+        self._file_names = {key or None: file_name for key, _label, file_name in packets}
+        for key, label, file_name in packets:
+            self.packet.addItem(tr("{label} ({file})").format(label=label, file=file_name), key or None)
+        self.packet.currentIndexChanged.connect(lambda _i: self.load_pages())
+        packet_label = QLabel(tr("Pac&ket:"), self)
+        packet_label.setBuddy(self.packet)
+        packet_row = QHBoxLayout()
+        packet_row.addWidget(packet_label)
+        packet_row.addWidget(self.packet, 1)
         pdf_tab = QWidget(self)
         pdf_lay = QVBoxLayout(pdf_tab)
         pdf_lay.setContentsMargins(0, 0, 0, 0)
+        if len(packets) > 1:  # the teacher's and the SENCO's
+            pdf_lay.addLayout(packet_row)
+        else:
+            packet_label.hide()
+            self.packet.hide()
         pdf_lay.addWidget(self.pages, 1)
         row = QHBoxLayout()
         row.addWidget(self.page_label, 1)
@@ -178,8 +198,9 @@ class RecordViewDialog(QDialog):
         width = max(self.pages.viewport().width(), 560) - 40
         scale = max(0.8, min(width / 595.0, 1.6))
         record_id = self._record_id
+        packet = self.packet.currentData()
         run_in_background(
-            lambda: files.received_pages(record_id, scale),
+            lambda: files.received_pages(record_id, scale, packet),
             self.pages.set_pages,
             lambda exc: self.pages.set_message(plain_error(exc)),
             owner=self.pages,
@@ -188,7 +209,7 @@ class RecordViewDialog(QDialog):
     def _save(self) -> None:
         if self._files is None:
             return
-        suggested = getattr(self._provenance, "file_name", "") or "record.pdf"
+        suggested = self._file_names.get(self.packet.currentData()) or "record.pdf"
         path, _filter = QFileDialog.getSaveFileName(
             self, tr("Save the file as received"), suggested, tr("PDF files (*.pdf)")
         )
@@ -198,7 +219,7 @@ class RecordViewDialog(QDialog):
     def save_to(self, path: Path) -> None:
         assert self._files is not None
         try:
-            self._files.save_received_file(self._record_id, path)
+            self._files.save_received_file(self._record_id, path, self.packet.currentData())
         except TransitionsError as exc:
             self.message.setText(str(exc))
         else:
