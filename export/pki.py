@@ -1,12 +1,15 @@
 """The local authority's trust tooling: root CA, setting certificates, revocation and signed charters.
 
 Everything cryptographic is done by ``cryptography``: ECDSA P-256 with SHA-256 for every key and
-signature, PKCS#8 private keys encrypted with ``BestAvailableEncryption``, PKCS#12 for the bundle a
-setting imports, an X.509 CRL for revocation. Private keys are never written unencrypted.
+signature, the LA root key sealed with AES-256-GCM under an Argon2id key from the LA's passphrase
+(the vault's own KDF and AEAD, :mod:`models.vault.crypto`), PKCS#12 for the bundle a setting
+imports, an X.509 CRL for revocation. Private keys are never written unencrypted.
 
 A CA folder (made by :func:`init_ca`) holds::
 
-    root-key.pem    the root private key, encrypted with the LA's passphrase
+    root-key.json   the root private key (PKCS#8), sealed with AES-256-GCM under an Argon2id key
+                    from the LA's passphrase (folders made before 2026-11 have root-key.pem,
+                    PKCS#8 with PBKDF2 at 2,048 rounds: still read, and rewritten on next use)
     root-cert.pem   the self-signed root certificate (what settings and schools trust)
     index.json      every certificate issued: serial, setting, URN, validity, revocation date
 
@@ -41,12 +44,20 @@ from models.charter import Charter, parse_charter
 from models.errors import (
     AuthenticationFailed,
     CharterInvalid,
+    IntegrityError,
     SignatureInvalid,
     ValidationFailed,
     VaultError,
 )
+from models.vault import crypto
 
-ROOT_KEY_FILE = "root-key.pem"
+ROOT_KEY_FILE = "root-key.json"
+LEGACY_ROOT_KEY_FILE = "root-key.pem"  # PKCS#8 PEM, PBKDF2 with 2,048 rounds: read, never written
+ROOT_KEY_FORMAT = "transitions-la-root-key/1"
+# Argon2id for the LA root key: memory-hard, 256 MiB and 3 passes (unlocking takes about a second;
+# the root key is used a few times a year). PKCS#8 and PKCS#12 as `cryptography` writes them only
+# offer PBKDF2 (and PKCS#12's MAC stays at 2,048 rounds), a far cheaper target for guessing.
+ROOT_KEY_KDF = crypto.KdfParams(memory_kib=256 * 1024, iterations=3, lanes=4)
 ROOT_CERT_FILE = "root-cert.pem"
 INDEX_FILE = "index.json"
 
@@ -372,13 +383,15 @@ def init_ca(
     *,
     now: datetime,
     valid_days: int = ROOT_VALID_DAYS,
+    kdf: crypto.KdfParams | None = None,
 ) -> CertificateAuthority:
-    """Create a new LA root: an encrypted ECDSA P-256 key and a self-signed CA certificate."""
+    """Create a new LA root: an encrypted ECDSA P-256 key and a self-signed CA certificate.
+    ``kdf``: the Argon2id cost for the key file (default :data:`ROOT_KEY_KDF`; tests use less)."""
     if not name.strip():
         raise ValidationFailed("The local authority’s name is needed to create a root certificate.")
     now = _aware(now)
     secret = _passphrase(passphrase)
-    if (folder / ROOT_KEY_FILE).exists():
+    if (folder / ROOT_KEY_FILE).exists() or (folder / LEGACY_ROOT_KEY_FILE).exists():
         raise VaultError(f"{folder} already holds a root key; choose an empty folder.")
     folder.mkdir(parents=True, exist_ok=True)
     key = _new_key()
@@ -409,12 +422,7 @@ def init_ca(
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.BestAvailableEncryption(secret),
-    )
-    write_private_file(folder / ROOT_KEY_FILE, key_pem)
+    write_private_file(folder / ROOT_KEY_FILE, _seal_root_key(key, cert, secret, kdf or ROOT_KEY_KDF))
     write_public_file(folder / ROOT_CERT_FILE, cert.public_bytes(serialization.Encoding.PEM))
     write_public_file(
         folder / INDEX_FILE,
@@ -423,16 +431,101 @@ def init_ca(
     return CertificateAuthority(folder, key, cert)
 
 
-def load_ca(folder: Path, passphrase: str | bytes) -> CertificateAuthority:
-    """Unlock a CA folder with its passphrase."""
+def _root_key_aad(cert: x509.Certificate) -> bytes:
+    return crypto.aad(ROOT_KEY_FORMAT, cert.fingerprint(hashes.SHA256()).hex())
+
+
+def _seal_root_key(
+    key: ec.EllipticCurvePrivateKey, cert: x509.Certificate, secret: bytes, params: crypto.KdfParams
+) -> bytes:
+    """The root key as JSON: Argon2id parameters and salt, and the PKCS#8 key sealed with
+    AES-256-GCM, bound to the root certificate's fingerprint."""
+    salt = os.urandom(crypto.SALT_BYTES)
+    kek = crypto.derive_kek(secret.decode("utf-8"), salt, params)
+    der = key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    nonce, sealed = crypto.seal(kek, der, _root_key_aad(cert))
+    b64 = base64.b64encode
+    return json.dumps(
+        {
+            "format": ROOT_KEY_FORMAT,
+            "kdf": {
+                "name": "argon2id",
+                "memory_kib": params.memory_kib,
+                "iterations": params.iterations,
+                "lanes": params.lanes,
+                "salt": b64(salt).decode(),
+            },
+            "aead": "aes-256-gcm",
+            "nonce": b64(nonce).decode(),
+            "ciphertext": b64(sealed).decode(),
+        },
+        indent=2,
+    ).encode("utf-8")
+
+
+def _open_root_key(data: bytes, secret: bytes, cert: x509.Certificate, folder: Path) -> PrivateKeyTypes:
     try:
-        key_pem = (folder / ROOT_KEY_FILE).read_bytes()
+        raw = json.loads(data)
+        if raw.get("format") != ROOT_KEY_FORMAT or raw["kdf"]["name"] != "argon2id":
+            raise ValueError("format")
+        params = crypto.KdfParams(
+            memory_kib=int(raw["kdf"]["memory_kib"]),
+            iterations=int(raw["kdf"]["iterations"]),
+            lanes=int(raw["kdf"]["lanes"]),
+        )
+        salt = base64.b64decode(raw["kdf"]["salt"], validate=True)
+        nonce = base64.b64decode(raw["nonce"], validate=True)
+        sealed = base64.b64decode(raw["ciphertext"], validate=True)
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        raise VaultError(f"The root key file in {folder} is damaged or not a root key.") from None
+    kek = crypto.derive_kek(secret.decode("utf-8"), salt, params)
+    try:
+        der = crypto.open_sealed(kek, nonce, sealed, _root_key_aad(cert))
+    except IntegrityError:
+        raise AuthenticationFailed("The passphrase for the LA root key is wrong.") from None
+    return serialization.load_der_private_key(der, None)
+
+
+def _read_root_key(folder: Path, passphrase: str | bytes) -> PrivateKeyTypes:
+    secret = _passphrase(passphrase)
+    try:
+        data = (folder / ROOT_KEY_FILE).read_bytes()
+    except FileNotFoundError:
+        data = None
+    except OSError as exc:
+        raise VaultError(f"The root key in {folder} cannot be read: {exc.strerror or exc}.") from None
+    if data is not None:
+        return _open_root_key(data, secret, load_root_cert(folder), folder)
+    try:
+        legacy = (folder / LEGACY_ROOT_KEY_FILE).read_bytes()
     except OSError:
         raise VaultError(f"{folder} is not an LA CA folder (no {ROOT_KEY_FILE}).") from None
     try:
-        key = serialization.load_pem_private_key(key_pem, password=_passphrase(passphrase))
+        return serialization.load_pem_private_key(legacy, password=secret)
     except (ValueError, TypeError):
         raise AuthenticationFailed("The passphrase for the LA root key is wrong.") from None
+
+
+def upgrade_root_key(folder: Path, passphrase: str | bytes) -> bool:
+    """Rewrite a legacy ``root-key.pem`` as ``root-key.json`` (Argon2id instead of 2,048 PBKDF2
+    rounds) and remove the old file. False if there was nothing to upgrade."""
+    if (folder / ROOT_KEY_FILE).exists() or not (folder / LEGACY_ROOT_KEY_FILE).exists():
+        return False
+    ca = load_ca(folder, passphrase)
+    write_private_file(
+        folder / ROOT_KEY_FILE, _seal_root_key(ca.key, ca.cert, _passphrase(passphrase), ROOT_KEY_KDF)
+    )
+    if load_ca(folder, passphrase).cert != ca.cert:  # read back before the old file goes
+        raise VaultError("The upgraded root key could not be read back; the old file is kept.")
+    (folder / LEGACY_ROOT_KEY_FILE).unlink()
+    return True
+
+
+def load_ca(folder: Path, passphrase: str | bytes) -> CertificateAuthority:
+    """Unlock a CA folder with its passphrase."""
+    key = _read_root_key(folder, passphrase)
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         raise VaultError(f"The root key in {folder} is not an ECDSA key.")
     cert = load_root_cert(folder)

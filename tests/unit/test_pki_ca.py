@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,6 +15,9 @@ from cryptography.x509.oid import NameOID
 
 from export import pki
 from models.errors import AuthenticationFailed, SignatureInvalid, ValidationFailed, VaultError
+from models.vault import KdfParams
+
+CHEAP_ROOT_KDF = KdfParams(memory_kib=64, iterations=1, lanes=1)  # the real cost is tested once
 
 NOW = datetime(2026, 9, 10, 9, 0, tzinfo=UTC)
 LA_PASS = "test-la-passphrase-fictional"
@@ -23,7 +27,7 @@ SETTING = "Little Acorns Nursery (fictional)"
 
 @pytest.fixture
 def ca(tmp_path: Path) -> pki.CertificateAuthority:
-    return pki.init_ca(tmp_path / "ca", "Testshire Council (fictional)", LA_PASS, now=NOW)
+    return pki.init_ca(tmp_path / "ca", "Testshire Council (fictional)", LA_PASS, now=NOW, kdf=CHEAP_ROOT_KDF)
 
 
 def _private_scalar(key: ec.EllipticCurvePrivateKey) -> bytes:
@@ -45,18 +49,72 @@ def test_root_is_a_p256_ca_that_signs_certificates_and_crls(ca: pki.CertificateA
     cert.verify_directly_issued_by(cert)
 
 
-def test_root_key_is_written_encrypted_and_needs_the_passphrase(
+def test_root_key_is_written_sealed_and_needs_the_passphrase(
     ca: pki.CertificateAuthority,
 ) -> None:
     key_file = ca.folder / pki.ROOT_KEY_FILE
-    data = key_file.read_bytes()
-    assert data.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    raw = json.loads(key_file.read_bytes())
     assert key_file.stat().st_mode & 0o077 == 0
-    with pytest.raises(TypeError):
-        serialization.load_pem_private_key(data, password=None)
+    assert raw["format"] == pki.ROOT_KEY_FORMAT
+    assert raw["kdf"]["name"] == "argon2id"
+    assert raw["aead"] == "aes-256-gcm"
+    der = ca.key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    assert der not in key_file.read_bytes()
     with pytest.raises(AuthenticationFailed):
         pki.load_ca(ca.folder, "not-the-passphrase")
     assert pki.load_ca(ca.folder, LA_PASS).cert == ca.cert
+
+
+def test_root_key_file_attacks(ca: pki.CertificateAuthority, tmp_path: Path) -> None:
+    key_file = ca.folder / pki.ROOT_KEY_FILE
+    good = key_file.read_bytes()
+    raw = json.loads(good)
+    sealed = bytearray(base64.b64decode(raw["ciphertext"]))
+    for at in (0, len(sealed) // 2, len(sealed) - 1):  # any flipped bit: refused, not a wrong key
+        flipped = bytearray(sealed)
+        flipped[at] ^= 0x01
+        key_file.write_text(json.dumps({**raw, "ciphertext": base64.b64encode(bytes(flipped)).decode()}))
+        with pytest.raises(AuthenticationFailed):
+            pki.load_ca(ca.folder, LA_PASS)
+    key_file.write_bytes(good[: len(good) // 2])  # truncated
+    with pytest.raises(VaultError, match="damaged"):
+        pki.load_ca(ca.folder, LA_PASS)
+    # the sealed key is bound to its root certificate: another root's certificate does not open it
+    other = pki.init_ca(tmp_path / "other", "Elsewhere (fictional)", LA_PASS, now=NOW, kdf=CHEAP_ROOT_KDF)
+    key_file.write_bytes(good)
+    (ca.folder / pki.ROOT_CERT_FILE).write_bytes((other.folder / pki.ROOT_CERT_FILE).read_bytes())
+    with pytest.raises(AuthenticationFailed):
+        pki.load_ca(ca.folder, LA_PASS)
+
+
+def test_the_default_root_key_cost_is_memory_hard() -> None:
+    assert pki.ROOT_KEY_KDF.memory_kib >= 256 * 1024
+    assert pki.ROOT_KEY_KDF.iterations >= 3
+
+
+def test_a_legacy_pem_root_key_is_read_and_upgraded(tmp_path: Path, ca: pki.CertificateAuthority) -> None:
+    folder = tmp_path / "old-ca"
+    folder.mkdir()
+    for name in (pki.ROOT_CERT_FILE, pki.INDEX_FILE):
+        (folder / name).write_bytes((ca.folder / name).read_bytes())
+    legacy = ca.key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(LA_PASS.encode()),
+    )
+    (folder / pki.LEGACY_ROOT_KEY_FILE).write_bytes(legacy)
+    assert pki.load_ca(folder, LA_PASS).cert == ca.cert
+    with pytest.raises(AuthenticationFailed):
+        pki.upgrade_root_key(folder, "not-the-passphrase")
+    assert (folder / pki.LEGACY_ROOT_KEY_FILE).exists()
+    assert pki.upgrade_root_key(folder, LA_PASS)
+    assert not (folder / pki.LEGACY_ROOT_KEY_FILE).exists()
+    assert (folder / pki.ROOT_KEY_FILE).stat().st_mode & 0o077 == 0
+    assert json.loads((folder / pki.ROOT_KEY_FILE).read_bytes())["kdf"]["name"] == "argon2id"
+    assert pki.load_ca(folder, LA_PASS).key.public_key() == ca.key.public_key()
+    assert not pki.upgrade_root_key(folder, LA_PASS)  # nothing left to upgrade
 
 
 def test_no_file_ever_holds_a_private_key_in_the_clear(
@@ -135,7 +193,7 @@ def test_revoking_an_unknown_serial_is_refused(ca: pki.CertificateAuthority) -> 
 
 
 def test_a_crl_from_another_root_is_refused(ca: pki.CertificateAuthority, tmp_path: Path) -> None:
-    other = pki.init_ca(tmp_path / "other", "Elsewhere (fictional)", LA_PASS, now=NOW)
+    other = pki.init_ca(tmp_path / "other", "Elsewhere (fictional)", LA_PASS, now=NOW, kdf=CHEAP_ROOT_KDF)
     identity = ca.issue_setting(SETTING, "EY999001", now=NOW)
     foreign = other.make_crl(now=NOW)
     with pytest.raises(SignatureInvalid, match="not signed by your local authority"):
@@ -145,7 +203,7 @@ def test_a_crl_from_another_root_is_refused(ca: pki.CertificateAuthority, tmp_pa
 def test_certificate_from_another_root_or_expired_is_refused(
     ca: pki.CertificateAuthority, tmp_path: Path
 ) -> None:
-    other = pki.init_ca(tmp_path / "other", "Elsewhere (fictional)", LA_PASS, now=NOW)
+    other = pki.init_ca(tmp_path / "other", "Elsewhere (fictional)", LA_PASS, now=NOW, kdf=CHEAP_ROOT_KDF)
     stranger = other.issue_setting(SETTING, "EY999001", now=NOW)
     with pytest.raises(SignatureInvalid, match="not issued by"):
         pki.check_issued_by(stranger.cert, ca.cert, now=NOW)
@@ -176,13 +234,13 @@ def test_init_refuses_an_existing_root_and_empty_inputs(
     ca: pki.CertificateAuthority, tmp_path: Path
 ) -> None:
     with pytest.raises(VaultError):
-        pki.init_ca(ca.folder, "Again (fictional)", LA_PASS, now=NOW)
+        pki.init_ca(ca.folder, "Again (fictional)", LA_PASS, now=NOW, kdf=CHEAP_ROOT_KDF)
     with pytest.raises(ValidationFailed):
-        pki.init_ca(tmp_path / "x", "  ", LA_PASS, now=NOW)
+        pki.init_ca(tmp_path / "x", "  ", LA_PASS, now=NOW, kdf=CHEAP_ROOT_KDF)
     with pytest.raises(AuthenticationFailed):
-        pki.init_ca(tmp_path / "y", "Somewhere (fictional)", "", now=NOW)
+        pki.init_ca(tmp_path / "y", "Somewhere (fictional)", "", now=NOW, kdf=CHEAP_ROOT_KDF)
     with pytest.raises(ValueError, match="timezone"):
-        pki.init_ca(tmp_path / "z", "Somewhere (fictional)", LA_PASS, now=datetime(2026, 1, 1))
+        pki.init_ca(tmp_path / "z", "Somewhere (fictional)", LA_PASS, now=datetime(2026, 1, 1), kdf=CHEAP_ROOT_KDF)
 
 
 @pytest.mark.parametrize(

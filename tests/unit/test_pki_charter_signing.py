@@ -10,6 +10,9 @@ import pytest
 
 from export import pki
 from models.errors import CharterInvalid
+from models.vault import KdfParams
+
+CHEAP_ROOT_KDF = KdfParams(memory_kib=64, iterations=1, lanes=1)  # the real cost is tested once
 
 NOW = datetime(2026, 9, 10, 9, 0, tzinfo=UTC)
 TODAY = date(2026, 10, 1)
@@ -20,7 +23,7 @@ CHARTER_TOML = (EXAMPLES / "riverbend" / "charter.toml").read_bytes()
 
 @pytest.fixture
 def ca(tmp_path: Path) -> pki.CertificateAuthority:
-    return pki.init_ca(tmp_path / "ca", "Riverbend Borough Council (fictional)", LA_PASS, now=NOW)
+    return pki.init_ca(tmp_path / "ca", "Riverbend Borough Council (fictional)", LA_PASS, now=NOW, kdf=CHEAP_ROOT_KDF)
 
 
 @pytest.fixture
@@ -87,7 +90,7 @@ def test_a_charter_signed_by_another_key_is_refused(
     ca: pki.CertificateAuthority, tmp_path: Path
 ) -> None:
     impostor = pki.init_ca(
-        tmp_path / "impostor", "Riverbend Borough Council (fictional)", LA_PASS, now=NOW
+        tmp_path / "impostor", "Riverbend Borough Council (fictional)", LA_PASS, now=NOW, kdf=CHEAP_ROOT_KDF
     )
     forged = impostor.sign_charter(CHARTER_TOML)
     with pytest.raises(CharterInvalid, match="does not vouch for"):
@@ -121,7 +124,7 @@ def test_an_expired_charter_is_refused(ca: pki.CertificateAuthority, signed: byt
 
 
 def test_a_charter_signed_with_an_expired_root_is_refused(tmp_path: Path) -> None:
-    short = pki.init_ca(tmp_path / "short", "Riverbend (fictional)", LA_PASS, now=NOW, valid_days=5)
+    short = pki.init_ca(tmp_path / "short", "Riverbend (fictional)", LA_PASS, now=NOW, valid_days=5, kdf=CHEAP_ROOT_KDF)
     signed = short.sign_charter(CHARTER_TOML)
     with pytest.raises(CharterInvalid, match="certificate expired"):
         pki.verify_charter(signed, short.cert, today=(NOW + timedelta(days=6)).date())

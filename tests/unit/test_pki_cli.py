@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from export import pki
+from models.vault import KdfParams
 from transitions_app.cli import charter_cmd, la_cmd, main
 
 NOW = datetime(2026, 9, 10, 9, 0, tzinfo=UTC)
@@ -28,6 +29,12 @@ def _secret(tmp_path: Path, name: str, value: str) -> Path:
     path = tmp_path / name
     path.write_text(value + "\n", encoding="utf-8")
     return path
+
+
+@pytest.fixture(autouse=True)
+def cheap_root_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The LA root key's Argon2id cost is a test of its own (test_pki_ca); keep these quick."""
+    monkeypatch.setattr(pki, "ROOT_KEY_KDF", KdfParams(memory_kib=64, iterations=1, lanes=1))
 
 
 def _json(capsys: pytest.CaptureFixture[str]) -> dict:  # type: ignore[type-arg]

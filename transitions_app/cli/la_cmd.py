@@ -112,9 +112,13 @@ def _la_passphrase(args: argparse.Namespace) -> str:
 def _open_ca(args: argparse.Namespace) -> pki.CertificateAuthority:
     from export import pki
 
-    if not (args.ca / pki.ROOT_KEY_FILE).is_file():
+    if not any((args.ca / name).is_file() for name in (pki.ROOT_KEY_FILE, pki.LEGACY_ROOT_KEY_FILE)):
         raise CliError(f"{args.ca} is not an LA CA folder: run 'la init' first.")
-    return pki.load_ca(args.ca, _la_passphrase(args))
+    passphrase = _la_passphrase(args)
+    ca = pki.load_ca(args.ca, passphrase)
+    # A folder from before root-key.p12: the key is rewritten with far more KDF rounds, once.
+    pki.upgrade_root_key(args.ca, passphrase)
+    return ca
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -132,7 +136,7 @@ def _say(args: argparse.Namespace, data: dict[str, object], text: str) -> int:
 def run_init(args: argparse.Namespace) -> int:
     from export import pki
 
-    if (args.out / pki.ROOT_KEY_FILE).exists():
+    if any((args.out / name).exists() for name in (pki.ROOT_KEY_FILE, pki.LEGACY_ROOT_KEY_FILE)):
         raise CliError(f"{args.out} already holds an LA root; choose an empty folder.")
     passphrase = _la_passphrase(args)
     if len(passphrase) < MIN_PASSPHRASE:
