@@ -9,6 +9,7 @@ from models.school.outcomes import (
     cohort_csv,
     cohort_stats,
     match_outcomes,
+    outcomes_template_csv,
     parse_outcomes_csv,
 )
 from models.school.overview import (
@@ -37,6 +38,7 @@ __all__ = [
     "cohort_stats",
     "count_rows",
     "match_outcomes",
+    "outcomes_template_csv",
     "overview_rows",
     "parse_outcomes_csv",
     "senco_queue",

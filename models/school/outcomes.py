@@ -470,3 +470,57 @@ def cohort_stats(children: Sequence[ChildOutcome]) -> CohortStats:
             )
         )
     return CohortStats(groups, elgs, agreement)
+
+
+# ---------------------------------------------------------------------------------------------
+# A blank sheet for the school to fill in.
+
+#: The columns of the blank sheet, in order: what identifies the child, then the outcomes.
+TEMPLATE_COLUMNS: tuple[str, ...] = (
+    "RecordID",
+    "UPN",
+    "Forename",
+    "Surname",
+    "GLD",
+    *(col for col, _a, _l, _g in ELG_COLUMNS),
+)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _sheet_text(value: object) -> str:
+    """A name as a spreadsheet shows it, never as a formula (names only appear in messages)."""
+    text = " ".join(str(value or "").split())
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def outcomes_template_csv(records: Iterable[Record]) -> bytes:
+    """A blank EYFSP outcomes sheet, one row per received child, for :func:`parse_outcomes_csv`.
+
+    Each row has the record's id, its UPN if known and the legal name; ``GLD`` and ``ELG01`` ..
+    ``ELG17`` are empty for the teacher to fill in (``Y``/``N``, ``expected``/``emerging``).
+    UTF-8 with a BOM, so Excel opens it and saves it back as CSV UTF-8. Children are in surname
+    order. An unfilled row is reported by the import as a row error, so nothing half-done is sent.
+    """
+    rows = sorted(
+        records,
+        key=lambda r: (
+            str(r.get("child.legal_surname") or "").casefold(),
+            str(r.get("child.legal_forenames") or "").casefold(),
+            r.id,
+        ),
+    )
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(TEMPLATE_COLUMNS)
+    blanks = [""] * (len(TEMPLATE_COLUMNS) - 4)
+    for record in rows:
+        writer.writerow(
+            [
+                record.id,
+                str(record.get("child.upn") or "").strip().upper(),
+                _sheet_text(record.get("child.legal_forenames")),
+                _sheet_text(record.get("child.legal_surname")),
+                *blanks,
+            ]
+        )
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -521,6 +521,7 @@ def run_receipt(args: argparse.Namespace) -> int:
 
 def run_outcomes(args: argparse.Namespace) -> int:
     from export.pki import write_public_file
+    from transitions_app.services.school_service import outcome_file_name
 
     data = _read(args.csv, "outcomes file")
     service = _school(args)
@@ -536,7 +537,7 @@ def run_outcomes(args: argparse.Namespace) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
         written = []
         for urn, body in result.files.items():
-            path = args.out / f"outcomes-{''.join(c for c in urn if c.isalnum()) or 'setting'}.json"
+            path = args.out / outcome_file_name(urn)
             write_public_file(path, body)
             written.append({"setting_urn": urn, "file": str(path)})
     except OSError as exc:

@@ -72,6 +72,7 @@ from models.school import (
     cohort_stats,
     count_rows,
     match_outcomes,
+    outcomes_template_csv,
     overview_rows,
     parse_outcomes_csv,
     senco_queue,
@@ -97,6 +98,7 @@ DECRYPTION_KEYS_BLOB = "school/decryption-keys"
 PDF_BLOB = "school/pdf/"  # each record's file exactly as received
 READABLE_BLOB = "school/pdf-readable/"  # its decrypted copy, only for encrypted files
 QUARANTINE_FILE_BLOB = "school/quarantine-file/"  # quarantined files that could be released
+RECEIPTS_WRITTEN_BLOB = "school/receipts-written"  # setting URN -> the last receipt saved for it
 RECEIPTS_BLOB = "feedback/receipts"
 OUTCOMES_BLOB = "feedback/outcomes"
 FEEDBACK_TRUST_BLOB = "feedback/trust-root"
@@ -282,6 +284,35 @@ class OutcomeFiles:
 
     files: dict[str, bytes] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedSetting:
+    """A setting records came from: how many arrived, how many have been read, and the date the
+    last receipt for it was saved ("" if none yet)."""
+
+    urn: str
+    name: str
+    received: int
+    read: int
+    last_receipt: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeFileSummary:
+    """What one signed outcome file holds, to show before it is written: the setting, how many
+    children, how many reached a good level of development, and the file's name."""
+
+    urn: str
+    name: str
+    children: int
+    gld: int
+    file_name: str
+
+
+def outcome_file_name(setting_urn: str) -> str:
+    """The outcome file's name for one setting (as the CLI writes it): ``outcomes-<URN>.json``."""
+    return f"outcomes-{''.join(c for c in setting_urn if c.isalnum()) or 'setting'}.json"
 
 
 def _identity_to_blob(identity: SigningIdentity) -> bytes:
@@ -1088,6 +1119,94 @@ class SchoolService:
             "school_outcomes", None, {"settings": len(files), "children": len(matched)}
         )
         return OutcomeFiles(files=files)
+
+    def received_settings(self) -> list[ReceivedSetting]:
+        """The settings records came from, by name: received, read so far, last receipt saved."""
+        reads = self.reads()
+        written = _json_blob(self._vault, RECEIPTS_WRITTEN_BLOB, {})
+        by_urn: dict[str, list[Provenance]] = {}
+        for prov in self._received.index().values():
+            by_urn.setdefault(prov.setting_urn, []).append(prov)
+        out = []
+        for urn, provs in by_urn.items():
+            last = written.get(urn) if isinstance(written, dict) else None
+            out.append(
+                ReceivedSetting(
+                    urn=urn,
+                    name=next((p.setting_name for p in provs if p.setting_name), ""),
+                    received=len(provs),
+                    read=sum(1 for p in provs if p.record_id in reads),
+                    last_receipt=str(last.get("on", "")) if isinstance(last, dict) else "",
+                )
+            )
+        return sorted(out, key=lambda s: (s.name.casefold(), s.urn))
+
+    def save_receipt(self, setting_urn: str, path: Path) -> None:
+        """Write the setting's signed receipt (:meth:`receipt`) to ``path``; the date is kept for
+        :meth:`received_settings` and the audit trail notes it."""
+        data = self.receipt(setting_urn)
+        try:
+            write_public_file(Path(path), data)
+        except OSError as exc:
+            raise VaultError(f"Cannot write {Path(path).name}: {exc.strerror or exc}.") from None
+        user = self._vault.user
+        written = _json_blob(self._vault, RECEIPTS_WRITTEN_BLOB, {})
+        written = written if isinstance(written, dict) else {}
+        written[setting_urn] = {"on": self._clock().date().isoformat(), "by": user.name}
+        _put_json(self._vault, RECEIPTS_WRITTEN_BLOB, written)
+        self._vault.record_event("school_receipt_saved", None, {"setting_urn": setting_urn})
+
+    def outcomes_template_csv(self) -> bytes:
+        """A blank EYFSP outcomes sheet with one row per received child, in the columns that
+        :meth:`outcome_files` reads (see :func:`models.school.outcomes.outcomes_template_csv`)."""
+        return outcomes_template_csv(self._received.records())
+
+    def save_outcomes_template(self, path: Path) -> int:
+        """Write the blank outcomes sheet to ``path``; returns how many children are on it. The
+        sheet holds names, so the audit trail notes it."""
+        records = self._received.records()
+        try:
+            write_public_file(Path(path), outcomes_template_csv(records))
+        except OSError as exc:
+            raise VaultError(f"Cannot write {Path(path).name}: {exc.strerror or exc}.") from None
+        self._vault.record_event("school_outcomes_sheet_saved", None, {"children": len(records)})
+        return len(records)
+
+    def outcome_summaries(self, files: dict[str, bytes]) -> list[OutcomeFileSummary]:
+        """One line per outcome file made by :meth:`outcome_files`, in setting order."""
+        out = []
+        for urn, body in sorted(files.items()):
+            try:
+                payload = json.loads(base64.b64decode(json.loads(body)["payload"]))
+                children = list(payload["children"])
+            except (ValueError, KeyError, TypeError):
+                raise InterchangeError("An outcome file made here cannot be read back.") from None
+            out.append(
+                OutcomeFileSummary(
+                    urn=urn,
+                    name=str(payload.get("setting_name", "")),
+                    children=len(children),
+                    gld=sum(1 for c in children if isinstance(c, dict) and c.get("gld") is True),
+                    file_name=outcome_file_name(urn),
+                )
+            )
+        return out
+
+    def save_outcome_files(self, files: dict[str, bytes], folder: Path) -> list[Path]:
+        """Write each setting's signed outcome file (from :meth:`outcome_files`) into ``folder``
+        as ``outcomes-<URN>.json``; returns the paths in setting order."""
+        folder = Path(folder)
+        written = []
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            for urn, body in sorted(files.items()):
+                path = folder / outcome_file_name(urn)
+                write_public_file(path, body)
+                written.append(path)
+        except OSError as exc:
+            raise VaultError(f"Cannot write to {folder}: {exc.strerror or exc}.") from None
+        self._vault.record_event("school_outcomes_saved", None, {"settings": len(written)})
+        return written
 
 
 # --- the setting's side -------------------------------------------------------------------------

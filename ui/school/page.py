@@ -22,6 +22,7 @@ from models.errors import TransitionsError
 from ui.school.overview import ClassOverviewWidget
 from ui.school.quarantine import DecryptionKeyDialog, ReleaseDialog
 from ui.school.senco import SencoQueueWidget
+from ui.school.sending import SendingPanel
 
 STATUS_WORDS = {
     "imported": "Imported",
@@ -241,7 +242,7 @@ class ImportsPanel(QWidget):
 
 
 class SchoolPage(QTabWidget):
-    """Tabs: class overview, SENCO queue, imports and quarantine."""
+    """Tabs: class overview, SENCO queue, imports and quarantine, receipts and outcomes."""
 
     def __init__(self, school: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -249,12 +250,15 @@ class SchoolPage(QTabWidget):
         self.overview = ClassOverviewWidget(school, self)
         self.senco = SencoQueueWidget(school, parent=self)
         self.imports = ImportsPanel(school, self)
+        self.sending = SendingPanel(school, self)
         self.addTab(self.overview, tr("Class &overview"))
         self.addTab(self.senco, tr("SENCO &queue"))
-        self.addTab(self.imports, tr("Imports and &quarantine"))
+        self.addTab(self.imports, tr("&Imports and quarantine"))
+        self.addTab(self.sending, tr("Receipts and ou&tcomes"))
         self.setAccessibleName(tr("School"))
         self.imports.changed.connect(self.overview.refresh)
         self.imports.changed.connect(self.senco.refresh)
+        self.imports.changed.connect(self.sending.refresh)
 
     def set_school(self, school: Any) -> None:
         """Use a new session (after unlocking)."""
@@ -262,8 +266,10 @@ class SchoolPage(QTabWidget):
         self.overview.set_service(school)
         self.senco.set_service(school)
         self.imports.set_school(school)
+        self.sending.set_school(school)
 
     def refresh(self) -> None:
         self.overview.refresh()
         self.senco.refresh()
         self.imports.refresh()
+        self.sending.refresh()
