@@ -524,3 +524,115 @@ def outcomes_template_csv(records: Iterable[Record]) -> bytes:
             ]
         )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+# ---------------------------------------------------------------------------------------------
+# Outcomes entered in the app rather than in a spreadsheet.
+
+#: What the school has entered so far: record id -> aspect key -> expected/emerging. A child
+#: with fewer than 17 goals is not complete; a goal not yet entered is simply absent.
+EnteredOutcomes = dict[str, dict[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class EntryChild:
+    """One received child as the entry grid lists them (in the blank sheet's order)."""
+
+    record_id: str
+    name: str
+    setting_name: str
+    setting_urn: str
+
+
+def entry_children(records: Iterable[Record]) -> list[EntryChild]:
+    """The children of :func:`outcomes_template_csv`, in the same surname order."""
+    ordered = sorted(
+        records,
+        key=lambda r: (
+            str(r.get("child.legal_surname") or "").casefold(),
+            str(r.get("child.legal_forenames") or "").casefold(),
+            r.id,
+        ),
+    )
+    out = []
+    for record in ordered:
+        legal = " ".join(
+            str(record.get(p) or "").strip()
+            for p in ("child.legal_forenames", "child.legal_surname")
+        ).strip()
+        out.append(
+            EntryChild(
+                record_id=record.id,
+                name=" ".join(legal.split()) or record.display_name,
+                setting_name=str(record.get("child.setting_name") or ""),
+                setting_urn=str(record.get("child.setting_urn") or ""),
+            )
+        )
+    return out
+
+
+def derived_gld(elgs: Mapping[str, str]) -> bool | None:
+    """GLD as the DfE defines it: reached when every goal of the prime areas, literacy and
+    mathematics (:data:`GLD_ASPECTS`) is expected. ``False`` as soon as one of them is
+    emerging; ``None`` while one of them is not yet entered and none is emerging."""
+    values = [elgs.get(a) for a in GLD_ASPECTS]
+    if EMERGING in values:
+        return False
+    if all(v == EXPECTED for v in values):
+        return True
+    return None
+
+
+def is_complete(elgs: Mapping[str, str]) -> bool:
+    """Every one of the 17 goals is entered (expected or emerging)."""
+    return all(elgs.get(a) in (EXPECTED, EMERGING) for a in ASPECTS)
+
+
+def clean_entered(raw: object) -> EnteredOutcomes:
+    """Check entered outcomes: a mapping of record id to a mapping of aspect keys to
+    expected/emerging. Raises ``ValueError`` with a plain sentence for anything else.
+    Children with nothing entered are left out."""
+    if not isinstance(raw, Mapping):
+        raise ValueError("The entered outcomes are not a list of children.")
+    out: EnteredOutcomes = {}
+    for record_id, elgs in raw.items():
+        if not isinstance(record_id, str) or not record_id:
+            raise ValueError("An entered outcome does not say which child it is for.")
+        if not isinstance(elgs, Mapping):
+            raise ValueError(f"The entered outcomes for record {record_id} are not valid.")
+        child: dict[str, str] = {}
+        for aspect, value in elgs.items():
+            if aspect not in ASPECT_LABELS:
+                raise ValueError(f"“{aspect}” is not an early learning goal.")
+            if value not in (EXPECTED, EMERGING):
+                raise ValueError(
+                    f"{ASPECT_LABELS[aspect]} must be expected or emerging, not “{value}”."
+                )
+            child[aspect] = value
+        if child:
+            out[record_id] = {a: child[a] for a in ASPECTS if a in child}
+    return out
+
+
+def filled_outcomes_csv(
+    records: Iterable[Record], entered: Mapping[str, Mapping[str, str]]
+) -> bytes:
+    """The blank sheet of :func:`outcomes_template_csv` with the entered outcomes filled in, for
+    :func:`parse_outcomes_csv` (one definition of the format: the sheet's own rows and columns).
+
+    A complete child gets every ELG and the GLD worked out from them (:func:`derived_gld`); a
+    child not yet complete keeps the empty cells, which the import reports as a row to fix.
+    """
+    sheet = outcomes_template_csv(records).decode("utf-8-sig")
+    reader = csv.DictReader(io.StringIO(sheet, newline=""))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(TEMPLATE_COLUMNS), lineterminator="\r\n")
+    writer.writeheader()
+    for row in reader:
+        elgs = entered.get(row["RecordID"], {})
+        for col, aspect, _label, _g in ELG_COLUMNS:
+            row[col] = elgs.get(aspect, "")
+        if is_complete(elgs):
+            row["GLD"] = "Y" if derived_gld(elgs) else "N"
+        writer.writerow(row)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

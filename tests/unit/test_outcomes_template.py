@@ -7,9 +7,23 @@ import csv
 import io
 from datetime import date
 
+import pytest
+
 from models.record import Record
 from models.school import match_outcomes, outcomes_template_csv, parse_outcomes_csv
-from models.school.outcomes import ELG_COLUMNS, EMERGING, EXPECTED, GLD_ASPECTS, TEMPLATE_COLUMNS
+from models.school.outcomes import (
+    ASPECTS,
+    ELG_COLUMNS,
+    EMERGING,
+    EXPECTED,
+    GLD_ASPECTS,
+    TEMPLATE_COLUMNS,
+    clean_entered,
+    derived_gld,
+    entry_children,
+    filled_outcomes_csv,
+    is_complete,
+)
 from models.synthetic import generate_records
 
 
@@ -104,3 +118,67 @@ def test_no_records_gives_a_header_only_sheet() -> None:
     parsed = parse_outcomes_csv(outcomes_template_csv([]))
     assert parsed.rows == []
     assert parsed.errors == []
+
+
+def test_entered_outcomes_make_the_same_csv_the_import_reads() -> None:
+    records = _records()
+    order = [c.record_id for c in entry_children(records)]
+    sheet_ids = [
+        row["RecordID"]
+        for row in csv.DictReader(io.StringIO(outcomes_template_csv(records).decode("utf-8-sig")))
+    ]
+    assert order == sheet_ids  # the grid lists children as the blank sheet does
+    entered = {
+        rid: {a: EMERGING if n == (i * 3) % 17 else EXPECTED for n, a in enumerate(ASPECTS)}
+        for i, rid in enumerate(order)
+    }
+    data = filled_outcomes_csv(records, entered)
+    assert data.startswith(b"\xef\xbb\xbf")
+    parsed = parse_outcomes_csv(data)
+    assert parsed.errors == []
+    matched, errors = match_outcomes(parsed.rows, records)
+    assert errors == []
+    assert {c.record_id: c.elgs for c in matched} == entered
+    for child in matched:
+        assert child.gld is all(entered[child.record_id][a] == EXPECTED for a in GLD_ASPECTS)
+    assert any(c.gld for c in matched)
+    assert not all(c.gld for c in matched)
+
+
+def test_an_incomplete_child_is_a_row_to_fix_naming_them() -> None:
+    records = _records()
+    children = entry_children(records)
+    entered = {c.record_id: dict.fromkeys(ASPECTS, EXPECTED) for c in children}
+    short = children[2]
+    del entered[short.record_id]["ead_imaginative"]
+    del entered[children[4].record_id]  # nothing entered at all
+    parsed = parse_outcomes_csv(filled_outcomes_csv(records, entered))
+    assert len(parsed.rows) == len(records) - 2
+    assert len(parsed.errors) == 2
+    assert short.name in " ".join(e.message for e in parsed.errors)
+
+
+def test_gld_is_derived_as_the_dfe_defines_it() -> None:
+    assert derived_gld({}) is None
+    every = dict.fromkeys(ASPECTS, EXPECTED)
+    assert derived_gld(every) is True
+    assert derived_gld({a: EXPECTED for a in GLD_ASPECTS}) is True  # ELG13-17 do not count
+    assert derived_gld({**every, "ead_creating": EMERGING}) is True
+    assert derived_gld({GLD_ASPECTS[-1]: EMERGING}) is False
+    assert is_complete(every)
+    assert not is_complete({a: EXPECTED for a in GLD_ASPECTS})
+
+
+def test_entered_outcomes_are_checked() -> None:
+    assert clean_entered({"r1": {"cl_speaking": EXPECTED}, "r2": {}}) == {
+        "r1": {"cl_speaking": EXPECTED}
+    }
+    for bad in (
+        [],
+        {"r1": ["cl_speaking"]},
+        {"r1": {"not_a_goal": EXPECTED}},
+        {"r1": {"cl_speaking": "2"}},  # codes belong to the CSV, not to what is kept
+        {"": {"cl_speaking": EXPECTED}},
+    ):
+        with pytest.raises(ValueError, match=r"."):
+            clean_entered(bad)

@@ -63,14 +63,18 @@ from models.roles import SCHOOL_ROLES, SETTING_ROLES, Permission, Role, can
 from models.school import (
     ChildOutcome,
     CohortStats,
+    EnteredOutcomes,
     OverviewCounts,
     OverviewRow,
     Provenance,
     QueueItem,
     RowError,
+    clean_entered,
     cohort_csv,
     cohort_stats,
     count_rows,
+    filled_outcomes_csv,
+    is_complete,
     match_outcomes,
     outcomes_template_csv,
     overview_rows,
@@ -1207,6 +1211,47 @@ class SchoolService:
             raise VaultError(f"Cannot write to {folder}: {exc.strerror or exc}.") from None
         self._vault.record_event("school_outcomes_saved", None, {"settings": len(written)})
         return written
+
+    # --- outcomes entered in the app ----------------------------------------------------------
+
+    ENTERED_OUTCOMES_BLOB = "school/outcomes-entered"  # record id -> aspect -> expected/emerging
+
+    def entered_outcomes(self) -> EnteredOutcomes:
+        """The EYFS profile outcomes entered so far in the app (record id -> aspect ->
+        ``expected``/``emerging``), for children still received; a goal not yet entered is
+        absent."""
+        raw = _json_blob(self._vault, self.ENTERED_OUTCOMES_BLOB, {})
+        try:
+            entered = clean_entered(raw)
+        except ValueError:
+            raise VaultError("The vault's entered outcomes are damaged.") from None
+        received = set(self._received.index())
+        return {rid: elgs for rid, elgs in entered.items() if rid in received}
+
+    def save_entered_outcomes(self, entered: dict[str, dict[str, str]]) -> None:
+        """Keep the outcomes entered so far (the whole mapping replaces what was kept). Every
+        child must be a received record and every value expected or emerging; the audit trail
+        notes how many children have outcomes, never the outcomes."""
+        try:
+            clean = clean_entered(entered)
+        except ValueError as exc:
+            raise ValidationFailed(str(exc)) from None
+        unknown = set(clean) - set(self._received.index())
+        if unknown:
+            raise ValidationFailed(
+                "Outcomes were entered for a child whose record is not in this vault."
+            )
+        _put_json(self._vault, self.ENTERED_OUTCOMES_BLOB, clean)
+        self._vault.record_event(
+            "school_outcomes_entered",
+            None,
+            {"children": len(clean), "complete": sum(1 for e in clean.values() if is_complete(e))},
+        )
+
+    def entered_outcomes_csv(self) -> bytes:
+        """The entered outcomes as the EYFSP CSV that :meth:`outcome_files` reads (the blank
+        sheet filled in, see :func:`models.school.outcomes.filled_outcomes_csv`)."""
+        return filled_outcomes_csv(self._received.records(), self.entered_outcomes())
 
 
 # --- the setting's side -------------------------------------------------------------------------

@@ -5,13 +5,15 @@ Receipts: the settings records came from (received, read so far, last receipt sa
 selected setting's signed receipt is written to a file the school sends on.
 
 Outcomes: a blank sheet in the EYFSP column style (one row per received child) to fill in a
-spreadsheet; the filled CSV is checked and signed per setting in the background. Any bad row is
-listed with its line number and nothing is written; otherwise one file per setting goes into a
-folder the school chooses. Messages are shown in the tab, never in a modal box.
+spreadsheet, or the same grid entered in the app (:mod:`ui.school.outcomes_entry`, kept in the
+vault as it is typed); either is checked and signed per setting in the background through the
+same CSV path. Any bad row is listed and nothing is written; otherwise one file per setting goes
+into a folder the school chooses. Messages are shown in the tab, never in a modal box.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
@@ -24,7 +26,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -41,8 +43,10 @@ from PySide6.QtWidgets import (
 )
 
 from models.errors import TransitionsError
+from models.record import Record
 from models.school.outcomes import MAX_CSV_BYTES, RowError
 from ui.dialogs import plain_error
+from ui.school.outcomes_entry import OutcomesEntryDialog
 from ui.workers import run_in_background
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -67,6 +71,14 @@ class SendingService(Protocol):
     def outcome_summaries(self, files: dict[str, bytes]) -> list[Any]: ...
 
     def save_outcome_files(self, files: dict[str, bytes], folder: Path) -> list[Path]: ...
+
+    def records(self) -> list[Record]: ...
+
+    def entered_outcomes(self) -> dict[str, dict[str, str]]: ...
+
+    def save_entered_outcomes(self, entered: dict[str, dict[str, str]]) -> None: ...
+
+    def entered_outcomes_csv(self) -> bytes: ...
 
 
 def receipt_file_name(setting_urn: str, today: date) -> str:
@@ -224,6 +236,9 @@ class SendingPanel(QWidget):
         # --- outcomes ---
         self.template_button = QPushButton(tr("Save a &blank outcomes sheet…"), self)
         self.import_button = QPushButton(tr("&Import outcomes CSV…"), self)
+        self.enter_button = QPushButton(tr("Enter o&utcomes…"), self)
+        self.entry_dialog: OutcomesEntryDialog | None = None
+        self._entry_locked = False  # the grid was closed because the page went away
         self.write_button = QPushButton(tr("&Write signed outcome files…"), self)
         self.outcomes_message = _message(tr("Outcomes message"), self)
         self.errors = _results_table(
@@ -248,6 +263,7 @@ class SendingPanel(QWidget):
         outcome_row = QHBoxLayout()
         outcome_row.addWidget(self.template_button)
         outcome_row.addWidget(self.import_button)
+        outcome_row.addWidget(self.enter_button)
         outcome_row.addStretch(1)
         write_row = QHBoxLayout()
         write_row.addWidget(self.write_button)
@@ -275,8 +291,9 @@ class SendingPanel(QWidget):
                 tr(
                     "Save a blank sheet (one row per child), fill in GLD (Y or N) and ELG01 to "
                     "ELG17 (expected or emerging) in a spreadsheet, save it as CSV, then import "
-                    "it. Your EYFSP return's CSV in the same columns works too. Each setting gets "
-                    "one signed file with its own children."
+                    "it. Your EYFSP return's CSV in the same columns works too. Or enter each "
+                    "child's outcomes here: they are saved as you type. Each setting gets one "
+                    "signed file with its own children."
                 ),
                 self,
             )
@@ -291,6 +308,7 @@ class SendingPanel(QWidget):
         self.receipt_button.clicked.connect(self.write_receipt)
         self.template_button.clicked.connect(self.save_blank_sheet)
         self.import_button.clicked.connect(self.import_csv)
+        self.enter_button.clicked.connect(self.enter_outcomes)
         self.write_button.clicked.connect(self.write_outcome_files)
         self.settings.selectionModel().selectionChanged.connect(lambda *_a: self._sync_buttons())
         self.refresh()
@@ -347,10 +365,16 @@ class SendingPanel(QWidget):
         self.receipt_button.setEnabled(not self._busy and chosen)
         self.template_button.setEnabled(not self._busy and has_records)
         self.import_button.setEnabled(not self._busy and has_records)
+        self.enter_button.setEnabled(not self._busy and has_records)
         self.write_button.setEnabled(not self._busy and bool(self._pending))
         if not has_records:
             why = tr("No records have been received yet: import them first.")
-            for button in (self.receipt_button, self.template_button, self.import_button):
+            for button in (
+                self.receipt_button,
+                self.template_button,
+                self.import_button,
+                self.enter_button,
+            ):
                 button.setToolTip(why)
         else:
             self.receipt_button.setToolTip(
@@ -367,10 +391,16 @@ class SendingPanel(QWidget):
             self.import_button.setToolTip(
                 tr("Check the filled sheet and sign one outcome file for each setting.")
             )
+            self.enter_button.setToolTip(
+                tr(
+                    "Enter GLD and the early learning goals for each child in a grid here; "
+                    "what you enter is kept in the vault as you go."
+                )
+            )
         self.write_button.setToolTip(
             tr("Choose a folder; one file per setting is written there.")
             if self._pending
-            else tr("Import a filled outcomes sheet first.")
+            else tr("Import a filled outcomes sheet, or enter the outcomes, first.")
         )
 
     def _set_busy(self, busy: bool) -> None:
@@ -479,30 +509,55 @@ class SendingPanel(QWidget):
     def import_csv_from(self, path: Path) -> None:
         """Check the CSV and sign the files in the background; show the rows to fix, or what is
         ready to write. Nothing is written to disk here."""
+
+        def read() -> tuple[str, bytes]:
+            try:
+                if path.stat().st_size > MAX_CSV_BYTES:
+                    too_large = tr("{file} is too large to be an EYFSP return.")
+                    return too_large.format(file=path.name), b""
+                return "", path.read_bytes()
+            except OSError as exc:
+                why = exc.strerror or exc
+                return tr("Cannot read {file}: {why}.").format(file=path.name, why=why), b""
+
+        self._check(
+            read,
+            tr("Checking {file}…").format(file=path.name),
+            lambda n: tr(
+                "Nothing was written: {n} row(s) of {file} need a change. Correct them in the "
+                "spreadsheet, save it as CSV again and import it again."
+            ).format(n=n, file=path.name),
+            lambda children, n: tr(
+                "All {children} children in {file} are matched to their records. One signed "
+                "file for each of {n} setting(s) is ready: choose Write signed outcome files… "
+                "to save them."
+            ).format(children=children, file=path.name, n=n),
+        )
+
+    def _check(
+        self,
+        read: Callable[[], tuple[str, bytes]],
+        checking: str,
+        to_fix: Callable[[int], str],
+        ready: Callable[[int, int], str],
+        *,
+        lines: bool = True,
+    ) -> None:
+        """Read the CSV with ``read()`` (a problem sentence, or the bytes), check it and sign the
+        files in the background. ``to_fix(rows)`` and ``ready(children, settings)`` say how it
+        went; without ``lines`` the rows to fix are listed without line numbers (the CSV was
+        made here, so its line numbers mean nothing to the person)."""
         school = self._school
         self._pending = {}
         self.errors.hide()
         self.summary.hide()
         self._set_busy(True)
-        self._say(self.outcomes_message, tr("Checking {file}…").format(file=path.name))
+        self._say(self.outcomes_message, checking)
 
         def work() -> tuple[str, Any, list[Any]]:
-            try:
-                if path.stat().st_size > MAX_CSV_BYTES:
-                    return (
-                        tr("{file} is too large to be an EYFSP return.").format(file=path.name),
-                        None,
-                        [],
-                    )
-                data = path.read_bytes()
-            except OSError as exc:
-                return (
-                    tr("Cannot read {file}: {why}.").format(
-                        file=path.name, why=exc.strerror or exc
-                    ),
-                    None,
-                    [],
-                )
+            problem, data = read()
+            if problem:
+                return problem, None, []
             result = school.outcome_files(data)
             summaries = school.outcome_summaries(result.files) if result.files else []
             return "", result, summaries
@@ -514,25 +569,13 @@ class SendingPanel(QWidget):
                 self._say(self.outcomes_message, problem)
                 return
             if result.errors:
-                self._say(
-                    self.outcomes_message,
-                    tr(
-                        "Nothing was written: {n} row(s) of {file} need a change. Correct them "
-                        "in the spreadsheet, save it as CSV again and import it again."
-                    ).format(n=len(result.errors), file=path.name),
-                )
-                _fill(self.errors, [list(_sentence(e)) for e in result.errors])
+                self._say(self.outcomes_message, to_fix(len(result.errors)))
+                found = [list(_sentence(e)) for e in result.errors]
+                _fill(self.errors, found if lines else [["–", text] for _l, text in found])
                 return
             self._pending = dict(result.files)
             children = sum(s.children for s in summaries)
-            self._say(
-                self.outcomes_message,
-                tr(
-                    "All {children} children in {file} are matched to their records. One signed "
-                    "file for each of {n} setting(s) is ready: choose Write signed outcome "
-                    "files… to save them."
-                ).format(children=children, file=path.name, n=len(summaries)),
-            )
+            self._say(self.outcomes_message, ready(children, len(summaries)))
             _fill(
                 self.summary,
                 [[s.name, s.urn, str(s.children), str(s.gld), s.file_name] for s in summaries],
@@ -540,6 +583,85 @@ class SendingPanel(QWidget):
             self._sync_buttons()
 
         run_in_background(work, done, self._failed(self.outcomes_message), owner=self)
+
+    # --- outcomes entered in the app ------------------------------------------------------------
+
+    def enter_outcomes(self) -> OutcomesEntryDialog | None:
+        """Open the entry grid (window-modal, so tests can drive it); when it closes, check the
+        entries if every child is complete, or say who is still missing."""
+        if not self.enter_button.isEnabled():
+            return None
+        try:
+            dialog = OutcomesEntryDialog(self._school, self)
+        except TransitionsError as exc:
+            self._say(self.outcomes_message, plain_error(exc))
+            return None
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(lambda _result: self._entry_closed(dialog))
+        self._entry_locked = False
+        self.entry_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802
+        """The page is going away (the vault is locking): save the grid and close it, so no
+        names stay on screen. Minimising the window (a spontaneous hide) keeps it open."""
+        super().hideEvent(event)
+        dialog = self.entry_dialog
+        if dialog is not None and not event.spontaneous():
+            self._entry_locked = True
+            saved = dialog.close_now()
+            self._say(
+                self.outcomes_message,
+                tr("The outcomes you entered are saved; choose Enter outcomes… to carry on.")
+                if saved
+                else tr(
+                    "The last outcomes you entered could not be saved before the window "
+                    "locked; check them with Enter outcomes…."
+                ),
+            )
+
+    def _entry_closed(self, dialog: OutcomesEntryDialog) -> None:
+        self.entry_dialog = None
+        if self._entry_locked:  # said by hideEvent; the session is about to close
+            return
+        model = dialog.model
+        missing = model.incomplete()
+        total = model.rowCount()
+        if not model.entered():
+            return
+        if missing:
+            names = [c.name for c in missing[:10]]
+            more = len(missing) - len(names)
+            listed = ", ".join(names) + (tr(" and {n} more").format(n=more) if more else "")
+            self.errors.hide()
+            self.summary.hide()
+            self._pending = {}
+            self._sync_buttons()
+            self._say(
+                self.outcomes_message,
+                tr(
+                    "What you entered is saved. {n} of {total} children still need every early "
+                    "learning goal entered before the files can be made: {names}. Choose Enter "
+                    "outcomes… to carry on."
+                ).format(n=len(missing), total=total, names=listed),
+            )
+            return
+        school = self._school
+        self._check(
+            lambda: ("", school.entered_outcomes_csv()),
+            tr("Checking the outcomes you entered…"),
+            lambda n: tr(
+                "Nothing was written: the outcomes entered for {n} child(ren) need a change "
+                "(listed below)."
+            ).format(n=n),
+            lambda children, n: tr(
+                "All {children} children have their outcomes entered and matched to their "
+                "records. One signed file for each of {n} setting(s) is ready: choose Write "
+                "signed outcome files… to save them."
+            ).format(children=children, n=n),
+            lines=False,
+        )
 
     def write_outcome_files(self) -> None:
         if not self.write_button.isEnabled():
