@@ -40,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     from transitions_app.app import WindowServices
     from transitions_app.services.charter_service import EXAMPLES_DIR
     from transitions_app.services.demo import DEMO_PASSWORD, create_demo_vault
-    from transitions_app.services.school_service import FeedbackService, SchoolService
+    from transitions_app.services.feedback_service import FeedbackService
+    from transitions_app.services.school_service import SchoolService
     from transitions_app.services.vault_service import VaultService
     from ui.main_window import MainWindow
     from ui.style import apply_style

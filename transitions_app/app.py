@@ -33,8 +33,9 @@ if TYPE_CHECKING:  # imported on first use (or after login): a faster first pain
     from models.vault import KdfParams
     from transitions_app.services.charter_service import CharterService
     from transitions_app.services.export_service import ExportService
+    from transitions_app.services.feedback_service import FeedbackService
     from transitions_app.services.preview_service import PreviewService
-    from transitions_app.services.school_service import FeedbackService, SchoolService
+    from transitions_app.services.school_service import SchoolService
     from transitions_app.services.vault_service import VaultService
 
 # Copies of constants whose modules import the vault layer, so the login dialog can be shown
@@ -144,7 +145,7 @@ class WindowServices:
     def feedback(self, session: VaultService) -> FeedbackService | None:
         if session.user.role not in SETTING_ROLES:
             return None
-        from transitions_app.services.school_service import FeedbackService
+        from transitions_app.services.feedback_service import FeedbackService
 
         return FeedbackService(session, clock=self._clock)
 

@@ -22,7 +22,8 @@ from models.school.outcomes import ELG_COLUMNS, TEMPLATE_COLUMNS
 from tests.fixtures_pki import FixturePki, build_pki
 from tests.ui.conftest import CHEAP_KDF, PASSWORD
 from tests.unit.test_school_service import SETTING_URN, school_records, signed_pdf
-from transitions_app.services.school_service import FeedbackService, SchoolService
+from transitions_app.services.feedback_service import FeedbackService
+from transitions_app.services.school_service import SchoolService
 from transitions_app.services.vault_service import VaultService
 from ui.school.page import SchoolPage
 from ui.school.sending import ReceivedSettingsModel, SendingPanel

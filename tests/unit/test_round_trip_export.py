@@ -20,7 +20,8 @@ from models.vault import KdfParams
 from transitions_app.services.charter_service import EXAMPLES_DIR, CharterService
 from transitions_app.services.demo import DEMO_PASSWORD, create_demo_vault
 from transitions_app.services.export_service import ExportService
-from transitions_app.services.school_service import FeedbackService, SchoolService
+from transitions_app.services.feedback_service import FeedbackService
+from transitions_app.services.school_service import SchoolService
 from transitions_app.services.vault_service import VaultService
 
 FAST = KdfParams(memory_kib=8 * 1024, iterations=1, lanes=1)

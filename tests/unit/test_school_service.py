@@ -28,7 +28,8 @@ from models.school.outcomes import ELG_COLUMNS, GLD_ASPECTS
 from models.synthetic import generate_records
 from models.vault import KdfParams
 from tests.fixtures_pki import SIGNING_TIME, VERIFY_TIME, FixturePki, Identity, build_pki
-from transitions_app.services.school_service import FeedbackService, SchoolService
+from transitions_app.services.feedback_service import FeedbackService
+from transitions_app.services.school_service import SchoolService
 from transitions_app.services.vault_service import VaultService
 
 FAST = KdfParams(memory_kib=8 * 1024, iterations=1, lanes=1)

@@ -253,7 +253,7 @@ def _school(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def _feedback(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from transitions_app.services.school_service import FeedbackService
+    from transitions_app.services.feedback_service import FeedbackService
 
     vault = open_vault(args, default_user=SETTING_USER)
     try:

@@ -1,16 +1,14 @@
-"""The receiving school's service, and the setting's side of the feedback loop.
+"""The receiving school's service.
 
-:class:`SchoolService` (school vault): import a folder of record PDFs (verify each under the
-trusted LA root and CRL, quarantine what does not verify, keep provenance, replace an earlier
-version and say what changed), the class overview, the SENCO queue, signed receipts per setting
-and signed EYFS profile outcome files per setting.
-
-:class:`FeedbackService` (setting vault): import a school's signed receipt or outcome file and
-show the setting's cohort figures.
+:class:`SchoolService` (school vault): import a folder of record PDFs (decrypt with the school's
+key or a password, verify each under the trusted LA root and CRL, quarantine what does not verify,
+keep provenance and the files as received, replace an earlier version and say what changed), the
+class overview, the SENCO queue, signed receipts per setting and signed EYFS profile outcome files
+per setting (from a CSV or entered in the app). The setting's side of the loop is
+:mod:`transitions_app.services.feedback_service`.
 
 Storage: everything the school keeps lives in the vault's encrypted blobs under ``school/``
-(received records, provenance, quarantine, trust, identity); the setting's feedback under
-``feedback/``. Received records are kept as blobs rather than through
+(received records, provenance, files, quarantine, trust, identity, keys). Received records are kept as blobs rather than through
 ``VaultService.import_record`` because that call needs the EDIT_RECORDS and SET_SAFEGUARDING
 permissions, which school roles do not have (a school must never edit a record, and the
 DSL-to-DSL flag arrives inside a signed record). One private class (:class:`_Received`) holds
@@ -23,9 +21,9 @@ import base64
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -41,10 +39,8 @@ from export.pki import SigningIdentity, load_crl, load_setting_p12, write_public
 from export.receipts import (
     OUTCOMES,
     RECEIPT,
-    SignedDocument,
     create_school_identity,
     sign_document,
-    verify_document,
 )
 from export.verify import NOT_VOUCHED, VerifyResult, verify_pdf
 from models.errors import (
@@ -59,10 +55,9 @@ from models.errors import (
 from models.framework.registry import get_framework
 from models.interchange import record_from_bytes, record_to_bytes
 from models.record import Record
-from models.roles import SCHOOL_ROLES, SETTING_ROLES, Permission, Role, can
+from models.roles import SCHOOL_ROLES, Permission, Role, can
 from models.school import (
     ChildOutcome,
-    CohortStats,
     EnteredOutcomes,
     OverviewCounts,
     OverviewRow,
@@ -70,8 +65,6 @@ from models.school import (
     QueueItem,
     RowError,
     clean_entered,
-    cohort_csv,
-    cohort_stats,
     count_rows,
     filled_outcomes_csv,
     is_complete,
@@ -84,6 +77,7 @@ from models.school import (
 from models.vault import KdfParams
 from transitions_app.services.charter_service import CharterService
 from transitions_app.services.preview_service import PageImage, PreviewService
+from transitions_app.services.vault_json import json_blob, load_certificates, put_json, utc_now
 from transitions_app.services.vault_service import VaultService
 
 Clock = Callable[[], datetime]
@@ -103,27 +97,6 @@ PDF_BLOB = "school/pdf/"  # each record's file exactly as received
 READABLE_BLOB = "school/pdf-readable/"  # its decrypted copy, only for encrypted files
 QUARANTINE_FILE_BLOB = "school/quarantine-file/"  # quarantined files that could be released
 RECEIPTS_WRITTEN_BLOB = "school/receipts-written"  # setting URN -> the last receipt saved for it
-RECEIPTS_BLOB = "feedback/receipts"
-OUTCOMES_BLOB = "feedback/outcomes"
-FEEDBACK_TRUST_BLOB = "feedback/trust-root"
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
-
-
-def _json_blob(vault: VaultService, name: str, default: Any) -> Any:
-    data = vault.get_blob(name)
-    if data is None:
-        return default
-    try:
-        return json.loads(data)
-    except ValueError:
-        raise VaultError(f"The vault's {name} data is damaged.") from None
-
-
-def _put_json(vault: VaultService, name: str, value: Any) -> None:
-    vault.put_blob(name, json.dumps(value, ensure_ascii=False, sort_keys=True).encode())
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,16 +326,6 @@ def _crl_signed_by(crl: x509.CertificateRevocationList, root: x509.Certificate) 
     return crl.issuer == root.subject and crl.is_signature_valid(key)
 
 
-def load_certificates(data: bytes) -> tuple[x509.Certificate, ...]:
-    """Certificates from PEM (one or more) or DER bytes."""
-    try:
-        if b"-----BEGIN" in data:
-            return tuple(x509.load_pem_x509_certificates(data))
-        return (x509.load_der_x509_certificate(data),)
-    except ValueError:
-        raise SignatureInvalid("The trust file is not a readable certificate.") from None
-
-
 class _Received:
     """The school's received records and their provenance, in encrypted blobs."""
 
@@ -370,7 +333,7 @@ class _Received:
         self._vault = vault
 
     def index(self) -> dict[str, Provenance]:
-        raw = _json_blob(self._vault, INDEX_BLOB, {})
+        raw = json_blob(self._vault, INDEX_BLOB, {})
         return {rid: Provenance.from_dict(p) for rid, p in raw.items()}
 
     def get(self, record_id: str) -> Record | None:
@@ -395,9 +358,9 @@ class _Received:
         self.put_provenance(provenance)
 
     def put_provenance(self, provenance: Provenance) -> None:
-        index = _json_blob(self._vault, INDEX_BLOB, {})
+        index = json_blob(self._vault, INDEX_BLOB, {})
         index[provenance.record_id] = provenance.to_dict()
-        _put_json(self._vault, INDEX_BLOB, index)
+        put_json(self._vault, INDEX_BLOB, index)
 
 
 def _child_key(record: Record) -> tuple[str, tuple[str, str, str]]:
@@ -440,7 +403,7 @@ class SchoolService:
         if vault.user.role not in SCHOOL_ROLES:
             raise PermissionDenied("This is a school's vault task; log in with a school role.")
         self._vault = vault
-        self._clock = clock or _utc_now
+        self._clock = clock or utc_now
         self._received = _Received(vault)
         self._children: dict[str, tuple[str, tuple[str, str, str]]] | None = None
 
@@ -468,12 +431,12 @@ class SchoolService:
             raise ValidationFailed("A school's DfE URN is six digits.")
         if not name:
             raise ValidationFailed("Give the school's name.")
-        now = (clock or _utc_now)()
+        now = (clock or utc_now)()
         vault, recovery = VaultService.create(
             directory, user, password, kdf=kdf, role=Role.HEADTEACHER
         )
         service = cls(vault, clock=clock)
-        _put_json(vault, INFO_BLOB, {"urn": urn, "name": name})
+        put_json(vault, INFO_BLOB, {"urn": urn, "name": name})
         chosen = identity or create_school_identity(name, urn, now=now)
         vault.put_blob(IDENTITY_BLOB, _identity_to_blob(chosen))
         vault.record_event("school_init", None, {"urn": urn})
@@ -485,7 +448,7 @@ class SchoolService:
     # --- set-up -----------------------------------------------------------------------------
 
     def info(self) -> SchoolInfo:
-        raw = _json_blob(self._vault, INFO_BLOB, None)
+        raw = json_blob(self._vault, INFO_BLOB, None)
         if not isinstance(raw, dict):
             raise VaultError("This vault is not set up for a school; run “school init” first.")
         return SchoolInfo(urn=str(raw["urn"]), name=str(raw["name"]))
@@ -539,7 +502,7 @@ class SchoolService:
 
     def quarantine(self) -> list[QuarantineEntry]:
         return [
-            QuarantineEntry.from_dict(q) for q in _json_blob(self._vault, QUARANTINE_BLOB, [])
+            QuarantineEntry.from_dict(q) for q in json_blob(self._vault, QUARANTINE_BLOB, [])
         ]
 
     # --- decryption keys ---------------------------------------------------------------------
@@ -549,10 +512,10 @@ class SchoolService:
         the charter's school directory) so files encrypted to that certificate can be imported."""
         self._require_head()
         recipient = load_recipient_p12(p12, passphrase)
-        keys = [k for k in _json_blob(self._vault, DECRYPTION_KEYS_BLOB, []) if isinstance(k, dict)]
+        keys = [k for k in json_blob(self._vault, DECRYPTION_KEYS_BLOB, []) if isinstance(k, dict)]
         entry = _recipient_to_dict(recipient)
         keys = [k for k in keys if k.get("cert") != entry["cert"]] + [entry]
-        _put_json(self._vault, DECRYPTION_KEYS_BLOB, keys)
+        put_json(self._vault, DECRYPTION_KEYS_BLOB, keys)
         described = DecryptionKey.of(recipient.cert)
         self._vault.record_event(
             "school_decryption_key", None, {"fingerprint": described.fingerprint_sha256}
@@ -565,7 +528,7 @@ class SchoolService:
     def _recipients(self) -> list[Recipient]:
         return [
             _recipient_from_dict(k)
-            for k in _json_blob(self._vault, DECRYPTION_KEYS_BLOB, [])
+            for k in json_blob(self._vault, DECRYPTION_KEYS_BLOB, [])
             if isinstance(k, dict)
         ]
 
@@ -695,7 +658,7 @@ class SchoolService:
         if kind == "unvouched":
             self._vault.put_blob(QUARANTINE_FILE_BLOB + digest, data)
         entries = [*(q.to_dict() for q in self.quarantine()), entry.to_dict()]
-        _put_json(self._vault, QUARANTINE_BLOB, entries)
+        put_json(self._vault, QUARANTINE_BLOB, entries)
         self._vault.record_event(
             "school_quarantined", None, {"file": name, "reason": result.reason, "kind": kind}
         )
@@ -870,7 +833,7 @@ class SchoolService:
 
     def _drop_quarantined(self, entry: QuarantineEntry) -> None:
         rest = [q.to_dict() for q in self.quarantine() if q.file_sha256 != entry.file_sha256]
-        _put_json(self._vault, QUARANTINE_BLOB, rest)
+        put_json(self._vault, QUARANTINE_BLOB, rest)
         self._vault.delete_blob(QUARANTINE_FILE_BLOB + entry.file_sha256)
 
     def release(
@@ -1029,18 +992,18 @@ class SchoolService:
         if record_id not in reads:
             user = self._vault.user
             reads[record_id] = {"by": user.name, "role": user.role.value, "on": self._clock().date().isoformat()}
-            _put_json(self._vault, READS_BLOB, reads)
+            put_json(self._vault, READS_BLOB, reads)
             self._vault.record_event("school_read", record_id, {})
         return record
 
     def reads(self) -> dict[str, dict[str, str]]:
         """Record id -> {"by", "role", "on"}: who first read each received record, and when."""
-        reads = _json_blob(self._vault, READS_BLOB, {})
+        reads = json_blob(self._vault, READS_BLOB, {})
         return reads if isinstance(reads, dict) else {}
 
     def senco_reviews(self) -> dict[str, dict[str, str]]:
         """Item key -> {"by", "role", "on"} for the queue items a SENCO has marked reviewed."""
-        reviews = _json_blob(self._vault, SENCO_REVIEWS_BLOB, {})
+        reviews = json_blob(self._vault, SENCO_REVIEWS_BLOB, {})
         return reviews if isinstance(reviews, dict) else {}
 
     def mark_reviewed(self, item_key: str, today: date | None = None) -> dict[str, str]:
@@ -1052,7 +1015,7 @@ class SchoolService:
         entry = {"by": user.name, "role": user.role.value, "on": (today or self._clock().date()).isoformat()}
         reviews = self.senco_reviews()
         reviews[item_key] = entry
-        _put_json(self._vault, SENCO_REVIEWS_BLOB, reviews)
+        put_json(self._vault, SENCO_REVIEWS_BLOB, reviews)
         self._vault.record_event("senco_reviewed", item_key.split("|", 1)[0], {"kind": item_key.split("|")[1]})
         return entry
 
@@ -1127,7 +1090,7 @@ class SchoolService:
     def received_settings(self) -> list[ReceivedSetting]:
         """The settings records came from, by name: received, read so far, last receipt saved."""
         reads = self.reads()
-        written = _json_blob(self._vault, RECEIPTS_WRITTEN_BLOB, {})
+        written = json_blob(self._vault, RECEIPTS_WRITTEN_BLOB, {})
         by_urn: dict[str, list[Provenance]] = {}
         for prov in self._received.index().values():
             by_urn.setdefault(prov.setting_urn, []).append(prov)
@@ -1154,10 +1117,10 @@ class SchoolService:
         except OSError as exc:
             raise VaultError(f"Cannot write {Path(path).name}: {exc.strerror or exc}.") from None
         user = self._vault.user
-        written = _json_blob(self._vault, RECEIPTS_WRITTEN_BLOB, {})
+        written = json_blob(self._vault, RECEIPTS_WRITTEN_BLOB, {})
         written = written if isinstance(written, dict) else {}
         written[setting_urn] = {"on": self._clock().date().isoformat(), "by": user.name}
-        _put_json(self._vault, RECEIPTS_WRITTEN_BLOB, written)
+        put_json(self._vault, RECEIPTS_WRITTEN_BLOB, written)
         self._vault.record_event("school_receipt_saved", None, {"setting_urn": setting_urn})
 
     def outcomes_template_csv(self) -> bytes:
@@ -1220,7 +1183,7 @@ class SchoolService:
         """The EYFS profile outcomes entered so far in the app (record id -> aspect ->
         ``expected``/``emerging``), for children still received; a goal not yet entered is
         absent."""
-        raw = _json_blob(self._vault, self.ENTERED_OUTCOMES_BLOB, {})
+        raw = json_blob(self._vault, self.ENTERED_OUTCOMES_BLOB, {})
         try:
             entered = clean_entered(raw)
         except ValueError:
@@ -1241,7 +1204,7 @@ class SchoolService:
             raise ValidationFailed(
                 "Outcomes were entered for a child whose record is not in this vault."
             )
-        _put_json(self._vault, self.ENTERED_OUTCOMES_BLOB, clean)
+        put_json(self._vault, self.ENTERED_OUTCOMES_BLOB, clean)
         self._vault.record_event(
             "school_outcomes_entered",
             None,
@@ -1252,129 +1215,3 @@ class SchoolService:
         """The entered outcomes as the EYFSP CSV that :meth:`outcome_files` reads (the blank
         sheet filled in, see :func:`models.school.outcomes.filled_outcomes_csv`)."""
         return filled_outcomes_csv(self._received.records(), self.entered_outcomes())
-
-
-# --- the setting's side -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class FeedbackImport:
-    document: SignedDocument
-    school: str
-    children: int
-    unknown_records: tuple[str, ...]  # ids not in this vault
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            **self.document.summary(),
-            "school": self.school,
-            "children": self.children,
-            "unknown_records": list(self.unknown_records),
-        }
-
-
-class FeedbackService:
-    """A setting's receipts and outcome files from schools."""
-
-    def __init__(self, vault: VaultService, *, clock: Clock | None = None) -> None:
-        if vault.user.role not in SETTING_ROLES:
-            raise PermissionDenied("Receipts and outcomes are imported into a setting's vault.")
-        self._vault = vault
-        self._clock = clock or _utc_now
-
-    def close(self) -> None:
-        self._vault.close()
-
-    def set_trust(self, root: bytes) -> None:
-        certs = load_certificates(root)
-        self._vault.put_blob(
-            FEEDBACK_TRUST_BLOB, b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certs)
-        )
-
-    def _roots(self) -> Sequence[x509.Certificate]:
-        """Roots stored with ``set_trust`` plus the LA root of the setting's charter."""
-        data = self._vault.get_blob(FEEDBACK_TRUST_BLOB)
-        roots = list(load_certificates(data)) if data else []
-        la_root = CharterService(self._vault, clock=self._clock).la_root()
-        if la_root is not None and la_root not in roots:
-            roots.append(la_root)
-        return roots
-
-    def _verify(
-        self, data: bytes, kind: str
-    ) -> tuple[SignedDocument, str, list[dict[str, Any]], tuple[str, ...]]:
-        doc = verify_document(data, kind=kind, trust_roots=self._roots(), now=self._clock())
-        school = doc.payload.get("school")
-        items = doc.payload.get("records" if kind == RECEIPT else "children")
-        if (
-            not isinstance(school, dict)
-            or not isinstance(items, list)
-            or not all(isinstance(i, dict) for i in items)
-        ):
-            raise InterchangeError("The signed file's content is not in the expected shape.")
-        known = {r.id for r in self._vault.list_records()}
-        unknown = tuple(
-            sorted(str(i.get("record_id")) for i in items if i.get("record_id") not in known)
-        )
-        return doc, f"{school.get('name', '')} (URN {school.get('urn', '')})", items, unknown
-
-    def import_receipt(self, data: bytes) -> FeedbackImport:
-        doc, school, items, unknown = self._verify(data, RECEIPT)
-        receipts = _json_blob(self._vault, RECEIPTS_BLOB, [])
-        entry = {**doc.summary(), "school": school, "records": items}
-        same = (entry["signed_at"], entry["fingerprint_sha256"])
-        # the same receipt again replaces the earlier copy (its vouched verdict may have changed)
-        receipts = [
-            r for r in receipts if (r.get("signed_at"), r.get("fingerprint_sha256")) != same
-        ]
-        receipts.append(entry)
-        _put_json(self._vault, RECEIPTS_BLOB, receipts)
-        for item in items:
-            if item.get("record_id") not in unknown:
-                self._vault.record_event(
-                    "receipt_received",
-                    str(item["record_id"]),
-                    {"school": school, "export_version": item.get("export_version")},
-                )
-        return FeedbackImport(doc, school, len(items), unknown)
-
-    def receipts(self) -> list[dict[str, Any]]:
-        return list(_json_blob(self._vault, RECEIPTS_BLOB, []))
-
-    def import_outcomes(self, data: bytes) -> FeedbackImport:
-        doc, school, items, unknown = self._verify(data, OUTCOMES)
-        children = [ChildOutcome.from_dict(i) for i in items]
-        stored = _json_blob(self._vault, OUTCOMES_BLOB, {})
-        for child in children:
-            stored[child.record_id] = {
-                **child.to_dict(),
-                "school": school,
-                "signed_at": doc.signed_at.isoformat(),
-            }
-        _put_json(self._vault, OUTCOMES_BLOB, stored)
-        self._vault.record_event(
-            "outcomes_received", None, {"school": school, "children": len(children)}
-        )
-        return FeedbackImport(doc, school, len(children), unknown)
-
-    def outcomes(self) -> list[ChildOutcome]:
-        stored = _json_blob(self._vault, OUTCOMES_BLOB, {})
-        return [ChildOutcome.from_dict(v) for _k, v in sorted(stored.items())]
-
-    def cohort(self) -> CohortStats:
-        return cohort_stats(self.outcomes())
-
-    def gld_target_percent(self) -> float | None:
-        """The LA's GLD target from the setting's charter (None without a charter or target)."""
-        charter = CharterService(self._vault, clock=self._clock).charter()
-        return charter.gld_target_percent if charter is not None else None
-
-    def cohort_csv(self) -> bytes:
-        """The cohort figures as CSV (see :func:`models.school.outcomes.cohort_csv`)."""
-        return cohort_csv(self.cohort(), self.gld_target_percent())
-
-    def save_cohort_csv(self, path: Path) -> None:
-        try:
-            write_public_file(Path(path), self.cohort_csv())
-        except OSError as exc:
-            raise VaultError(f"Cannot write {Path(path).name}: {exc.strerror or exc}.") from None

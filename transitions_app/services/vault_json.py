@@ -1,0 +1,42 @@
+"""Small helpers shared by the school and feedback services: JSON kept in a vault's encrypted
+blobs, the clock, and reading certificates a person hands over."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography import x509
+
+from models.errors import SignatureInvalid, VaultError
+from transitions_app.services.vault_service import VaultService
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def json_blob(vault: VaultService, name: str, default: Any) -> Any:
+    """The JSON value kept in blob ``name`` (``default`` when there is none)."""
+    data = vault.get_blob(name)
+    if data is None:
+        return default
+    try:
+        return json.loads(data)
+    except ValueError:
+        raise VaultError(f"The vault's {name} data is damaged.") from None
+
+
+def put_json(vault: VaultService, name: str, value: Any) -> None:
+    vault.put_blob(name, json.dumps(value, ensure_ascii=False, sort_keys=True).encode())
+
+
+def load_certificates(data: bytes) -> tuple[x509.Certificate, ...]:
+    """Certificates from PEM (one or more) or DER bytes."""
+    try:
+        if b"-----BEGIN" in data:
+            return tuple(x509.load_pem_x509_certificates(data))
+        return (x509.load_der_x509_certificate(data),)
+    except ValueError:
+        raise SignatureInvalid("The trust file is not a readable certificate.") from None
