@@ -521,7 +521,7 @@ def run_receipt(args: argparse.Namespace) -> int:
 
 def run_outcomes(args: argparse.Namespace) -> int:
     from export.pki import write_public_file
-    from transitions_app.services.school_service import outcome_file_name
+    from transitions_app.services.school_store import outcome_file_name
 
     data = _read(args.csv, "outcomes file")
     service = _school(args)

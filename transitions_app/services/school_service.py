@@ -11,7 +11,7 @@ Storage: everything the school keeps lives in the vault's encrypted blobs under 
 (received records, provenance, files, quarantine, trust, identity, keys). Received records are kept as blobs rather than through
 ``VaultService.import_record`` because that call needs the EDIT_RECORDS and SET_SAFEGUARDING
 permissions, which school roles do not have (a school must never edit a record, and the
-DSL-to-DSL flag arrives inside a signed record). One private class (:class:`_Received`) holds
+DSL-to-DSL flag arrives inside a signed record). One private class (:class:`ReceivedStore`) holds
 that choice.
 """
 
@@ -22,16 +22,10 @@ import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import date, datetime
-from io import BytesIO
 from pathlib import Path
-from typing import Any
 
-import pikepdf
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives import serialization
 
 from export.encrypt import Recipient, load_recipient_p12, open_reader, readable_copy
 from export.packets import PACKETS
@@ -52,15 +46,12 @@ from models.errors import (
     ValidationFailed,
     VaultError,
 )
-from models.framework.registry import get_framework
 from models.interchange import record_from_bytes, record_to_bytes
 from models.record import Record
 from models.roles import SCHOOL_ROLES, Permission, Role, can
 from models.school import (
     ChildOutcome,
     EnteredOutcomes,
-    OverviewCounts,
-    OverviewRow,
     Provenance,
     QueueItem,
     RowError,
@@ -77,6 +68,28 @@ from models.school import (
 from models.vault import KdfParams
 from transitions_app.services.charter_service import CharterService
 from transitions_app.services.preview_service import PageImage, PreviewService
+from transitions_app.services.school_store import (
+    DecryptionKey,
+    ImportOutcome,
+    Opened,
+    OutcomeFiles,
+    OutcomeFileSummary,
+    Overview,
+    QuarantineEntry,
+    ReceivedSetting,
+    ReceivedStore,
+    SchoolInfo,
+    Trust,
+    changed_fields,
+    child_key,
+    crl_signed_by,
+    identity_from_blob,
+    identity_to_blob,
+    outcome_file_name,
+    packet_of,
+    recipient_from_dict,
+    recipient_to_dict,
+)
 from transitions_app.services.vault_json import json_blob, load_certificates, put_json, utc_now
 from transitions_app.services.vault_service import VaultService
 
@@ -87,8 +100,6 @@ INFO_BLOB = "school/info"
 IDENTITY_BLOB = "school/identity"
 TRUST_ROOT_BLOB = "school/trust-root"
 CRL_BLOB = "school/crl"
-INDEX_BLOB = "school/received"
-RECORD_BLOB = "school/record/"
 QUARANTINE_BLOB = "school/quarantine"
 SENCO_REVIEWS_BLOB = "school/senco-reviews"
 READS_BLOB = "school/read"
@@ -99,303 +110,6 @@ QUARANTINE_FILE_BLOB = "school/quarantine-file/"  # quarantined files that could
 RECEIPTS_WRITTEN_BLOB = "school/receipts-written"  # setting URN -> the last receipt saved for it
 
 
-@dataclass(frozen=True, slots=True)
-class SchoolInfo:
-    urn: str
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class Trust:
-    """What a record PDF must chain to: the LA root(s) and their CRLs."""
-
-    roots: tuple[x509.Certificate, ...] = ()
-    crls: tuple[x509.CertificateRevocationList, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class ImportOutcome:
-    """What happened to one file. ``status``: imported, updated, quarantined or refused."""
-
-    file: str
-    status: str
-    reason: str
-    record_id: str | None = None
-    child: str | None = None
-    setting: str | None = None
-    version: int | None = None
-    changed_fields: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "file": self.file,
-            "status": self.status,
-            "reason": self.reason,
-            "record_id": self.record_id,
-            "child": self.child,
-            "setting": self.setting,
-            "version": self.version,
-            "changed_fields": list(self.changed_fields),
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class QuarantineEntry:
-    file: str
-    file_sha256: str
-    reason: str
-    signer: str
-    organisation: str
-    fingerprint_sha256: str
-    record_id: str
-    at: str
-    #: "unvouched" (intact signature, signer not vouched for: can be released after a phone
-    #: check) or "invalid" (broken signature or damaged file: never released).
-    kind: str = "invalid"
-    encrypted: str = ""
-
-    @property
-    def releasable(self) -> bool:
-        return self.kind == "unvouched"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "file": self.file,
-            "file_sha256": self.file_sha256,
-            "reason": self.reason,
-            "signer": self.signer,
-            "organisation": self.organisation,
-            "fingerprint_sha256": self.fingerprint_sha256,
-            "record_id": self.record_id,
-            "at": self.at,
-            "kind": self.kind,
-            "encrypted": self.encrypted,
-            "releasable": self.releasable,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> QuarantineEntry:
-        return cls(
-            file=str(data.get("file", "")),
-            file_sha256=str(data.get("file_sha256", "")),
-            reason=str(data.get("reason", "")),
-            signer=str(data.get("signer", "")),
-            organisation=str(data.get("organisation", "")),
-            fingerprint_sha256=str(data.get("fingerprint_sha256", "")),
-            record_id=str(data.get("record_id", "")),
-            at=str(data.get("at", "")),
-            kind=str(data.get("kind", "invalid")),
-            encrypted=str(data.get("encrypted", "")),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class DecryptionKey:
-    """A decryption key the school holds, described by its certificate."""
-
-    subject: str
-    fingerprint_sha256: str
-    not_after: str
-
-    @classmethod
-    def of(cls, cert: x509.Certificate) -> DecryptionKey:
-        return cls(
-            subject=cert.subject.rfc4514_string(),
-            fingerprint_sha256=cert.fingerprint(hashes.SHA256()).hex(),
-            not_after=cert.not_valid_after_utc.date().isoformat(),
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "subject": self.subject,
-            "fingerprint_sha256": self.fingerprint_sha256,
-            "not_after": self.not_after,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class _Opened:
-    """The secret that opens a received file, and how it was encrypted ("" if not)."""
-
-    password: str | None = None
-    recipient: Recipient | None = None
-    encrypted: str = ""
-
-
-def _recipient_to_dict(recipient: Recipient) -> dict[str, str]:
-    key = recipient.key.private_bytes(
-        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    return {
-        "key": base64.b64encode(key).decode(),
-        "cert": recipient.cert.public_bytes(serialization.Encoding.PEM).decode(),
-    }
-
-
-def _recipient_from_dict(raw: dict[str, Any]) -> Recipient:
-    try:
-        key = serialization.load_der_private_key(base64.b64decode(raw["key"]), None)
-        cert = x509.load_pem_x509_certificate(str(raw["cert"]).encode())
-    except (ValueError, KeyError, TypeError):
-        raise VaultError("A decryption key in the vault is damaged.") from None
-    return Recipient(key, cert)
-
-
-@dataclass(frozen=True, slots=True)
-class Overview:
-    rows: list[OverviewRow]
-    counts: OverviewCounts
-    quarantine: list[QuarantineEntry]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "counts": self.counts.to_dict(),
-            "rows": [r.to_dict() for r in self.rows],
-            "quarantine": [q.to_dict() for q in self.quarantine],
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class OutcomeFiles:
-    """Signed outcome files by setting URN, or the rows that stopped them being made."""
-
-    files: dict[str, bytes] = field(default_factory=dict)
-    errors: list[RowError] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class ReceivedSetting:
-    """A setting records came from: how many arrived, how many have been read, and the date the
-    last receipt for it was saved ("" if none yet)."""
-
-    urn: str
-    name: str
-    received: int
-    read: int
-    last_receipt: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class OutcomeFileSummary:
-    """What one signed outcome file holds, to show before it is written: the setting, how many
-    children, how many reached a good level of development, and the file's name."""
-
-    urn: str
-    name: str
-    children: int
-    gld: int
-    file_name: str
-
-
-def outcome_file_name(setting_urn: str) -> str:
-    """The outcome file's name for one setting (as the CLI writes it): ``outcomes-<URN>.json``."""
-    return f"outcomes-{''.join(c for c in setting_urn if c.isalnum()) or 'setting'}.json"
-
-
-def _identity_to_blob(identity: SigningIdentity) -> bytes:
-    key = identity.key.private_bytes(
-        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    pem = serialization.Encoding.PEM
-    return json.dumps(
-        {
-            "key": base64.b64encode(key).decode(),
-            "cert": identity.cert.public_bytes(pem).decode(),
-            "chain": [c.public_bytes(pem).decode() for c in identity.chain],
-        }
-    ).encode()
-
-
-def _identity_from_blob(data: bytes) -> SigningIdentity:
-    try:
-        raw = json.loads(data)
-        key = serialization.load_der_private_key(base64.b64decode(raw["key"]), None)
-        cert = x509.load_pem_x509_certificate(raw["cert"].encode())
-        chain = tuple(x509.load_pem_x509_certificate(c.encode()) for c in raw["chain"])
-    except (ValueError, KeyError, TypeError):
-        raise VaultError("The school's signing key in the vault is damaged.") from None
-    if not isinstance(key, ec.EllipticCurvePrivateKey):
-        raise VaultError("The school's signing key in the vault is not an ECDSA key.")
-    return SigningIdentity(key=key, cert=cert, chain=chain)
-
-
-def _crl_signed_by(crl: x509.CertificateRevocationList, root: x509.Certificate) -> bool:
-    key = root.public_key()
-    if not isinstance(key, ec.EllipticCurvePublicKey):
-        return False
-    return crl.issuer == root.subject and crl.is_signature_valid(key)
-
-
-class _Received:
-    """The school's received records and their provenance, in encrypted blobs."""
-
-    def __init__(self, vault: VaultService) -> None:
-        self._vault = vault
-
-    def index(self) -> dict[str, Provenance]:
-        raw = json_blob(self._vault, INDEX_BLOB, {})
-        return {rid: Provenance.from_dict(p) for rid, p in raw.items()}
-
-    def get(self, record_id: str) -> Record | None:
-        data = self._vault.get_blob(RECORD_BLOB + record_id)
-        if data is None:
-            return None
-        try:
-            return record_from_bytes(data)
-        except InterchangeError:
-            raise VaultError(f"The received record {record_id} is damaged in the vault.") from None
-
-    def records(self) -> list[Record]:
-        out = []
-        for rid in sorted(self.index()):
-            record = self.get(rid)
-            if record is not None:
-                out.append(record)
-        return out
-
-    def put(self, record: Record, provenance: Provenance) -> None:
-        self._vault.put_blob(RECORD_BLOB + record.id, record_to_bytes(record))
-        self.put_provenance(provenance)
-
-    def put_provenance(self, provenance: Provenance) -> None:
-        index = json_blob(self._vault, INDEX_BLOB, {})
-        index[provenance.record_id] = provenance.to_dict()
-        put_json(self._vault, INDEX_BLOB, index)
-
-
-def _child_key(record: Record) -> tuple[str, tuple[str, str, str]]:
-    """What identifies a child across records: the UPN, and the legal name with date of birth."""
-
-    def norm(path: str) -> str:
-        return " ".join(str(record.get(path) or "").split()).casefold()
-
-    upn = str(record.get("child.upn") or "").strip().upper()
-    return upn, (norm("child.legal_forenames"), norm("child.legal_surname"), norm("child.date_of_birth"))
-
-
-def _packet_of(readable: bytes) -> str:
-    """Which packet a received (decrypted) PDF is, from the document's subject line."""
-    try:
-        with pikepdf.open(BytesIO(readable)) as pdf:
-            subject = str(pdf.docinfo.get("/Subject", ""))
-    except Exception:  # noqa: BLE001 - verified already; an odd subject means the usual packet
-        subject = ""
-    return next((key for key, packet in PACKETS.items() if packet.label == subject), "teacher")
-
-
-def changed_fields(old: Record, new: Record) -> tuple[str, ...]:
-    """Labels of the fields whose values differ, in framework order ("Section: field")."""
-    fw = get_framework(new.framework_id, new.framework_version)
-    paths = {p for p in set(old.values) | set(new.values) if old.get(p) != new.get(p)}
-    out = []
-    for section in fw.sections:
-        for fd in section.fields:
-            if fd.path in paths:
-                out.append(f"{section.title}: {fd.label}")
-                paths.discard(fd.path)
-    return (*out, *sorted(paths))
-
-
 class SchoolService:
     """A logged-in session on a school's vault."""
 
@@ -404,7 +118,7 @@ class SchoolService:
             raise PermissionDenied("This is a school's vault task; log in with a school role.")
         self._vault = vault
         self._clock = clock or utc_now
-        self._received = _Received(vault)
+        self._received = ReceivedStore(vault)
         self._children: dict[str, tuple[str, tuple[str, str, str]]] | None = None
 
     @property
@@ -438,7 +152,7 @@ class SchoolService:
         service = cls(vault, clock=clock)
         put_json(vault, INFO_BLOB, {"urn": urn, "name": name})
         chosen = identity or create_school_identity(name, urn, now=now)
-        vault.put_blob(IDENTITY_BLOB, _identity_to_blob(chosen))
+        vault.put_blob(IDENTITY_BLOB, identity_to_blob(chosen))
         vault.record_event("school_init", None, {"urn": urn})
         return service, recovery
 
@@ -457,12 +171,12 @@ class SchoolService:
         data = self._vault.get_blob(IDENTITY_BLOB)
         if data is None:
             raise VaultError("This school has no signing key; run “school init” first.")
-        return _identity_from_blob(data)
+        return identity_from_blob(data)
 
     def set_identity_p12(self, p12: bytes, passphrase: str) -> None:
         """Use an LA-issued certificate (PKCS#12) for receipts and outcome files."""
         self._require_head()
-        self._vault.put_blob(IDENTITY_BLOB, _identity_to_blob(load_setting_p12(p12, passphrase)))
+        self._vault.put_blob(IDENTITY_BLOB, identity_to_blob(load_setting_p12(p12, passphrase)))
 
     def set_trust(self, root: bytes | None = None, crl: bytes | None = None) -> None:
         """Store the LA root certificate (PEM/DER) and/or its CRL; checked before storing."""
@@ -475,7 +189,7 @@ class SchoolService:
         if crl is not None:
             parsed = load_crl(crl)
             roots = self.trust().roots
-            if not any(_crl_signed_by(parsed, r) for r in roots):
+            if not any(crl_signed_by(parsed, r) for r in roots):
                 raise SignatureInvalid(
                     "The revocation list was not signed by the LA root you trust."
                 )
@@ -513,7 +227,7 @@ class SchoolService:
         self._require_head()
         recipient = load_recipient_p12(p12, passphrase)
         keys = [k for k in json_blob(self._vault, DECRYPTION_KEYS_BLOB, []) if isinstance(k, dict)]
-        entry = _recipient_to_dict(recipient)
+        entry = recipient_to_dict(recipient)
         keys = [k for k in keys if k.get("cert") != entry["cert"]] + [entry]
         put_json(self._vault, DECRYPTION_KEYS_BLOB, keys)
         described = DecryptionKey.of(recipient.cert)
@@ -527,12 +241,12 @@ class SchoolService:
 
     def _recipients(self) -> list[Recipient]:
         return [
-            _recipient_from_dict(k)
+            recipient_from_dict(k)
             for k in json_blob(self._vault, DECRYPTION_KEYS_BLOB, [])
             if isinstance(k, dict)
         ]
 
-    def _open(self, name: str, data: bytes, password: str | None) -> _Opened:
+    def _open(self, name: str, data: bytes, password: str | None) -> Opened:
         """Decrypt-check ``data``: which secret opens it, and how it was encrypted.
 
         :raises ImportRefused: not readable, or encrypted for a key or password we do not have.
@@ -541,9 +255,9 @@ class SchoolService:
         # it is returned as opened so that verification reports it and it goes to quarantine.
         try:
             reader = open_reader(data, password=password)
-            return _Opened(password=password, encrypted="password" if reader.encrypted else "")
+            return Opened(password=password, encrypted="password" if reader.encrypted else "")
         except EncryptedFileDamaged:
-            return _Opened(password=password, encrypted="password")
+            return Opened(password=password, encrypted="password")
         except SignatureInvalid as exc:
             if "recipient certificate" not in str(exc):
                 raise ImportRefused(f"{name}: {exc}") from None
@@ -558,7 +272,7 @@ class SchoolService:
                 continue
             except Exception:
                 raise ImportRefused(f"{name} is damaged and cannot be read as a PDF.") from None
-            return _Opened(recipient=recipient, encrypted="certificate")
+            return Opened(recipient=recipient, encrypted="certificate")
         raise ImportRefused(
             f"{name} cannot be decrypted with this school's keys: it was encrypted for another "
             "certificate, or it is damaged. Ask the setting to send it again (or add the school's "
@@ -606,7 +320,7 @@ class SchoolService:
         return data
 
     def _verify(
-        self, name: str, data: bytes, trust: Trust, opened: _Opened, *, accept_self_signed: bool
+        self, name: str, data: bytes, trust: Trust, opened: Opened, *, accept_self_signed: bool
     ) -> VerifyResult:
         return verify_pdf(
             data,
@@ -638,7 +352,7 @@ class SchoolService:
         return self._accept(path.name, data, digest, result, opened)
 
     def _quarantine(
-        self, name: str, data: bytes, digest: str, result: VerifyResult, opened: _Opened
+        self, name: str, data: bytes, digest: str, result: VerifyResult, opened: Opened
     ) -> ImportOutcome:
         # Only an intact signature from a signer the LA does not vouch for can be released after
         # a phone check; a broken signature never can (the file must be sent again).
@@ -670,7 +384,7 @@ class SchoolService:
         data: bytes,
         digest: str,
         result: VerifyResult,
-        opened: _Opened,
+        opened: Opened,
         release_note: str = "",
     ) -> ImportOutcome:
         try:
@@ -696,7 +410,7 @@ class SchoolService:
             readable = readable_copy(data, password=opened.password, recipient=opened.recipient)
         except Exception:  # verified a moment ago; a failure here means the file is odd
             raise ImportRefused(f"{name} could not be decrypted for reading.") from None
-        packet = _packet_of(readable)
+        packet = packet_of(readable)
         old = self._received.get(record.id)
         old_version = index[record.id].export_version if record.id in index else None
         if old is not None and old_version is not None:
@@ -735,7 +449,7 @@ class SchoolService:
         self._keep_file(record.id, packet, data, readable)
         self._received.put(record, provenance)
         if self._children is not None:
-            self._children[record.id] = _child_key(record)
+            self._children[record.id] = child_key(record)
         changed = changed_fields(old, record) if old is not None else ()
         self._vault.record_event(
             "school_imported",
@@ -766,8 +480,8 @@ class SchoolService:
         """A received record, under another id, for the same child: the same UPN, or (where
         either has no UPN) the same legal name and date of birth."""
         if self._children is None:  # once per import run: reading every record is not free
-            self._children = {r.id: _child_key(r) for r in self._received.records()}
-        upn, names = _child_key(record)
+            self._children = {r.id: child_key(r) for r in self._received.records()}
+        upn, names = child_key(record)
         for other_id, (other_upn, other_names) in self._children.items():
             if other_id == record.id:
                 continue
