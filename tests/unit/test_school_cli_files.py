@@ -176,3 +176,40 @@ def test_verify_a_file_encrypted_to_the_school(
     code, _, err = run(capsys, "verify", sealed, "--trust", root_pem, "--key-p12", key)
     assert code == 3
     assert "passphrase" in err
+
+
+def test_outcomes_sheet_round_trip(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vault = tmp_path / "acorn-lane"
+    monkeypatch.setenv("TRANSITIONS_PASSWORD", SCHOOL_PW)
+    assert run(capsys, "school", "init", "--vault", vault, "--urn", SCHOOL_URN, "--user", "head")[0] == 0
+    base = ("--vault", vault, "--user", "head")
+    setting = load_setting_p12((ROOT / "little-acorns-nursery.p12").read_bytes(), "demo-setting-passphrase")
+    monkeypatch.setenv("TRANSITIONS_P12_PASSWORD", "demo-school-passphrase")
+    assert run(capsys, "school", "key", "add", *base, "--p12", ROOT / "schools" / "990101.p12")[0] == 0
+    files = []
+    for i in range(2):
+        path = tmp_path / f"child-{i}.pdf"
+        path.write_bytes(_northshire_pdf(_record(i), setting.key, setting.cert, setting.chain))
+        files.append(path)
+    root_pem = ROOT / "la-ca" / "root-cert.pem"
+    assert run(capsys, "school", "import", *base, "--trust", root_pem, *files)[0] == 0
+    sheet = tmp_path / "sheet.csv"
+    code, out, err = run(capsys, "school", "outcomes-sheet", *base, "--out", sheet)
+    assert (code, err) == (0, "")
+    assert "2 children" in out
+    lines = sheet.read_text(encoding="utf-8-sig").splitlines()
+    header = lines[0].split(",")
+    filled = [lines[0]]
+    for line in lines[1:]:
+        cells = line.split(",")
+        cells[header.index("GLD")] = "Y"
+        for n in range(1, 18):
+            cells[header.index(f"ELG{n:02d}")] = "expected"
+        filled.append(",".join(cells))
+    sheet.write_text("\n".join(filled) + "\n", encoding="utf-8")
+    out_dir = tmp_path / "outcomes"
+    code, out, err = run(capsys, "school", "outcomes", *base, "--csv", sheet, "--out", out_dir, "--json")
+    assert (code, err) == (0, "")
+    assert len(json.loads(out)) == 1

@@ -130,6 +130,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_json_arg(p)
     p.set_defaults(func=run_outcomes)
 
+    p = ssub.add_parser(
+        "outcomes-sheet",
+        help="write a blank outcomes sheet of the class (EYFSP columns) to fill in a spreadsheet",
+    )
+    add_vault_args(p)
+    p.add_argument("--out", required=True, metavar="FILE", type=Path)
+    p.set_defaults(func=run_outcomes_sheet)
+
     key = ssub.add_parser(
         "key", help="the school's decryption keys, for records encrypted to its certificate"
     )
@@ -516,6 +524,19 @@ def run_receipt(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CliError(f"Cannot write {args.out}: {exc.strerror or exc}.") from None
     print(f"Wrote a signed receipt for setting {args.setting} to {args.out}.")
+    return EXIT_OK
+
+
+def run_outcomes_sheet(args: argparse.Namespace) -> int:
+    service = _school(args)
+    try:
+        children = service.save_outcomes_template(args.out)
+    finally:
+        service.close()
+    print(
+        f"Wrote a blank outcomes sheet for {children} children to {args.out}. Fill in GLD (Y or N) "
+        "and each ELG (expected or emerging), then run “school outcomes --csv” with it."
+    )
     return EXIT_OK
 
 
