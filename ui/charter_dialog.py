@@ -4,6 +4,7 @@ LA root, the revocation list and the setting's certificate, or making a self-sig
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -161,10 +162,13 @@ class CharterDialog(QDialog):
         can_manage: bool,
         setting_name: str = "",
         school: bool = False,
+        school_certificate: Callable[[bytes, str], object] | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        """``school``: a school's vault, which imports the charter, LA root and revocation list
-        only (its own certificate is set when the vault is made)."""
+        """``school``: a school's vault, which imports the charter, LA root and revocation list,
+        and (through ``school_certificate(p12, passphrase)``) the signing certificate the LA
+        issued to the school for its receipts and outcome files."""
+        self._school_certificate = school_certificate
         super().__init__(parent)
         self.setWindowTitle(tr("Charter"))
         self._charters = charters
@@ -200,6 +204,11 @@ class CharterDialog(QDialog):
         if not school:
             rows += [
                 (tr("Setting certificate (.p&12):"), self.p12_file),
+                (tr("Pass&phrase:"), self.passphrase),
+            ]
+        elif school_certificate is not None:
+            rows += [
+                (tr("School's signing certificate (.p&12):"), self.p12_file),
                 (tr("Pass&phrase:"), self.passphrase),
             ]
         else:
@@ -313,8 +322,12 @@ class CharterDialog(QDialog):
                 self._charters.import_crl(crl)
                 done.append(tr("Revocation list imported."))
             if p12 is not None:
-                self._charters.import_setting_p12(p12, self.passphrase.text())
-                done.append(tr("Setting certificate imported."))
+                if self._school_certificate is not None:
+                    self._school_certificate(p12, self.passphrase.text())
+                    done.append(tr("School certificate imported: receipts and outcome files are signed with it."))
+                else:
+                    self._charters.import_setting_p12(p12, self.passphrase.text())
+                    done.append(tr("Setting certificate imported."))
         except Exception as exc:  # noqa: BLE001 - a refused or unreadable file, said plainly
             self.changed = self.changed or bool(done)
             self._say(" ".join([*done, plain_error(exc)]), ok=False)

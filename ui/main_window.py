@@ -695,6 +695,7 @@ class MainWindow(QMainWindow):
             can_manage=self._can_manage(),
             setting_name=setting,
             school=self.school is not None,
+            school_certificate=self.school.set_identity_p12 if self.school is not None else None,
             parent=self,
         )
         self._run_modal(dialog)

@@ -61,3 +61,35 @@ def test_teacher_sees_the_charter_but_cannot_import(qtbot, tmp_path: Path) -> No
         assert not dialog.import_button.isVisible()
     finally:
         teacher.close()
+
+
+def test_the_headteacher_sets_the_school_signing_certificate(qtbot, tmp_path: Path) -> None:
+    from tests.fixtures_pki import P12_PASSPHRASE, build_pki, to_p12
+
+    pki = build_pki()
+    school, _key = SchoolService.create(
+        tmp_path / "school", "head", PASSWORD, urn="990101", name="Acorn Lane Primary School (fictional)",
+        kdf=CHEAP_KDF, clock=lambda: NOW,
+    )
+    try:
+        before = school.identity().cert
+        dialog = CharterDialog(
+            WindowServices(clock=lambda: NOW).charter(school.vault), can_manage=True, school=True,
+            school_certificate=school.set_identity_p12,
+        )
+        qtbot.addWidget(dialog)
+        dialog.show()
+        assert dialog.p12_file.isVisible()
+        cert_file = tmp_path / "school-signing.p12"
+        cert_file.write_bytes(to_p12(pki.setting))  # an LA-issued ECDSA signing certificate
+        dialog.p12_file.path.setText(str(cert_file))
+        dialog.passphrase.setText("wrong")
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+        assert "passphrase" in dialog.message.text()
+        assert school.identity().cert == before
+        dialog.passphrase.setText(P12_PASSPHRASE.decode())
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+        assert "School certificate imported" in dialog.message.text()
+        assert school.identity().cert == pki.setting.cert
+    finally:
+        school.close()
