@@ -213,3 +213,23 @@ def test_outcomes_sheet_round_trip(
     code, out, err = run(capsys, "school", "outcomes", *base, "--csv", sheet, "--out", out_dir, "--json")
     assert (code, err) == (0, "")
     assert len(json.loads(out)) == 1
+
+
+def test_school_certificate_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.fixtures_pki import P12_PASSPHRASE, to_p12
+
+    vault = tmp_path / "acorn-lane"
+    monkeypatch.setenv("TRANSITIONS_PASSWORD", SCHOOL_PW)
+    assert run(capsys, "school", "init", "--vault", vault, "--urn", SCHOOL_URN, "--user", "head")[0] == 0
+    p12 = tmp_path / "signing.p12"
+    p12.write_bytes(to_p12(build_pki().setting))
+    monkeypatch.setenv("TRANSITIONS_P12_PASSWORD", P12_PASSPHRASE.decode())
+    code, out, err = run(capsys, "school", "certificate", "--vault", vault, "--user", "head", "--p12", p12)
+    assert (code, err) == (0, "")
+    assert "Little Acorns Nursery" in out
+    monkeypatch.setenv("TRANSITIONS_P12_PASSWORD", "wrong")
+    code, _, err = run(capsys, "school", "certificate", "--vault", vault, "--user", "head", "--p12", p12)
+    assert code == 3
+    assert "passphrase" in err

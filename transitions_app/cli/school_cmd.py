@@ -138,6 +138,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--out", required=True, metavar="FILE", type=Path)
     p.set_defaults(func=run_outcomes_sheet)
 
+    p = ssub.add_parser(
+        "certificate",
+        help="use an LA-issued signing certificate (PKCS#12) for receipts and outcome files (headteacher)",
+    )
+    add_vault_args(p)
+    p.add_argument("--p12", required=True, metavar="FILE", type=Path)
+    p.add_argument(
+        "--p12-password-file",
+        metavar="F",
+        type=Path,
+        help=f"the PKCS#12 passphrase (or set {P12_PASSWORD_ENV})",
+    )
+    p.set_defaults(func=run_certificate)
+
     key = ssub.add_parser(
         "key", help="the school's decryption keys, for records encrypted to its certificate"
     )
@@ -371,6 +385,24 @@ def run_show(args: argparse.Namespace) -> int:
         from models.flags import derive_flags
 
         print(f"{record.display_name}: {', '.join(derive_flags(record).badges()) or 'no flags'}")
+    return EXIT_OK
+
+
+def run_certificate(args: argparse.Namespace) -> int:
+    secret = read_secret(
+        args.p12_password_file,
+        env=P12_PASSWORD_ENV,
+        prompt="Certificate passphrase: ",
+        what="certificate passphrase",
+    )
+    data = _read(args.p12, "certificate file")
+    service = _school(args)
+    try:
+        service.set_identity_p12(data, secret)
+        subject = service.identity().cert.subject.rfc4514_string()
+    finally:
+        service.close()
+    print(f"Receipts and outcome files are now signed with the certificate of {subject}.")
     return EXIT_OK
 
 
