@@ -280,3 +280,14 @@ def test_the_senco_packet_is_kept_beside_the_teacher_packet(world: World) -> Non
     assert [p for p, _l, _f in world.school.received_packets(record.id)] == ["teacher"]
     with pytest.raises(VaultError, match="No senco packet"):
         world.school.received_file(record.id, "senco")
+
+
+def test_a_password_encrypted_file_is_released_without_retyping_the_password(world: World) -> None:
+    data = signed_pdf(world.records[10], world.pki.self_signed, encryption=PasswordEncryption("s3cret-pw"))
+    outcome = world.school.import_files([write(world, "locked.pdf", data)], password="s3cret-pw")[0]
+    assert outcome.status == "quarantined"
+    entry = world.school.quarantine()[0]
+    assert entry.encrypted == "password"
+    released = world.school.release(entry.file_sha256, "Sam Keyworth, manager")
+    assert released.status == "imported"
+    assert world.school.vault.get_blob(f"school/quarantine-file/{entry.file_sha256}/password") is None

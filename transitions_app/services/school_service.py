@@ -107,6 +107,7 @@ DECRYPTION_KEYS_BLOB = "school/decryption-keys"
 PDF_BLOB = "school/pdf/"  # each record's file exactly as received
 READABLE_BLOB = "school/pdf-readable/"  # its decrypted copy, only for encrypted files
 QUARANTINE_FILE_BLOB = "school/quarantine-file/"  # quarantined files that could be released
+PASSWORD_SUFFIX = "/password"  # and the password that opened one, so release needs no retyping
 RECEIPTS_WRITTEN_BLOB = "school/receipts-written"  # setting URN -> the last receipt saved for it
 
 
@@ -371,6 +372,8 @@ class SchoolService:
         )
         if kind == "unvouched":
             self._vault.put_blob(QUARANTINE_FILE_BLOB + digest, data)
+            if opened.password:  # kept (encrypted, like everything here) for the release
+                self._vault.put_blob(QUARANTINE_FILE_BLOB + digest + PASSWORD_SUFFIX, opened.password.encode())
         entries = [*(q.to_dict() for q in self.quarantine()), entry.to_dict()]
         put_json(self._vault, QUARANTINE_BLOB, entries)
         self._vault.record_event(
@@ -549,10 +552,11 @@ class SchoolService:
         rest = [q.to_dict() for q in self.quarantine() if q.file_sha256 != entry.file_sha256]
         put_json(self._vault, QUARANTINE_BLOB, rest)
         self._vault.delete_blob(QUARANTINE_FILE_BLOB + entry.file_sha256)
+        self._vault.delete_blob(QUARANTINE_FILE_BLOB + entry.file_sha256 + PASSWORD_SUFFIX)
 
     def release(
         self, file_sha256: str, checked_with: str, *, password: str | None = None
-    ) -> ImportOutcome:
+    ) -> ImportOutcome:  # ``password``: only for files quarantined before passwords were kept
         """Import a quarantined file whose signature is intact but whose signer the LA does not
         vouch for, after the headteacher phoned the setting (on a number the school already had)
         and heard the same certificate fingerprint read out. ``checked_with`` says who confirmed
@@ -581,6 +585,9 @@ class SchoolService:
             raise ImportRefused(
                 f"{entry.file} is no longer kept in the vault; import the file again, then release it."
             )
+        if password is None and entry.encrypted == "password":
+            kept = self._vault.get_blob(QUARANTINE_FILE_BLOB + entry.file_sha256 + PASSWORD_SUFFIX)
+            password = kept.decode() if kept is not None else None
         opened = self._open(entry.file, data, password)
         result = self._verify(entry.file, data, self.trust(), opened, accept_self_signed=True)
         if not result.valid or result.fingerprint_sha256 != entry.fingerprint_sha256:

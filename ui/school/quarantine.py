@@ -86,12 +86,13 @@ class ReleaseDialog(QDialog):
         who_label = QLabel(tr("&Who confirmed it:"), self)
         who_label.setBuddy(self.checked_with)
         form.addRow(who_label, self.checked_with)
-        if entry.encrypted == "password":
-            pw_label = QLabel(tr("The file's &password:"), self)
-            pw_label.setBuddy(self.password)
-            form.addRow(pw_label, self.password)
-        else:
-            self.password.hide()
+        # The password that opened the file is kept with it in quarantine; the field appears
+        # only if it was not (files quarantined by an older version of the app).
+        self.password_label = QLabel(tr("The file's &password:"), self)
+        self.password_label.setBuddy(self.password)
+        form.addRow(self.password_label, self.password)
+        self.password_label.hide()
+        self.password.hide()
         self.error = QLabel(self)
         self.error.setObjectName("fieldError")
         self.error.setWordWrap(True)
@@ -133,6 +134,10 @@ class ReleaseDialog(QDialog):
         except TransitionsError as exc:
             self.error.setText(str(exc))
             self.error.show()
+            if "password" in str(exc).lower():
+                self.password_label.show()
+                self.password.show()
+                self.password.setFocus()
             return
         self.accept()
 
