@@ -20,7 +20,12 @@ def _qt() -> str:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
-    return f"PySide6 {pyside_version}, platform plugin “{app.platformName()}”"  # type: ignore[attr-defined]
+    from PySide6.QtCharts import QChart  # the outcomes page draws its charts with Qt Charts
+
+    QChart()
+    return (
+        f"PySide6 {pyside_version}, platform plugin “{app.platformName()}”, Qt Charts"  # type: ignore[attr-defined]
+    )
 
 
 def _crypto() -> str:
