@@ -9,33 +9,33 @@ place gives the same non-empty ``merge_token`` so the undo stack can merge keyst
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QDate, QEvent, QObject, QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QIntValidator, QKeyEvent, QKeySequence, QMouseEvent
+from PySide6.QtGui import QIntValidator, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QCalendarWidget,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
+    QWidgetAction,
 )
 
 from models.framework.definition import FieldDef, Kind
 from models.record import Person
 from models.values import PERSON_KEYS
-
-NOT_SET = QDate(1900, 1, 1)  # the date edit's minimum: shown as "Not set"
 
 
 def tr(text: str) -> str:
@@ -157,90 +157,179 @@ class NoteField(FieldWidget):
         return self.edit
 
 
-class _DateEdit(QDateEdit):
-    """Opens its calendar on today's month when no date is set yet. (The calendar is made only
-    when it is first opened: making seventeen of them up front slows the editor down.)"""
+DATE_FORMATS = (
+    "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %m %Y", "%Y-%m-%d",
+    "%d %B %Y", "%d %b %Y", "%d/%m/%y", "%d-%m-%y", "%d.%m.%y",
+)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setCalendarPopup(True)
-        self.setDisplayFormat("dd/MM/yyyy")
-        self.setMinimumDate(NOT_SET)
-        self.setSpecialValueText(tr("Not set"))
-        self.setDate(NOT_SET)
 
-    def _prepare_calendar(self) -> None:
-        if self.date() == NOT_SET:
-            today = QDate.currentDate()
-            self.calendarWidget().setCurrentPage(today.year(), today.month())
+def parse_typed_date(text: str) -> date | None:
+    """A date as people type it in England (day first): 15/03/2021, 15.3.21, 15 March 2021,
+    or 2021-03-15. None for empty text.
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
-        self._prepare_calendar()
-        super().mousePressEvent(event)
+    :raises ValueError: with one plain sentence when the text is not a real date.
+    """
+    cleaned = " ".join(text.replace(",", " ").split())
+    if not cleaned:
+        return None
+    for fmt in DATE_FORMATS:
+        try:
+            parsed = datetime.strptime(cleaned, fmt).date()
+        except ValueError:
+            continue
+        if fmt.endswith("%y") and parsed.year > date.today().year + 1:
+            parsed = parsed.replace(year=parsed.year - 100)  # 15/03/99 is 1999, not 2099
+        return parsed
+    raise ValueError(tr("Type the date as day/month/year, for example 15/03/2021."))
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
-        if event.key() in (Qt.Key.Key_F4, Qt.Key.Key_Down) and (
-            event.key() == Qt.Key.Key_F4 or event.modifiers() & Qt.KeyboardModifier.AltModifier
-        ):
-            self._prepare_calendar()
-        super().keyPressEvent(event)
+
+def format_date(value: date) -> str:
+    return value.strftime("%d/%m/%Y")
 
 
 class DateField(FieldWidget):
+    """A date typed as day/month/year (checked as you type, tidied when you leave the field), or
+    picked from a calendar (the button, or Alt+Down / F4). The calendar is made when it is first
+    opened: making seventeen of them up front slows the editor down."""
+
     def __init__(self, fd: FieldDef, parent: QWidget | None = None) -> None:
         super().__init__(fd, parent)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
+        self._value: date | None = None
         self._clearing = False
-        self.edit = _DateEdit(self)
+        self.edit = QLineEdit(self)
         self.edit.setAccessibleName(ftr(fd.label))
-        self.edit.setMinimumWidth(140)
+        self.edit.setPlaceholderText(tr("dd/mm/yyyy"))
+        self.edit.setToolTip(tr("Type the date (for example 15/03/2021) or press Alt+Down for a calendar."))
+        self.edit.setMaximumWidth(160)
+        _route_undo_to_window(self.edit)
+        self.calendar_button = QToolButton(self)
+        self.calendar_button.setText(tr("Calendar"))
+        self.calendar_button.setAccessibleName(tr("Pick {label} from a calendar").format(label=ftr(fd.label)))
+        self.calendar_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self._menu = QMenu(self.calendar_button)
+        self._menu.aboutToShow.connect(self._prepare_calendar)
+        self.calendar_button.setMenu(self._menu)
+        self.calendar: QCalendarWidget | None = None
         self.clear_button = QToolButton(self)
         self.clear_button.setText(tr("Clear"))
         self.clear_button.setAccessibleName(tr("Clear {label}").format(label=ftr(fd.label)))
         self.clear_button.setToolTip(tr("Remove this date"))
+        self.error = QLabel(self)
+        self.error.setObjectName("fieldError")
+        self.error.hide()
         lay.addWidget(self.edit)
+        lay.addWidget(self.calendar_button)
         lay.addWidget(self.clear_button)
+        lay.addWidget(self.error)
         lay.addStretch(1)
-        self.edit.dateChanged.connect(lambda _d: self._changed())
+        self.edit.textEdited.connect(self._typed)
+        self.edit.editingFinished.connect(self._tidy)
+        self.edit.installEventFilter(self)
         self.clear_button.clicked.connect(self._clear)
         self._sync_clear()
 
-    def _changed(self) -> None:
+    # --- typing ----------------------------------------------------------------------------
+
+    def _typed(self, text: str) -> None:
+        """Take the date as soon as the text is a whole date; say nothing while it is not yet."""
+        try:
+            parsed = parse_typed_date(text)
+        except ValueError:
+            return
+        if parsed != self._value and (parsed is None or len(text.strip()) >= 8):
+            self._set(parsed, "date")
+
+    def _tidy(self) -> None:
+        text = self.edit.text()
+        try:
+            parsed = parse_typed_date(text)
+        except ValueError as exc:
+            self.error.setText(str(exc))
+            self.error.show()
+            return
+        self.error.hide()
+        if parsed != self._value:
+            self._set(parsed, "")  # a date finished by leaving the field: an undo step of its own
+        with QSignalBlocker(self.edit):
+            self.edit.setText(format_date(parsed) if parsed else "")
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        opens_calendar = (
+            watched is self.edit
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and (
+                event.key() == Qt.Key.Key_F4
+                or (event.key() == Qt.Key.Key_Down and bool(event.modifiers() & Qt.KeyboardModifier.AltModifier))
+            )
+        )
+        if opens_calendar:
+            self.calendar_button.showMenu()
+            return True
+        return super().eventFilter(watched, event)
+
+    # --- the calendar ----------------------------------------------------------------------
+
+    def _prepare_calendar(self) -> None:
+        if self.calendar is None:
+            self.calendar = QCalendarWidget(self._menu)
+            self.calendar.setGridVisible(True)
+            self.calendar.setFirstDayOfWeek(Qt.DayOfWeek.Monday)
+            self.calendar.clicked.connect(self._picked)
+            self.calendar.activated.connect(self._picked)
+            action = QWidgetAction(self._menu)
+            action.setDefaultWidget(self.calendar)
+            self._menu.addAction(action)
+        shown = self._value or date.today()
+        self.calendar.setSelectedDate(QDate(shown.year, shown.month, shown.day))
+        self.calendar.setCurrentPage(shown.year, shown.month)
+        self.calendar.setFocus()
+
+    def _picked(self, day: QDate) -> None:
+        self._menu.hide()
+        value = day.toPython()
+        if isinstance(value, date):
+            self.set_date(value)
+        self.edit.setFocus()
+
+    # --- value -----------------------------------------------------------------------------
+
+    def _set(self, value: date | None, token: str) -> None:
+        self._value = value
         self._sync_clear()
-        self._emit(self.value(), "" if self._clearing else "date")
+        self._emit(value, token)
 
     def _clear(self) -> None:
         """Clearing is an action of its own: it never merges with typing a date."""
-        self._clearing = True
-        try:
-            if self.edit.date() != NOT_SET:
-                self.edit.setDate(NOT_SET)  # emits dateChanged -> edited(None)
-        finally:
-            self._clearing = False
+        self.error.hide()
+        with QSignalBlocker(self.edit):
+            self.edit.clear()
+        if self._value is not None:
+            self._set(None, "")
         self.edit.setFocus()
 
     def _sync_clear(self) -> None:
-        self.clear_button.setEnabled(self.edit.date() != NOT_SET)
+        self.clear_button.setEnabled(self._value is not None or bool(self.edit.text()))
 
     def value(self) -> date | None:
-        d = self.edit.date()
-        if d == NOT_SET:
-            return None
-        value = d.toPython()
-        return value if isinstance(value, date) else None
+        return self._value
 
     def set_value(self, value: Any) -> None:
+        self._value = value if isinstance(value, date) else None
+        self.error.hide()
         with QSignalBlocker(self.edit):
-            if isinstance(value, date):
-                self.edit.setDate(QDate(value.year, value.month, value.day))
-            else:
-                self.edit.setDate(NOT_SET)
+            self.edit.setText(format_date(self._value) if self._value else "")
         self._sync_clear()
 
     def set_date(self, value: date | None) -> None:
-        """Set a date as if a person picked it (tests and the calendar popup use this path)."""
-        self.edit.setDate(QDate(value.year, value.month, value.day) if value else NOT_SET)
+        """Set a date as if a person picked it (tests and the calendar use this path)."""
+        self.error.hide()
+        with QSignalBlocker(self.edit):
+            self.edit.setText(format_date(value) if value else "")
+        if value != self._value:
+            self._set(value, "")
 
     def focus_target(self) -> QWidget:
         return self.edit

@@ -180,9 +180,57 @@ def test_dates_set_and_clear(qtbot, fake_service: FakeService, blank: Record) ->
     assert editor.record().get("child.date_of_birth") == date(2021, 10, 3)
     qtbot.mouseClick(field.clear_button, Qt.MouseButton.LeftButton)
     assert editor.record().get("child.date_of_birth") is None
-    assert field.edit.text() == "Not set"
+    assert field.edit.text() == ""
+    assert field.edit.placeholderText() == "dd/mm/yyyy"
     editor.undo_stack.undo()
     assert field.value() == date(2021, 10, 3)
+    assert field.edit.text() == "03/10/2021"
+
+
+def test_dates_are_typed_day_first(qtbot, fake_service: FakeService, blank: Record) -> None:
+    editor = make_editor(qtbot, fake_service, blank)
+    field = editor.field_widget("child.date_of_birth")
+    field.edit.setFocus()
+    qtbot.keyClicks(field.edit, "15/03/2021")
+    assert editor.record().get("child.date_of_birth") == date(2021, 3, 15)  # taken as typed
+    field.edit.clear()
+    qtbot.keyClicks(field.edit, "1.3.21")
+    field.edit.editingFinished.emit()
+    assert editor.record().get("child.date_of_birth") == date(2021, 3, 1)
+    assert field.edit.text() == "01/03/2021"  # tidied on leaving the field
+    field.edit.clear()
+    qtbot.keyClicks(field.edit, "31/02/2021")
+    field.edit.editingFinished.emit()
+    assert field.error.isVisibleTo(field)
+    assert "day/month/year" in field.error.text()
+    assert editor.record().get("child.date_of_birth") == date(2021, 3, 1)  # nothing lost
+    editor.undo_stack.undo()
+    assert field.value() == date(2021, 3, 15)
+
+
+def test_dates_from_the_calendar(qtbot, fake_service: FakeService, blank: Record) -> None:
+    from PySide6.QtCore import QDate
+
+    editor = make_editor(qtbot, fake_service, blank)
+    field = editor.field_widget("child.date_of_birth")
+    assert field.calendar is None  # made when first opened
+    field._prepare_calendar()
+    assert field.calendar is not None
+    field.calendar.clicked.emit(QDate(2021, 9, 4))
+    assert editor.record().get("child.date_of_birth") == date(2021, 9, 4)
+    assert field.edit.text() == "04/09/2021"
+
+
+def test_typed_date_parsing() -> None:
+    from ui.fields import parse_typed_date
+
+    assert parse_typed_date("  ") is None
+    assert parse_typed_date("15 March 2021") == date(2021, 3, 15)
+    assert parse_typed_date("2021-03-15") == date(2021, 3, 15)
+    assert parse_typed_date("15/03/99") == date(1999, 3, 15)
+    for bad in ("31/02/2021", "15/13/2021", "yesterday", "15/03"):
+        with pytest.raises(ValueError, match="day/month/year"):
+            parse_typed_date(bad)
 
 
 def test_list_entries_add_fill_remove(qtbot, fake_service: FakeService, blank: Record) -> None:
