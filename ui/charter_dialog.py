@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from models.errors import TransitionsError
 from ui.dialogs import plain_error
 
+MAX_FILE_BYTES = 10 * 1024 * 1024
 SIGNOFF_LABELS = {"record": "Practitioner", "send": "SENCO (SEND section)", "manager": "Manager"}
 
 
@@ -66,6 +67,12 @@ class FilePicker(QWidget):
         if path is None:
             return None
         try:
+            if path.stat().st_size > MAX_FILE_BYTES:  # a charter, certificate or CRL is small
+                raise TransitionsError(
+                    tr("{name} is too large to be a charter, certificate or revocation list.").format(
+                        name=path.name
+                    )
+                )
             return path.read_bytes()
         except OSError as exc:
             raise TransitionsError(

@@ -93,3 +93,19 @@ def test_the_headteacher_sets_the_school_signing_certificate(qtbot, tmp_path: Pa
         assert school.identity().cert == pki.setting.cert
     finally:
         school.close()
+
+
+def test_a_huge_file_is_refused_before_reading(qtbot, tmp_path: Path) -> None:
+    from ui.charter_dialog import FilePicker
+
+    huge = tmp_path / "holiday-video.toml"
+    with huge.open("wb") as fh:
+        fh.truncate(11 * 1024 * 1024)
+    picker = FilePicker("Signed charter", "*")
+    picker.path.setText(str(huge))
+    import pytest
+
+    from models.errors import TransitionsError
+
+    with pytest.raises(TransitionsError, match="too large"):
+        picker.read()
