@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from export.receipts import MAX_DOCUMENT_BYTES
 from models.errors import TransitionsError
 from models.record import Record
 from models.school.handover import Stage, handovers
@@ -124,8 +125,8 @@ class ReceiptsPanel(QWidget):
         if not path:
             return
         try:
-            with open(path, "rb") as fh:
-                data = fh.read()
+            with open(path, "rb") as fh:  # never more than a signed document can be
+                data = fh.read(MAX_DOCUMENT_BYTES + 1)
             done = (
                 self._feedback.import_receipt(data)
                 if kind == "receipt"
