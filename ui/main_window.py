@@ -852,16 +852,6 @@ class MainWindow(QMainWindow):
     def _needs_password(outcome: Any) -> bool:
         return outcome.status == "refused" and "password" in outcome.reason.lower()
 
-    @staticmethod
-    def _pdfs_in(paths: list[Path]) -> list[Path]:
-        out: list[Path] = []
-        for p in paths:
-            if p.is_dir():
-                out += sorted(q for q in p.iterdir() if q.suffix.lower() == ".pdf" and q.is_file())
-            else:
-                out.append(p)
-        return out
-
     def import_paths(
         self,
         paths: list[Path],
@@ -873,7 +863,7 @@ class MainWindow(QMainWindow):
         school = self.school
         if school is None or self._locked or self.school_page is None:
             return
-        files = self._pdfs_in(paths)
+        files = school.pdf_files_in(paths)
         progress = self._progress_dialog(self.tr("Checking and importing received records…"))
         progress.setMaximum(max(len(files), 1))
 

@@ -233,3 +233,28 @@ def test_school_certificate_command(
     code, _, err = run(capsys, "school", "certificate", "--vault", vault, "--user", "head", "--p12", p12)
     assert code == 3
     assert "passphrase" in err
+
+
+def test_school_import_takes_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vault = tmp_path / "acorn-lane"
+    monkeypatch.setenv("TRANSITIONS_PASSWORD", SCHOOL_PW)
+    assert run(capsys, "school", "init", "--vault", vault, "--urn", SCHOOL_URN, "--user", "head")[0] == 0
+    base = ("--vault", vault, "--user", "head")
+    monkeypatch.setenv("TRANSITIONS_P12_PASSWORD", "demo-school-passphrase")
+    assert run(capsys, "school", "key", "add", *base, "--p12", ROOT / "schools" / "990101.p12")[0] == 0
+    setting = load_setting_p12((ROOT / "little-acorns-nursery.p12").read_bytes(), "demo-setting-passphrase")
+    inbox = tmp_path / "inbox"
+    (inbox / "nested").mkdir(parents=True)
+    (inbox / "Child.PDF").write_bytes(_northshire_pdf(_record(0), setting.key, setting.cert, setting.chain))
+    (inbox / "covering-letter.txt").write_text("Dear school,")
+    (inbox / "nested" / "other.pdf").write_bytes(b"%PDF-1.7 not looked at")
+    code, out, err = run(capsys, "school", "import", *base, "--trust", ROOT / "la-ca" / "root-cert.pem", inbox, "--json")
+    assert (code, err) == (0, "")
+    assert [o["file"] for o in json.loads(out)] == ["Child.PDF"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, _, err = run(capsys, "school", "import", *base, empty)
+    assert code == 2
+    assert "No PDF files" in err

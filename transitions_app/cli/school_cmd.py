@@ -59,7 +59,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "import",
         help="verify and import record PDFs: invalid or unvouched files are quarantined (exit 1 if any file was quarantined or refused)",
     )
-    p.add_argument("files", metavar="FILES", nargs="+", type=Path)
+    p.add_argument(
+        "files", metavar="FILES", nargs="+", type=Path, help="PDF files, or folders of them"
+    )
     add_vault_args(p)
     p.add_argument(
         "--trust",
@@ -336,7 +338,10 @@ def run_import(args: argparse.Namespace) -> int:
             password = read_secret(
                 args.pdf_password_file, env=PDF_PASSWORD_ENV, what="PDF password"
             )
-        outcomes = service.import_files(args.files, password=password)
+        files = service.pdf_files_in(args.files)
+        if not files:
+            raise CliError("No PDF files were found in the folder(s) given.")
+        outcomes = service.import_files(files, password=password)
     finally:
         service.close()
     if args.json:

@@ -285,6 +285,18 @@ class SchoolService:
 
     # --- import -----------------------------------------------------------------------------
 
+    @staticmethod
+    def pdf_files_in(paths: Iterable[Path]) -> list[Path]:
+        """The files to import: each file as given, and the PDFs directly inside each folder (in
+        name order; sub-folders are not searched)."""
+        out: list[Path] = []
+        for path in map(Path, paths):
+            if path.is_dir():
+                out += sorted(q for q in path.iterdir() if q.suffix.lower() == ".pdf" and q.is_file())
+            else:
+                out.append(path)
+        return out
+
     def import_files(
         self, paths: Iterable[Path], trust: Trust | None = None, password: str | None = None
     ) -> list[ImportOutcome]:
