@@ -22,7 +22,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 from models.errors import ValidationFailed
 from models.roles import SCHOOL_ROLES, SETTING_ROLES
 from transitions_app import APP_NAME
-from transitions_app.cli.base import default_vault_dir, vault_dir
+from transitions_app.cli.base import default_vault_dir
+from transitions_app.cli.vault_cmd import vault_location
 from transitions_app.settings import AppSettings
 from ui.dialogs import LoginDialog, NewVaultDialog, plain_error
 from ui.service import Progress, RecordService
@@ -105,6 +106,34 @@ class VaultAccess:
             directory, user, password, urn=urn, name=name, identity=identity, kdf=kdf
         )
         return school.vault, recovery_key
+
+
+class ServerVaultAccess:
+    """The same protocol as :class:`VaultAccess` for a vault on a PostgreSQL server
+    (``--db URL`` or ``TRANSITIONS_DB``): the folder the window passes is not used. A server vault
+    is made by IT with ``vault init --db`` or ``vault migrate``, not from the window."""
+
+    def __init__(self, db_url: str) -> None:
+        self.db_url = db_url
+
+    def exists(self, _directory: Path) -> bool:
+        from transitions_app.services.vault_service import VaultService
+
+        return VaultService.exists(None, db_url=self.db_url)
+
+    def open(self, _directory: Path, user: str, password: str) -> VaultService:
+        from transitions_app.services.vault_service import VaultService
+
+        return VaultService.open(None, user, password, db_url=self.db_url)
+
+    def create(self, directory: Path, user: str, password: str) -> tuple[VaultService, str]:
+        """New vaults made from this window are folder vaults, as the dialog says."""
+        return VaultAccess.create(directory, user, password)
+
+    def location(self) -> str:
+        from transitions_app.services.vault_service import VaultService
+
+        return VaultService.describe_location(None, db_url=self.db_url)
 
 
 class WindowServices:
@@ -242,6 +271,50 @@ def _prewarm_vault_layer() -> None:
     threading.Thread(target=load, name="prewarm-vault", daemon=True).start()
 
 
+def _run_on_server(
+    app: QApplication, args: argparse.Namespace, settings: AppSettings, access: ServerVaultAccess
+) -> int:
+    """The window on a shared vault on a PostgreSQL server: log in, then the same main window."""
+    try:
+        found = access.exists(default_vault_dir())
+    except Exception as exc:  # noqa: BLE001 - the server cannot be reached: one plain sentence
+        QMessageBox.critical(None, APP_NAME, tr("The vault server cannot be reached: {why}").format(why=plain_error(exc)))
+        return 3
+    if not found:
+        QMessageBox.critical(
+            None,
+            APP_NAME,
+            tr(
+                "There is no vault in that database yet. IT makes one with “transitions-app vault "
+                "init --db URL” or moves a folder vault there with “vault migrate”."
+            ),
+        )
+        return 2
+    login = LoginDialog(
+        lambda u, p: access.open(default_vault_dir(), u, p),
+        last_user=settings.last_user,
+        title=tr("Log in to Transitions – shared vault on {where}").format(where=access.location()),
+    )
+    if not login.exec() or login.service is None:
+        return 0
+    service = login.service
+    settings.last_user = service.user.name
+    from ui.main_window import MainWindow
+
+    window = MainWindow(
+        access,
+        default_vault_dir(),
+        service,
+        idle_minutes=settings.idle_lock_minutes,
+        services=WindowServices(),
+    )
+    window.user_logged_in.connect(lambda name: setattr(settings, "last_user", name))
+    window.show()
+    code = app.exec()
+    settings.sync()
+    return int(code)
+
+
 def run_app(args: argparse.Namespace, argv: Sequence[str]) -> int:
     app = QApplication.instance() or QApplication(list(argv))
     QCoreApplication.setOrganizationName(APP_NAME)
@@ -249,8 +322,11 @@ def run_app(args: argparse.Namespace, argv: Sequence[str]) -> int:
     assert isinstance(app, QApplication)
     apply_style(app)
     settings = AppSettings()
+    directory, db_url = vault_location(args)
+    if db_url is not None:
+        return _run_on_server(app, args, settings, ServerVaultAccess(db_url))
+    assert directory is not None
     access = VaultAccess()
-    directory = vault_dir(args)
 
     service: RecordService | None = None
     made_demo = (

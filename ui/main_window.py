@@ -325,6 +325,9 @@ class MainWindow(QMainWindow):
             a.setEnabled(unlocked)
         for a in self._record_actions:
             a.setEnabled(unlocked and self.editor is not None)
+        # On a shared server vault this window stays on the server: a new folder vault is made
+        # from a window opened on a folder.
+        self.new_vault_action.setEnabled(unlocked and not getattr(self.service, "on_server", False))
         school = self.school is not None
         has_services = self.services is not None
         role = self.service.user.role

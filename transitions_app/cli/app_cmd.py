@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from transitions_app.cli.base import EXIT_NEGATIVE, EXIT_OK, add_vault_args
+from transitions_app.cli.vault_cmd import add_db_arg
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -16,6 +17,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=run_selftest)
     w = sub.add_parser("window", help="open the window (the same as running with no command)")
     add_vault_args(w)
+    add_db_arg(w)
     w.set_defaults(func=run_window)
 
 
