@@ -436,6 +436,9 @@ class VaultStore:
                     .first()
                 )
             if row is None:
+                # As slow as a wrong password, so the answer's timing does not say which user
+                # names exist.
+                crypto.derive_kek(password, b"\0" * crypto.SALT_BYTES, crypto.DEFAULT_KDF)
                 raise AuthenticationFailed(_AUTH_MESSAGE)
             failures = int(row["failed_attempts"])
             delay = lockout_delay(failures)

@@ -95,6 +95,21 @@ def test_wrong_password_and_unknown_user_fail_the_same_way(
     assert str(wrong.value) == str(unknown.value)
 
 
+def test_an_unknown_user_costs_a_key_derivation_too(
+    vault: tuple[Path, VaultStore, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Otherwise the time to answer would say which user names exist."""
+    from models.vault import crypto
+
+    directory, _, _ = vault
+    derived: list[object] = []
+    real = crypto.derive_kek
+    monkeypatch.setattr(crypto, "derive_kek", lambda *a: derived.append(a[2]) or real(*a))
+    with pytest.raises(AuthenticationFailed):
+        VaultStore.open(directory, "nobody", PW)
+    assert derived == [crypto.DEFAULT_KDF]
+
+
 def test_missing_vault_is_a_vault_error(tmp_path: Path) -> None:
     with pytest.raises(VaultError):
         VaultStore.open(tmp_path / "nothing", "mgr", PW)
