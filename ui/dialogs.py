@@ -47,6 +47,17 @@ def plain_error(exc: BaseException) -> str:
     ).format(kind=type(exc).__name__)
 
 
+def busy_bar(parent: QWidget) -> QProgressBar:
+    """A thin, hidden "working" bar (no percentage) shown while a background job runs."""
+    bar = QProgressBar(parent)
+    bar.setRange(0, 0)
+    bar.setMaximumHeight(6)
+    bar.setTextVisible(False)
+    bar.setAccessibleName(tr("Working"))
+    bar.hide()
+    return bar
+
+
 class LoginForm(QWidget):
     """User name + password with a busy bar. Used by the login dialog and the lock screen."""
 
@@ -74,12 +85,7 @@ class LoginForm(QWidget):
         self.error.setObjectName("fieldError")
         self.error.setWordWrap(True)
         self.error.hide()
-        self.busy = QProgressBar(self)
-        self.busy.setRange(0, 0)
-        self.busy.setTextVisible(False)
-        self.busy.setMaximumHeight(6)
-        self.busy.setAccessibleName(tr("Working"))
-        self.busy.hide()
+        self.busy = busy_bar(self)
         self.button = QPushButton(button_text, self)
         self.button.setDefault(True)
         self.button.setAutoDefault(True)
@@ -393,12 +399,7 @@ class NewVaultDialog(QDialog):
         self.error.setObjectName("fieldError")
         self.error.setWordWrap(True)
         self.error.hide()
-        self.busy = QProgressBar(self)
-        self.busy.setRange(0, 0)
-        self.busy.setMaximumHeight(6)
-        self.busy.setTextVisible(False)
-        self.busy.setAccessibleName(tr("Working"))
-        self.busy.hide()
+        self.busy = busy_bar(self)
         buttons = QDialogButtonBox(self)
         self.create_button = buttons.addButton(
             tr("&Create vault"), QDialogButtonBox.ButtonRole.AcceptRole
@@ -625,11 +626,7 @@ class ChangePasswordDialog(QDialog):
         self.error.setObjectName("fieldError")
         self.error.setWordWrap(True)
         self.error.hide()
-        self.busy = QProgressBar(self)
-        self.busy.setRange(0, 0)
-        self.busy.setMaximumHeight(6)
-        self.busy.setTextVisible(False)
-        self.busy.hide()
+        self.busy = busy_bar(self)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )

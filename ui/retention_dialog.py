@@ -25,14 +25,13 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMessageBox,
-    QProgressBar,
     QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from ui.dialogs import plain_error
+from ui.dialogs import busy_bar, plain_error
 from ui.workers import run_in_background
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -247,12 +246,7 @@ class RetentionDialog(QDialog):
         self.message.setWordWrap(True)
         self.message.setAccessibleName(tr("Message"))
         self.message.hide()
-        self.busy = QProgressBar(self)
-        self.busy.setRange(0, 0)
-        self.busy.setMaximumHeight(6)
-        self.busy.setTextVisible(False)
-        self.busy.setAccessibleName(tr("Working"))
-        self.busy.hide()
+        self.busy = busy_bar(self)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         self.close_button = buttons.button(QDialogButtonBox.StandardButton.Close)
         self.close_button.setAutoDefault(False)

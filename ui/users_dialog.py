@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
-    QProgressBar,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -39,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from models.roles import SCHOOL_ROLES, Role
-from ui.dialogs import MIN_PASSWORD, plain_error
+from ui.dialogs import MIN_PASSWORD, busy_bar, plain_error
 from ui.service import UserLike
 from ui.workers import run_in_background
 
@@ -253,12 +252,7 @@ class UsersDialog(QDialog):
         self.message.setWordWrap(True)
         self.message.setAccessibleName(tr("Message"))
         self.message.hide()
-        self.busy = QProgressBar(self)
-        self.busy.setRange(0, 0)
-        self.busy.setMaximumHeight(6)
-        self.busy.setTextVisible(False)
-        self.busy.setAccessibleName(tr("Working"))
-        self.busy.hide()
+        self.busy = busy_bar(self)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         self.close_button = buttons.button(QDialogButtonBox.StandardButton.Close)
         self.close_button.setAutoDefault(False)

@@ -497,17 +497,11 @@ def run_discard(args: argparse.Namespace) -> int:
 
 
 def run_pdf(args: argparse.Namespace) -> int:
-    from export.pki import write_public_file
-
     service = _school(args)
     try:
-        _name, data = service.received_file(args.record_id, args.packet)
+        service.save_received_file(args.record_id, args.out, args.packet)
     finally:
         service.close()
-    try:
-        write_public_file(args.out, data)
-    except OSError as exc:
-        raise CliError(f"Cannot write {args.out}: {exc.strerror or exc}.") from None
     print(f"Wrote the file as received to {args.out}.")
     return EXIT_OK
 
@@ -549,17 +543,11 @@ def run_senco_queue(args: argparse.Namespace) -> int:
 
 
 def run_receipt(args: argparse.Namespace) -> int:
-    from export.pki import write_public_file
-
     service = _school(args)
     try:
-        data = service.receipt(args.setting)
+        service.save_receipt(args.setting, args.out)
     finally:
         service.close()
-    try:
-        write_public_file(args.out, data)
-    except OSError as exc:
-        raise CliError(f"Cannot write {args.out}: {exc.strerror or exc}.") from None
     print(f"Wrote a signed receipt for setting {args.setting} to {args.out}.")
     return EXIT_OK
 
@@ -578,28 +566,21 @@ def run_outcomes_sheet(args: argparse.Namespace) -> int:
 
 
 def run_outcomes(args: argparse.Namespace) -> int:
-    from export.pki import write_public_file
-    from transitions_app.services.school_store import outcome_file_name
-
     data = _read(args.csv, "outcomes file")
     service = _school(args)
     try:
         result = service.outcome_files(data)
+        if result.errors:
+            for error in result.errors:
+                sys.stderr.write(f"{error}\n")
+            return EXIT_USAGE
+        paths = service.save_outcome_files(result.files, args.out)
     finally:
         service.close()
-    if result.errors:
-        for error in result.errors:
-            sys.stderr.write(f"{error}\n")
-        return EXIT_USAGE
-    try:
-        args.out.mkdir(parents=True, exist_ok=True)
-        written = []
-        for urn, body in result.files.items():
-            path = args.out / outcome_file_name(urn)
-            write_public_file(path, body)
-            written.append({"setting_urn": urn, "file": str(path)})
-    except OSError as exc:
-        raise CliError(f"Cannot write to {args.out}: {exc.strerror or exc}.") from None
+    written = [
+        {"setting_urn": urn, "file": str(path)}
+        for urn, path in zip(sorted(result.files), paths, strict=True)
+    ]
     if args.json:
         print_json(written)
     else:

@@ -12,13 +12,18 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from export.pki import write_public_file
 from export.receipts import OUTCOMES, RECEIPT, SignedDocument, verify_document
-from models.errors import InterchangeError, PermissionDenied, VaultError
+from models.errors import InterchangeError, PermissionDenied
 from models.roles import SETTING_ROLES
 from models.school import ChildOutcome, CohortStats, cohort_csv, cohort_stats
 from transitions_app.services.charter_service import CharterService
-from transitions_app.services.vault_json import json_blob, load_certificates, put_json, utc_now
+from transitions_app.services.vault_json import (
+    json_blob,
+    load_certificates,
+    put_json,
+    save_file,
+    utc_now,
+)
 from transitions_app.services.vault_service import VaultService
 
 Clock = Callable[[], datetime]
@@ -144,7 +149,4 @@ class FeedbackService:
         return cohort_csv(self.cohort(), self.gld_target_percent())
 
     def save_cohort_csv(self, path: Path) -> None:
-        try:
-            write_public_file(Path(path), self.cohort_csv())
-        except OSError as exc:
-            raise VaultError(f"Cannot write {Path(path).name}: {exc.strerror or exc}.") from None
+        save_file(path, self.cohort_csv())

@@ -90,7 +90,13 @@ from transitions_app.services.school_store import (
     recipient_from_dict,
     recipient_to_dict,
 )
-from transitions_app.services.vault_json import json_blob, load_certificates, put_json, utc_now
+from transitions_app.services.vault_json import (
+    json_blob,
+    load_certificates,
+    put_json,
+    save_file,
+    utc_now,
+)
 from transitions_app.services.vault_service import VaultService
 
 Clock = Callable[[], datetime]
@@ -688,10 +694,7 @@ class SchoolService:
         """Write the file exactly as received (signed, still encrypted if it was) to ``path``,
         where the person chose; the audit trail notes it."""
         _name, data = self.received_file(record_id, packet)
-        try:
-            write_public_file(Path(path), data)
-        except OSError as exc:
-            raise VaultError(f"Cannot write {Path(path).name}: {exc.strerror or exc}.") from None
+        save_file(path, data)
         self._vault.record_event("school_file_saved", record_id, {"packet": packet or ""})
 
     @property
@@ -845,10 +848,7 @@ class SchoolService:
         """Write the setting's signed receipt (:meth:`receipt`) to ``path``; the date is kept for
         :meth:`received_settings` and the audit trail notes it."""
         data = self.receipt(setting_urn)
-        try:
-            write_public_file(Path(path), data)
-        except OSError as exc:
-            raise VaultError(f"Cannot write {Path(path).name}: {exc.strerror or exc}.") from None
+        save_file(path, data)
         user = self._vault.user
         written = json_blob(self._vault, RECEIPTS_WRITTEN_BLOB, {})
         written = written if isinstance(written, dict) else {}
@@ -865,10 +865,7 @@ class SchoolService:
         """Write the blank outcomes sheet to ``path``; returns how many children are on it. The
         sheet holds names, so the audit trail notes it."""
         records = self._received.records()
-        try:
-            write_public_file(Path(path), outcomes_template_csv(records))
-        except OSError as exc:
-            raise VaultError(f"Cannot write {Path(path).name}: {exc.strerror or exc}.") from None
+        save_file(path, outcomes_template_csv(records))
         self._vault.record_event("school_outcomes_sheet_saved", None, {"children": len(records)})
         return len(records)
 

@@ -1,14 +1,16 @@
 """Small helpers shared by the school and feedback services: JSON kept in a vault's encrypted
-blobs, the clock, and reading certificates a person hands over."""
+blobs, the clock, reading certificates a person hands over, and writing a file a person chose."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from cryptography import x509
 
+from export.pki import write_public_file
 from models.errors import SignatureInvalid, VaultError
 from transitions_app.services.vault_service import VaultService
 
@@ -40,3 +42,14 @@ def load_certificates(data: bytes) -> tuple[x509.Certificate, ...]:
         return (x509.load_der_x509_certificate(data),)
     except ValueError:
         raise SignatureInvalid("The trust file is not a readable certificate.") from None
+
+
+def save_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole (never a half-written file under its name).
+
+    :raises VaultError: the file cannot be written (one plain sentence).
+    """
+    try:
+        write_public_file(Path(path), data)
+    except OSError as exc:
+        raise VaultError(f"Cannot write {Path(path).name}: {exc.strerror or exc}.") from None

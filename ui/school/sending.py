@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QProgressBar,
     QPushButton,
     QTableView,
     QTableWidget,
@@ -45,7 +44,7 @@ from PySide6.QtWidgets import (
 from models.errors import TransitionsError
 from models.record import Record
 from models.school.outcomes import MAX_CSV_BYTES, RowError
-from ui.dialogs import plain_error
+from ui.dialogs import busy_bar, plain_error
 from ui.school.outcomes_entry import OutcomesEntryDialog
 from ui.workers import run_in_background
 
@@ -250,12 +249,7 @@ class SendingPanel(QWidget):
             self,
         )
 
-        self.busy = QProgressBar(self)
-        self.busy.setRange(0, 0)
-        self.busy.setTextVisible(False)
-        self.busy.setMaximumHeight(6)
-        self.busy.setAccessibleName(tr("Working"))
-        self.busy.hide()
+        self.busy = busy_bar(self)
 
         receipt_row = QHBoxLayout()
         receipt_row.addWidget(self.receipt_button)
