@@ -35,6 +35,13 @@ class VaultError(TransitionsError):
     """The vault is missing, locked, damaged or could not be written."""
 
 
+class VaultDamaged(VaultError):
+    """The vault's file or tables are damaged (not a database, truncated, a table missing):
+    a negative answer about the vault, not bad input."""
+
+    exit_code = 1
+
+
 class IntegrityError(TransitionsError):
     """Stored data failed authentication: it was damaged or tampered with."""
 

@@ -9,6 +9,9 @@ are enforced here, not in the UI, so every caller gets them:
   ``FieldDef.guard`` is safeguarding (old and new values are compared on every save and import);
 * only a role with MANAGE_USERS / DELETE_RECORDS / IMPORT_CHARTER manages users, deletes records
   or stores a charter;
+* every blob and audit event is written only by a role allowed to (the rules in
+  :mod:`transitions_app.services.write_rules`: the setting's signing identity needs a manager, an
+  audit event must be one this app writes and one the role could cause);
 * a save with a stale version raises :class:`SaveConflict`.
 
 A vault is a folder (SQLite, the default) or, with the keyword ``db_url``, a PostgreSQL database
@@ -50,6 +53,7 @@ from models.vault import (
     restore_backup,
 )
 from models.vault.store import Sleeper
+from transitions_app.services.write_rules import WriteRule, blob_rule, event_rule
 
 Clock = Callable[[], datetime]
 Progress = Callable[[int, int], None]
@@ -217,6 +221,18 @@ class VaultService:
     def on_server(self) -> bool:
         return self._store.location.on_server
 
+    @property
+    def notices(self) -> list[str]:
+        """What people should be told about this opening, one sentence each: that it could not
+        be written to the audit trail (a read-only vault, a full disk), or damage found at the
+        end of the audit trail."""
+        return list(self._store.notices)
+
+    @property
+    def read_only(self) -> bool:
+        """True when this session cannot change the vault (read-only here, or the disk is full)."""
+        return self._store.read_only is not None
+
     def changes_since(self, token: int = 0) -> tuple[list[str], int]:
         """Ids of records saved or deleted by anyone (this session included) after ``token``,
         and the token to pass next time.
@@ -297,7 +313,7 @@ class VaultService:
         stored = self._store.get_record(record_id)
         record = self._decode(record_id, stored.data)
         self._versions[record_id] = stored.version
-        self._store.append_audit("opened", record_id, {})
+        self._store.note_reading(record_id)
         return record
 
     def new_record(self) -> Record:
@@ -480,10 +496,21 @@ class VaultService:
     # --- audit, check, blobs, backup -------------------------------------------------------------
 
     def record_event(self, action: str, record_id: str | None, detail: dict[str, Any]) -> None:
-        """Write an audit entry (for export, verification, etc.). ``detail`` is stored encrypted."""
+        """Write an audit entry (for export, verification, etc.). ``detail`` is stored encrypted.
+
+        Only the events of :data:`~transitions_app.services.write_rules.EVENT_RULES`, each by a
+        role that could cause it."""
         if not _ACTION.match(action):
             raise VaultError("An audit action must be a short lower-case name.")
+        rule = event_rule(action)
+        if rule is None:
+            raise VaultError(f"“{action}” is not an audit event this app writes.")
+        self._require_rule(rule)
         self._store.append_audit(action, record_id, detail)
+
+    def _require_rule(self, rule: WriteRule) -> None:
+        if not rule.allows(self.user.role):
+            raise PermissionDenied(f"Your role cannot {rule.what}.")
 
     def audit_entries(self, record_id: str | None = None) -> list[AuditEntry]:
         return self._store.audit_entries(record_id)
@@ -502,11 +529,13 @@ class VaultService:
     def put_blob(self, name: str, data: bytes) -> None:
         if name == CHARTER_BLOB:
             self._require(Permission.IMPORT_CHARTER, "Only a manager can import a charter.")
+        self._require_rule(blob_rule(name))
         self._store.put_blob(name, data)
 
     def delete_blob(self, name: str) -> bool:
         if name == CHARTER_BLOB:
             self._require(Permission.IMPORT_CHARTER, "Only a manager can remove a charter.")
+        self._require_rule(blob_rule(name))
         return self._store.delete_blob(name)
 
     def get_blob(self, name: str) -> bytes | None:
