@@ -348,6 +348,8 @@ def run_import(args: argparse.Namespace) -> int:
             print(shown_name(f"{o.file}: {o.status}. {o.reason}"))
             for name in o.changed_fields:
                 print(f"    changed: {name}")
+    if any(o.unreadable for o in outcomes):
+        return EXIT_USAGE  # a file that is not a readable file is bad input, reported above
     return EXIT_OK if all(o.status in ("imported", "updated") for o in outcomes) else EXIT_NEGATIVE
 
 

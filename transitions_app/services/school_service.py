@@ -319,13 +319,12 @@ class SchoolService:
                 out.append(self._import_one(path, chosen, password))
             except ImportRefused as exc:
                 out.append(ImportOutcome(shown_name(path.name), "refused", str(exc)))
+            except InputRefused as exc:
+                out.append(ImportOutcome(shown_name(path.name), "refused", str(exc), unreadable=True))
         return out
 
     def _read(self, path: Path) -> bytes:
-        try:
-            data = read_file(path, limit=PDF_BYTES, what="record PDF")
-        except InputRefused as exc:
-            raise ImportRefused(str(exc)) from None
+        data = read_file(path, limit=PDF_BYTES, what="record PDF")  # InputRefused: unreadable
         if not data.lstrip()[:5] == b"%PDF-":
             raise ImportRefused(f"{shown_name(path.name)} is not a PDF.")
         return data
