@@ -93,3 +93,15 @@ class RenderError(TransitionsError):
 class ImportRefused(TransitionsError):
     """A received file was refused before import (not a PDF, too large, cannot be decrypted,
     a duplicate or an older version, or a record for another school); nothing was changed."""
+
+
+class InputRefused(TransitionsError):
+    """A file or document someone chose was refused before use: not a regular file, too large,
+    nested too deeply, a number too long, or not text (see :mod:`models.safe_input`)."""
+
+
+class CharterUnreadable(CharterInvalid):
+    """A charter file that cannot be read as a charter at all (not UTF-8 or TOML, nested too
+    deeply, a number too long): bad input, unlike a charter whose rules or signature fail."""
+
+    exit_code = 2

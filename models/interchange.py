@@ -14,16 +14,20 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from models.errors import InterchangeError
+from models.errors import InputRefused, InterchangeError
 from models.framework.definition import FieldDef, Framework, Kind
 from models.framework.registry import get_framework
-from models.record import Record, SignOff, SignOffScope, Status
+from models.record import RECORD_ID_PATTERN, Record, SignOff, SignOffScope, Status, is_record_id
 from models.roles import Role
+from models.safe_input import load_json
 from models.values import PERSON_KEYS, from_json_value, to_json_value
 
 FORMAT = "transitions-record"
 FORMAT_VERSION = 1
 MAX_JSON_BYTES = 5 * 1024 * 1024
+#: The highest export version a record can carry: each export adds one, and no child's record is
+#: exported ten thousand times. A larger number in a file is a forgery or damage.
+MAX_EXPORT_VERSION = 9_999
 
 
 def record_to_dict(record: Record) -> dict[str, Any]:
@@ -99,8 +103,11 @@ def record_from_dict(data: Any) -> Record:
     except ValueError:
         raise InterchangeError("The record's status is not one this app knows.") from None
     export_version = _need(meta, "export_version", int, "record")
-    if export_version < 0:
-        raise InterchangeError("The record's export version cannot be negative.")
+    if not 0 <= export_version <= MAX_EXPORT_VERSION:
+        raise InterchangeError(
+            f"The record's export version {export_version} is not possible "
+            f"(it is between 0 and {MAX_EXPORT_VERSION})."
+        )
     signoffs: list[SignOff] = []
     for raw in _need(meta, "signoffs", list, "record"):
         try:
@@ -118,8 +125,10 @@ def record_from_dict(data: Any) -> Record:
     if not isinstance(provenance, dict) or not all(isinstance(v, str) for v in provenance.values()):
         raise InterchangeError("The record's provenance must map fields to text.")
     record_id = _need(meta, "id", str, "record")
-    if not 1 <= len(record_id) <= 64:
-        raise InterchangeError("The record's id is missing or too long.")
+    if not is_record_id(record_id):
+        raise InterchangeError(
+            "The record's id is not a record id (a UUID such as 1b4e28ba-2fa1-41d2-883f-0016d3cca427)."
+        )
     record = Record(
         framework_id=fw.id,
         framework_version=fw.version,
@@ -153,11 +162,9 @@ def record_from_bytes(data: bytes) -> Record:
     if len(data) > MAX_JSON_BYTES:
         raise InterchangeError("The record's JSON is too large to be a transition record.")
     try:
-        parsed = json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise InterchangeError("The record's JSON is not valid UTF-8 text.") from None
-    except json.JSONDecodeError as exc:
-        raise InterchangeError(f"The record's JSON is malformed (line {exc.lineno}, column {exc.colno}).") from None
+        parsed = load_json(data, what="The record's JSON")
+    except InputRefused as exc:
+        raise InterchangeError(str(exc)) from None
     return record_from_dict(parsed)
 
 
@@ -234,9 +241,9 @@ def json_schema(framework: Framework) -> dict[str, Any]:
                 "type": "object",
                 "required": ["id", "status", "export_version", "created", "updated", "signoffs"],
                 "properties": {
-                    "id": {"type": "string", "maxLength": 64},
+                    "id": {"type": "string", "pattern": f"^{RECORD_ID_PATTERN.pattern}$"},
                     "status": {"enum": [s.value for s in Status]},
-                    "export_version": {"type": "integer", "minimum": 0},
+                    "export_version": {"type": "integer", "minimum": 0, "maximum": MAX_EXPORT_VERSION},
                     "created": {"type": "string", "format": "date-time"},
                     "updated": {"type": "string", "format": "date-time"},
                     "signoffs": {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -72,6 +73,17 @@ class SignOff:
     name: str
     role: Role
     signed_on: date
+
+
+#: A record id: a random UUID in its canonical form (lower-case hex, hyphenated), as the app makes
+#: them. Anything else from outside (an imported file, a received PDF, a command line) is refused,
+#: so an id can never be a formula, a path or a blob name's suffix.
+RECORD_ID_PATTERN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def is_record_id(value: object) -> bool:
+    """Whether ``value`` is a record id (see :data:`RECORD_ID_PATTERN`)."""
+    return isinstance(value, str) and RECORD_ID_PATTERN.fullmatch(value) is not None
 
 
 def _now() -> datetime:

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
-from models.errors import ValidationFailed
 from models.roles import SCHOOL_ROLES, SETTING_ROLES
 from transitions_app import APP_NAME
 from transitions_app.cli.base import default_vault_dir
@@ -94,13 +93,9 @@ class VaultAccess:
         identity = None
         if p12 is not None:
             from export.pki import load_setting_p12
+            from models.safe_input import DOCUMENT_BYTES, read_file
 
-            try:
-                data = p12.read_bytes()
-            except OSError:
-                raise ValidationFailed(
-                    f"The certificate file {p12.name} could not be read. Choose it again."
-                ) from None
+            data = read_file(p12, limit=DOCUMENT_BYTES, what="certificate file")
             identity = load_setting_p12(data, p12_passphrase)
         school, recovery_key = SchoolService.create(
             directory, user, password, urn=urn, name=name, identity=identity, kdf=kdf

@@ -137,7 +137,7 @@ def test_only_safeguarding_roles_set_the_safeguarding_field(vault_dir: Backend, 
         staff.save(record)
     assert staff.load(record.id).get("child.cin_cp") is None
     fresh = record.copy()
-    fresh.id = "imported-one"
+    fresh.id = "00000000-0000-4000-8000-0000000000a1"
     with pytest.raises(PermissionDenied):
         staff.import_record(fresh)
     staff.close()

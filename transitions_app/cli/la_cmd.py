@@ -223,13 +223,11 @@ def run_crl(args: argparse.Namespace) -> int:
 
 def run_sign_charter(args: argparse.Namespace) -> int:
     from export import pki
+    from models.charter import parse_charter
+    from models.safe_input import DOCUMENT_BYTES, read_file
 
-    try:
-        toml_bytes = args.charter.read_bytes()
-    except OSError as exc:
-        raise CliError(
-            f"Cannot read the charter file {args.charter}: {exc.strerror or exc}."
-        ) from None
+    toml_bytes = read_file(args.charter, limit=DOCUMENT_BYTES, what="charter file")
+    parse_charter(toml_bytes)  # refused (exit 2 when unreadable) before the passphrase is asked for
     ca = _open_ca(args)
     signed = ca.sign_charter(toml_bytes)
     args.out.parent.mkdir(parents=True, exist_ok=True)

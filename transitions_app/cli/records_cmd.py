@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from models.errors import InterchangeError
+from models.safe_output import shown_name
 from transitions_app.cli.base import (
     EXIT_OK,
     PASSWORD_ENV,
@@ -18,8 +19,6 @@ from transitions_app.cli.base import (
     vault_dir,
 )
 from transitions_app.cli.vault_cmd import add_db_arg
-
-MAX_IMPORT_BYTES = 50 * 1024 * 1024
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -164,13 +163,9 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def read_input(path: Path) -> bytes:
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise CliError(f"Cannot read {path}: {exc.strerror or exc}.") from None
-    if size > MAX_IMPORT_BYTES:
-        raise CliError(f"{path} is too large to be a transition record.")
-    return path.read_bytes()
+    from models.safe_input import PDF_BYTES, read_file
+
+    return read_file(path, limit=PDF_BYTES, what="record file")
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -182,7 +177,7 @@ def run_import(args: argparse.Namespace) -> int:
     try:
         record = record_from_bytes(data)
     except InterchangeError as exc:
-        raise CliError(f"{args.file} could not be imported: {exc}") from None
+        raise CliError(f"{shown_name(args.file)} could not be imported: {exc}") from None
     service = open_vault(args)
     try:
         stored = service.import_record(record)

@@ -39,7 +39,7 @@ from models.errors import (
 from models.framework.definition import Guard, Kind
 from models.framework.registry import current_framework, get_framework
 from models.interchange import record_from_bytes, record_to_bytes
-from models.record import Record, SignOff, SignOffScope, Status
+from models.record import Record, SignOff, SignOffScope, Status, is_record_id
 from models.roles import Permission, Role, can
 from models.vault import (
     AuditEntry,
@@ -442,6 +442,8 @@ class VaultService:
     def import_record(self, record: Record) -> Record:
         """Store a record from elsewhere, keeping its id; an existing one gets a new version."""
         self._require(Permission.EDIT_RECORDS, "Your role cannot import records.")
+        if not is_record_id(record.id):
+            raise InterchangeError("The record's id is not a record id (a UUID); it was not imported.")
         try:
             old: Record | None = self._decode(record.id, self._store.get_record(record.id).data)
         except VaultError:
