@@ -86,3 +86,14 @@ class RenderError(TransitionsError):
 class ImportRefused(TransitionsError):
     """A received file was refused before import (not a PDF, too large, cannot be decrypted,
     a duplicate or an older version, or a record for another school); nothing was changed."""
+
+
+class SignOffRefused(TransitionsError):
+    """A sign-off was refused because the content it would cover is not complete or not valid.
+    ``items`` are the blocking items (``models.completeness.MissingItem``), to be listed."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, items: tuple[object, ...] = ()) -> None:
+        super().__init__(message)
+        self.items = items
