@@ -105,3 +105,14 @@ class CharterUnreadable(CharterInvalid):
     deeply, a number too long): bad input, unlike a charter whose rules or signature fail."""
 
     exit_code = 2
+
+
+class SignOffRefused(TransitionsError):
+    """A sign-off was refused because the content it would cover is not complete or not valid.
+    ``items`` are the blocking items (``models.completeness.MissingItem``), to be listed."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, items: tuple[object, ...] = ()) -> None:
+        super().__init__(message)
+        self.items = items

@@ -4,13 +4,15 @@ Shape (see docs/record.schema.json, generated from the framework by :func:`json_
 
     {"format": "transitions-record", "format_version": 1,
      "framework": {"id": "eyfs-school-readiness", "version": 1},
-     "record": {"id", "status", "export_version", "created", "updated", "signoffs", "provenance"},
+     "record": {"id", "status", "export_version", "created", "updated", "signoffs", "provenance",
+                "typed"?, "exported_digest"?},
      "sections": {"child": {"legal_forenames": "…", …}, …}}
 """
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -28,6 +30,10 @@ MAX_JSON_BYTES = 5 * 1024 * 1024
 #: The highest export version a record can carry: each export adds one, and no child's record is
 #: exported ten thousand times. A larger number in a file is a forgery or damage.
 MAX_EXPORT_VERSION = 9_999
+MAX_SIGNOFFS = 50
+MAX_TYPED_ENTRIES = 1000
+MAX_TYPED_TEXT = 200
+_DIGEST = re.compile(r"^(|[0-9a-f]{64})$")
 
 
 def record_to_dict(record: Record) -> dict[str, Any]:
@@ -51,14 +57,27 @@ def record_to_dict(record: Record) -> dict[str, Any]:
             "export_version": record.export_version,
             "created": record.created.isoformat(),
             "updated": record.updated.isoformat(),
-            "signoffs": [
-                {"scope": s.scope.value, "name": s.name, "role": s.role.value, "signed_on": s.signed_on.isoformat()}
-                for s in record.signoffs
-            ],
+            "signoffs": [_signoff_to_dict(s) for s in record.signoffs],
             "provenance": dict(sorted(record.provenance.items())),
+            **({"typed": dict(sorted(record.typed.items()))} if record.typed else {}),
+            **({"exported_digest": record.exported_digest} if record.exported_digest else {}),
         },
         "sections": sections,
     }
+
+
+def _signoff_to_dict(s: SignOff) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "scope": s.scope.value,
+        "name": s.name,
+        "role": s.role.value,
+        "signed_on": s.signed_on.isoformat(),
+    }
+    if s.digest:
+        out["digest"] = s.digest
+    if s.history:
+        out["history"] = True
+    return out
 
 
 def record_to_bytes(record: Record) -> bytes:
@@ -109,18 +128,30 @@ def record_from_dict(data: Any) -> Record:
             f"(it is between 0 and {MAX_EXPORT_VERSION})."
         )
     signoffs: list[SignOff] = []
-    for raw in _need(meta, "signoffs", list, "record"):
+    raw_signoffs = _need(meta, "signoffs", list, "record")
+    if len(raw_signoffs) > MAX_SIGNOFFS:
+        raise InterchangeError("The record has more sign-offs than a record can have.")
+    for raw in raw_signoffs:
         try:
+            digest = raw.get("digest", "")
+            history = raw.get("history", False)
+            if not isinstance(digest, str) or not _DIGEST.match(digest) or not isinstance(history, bool):
+                raise ValueError
             signoffs.append(
                 SignOff(
                     scope=SignOffScope(raw["scope"]),
-                    name=str(raw["name"]),
+                    name=_short(raw["name"]),
                     role=Role(raw["role"]),
                     signed_on=date.fromisoformat(raw["signed_on"]),
+                    digest=digest,
+                    history=history,
                 )
             )
-        except (KeyError, ValueError, TypeError):
+        except (KeyError, ValueError, TypeError, AttributeError):
             raise InterchangeError("One of the record's sign-offs is incomplete or not valid.") from None
+    exported_digest = meta.get("exported_digest", "")
+    if not isinstance(exported_digest, str) or not _DIGEST.match(exported_digest):
+        raise InterchangeError("The record's export digest is not valid.")
     provenance = meta.get("provenance", {})
     if not isinstance(provenance, dict) or not all(isinstance(v, str) for v in provenance.values()):
         raise InterchangeError("The record's provenance must map fields to text.")
@@ -139,6 +170,7 @@ def record_from_dict(data: Any) -> Record:
         created=_parse_datetime(_need(meta, "created", str, "record"), "creation"),
         updated=_parse_datetime(_need(meta, "updated", str, "record"), "last change"),
         provenance=dict(provenance),
+        exported_digest=exported_digest,
     )
     sections = _need(data, "sections", dict, "the file")
     known = {s.key for s in fw.sections}
@@ -155,7 +187,44 @@ def record_from_dict(data: Any) -> Record:
                     f"The record has a field “{key}.{fkey}” that framework version {fw.version} does not have."
                 )
             record.set(fields[fkey].path, from_json_value(fields[fkey], raw_value))
+    for path, text in _typed(meta, fw).items():
+        record.values.pop(path, None)
+        record.typed[path] = text
     return record
+
+
+def _short(value: Any) -> str:
+    if not isinstance(value, str) or len(value) > 200:
+        raise ValueError
+    return value
+
+
+def _typed(meta: dict[str, Any], fw: Framework) -> dict[str, str]:
+    """Text kept as typed: each key a field path (or a list entry's item), each text short."""
+    typed = meta.get("typed", {})
+    if not isinstance(typed, dict) or len(typed) > MAX_TYPED_ENTRIES:
+        raise InterchangeError("The record's typed text must map fields to short text.")
+    out: dict[str, str] = {}
+    for path, text in typed.items():
+        if not isinstance(text, str) or not text.strip() or len(text) > MAX_TYPED_TEXT:
+            raise InterchangeError("The record's typed text must map fields to short text.")
+        section, _, rest = str(path).partition(".")
+        key, _, item = rest.partition(".")
+        field_path = f"{section}.{key}"
+        ok = fw.has_field(field_path)
+        if ok and item:
+            index, _, sub = item.partition(".")
+            fd = fw.field(field_path)
+            ok = (
+                fd.kind is Kind.LIST
+                and index.isdigit()
+                and int(index) < MAX_TYPED_ENTRIES
+                and any(f.key == sub for f in fd.item_fields)
+            )
+        if not ok:
+            raise InterchangeError(f"The record has typed text for “{path}”, which is not a field.")
+        out[str(path)] = text
+    return out
 
 
 def record_from_bytes(data: bytes) -> Record:
@@ -256,10 +325,25 @@ def json_schema(framework: Framework) -> dict[str, Any]:
                                 "name": {"type": "string"},
                                 "role": {"enum": [r.value for r in Role]},
                                 "signed_on": {"type": "string", "format": "date"},
+                                "digest": {
+                                    "type": "string",
+                                    "pattern": "^[0-9a-f]{64}$",
+                                    "description": "SHA-256 of the signed scope's content when signed",
+                                },
+                                "history": {
+                                    "type": "boolean",
+                                    "description": "kept only as history: never a valid sign-off",
+                                },
                             },
                         },
                     },
                     "provenance": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "typed": {
+                        "type": "object",
+                        "description": "text typed that is not a value of its field, by path (never in an export)",
+                        "additionalProperties": {"type": "string", "maxLength": MAX_TYPED_TEXT},
+                    },
+                    "exported_digest": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
                 },
             },
             "sections": {"type": "object", "properties": sections, "additionalProperties": False},

@@ -1,14 +1,16 @@
-"""`demo` and `records list|show|import`."""
+"""`demo` and `records list|show|set|sign-off|import`."""
 
 from __future__ import annotations
 
 import argparse
 import os
 from pathlib import Path
+from typing import Any
 
-from models.errors import InterchangeError
+from models.errors import InterchangeError, SignOffRefused
 from models.safe_output import shown_name
 from transitions_app.cli.base import (
+    EXIT_NEGATIVE,
     EXIT_OK,
     PASSWORD_ENV,
     CliError,
@@ -30,7 +32,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     demo.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (default 1)")
     demo.set_defaults(func=run_demo)
 
-    records = sub.add_parser("records", help="list, show and import records")
+    records = sub.add_parser("records", help="list, show, change, sign off and import records")
     rsub = records.add_subparsers(dest="records_command", metavar="ACTION", required=True)
     lst = rsub.add_parser("list", help="list the records in a vault")
     add_vault_args(lst)
@@ -43,6 +45,35 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_db_arg(show)
     add_json_arg(show)
     show.set_defaults(func=run_show)
+    setp = rsub.add_parser(
+        "set",
+        help="set fields of a record by their paths (same rules as the window)",
+        description="Each change is PATH=VALUE, PATH being a field's path as in the record's JSON "
+        "(summary.day_one, child.upn, child.date_of_birth). Dates are typed day first (15/03/2021) "
+        "or as 2021-03-15; choices by their value or label; yes/no fields yes or no; a person as "
+        "name, role, organisation, contact; lists as JSON. An empty VALUE clears the field. A value "
+        "that is kept but not valid (a wrong UPN, 31/02/2021) is reported and stops sign-off and "
+        "export until it is fixed.",
+    )
+    setp.add_argument("record_id", metavar="ID")
+    setp.add_argument("assignments", metavar="PATH=VALUE", nargs="+")
+    add_vault_args(setp)
+    add_db_arg(setp)
+    add_json_arg(setp)
+    setp.set_defaults(func=run_set)
+    sign = rsub.add_parser(
+        "sign-off",
+        help="give a sign-off: the record (practitioner), send (SENCO review of section 8) or manager",
+        description="Exit 0 when the sign-off is recorded; exit 1, with what is missing, while what it "
+        "covers is incomplete or not valid. A sign-off stays valid while the content it covers is "
+        "unchanged.",
+    )
+    sign.add_argument("record_id", metavar="ID")
+    sign.add_argument("--scope", required=True, choices=("record", "send", "manager"))
+    add_vault_args(sign)
+    add_db_arg(sign)
+    add_json_arg(sign)
+    sign.set_defaults(func=run_sign_off)
     imp = rsub.add_parser(
         "import",
         help="import a record from its JSON file, or start one from another setting's signed PDF",
@@ -92,8 +123,7 @@ def run_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _summary_row(record) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    from models.completeness import overall_completeness
+def _summary_row(record, service, charter) -> dict[str, object]:  # type: ignore[no-untyped-def]
     from models.flags import derive_flags
 
     flags = derive_flags(record)
@@ -104,7 +134,7 @@ def _summary_row(record) -> dict[str, object]:  # type: ignore[no-untyped-def]
         "school_urn": record.get("child.school_urn") or "",
         "status": record.status.value,
         "export_version": record.export_version,
-        "completeness": round(overall_completeness(record) * 100),
+        "completeness": service.readiness(record, charter).percent,
         "flags": flags.badges(),
     }
 
@@ -112,7 +142,8 @@ def _summary_row(record) -> dict[str, object]:  # type: ignore[no-untyped-def]
 def run_list(args: argparse.Namespace) -> int:
     service = open_vault(args)
     try:
-        rows = [_summary_row(r) for r in service.list_records()]
+        charter = service.charter()
+        rows = [_summary_row(r, service, charter) for r in service.list_records()]
         damaged = service.damaged_records()
     finally:
         service.close()
@@ -136,12 +167,17 @@ def run_show(args: argparse.Namespace) -> int:
     service = open_vault(args)
     try:
         record = service.load(args.record_id)
+        ready = service.readiness(record)
     finally:
         service.close()
     if args.json:
         from models.interchange import record_to_dict
 
-        print_json(record_to_dict(record))
+        data = record_to_dict(record)
+        for shown, state in zip(data["record"]["signoffs"], ready.signoffs, strict=True):
+            shown["valid"] = state.valid
+        data["record"]["missing"] = [{"path": m.path, "message": m.message} for m in ready.items]
+        print_json(data)
     else:
         from models.framework.registry import get_framework
         from models.values import display_value
@@ -159,6 +195,106 @@ def run_show(args: argparse.Namespace) -> int:
             if lines:
                 print(f"{section.number}. {section.title}")
                 print("\n".join(lines))
+        for state in ready.signoffs:
+            print(f"{state.scope.label}: {state.describe()}")
+        if ready.items:
+            print(f"Stops sign-off or export ({len(ready.items)}):")
+            for m in ready.items:
+                print(f"  {m.message}")
+        else:
+            print("Nothing missing: this record may be exported.")
+    return EXIT_OK
+
+
+def _parse_assignments(record: Any, assignments: list[str]) -> list[str]:
+    """Apply PATH=VALUE changes to ``record``; returns the paths changed."""
+    from models.entry import value_from_text
+    from models.framework.registry import get_framework
+
+    fw = get_framework(record.framework_id, record.framework_version)
+    paths = []
+    for assignment in assignments:
+        path, sep, text = assignment.partition("=")
+        path = path.strip()
+        if not sep or not path:
+            raise CliError(f"Write each change as PATH=VALUE (for example summary.day_one=Loves trains), not “{assignment[:60]}”.")
+        if not fw.has_field(path):
+            raise CliError(f"“{path[:80]}” is not a field of a {fw.title} version {fw.version} record (see docs/record.schema.json).")
+        try:
+            value = value_from_text(fw.field(path), text)
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+        record.set(path, value)
+        paths.append(path)
+    return paths
+
+
+def run_set(args: argparse.Namespace) -> int:
+    import sys
+
+    service = open_vault(args)
+    try:
+        before = service.load(args.record_id)
+        record = before.copy()
+        paths = _parse_assignments(record, args.assignments)
+        saved = service.save(record)
+        was = {st.scope: st.valid for st in service.readiness(before).signoffs}
+        ready = service.readiness(saved)
+    finally:
+        service.close()
+    problems = [m for m in ready.items if m.kind == "problem" and m.path in paths]
+    for m in problems:
+        sys.stderr.write(f"Kept, but not valid: {m.message} It stops sign-off and export until it is fixed.\n")
+    changes = [
+        st.describe()
+        for st in ready.signoffs
+        if not st.signoff.history and was.get(st.scope) is not None and was[st.scope] != st.valid
+    ]
+    if args.json:
+        print_json(
+            {
+                "id": saved.id,
+                "status": saved.status.value,
+                "set": paths,
+                "problems": [{"path": m.path, "message": m.message} for m in problems],
+                "signoffs": [{"scope": st.scope.value, "valid": st.valid} for st in ready.signoffs],
+            }
+        )
+    else:
+        print(f"Saved {saved.display_name} ({saved.status.label}).")
+        for line in changes:
+            print(f"{line}.")
+    return EXIT_OK
+
+
+def run_sign_off(args: argparse.Namespace) -> int:
+    import sys
+
+    service = open_vault(args)
+    try:
+        try:
+            signed = service.sign_off(args.record_id, args.scope)
+        except SignOffRefused as exc:
+            items = list(exc.items)
+            if args.json:
+                print_json(
+                    {
+                        "signed": False,
+                        "missing": [{"path": m.path, "message": m.message} for m in items],  # type: ignore[attr-defined]
+                    }
+                )
+            sys.stderr.write(f"{exc}\n")
+            for m in items:
+                sys.stderr.write(f"  {m.message}\n")  # type: ignore[attr-defined]
+            return EXIT_NEGATIVE
+    finally:
+        service.close()
+    given = next(s for s in signed.signoffs if s.scope.value == args.scope and not s.history)
+    if args.json:
+        print_json({"signed": True, "id": signed.id, "scope": args.scope, "status": signed.status.value,
+                    "name": given.name, "role": given.role.value, "signed_on": given.signed_on.isoformat()})
+    else:
+        print(f"{given.scope.label} recorded for {signed.display_name} ({signed.status.label}).")
     return EXIT_OK
 
 

@@ -70,24 +70,35 @@ def create_demo_vault(
 
 
 def _sign_off_some(directory: Path, password: str, records: list[Record]) -> None:
-    """Two in three complete records get signed off by the key person, the SENCO (where SEND
-    support is recorded) and the manager, so the demo shows every workflow state and can export
-    at once; the rest stay drafts."""
-    from models.completeness import missing_items
+    """Two in three records that are complete under the charter get signed off by the key person,
+    the SENCO (where SEND support is recorded) and the manager, so the demo shows every workflow
+    state and can export at once; the rest stay drafts. The sign-offs go through the same rules as
+    anyone's (a record that is not complete is never signed)."""
+    from models.errors import SignOffRefused
     from models.flags import derive_flags
 
-    chosen = [r for n, r in enumerate(records) if n % 3 != 2 and not missing_items(r)]
     steps = (
         ("keyperson", SignOffScope.RECORD, lambda r: True),
         ("senco", SignOffScope.SEND, lambda r: derive_flags(r).send),
         ("manager", SignOffScope.MANAGER, lambda r: True),
     )
+    chosen: list[Record] = []
     for user, scope, applies in steps:
         session = VaultService.open(directory, user, password)
         try:
+            charter = session.charter()
+            if not chosen:
+                chosen = [
+                    r
+                    for n, r in enumerate(records)
+                    if n % 3 != 2 and not session.readiness(r, charter).stopping(SignOffScope.RECORD)
+                ]
             for record in chosen:
                 if applies(record):
-                    session.sign_off(record.id, scope.value)
+                    try:
+                        session.sign_off(record.id, scope.value, charter=charter)
+                    except SignOffRefused:
+                        continue
         finally:
             session.close()
 
