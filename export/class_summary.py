@@ -11,15 +11,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from reportlab.platypus import Flowable, Paragraph
+from reportlab.platypus import Flowable
 
+from export import tagging
 from export.fonts import FONT_BOLD, register_fonts
+from export.pdfa import DocumentInfo
 from export.render import (
     BODY_W,
     CELL,
     CELL_HEAD,
     CELL_LABEL,
     KICKER,
+    LANG,
     MUTED,
     QUIET,
     TONES,
@@ -28,10 +31,11 @@ from export.render import (
     data_table,
     date_text,
     footer_note_lines,
-    handling_band,
-    markup,
+    handling_note,
     paragraph_style,
+    plain_paragraph,
 )
+from export.tagging import Structure, TableShape
 from models.flags import Flags, derive_flags
 from models.framework.registry import get_framework
 from models.record import Record
@@ -69,28 +73,28 @@ def _field_text(record: Record, path: str) -> str:
 
 
 def _row(record: Record, flags: Flags, show_setting: bool) -> list[Any]:
-    child: list[Flowable] = [Paragraph(markup(record.display_name), _NAME)]
+    child: list[Flowable] = [plain_paragraph(record.display_name, _NAME)]
     dob = _field_text(record, "child.date_of_birth")
     if dob:
-        child.append(Paragraph(markup(f"Born {dob}"), _SMALL))
+        child.append(plain_paragraph(f"Born {dob}", _SMALL))
     setting = _field_text(record, "child.setting_name")
     if setting and show_setting:
-        child.append(Paragraph(markup(setting), _SMALL))
+        child.append(plain_paragraph(setting, _SMALL))
 
     send = flags.send_label if flags.send_status != "none" else "No identified need"
     badges: list[Flowable] = []
     for badge in flags.badges():
         if badge == flags.send_label:
             continue
-        badges.append(Paragraph(markup(badge), _DSL if badge == "DSL to DSL" else CELL))
+        badges.append(plain_paragraph(badge, _DSL if badge == "DSL to DSL" else CELL))
     if not badges:
-        badges.append(Paragraph("None", QUIET))
+        badges.append(plain_paragraph("None", QUIET))
 
     day_one = _field_text(record, DAY_ONE_PATH)
     if len(day_one) > DAY_ONE_MAX:
         day_one = day_one[:DAY_ONE_MAX].rsplit(" ", 1)[0] + " … (see the record)"
-    note = Paragraph(markup(day_one), CELL) if day_one else Paragraph("Not recorded", QUIET)
-    return [child, Paragraph(markup(send), CELL), badges, note]
+    note = plain_paragraph(day_one, CELL) if day_one else plain_paragraph("Not recorded", QUIET)
+    return [child, plain_paragraph(send, CELL), badges, note]
 
 
 def render_class_summary_pdf(records: Sequence[Record], options: ClassSummaryOptions) -> bytes:
@@ -101,13 +105,15 @@ def render_class_summary_pdf(records: Sequence[Record], options: ClassSummaryOpt
     register_fonts()
     ordered = sorted(records, key=_sort_key)
     flags = [derive_flags(r) for r in ordered]
+    structure = Structure(lang=LANG)
+    doc = structure.root
     story: list[Flowable] = []
-    band = handling_band(options.handling_note)
+    band, note_elem = handling_note(options.handling_note, doc)
     if band is not None:
         story.append(band)
     story += [
-        Paragraph("Class summary for the Reception teacher", KICKER),
-        Paragraph(markup(options.title), _TITLE),
+        tagging.add(doc, "P", plain_paragraph("Class summary for the Reception teacher", KICKER)),
+        tagging.add(doc, "H1", plain_paragraph(options.title, _TITLE)),
     ]
     counts = [
         f"{len(ordered)} {'child' if len(ordered) == 1 else 'children'}",
@@ -117,16 +123,17 @@ def render_class_summary_pdf(records: Sequence[Record], options: ClassSummaryOpt
         f"{sum(f.medical for f in flags)} medical",
         f"{sum(f.dsl_to_dsl for f in flags)} DSL to DSL",
     ]
-    story.append(Paragraph(markup("   ·   ".join(counts)), _COUNTS))
+    story.append(tagging.add(doc, "P", plain_paragraph("   ·   ".join(counts), _COUNTS)))
     if not ordered:
-        story.append(Paragraph("No children in this class yet.", QUIET))
+        story.append(tagging.add(doc, "P", plain_paragraph("No children in this class yet.", QUIET)))
     else:
         head = ["Child", "SEND", "Flags", "One thing to know on day one"]
-        data: list[list[Any]] = [[Paragraph(h, CELL_HEAD) for h in head]]
+        data: list[list[Any]] = [[plain_paragraph(h, CELL_HEAD) for h in head]]
         # the setting is named per child only when the class comes from more than one
         show_setting = len({_field_text(r, "child.setting_name") for r in ordered}) > 1
         data += [_row(r, f, show_setting) for r, f in zip(ordered, flags, strict=True)]
         widths = [0.25 * BODY_W, 0.17 * BODY_W, 0.25 * BODY_W, 0.33 * BODY_W]
+        tagging.table(doc, data, TableShape(header_rows=1, header_cols=1))
         story.append(data_table(data, widths, [], header=True))
     generated = f"Generated {date_text(options.generated_on.date())}"
     furniture = PageFurniture(
@@ -134,12 +141,17 @@ def render_class_summary_pdf(records: Sequence[Record], options: ClassSummaryOpt
         header_right=generated,
         footer_left=f"{TITLE} · {options.title} · {counts[0]}",
         note_lines=footer_note_lines(options.handling_note)[0],
+        note_elem=note_elem,
     )
     return build_pdf(
         story,
         furniture,
-        title=TITLE,
-        author=options.title,
-        subject="Class summary for the Reception teacher",
-        generated_on=options.generated_on,
+        structure,
+        DocumentInfo(
+            title=f"{TITLE}: {options.title}",
+            author=options.title,
+            subject="Class summary for the Reception teacher",
+            created=options.generated_on,
+            lang=LANG,
+        ),
     )

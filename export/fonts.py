@@ -40,3 +40,20 @@ def register_fonts() -> list[str]:
     addMapping(FONT, 0, 1, FONT_ITALIC)
     addMapping(FONT, 1, 1, FONT_BOLD_ITALIC)
     return list(_FILES)
+
+
+def shown_text(text: str, font_name: str) -> tuple[str, str]:
+    """``text`` as ``font_name`` can draw it, and the real text where the two differ ("" when
+    they do not).
+
+    A character the font has no glyph for would be drawn as the font's blank ``.notdef`` glyph,
+    which PDF/A and PDF/UA forbid; it is drawn as U+FFFD instead, and the caller puts the real text
+    in the structure element's ``/ActualText`` so a screen reader still reads it.
+    """
+    glyphs = pdfmetrics.getFont(font_name).face.charToGlyph
+    if all(ord(c) in glyphs or c in _CONTROLS for c in text):
+        return text, ""
+    return "".join(c if ord(c) in glyphs or c in _CONTROLS else "\ufffd" for c in text), text
+
+
+_CONTROLS = frozenset("\n\r\t")

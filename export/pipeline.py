@@ -1,8 +1,9 @@
 """One exported packet, from record JSON to a signed (and optionally encrypted) PDF.
 
 Everything here is plain data in, bytes out, so a batch can run in worker processes. The steps are
-always in this order: render, embed the record JSON, then sign (encrypting in the same pass when
-the charter asks), so the signature covers the data and any appended change breaks it.
+always in this order: render (a tagged PDF/A file with the record JSON embedded and the unsigned
+signature field with its stamp), then sign (encrypting in the same pass when the charter asks), so
+the signature covers the pages, the data and the stamp, and any appended change breaks it.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from export.attach import attach_json
 from export.encrypt import PasswordEncryption, RecipientEncryption
 from export.render import RenderOptions, render_record_pdf
 from export.sign import sign_pdf
+from export.stamp import SignatureLabel
 from models.errors import SigningFailed
 from models.interchange import record_from_bytes
 
@@ -35,8 +36,9 @@ class PacketJob:
     key_der: bytes  # PKCS#8; held in memory only, passed to worker processes through a pipe
     cert_der: bytes
     chain_der: tuple[bytes, ...]
-    signer_name: str
+    signer_name: str  # the person's display name (their login name when they have none)
     organisation: str
+    signer_role: str = ""  # the person's role, as the stamp and the signature say it
     handling_note: str = ""
     setting_dsl_contact: str = ""
     supersedes_version: int | None = None
@@ -75,14 +77,22 @@ def _encryption(job: PacketJob) -> Encryption | None:
 
 def build_packet(job: PacketJob) -> PacketResult:
     record = record_from_bytes(job.record_json)
+    label = SignatureLabel(
+        name=job.signer_name,
+        role=job.signer_role,
+        organisation=job.organisation,
+        signed_on=job.generated_on.date(),
+    )
     options = RenderOptions(
         handling_note=job.handling_note,
         packet=job.packet,
         generated_on=job.generated_on,
         setting_dsl_contact=job.setting_dsl_contact,
         supersedes_version=job.supersedes_version,
+        record_json=job.record_json,
+        signature=label,
     )
-    pdf = attach_json(render_record_pdf(record, options), job.record_json)
+    pdf = render_record_pdf(record, options)
     key = serialization.load_der_private_key(job.key_der, password=None)
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         raise SigningFailed("The setting's signing key is not an ECDSA key.")
@@ -94,6 +104,7 @@ def build_packet(job: PacketJob) -> PacketResult:
         signer_name=job.signer_name,
         organisation=job.organisation,
         signing_time=job.generated_on,
+        reason=label.sentence,
         encryption=_encryption(job),
     )
     return PacketResult(job.packet, signed)

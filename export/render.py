@@ -43,8 +43,12 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from export.fonts import FONT, FONT_BOLD, FONT_ITALIC, register_fonts
+from export import tagging
+from export.fonts import FONT, FONT_BOLD, FONT_ITALIC, register_fonts, shown_text
 from export.packets import PacketSection, get_packet, packet_sections
+from export.pdfa import Attachment, DocumentInfo, SignatureField, finish_pdf
+from export.stamp import SIGNATURE_FIELD, SignatureLabel
+from export.tagging import MarkedContent, StructElem, Structure, TableShape, TaggedParagraph
 from models.flags import NONE_WORDS, Flags, derive_flags
 from models.framework.definition import FieldDef, Framework, Kind, is_empty
 from models.framework.registry import get_framework
@@ -52,7 +56,9 @@ from models.record import Person, Record
 from models.values import display_value
 
 TITLE = "Transition record"
+RECORD_JSON_NAME = "transition-record.json"  # the embedded record (export.attach reads it)
 CREATOR = "Transitions"
+LANG = "en-GB"
 
 # Sections with a place of their own: the summary is the front sheet; the school's outcome is
 # printed only once the school has returned it.
@@ -73,6 +79,10 @@ NOTE_LEADING = 8.5
 NOTE_MAX_LINES = 2
 HEADER_TEXT_Y = PAGE_H - 36.0
 HEADER_RULE_Y = PAGE_H - 43.0
+# The visible signature: under the footer of page 1, inside the side margins, above the edge a
+# printer cannot reach (x0, y0, x1, y1).
+STAMP_RECT = (MARGIN_X, 12.0, PAGE_W - MARGIN_X, 44.0)
+STAMP_NOTE = "Digital signature (PAdES): your PDF reader's signature panel shows whether it is intact."
 
 # --- colours: one accent, quiet greys, muted tones that always come with words ------------------
 ACCENT = colors.HexColor("#1F5C74")
@@ -113,6 +123,8 @@ class RenderOptions:
     generated_on: datetime  # the injected clock: printed on the front sheet and used as PDF dates
     setting_dsl_contact: str = ""  # shown with the DSL-to-DSL flag
     supersedes_version: int | None = None
+    record_json: bytes = b""  # embedded as an associated file when given
+    signature: SignatureLabel | None = None  # who will sign: the stamp and the signature field
 
 
 # --- text styles --------------------------------------------------------------------------
@@ -190,11 +202,22 @@ def markup(text: str) -> str:
 def _paras(text: str, style: ParagraphStyle) -> list[Flowable]:
     """One paragraph per blank-line-separated block, so long notes flow across pages."""
     blocks = [b.strip() for b in re.split(r"\n\s*\n", text.replace("\r\n", "\n")) if b.strip()]
-    return [Paragraph(markup(b), style) for b in blocks]
+    return [_p(b, style) for b in blocks]
 
 
-def _p(text: str, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(markup(text), style)
+def plain_paragraph(text: str, style: ParagraphStyle) -> TaggedParagraph:
+    """A paragraph of plain text, to be tied to its structure element (see export.tagging).
+
+    Characters the style's font cannot draw are shown as U+FFFD, the real text kept for the
+    element's ActualText (export.fonts.shown_text).
+    """
+    drawn, actual = shown_text(text, style.fontName)
+    para = TaggedParagraph(markup(drawn), style)
+    para.actual_text = actual
+    return para
+
+
+_p = plain_paragraph
 
 
 def date_text(value: date) -> str:
@@ -237,7 +260,7 @@ _TONE_STYLES: dict[str, ParagraphStyle] = {
 
 
 def _tone_cell(text: str, tone: str) -> Paragraph:
-    return Paragraph(markup(text), _TONE_STYLES[tone])
+    return _p(text, _TONE_STYLES[tone])
 
 
 def data_table(
@@ -282,49 +305,109 @@ class PageFurniture:
     header_right: str
     footer_left: str
     note_lines: tuple[str, ...]  # the handling note, already wrapped (see footer_note_lines)
+    # the element the note is on page 1 when no handling band shows it in full (see handling_note)
+    note_elem: StructElem | None = None
 
     def draw(self, canv: Canvas, page: int, pages: int) -> None:
+        """Draw the furniture of page ``page``: running header and footer are pagination
+        artifacts, so assistive technology skips them (the story carries the same facts)."""
         canv.saveState()
-        canv.setFillColor(MUTED)
-        canv.setFont(FONT, 8)
-        canv.drawString(MARGIN_X, HEADER_TEXT_Y, self.header_left)
-        canv.drawRightString(PAGE_W - MARGIN_X, HEADER_TEXT_Y, self.header_right)
-        canv.setStrokeColor(RULE)
-        canv.setLineWidth(0.6)
-        canv.line(MARGIN_X, HEADER_RULE_Y, PAGE_W - MARGIN_X, HEADER_RULE_Y)
-        canv.line(MARGIN_X, FOOTER_RULE_Y, PAGE_W - MARGIN_X, FOOTER_RULE_Y)
-        canv.setFillColor(INK)
-        canv.setFont(FONT, 8)
-        canv.drawString(MARGIN_X, FOOTER_LINE_Y, self.footer_left)
-        canv.setFont(FONT_BOLD, 8)
-        canv.drawRightString(PAGE_W - MARGIN_X, FOOTER_LINE_Y, f"Page {page} of {pages}")
+        with MarkedContent.pagination(canv, "Header"):
+            canv.setFillColor(MUTED)
+            canv.setFont(FONT, 8)
+            canv.drawString(MARGIN_X, HEADER_TEXT_Y, shown_text(self.header_left, FONT)[0])
+            canv.drawRightString(
+                PAGE_W - MARGIN_X, HEADER_TEXT_Y, shown_text(self.header_right, FONT)[0]
+            )
+            canv.setStrokeColor(RULE)
+            canv.setLineWidth(0.6)
+            canv.line(MARGIN_X, HEADER_RULE_Y, PAGE_W - MARGIN_X, HEADER_RULE_Y)
+        with MarkedContent.pagination(canv, "Footer"):
+            canv.line(MARGIN_X, FOOTER_RULE_Y, PAGE_W - MARGIN_X, FOOTER_RULE_Y)
+            canv.setFillColor(INK)
+            canv.setFont(FONT, 8)
+            canv.drawString(MARGIN_X, FOOTER_LINE_Y, shown_text(self.footer_left, FONT)[0])
+            canv.setFont(FONT_BOLD, 8)
+            canv.drawRightString(PAGE_W - MARGIN_X, FOOTER_LINE_Y, f"Page {page} of {pages}")
+        marks = tagging.marked_content(canv)
+        if page == 1 and self.note_elem is not None and marks is not None:
+            # No band on page 1 carries the note: its first footer is the note's real content.
+            marks.begin(canv, self.note_elem, page=0, reopen=False)
+            self._draw_note(canv)
+            canv.addLiteral("EMC")
+        else:
+            with MarkedContent.pagination(canv, "Footer"):
+                self._draw_note(canv)
+        canv.restoreState()
+
+    def _draw_note(self, canv: Canvas) -> None:
         canv.setFillColor(MUTED)
         canv.setFont(FONT, 7)
         for n, line in enumerate(self.note_lines):
-            canv.drawString(MARGIN_X, NOTE_TOP_Y - n * NOTE_LEADING, line)
-        canv.restoreState()
+            canv.drawString(MARGIN_X, NOTE_TOP_Y - n * NOTE_LEADING, shown_text(line, FONT)[0])
+
+
+def draw_stamp(canv: Canvas, label: SignatureLabel, width: float, height: float) -> None:
+    """The visible signature on a page ``width`` x ``height`` of its own (it becomes the signature
+    field's appearance): the signer's sentence in the embedded font, with an accent edge."""
+    canv.setFillColor(ACCENT_TINT)
+    canv.rect(0, 0, width, height, stroke=0, fill=1)
+    canv.setFillColor(ACCENT)
+    canv.rect(0, 0, 2.5, height, stroke=0, fill=1)
+    text, _actual = shown_text(label.sentence, FONT_BOLD)
+    size = 8.0
+    lines = simpleSplit(text, FONT_BOLD, size, width - 14)
+    while len(lines) > 2 and size > 5:
+        size -= 0.5
+        lines = simpleSplit(text, FONT_BOLD, size, width - 14)
+    lines = lines[:2]
+    leading = size * 1.25
+    canv.setFillColor(INK)
+    canv.setFont(FONT_BOLD, size)
+    y = height - 5 - size
+    for line in lines:
+        canv.drawString(9, y, line)
+        y -= leading
+    canv.setFillColor(MUTED)
+    canv.setFont(FONT, 6.5)
+    canv.drawString(9, max(4.0, y - 1), STAMP_NOTE)
 
 
 class _PagedCanvas(Canvas):  # type: ignore[misc]
     """Holds each page back until the end, so every footer can say "Page x of y".
 
     Outline entries are held with their page and written when the page is, so they point at it.
+    The canvas carries the marked-content bookkeeping of export.tagging; when a stamp is given it
+    is drawn on one more page of its own, which export.pdfa turns into the signature's appearance.
     """
 
-    def __init__(self, *args: Any, furniture: PageFurniture, pdf_date: str, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        furniture: PageFurniture,
+        pdf_date: str,
+        marks: MarkedContent,
+        stamp: SignatureLabel | None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._furniture = furniture
+        self._stamp = stamp
         self._held: list[dict[str, Any]] = []
         self._marks: list[tuple[str, str, float]] = []
         self.setDateFormatter(lambda *_ts: pdf_date)
+        self.marked_content = marks
+        marks.start_page(self)
 
     def hold_mark(self, key: str, title: str, top: float) -> None:
         self._marks.append((key, title, top))
 
     def showPage(self) -> None:  # noqa: N802 (reportlab's name)
+        self.marked_content.end_page(self)
         self._held.append(dict(self.__dict__))
         self._marks = []
         self._startPage()
+        self.marked_content.start_page(self)
 
     def save(self) -> None:
         pages = len(self._held)
@@ -334,6 +417,11 @@ class _PagedCanvas(Canvas):  # type: ignore[misc]
                 self.bookmarkPage(key, fit="XYZ", left=0, top=top)
                 self.addOutlineEntry(title, key, level=0)
             self._furniture.draw(self, number, pages)
+            super().showPage()
+        if self._stamp is not None:
+            x0, y0, x1, y1 = STAMP_RECT
+            self.setPageSize((x1 - x0, y1 - y0))
+            draw_stamp(self, self._stamp, x1 - x0, y1 - y0)
             super().showPage()
         super().save()
 
@@ -355,11 +443,15 @@ class _Flag:
 
 
 class _Story:
+    """Builds the story (flowables) and, alongside it, the structure tree in reading order."""
+
     def __init__(self, record: Record, options: RenderOptions, framework: Framework) -> None:
         self.record = record
         self.options = options
         self.fw = framework
         self.flags: Flags = derive_flags(record)
+        self.signature_elem: StructElem | None = None
+        self.note_elem: StructElem | None = None
 
     # values ---------------------------------------------------------------------------
     def value(self, path: str) -> str:
@@ -369,15 +461,16 @@ class _Story:
         return _shown(fd, self.record.get(path))
 
     # front sheet ----------------------------------------------------------------------
-    def front_sheet(self) -> list[Flowable]:
+    def front_sheet(self, doc: StructElem) -> list[Flowable]:
+        sect = doc.add("Sect")
         out: list[Flowable] = []
-        band = handling_band(self.options.handling_note)
+        band, self.note_elem = handling_note(self.options.handling_note, sect)
         if band is not None:
             out.append(band)
-        kicker = _p("Front sheet for the Reception teacher", KICKER)
+        kicker = tagging.add(sect, "P", _p("Front sheet for the Reception teacher", KICKER))
         kicker.outline = ("front-sheet", "Front sheet")
         out.append(kicker)
-        out.append(_p(self.record.display_name, NAME))
+        out.append(tagging.add(sect, "H1", _p(self.record.display_name, NAME)))
         legal = " ".join(
             p for p in (self.value("child.legal_forenames"), self.value("child.legal_surname")) if p
         )
@@ -385,13 +478,15 @@ class _Story:
         preferred = self.value("child.preferred_name")
         if preferred:
             bits.append(f"Preferred name: {preferred}")
-        out.append(_p("   ·   ".join(bits), SUBNAME))
-        out.append(self.facts_table())
+        out.append(tagging.add(sect, "P", _p("   ·   ".join(bits), SUBNAME)))
+        out.append(self.facts_table(sect))
         out.append(Spacer(1, 12))
-        out.extend(self.summary_boxes())
+        out.extend(self.summary_boxes(sect))
         out.append(Spacer(1, 10))
-        out.append(_p("Flags worked out from the record", H2))
-        out.extend(self.flag_boxes())
+        out.append(tagging.add(sect, "H2", _p("Flags worked out from the record", H2)))
+        out.extend(self.flag_boxes(sect))
+        if self.options.signature is not None:
+            self.signature_elem = sect.add("Form")
         return out
 
     def contact(self, path: str) -> str:
@@ -402,10 +497,14 @@ class _Story:
         name = value.name or value.organisation
         return f"{name}\n{value.contact}" if value.contact else name
 
-    def facts_table(self) -> Table:
+    def facts_table(self, parent: StructElem) -> Table:
+        """The child's key facts, three to a row: read row by row, each fact a label and a value."""
+
         def fact(label: str, text: str) -> list[Flowable]:
             value = _p(text, CELL) if text else _p("Not recorded", FACT_MISSING)
-            return [_p(label, FACT_LABEL), value]
+            cell: list[Flowable] = [_p(label, FACT_LABEL), value]
+            tagging.paragraphs(parent.add("Div"), cell)
+            return cell
 
         key_person = self.contact("child.key_person")
         first_term = self.contact("transition.setting_contact")
@@ -435,7 +534,8 @@ class _Story:
             ],
         )
 
-    def summary_boxes(self) -> list[Flowable]:
+    def summary_boxes(self, parent: StructElem) -> list[Flowable]:
+        """The summary's boxes, two by two when short: drawn row by row, read box by box."""
         if not any(s.key == FRONT_SHEET_SECTION for s in self.fw.sections):
             return []
         boxes: list[tuple[Paragraph, list[Flowable]]] = []
@@ -444,7 +544,10 @@ class _Story:
             text = _shown(fd, self.record.get(fd.path))
             longest = max(longest, len(text))
             body = _paras(text, BOX_TEXT) if text else [_p("Not recorded", FACT_MISSING)]
-            boxes.append((_p(fd.label, BOX_LABEL), body))
+            box = parent.add("Div")
+            label = tagging.add(box, "H2", _p(fd.label, BOX_LABEL))
+            tagging.paragraphs(box, body)
+            boxes.append((label, body))
         if not boxes:
             return []
         grid = longest <= GRID_TEXT and len(boxes) % 2 == 0
@@ -569,26 +672,34 @@ class _Story:
             out.append(_Flag("Waiting list for specialist assessment", "\n".join(parts), "watch"))
         return out
 
-    def flag_boxes(self) -> list[Flowable]:
-        """Each flag as a tinted box with a coloured edge; two balanced columns when they fit."""
+    def flag_boxes(self, parent: StructElem) -> list[Flowable]:
+        """Each flag as a tinted box with a coloured edge; two balanced columns when they fit.
+
+        The flags are a list; in two columns it is read column by column, as it is seen.
+        """
         flags = self.flag_list()
         if not flags:
-            return [_p("No flags: nothing in this record calls for one.", QUIET)]
+            return [tagging.add(parent, "P", _p("No flags: nothing in this record calls for one.", QUIET))]
+        listing = parent.add("L")
         gap = 10.0
         half = (BODY_W - gap) / 2
         if len(flags) > 1 and all(len(f.detail) <= GRID_TEXT for f in flags):
             columns: tuple[list[Flowable], list[Flowable]] = ([], [])
+            cells: tuple[list[list[Flowable]], list[list[Flowable]]] = ([], [])
             heights = [0.0, 0.0]
             for flag in flags:
-                box = _flag_box(flag, half)
+                box, cell = _flag_box(flag, half)
                 _w, h = box.wrap(half, FRAME_TOP - FRAME_BOTTOM)
                 col = 0 if heights[0] <= heights[1] else 1
                 if columns[col]:
                     columns[col].append(Spacer(1, gap))
                     heights[col] += gap
                 columns[col].append(box)
+                cells[col].append(cell)
                 heights[col] += h
             if max(heights) < MAX_FLAG_COLUMN:
+                for cell in (*cells[0], *cells[1]):
+                    tagging.paragraphs(listing.add("LI").add("LBody"), cell)
                 return [
                     Table(
                         [[columns[0], "", columns[1]]],
@@ -610,56 +721,71 @@ class _Story:
         for flag in flags:
             if out:
                 out.append(Spacer(1, gap))
-            out.append(_flag_box(flag, BODY_W))
+            box, cell = _flag_box(flag, BODY_W)
+            tagging.paragraphs(listing.add("LI").add("LBody"), cell)
+            out.append(box)
         return out
 
     # sections -------------------------------------------------------------------------
-    def sections(self, parts: Sequence[PacketSection]) -> list[Flowable]:
+    def sections(self, doc: StructElem, parts: Sequence[PacketSection]) -> list[Flowable]:
         out: list[Flowable] = []
         for part in parts:
             section = part.section
+            sect = StructElem("Sect", doc)  # added to the document below, unless skipped
+            title = sect.add("H1")
             if section.key == FRONT_SHEET_SECTION:
                 body: list[Flowable] = [
-                    _p("Shown on the front sheet (page 1) with the flags.", QUIET)
+                    tagging.add(sect, "P", _p("Shown on the front sheet (page 1) with the flags.", QUIET))
                 ]
             else:
-                body = self.section_body(part)
+                body = self.section_body(sect, part)
                 if section.key in SKIP_WHEN_EMPTY and not body:
                     continue
                 if section.key == SIGNOFF_SECTION:
-                    body += self.signoffs()
+                    body += self.signoffs(sect)
                 if not body:
-                    body = [_p("Nothing recorded.", QUIET)]
+                    body = [tagging.add(sect, "P", _p("Nothing recorded.", QUIET))]
             if part.note:
-                body.append(_p(part.note, QUIET))
+                body.append(tagging.add(sect, "P", _p(part.note, QUIET)))
+            doc.append(sect)
             out.append(CondPageBreak(140))
-            heading = Paragraph(f"{section.number}&nbsp;&nbsp;{markup(section.title)}", H1)
+            heading = TaggedParagraph(f"{section.number}&nbsp;&nbsp;{markup(section.title)}", H1)
+            tagging.tie(heading, title)
             heading.outline = (f"section-{section.number}", f"{section.number}. {section.title}")
             out.append(heading)
             out.append(_HeadingRule())
             out.extend(body)
         return out
 
-    def section_body(self, part: PacketSection) -> list[Flowable]:
+    def section_body(self, sect: StructElem, part: PacketSection) -> list[Flowable]:
         kept = {fd.path for fd in part.fields}
         out: list[Flowable] = []
         for group, fields in part.section.groups():
             shown = [fd for fd in fields if fd.path in kept]
-            body = self.group_body(shown, group)
+            block = StructElem("Sect" if group else "Div", sect)  # added below unless empty
+            heading = block.add("H2") if group else None
+            body = self.group_body(block, shown, group, level=3 if group else 2)
             if not body:
                 continue
-            if group:
-                out.append(_p(group, H2))
+            sect.append(block)
+            if heading is not None:
+                title = _p(group, H2)
+                tagging.tie(title, heading)
+                out.append(title)
             out.extend(body)
         return out
 
-    def group_body(self, fields: Sequence[FieldDef], group: str = "") -> list[Flowable]:
+    def group_body(
+        self, parent: StructElem, fields: Sequence[FieldDef], group: str = "", level: int = 2
+    ) -> list[Flowable]:
+        """The fields of one group in order; ``level`` is the heading level of a field's label."""
         out: list[Flowable] = []
         rows: list[tuple[str, str]] = []
+        label_role = f"H{level}"
 
         def flush() -> None:
             if rows:
-                out.append(self.kv_table(rows))
+                out.append(self.kv_table(parent, rows))
                 rows.clear()
 
         i = 0
@@ -671,7 +797,7 @@ class _Story:
                 while _is_score_pair(fields, j):
                     j += 2
                 flush()
-                out.extend(self.score_table(fields[i:j]))
+                out.extend(self.score_table(parent, fields[i:j]))
                 i = j
                 continue
             if _is_judgement(fd):
@@ -679,33 +805,39 @@ class _Story:
                 while j < len(fields) and _is_judgement(fields[j]):
                     j += 1
                 flush()
-                out.extend(self.judgement_table(fields[i:j]))
+                out.extend(self.judgement_table(parent, fields[i:j]))
                 i = j
                 continue
             i += 1
             if fd.kind is Kind.LIST:
                 flush()
-                out.extend(self.list_block(fd, value or (), titled=fd.label != group))
+                out.extend(
+                    self.list_block(parent, fd, value or (), label_role, titled=fd.label != group)
+                )
                 continue
             text = _shown(fd, value)
             if not text:
                 continue
             if len(text) > LONG_TEXT or "\n" in text:
                 flush()
-                out.append(_p(fd.label, NOTE_LABEL))
-                out.extend(_paras(text, BODY))
+                out.append(tagging.add(parent, label_role, _p(fd.label, NOTE_LABEL)))
+                paras = _paras(text, BODY)
+                tagging.paragraphs(parent, paras)
+                out.extend(paras)
             else:
                 rows.append((fd.label, text))
         flush()
         return out
 
-    def kv_table(self, rows: Sequence[tuple[str, str]]) -> Table:
+    def kv_table(self, parent: StructElem, rows: Sequence[tuple[str, str]]) -> Table:
+        """Label and value rows: a table whose first column heads each row."""
         data = [[_p(label, CELL_LABEL), _p(text, CELL)] for label, text in rows]
+        tagging.table(parent, data, TableShape(header_cols=1))
         return data_table(
             data, [0.36 * BODY_W, 0.64 * BODY_W], [("LEFTPADDING", (0, 0), (0, -1), 0)]
         )
 
-    def judgement_table(self, fields: Sequence[FieldDef]) -> list[Flowable]:
+    def judgement_table(self, parent: StructElem, fields: Sequence[FieldDef]) -> list[Flowable]:
         data: list[list[Any]] = [[_p("Aspect", CELL_HEAD), _p("Judgement", CELL_HEAD)]]
         cmds: list[tuple[Any, ...]] = []
         for fd in fields:
@@ -718,9 +850,10 @@ class _Story:
             cmds.append(("BACKGROUND", (1, len(data) - 1), (1, len(data) - 1), TONES[tone][0]))
         if len(data) == 1:
             return []
+        tagging.table(parent, data, TableShape(header_rows=1, header_cols=1))
         return [data_table(data, [0.62 * BODY_W, 0.38 * BODY_W], cmds, header=True)]
 
-    def score_table(self, fields: Sequence[FieldDef]) -> list[Flowable]:
+    def score_table(self, parent: StructElem, fields: Sequence[FieldDef]) -> list[Flowable]:
         data: list[list[Any]] = [
             [_p("Domain", CELL_HEAD), _p("Score", CELL_HEAD), _p("Zone", CELL_HEAD)]
         ]
@@ -745,17 +878,25 @@ class _Story:
                 cmds.append(("BACKGROUND", (2, len(data) - 1), (2, len(data) - 1), TONES[tone][0]))
         if len(data) == 1:
             return []
+        tagging.table(parent, data, TableShape(header_rows=1, header_cols=1))
         return [data_table(data, [0.46 * BODY_W, 0.16 * BODY_W, 0.38 * BODY_W], cmds, header=True)]
 
     def list_block(
-        self, fd: FieldDef, items: Sequence[dict[str, Any]], titled: bool = True
+        self,
+        parent: StructElem,
+        fd: FieldDef,
+        items: Sequence[dict[str, Any]],
+        label_role: str = "H2",
+        titled: bool = True,
     ) -> list[Flowable]:
         entries = [
             item for item in items if any(_shown(sub, item.get(sub.key)) for sub in fd.item_fields)
         ]
         if not entries:
             return []
-        out: list[Flowable] = [_p(fd.label, NOTE_LABEL)] if titled else []
+        out: list[Flowable] = (
+            [tagging.add(parent, label_role, _p(fd.label, NOTE_LABEL))] if titled else []
+        )
         wide = any(sub.kind in (Kind.NOTE, Kind.LIST) for sub in fd.item_fields)
         if not wide:
             cols = [
@@ -767,6 +908,7 @@ class _Story:
             data: list[list[Any]] = [[_p(sub.label, CELL_HEAD) for sub in cols]]
             for entry in entries:
                 data.append([_p(_shown(sub, entry.get(sub.key)), CELL) for sub in cols])
+            tagging.table(parent, data, TableShape(header_rows=1))
             out.append(data_table(data, widths, [], header=True))
             return out
         for n, entry in enumerate(entries, start=1):
@@ -775,6 +917,7 @@ class _Story:
                 text = _shown(sub, entry.get(sub.key))
                 if text:
                     data.append([_p(sub.label, CELL_LABEL), _paras(text, ENTRY_TEXT)])
+            tagging.table(parent, data, TableShape(header_rows=1, header_cols=1, spans=((0, 0, 2),)))
             entry_table = data_table(
                 data,
                 [0.3 * BODY_W, 0.7 * BODY_W],
@@ -788,10 +931,11 @@ class _Story:
             out.append(KeepTogether([entry_table]))
         return out
 
-    def signoffs(self) -> list[Flowable]:
-        out: list[Flowable] = [_p("Sign-offs", H2)]
+    def signoffs(self, sect: StructElem) -> list[Flowable]:
+        block = sect.add("Sect")
+        out: list[Flowable] = [tagging.add(block, "H2", _p("Sign-offs", H2))]
         if not self.record.signoffs:
-            return [*out, _p("No sign-offs recorded yet.", QUIET)]
+            return [*out, tagging.add(block, "P", _p("No sign-offs recorded yet.", QUIET))]
         data: list[list[Any]] = [[_p(h, CELL_HEAD) for h in ("Sign-off", "Name", "Role", "Date")]]
         for s in self.record.signoffs:
             data.append(
@@ -802,6 +946,7 @@ class _Story:
                     _p(date_text(s.signed_on), CELL),
                 ]
             )
+        tagging.table(block, data, TableShape(header_rows=1, header_cols=1))
         out.append(
             data_table(
                 data, [0.34 * BODY_W, 0.24 * BODY_W, 0.24 * BODY_W, 0.18 * BODY_W], [], header=True
@@ -810,11 +955,12 @@ class _Story:
         return out
 
 
-def _flag_box(flag: _Flag, width: float) -> Table:
+def _flag_box(flag: _Flag, width: float) -> tuple[Table, list[Flowable]]:
+    """A flag's box, and the paragraphs in it (to tag as one list item)."""
     bg, fg = TONES[flag.tone]
     cell: list[Flowable] = [_p(flag.label, FLAG_LABELS[flag.tone])]
     cell += [_p(line, FLAG_TEXT) for line in flag.detail.split("\n") if line.strip()]
-    return Table(
+    box = Table(
         [[cell]],
         colWidths=[width],
         splitInRow=1,
@@ -832,6 +978,7 @@ def _flag_box(flag: _Flag, width: float) -> Table:
             ]
         ),
     )
+    return box, cell
 
 
 class _HeadingRule(Flowable):  # type: ignore[misc]
@@ -850,13 +997,23 @@ class _HeadingRule(Flowable):  # type: ignore[misc]
         return True
 
 
-def handling_band(note: str) -> Table | None:
+def handling_note(note: str, parent: StructElem) -> tuple[Table | None, StructElem | None]:
+    """Where page 1 carries the handling note for assistive technology: a band at the top with
+    the note in full when it is too long for the footer, else page 1's footer (the element
+    returned goes to :class:`PageFurniture`). Either is added to ``parent`` here, first."""
+    band = handling_band(note, parent)
+    if band is not None or not note.strip():
+        return band, None
+    return None, parent.add("P")
+
+
+def handling_band(note: str, parent: StructElem) -> Table | None:
     """The handling note in full at the top of page 1, when it is too long for the footer."""
     note = note.strip()
     if not note or not footer_note_lines(note)[1]:
         return None
     band = Table(
-        [[[_p(f"Handling: {note}", HANDLING)]]],
+        [[[tagging.add(parent, "P", _p(f"Handling: {note}", HANDLING))]]],
         colWidths=[BODY_W],
         splitInRow=1,
         hAlign="LEFT",
@@ -908,7 +1065,11 @@ def _pdf_date(moment: datetime) -> str:
 
 
 def render_record_pdf(record: Record, options: RenderOptions) -> bytes:
-    """The record as a PDF for the chosen packet.
+    """The record as a tagged PDF/A-4 file for the chosen packet (see export.pdfa).
+
+    With ``options.record_json`` the JSON is embedded as an associated file (PDF/A-4f); with
+    ``options.signature`` page 1 carries the unsigned signature field and its visible stamp, ready
+    for :func:`export.sign.sign_pdf`.
 
     :raises RenderError: the packet is not known.
     :raises UnknownFramework: the record names a framework version this app does not know.
@@ -918,10 +1079,11 @@ def render_record_pdf(record: Record, options: RenderOptions) -> bytes:
     fw = get_framework(record.framework_id, record.framework_version)
     parts = packet_sections(packet.key, fw)
 
+    structure = Structure(lang=LANG)
     story_builder = _Story(record, options, fw)
-    story: list[Flowable] = story_builder.front_sheet()
+    story: list[Flowable] = story_builder.front_sheet(structure.root)
     story.append(PageBreak())
-    story.extend(story_builder.sections(parts))
+    story.extend(story_builder.sections(structure.root, parts))
 
     version = f"Record version {record.export_version}"
     if options.supersedes_version is not None:
@@ -931,37 +1093,72 @@ def render_record_pdf(record: Record, options: RenderOptions) -> bytes:
         header_right=f"{packet.label} · Generated {date_text(options.generated_on.date())}",
         footer_left=f"{record.display_name} · {version}",
         note_lines=footer_note_lines(options.handling_note)[0],
+        note_elem=story_builder.note_elem,
     )
+    attachments = (
+        (
+            Attachment(
+                name=RECORD_JSON_NAME,
+                data=options.record_json,
+                mime_type="application/json",
+                description="Transition record (machine-readable JSON)",
+            ),
+        )
+        if options.record_json
+        else ()
+    )
+    stamp = None
+    if options.signature is not None and story_builder.signature_elem is not None:
+        stamp = Stamp(options.signature, story_builder.signature_elem)
     return build_pdf(
         story,
         furniture,
-        title=TITLE,
-        author=record.get("child.setting_name") or "",
-        subject=packet.label,
-        generated_on=options.generated_on,
+        structure,
+        DocumentInfo(
+            title=f"{TITLE}: {record.display_name} ({packet.label})",
+            author=record.get("child.setting_name") or "",
+            subject=packet.label,
+            created=options.generated_on,
+            lang=LANG,
+        ),
+        attachments=attachments,
+        stamp=stamp,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """The visible signature to draw in :data:`STAMP_RECT` on page 1, and its Form element."""
+
+    label: SignatureLabel
+    elem: StructElem
 
 
 def build_pdf(
     story: list[Flowable],
     furniture: PageFurniture,
+    structure: Structure,
+    info: DocumentInfo,
     *,
-    title: str,
-    author: str,
-    subject: str,
-    generated_on: datetime,
+    attachments: Sequence[Attachment] = (),
+    stamp: Stamp | None = None,
 ) -> bytes:
-    """Lay ``story`` out on A4 with the house page furniture; the same input gives the same bytes."""
+    """Lay ``story`` out on A4 with the house page furniture and finish it as a tagged PDF/A file
+    (export.pdfa); the same input gives the same bytes.
+
+    Every flowable that draws text must be tied to an element of ``structure`` (export.tagging);
+    untied content is drawn as an artifact, which assistive technology skips.
+    """
     buffer = BytesIO()
     doc = _Document(
         buffer,
         pagesize=A4,
-        title=title,
-        author=author,
+        title=info.title,
+        author=info.author,
         creator=CREATOR,
-        subject=subject,
+        subject=info.subject,
         invariant=1,
-        lang="en-GB",
+        lang=info.lang,
         initialFontName=FONT,
         initialFontSize=10,
     )
@@ -977,13 +1174,33 @@ def build_pdf(
         bottomPadding=0,
     )
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
-    maker: Callable[..., Canvas] = _canvas_maker(furniture, _pdf_date(generated_on))
+    marks = MarkedContent()
+    maker: Callable[..., Canvas] = _canvas_maker(
+        furniture, _pdf_date(info.created), marks, stamp.label if stamp is not None else None
+    )
     doc.build(story, canvasmaker=maker)
-    return buffer.getvalue()
+    signature = (
+        SignatureField(
+            name=SIGNATURE_FIELD,
+            page=0,
+            rect=STAMP_RECT,
+            description=stamp.label.sentence,
+            elem=stamp.elem,
+        )
+        if stamp is not None
+        else None
+    )
+    return finish_pdf(
+        buffer.getvalue(), info, structure, marks, attachments=attachments, signature=signature
+    )
 
 
-def _canvas_maker(furniture: PageFurniture, pdf_date: str) -> Callable[..., Canvas]:
+def _canvas_maker(
+    furniture: PageFurniture, pdf_date: str, marks: MarkedContent, stamp: SignatureLabel | None
+) -> Callable[..., Canvas]:
     def make(*args: Any, **kwargs: Any) -> Canvas:
-        return _PagedCanvas(*args, furniture=furniture, pdf_date=pdf_date, **kwargs)
+        return _PagedCanvas(
+            *args, furniture=furniture, pdf_date=pdf_date, marks=marks, stamp=stamp, **kwargs
+        )
 
     return make

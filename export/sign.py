@@ -1,19 +1,21 @@
 """Sign a record PDF: PAdES baseline B-B (``ETSI.CAdES.detached``), ECDSA P-256 with SHA-256.
 
 pyHanko does all of the PDF and CMS work. The signing time is injected (it is written to the
-signature dictionary's ``/M`` and shown on the visible stamp), so output is reproducible apart from
-the ECDSA nonce. Optional encryption happens in the same pass as signing (see
+signature dictionary's ``/M``), so output is reproducible apart from the ECDSA nonce and the XMP
+modification date pyHanko sets. Optional encryption happens in the same pass as signing (see
 :mod:`export.encrypt`): encrypting a PDF after it is signed would rewrite every string and stream
 and so break the signature.
 
-The JSON attachment (:func:`export.attach.attach_json`) must be added before calling
-:func:`sign_pdf` so the signature covers it.
+Signing is the last step: the renderer has already made the file tagged and PDF/A
+(:mod:`export.pdfa`), embedded the record JSON and created the unsigned signature field with its
+visible stamp (drawn in the document's embedded font, :mod:`export.stamp`). :func:`sign_pdf` fills
+that field in and keeps its appearance, so the signature covers everything, the stamp included.
+A PDF without such a field gets an invisible signature.
 """
 
 from __future__ import annotations
 
 import asyncio
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
@@ -28,16 +30,14 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
-from pyhanko.stamp import TextStampStyle
+from pyhanko.stamp import NoOpStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from export.encrypt import Encryption, encrypted_writer
+from export.stamp import SIGNATURE_FIELD
 from models.errors import AuthenticationFailed, SigningFailed
 
-SIGNATURE_FIELD = "RecordSignature"
-# A small stamp in the bottom-left corner of page 1 (points; the renderer keeps this strip clear).
-DEFAULT_STAMP_BOX: tuple[float, float, float, float] = (36.0, 8.0, 306.0, 44.0)
-_STAMP_TEXT = "Digitally signed by %(signer_name)s\n%(organisation)s\n%(signed_at)s"
+__all__ = ["SIGNATURE_FIELD", "SignerCredentials", "load_signer", "sign_pdf"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,34 +72,6 @@ def load_signer(p12_bytes: bytes, passphrase: str | bytes) -> SignerCredentials:
     return SignerCredentials(key=key, cert=cert, chain=tuple(extra))
 
 
-_PUNCTUATION = str.maketrans(
-    {
-        **{"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"},
-        **{"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Œ": "OE", "œ": "oe"},
-    }
-)
-
-
-def stamp_safe(text: str) -> str:
-    """``text`` reduced to what the stamp's built-in Courier font (WinAnsi) shows correctly.
-
-    Accents outside Latin-1 are dropped (``Ł`` -> ``L``), other characters become ``?``. The full
-    Unicode name is still in the signature dictionary (``/Name``) and the certificate.
-    """
-    out = []
-    for char in text.translate(_PUNCTUATION):
-        if _stampable(char):
-            out.append(char)
-            continue
-        base = "".join(c for c in unicodedata.normalize("NFKD", char) if _stampable(c))
-        out.append(base or "?")
-    return "".join(out)
-
-
-def _stampable(char: str) -> bool:
-    return " " <= char <= "~" or "\u00a0" <= char <= "\u00ff"
-
-
 def _asn1_cert(cert: x509.Certificate) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
 
@@ -124,15 +96,17 @@ def sign_pdf(
     signing_time: datetime,
     reason: str = "Transition record approved for sending",
     location: str = "",
-    stamp_box: tuple[float, float, float, float] | None = DEFAULT_STAMP_BOX,
     encryption: Encryption | None = None,
     field_name: str = SIGNATURE_FIELD,
 ) -> bytes:
     """Sign ``pdf_bytes`` and return the signed PDF.
 
-    ``signing_time`` must be timezone-aware. ``stamp_box`` places a visible signature on page 1
-    (``None`` gives an invisible signature). ``encryption`` encrypts the document in the same
-    pass (AES-256, password or recipient certificates).
+    ``signing_time`` must be timezone-aware. ``signer_name`` goes to the signature's ``/Name``,
+    ``reason`` (for a record, the stamp's sentence: :attr:`export.stamp.SignatureLabel.sentence`)
+    to ``/Reason`` and ``organisation`` to ``/ContactInfo``: a reader's signature panel shows
+    them. An unsigned field ``field_name`` is filled in with its appearance kept; without one the
+    signature is invisible. ``encryption`` encrypts the document in the same pass (AES-256,
+    password or recipient certificates).
 
     :raises SigningFailed: the key does not fit, the time is naive or the PDF cannot be signed.
     """
@@ -168,7 +142,6 @@ def sign_pdf(
                 signing_time=signing_time,
                 reason=reason,
                 location=location,
-                stamp_box=stamp_box,
                 field_name=field_name,
             )
         )
@@ -189,7 +162,6 @@ async def _sign(
     signing_time: datetime,
     reason: str,
     location: str,
-    stamp_box: tuple[float, float, float, float] | None,
     field_name: str,
 ) -> bytes:
     registry = SimpleCertificateStore()  # type: ignore[no-untyped-call]
@@ -204,21 +176,15 @@ async def _sign(
         md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES,
         name=signer_name,
-        reason=f"{reason} ({organisation})" if organisation else reason,
+        reason=reason or None,
         location=location or None,
         contact_info=organisation or None,
     )
-    field_spec = fields.SigFieldSpec(
-        sig_field_name=field_name,
-        on_page=0,
-        box=(
-            (int(stamp_box[0]), int(stamp_box[1]), int(stamp_box[2]), int(stamp_box[3]))
-            if stamp_box is not None
-            else None
-        ),
+    # An existing field is used as it is; the spec only describes the invisible one made otherwise.
+    field_spec = fields.SigFieldSpec(sig_field_name=field_name, on_page=0, box=None)
+    pdf_signer = signers.PdfSigner(
+        meta, signer, stamp_style=NoOpStampStyle(), new_field_spec=field_spec
     )
-    style = TextStampStyle(stamp_text=_STAMP_TEXT, border_width=1)
-    pdf_signer = signers.PdfSigner(meta, signer, stamp_style=style, new_field_spec=field_spec)
 
     # The steps of PdfSigner.async_sign_pdf, with the session clock set to the injected time.
     session = pdf_signer.init_signing_session(writer)
@@ -230,15 +196,7 @@ async def _sign(
     der = serialization.Encoding.DER
     certs = len(cert.public_bytes(der)) + sum(len(c.public_bytes(der)) for c in chain)
     reserved = 4096 + 2 * certs
-    tbs = session.prepare_tbs_document(
-        validation_info=validation_info,
-        bytes_reserved=reserved,
-        appearance_text_params={
-            "signer_name": stamp_safe(signer_name),
-            "organisation": stamp_safe(organisation),
-            "signed_at": signing_time.strftime("%Y-%m-%d %H:%M %Z"),
-        },
-    )
+    tbs = session.prepare_tbs_document(validation_info=validation_info, bytes_reserved=reserved)
     prepared, output = tbs.digest_tbs_document(in_place=False, output=None)
     post = await tbs.perform_signature(
         document_digest=prepared.document_digest,

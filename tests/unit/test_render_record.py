@@ -239,13 +239,15 @@ def test_rendering_is_deterministic_for_a_fixed_clock(sen_child: Record, senco_p
 
 
 def test_document_information(senco_pdf: bytes, sen_child: Record) -> None:
+    """PDF 2.0 keeps document information in XMP; PDF/A-4 forbids the old Info dictionary."""
     with pikepdf.open(BytesIO(senco_pdf)) as pdf:
-        info = pdf.docinfo
-        assert str(info["/Title"]) == "Transition record"
-        assert str(info["/Author"]) == sen_child.get("child.setting_name")
-        assert str(info["/Creator"]) == "Transitions"
-        assert str(info["/CreationDate"]) == "D:20260302103000Z"
-        assert pdf.pdf_version >= "1.4"
+        assert "/Info" not in pdf.trailer
+        meta = pdf.open_metadata()
+        assert meta["dc:title"] == f"Transition record: {sen_child.display_name} (SENCO packet)"
+        assert meta["dc:creator"] == [sen_child.get("child.setting_name")]
+        assert meta["xmp:CreatorTool"] == "Transitions"
+        assert meta["xmp:CreateDate"] == "2026-03-02T10:30:00Z"
+        assert pdf.pdf_version == "2.0"
 
 
 def test_fonts_are_embedded_truetype_and_never_base14(senco_pdf: bytes) -> None:

@@ -248,7 +248,7 @@ def test_junk_after_eof_is_invalid(pki: FixturePki, good: bytes, junk: bytes) ->
 
 def test_resigned_with_unknown_key_is_invalid(pki: FixturePki, good: bytes) -> None:
     # An attacker strips nothing, just counter-signs with their own key.
-    resigned = sign_with(pki.stranger, good, stamp_box=None, field_name="Countersignature")
+    resigned = sign_with(pki.stranger, good, field_name="Countersignature")
     result = check(pki, resigned)
     assert not result.valid
     assert result.reason == NOT_VOUCHED

@@ -49,7 +49,6 @@ def sign_unchecked(identity: Identity, when: datetime) -> bytes:
             signing_time=when,
             reason="r",
             location="",
-            stamp_box=None,
             field_name="Sig",
         )
     )

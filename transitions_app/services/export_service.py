@@ -182,7 +182,8 @@ class ExportService:
             "key_der": key_der,
             "cert_der": cert_der,
             "chain_der": chain_der,
-            "signer_name": self._vault.user.name,
+            "signer_name": self._signer_name(),
+            "signer_role": self._vault.user.role.label,
             "organisation": organisation,
             "handling_note": charter.export.handling_note,
             "setting_dsl_contact": self._dsl_contact(record),
@@ -200,6 +201,12 @@ class ExportService:
                 )
             jobs.append(PacketJob(packet=SENCO, **base))  # type: ignore[arg-type]
         return _Plan(record, exported, jobs, urn, encrypted)
+
+    def _signer_name(self) -> str:
+        """The name the signature and its stamp show: the user's display name where the vault
+        keeps one, else the login name."""
+        user = self._vault.user
+        return str(getattr(user, "display_name", "") or user.name)
 
     # --- running -------------------------------------------------------------------------------
 
