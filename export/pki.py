@@ -99,6 +99,7 @@ class IssuedCertificate:
     not_after: datetime
     fingerprint: str
     revoked_on: datetime | None = None
+    kind: str = ""  # "setting", "school" or "encryption"; "" in folders from before 2026-12
 
     @property
     def serial_hex(self) -> str:
@@ -250,9 +251,16 @@ class CertificateAuthority:
     # -- operations
 
     def issue_setting(
-        self, setting: str, urn: str, *, now: datetime, valid_days: int = SETTING_VALID_DAYS
+        self,
+        setting: str,
+        urn: str,
+        *,
+        now: datetime,
+        valid_days: int = SETTING_VALID_DAYS,
+        kind: str = "setting",
     ) -> SigningIdentity:
-        """Issue a setting signing certificate and record its serial in the index."""
+        """Issue a signing certificate to a setting (or, with ``kind="school"``, a school) and
+        record its serial and kind in the index."""
         now = _aware(now)
         key = _new_key()
         builder = _setting_cert_builder(setting, urn, key.public_key(), now, valid_days)
@@ -264,10 +272,10 @@ class CertificateAuthority:
             )
             .sign(self.key, hashes.SHA256())
         )
-        self._record(cert, setting, urn)
+        self._record(cert, setting, urn, kind)
         return SigningIdentity(key=key, cert=cert, chain=(self.cert,))
 
-    def _record(self, cert: x509.Certificate, holder: str, urn: str) -> None:
+    def _record(self, cert: x509.Certificate, holder: str, urn: str, kind: str) -> None:
         index = self._read_index()
         index["issued"].append(
             {
@@ -278,6 +286,7 @@ class CertificateAuthority:
                 "not_after": cert.not_valid_after_utc.isoformat(),
                 "fingerprint": fingerprint_sha256(cert),
                 "revoked_on": None,
+                "kind": kind,
             }
         )
         self._write_index(index)
@@ -368,7 +377,7 @@ class CertificateAuthority:
             )
             .sign(self.key, hashes.SHA256())
         )
-        self._record(cert, holder, urn)
+        self._record(cert, holder, urn, "encryption")
         return cert
 
     def sign_charter(self, toml_bytes: bytes) -> bytes:
@@ -574,6 +583,7 @@ def _row(row: dict[str, Any]) -> IssuedCertificate:
         not_after=datetime.fromisoformat(row["not_after"]),
         fingerprint=str(row["fingerprint"]),
         revoked_on=datetime.fromisoformat(revoked) if revoked else None,
+        kind=str(row.get("kind") or ""),
     )
 
 

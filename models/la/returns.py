@@ -364,8 +364,11 @@ class LaReturn:
             "Counts only: no child is named and nothing is said about any one child. " + SUPPRESSION_NOTE,
         ]
         for m in self.measures:
-            parts = "; ".join(f"{c.label}: {_shown(c.value)}" for c in m.cells)
-            lines.append(f"{m.title}. {parts}.")
+            if len(m.cells) == 1 and m.cells[0].label == m.title:
+                lines.append(f"{m.title}: {_shown(m.cells[0].value)}.")
+                continue
+            parts = "; ".join(f"{c.label.lower() if c.label[:2] != c.label[:2].upper() else c.label}: {_shown(c.value)}" for c in m.cells)
+            lines.append(f"{m.title}: {parts}.")
         return lines
 
 
