@@ -367,7 +367,7 @@ class LaReturn:
             if len(m.cells) == 1 and m.cells[0].label == m.title:
                 lines.append(f"{m.title}: {_shown(m.cells[0].value)}.")
                 continue
-            parts = "; ".join(f"{c.label.lower() if c.label[:2] != c.label[:2].upper() else c.label}: {_shown(c.value)}" for c in m.cells)
+            parts = "; ".join(f"{c.label} {_shown(c.value)}" for c in m.cells)
             lines.append(f"{m.title}: {parts}.")
         return lines
 
