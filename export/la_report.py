@@ -48,7 +48,9 @@ TARGET = colors.HexColor("#B35C00")
 _TITLE = paragraph_style("la-title", fontName=FONT_BOLD, fontSize=17, leading=22, spaceAfter=4)
 _LEAD = paragraph_style("la-lead", fontSize=10, leading=14, textColor=INK, spaceAfter=8)
 _NOTE = paragraph_style("la-note", fontSize=8.5, leading=11.5, textColor=MUTED, spaceAfter=6)
-_NUM = paragraph_style("la-num", parent=CELL, alignment=2)
+_TXT = paragraph_style("la-txt", parent=CELL, fontSize=9, leading=12)
+_NUM = paragraph_style("la-num", parent=_TXT, alignment=2)
+_NUM_SMALL = paragraph_style("la-num-small", parent=_NUM, fontSize=8.5, leading=11.5)
 _NUM_HEAD = paragraph_style("la-num-head", parent=CELL_HEAD, alignment=2)
 
 
@@ -65,6 +67,12 @@ def _rate_text(r: Rate) -> str:
     if not r.complete:
         text += f", from {r.returns} of {r.of_returns}"
     return text
+
+
+def _pct_only(r: Rate) -> str:
+    if r.of_returns and not r.returns:
+        return SUPPRESSED
+    return _pct(r.percent)
 
 
 def _total_text(t: Total) -> str:
@@ -90,12 +98,15 @@ def _head(kicker: str, title: str, lead: str) -> list[Flowable]:
     return [Paragraph(markup(kicker), KICKER), Paragraph(markup(title), _TITLE), Paragraph(markup(lead), _LEAD)]
 
 
-def _table(head: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float], numeric_from: int = 1) -> Flowable:
+def _table(
+    head: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float], numeric_from: int = 1, *, small: bool = False
+) -> Flowable:
+    num = _NUM_SMALL if small else _NUM
     data: list[list[Any]] = [
         [Paragraph(markup(h), _NUM_HEAD if i >= numeric_from else CELL_HEAD) for i, h in enumerate(head)]
     ]
     for row in rows:
-        data.append([Paragraph(markup(c), _NUM if i >= numeric_from else CELL) for i, c in enumerate(row)])
+        data.append([Paragraph(markup(c), num if i >= numeric_from else _TXT) for i, c in enumerate(row)])
     return data_table(data, [w * BODY_W for w in widths], [], header=True)
 
 
@@ -135,9 +146,9 @@ def _bars(
 ) -> Drawing:
     """Horizontal bars, first label at the top; ``figures`` are written after each bar."""
     rows = max(1, len(labels))
-    row_h = 22 if len(series) == 1 or stacked else 13 * len(series) + 8
+    row_h = 22 if len(series) == 1 or stacked else 10 * len(series) + 6
     plot_h = rows * row_h
-    left = 150.0
+    left = 196.0
     width = BODY_W
     height = plot_h + 46
     d = Drawing(width, height)
@@ -186,7 +197,7 @@ def _bars(
     return d
 
 
-def _short(label: str, limit: int = 34) -> str:
+def _short(label: str, limit: int = 44) -> str:
     return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
 
 
@@ -212,7 +223,7 @@ def _overview(insight: LaInsight, la_name: str) -> list[Flowable]:
         for a in (*insight.settings, *insight.schools)
     ]
     if rows:
-        story.append(_table(["Sent by", "URN", "Kind", "Signed", "Charter"], rows, [0.36, 0.12, 0.1, 0.16, 0.26], numeric_from=9))
+        story.append(_table(["Sent by", "URN", "Kind", "Signed", "Charter"], rows, [0.35, 0.13, 0.1, 0.15, 0.27], numeric_from=9))
     if insight.missing:
         story.append(Paragraph("No return received", KICKER))
         story.append(_table(["Certificate holder", "URN"], [[e.name, e.urn] for e in insight.missing], [0.7, 0.3], numeric_from=9))
@@ -258,7 +269,7 @@ def _sent(insight: LaInsight) -> list[Flowable]:
             _table(
                 ["Setting", "Due", "On time", "Late", "Not sent"],
                 [[r.name, _count(r, "due"), _count(r, "sent.on_time"), _count(r, "sent.late"), _count(r, "sent.not_sent")] for r in settings],
-                [0.52, 0.12, 0.12, 0.12, 0.12],
+                [0.4, 0.15, 0.15, 0.15, 0.15],
             )
         )
     return story
@@ -295,7 +306,7 @@ def _missing(insight: LaInsight) -> list[Flowable]:
     story.append(Spacer(1, 6))
     story.append(Paragraph("Records not sent yet: what the charter would still refuse today", KICKER))
     if still:
-        story.append(_table(["Missing item", "Records"], [[i.label, _total_text(i.total)] for i in still[:14]], [0.78, 0.22]))
+        story.append(_table(["Missing item", "Records"], [[i.label, _total_text(i.total)] for i in still[:14]], [0.6, 0.4]))
     else:
         story.append(Paragraph("Every record not yet sent is ready to send.", QUIET))
     return story
@@ -337,12 +348,11 @@ def _send(insight: LaInsight) -> list[Flowable]:
                 ["Setting", "SEN support+", "Co-produced", "Meetings on time", "Waiting"],
                 [[r.name, _count(r, "send.plus"), _rate_text(p[0]), _rate_text(p[1]), _count(r, "waiting.yes")]
                  for r, p in zip(settings, pairs, strict=True)],
-                [0.34, 0.13, 0.19, 0.21, 0.13],
+                [0.28, 0.14, 0.2, 0.23, 0.15],
             )
         )
-    status = [[label, _total_text(t)] for label, t in insight.send_status()]
-    story.append(KeepTogether([Paragraph("Children due, by SEND status (LA-wide)", KICKER),
-                               _table(["SEND status", "Children"], status, [0.78, 0.22])]))
+    status = "; ".join(f"{label} {_total_text(t)}" for label, t in insight.send_status())
+    story.append(Paragraph(markup(f"Children due, by SEND status (LA-wide): {status}."), _NOTE))
     return story
 
 
@@ -374,13 +384,13 @@ def _schools(insight: LaInsight) -> list[Flowable]:
                 ["School", "Received", "Read in 2 weeks", "Quarantined", "SENCO overdue", "Outcomes sent"],
                 [[r.name, _count(r, "received.total"), _count(r, "read.within_two_weeks"), _count(r, "quarantined.total"),
                   _count(r, "senco.overdue"), _count(r, "outcomes.children")] for r in schools],
-                [0.3, 0.12, 0.15, 0.14, 0.15, 0.14],
+                [0.25, 0.15, 0.15, 0.15, 0.15, 0.15],
             )
         )
     else:
         story.append(Paragraph("No school has sent a return yet.", QUIET))
     story.append(KeepTogether([Paragraph("Files quarantined, by reason (LA-wide)", KICKER),
-                               _table(["Reason", "Files"], [[label, _total_text(t)] for label, t in insight.quarantine()], [0.78, 0.22])]))
+                               _table(["Reason", "Files"], [[label, _total_text(t)] for label, t in insight.quarantine()], [0.6, 0.4])]))
     return story
 
 
@@ -415,9 +425,9 @@ def _gld(insight: LaInsight) -> list[Flowable]:
         per = []
         for r in settings:
             mine = gld_rows([r], r.gld_target)
-            per.append([r.name, _rate_text(mine[0].rate), *(_rate_text(g.rate) for g in mine[1:])])
+            per.append([r.name, *(_pct_only(g.rate) for g in mine)])
         story.append(Paragraph("By setting", KICKER))
-        story.append(_table(["Setting", "All", "Boys", "FSM", "SEND", "EAL"], per, [0.3, 0.14, 0.14, 0.14, 0.14, 0.14]))
+        story.append(_table(["Setting", "All", "Boys", "FSM", "SEND", "EAL"], per, [0.35, 0.13, 0.13, 0.13, 0.13, 0.13], small=True))
     return story
 
 

@@ -50,6 +50,8 @@ QUARANTINE_REASONS: tuple[tuple[str, str], ...] = (
     ("expired", "Signer's certificate not valid at signing"),
     ("other", "Other reasons"),
 )
+# The totals most figures are read against: suppressed only when nothing else protects a count.
+KEEP = ("due", "send.plus", "meeting.due", "gld.all.children", "received.total", "senco.items")
 MAX_MEASURES = 60
 MAX_CELLS = 400
 MAX_TEXT = 300
@@ -433,6 +435,7 @@ class _Builder:
             self.equations,
             shown=shown,
             sensitive=set(self.values) - self.insensitive,
+            keep=KEEP,
         )
         assert not suppressed & hidden_cells
         return tuple(

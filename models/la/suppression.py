@@ -115,12 +115,15 @@ def suppress(
     *,
     shown: Iterable[str],
     sensitive: Iterable[str] | None = None,
+    keep: Iterable[str] = (),
 ) -> frozenset[str]:
     """The shown cells to publish as suppressed.
 
     ``values`` holds every cell (shown and hidden); ``shown`` names the cells the return
-    publishes; ``sensitive`` the cells whose small values must stay unknown (default: all).
+    publishes; ``sensitive`` the cells whose small values must stay unknown (default: all);
+    ``keep`` the totals many figures are read against, suppressed only when nothing else will do.
     """
+    keep_set = set(keep)
     shown_set = set(shown)
     hidden = set(values) - shown_set
     protect = set(values) if sensitive is None else set(sensitive)
@@ -134,17 +137,29 @@ def suppress(
         unknown = suppressed | hidden
         exposed = sorted(c for c in small if recoverable(c, unknown, equations))
         if not exposed:
-            return frozenset(suppressed)
+            break
         target = exposed[0]
         candidates = _candidates(target, unknown, related, shown_set - suppressed)
         if not candidates:  # cannot happen: the cell's own equations always offer one
             raise AssertionError(f"no complementary cell for {target}")
-        ordered = sorted(candidates, key=lambda c: (values[c] == 0, values[c], c))
+        # the smallest cell that protects the target on its own, else the smallest; a total in
+        # ``keep`` only when no other cell is left to choose
+        ordered = sorted(candidates - keep_set, key=lambda c: (values[c], c)) or sorted(
+            candidates, key=lambda c: (values[c], c)
+        )
         choice = next(
             (c for c in ordered if not recoverable(target, unknown | {c}, equations)),
             ordered[0],
         )
         suppressed.add(choice)
+    # The greedy choice may leave cells suppressed that later ones made unnecessary: show again
+    # every complementary cell (largest first) whose showing exposes nothing.
+    primary = small & shown_set
+    for cell in sorted(suppressed - primary, key=lambda c: (c not in keep_set, -values[c], c)):
+        trial = (suppressed - {cell}) | hidden
+        if not any(recoverable(c, trial, equations) for c in small):
+            suppressed.discard(cell)
+    return frozenset(suppressed)
 
 
 def _candidates(
