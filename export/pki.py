@@ -101,6 +101,7 @@ class IssuedCertificate:
     not_after: datetime
     fingerprint: str
     revoked_on: datetime | None = None
+    kind: str = ""  # "setting", "school" or "encryption"; "" in folders from before 2026-12
 
     @property
     def serial_hex(self) -> str:
@@ -252,9 +253,16 @@ class CertificateAuthority:
     # -- operations
 
     def issue_setting(
-        self, setting: str, urn: str, *, now: datetime, valid_days: int = SETTING_VALID_DAYS
+        self,
+        setting: str,
+        urn: str,
+        *,
+        now: datetime,
+        valid_days: int = SETTING_VALID_DAYS,
+        kind: str = "setting",
     ) -> SigningIdentity:
-        """Issue a setting signing certificate and record its serial in the index."""
+        """Issue a signing certificate to a setting (or, with ``kind="school"``, a school) and
+        record its serial and kind in the index."""
         now = _aware(now)
         key = _new_key()
         builder = _setting_cert_builder(setting, urn, key.public_key(), now, valid_days)
@@ -266,10 +274,10 @@ class CertificateAuthority:
             )
             .sign(self.key, hashes.SHA256())
         )
-        self._record(cert, setting, urn)
+        self._record(cert, setting, urn, kind)
         return SigningIdentity(key=key, cert=cert, chain=(self.cert,))
 
-    def _record(self, cert: x509.Certificate, holder: str, urn: str) -> None:
+    def _record(self, cert: x509.Certificate, holder: str, urn: str, kind: str) -> None:
         index = self._read_index()
         index["issued"].append(
             {
@@ -280,6 +288,7 @@ class CertificateAuthority:
                 "not_after": cert.not_valid_after_utc.isoformat(),
                 "fingerprint": fingerprint_sha256(cert),
                 "revoked_on": None,
+                "kind": kind,
             }
         )
         self._write_index(index)
@@ -370,7 +379,7 @@ class CertificateAuthority:
             )
             .sign(self.key, hashes.SHA256())
         )
-        self._record(cert, holder, urn)
+        self._record(cert, holder, urn, "encryption")
         return cert
 
     def sign_charter(self, toml_bytes: bytes) -> bytes:
@@ -577,6 +586,7 @@ def _row(row: dict[str, Any]) -> IssuedCertificate:
         not_after=datetime.fromisoformat(row["not_after"]),
         fingerprint=str(row["fingerprint"]),
         revoked_on=datetime.fromisoformat(revoked) if revoked else None,
+        kind=str(row.get("kind") or ""),
     )
 
 

@@ -49,7 +49,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = la_sub.add_parser("issue", help="issue a setting's signing certificate as a PKCS#12 file")
     _ca_arg(p)
     p.add_argument("--setting", required=True, help="the setting's name")
-    p.add_argument("--urn", required=True, help="the setting's Ofsted URN")
+    p.add_argument("--urn", required=True, help="the setting's Ofsted URN (or the school's DfE URN)")
+    p.add_argument(
+        "--school", action="store_true", help="the certificate is a school's (its returns are a school's)"
+    )
     p.add_argument("--out", metavar="FILE.p12", type=Path, required=True)
     p.add_argument(
         "--p12-password-file",
@@ -84,6 +87,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--out", metavar="SIGNED", type=Path, required=True)
     add_json_arg(p)
     p.set_defaults(func=run_sign_charter)
+
+    from transitions_app.cli import la_insight_cmd
+
+    la_insight_cmd.register(la_sub)  # la return, la report
 
     p = la_sub.add_parser("list", help="list the certificates issued from a CA folder")
     p.add_argument("--ca", metavar="DIR", type=Path, required=True, help="the LA CA folder")
@@ -170,7 +177,10 @@ def run_issue(args: argparse.Namespace) -> int:
         raise CliError(
             f"The certificate file passphrase must be at least {MIN_PASSPHRASE} characters."
         )
-    identity = ca.issue_setting(args.setting, args.urn, now=now_utc(), valid_days=args.days)
+    identity = ca.issue_setting(
+        args.setting, args.urn, now=now_utc(), valid_days=args.days,
+        kind="school" if args.school else "setting",
+    )
     data = pki.identity_to_p12(identity, p12_pass, friendly_name=args.setting)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     pki.write_private_file(args.out, data)

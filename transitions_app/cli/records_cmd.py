@@ -30,6 +30,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--children", type=int, default=38, metavar="N", help="how many children (default 38)"
     )
     demo.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (default 1)")
+    demo.add_argument(
+        "--la", metavar="DIR", type=Path,
+        help="make a demo LA folder (CA and a year of returns from fictional settings and schools); "
+        "with --la only, no vault is made",
+    )
     demo.set_defaults(func=run_demo)
 
     records = sub.add_parser("records", help="list, show, change, sign off and import records")
@@ -105,6 +110,17 @@ def run_demo(args: argparse.Namespace) -> int:
 
     if args.children < 0 or args.children > 5000:
         raise CliError("Choose between 0 and 5000 children.")
+    if args.la is not None:
+        from transitions_app.services.la_demo import create_demo_la
+
+        made = create_demo_la(args.la, seed=args.seed)
+        print(
+            f"Created a demo LA folder in {made.folder}: returns from {made.settings} fictional "
+            f"settings and {made.schools} schools. See it with: transitions-app la report "
+            f"--ca {made.ca} {made.returns} --out report.pdf"
+        )
+        if args.vault is None:
+            return EXIT_OK
     directory = vault_dir(args)
     if VaultService.exists(directory):
         raise CliError(f"A vault already exists in {directory}; choose another folder.")

@@ -230,6 +230,8 @@ class ExportService:
             missing = trust.charter.missing_for_export(record, self._today())
             if missing:
                 report.refused.append(Refusal(record.id, record.display_name, tuple(missing)))
+                # counted (by item, never by child) in the setting's return to the LA
+                self._vault.record_event("export_refused", record.id, {"items": sorted({m.label for m in missing})})
                 continue
             try:
                 plans.append(self._plan(record, packets, password, trust, identity))
