@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
+from models.pictures import Picture
 from models.roles import Role
 
 
@@ -74,6 +75,27 @@ class SignOff:
     signed_on: date
 
 
+class FamilySource(StrEnum):
+    FORM = "form"  # the fillable form, returned as a file
+    PAPER = "paper"  # the form printed, written on and entered by a person
+
+    @property
+    def provenance(self) -> str:
+        return "the family's form" if self is FamilySource.FORM else "the family's paper form"
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyReturn:
+    """A family form that came back: which form (its serial), when, how, and the answers it changed."""
+
+    serial: str
+    returned_on: date
+    source: FamilySource
+    fields: tuple[str, ...] = ()
+    issued_on: date | None = None
+    entered_by: str = ""
+
+
 def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
@@ -97,6 +119,8 @@ class Record:
     created: datetime = field(default_factory=_now)
     updated: datetime = field(default_factory=_now)
     provenance: dict[str, str] = field(default_factory=dict)  # path -> where an answer came from
+    pictures: tuple[Picture, ...] = ()  # the child's drawings and photos (All about me)
+    family_returns: tuple[FamilyReturn, ...] = ()  # family forms read into this record
 
     def get(self, path: str) -> Any:
         return self.values.get(path)
@@ -127,6 +151,8 @@ class Record:
             created=self.created,
             updated=self.updated,
             provenance=dict(self.provenance),
+            pictures=self.pictures,
+            family_returns=self.family_returns,
         )
 
     @property
@@ -143,4 +169,4 @@ class Record:
         return None
 
     def content_equals(self, other: Record) -> bool:
-        return self.values == other.values
+        return self.values == other.values and self.pictures == other.pictures
