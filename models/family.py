@@ -110,13 +110,13 @@ ABOUT_ME_QUESTIONS: tuple[Question, ...] = (
     Question("about_me.dislikes", Part.ABOUT_ME, AnswerKind.NOTE, "What don't you like?", lines=2),
     Question("about_me.friends", Part.ABOUT_ME, AnswerKind.NOTE, "Who are your friends?", lines=2),
     Question("about_me.proud_of", Part.ABOUT_ME, AnswerKind.NOTE, "What are you proud of?", lines=2),
+    Question("about_me.looking_forward", Part.ABOUT_ME, AnswerKind.NOTE,
+             "What are you looking forward to at school?", lines=2),
     Question("about_me.when_upset", Part.ABOUT_ME, AnswerKind.NOTE,
              "What helps you when you feel upset or worried?"),
     Question("about_me.how_i_communicate", Part.ABOUT_ME, AnswerKind.NOTE,
              "How do you tell grown-ups what you need?",
-             "Words, signs, pointing, pictures, another language."),
-    Question("about_me.looking_forward", Part.ABOUT_ME, AnswerKind.NOTE,
-             "What are you looking forward to at big school?", lines=2),
+             "Words, signs, pointing, pictures, another language.", lines=2),
     Question("about_me.captured_how", Part.ABOUT_ME, AnswerKind.CHOICES, "How did you find out?",
              options=(("conversation", "We talked about it"), ("drawing", "A drawing"),
                       ("photos", "Looking at photos"))),
@@ -127,21 +127,22 @@ ABOUT_ME_QUESTIONS: tuple[Question, ...] = (
 FAMILY_QUESTIONS: tuple[Question, ...] = (
     Question("family.want_teacher_to_know", Part.FAMILY, AnswerKind.NOTE,
              "What would you like the teacher to know about your child?", lines=4),
-    Question("family.hopes", Part.FAMILY, AnswerKind.NOTE, "What are your hopes for school?"),
+    Question("family.hopes", Part.FAMILY, AnswerKind.NOTE, "What are your hopes for school?",
+             lines=2),
     Question("family.worries", Part.FAMILY, AnswerKind.NOTE,
-             "Is there anything you are worried about?"),
+             "Is there anything you are worried about?", lines=2),
     Question("family.routines", Part.FAMILY, AnswerKind.NOTE, "Routines at home",
-             "Sleep, meals, the toilet, a comforter, what calms them."),
+             "Sleep, meals, the toilet, a comforter.", lines=2),
+    Question("family.home_learning", Part.FAMILY, AnswerKind.NOTE,
+             "What do you enjoy doing together?", "Books, songs, games, cooking, outings.",
+             lines=2),
     Question("child.home_languages", Part.FAMILY, AnswerKind.TEXT,
              "Which languages do you speak at home?", lines=1),
-    Question("family.home_learning", Part.FAMILY, AnswerKind.NOTE,
-             "What do you enjoy doing together at home?", "Books, songs, games, cooking, outings.",
-             lines=2),
-    Question("family.lives_with", Part.FAMILY, AnswerKind.NOTE,
+    Question("family.lives_with", Part.FAMILY, AnswerKind.TEXT,
              "Who lives with your child?", "You can leave this blank.", lines=1),
     Question("family.contributor", Part.FAMILY, AnswerKind.TEXT, "Your name", lines=1),
     Question("family.relationship", Part.FAMILY, AnswerKind.TEXT, "You are the child's…",
-             "For example: mum, dad, grandma, foster carer.", lines=1),
+             "Mum, dad, grandma, foster carer…", lines=1),
     Question("family.contributed_on", Part.FAMILY, AnswerKind.DATE, "Today's date",
              "Day / month / year.", lines=1),
 )
@@ -176,6 +177,11 @@ def question_for(path: str, *, consent: bool = True) -> Question:
 
 
 # --- pre-filling ----------------------------------------------------------------------------
+
+
+def serial_text(serial: str) -> str:
+    """A serial as printed, in two groups of four: K7Q2-M9XD."""
+    return f"{serial[:4]}-{serial[4:]}" if len(serial) == SERIAL_LENGTH else serial
 
 
 def date_for_form(value: date) -> str:
