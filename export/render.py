@@ -45,6 +45,7 @@ from reportlab.platypus import (
 
 from export.fonts import FONT, FONT_BOLD, FONT_ITALIC, register_fonts
 from export.packets import PacketSection, get_packet, packet_sections
+from export.pictures import section_pictures
 from models.flags import NONE_WORDS, Flags, derive_flags
 from models.framework.definition import FieldDef, Framework, Kind, is_empty
 from models.framework.registry import get_framework
@@ -623,7 +624,7 @@ class _Story:
                     _p("Shown on the front sheet (page 1) with the flags.", QUIET)
                 ]
             else:
-                body = self.section_body(part)
+                body = self.section_body(part) + section_pictures(section.key, self.record, BODY_W)
                 if section.key in SKIP_WHEN_EMPTY and not body:
                     continue
                 if section.key == SIGNOFF_SECTION:
