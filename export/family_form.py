@@ -97,7 +97,7 @@ HINT = paragraph_style("ff-hint", fontSize=8.5, leading=11, textColor=MUTED, spa
 STEP_NO = paragraph_style("ff-step-no", fontName=FONT_BOLD, fontSize=15, leading=18, textColor=ACCENT)
 STEP = paragraph_style("ff-step", fontSize=9.5, leading=12.5)
 CHECK_LABEL = paragraph_style("ff-check", fontSize=10.5, leading=14)
-CONSENT_TEXT = paragraph_style("ff-consent", parent=BODY, fontSize=10, leading=14)
+CONSENT_TEXT = paragraph_style("ff-consent", parent=BODY, fontSize=9.5, leading=13, spaceAfter=2)
 THANKS = paragraph_style("ff-thanks", fontName=FONT_BOLD, fontSize=12, leading=16, textColor=ACCENT, spaceBefore=14)
 
 
@@ -454,9 +454,8 @@ class _FormStory:
         return table
 
     def consent(self, questions: Sequence[Question]) -> Table:
+        inner_w = BODY_W - 24
         rows: list[list[Any]] = []
-        if self.o.consent_text:
-            rows.append([[_p(line, CONSENT_TEXT) for line in self.o.consent_text.split("\n") if line.strip()], ""])
         for q in questions:
             if q.kind is AnswerKind.CHECK:
                 rows.append([_TickBox(q.name, self.texts.get(q.name) is True), _p(q.label, CHECK_LABEL)])
@@ -468,33 +467,50 @@ class _FormStory:
                             "",
                             Table(
                                 [self.tick(q.option_name(value), label)],
-                                colWidths=[CHECK_SIZE + 6, BODY_W - 70],
+                                colWidths=[CHECK_SIZE + 6, inner_w - 2 * CHECK_SIZE - 30],
                                 style=_TIGHT,
                             ),
                         ]
                     )
-        rows.append(
-            [
-                "",
-                _p(
-                    "Your name, your relationship to the child and the date are the ones you "
-                    "wrote under “About you”. You can change your mind at any time by telling us.",
-                    HINT,
-                ),
-            ]
+        checks = Table(
+            rows,
+            colWidths=[CHECK_SIZE + 12, inner_w - CHECK_SIZE - 12],
+            style=TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                    ("TOPPADDING", (0, 0), (-1, -1), 3),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                ]
+            ),
         )
-        style = [
-            ("BACKGROUND", (0, 0), (-1, -1), WARM),
-            ("BOX", (0, 0), (-1, -1), 0.8, WARM_EDGE),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 12),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 10),
-            ("TOPPADDING", (0, 0), (-1, -1), 5),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+        cell: list[Any] = [
+            _p(line, CONSENT_TEXT) for line in self.o.consent_text.split("\n") if line.strip()
         ]
-        if self.o.consent_text:
-            style.append(("SPAN", (0, 0), (-1, 0)))
-        return Table(rows, colWidths=[CHECK_SIZE + 26, BODY_W - CHECK_SIZE - 26], style=TableStyle(style))
+        cell.append(Spacer(1, 4))
+        cell.append(checks)
+        cell.append(
+            _p(
+                "Your name, your relationship to the child and the date are the ones you "
+                "wrote under “About you”. You can change your mind at any time by telling us.",
+                HINT,
+            )
+        )
+        return Table(
+            [[cell]],
+            colWidths=[BODY_W],
+            style=TableStyle(
+                [
+                    ("BACKGROUND", (0, 0), (-1, -1), WARM),
+                    ("BOX", (0, 0), (-1, -1), 0.8, WARM_EDGE),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 12),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 12),
+                    ("TOPPADDING", (0, 0), (-1, -1), 8),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
+                ]
+            ),
+        )
 
 
 _ABOUT_YOU = ("family.contributor", "family.relationship", "family.contributed_on")
