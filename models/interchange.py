@@ -5,8 +5,13 @@ Shape (see docs/record.schema.json, generated from the framework by :func:`json_
     {"format": "transitions-record", "format_version": 1,
      "framework": {"id": "eyfs-school-readiness", "version": 1},
      "record": {"id", "status", "export_version", "created", "updated", "signoffs", "provenance",
-                "typed"?, "exported_digest"?},
-     "sections": {"child": {"legal_forenames": "…", …}, …}}
+                "typed"?, "exported_digest"?, "family_returns"?},
+     "sections": {"child": {"legal_forenames": "…", …}, …},
+     "pictures": [{"id", "media_type", "width", "height", "caption", "data": base64}]}
+
+Format version 2 adds the child's pictures and the family forms read into the record
+(``family_returns``); a record without either is still written as version 1, so older apps keep
+reading it, and a version-1 record (which has neither) loads as before.
 """
 
 from __future__ import annotations
@@ -19,13 +24,24 @@ from typing import Any
 from models.errors import InputRefused, InterchangeError
 from models.framework.definition import FieldDef, Framework, Kind
 from models.framework.registry import get_framework
-from models.record import RECORD_ID_PATTERN, Record, SignOff, SignOffScope, Status, is_record_id
+from models.pictures import MAX_CAPTION, MAX_PICTURES, pictures_from_json, pictures_to_json
+from models.record import (
+    RECORD_ID_PATTERN,
+    FamilyReturn,
+    FamilySource,
+    Record,
+    SignOff,
+    SignOffScope,
+    Status,
+    is_record_id,
+)
 from models.roles import Role
 from models.safe_input import load_json
 from models.values import PERSON_KEYS, from_json_value, to_json_value
 
 FORMAT = "transitions-record"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # the newest this app reads; see record_to_dict for what it writes
+MAX_FAMILY_RETURNS = 200
 MAX_JSON_BYTES = 5 * 1024 * 1024
 #: The highest export version a record can carry: each export adds one, and no child's record is
 #: exported ten thousand times. A larger number in a file is a forgery or damage.
@@ -47,23 +63,79 @@ def record_to_dict(record: Record) -> dict[str, Any]:
                 out[fd.key] = to_json_value(fd, value)
         if out:
             sections[section.key] = out
-    return {
+    meta: dict[str, Any] = {
+        "id": record.id,
+        "status": record.status.value,
+        "export_version": record.export_version,
+        "created": record.created.isoformat(),
+        "updated": record.updated.isoformat(),
+        "signoffs": [_signoff_to_dict(s) for s in record.signoffs],
+        "provenance": dict(sorted(record.provenance.items())),
+    }
+    if record.typed:
+        meta["typed"] = dict(sorted(record.typed.items()))
+    if record.exported_digest:
+        meta["exported_digest"] = record.exported_digest
+    if record.family_returns:
+        meta["family_returns"] = [_family_return_to_json(r) for r in record.family_returns]
+    data: dict[str, Any] = {
         "format": FORMAT,
-        "format_version": FORMAT_VERSION,
+        "format_version": 2 if record.pictures or record.family_returns else 1,
         "framework": {"id": record.framework_id, "version": record.framework_version},
-        "record": {
-            "id": record.id,
-            "status": record.status.value,
-            "export_version": record.export_version,
-            "created": record.created.isoformat(),
-            "updated": record.updated.isoformat(),
-            "signoffs": [_signoff_to_dict(s) for s in record.signoffs],
-            "provenance": dict(sorted(record.provenance.items())),
-            **({"typed": dict(sorted(record.typed.items()))} if record.typed else {}),
-            **({"exported_digest": record.exported_digest} if record.exported_digest else {}),
-        },
+        "record": meta,
         "sections": sections,
     }
+    if record.pictures:
+        data["pictures"] = pictures_to_json(record.pictures)
+    return data
+
+
+def _family_return_to_json(item: FamilyReturn) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "serial": item.serial,
+        "returned_on": item.returned_on.isoformat(),
+        "source": item.source.value,
+        "fields": list(item.fields),
+    }
+    if item.issued_on is not None:
+        out["issued_on"] = item.issued_on.isoformat()
+    if item.entered_by:
+        out["entered_by"] = item.entered_by
+    return out
+
+
+def _family_returns_from_json(raw: Any) -> tuple[FamilyReturn, ...]:
+    if not isinstance(raw, list) or len(raw) > MAX_FAMILY_RETURNS:
+        raise InterchangeError("The record's family forms must be a list.")
+    out: list[FamilyReturn] = []
+    for item in raw:
+        try:
+            fields = item.get("fields", [])
+            entered_by = item.get("entered_by", "")
+            serial = item["serial"]
+            if (
+                not isinstance(serial, str)
+                or not 1 <= len(serial) <= 64
+                or not isinstance(fields, list)
+                or not all(isinstance(f, str) and len(f) <= 200 for f in fields)
+                or not isinstance(entered_by, str)
+                or len(entered_by) > MAX_CAPTION
+            ):
+                raise ValueError
+            issued = item.get("issued_on")
+            out.append(
+                FamilyReturn(
+                    serial=serial,
+                    returned_on=date.fromisoformat(item["returned_on"]),
+                    source=FamilySource(item["source"]),
+                    fields=tuple(fields),
+                    issued_on=date.fromisoformat(issued) if issued is not None else None,
+                    entered_by=entered_by,
+                )
+            )
+        except (KeyError, ValueError, TypeError, AttributeError):
+            raise InterchangeError("One of the record's family forms is incomplete or not valid.") from None
+    return tuple(out)
 
 
 def _signoff_to_dict(s: SignOff) -> dict[str, Any]:
@@ -160,10 +232,14 @@ def record_from_dict(data: Any) -> Record:
         raise InterchangeError(
             "The record's id is not a record id (a UUID such as 1b4e28ba-2fa1-41d2-883f-0016d3cca427)."
         )
+    pictures = pictures_from_json(data["pictures"]) if "pictures" in data else ()
+    returns = _family_returns_from_json(meta["family_returns"]) if "family_returns" in meta else ()
     record = Record(
         framework_id=fw.id,
         framework_version=fw.version,
         id=record_id,
+        pictures=pictures,
+        family_returns=returns,
         status=status,
         export_version=export_version,
         signoffs=signoffs,
@@ -344,8 +420,48 @@ def json_schema(framework: Framework) -> dict[str, Any]:
                         "additionalProperties": {"type": "string", "maxLength": MAX_TYPED_TEXT},
                     },
                     "exported_digest": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                    "family_returns": {
+                        "description": "Family forms read into the record (format version 2): "
+                        "the form's serial, when it came back, whether as the fillable form or "
+                        "entered from the paper form, and the answers it changed.",
+                        "type": "array",
+                        "maxItems": MAX_FAMILY_RETURNS,
+                        "items": {
+                            "type": "object",
+                            "required": ["serial", "returned_on", "source", "fields"],
+                            "properties": {
+                                "serial": {"type": "string", "maxLength": 64},
+                                "returned_on": {"type": "string", "format": "date"},
+                                "issued_on": {"type": "string", "format": "date"},
+                                "source": {"enum": [s.value for s in FamilySource]},
+                                "fields": {"type": "array", "items": {"type": "string"}},
+                                "entered_by": {"type": "string", "maxLength": MAX_CAPTION},
+                            },
+                            "additionalProperties": False,
+                        },
+                    },
                 },
             },
             "sections": {"type": "object", "properties": sections, "additionalProperties": False},
+            "pictures": {
+                "description": "The child's drawings and photos for All about me (format "
+                "version 2): PNG or JPEG re-encoded without any metadata, base64.",
+                "type": "array",
+                "maxItems": MAX_PICTURES,
+                "items": {
+                    "type": "object",
+                    "required": ["id", "media_type", "width", "height", "data"],
+                    "properties": {
+                        "id": {"type": "string", "maxLength": 64},
+                        "media_type": {"enum": ["image/png", "image/jpeg"]},
+                        "width": {"type": "integer", "minimum": 1},
+                        "height": {"type": "integer", "minimum": 1},
+                        "caption": {"type": "string", "maxLength": MAX_CAPTION},
+                        "added_on": {"type": "string", "format": "date"},
+                        "data": {"type": "string", "contentEncoding": "base64"},
+                    },
+                    "additionalProperties": False,
+                },
+            },
         },
     }

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
+from models.pictures import Picture
 from models.roles import Role
 
 
@@ -104,6 +105,27 @@ def is_record_id(value: object) -> bool:
     return isinstance(value, str) and RECORD_ID_PATTERN.fullmatch(value) is not None
 
 
+class FamilySource(StrEnum):
+    FORM = "form"  # the fillable form, returned as a file
+    PAPER = "paper"  # the form printed, written on and entered by a person
+
+    @property
+    def provenance(self) -> str:
+        return "the family's form" if self is FamilySource.FORM else "the family's paper form"
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyReturn:
+    """A family form that came back: which form (its serial), when, how, and the answers it changed."""
+
+    serial: str
+    returned_on: date
+    source: FamilySource
+    fields: tuple[str, ...] = ()
+    issued_on: date | None = None
+    entered_by: str = ""
+
+
 def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
@@ -131,6 +153,8 @@ class Record:
     # "section.field.N.key" for item ``key`` of entry N (from 0) of a list field.
     typed: dict[str, str] = field(default_factory=dict)
     exported_digest: str = ""  # the record's content digest when it was last exported
+    pictures: tuple[Picture, ...] = ()  # the child's drawings and photos (All about me)
+    family_returns: tuple[FamilyReturn, ...] = ()  # family forms read into this record
 
     def get(self, path: str) -> Any:
         """The field's value; None when it is empty or holds only text kept as typed."""
@@ -203,6 +227,8 @@ class Record:
             provenance=dict(self.provenance),
             typed=dict(self.typed),
             exported_digest=self.exported_digest,
+            pictures=self.pictures,
+            family_returns=self.family_returns,
         )
 
     @property
@@ -221,4 +247,8 @@ class Record:
         return None
 
     def content_equals(self, other: Record) -> bool:
-        return self.values == other.values and self.typed == other.typed
+        return (
+            self.values == other.values
+            and self.typed == other.typed
+            and self.pictures == other.pictures
+        )

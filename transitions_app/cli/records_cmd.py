@@ -20,6 +20,7 @@ from transitions_app.cli.base import (
     print_json,
     vault_dir,
 )
+from transitions_app.cli.family_cmd import register_attach
 from transitions_app.cli.vault_cmd import add_db_arg
 
 
@@ -92,6 +93,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_db_arg(imp)
     add_json_arg(imp)
     imp.set_defaults(func=run_import)
+    register_attach(rsub)
     ret = rsub.add_parser(
         "retention",
         help="list records whose keeping period under the charter has ended; delete them with --delete --yes",

@@ -28,7 +28,13 @@ from export.la_return_file import (
 )
 from models.charter import Charter
 from models.charter.model import RECORD_STATUS_PATH
-from models.errors import CharterInvalid, CharterViolation, PermissionDenied, SignatureInvalid, VaultError
+from models.errors import (
+    CharterInvalid,
+    CharterViolation,
+    PermissionDenied,
+    SignatureInvalid,
+    VaultError,
+)
 from models.flags import derive_flags
 from models.la.insight import Accepted, Expected, LaInsight, Refused, build_insight, insight_csv
 from models.la.returns import (
