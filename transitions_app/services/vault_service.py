@@ -19,7 +19,7 @@ what other instances changed, poll :meth:`VaultService.changes_since` (cheap: tw
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +31,7 @@ from models.errors import (
     InterchangeError,
     PermissionDenied,
     SaveConflict,
+    ValidationFailed,
     VaultError,
 )
 from models.framework.definition import Guard, Kind
@@ -38,6 +39,7 @@ from models.framework.registry import current_framework, get_framework
 from models.interchange import record_from_bytes, record_to_bytes
 from models.record import Record, SignOff, SignOffScope, Status
 from models.roles import Permission, Role, can
+from models.setting_profile import profile_from_bytes
 from models.vault import (
     AuditEntry,
     KdfParams,
@@ -55,6 +57,14 @@ Clock = Callable[[], datetime]
 Progress = Callable[[int, int], None]
 
 CHARTER_BLOB = "charter"
+PROFILE_BLOB = "setting_profile"  # models.setting_profile: a manager edits it
+_MANAGER_BLOBS = {
+    CHARTER_BLOB: ("Only a manager can import a charter.", "Only a manager can remove a charter."),
+    PROFILE_BLOB: (
+        "Only a manager can change the setting profile.",
+        "Only a manager can remove the setting profile.",
+    ),
+}
 _ACTION = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _SIGN_OFF_PERMISSION = {
     SignOffScope.RECORD: Permission.SIGN_OFF_RECORD,
@@ -300,11 +310,17 @@ class VaultService:
         self._store.append_audit("opened", record_id, {})
         return record
 
-    def new_record(self) -> Record:
+    def new_record(self, values: Mapping[str, Any] | None = None) -> Record:
+        """A new draft, starting with ``values`` ("section.field" -> value; the setting
+        profile's pre-fill, see ``ProfileService.new_record``)."""
         self._require(Permission.EDIT_RECORDS, "Your role cannot create records.")
         fw = current_framework()
         now = self._clock()
         record = Record(framework_id=fw.id, framework_version=fw.version, created=now, updated=now)
+        for path, value in (values or {}).items():
+            fw.field(path)  # a path the framework does not have is a programming error
+            record.set(path, value)
+        self._check_guarded(None, record)
         self._versions[record.id] = self._store.put_record(
             record.id, record_to_bytes(record), None, action="created"
         )
@@ -402,7 +418,9 @@ class VaultService:
         record = self._decode(record_id, stored.data)
         me = self.user
         record.signoffs = [s for s in record.signoffs if s.scope != which]
-        record.signoffs.append(SignOff(which, me.name, me.role, self._clock().date()))
+        record.signoffs.append(
+            SignOff(which, self.display_name(me.name), me.role, self._clock().date())
+        )
         if which == SignOffScope.RECORD and record.status in (
             *_CALLER_STATUSES,
             Status.CHANGED_AFTER_EXPORT,
@@ -500,14 +518,26 @@ class VaultService:
         return CheckReport(ok=not problems, problems=problems)
 
     def put_blob(self, name: str, data: bytes) -> None:
-        if name == CHARTER_BLOB:
-            self._require(Permission.IMPORT_CHARTER, "Only a manager can import a charter.")
+        if name in _MANAGER_BLOBS:
+            self._require(Permission.IMPORT_CHARTER, _MANAGER_BLOBS[name][0])
         self._store.put_blob(name, data)
 
     def delete_blob(self, name: str) -> bool:
-        if name == CHARTER_BLOB:
-            self._require(Permission.IMPORT_CHARTER, "Only a manager can remove a charter.")
+        if name in _MANAGER_BLOBS:
+            self._require(Permission.IMPORT_CHARTER, _MANAGER_BLOBS[name][1])
         return self._store.delete_blob(name)
+
+    def display_name(self, login: str | None = None) -> str:
+        """How ``login`` (default: the logged-in user) is named on sign-offs and PDFs: the
+        display name in the setting profile, or the login when none is set."""
+        login = self.user.name if login is None else login
+        raw = self._store.get_blob(PROFILE_BLOB)
+        if raw is None:
+            return login
+        try:
+            return profile_from_bytes(raw).display_name(login)
+        except ValidationFailed:
+            return login
 
     def get_blob(self, name: str) -> bytes | None:
         return self._store.get_blob(name)
