@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # imported on first use (or after login): a faster first pain
     from transitions_app.services.export_service import ExportService
     from transitions_app.services.feedback_service import FeedbackService
     from transitions_app.services.preview_service import PreviewService
+    from transitions_app.services.profile_service import ProfileService
     from transitions_app.services.school_service import SchoolService
     from transitions_app.services.vault_service import VaultService
 
@@ -153,6 +154,12 @@ class WindowServices:
         from transitions_app.services.export_service import ExportService
 
         return ExportService(session, clock=self._clock, workers=self._workers)
+
+    def profile(self, session: VaultService) -> ProfileService:
+        from transitions_app.services.charter_service import CharterService
+        from transitions_app.services.profile_service import ProfileService
+
+        return ProfileService(session, CharterService(session, clock=self._clock))
 
     def preview(self) -> PreviewService:
         from transitions_app.services.preview_service import PreviewService

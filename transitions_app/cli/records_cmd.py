@@ -80,6 +80,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_db_arg(sign)
     add_json_arg(sign)
     sign.set_defaults(func=run_sign_off)
+    new = rsub.add_parser(
+        "new",
+        help="create a record the way the window's New child does (pre-filled from the setting profile)",
+    )
+    new.add_argument("--forename", required=True, metavar="F", help="the child's legal forename(s)")
+    new.add_argument("--surname", required=True, metavar="S", help="the child's legal surname")
+    new.add_argument("--dob", required=True, metavar="YYYY-MM-DD", help="date of birth")
+    add_vault_args(new)
+    add_db_arg(new)
+    add_json_arg(new)
+    new.set_defaults(func=run_new)
     imp = rsub.add_parser(
         "import",
         help="import a record from its JSON file, or start one from another setting's signed PDF",
@@ -313,6 +324,37 @@ def run_sign_off(args: argparse.Namespace) -> int:
                     "name": given.name, "role": given.role.value, "signed_on": given.signed_on.isoformat()})
     else:
         print(f"{given.scope.label} recorded for {signed.display_name} ({signed.status.label}).")
+    return EXIT_OK
+
+
+def run_new(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from models.framework.registry import current_framework
+    from models.validation import validate_value
+    from transitions_app.services.profile_service import ProfileService
+
+    try:
+        dob = date.fromisoformat(args.dob)
+    except ValueError:
+        raise CliError(f"“{args.dob}” is not a date written as YYYY-MM-DD.") from None
+    fw = current_framework()
+    problem = validate_value(fw.field("child.date_of_birth"), dob, today=date.today())
+    if problem:
+        raise CliError(f"The date of birth does not fit: {problem}")
+    if not args.forename.strip() or not args.surname.strip():
+        raise CliError("Give the child's forename and surname.")
+    service = open_vault(args)
+    try:
+        record = ProfileService(service).new_record(args.forename, args.surname, dob)
+    finally:
+        service.close()
+    if args.json:
+        from models.interchange import record_to_dict
+
+        print_json(record_to_dict(record))
+    else:
+        print(record.id)
     return EXIT_OK
 
 

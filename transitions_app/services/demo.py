@@ -58,6 +58,7 @@ def create_demo_vault(
             if progress:
                 progress(n, len(records))
         _install_example_charter(service)
+        _save_demo_profile(service)
     finally:
         service.close()
     _sign_off_some(directory, password, records)
@@ -109,6 +110,34 @@ def _install_example_charter(service: VaultService) -> None:
     except ImportError:  # the charter service is optional for the demo
         return
     install_example_charter(service)
+
+
+def _save_demo_profile(service: VaultService) -> None:
+    """The demo setting's profile, so New child starts pre-filled as in a real setting."""
+    from models.setting_profile import Contact, SchoolContact, SettingProfile, StaffMember
+    from models.synthetic import SETTING
+    from transitions_app.services.profile_service import ProfileService
+
+    ProfileService(service).save(
+        SettingProfile(
+            name=SETTING[0],
+            urn=SETTING[1],
+            setting_type="group",
+            address="1 Acorn Way, Northshire (fictional)",
+            phone="01632 960000",
+            email="office@little-acorns.example",
+            senco=Contact("Robin Inclusionworth", "01632 960001"),
+            dsl=Contact("Dana Safekeeper", "01632 960002"),
+            manager=Contact("Morgan Oakley", "01632 960003"),
+            school_contact=SchoolContact.KEY_PERSON,
+            staff=(
+                StaffMember("manager", "Morgan Oakley", "Nursery manager"),
+                StaffMember("keyperson", "Sam Keyworth", "Key person"),
+                StaffMember("senco", "Robin Inclusionworth", "SENCO"),
+                StaffMember("dsl", "Dana Safekeeper", "Deputy manager and DSL"),
+            ),
+        )
+    )
 
 
 def ensure_demo_vault(directory: Path, **kwargs: object) -> DemoInfo:

@@ -27,7 +27,7 @@ what other instances changed, poll :meth:`VaultService.changes_since` (cheap: tw
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +41,7 @@ from models.errors import (
     PermissionDenied,
     SaveConflict,
     SignOffRefused,
+    ValidationFailed,
     VaultError,
 )
 from models.framework.definition import Guard, Kind
@@ -49,6 +50,7 @@ from models.interchange import record_from_bytes, record_to_bytes
 from models.readiness import Readiness, readiness
 from models.record import Record, SignOff, SignOffScope, Status, is_record_id
 from models.roles import Permission, Role, can, refusal
+from models.setting_profile import profile_from_bytes
 from models.signoff import (
     as_history,
     bind_legacy_signoffs,
@@ -76,6 +78,7 @@ Clock = Callable[[], datetime]
 Progress = Callable[[int, int], None]
 
 CHARTER_BLOB = "charter"
+PROFILE_BLOB = "setting_profile"  # models.setting_profile: a manager edits it
 _ACTION = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _SIGN_OFF_PERMISSION = {
     SignOffScope.RECORD: Permission.SIGN_OFF_RECORD,
@@ -368,11 +371,17 @@ class VaultService:
         self._store.note_reading(record_id)
         return record
 
-    def new_record(self) -> Record:
+    def new_record(self, values: Mapping[str, Any] | None = None) -> Record:
+        """A new draft, starting with ``values`` ("section.field" -> value; the setting
+        profile's pre-fill, see ``ProfileService.new_record``)."""
         self._require(Permission.EDIT_RECORDS, "Your role cannot create records.")
         fw = current_framework()
         now = self._clock()
         record = Record(framework_id=fw.id, framework_version=fw.version, created=now, updated=now)
+        for path, value in (values or {}).items():
+            fw.field(path)  # a path the framework does not have is a programming error
+            record.set(path, value)
+        self._check_guarded(None, record)
         self._versions[record.id] = self._store.put_record(
             record.id, record_to_bytes(record), None, action="created"
         )
@@ -637,6 +646,18 @@ class VaultService:
             self._require(Permission.IMPORT_CHARTER, "Only a manager can remove a charter.")
         self._require_rule(blob_rule(name))
         return self._store.delete_blob(name)
+
+    def display_name(self, login: str | None = None) -> str:
+        """How ``login`` (default: the logged-in user) is named on sign-offs and PDFs: the
+        display name in the setting profile, or the login when none is set."""
+        login = self.user.name if login is None else login
+        raw = self._store.get_blob(PROFILE_BLOB)
+        if raw is None:
+            return login
+        try:
+            return profile_from_bytes(raw).display_name(login)
+        except ValidationFailed:
+            return login
 
     def get_blob(self, name: str) -> bytes | None:
         return self._store.get_blob(name)
