@@ -25,6 +25,7 @@ from transitions_app.cli.base import default_vault_dir
 from transitions_app.cli.vault_cmd import vault_location
 from transitions_app.settings import AppSettings
 from ui.dialogs import LoginDialog, NewVaultDialog, plain_error
+from ui.geometry import install as fit_every_window
 from ui.service import Progress, RecordService
 from ui.style import apply_style
 from ui.workers import run_in_background
@@ -322,8 +323,9 @@ def run_app(args: argparse.Namespace, argv: Sequence[str]) -> int:
     QCoreApplication.setOrganizationName(APP_NAME)
     QCoreApplication.setApplicationName(APP_NAME)
     assert isinstance(app, QApplication)
-    apply_style(app)
     settings = AppSettings()
+    apply_style(app, settings)
+    fit_every_window(app, settings)
     directory, db_url = vault_location(args)
     if db_url is not None:
         return _run_on_server(app, args, settings, ServerVaultAccess(db_url))
@@ -375,11 +377,7 @@ def run_app(args: argparse.Namespace, argv: Sequence[str]) -> int:
         services=WindowServices(),
     )
     window.user_logged_in.connect(lambda name: setattr(settings, "last_user", name))
-    geometry = settings.window_geometry
-    if geometry is not None:
-        window.restoreGeometry(geometry)
     window.show()
     code = app.exec()
-    settings.window_geometry = window.saveGeometry()
     settings.sync()
     return int(code)
