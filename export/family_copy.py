@@ -27,6 +27,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from export.pdfa import DocumentInfo
 from export.pictures import picture_gallery
 from export.render import (
     ACCENT,
@@ -51,6 +52,7 @@ from export.render import (
     markup,
     paragraph_style,
 )
+from export.tagging import Structure
 from models.family import FAMILY_PROVENANCE_PREFIX
 from models.framework.definition import FieldDef, Guard, Kind, SectionDef, is_empty
 from models.framework.registry import get_framework
@@ -453,9 +455,12 @@ def render_family_copy(record: Record, options: FamilyCopyOptions) -> bytes:
     return build_pdf(
         story.build(),
         furniture,
-        title=f"{record.display_name}: the family's copy",
-        author=str(record.get("child.setting_name") or ""),
-        subject="Family's copy of the transition record",
-        generated_on=options.generated_on,
+        Structure(),
+        DocumentInfo(
+            title=f"{record.display_name}: the family's copy",
+            author=str(record.get("child.setting_name") or ""),
+            subject="Family's copy of the transition record",
+            created=options.generated_on,
+        ),
     )
 

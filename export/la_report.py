@@ -19,6 +19,7 @@ from reportlab.lib import colors
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spacer
 
 from export.fonts import FONT, FONT_BOLD, register_fonts
+from export.pdfa import DocumentInfo
 from export.render import (
     BODY_W,
     CELL,
@@ -35,6 +36,7 @@ from export.render import (
     markup,
     paragraph_style,
 )
+from export.tagging import Structure
 from models.la.insight import LaInsight, Rate, Total, gap_to_all, gld_rows, rate_of
 from models.la.returns import SUPPRESSED, LaReturn
 
@@ -455,6 +457,8 @@ def render_la_report_pdf(insight: LaInsight, *, la_name: str, generated_on: date
         footer_left=f"{TITLE} · counts only, small counts suppressed",
         note_lines=(),
     )
-    return build_pdf(story, furniture, title=TITLE, author=la_name, subject=f"Transitions returns {insight.period.label}",
-                     generated_on=generated_on)
+    info = DocumentInfo(
+        title=TITLE, author=la_name, subject=f"Transitions returns {insight.period.label}", created=generated_on
+    )
+    return build_pdf(story, furniture, Structure(), info)
 

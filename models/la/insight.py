@@ -398,13 +398,13 @@ def insight_csv(insight: LaInsight) -> bytes:
         rows.append([la, SETTING, "", "", "GLD against the LA target", g.label, g.rate.part, g.rate.whole,
                      _num(g.rate.percent), g.rate.returns, g.rate.of_returns - g.rate.returns, size, direction])
     for a in (*insight.settings, *insight.schools):
-        r = a.content
-        for _k, label, p, w in SETTING_RATES if r.kind == SETTING else SCHOOL_RATES:
-            rate_row(r.kind.capitalize(), r.kind, r.name, r.urn, "Rates", label, rate_of([r], p, w))
-        if r.kind == SETTING:
-            for g in gld_rows([r], r.gld_target):
+        ret = a.content
+        for _k, label, p, w in SETTING_RATES if ret.kind == SETTING else SCHOOL_RATES:
+            rate_row(ret.kind.capitalize(), ret.kind, ret.name, ret.urn, "Rates", label, rate_of([ret], p, w))
+        if ret.kind == SETTING:
+            for g in gld_rows([ret], ret.gld_target):
                 size, direction = _gap(g.gap_to_target)
-                rows.append([r.kind.capitalize(), r.kind, r.name, r.urn, "GLD against the LA target", g.label,
+                rows.append([ret.kind.capitalize(), ret.kind, ret.name, ret.urn, "GLD against the LA target", g.label,
                              _shown(g.rate, "part"), _shown(g.rate, "whole"), _num(g.rate.percent),
                              g.rate.returns, g.rate.of_returns - g.rate.returns, size, direction])
     for f in insight.refused:
