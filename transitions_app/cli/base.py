@@ -58,12 +58,20 @@ def read_secret(
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise CliError(f"Cannot read the {what} file {path}: {exc.strerror or exc}.") from None
+        except UnicodeDecodeError:
+            raise CliError(
+                f"The {what} file {path} is not UTF-8 text; save it as UTF-8 and try again."
+            ) from None
         secret = text.rstrip("\r\n")
         if not secret:
             raise CliError(f"The {what} file {path} is empty.")
         return secret
     value = os.environ.get(env)
     if value:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # bytes that are not UTF-8 reach Python as lone surrogates
+            raise CliError(f"{env} is not UTF-8 text.") from None
         return value
     if sys.stdin is not None and sys.stdin.isatty():
         import getpass
