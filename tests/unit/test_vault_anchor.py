@@ -182,7 +182,8 @@ def test_normal_use_by_several_people_stays_sound(backend: Backend) -> None:
     assert again.check().ok, again.check().problems
     again.close()
     dee = VaultService.open(**backend.where, user="dee", password="dee-new-password")
-    assert dee.notices == [] and dee.check().ok
+    assert dee.notices == []
+    assert dee.check().ok
     dee.close()
 
 

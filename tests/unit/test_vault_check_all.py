@@ -163,7 +163,7 @@ def db(tmp_path: Path) -> Path:
 def folder(tmp_path: Path) -> Iterator[Path]:
     boss, _ids = make(Backend("sqlite", tmp_path / "vault", None))
     boss.close()
-    yield tmp_path / "vault"
+    return tmp_path / "vault"
 
 
 def check_cli(capsys: pytest.CaptureFixture[str], folder: Path, pw: str) -> tuple[int, str, str]:
@@ -219,7 +219,8 @@ def test_a_damaged_file_is_exit_1_damaged(
         capsys, "records", "list", "--vault", str(folder), "--user", "boss",
         "--password-file", pw_file(tmp_path),
     )
-    assert code == 1 and "damaged" in err
+    assert code == 1
+    assert "damaged" in err
 
 
 def test_a_password_file_that_is_not_utf8_is_a_plain_usage_error(
