@@ -113,6 +113,7 @@ class RenderOptions:
     generated_on: datetime  # the injected clock: printed on the front sheet and used as PDF dates
     setting_dsl_contact: str = ""  # shown with the DSL-to-DSL flag
     supersedes_version: int | None = None
+    file_code: str = ""  # the code in the exported file's name (export.file_names), to match by hand
 
 
 # --- text styles --------------------------------------------------------------------------
@@ -385,6 +386,8 @@ class _Story:
         preferred = self.value("child.preferred_name")
         if preferred:
             bits.append(f"Preferred name: {preferred}")
+        if self.options.file_code:
+            bits.append(f"File code: {self.options.file_code}")
         out.append(_p("   ·   ".join(bits), SUBNAME))
         out.append(self.facts_table())
         out.append(Spacer(1, 12))
