@@ -45,7 +45,7 @@ from reportlab.platypus import (
 
 from export.fonts import FONT, FONT_BOLD, FONT_ITALIC, register_fonts
 from export.packets import PacketSection, get_packet, packet_sections
-from models.flags import NONE_WORDS, Flags, derive_flags
+from models.flags import NONE_WORDS, Flags, derive_flags, shown_value
 from models.framework.definition import FieldDef, Framework, Kind, is_empty
 from models.framework.registry import get_framework
 from models.record import Person, Record
@@ -665,7 +665,7 @@ class _Story:
         i = 0
         while i < len(fields):
             fd = fields[i]
-            value = self.record.get(fd.path)
+            value = shown_value(self.record, fd.path)  # EAL worked out unless a person chose
             if _is_score_pair(fields, i):
                 j = i
                 while _is_score_pair(fields, j):
@@ -790,10 +790,11 @@ class _Story:
 
     def signoffs(self) -> list[Flowable]:
         out: list[Flowable] = [_p("Sign-offs", H2)]
-        if not self.record.signoffs:
+        current = [s for s in self.record.signoffs if not s.history]  # history is not a sign-off
+        if not current:
             return [*out, _p("No sign-offs recorded yet.", QUIET)]
         data: list[list[Any]] = [[_p(h, CELL_HEAD) for h in ("Sign-off", "Name", "Role", "Date")]]
-        for s in self.record.signoffs:
+        for s in current:
             data.append(
                 [
                     _p(s.scope.label, CELL),
