@@ -50,7 +50,7 @@ from export.pdfa import Attachment, DocumentInfo, SignatureField, finish_pdf
 from export.pictures import section_pictures
 from export.stamp import SIGNATURE_FIELD, SignatureLabel
 from export.tagging import MarkedContent, StructElem, Structure, TableShape, TaggedParagraph
-from models.flags import NONE_WORDS, Flags, derive_flags
+from models.flags import NONE_WORDS, Flags, derive_flags, shown_value
 from models.framework.definition import FieldDef, Framework, Kind, is_empty
 from models.framework.registry import get_framework
 from models.record import Person, Record
@@ -795,7 +795,7 @@ class _Story:
         i = 0
         while i < len(fields):
             fd = fields[i]
-            value = self.record.get(fd.path)
+            value = shown_value(self.record, fd.path)  # EAL worked out unless a person chose
             if _is_score_pair(fields, i):
                 j = i
                 while _is_score_pair(fields, j):
@@ -815,8 +815,9 @@ class _Story:
             i += 1
             if fd.kind is Kind.LIST:
                 flush()
+                entries = value if isinstance(value, list) else []
                 out.extend(
-                    self.list_block(parent, fd, value or (), label_role, titled=fd.label != group)
+                    self.list_block(parent, fd, entries, label_role, titled=fd.label != group)
                 )
                 continue
             text = _shown(fd, value)
@@ -938,10 +939,11 @@ class _Story:
     def signoffs(self, sect: StructElem) -> list[Flowable]:
         block = sect.add("Sect")
         out: list[Flowable] = [tagging.add(block, "H2", _p("Sign-offs", H2))]
-        if not self.record.signoffs:
+        current = [s for s in self.record.signoffs if not s.history]  # history is not a sign-off
+        if not current:
             return [*out, tagging.add(block, "P", _p("No sign-offs recorded yet.", QUIET))]
         data: list[list[Any]] = [[_p(h, CELL_HEAD) for h in ("Sign-off", "Name", "Role", "Date")]]
-        for s in self.record.signoffs:
+        for s in current:
             data.append(
                 [
                     _p(s.scope.label, CELL),

@@ -63,6 +63,28 @@ def languages_suggest_eal(text: str) -> bool:
     return any(lang not in ENGLISH for lang in langs)
 
 
+EAL_PATH = "child.eal"
+HOME_LANGUAGES_PATH = "child.home_languages"
+
+
+def derived_eal(record: Record) -> str | None:
+    """"yes" or "no" as the home languages say (any language other than English), or None when
+    no language is recorded. A person's own choice in ``child.eal`` overrides it."""
+    languages = record.get(HOME_LANGUAGES_PATH)
+    if not isinstance(languages, str) or not languages.strip():
+        return None
+    return "yes" if languages_suggest_eal(languages) else "no"
+
+
+def shown_value(record: Record, path: str) -> object:
+    """The value to show for ``path``: what was entered, or for a value worked out from other
+    answers (EAL from the home languages) the worked-out value until a person overrides it."""
+    value = record.get(path)
+    if value is None and path == EAL_PATH:
+        return derived_eal(record)
+    return value
+
+
 def _meaningful(value: object) -> bool:
     if isinstance(value, str):
         return value.strip().lower().rstrip(".") not in NONE_WORDS and bool(value.strip())
@@ -74,11 +96,8 @@ def derive_flags(record: Record) -> Flags:
     status = record.get("send.status")
     send_label = fw.field("send.status").option_label(status) if status else "SEND status not recorded"
 
-    eal_value = record.get("child.eal")
-    if eal_value in ("yes", "no"):
-        eal = eal_value == "yes"
-    else:
-        eal = languages_suggest_eal(record.get("child.home_languages") or "")
+    eal_value = record.get(EAL_PATH)
+    eal = eal_value == "yes" if eal_value in ("yes", "no") else derived_eal(record) == "yes"
 
     prime = tuple(
         fd.label

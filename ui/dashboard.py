@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import (
@@ -34,16 +35,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from models.completeness import overall_completeness
 from models.flags import Flags, derive_flags
 from models.framework.registry import current_framework
 from models.framework.v1 import SEND_SUPPORT_OR_ABOVE
+from models.readiness import Readiness, readiness
 from models.record import Record, Status
 from models.school.handover import Handover, Receipted, Stage, handover
 from ui.geometry import FlowLayout, fit_columns
 from ui.style import badge_colours, color
 
 DeadlineFor = Callable[[Record], int | None]
+ReadinessFor = Callable[[Record], Readiness]
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 RecordRole = Qt.ItemDataRole.UserRole + 1  # the Record of a row
@@ -55,15 +57,50 @@ def tr(text: str) -> str:
     return QCoreApplication.translate("dashboard", text)
 
 
+class _Lazy:
+    """A row's readiness, worked out the first time it is shown, sorted or filtered on (a few
+    hundred microseconds a record: a big cohort paints first, then fills in as it scrolls)."""
+
+    __slots__ = ("_for", "_record", "_value")
+
+    def __init__(self, readiness_for: ReadinessFor, record: Record) -> None:
+        self._for, self._record, self._value = readiness_for, record, None
+
+    def get(self) -> Readiness:
+        if self._value is None:
+            self._value = self._for(self._record)
+        return self._value
+
+
+def _framework_readiness(record: Record) -> Readiness:
+    return readiness(record, None, date.today())
+
+
 @dataclass(frozen=True, slots=True)
 class _Row:
     record: Record
-    completeness: float
+    ready: _Lazy  # what stops the record: the status and percentage come from it
     flags: Flags
     badges: tuple[str, ...]
     days: int | None
     search_text: str  # the names, case-folded once, for search as you type
     handover: Handover  # sent / received / read, from the schools' receipts
+
+    @property
+    def completeness(self) -> float:
+        return self.ready.get().share
+
+    def status_text(self) -> str:
+        """The status, and a sign-off whose content has changed since it was given."""
+        changed = self.ready.get().changed()
+        label = tr(self.record.status.label)
+        if not changed:
+            return label
+        return tr("{status} · changed since signed off").format(status=label)
+
+    def status_tip(self) -> str | None:
+        changed = self.ready.get().changed()
+        return "\n".join(st.describe() for st in changed) if changed else None
 
 
 class CohortModel(QAbstractTableModel):
@@ -86,6 +123,7 @@ class CohortModel(QAbstractTableModel):
     ) -> None:
         super().__init__(parent)
         self._deadline_for = deadline_for
+        self._readiness_for: ReadinessFor = _framework_readiness
         self._rows: list[_Row] = []
         self._sort_column: int | None = None  # None: in the order given
         self._descending = False
@@ -100,7 +138,7 @@ class CohortModel(QAbstractTableModel):
         ).casefold()
         return _Row(
             record,
-            overall_completeness(record),
+            _Lazy(self._readiness_for, record),
             flags,
             tuple(flags.badges()),
             days,
@@ -139,6 +177,11 @@ class CohortModel(QAbstractTableModel):
 
     def set_deadline_for(self, deadline_for: DeadlineFor | None) -> None:
         self._deadline_for = deadline_for
+        self.set_records([r.record for r in self._rows])
+
+    def set_readiness_for(self, readiness_for: ReadinessFor | None) -> None:
+        """What stops a record, under the vault's charter (None: the framework's rules)."""
+        self._readiness_for = readiness_for or _framework_readiness
         self.set_records([r.record for r in self._rows])
 
     def update_record(self, record: Record) -> None:
@@ -208,6 +251,8 @@ class CohortModel(QAbstractTableModel):
             and row.days < 0
         ):
             return color("error")
+        if role == Qt.ItemDataRole.ToolTipRole and col == self.STATUS:
+            return row.status_tip()
         if role == Qt.ItemDataRole.ToolTipRole and col == self.HANDOVER:
             return self._handover_tip(row.handover)
         if role == Qt.ItemDataRole.ToolTipRole and col == self.FLAGS and row.badges:
@@ -221,7 +266,7 @@ class CohortModel(QAbstractTableModel):
         if col == self.SCHOOL:
             return str(r.get("child.school_name") or "")
         if col == self.STATUS:
-            return tr(r.status.label)
+            return row.status_text()
         if col == self.COMPLETE:
             return f"{round(row.completeness * 100)}%"
         if col == self.FLAGS:
@@ -584,6 +629,9 @@ class Dashboard(QWidget):
     def set_deadline_for(self, deadline_for: DeadlineFor | None) -> None:
         self.model.set_deadline_for(deadline_for)
         self.table.setColumnHidden(CohortModel.DEADLINE, deadline_for is None)
+
+    def set_readiness_for(self, readiness_for: ReadinessFor | None) -> None:
+        self.model.set_readiness_for(readiness_for)
 
     def _fill_schools(self) -> None:
         current = self.school_filter.currentData()

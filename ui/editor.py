@@ -2,7 +2,14 @@
 
 Edits go through a QUndoStack (one command per action, typing merged per field) and are saved
 through the service shortly after the person pauses, on section change, on close and before the
-window locks. There is no Save button.
+window locks. There is no Save button. Nothing typed is lost: a value that does not fit its field
+(a wrong UPN, 31/02/2021) is kept as typed and listed as a problem.
+
+What stops the record (the "What's missing" panel, the section ticks, the header's sign-offs and
+the sign-off buttons) all come from one answer, :func:`models.readiness.readiness`, worked out
+again after every change. A sign-off is bound to the content it signed: before the first edit of
+signed content the editor says once whose sign-off the change will need again, and undoing the
+change makes the sign-off valid again.
 """
 
 from __future__ import annotations
@@ -13,8 +20,10 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
+    QColor,
     QFont,
     QFontMetrics,
     QIcon,
@@ -26,19 +35,20 @@ from PySide6.QtGui import (
     QUndoStack,
 )
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSplitter,
     QStackedWidget,
     QTabWidget,
-    QTextBrowser,
     QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -46,19 +56,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from models.completeness import MissingItem, missing_items, section_completeness
-from models.errors import SaveConflict, TransitionsError
-from models.flags import derive_flags
+from models.completeness import ItemKind, MissingItem
+from models.errors import SaveConflict, SignOffRefused, TransitionsError
+from models.flags import EAL_PATH, HOME_LANGUAGES_PATH, derived_eal
 from models.framework.definition import FieldDef, Guard, SectionDef
 from models.framework.registry import get_framework
-from models.record import Record, SignOffScope, Status
+from models.readiness import Readiness, readiness, signoff_path
+from models.record import Record, SignOff, SignOffScope, Status, Unparsed
 from models.roles import Permission, can
+from models.signoff import derive_status, short_day, signoffs_covering, who
 from models.validation import validate_value
 from ui.conflict import ConflictDialog
-from ui.fields import FieldWidget, empty_to_none, ftr, make_field
+from ui.fields import ChoiceField, FieldWidget, empty_to_none, ftr, make_field
 from ui.geometry import FlowLayout
+from ui.pdf_pages import PagePreview
 from ui.service import RecordService
-from ui.style import color, front_sheet_css
+from ui.style import color, hex_color
+from ui.workers import run_in_background
 
 MERGE_ID = 4242
 MERGE_SECONDS = 4.0  # keystrokes further apart than this start a new undo step
@@ -71,8 +85,8 @@ SHORT_SCOPE = {
 NAV_WIDTH = 270
 SIDE_WIDTH = 260
 CHARTER_KEY = "__charter__"  # the heading for charter items that belong to no section
-
-MissingFor = Callable[[Record], list[MissingItem]]
+PREVIEW_MS = 700  # the front sheet is drawn again this long after the last change
+CHANGED_COLOUR = "#8a4b00"  # a sign-off whose content has changed since it was given
 
 
 def tr(text: str) -> str:
@@ -213,32 +227,13 @@ class MessageBar(QFrame):
         self.show()
 
 
-def front_sheet_html(record: Record) -> str:
-    """The Reception teacher's first page as simple HTML."""
-    fw = get_framework(record.framework_id, record.framework_version)
-    esc = html.escape
-    parts = [f"<h2>{esc(record.display_name)}</h2>"]
-    school = record.get("child.school_name")
-    if school:
-        parts.append(f"<p class='sub'>{esc(tr('Starting at'))} {esc(str(school))}</p>")
-    badges = derive_flags(record).badges()
-    if badges:
-        parts.append(
-            "<p>"
-            + " ".join(f"<span class='badge'>&nbsp;{esc(b)}&nbsp;</span>" for b in badges)
-            + "</p>"
-        )
-    else:
-        parts.append(f"<p class='sub'>{esc(tr('No flags.'))}</p>")
-    for fd in fw.section("summary").fields:
-        value = record.get(fd.path)
-        text = (
-            esc(str(value)).replace("\n", "<br>")
-            if value
-            else f"<i>{esc(tr('Not written yet.'))}</i>"
-        )
-        parts.append(f"<h3>{esc(ftr(fd.label))}</h3><p>{text}</p>")
-    return "".join(parts)
+def _holds_unparsed(value: Any) -> bool:
+    if isinstance(value, Unparsed):
+        return True
+    return isinstance(value, tuple) and any(
+        isinstance(item, dict) and any(isinstance(v, Unparsed) for v in item.values())
+        for item in value
+    )
 
 
 def wrap_text(text: str, metrics: QFontMetrics, width: int) -> str:
@@ -277,6 +272,7 @@ class RecordEditor(QWidget):
 
     closed = Signal()
     export_requested = Signal()
+    front_sheet_drawn = Signal()
     save_state_changed = Signal(str)
     record_saved = Signal(object)  # Record
 
@@ -286,13 +282,22 @@ class RecordEditor(QWidget):
         record: Record,
         *,
         today: Callable[[], date] = date.today,
-        missing_for: MissingFor | None = None,
+        charter: Any = None,
+        preview: Any = None,
         parent: QWidget | None = None,
     ) -> None:
+        """``charter`` (a ``models.charter.Charter``, or None before one is imported) decides what
+        stops the record; ``preview`` (a ``PreviewService``) draws the front sheet from the real
+        export pipeline (without it there is no front sheet tab)."""
         super().__init__(parent)
         self.setObjectName("recordEditor")
         self._service = service
-        self._missing_for = missing_for
+        self._charter = charter
+        self._preview = preview
+        self._preview_serial = 0
+        self._acknowledged: set[SignOffScope] = set()  # signed scopes the person chose to edit
+        self._refusals: dict[SignOffScope, str | None] = {}
+        self._readiness: Readiness | None = None
         self._record = record.copy()
         self._base = record.copy()  # as last loaded or saved: tells this person's changes apart
         self._today = today
@@ -309,9 +314,13 @@ class RecordEditor(QWidget):
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(150)
         self._refresh_timer.timeout.connect(self._refresh_summary)
+        self._preview_timer = QTimer(self)
+        self._preview_timer.setSingleShot(True)
+        self._preview_timer.setInterval(PREVIEW_MS)
+        self._preview_timer.timeout.connect(self._draw_front_sheet)
 
         self._build()
-        self._refresh_header()
+        self._load_refusals()
         self._refresh_summary()
         self._set_save_state(tr("Saved"))
 
@@ -395,13 +404,27 @@ class RecordEditor(QWidget):
         self.nav.setCurrentRow(0)
         self.nav.currentRowChanged.connect(self._section_changed)
 
-        self.front_sheet = QTextBrowser(self)
+        # The front sheet is the exported PDF's own first page, drawn by the export pipeline.
+        self.front_sheet = PagePreview(self)
         self.front_sheet.setObjectName("frontSheet")
         self.front_sheet.setAccessibleName(tr("Front sheet preview"))
-        self.front_sheet.document().setDefaultStyleSheet(front_sheet_css())
+        self.front_sheet_note = QLabel(
+            tr("The first page of the PDF the school will receive (unsigned preview)."), self
+        )
+        self.front_sheet_note.setObjectName("helpText")
+        self.front_sheet_note.setWordWrap(True)
+        sheet = QWidget(self)
+        sheet_lay = QVBoxLayout(sheet)
+        sheet_lay.setContentsMargins(8, 6, 8, 0)
+        sheet_lay.addWidget(self.front_sheet_note)
+        sheet_lay.addWidget(self.front_sheet, 1)
+        self.front_sheet_text = ""  # the page's text, for tests and screen readers
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.pages, tr("Recor&d"))
-        self.tabs.addTab(self.front_sheet, tr("Front s&heet preview"))
+        if self._preview is not None:
+            self.tabs.addTab(sheet, tr("Front s&heet preview"))
+        else:
+            sheet.hide()
         self.tabs.currentChanged.connect(lambda _i: self._refresh_front_sheet())
 
         self.missing_title = QLabel(self)
@@ -475,16 +498,19 @@ class RecordEditor(QWidget):
         may_safeguard = can(self._service.user.role, Permission.SET_SAFEGUARDING)
         for path, row in page.rows.items():
             self.rows[path] = row
-            row.field.set_value(self._record.get(path))
-            self._validate(row)
+            row.field.set_value(self._record.entered(path))
+            self._validate(row, finished=True)
             row.field.edited.connect(
                 lambda value, token, fd=row.fd: self._user_edit(fd, value, token)
             )
+            row.field.left.connect(lambda row=row: self._validate(row, finished=True))
             if row.fd.guard == Guard.SAFEGUARDING and not may_safeguard:
                 row.field.setEnabled(False)
                 row.field.setToolTip(
                     tr("Only the designated safeguarding lead or a manager can change this.")
                 )
+        if EAL_PATH in page.rows:
+            self._show_derived_eal()
         return page
 
     # --- public ----------------------------------------------------------------------------------
@@ -496,12 +522,19 @@ class RecordEditor(QWidget):
     def set_service(self, service: RecordService) -> None:
         """Use a new session (after unlocking or switching user)."""
         self._service = service
+        self._load_refusals()
+        self._refresh_buttons()
 
-    def set_missing_for(self, missing_for: MissingFor | None) -> None:
-        """List what ``missing_for(record)`` gives (the charter's rules), or the framework's
-        required items when None."""
-        self._missing_for = missing_for
+    def set_charter(self, charter: Any) -> None:
+        """Judge the record under ``charter`` (None: the framework's rules alone)."""
+        self._charter = charter
         self._refresh_summary()
+
+    def readiness(self) -> Readiness:
+        """What stops this record now (the same answer export and the dashboard give)."""
+        if self._readiness is None:
+            self._readiness = readiness(self._record, self._charter, self._today())
+        return self._readiness
 
     def record(self) -> Record:
         return self._record.copy()
@@ -566,15 +599,7 @@ class RecordEditor(QWidget):
         self._dirty = False
         self._base = self._record.copy()
         self._adopt(saved)
-        if before == Status.SIGNED_OFF and saved.status == Status.DRAFT:
-            self.message_bar.show_message(
-                tr(
-                    "This record had been signed off. Your change has re-opened it as a draft; "
-                    "it needs signing off again."
-                ),
-                "info",
-            )
-        elif before == Status.EXPORTED and saved.status == Status.CHANGED_AFTER_EXPORT:
+        if before == Status.EXPORTED and saved.status == Status.CHANGED_AFTER_EXPORT:
             self.message_bar.show_message(
                 tr(
                     "This record was exported before this change. Export it again so the school has "
@@ -607,10 +632,16 @@ class RecordEditor(QWidget):
             )
 
     def sign_off(self, scope: SignOffScope) -> None:
+        """Give a sign-off. The service refuses a role that may not (the button is disabled, with
+        the reason as its tooltip) and content that is not complete (listed here)."""
         if not self.flush():
             return
         try:
             saved = self._service.sign_off(self._record.id, scope.value)
+        except SignOffRefused as exc:
+            lines = [f"• {getattr(m, 'message', m)}" for m in exc.items]
+            self.message_bar.show_message("\n".join([str(exc), *lines]), "warning")
+            return
         except TransitionsError as exc:
             self.message_bar.show_message(str(exc), "warning")
             return
@@ -622,11 +653,61 @@ class RecordEditor(QWidget):
     def _user_edit(self, fd: FieldDef, value: Any, token: str) -> None:
         if self._applying:
             return
-        old = self._record.get(fd.path)
+        old = self._record.entered(fd.path)
         new = empty_to_none(value)
         if old == new:
             return
+        if not self._may_change_signed(fd):
+            row = self.rows.get(fd.path)
+            if row is not None:  # leave it as it was signed
+                self._applying = True
+                try:
+                    row.field.set_value(old)
+                finally:
+                    self._applying = False
+            return
         self.undo_stack.push(SetValueCommand(self, fd, old, new, token))
+
+    def _may_change_signed(self, fd: FieldDef) -> bool:
+        """Before the first edit of content someone has signed off, say once, calmly, whose
+        sign-off the change will need again, and let the person continue or leave it."""
+        needed = [
+            s for s in signoffs_covering(self._record, fd.path) if s.scope not in self._acknowledged
+        ]
+        if not needed:
+            return True
+        if self._ask_before_changing(fd, needed):
+            self._acknowledged |= {s.scope for s in needed}
+            return True
+        return False
+
+    def _ask_before_changing(self, fd: FieldDef, needed: list[SignOff]) -> bool:
+        names = [who(s) for s in needed]
+        people = names[0] if len(names) == 1 else ", ".join(names[:-1]) + tr(" and ") + names[-1]
+        box = QMessageBox(self)
+        box.setObjectName("signedEditNotice")
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setWindowTitle(tr("Signed-off content"))
+        box.setText(
+            tr("This part of the record is signed off. Changing it will need the sign-off of {people} again.").format(
+                people=people
+            )
+        )
+        box.setInformativeText(
+            tr(
+                "Until then the record shows “changed since signed off” and cannot be exported. "
+                "Undo (Ctrl+Z) back to what was signed and the sign-off counts again."
+            )
+        )
+        go_on = box.addButton(tr("&Continue editing"), QMessageBox.ButtonRole.AcceptRole)
+        leave = box.addButton(tr("&Leave it"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(go_on)
+        box.setEscapeButton(leave)
+        focus = QApplication.focusWidget()
+        box.exec()
+        if focus is not None and shiboken6.isValid(focus):
+            focus.setFocus(Qt.FocusReason.OtherFocusReason)
+        return box.clickedButton() is go_on
 
     def apply_value(self, path: str, value: Any, *, reveal: bool = False) -> None:
         """Put ``value`` into the record and its widget (used by undo commands)."""
@@ -637,19 +718,41 @@ class RecordEditor(QWidget):
             if row is not None:
                 if row.field.value() != value:
                     row.field.set_value(value)
-                self._validate(row)
+                self._validate(row, finished=reveal)
+            if path == HOME_LANGUAGES_PATH:
+                self._show_derived_eal()
             if reveal:
                 self.go_to_field(path)
         finally:
             self._applying = False
+        self._readiness = None
         self._dirty = True
         self._set_save_state(tr("Saving…"))
         self._save_timer.start()
         self._refresh_timer.start()
         self.name_label.setText(self._record.display_name)
 
-    def _validate(self, row: FieldRow) -> None:
-        row.show_problem(validate_value(row.fd, self._record.get(row.fd.path), today=self._today()))
+    def _validate(self, row: FieldRow, *, finished: bool = False) -> None:
+        """Show the field's problem. Text still being typed (a date not finished yet) is named
+        once the person leaves the field, not at every keystroke."""
+        entered = self._record.entered(row.fd.path)
+        focus = QApplication.focusWidget()
+        typing = focus is not None and (focus is row or row.isAncestorOf(focus))
+        if not finished and typing and _holds_unparsed(entered):
+            return
+        row.show_problem(validate_value(row.fd, entered, today=self._today()))
+
+    def _show_derived_eal(self) -> None:
+        """The EAL box shows what the home languages say until a person chooses for the child."""
+        row = self.rows.get(EAL_PATH)
+        if row is None or not isinstance(row.field, ChoiceField):
+            return
+        derived = derived_eal(self._record)
+        text = {
+            "yes": tr("Yes (from the home languages)"),
+            "no": tr("No (from the home languages)"),
+        }.get(derived or "", "")
+        row.field.set_empty_text(text)
 
     def _resolve_conflict(self) -> bool:
         """Someone else saved this record meanwhile: show both versions, let the person choose
@@ -694,7 +797,9 @@ class RecordEditor(QWidget):
         self._record.signoffs = list(saved.signoffs)
         self._record.updated = saved.updated
         self._record.export_version = saved.export_version
-        self._refresh_header()
+        self._record.exported_digest = saved.exported_digest
+        self._readiness = None
+        self._refresh_summary()
         self.record_saved.emit(self._record.copy())
 
     # --- display ---------------------------------------------------------------------------------
@@ -706,36 +811,89 @@ class RecordEditor(QWidget):
     def save_state(self) -> str:
         return self.save_label.text()
 
+    def _load_refusals(self) -> None:
+        """Which sign-offs this user's role may not give, with the sentence saying who can."""
+        ask = getattr(self._service, "sign_off_refusal", None)
+        self._refusals = {
+            scope: (ask(scope.value) if ask is not None else None) for scope in SignOffScope
+        }
+
+    def _signoff_buttons(self) -> dict[SignOffScope, QPushButton]:
+        return {
+            SignOffScope.RECORD: self.signoff_button,
+            SignOffScope.SEND: self.send_button,
+            SignOffScope.MANAGER: self.manager_button,
+        }
+
+    def _refresh_buttons(self) -> None:
+        ready = self.readiness()
+        for scope, button in self._signoff_buttons().items():
+            refusal = self._refusals.get(scope)
+            button.setEnabled(refusal is None)
+            if refusal is not None:
+                button.setToolTip(refusal)
+                continue
+            stopping = ready.stopping(scope)
+            state = ready.state(scope)
+            if stopping:
+                tip = tr("{n} item(s) to see to first; they are listed under What's missing.").format(
+                    n=len(stopping)
+                )
+            elif state is not None and state.valid:
+                tip = tr("{state}. Signing again binds it to the record as it is now.").format(
+                    state=state.describe()
+                )
+            else:
+                tip = tr("Give the {what} for the record as it is now.").format(
+                    what=tr(scope.label)
+                )
+            button.setToolTip(tip)
+
     def _refresh_header(self) -> None:
         r = self._record
         self.name_label.setText(r.display_name)
         parts = [f"<b>{html.escape(tr(r.status.label))}</b>"]
-        for s in r.signoffs:
-            parts.append(
-                html.escape(
-                    tr("{what}: {name} ({role}), {day}").format(
-                        what=tr(SHORT_SCOPE[s.scope]),
-                        name=s.name,
-                        role=s.role.label,
-                        day=f"{s.signed_on.day} {s.signed_on:%b %Y}",
+        for state in self.readiness().signoffs:
+            s = state.signoff
+            if s.history:
+                continue
+            if state.valid:
+                parts.append(
+                    html.escape(
+                        tr("{what}: {name} ({role}), {day}").format(
+                            what=tr(SHORT_SCOPE[s.scope]),
+                            name=s.name,
+                            role=s.role.label,
+                            day=f"{s.signed_on.day} {s.signed_on:%b %Y}",
+                        )
                     )
                 )
-            )
-        if not r.signoffs:
+            else:
+                text = tr("{what}: changed since signed off by {who}, {day}").format(
+                    what=tr(SHORT_SCOPE[s.scope]), who=who(s), day=short_day(s.signed_on)
+                )
+                parts.append(f"<span style='color:{CHANGED_COLOUR}'>{html.escape(text)}</span>")
+        if len(parts) == 1:
             parts.append(html.escape(tr("No sign-offs yet")))
         self.status_label.setText(" · ".join(parts))
+        self.status_label.setAccessibleDescription(self.status_label.text())
 
     def _refresh_summary(self) -> None:
-        done = section_completeness(self._record)
+        """Everything that reads the readiness, worked out again: the status, the header, the
+        section ticks, What's missing, the sign-off buttons and the front sheet."""
+        self._readiness = None
+        self._record.status = derive_status(self._record)
+        ready = self.readiness()
         for i in range(self.nav.count()):
-            item = self.nav.item(i)
-            key = item.data(Qt.ItemDataRole.UserRole)
-            share = done.get(key, 1.0)
-            item.setIcon(_tick_icon(share >= 1.0))
-            item.setToolTip(
+            nav_item = self.nav.item(i)
+            key = nav_item.data(Qt.ItemDataRole.UserRole)
+            waiting = ready.in_section(key)
+            nav_item.setIcon(_tick_icon(not waiting))
+            nav_item.setData(Qt.ItemDataRole.UserRole + 1, len(waiting))
+            nav_item.setToolTip(
                 tr("Complete")
-                if share >= 1.0
-                else tr("{p}% of required items filled").format(p=round(share * 100))
+                if not waiting
+                else tr("{n} item(s) to see to").format(n=len(waiting))
             )
         items = self._missing_items()
         self.missing.clear()
@@ -743,13 +901,13 @@ class RecordEditor(QWidget):
             tr("&What's missing ({n})").format(n=len(items)) if items else tr("&What's missing")
         )
         self.charter_note.setText(
-            tr("No charter imported: showing the framework's required items.")
-            if self._missing_for is None
+            tr("No charter imported: showing the framework's rules.")
+            if self._charter is None
             else tr("Includes what the charter needs before export.")
         )
         self.all_done.setText(
-            tr("Every required item is filled in.")
-            if self._missing_for is None
+            tr("Nothing missing: every required item is filled in and signed off.")
+            if self._charter is None
             else tr("Nothing missing: this record may be exported.")
         )
         self.all_done.setVisible(not items)
@@ -757,13 +915,12 @@ class RecordEditor(QWidget):
         section_titles = {s.key: f"{s.number}. {ftr(s.title)}" for s in self._framework.sections}
         section_titles[CHARTER_KEY] = tr("Charter: before export")
         heads: dict[str, QTreeWidgetItem] = {}
+        metrics = self.missing.fontMetrics()
         for m in items:
             key = m.section_key if m.section_key in section_titles else CHARTER_KEY
             head = heads.get(key)
             if head is None:
-                head = QTreeWidgetItem(
-                    [wrap_text(section_titles[key], self.missing.fontMetrics(), SIDE_WIDTH - 60)]
-                )
+                head = QTreeWidgetItem([wrap_text(section_titles[key], metrics, SIDE_WIDTH - 60)])
                 head.setData(0, Qt.ItemDataRole.UserRole + 1, key)
                 font = QFont(head.font(0))
                 font.setBold(True)
@@ -771,32 +928,80 @@ class RecordEditor(QWidget):
                 head.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 self.missing.addTopLevelItem(head)
                 heads[key] = head
-            label = ftr(m.label)
-            if m.source == "charter":
-                label = tr("{label} (charter)").format(label=label)
-            item = QTreeWidgetItem([wrap_text(label, self.missing.fontMetrics(), SIDE_WIDTH - 74)])
+            text, colour = self._item_text(m, ready)
+            item = QTreeWidgetItem([wrap_text(text, metrics, SIDE_WIDTH - 74)])
             item.setData(0, Qt.ItemDataRole.UserRole, m.path)
             item.setToolTip(0, m.reason)
+            if colour:
+                item.setForeground(0, QColor(colour))
             head.addChild(item)
         self.missing.expandAll()
-        if self.tabs.currentIndex() == 1:
-            self._refresh_front_sheet()
+        self._refresh_header()
+        self._refresh_buttons()
+        self._refresh_front_sheet(later=True)
+
+    @staticmethod
+    def _item_text(m: MissingItem, ready: Readiness) -> tuple[str, str]:
+        """How an item reads in the panel, and its colour ("" for the usual one)."""
+        label = ftr(m.label)
+        if m.kind == ItemKind.PROBLEM:
+            return f"{label}: {m.reason}", hex_color("error")
+        if m.kind == ItemKind.SIGNOFF:
+            state = next((st for st in ready.changed() if signoff_path(st.scope) == m.path), None)
+            if state is not None:
+                s = state.signoff
+                return tr("{label}: changed since signed off by {who}, {day}").format(
+                    label=label, who=who(s), day=short_day(s.signed_on)
+                ), CHANGED_COLOUR
+        if m.source == "charter":
+            return tr("{label} (charter)").format(label=label), ""
+        return label, ""
 
     def _missing_items(self) -> list[MissingItem]:
-        """The framework's required items, or the charter's (which include them), with items of
-        the same section kept together in framework order."""
-        if self._missing_for is None:
-            return missing_items(self._record)
-        try:
-            items = self._missing_for(self._record.copy())
-        except TransitionsError:
-            return missing_items(self._record)
+        """What stops the record, with items of the same section kept together in framework
+        order (the charter's own items first)."""
         order = {s.key: i for i, s in enumerate(self._framework.sections)}
-        return sorted(items, key=lambda m: order.get(m.section_key, len(order)))
+        return sorted(self.readiness().items, key=lambda m: order.get(m.section_key, -1))
 
-    def _refresh_front_sheet(self) -> None:
-        if self.tabs.currentIndex() == 1:
-            self.front_sheet.setHtml(front_sheet_html(self._record))
+    def _refresh_front_sheet(self, *, later: bool = False) -> None:
+        if self._preview is None or self.tabs.currentIndex() != 1:
+            return
+        if later:
+            self._preview_timer.start()
+        else:
+            self._draw_front_sheet()
+
+    def _draw_front_sheet(self) -> None:
+        """Draw the exported PDF's first page for the record as it is now, off the UI thread."""
+        if self._preview is None:
+            return
+        self._preview_serial += 1
+        serial = self._preview_serial
+        record = self._record.copy()
+        note = self._charter.export.handling_note if self._charter is not None else ""
+        preview = self._preview
+        width = max(self.front_sheet.viewport().width(), 560) - 40
+        scale = max(0.8, min(width / 595.0, 1.6))  # an A4 page is 595 points wide
+        if not self.front_sheet.page_count():
+            self.front_sheet.set_message(tr("Drawing the front sheet…"))
+
+        def work() -> Any:
+            return preview.front_sheet(record, handling_note=note, scale=scale)
+
+        def done(result: Any) -> None:
+            if serial != self._preview_serial:
+                return
+            image, text = result
+            self.front_sheet_text = text
+            self.front_sheet.set_pages([image])
+            self.front_sheet.setAccessibleDescription(text)
+            self.front_sheet_drawn.emit()
+
+        def failed(exc: BaseException) -> None:
+            if serial == self._preview_serial:
+                self.front_sheet.set_message(str(exc))
+
+        run_in_background(work, done, failed, owner=self)
 
     def _section_changed(self, row: int) -> None:
         self.flush()
@@ -839,6 +1044,10 @@ class RecordEditor(QWidget):
         elif path in {s.key for s in self._framework.sections}:
             self.tabs.setCurrentIndex(0)
             self.show_section(path)
+        else:
+            for scope, button in self._signoff_buttons().items():
+                if path == signoff_path(scope):
+                    button.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(1280, 700)

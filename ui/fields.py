@@ -1,15 +1,17 @@
 """One editor widget per field kind, made by :func:`make_field` from a ``FieldDef``.
 
 Every widget has the same small interface: ``value()`` returns the typed value the record holds
-(``None`` when empty), ``set_value(v)`` fills the widget without emitting ``edited`` (it blocks
+(``None`` when empty; :class:`~models.record.Unparsed` for a date typed that is not a real date, kept
+exactly as typed), ``set_value(v)`` fills the widget without emitting ``edited`` (it blocks
 signals), and ``edited(value, merge_token)`` fires on a change made by a person. Typing in the same
-place gives the same non-empty ``merge_token`` so the undo stack can merge keystrokes.
+place gives the same non-empty ``merge_token`` so the undo stack can merge keystrokes. ``left``
+fires when the person leaves a field whose text is checked only once it is finished (a date).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QDate, QEvent, QObject, QSignalBlocker, Qt, Signal
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSizePolicy,
@@ -33,8 +36,10 @@ from PySide6.QtWidgets import (
     QWidgetAction,
 )
 
-from models.framework.definition import FieldDef, Kind
-from models.record import Person
+from models.entry import DateProblem, format_date
+from models.entry import parse_typed_date as _parse_date
+from models.framework.definition import FieldDef, Kind, is_empty
+from models.record import Person, Unparsed
 from models.values import PERSON_KEYS
 
 
@@ -90,6 +95,7 @@ class FieldWidget(QWidget):
     """Base of the per-kind editors."""
 
     edited = Signal(object, str)  # new value (None when empty), merge token ("" = never merge)
+    left = Signal()  # the person finished with the field (its text is now checked)
 
     def __init__(self, fd: FieldDef, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -157,47 +163,29 @@ class NoteField(FieldWidget):
         return self.edit
 
 
-DATE_FORMATS = (
-    "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %m %Y", "%Y-%m-%d",
-    "%d %B %Y", "%d %b %Y", "%d/%m/%y", "%d-%m-%y", "%d.%m.%y",
-)
-
-
 def parse_typed_date(text: str) -> date | None:
-    """A date as people type it in England (day first): 15/03/2021, 15.3.21, 15 March 2021,
-    or 2021-03-15. None for empty text.
+    """A date as people type it in England (day first); see :func:`models.entry.parse_typed_date`.
 
-    :raises ValueError: with one plain sentence when the text is not a real date.
+    :raises ValueError: with one plain sentence naming what is wrong ("February has no 31st.").
     """
-    cleaned = " ".join(text.replace(",", " ").split())
-    if not cleaned:
-        return None
-    for fmt in DATE_FORMATS:
-        try:
-            parsed = datetime.strptime(cleaned, fmt).date()
-        except ValueError:
-            continue
-        if fmt.endswith("%y") and parsed.year > date.today().year + 1:
-            parsed = parsed.replace(year=parsed.year - 100)  # 15/03/99 is 1999, not 2099
-        return parsed
-    raise ValueError(tr("Type the date as day/month/year, for example 15/03/2021."))
-
-
-def format_date(value: date) -> str:
-    return value.strftime("%d/%m/%Y")
+    try:
+        return _parse_date(text)
+    except DateProblem as exc:
+        raise ValueError(tr(str(exc))) from None
 
 
 class DateField(FieldWidget):
-    """A date typed as day/month/year (checked as you type, tidied when you leave the field), or
-    picked from a calendar (the button, or Alt+Down / F4). The calendar is made when it is first
-    opened: making seventeen of them up front slows the editor down."""
+    """A date typed as day/month/year (taken as you type, tidied when you leave the field), or
+    picked from a calendar (the button, or Alt+Down / F4). Text that is not a real date is kept as
+    typed (``Unparsed``) and the form names the problem once you leave the field. The calendar is
+    made when it is first opened: making seventeen of them up front slows the editor down."""
 
     def __init__(self, fd: FieldDef, parent: QWidget | None = None) -> None:
         super().__init__(fd, parent)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        self._value: date | None = None
-        self._clearing = False
+        self._value: date | Unparsed | None = None
+        self._visit = 0  # typing in one visit to the field is one undo step
         self.edit = QLineEdit(self)
         self.edit.setAccessibleName(ftr(fd.label))
         self.edit.setPlaceholderText(tr("dd/mm/yyyy"))
@@ -216,13 +204,9 @@ class DateField(FieldWidget):
         self.clear_button.setText(tr("Clear"))
         self.clear_button.setAccessibleName(tr("Clear {label}").format(label=ftr(fd.label)))
         self.clear_button.setToolTip(tr("Remove this date"))
-        self.error = QLabel(self)
-        self.error.setObjectName("fieldError")
-        self.error.hide()
         lay.addWidget(self.edit)
         lay.addWidget(self.calendar_button)
         lay.addWidget(self.clear_button)
-        lay.addWidget(self.error)
         lay.addStretch(1)
         self.edit.textEdited.connect(self._typed)
         self.edit.editingFinished.connect(self._tidy)
@@ -232,28 +216,30 @@ class DateField(FieldWidget):
 
     # --- typing ----------------------------------------------------------------------------
 
-    def _typed(self, text: str) -> None:
-        """Take the date as soon as the text is a whole date; say nothing while it is not yet."""
+    def _read(self, text: str) -> date | Unparsed | None:
         try:
-            parsed = parse_typed_date(text)
-        except ValueError:
-            return
-        if parsed != self._value and (parsed is None or len(text.strip()) >= 8):
-            self._set(parsed, "date")
+            return _parse_date(text)
+        except DateProblem:
+            return Unparsed(text.strip())
+
+    def _typed(self, text: str) -> None:
+        """Take what is typed as it is typed: a date once the text is a whole date, otherwise the
+        text itself, kept exactly (the problem is named once the person leaves the field)."""
+        value = self._read(text)
+        if isinstance(value, date) and len(text.strip()) < 8:
+            value = Unparsed(text.strip())  # "1/3/2" is not finished yet, whatever it parses as
+        if value != self._value:
+            self._set(value, f"date.{self._visit}")
 
     def _tidy(self) -> None:
-        text = self.edit.text()
-        try:
-            parsed = parse_typed_date(text)
-        except ValueError as exc:
-            self.error.setText(str(exc))
-            self.error.show()
-            return
-        self.error.hide()
-        if parsed != self._value:
-            self._set(parsed, "")  # a date finished by leaving the field: an undo step of its own
-        with QSignalBlocker(self.edit):
-            self.edit.setText(format_date(parsed) if parsed else "")
+        value = self._read(self.edit.text())
+        if value != self._value:  # finishing what was typed: the same undo step as the typing
+            self._set(value, f"date.{self._visit}")
+        self._visit += 1
+        if isinstance(value, date) or value is None:
+            with QSignalBlocker(self.edit):
+                self.edit.setText(format_date(value) if value else "")
+        self.left.emit()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         opens_calendar = (
@@ -282,7 +268,7 @@ class DateField(FieldWidget):
             action = QWidgetAction(self._menu)
             action.setDefaultWidget(self.calendar)
             self._menu.addAction(action)
-        shown = self._value or date.today()
+        shown = self._value if isinstance(self._value, date) else date.today()
         self.calendar.setSelectedDate(QDate(shown.year, shown.month, shown.day))
         self.calendar.setCurrentPage(shown.year, shown.month)
         self.calendar.setFocus()
@@ -296,14 +282,13 @@ class DateField(FieldWidget):
 
     # --- value -----------------------------------------------------------------------------
 
-    def _set(self, value: date | None, token: str) -> None:
+    def _set(self, value: date | Unparsed | None, token: str) -> None:
         self._value = value
         self._sync_clear()
         self._emit(value, token)
 
     def _clear(self) -> None:
         """Clearing is an action of its own: it never merges with typing a date."""
-        self.error.hide()
         with QSignalBlocker(self.edit):
             self.edit.clear()
         if self._value is not None:
@@ -313,19 +298,21 @@ class DateField(FieldWidget):
     def _sync_clear(self) -> None:
         self.clear_button.setEnabled(self._value is not None or bool(self.edit.text()))
 
-    def value(self) -> date | None:
+    def value(self) -> date | Unparsed | None:
         return self._value
 
     def set_value(self, value: Any) -> None:
-        self._value = value if isinstance(value, date) else None
-        self.error.hide()
+        self._value = value if isinstance(value, (date, Unparsed)) else None
+        if isinstance(self._value, Unparsed):
+            text = self._value.text
+        else:
+            text = format_date(self._value) if self._value else ""
         with QSignalBlocker(self.edit):
-            self.edit.setText(format_date(self._value) if self._value else "")
+            self.edit.setText(text)
         self._sync_clear()
 
     def set_date(self, value: date | None) -> None:
         """Set a date as if a person picked it (tests and the calendar use this path)."""
-        self.error.hide()
         with QSignalBlocker(self.edit):
             self.edit.setText(format_date(value) if value else "")
         if value != self._value:
@@ -367,6 +354,16 @@ class ChoiceField(FieldWidget):
                     index = i
                     break
             self.combo.setCurrentIndex(index)
+
+    def set_empty_text(self, text: str) -> None:
+        """What the empty choice says: for a value worked out from other answers until a person
+        chooses one ("Yes, from the home languages")."""
+        self.combo.setItemText(0, text)
+        self.combo.setItemData(0, text or None, Qt.ItemDataRole.ToolTipRole)
+        self.combo.adjustSize()
+
+    def empty_text(self) -> str:
+        return self.combo.itemText(0)
 
     def focus_target(self) -> QWidget:
         return self.combo
@@ -523,6 +520,7 @@ class _Entry(QFrame):
             widget.edited.connect(
                 lambda _v, token, key=sub.key, i=index: owner._entry_edited(i, key, token)
             )
+            widget.left.connect(owner.left)
             self.fields[sub.key] = widget
         outer.addLayout(form)
 
@@ -595,11 +593,31 @@ class ListField(FieldWidget):
             first.focus_target().setFocus()
 
     def _remove(self, index: int) -> None:
+        """Remove an entry, asking first when it holds anything (the removal can be undone)."""
         items = [e.value() for e in self.entries]
+        if not is_empty(items[index]) and not self._confirm_remove(index):
+            return
         del items[index]
         self.set_value(tuple(items))
         self._emit(tuple(items))
         self.add_button.setFocus()
+
+    def _confirm_remove(self, index: int) -> bool:
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle(tr("Remove entry"))
+        box.setText(
+            tr("Remove entry {n} of “{label}”?").format(n=index + 1, label=ftr(self.fd.label))
+        )
+        box.setInformativeText(
+            tr("What it holds goes with it. You can bring it back with Edit > Undo (Ctrl+Z).")
+        )
+        remove = box.addButton(tr("&Remove entry"), QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton(tr("&Keep it"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.exec()
+        return box.clickedButton() is remove
 
     def _entry_edited(self, index: int, key: str, token: str) -> None:
         self.edited.emit(

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from models.errors import TransitionsError
+from models.readiness import Readiness, readiness
 from models.record import Record, SignOffScope
 from models.roles import Permission, can
 from models.school.handover import receipt_index
@@ -440,8 +441,9 @@ class MainWindow(QMainWindow):
             self.dashboard.set_deadline_for(self._fixed_deadline_for)
         else:
             self.dashboard.set_deadline_for(self._deadline_for if self.charter else None)
+        self.dashboard.set_readiness_for(self._readiness_for)
         if self.editor is not None:
-            self.editor.set_missing_for(self._missing_for if self.charter else None)
+            self.editor.set_charter(self.charter)
 
     def _deadline_for(self, record: Record) -> int | None:
         """Days to the child's most urgent deadline that is not yet met (negative: overdue)."""
@@ -450,10 +452,9 @@ class MainWindow(QMainWindow):
         open_ = [d for d in self.charter.deadlines_for(record, self._today()) if not d.done]
         return min(d.days_left for d in open_) if open_ else None
 
-    def _missing_for(self, record: Record) -> list[Any]:
-        if self.charter is None:
-            return []
-        return list(self.charter.missing_for_export(record, self._today()))
+    def _readiness_for(self, record: Record) -> Readiness:
+        """What stops a record (the dashboard's status and percentage, the editor's panel)."""
+        return readiness(record, self.charter, self._today())
 
     def show_home(self) -> None:
         if self._locked or not self.close_editor():
@@ -500,7 +501,8 @@ class MainWindow(QMainWindow):
             self.service,
             record,
             today=self._today,
-            missing_for=self._missing_for if self.charter is not None else None,
+            charter=self.charter,
+            preview=self.services.preview() if self.services is not None else None,
             parent=self.editor_holder,
         )
         self._editor_layout.addWidget(editor)

@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QThreadPool
 
-from models.errors import AuthenticationFailed, PermissionDenied
+from models.errors import AuthenticationFailed, PermissionDenied, SignOffRefused
 from models.framework.registry import current_framework
-from models.record import Record, SignOff, SignOffScope, Status
-from models.roles import Permission, Role, can
+from models.readiness import readiness
+from models.record import Record, SignOffScope, Status
+from models.roles import Permission, Role, can, refusal
+from models.signoff import derive_status, with_signoff
 from models.synthetic import generate_records
 from models.vault import KdfParams
 from transitions_app.services.vault_service import VaultService
@@ -37,8 +39,16 @@ class FakeUser:
     role: Role
 
 
+_SIGN_OFF_PERMISSION = {
+    SignOffScope.RECORD: Permission.SIGN_OFF_RECORD,
+    SignOffScope.SEND: Permission.SIGN_OFF_SEND,
+    SignOffScope.MANAGER: Permission.SIGN_OFF_MANAGER,
+}
+
+
 class FakeService:
-    """The VaultService methods the window calls, in memory, with the same role rules."""
+    """The VaultService methods the window calls, in memory, with the same role rules and the
+    same domain rules (sign-offs bound to content, readiness under no charter)."""
 
     def __init__(
         self, records: list[Record] | None = None, user: str = "sam", role: Role = Role.MANAGER
@@ -61,16 +71,30 @@ class FakeService:
         self.records[record.id] = record.copy()
         return record
 
+    def list_users(self) -> list[FakeUser]:
+        return [self.user, FakeUser("sen", Role.SENCO), FakeUser("boss", Role.MANAGER)]
+
+    def sign_off_refusal(self, scope: str) -> str | None:
+        permission = _SIGN_OFF_PERMISSION[SignOffScope(scope)]
+        if can(self.user.role, permission):
+            return None
+        return refusal(permission, [(u.name, u.role) for u in self.list_users()])
+
     def save(self, record: Record) -> Record:
         if self.fail_next_save is not None:
             exc, self.fail_next_save = self.fail_next_save, None
             raise exc
         old = self.records.get(record.id)
         new = record.copy()
-        if old is not None and old.status == Status.SIGNED_OFF and not old.content_equals(new):
-            new.status, new.signoffs = Status.DRAFT, []
-        elif old is not None:
+        if old is not None:
             new.signoffs = list(old.signoffs)
+            new.export_version, new.exported_digest = old.export_version, old.exported_digest
+        ready = record.status is Status.READY_FOR_REVIEW or (
+            record.status not in (Status.DRAFT, Status.READY_FOR_REVIEW)
+            and old is not None
+            and old.status is Status.READY_FOR_REVIEW
+        )
+        new.status = derive_status(new, ready=ready)
         new.updated = datetime.now(UTC)
         self.records[new.id] = new.copy()
         self.saves.append(new.copy())
@@ -78,19 +102,16 @@ class FakeService:
 
     def sign_off(self, record_id: str, scope: str) -> Record:
         which = SignOffScope(scope)
-        needed = {
-            SignOffScope.RECORD: Permission.SIGN_OFF_RECORD,
-            SignOffScope.SEND: Permission.SIGN_OFF_SEND,
-            SignOffScope.MANAGER: Permission.SIGN_OFF_MANAGER,
-        }[which]
-        if not can(self.user.role, needed):
-            raise PermissionDenied(f"Your role cannot give the {which.label.lower()}.")
+        refused = self.sign_off_refusal(scope)
+        if refused is not None:
+            raise PermissionDenied(refused)
         record = self.records[record_id]
-        record.signoffs = [s for s in record.signoffs if s.scope != which]
-        record.signoffs.append(SignOff(which, self.user.name, self.user.role, TODAY))
-        if which == SignOffScope.RECORD:
-            record.status = Status.SIGNED_OFF
-        return record.copy()
+        stopping = readiness(record, None, TODAY).stopping(which)
+        if stopping:
+            raise SignOffRefused(f"The {which.label} cannot be given yet.", tuple(stopping))
+        signed = with_signoff(record, which, self.user.name, self.user.role, TODAY)
+        self.records[record_id] = signed.copy()
+        return signed
 
     def change_password(self, old: str, new: str) -> None:
         if old != PASSWORD:

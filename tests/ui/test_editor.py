@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QMessageBox
 
 from models.errors import PermissionDenied
 from models.framework.definition import Kind
 from models.framework.registry import current_framework
-from models.record import Person, Record, SignOffScope, Status
+from models.readiness import readiness
+from models.record import Person, Record, SignOffScope, Status, Unparsed
 from models.roles import Role
 from models.upn import check_upn
 from tests.ui.conftest import TODAY, FakeService
@@ -33,6 +35,30 @@ def make_editor(qtbot, service: FakeService, record: Record) -> RecordEditor:
 @pytest.fixture
 def blank(fake_service: FakeService) -> Record:
     return fake_service.new_record()
+
+
+def answer_next_question(qtbot, button: str, seen: list[str] | None = None) -> None:
+    """Click ``button`` in the next message box that opens (the person's answer)."""
+
+    def click() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, click)
+            return
+        if seen is not None:
+            seen.append(f"{box.text()} {box.informativeText()}")
+        for candidate in box.buttons():
+            if candidate.text().replace("&", "") == button:
+                qtbot.mouseClick(candidate, Qt.MouseButton.LeftButton)
+                return
+        raise AssertionError(f"no button {button!r} in {[b.text() for b in box.buttons()]}")
+
+    QTimer.singleShot(0, click)
+
+
+def complete(records: list[Record]) -> Record:
+    """A record nothing but its sign-offs stands between and export (framework rules)."""
+    return next(r for r in records if not readiness(r, None, TODAY).stopping(SignOffScope.RECORD))
 
 
 def test_every_framework_section_and_field_has_an_editor(
@@ -200,12 +226,17 @@ def test_dates_are_typed_day_first(qtbot, fake_service: FakeService, blank: Reco
     assert field.edit.text() == "01/03/2021"  # tidied on leaving the field
     field.edit.clear()
     qtbot.keyClicks(field.edit, "31/02/2021")
+    row = editor.row("child.date_of_birth")
+    assert not row.error.isVisibleTo(row)  # nothing said while the person is still typing
     field.edit.editingFinished.emit()
-    assert field.error.isVisibleTo(field)
-    assert "day/month/year" in field.error.text()
-    assert editor.record().get("child.date_of_birth") == date(2021, 3, 1)  # nothing lost
+    assert row.error.isVisibleTo(row)
+    assert row.error.text() == "February has no 31st."  # the actual problem, not a format hint
+    assert editor.record().entered("child.date_of_birth") == Unparsed("31/02/2021")  # kept as typed
+    assert field.edit.text() == "31/02/2021"
     editor.undo_stack.undo()
-    assert field.value() == date(2021, 3, 15)
+    assert field.value() == date(2021, 3, 1)
+    editor.undo_stack.undo()  # what was typed before leaving the field the first time
+    assert field.value() is None
 
 
 def test_dates_from_the_calendar(qtbot, fake_service: FakeService, blank: Record) -> None:
@@ -228,9 +259,20 @@ def test_typed_date_parsing() -> None:
     assert parse_typed_date("15 March 2021") == date(2021, 3, 15)
     assert parse_typed_date("2021-03-15") == date(2021, 3, 15)
     assert parse_typed_date("15/03/99") == date(1999, 3, 15)
-    for bad in ("31/02/2021", "15/13/2021", "yesterday", "15/03"):
-        with pytest.raises(ValueError, match="day/month/year"):
+    for bad, why in (
+        ("31/02/2021", "February has no 31st."),
+        ("29/02/2021", "2021 is not a leap year, so February 2021 has no 29th."),
+        ("31/04/2021", "April has no 31st."),
+        ("31 June 2021", "June has no 31st."),
+        ("15/13/2021", "There is no month 13: the month comes second, from 1 to 12."),
+        ("2021-02-30", "February has no 30th."),
+        ("yesterday", "Type the date as day/month/year, for example 15/03/2021."),
+        ("15/03", "Type the date as day/month/year, for example 15/03/2021."),
+    ):
+        with pytest.raises(ValueError, match=re.escape(why)) as caught:
             parse_typed_date(bad)
+        assert str(caught.value) == why
+    assert parse_typed_date("29/02/2024") == date(2024, 2, 29)
 
 
 def test_list_entries_add_fill_remove(qtbot, fake_service: FakeService, blank: Record) -> None:
@@ -253,6 +295,18 @@ def test_list_entries_add_fill_remove(qtbot, fake_service: FakeService, blank: R
     )
     qtbot.mouseClick(field.add_button, Qt.MouseButton.LeftButton)
     assert len(field.entries) == 2
+    qtbot.mouseClick(field.entries[1].remove_button, Qt.MouseButton.LeftButton)  # empty: no question
+    assert len(field.entries) == 1
+    qtbot.mouseClick(field.add_button, Qt.MouseButton.LeftButton)
+    asked: list[str] = []
+    answer_next_question(qtbot, "Keep it", asked)
+    qtbot.mouseClick(field.entries[0].remove_button, Qt.MouseButton.LeftButton)
+    assert asked == [
+        "Remove entry 1 of “Professionals involved”? What it holds goes with it. "
+        "You can bring it back with Edit > Undo (Ctrl+Z)."
+    ]
+    assert len(editor.record().get("send.professionals")) == 2  # kept
+    answer_next_question(qtbot, "Remove entry")
     qtbot.mouseClick(field.entries[0].remove_button, Qt.MouseButton.LeftButton)
     assert editor.record().get("send.professionals") == ({},)
     editor.undo_stack.undo()
@@ -260,30 +314,44 @@ def test_list_entries_add_fill_remove(qtbot, fake_service: FakeService, blank: R
     assert field.entries[0].fields["service"].value() == "Speech and language therapy"
 
 
-def test_sign_off_refused_shows_a_calm_message(qtbot, records: list[Record]) -> None:
+def test_a_role_that_may_not_sign_has_the_button_disabled_saying_who_can(
+    qtbot, records: list[Record]
+) -> None:
     service = FakeService(records, user="kim", role=Role.PRACTITIONER)
     editor = make_editor(qtbot, service, records[0])
-    qtbot.mouseClick(editor.manager_button, Qt.MouseButton.LeftButton)
-    assert editor.message_bar.isVisible()
-    assert editor.message_bar.text.text() == "Your role cannot give the manager sign-off."
+    assert not editor.manager_button.isEnabled()
+    assert editor.manager_button.toolTip() == (
+        "Only a manager can give the manager's sign-off. Ask boss (Manager)."
+    )
+    assert not editor.send_button.isEnabled()
+    assert editor.send_button.toolTip() == (
+        "Only a SENCO can review the SEND section. Ask sen (SENCO) or the manager."
+    )
+    assert editor.signoff_button.isEnabled()
+    editor.sign_off(SignOffScope.MANAGER)  # the menu's path: the service says the same
+    assert editor.message_bar.text.text() == editor.manager_button.toolTip()
     assert editor.record().signoffs == []
 
 
-def test_sign_off_then_change_reopens(
+def test_sign_off_then_change_shows_it_changed_and_undo_makes_it_valid(
     qtbot, fake_service: FakeService, records: list[Record]
 ) -> None:
-    editor = make_editor(qtbot, fake_service, records[0])
+    editor = make_editor(qtbot, fake_service, complete(records))
     qtbot.mouseClick(editor.signoff_button, Qt.MouseButton.LeftButton)
     assert editor.record().status == Status.SIGNED_OFF
     assert "Signed off" in editor.status_label.text()
     assert "Practitioner sign-off: sam (Manager), 2 Mar 2026" in editor.status_label.text()
     editor.go_to_field("about_me.friends")
+    answer_next_question(qtbot, "Continue editing")
     qtbot.keyClicks(editor.row("about_me.friends").field.focus_target(), " And Bram.")
     assert editor.flush()
     assert editor.record().status == Status.DRAFT
-    assert "Draft" in editor.status_label.text()
-    assert "re-opened" in editor.message_bar.text.text()
-    assert editor.record().signoff(SignOffScope.RECORD) is None
+    assert "changed since signed off by sam (Manager), 2 March" in editor.status_label.text()
+    assert editor.record().signoff(SignOffScope.RECORD) is not None  # kept, no longer valid
+    editor.undo_stack.undo()
+    assert editor.flush()
+    assert editor.record().status == Status.SIGNED_OFF
+    assert "changed since" not in editor.status_label.text()
 
 
 def test_save_refused_keeps_the_edit_and_says_so(
@@ -301,16 +369,25 @@ def test_save_refused_keeps_the_edit_and_says_so(
     assert fake_service.records[blank.id].get("child.legal_surname") == "Example"
 
 
-def test_front_sheet_shows_summary_and_flags(
+def test_front_sheet_is_the_pdfs_first_page(
     qtbot, fake_service: FakeService, records: list[Record]
 ) -> None:
+    from transitions_app.services.preview_service import PreviewService
+
     record = next(r for r in records if r.get("send.status") == "sen_support")
-    editor = make_editor(qtbot, fake_service, record)
-    editor.tabs.setCurrentIndex(1)
-    text = editor.front_sheet.toPlainText()
-    assert record.get("summary.day_one") in text
+    editor = RecordEditor(fake_service, record, today=lambda: TODAY, preview=PreviewService())
+    qtbot.addWidget(editor)
+    editor.resize(1366, 700)
+    editor.show()
+    with qtbot.waitSignal(editor.front_sheet_drawn, timeout=20000):
+        editor.tabs.setCurrentIndex(1)
+    assert editor.front_sheet.page_count() == 1
+    text = " ".join(editor.front_sheet_text.split())
+    assert "Front sheet for the Reception teacher" in text
+    assert " ".join(record.get("summary.day_one").split()) in text
     assert "SEN support" in text
     assert "One thing to know on day one" in text
+    assert editor.front_sheet.accessibleDescription() == editor.front_sheet_text
 
 
 def test_safeguarding_flag_is_read_only_for_a_practitioner(qtbot, records: list[Record]) -> None:

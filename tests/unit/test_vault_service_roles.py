@@ -9,9 +9,19 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from models.errors import AuthenticationFailed, PermissionDenied, SaveConflict, VaultError
-from models.record import SignOff, SignOffScope, Status
+from models.errors import (
+    AuthenticationFailed,
+    PermissionDenied,
+    SaveConflict,
+    SignOffRefused,
+    VaultError,
+)
+from models.interchange import record_from_bytes, record_to_bytes
+from models.readiness import readiness
+from models.record import Record, SignOff, SignOffScope, Status
 from models.roles import Role
+from models.signoff import content_digest
+from models.synthetic import generate_records
 from models.vault import KdfParams
 from tests.pg import Backend
 from transitions_app.services.vault_service import UserInfo, VaultService
@@ -101,13 +111,32 @@ def test_change_password(vault_dir: Backend) -> None:
     login(vault_dir, "sen", "brand-new-password").close()
 
 
+def _complete(where: Backend, session: VaultService, send_status: str = "sen_support") -> Record:
+    """A synthetic record complete under the framework's rules, stored in the vault (by the
+    manager: it carries a safeguarding flag) and opened in ``session``."""
+    for record in generate_records(24, seed=3, today=date(2031, 6, 1)):
+        if record.get("send.status") == send_status and not readiness(
+            record, None, date(2031, 6, 3)
+        ).stopping(SignOffScope.RECORD):
+            boss = login(where, "boss")
+            boss.import_record(record)
+            boss.close()
+            return session.load(record.id)
+    raise AssertionError(f"no complete synthetic record with SEND status {send_status}")
+
+
 def test_practitioner_cannot_sign_off_send_but_senco_can(vault_dir: Backend) -> None:
     pat = login(vault_dir, "pat")
-    record = pat.new_record()
-    with pytest.raises(PermissionDenied):
+    record = _complete(vault_dir, pat)
+    with pytest.raises(PermissionDenied) as refused:
         pat.sign_off(record.id, "send")
-    with pytest.raises(PermissionDenied):
+    assert str(refused.value) == (
+        "Only a SENCO can review the SEND section. Ask sen (SENCO) or the manager."
+    )
+    assert pat.sign_off_refusal("send") == str(refused.value)
+    with pytest.raises(PermissionDenied, match=r"Only a manager can give the manager's sign-off\. Ask boss \(Manager\)\."):
         pat.sign_off(record.id, "manager")
+    assert pat.sign_off_refusal("record") is None
     pat.sign_off(record.id, "record")
     pat.close()
     sen = login(vault_dir, "sen")
@@ -123,6 +152,55 @@ def test_practitioner_cannot_sign_off_send_but_senco_can(vault_dir: Backend) -> 
     cam = login(vault_dir, "cam")
     cam.sign_off(record.id, "send")
     cam.close()
+
+
+def test_sign_off_refuses_an_incomplete_record_but_the_senco_signs_a_complete_section_8(
+    vault_dir: Backend,
+) -> None:
+    pat = login(vault_dir, "pat")
+    record = _complete(vault_dir, pat)
+    record.set("summary.day_one", None)
+    record.set("child.upn", "A12345678901X")  # the check letter should be E
+    pat.save(record)
+    with pytest.raises(SignOffRefused) as refused:
+        pat.sign_off(record.id, "record")
+    listed = {m.path: m.message for m in refused.value.items}  # type: ignore[attr-defined]
+    assert listed == {
+        "summary.day_one": "One thing to know on day one: Required",
+        "child.upn": "Unique pupil number (UPN): The check letter does not match: for these digits it should be E.",
+    }
+    assert pat.load(record.id).signoffs == []
+    pat.close()
+    sen = login(vault_dir, "sen")
+    assert sen.sign_off(record.id, "send").signoff(SignOffScope.SEND) is not None
+    record = sen.load(record.id)
+    record.set("send.strategies", None)  # required for SEN support
+    sen.save(record)
+    with pytest.raises(SignOffRefused, match="SENCO review of the SEND section cannot be given yet: 1 item"):
+        sen.sign_off(record.id, "send")
+    sen.close()
+
+
+def test_a_sign_off_follows_the_content_it_signed(vault_dir: Backend) -> None:
+    pat = login(vault_dir, "pat")
+    record = _complete(vault_dir, pat)
+    signed = pat.sign_off(record.id, "record")
+    assert signed.status == Status.SIGNED_OFF
+    record = pat.load(record.id)
+    likes = record.get("about_me.likes")
+    record.set("about_me.likes", "Counting imaginary snails")
+    changed = pat.save(record)
+    assert changed.status == Status.DRAFT
+    assert readiness(changed, None, date(2031, 6, 3)).state(SignOffScope.RECORD).valid is False  # type: ignore[union-attr]
+    record.set("about_me.likes", likes)  # back to exactly what was signed
+    again = pat.save(record)
+    assert again.status == Status.SIGNED_OFF
+    assert readiness(again, None, date(2031, 6, 3)).state(SignOffScope.RECORD).valid is True  # type: ignore[union-attr]
+    details = [e.detail for e in pat.audit_entries(record.id) if e.action == "saved"]
+    assert details[-2]["signoffs_changed"] == ["record"]
+    assert details[-2]["reopened"] is True
+    assert details[-1]["signoffs_valid_again"] == ["record"]
+    pat.close()
 
 
 @pytest.mark.parametrize("who", ["pat", "sen"])
@@ -183,16 +261,13 @@ def test_status_workflow(vault_dir: Backend) -> None:
     record = pat.save(record)
     assert record.status == Status.DRAFT
     assert record.signoffs == []
+    with pytest.raises(SignOffRefused):
+        pat.sign_off(record.id, "record")  # far from complete
+    record.status = Status.READY_FOR_REVIEW
+    assert pat.save(record).status == Status.READY_FOR_REVIEW
+    record = _complete(vault_dir, pat, "none")
     record = pat.sign_off(record.id, "record")
     assert record.status == Status.SIGNED_OFF
-    record = pat.load(record.id)
-    record.set("about_me.likes", "Counting imaginary snails and clouds")
-    record = pat.save(record)
-    assert record.status == Status.DRAFT
-    assert record.signoffs == []
-    saves = [e for e in pat.audit_entries(record.id) if e.action == "saved"]
-    assert saves[-1].detail["reopened"] is True
-    pat.sign_off(record.id, "record")
     exported = pat.mark_exported(record.id)
     assert exported.status == Status.EXPORTED
     assert exported.export_version == 1
@@ -200,8 +275,11 @@ def test_status_workflow(vault_dir: Backend) -> None:
     record.status = Status.DRAFT
     assert pat.save(record).status == Status.EXPORTED  # nothing changed: stays exported
     record = pat.load(record.id)
+    friends = record.get("about_me.friends")
     record.set("about_me.friends", "A toy giraffe called Fictional")
     assert pat.save(record).status == Status.CHANGED_AFTER_EXPORT
+    record.set("about_me.friends", friends)
+    assert pat.save(record).status == Status.EXPORTED  # undone: it is what was exported again
     pat.close()
 
 
@@ -289,13 +367,38 @@ def test_recovery_key_makes_a_new_manager(backend: Backend) -> None:
 
 def test_import_cannot_smuggle_in_a_send_sign_off(vault_dir: Backend) -> None:
     pat = login(vault_dir, "pat")
-    record = pat.new_record()
+    record = _complete(vault_dir, pat)
     forged = pat.load(record.id)
-    forged.signoffs.append(SignOff(SignOffScope.SEND, "sen", Role.SENCO, date(2031, 6, 3)))
-    with pytest.raises(PermissionDenied):
-        pat.import_record(forged)
-    assert pat.load(record.id).signoffs == []
+    forged.signoffs.append(
+        SignOff(SignOffScope.SEND, "sen", Role.SENCO, date(2031, 6, 3), content_digest(forged, SignOffScope.SEND))
+    )
+    forged.status = Status.EXPORTED
+    forged.export_version = 4
+    stored = pat.import_record(forged)
+    assert stored.signoff(SignOffScope.SEND) is None  # kept only as history
+    assert [s.history for s in stored.signoffs] == [True]
+    assert (stored.status, stored.export_version) == (Status.DRAFT, 0)  # derived, not from the file
     pat.close()
-    boss = login(vault_dir, "boss")  # a manager brings in records signed elsewhere
-    assert boss.import_record(forged).signoff(SignOffScope.SEND) is not None
+    boss = login(vault_dir, "boss")  # not even a manager vouches for a sign-off this vault never saw
+    assert boss.import_record(forged).signoff(SignOffScope.SEND) is None
     boss.close()
+
+
+def test_import_keeps_a_sign_off_this_vault_recorded_only_while_the_content_matches(
+    vault_dir: Backend,
+) -> None:
+    sen = login(vault_dir, "sen")
+    record = _complete(vault_dir, sen)
+    sen.sign_off(record.id, "send")
+    file = record_from_bytes(record_to_bytes(sen.load(record.id)))  # its JSON file, read back
+    sen.close()
+    pat = login(vault_dir, "pat")
+    same = pat.import_record(file)
+    assert readiness(same, None, date(2031, 6, 3)).state(SignOffScope.SEND).valid is True  # type: ignore[union-attr]
+    file.set("send.strategies", "Changed in the file before importing")
+    changed = pat.import_record(file)
+    state = readiness(changed, None, date(2031, 6, 3)).state(SignOffScope.SEND)
+    assert state is not None
+    assert state.valid is False
+    assert state.describe() == "Changed since signed off by sen (SENCO), 3 June"
+    pat.close()

@@ -75,6 +75,36 @@ class PreviewService:
             doc.close()
         return pages
 
+    def front_sheet(
+        self, record: Record, *, handling_note: str = "", scale: float = PREVIEW_SCALE
+    ) -> tuple[PageImage, str]:
+        """The front sheet exactly as exported: the first page of :meth:`preview_pdf` (the real
+        export pipeline, so it cannot drift from the PDF), as pixels and as its text. Slow (it
+        lays out the whole record): call it off the UI thread."""
+        pdf = self.preview_pdf(record, handling_note=handling_note)
+        try:
+            doc = pdfium.PdfDocument(pdf)
+        except pdfium.PdfiumError as exc:
+            raise PreviewFailed(f"The preview could not be drawn: {exc}") from None
+        try:
+            page = doc[0]
+            try:
+                bitmap = page.render(scale=scale, rev_byteorder=True)
+                try:
+                    image = PageImage(bitmap.width, bitmap.height, bitmap.stride, bytes(bitmap.buffer))
+                finally:
+                    bitmap.close()
+                text_page = page.get_textpage()
+                try:
+                    text = text_page.get_text_range()
+                finally:
+                    text_page.close()
+            finally:
+                page.close()
+        finally:
+            doc.close()
+        return image, text
+
     def class_summary_pdf(
         self, records: Sequence[Record], title: str, handling_note: str = ""
     ) -> bytes:
