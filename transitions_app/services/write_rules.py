@@ -63,7 +63,12 @@ OTHER_BLOBS = WriteRule("change the vault's stored files", _ANY, Permission.IMPO
 _SCHOOL_EVENT = WriteRule("write that event", SCHOOL_ROLES)
 EVENT_RULES: dict[str, WriteRule] = {
     "export_file": WriteRule("export records", SETTING_ROLES, Permission.EXPORT),
+    "export_refused": WriteRule("export records", SETTING_ROLES, Permission.EXPORT),
     "started_from_pdf": WriteRule("create records", SETTING_ROLES, Permission.EDIT_RECORDS),
+    "family_form_made": WriteRule("make family forms", SETTING_ROLES, Permission.EDIT_RECORDS),
+    "family_form_read": WriteRule("read in family forms", SETTING_ROLES, Permission.EDIT_RECORDS),
+    "family_copy_made": WriteRule("make the family's copy", SETTING_ROLES, Permission.EXPORT),
+    "la_return": WriteRule("make the return to the LA", SETTING_ROLES, Permission.IMPORT_CHARTER),
     "retention_deleted": WriteRule("delete records", _ANY, Permission.DELETE_RECORDS),
     "charter_imported": WriteRule("import a charter", _ANY, Permission.IMPORT_CHARTER),
     "receipt_received": WriteRule("import receipts", SETTING_ROLES),
