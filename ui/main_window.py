@@ -34,6 +34,7 @@ from models.errors import TransitionsError
 from models.readiness import Readiness, readiness
 from models.record import Record, SignOffScope
 from models.roles import Permission, can
+from models.safe_output import shown_name
 from models.school.handover import receipt_index
 from ui.charter_dialog import CharterDialog
 from ui.dashboard import Dashboard, DeadlineFor
@@ -898,7 +899,7 @@ class MainWindow(QMainWindow):
             outcomes: list[Any] = []
             for n, path in enumerate(files, start=1):
                 outcomes += school.import_files([path], password=password)
-                report(n, len(files), path.name)
+                report(n, len(files), shown_name(path.name))
             return outcomes
 
         def done(outcomes: list[Any]) -> None:
@@ -910,7 +911,7 @@ class MainWindow(QMainWindow):
                 if given:
                     names = {o.file for o in locked}
                     kept = [o for o in outcomes if o.file not in names]
-                    again = [f for f in files if f.name in names]
+                    again = [f for f in files if shown_name(f.name) in names]  # outcomes hold shown names
                     self.import_paths(again, given, [*(earlier or []), *kept])
                     return
             outcomes = [*(earlier or []), *outcomes]

@@ -193,6 +193,13 @@ def test_export_dialog_previews_then_exports_with_a_password(qtbot, demo: Path, 
     manifest = json.loads(dialog.report.manifest_json.read_text())
     assert {row["file"] for row in manifest["files"]} == {f.name for f in files}
     assert dialog.files.count() == len(files)
+    # the folder's file names carry no name; the list in the window says whose file is which
+    shown = [dialog.files.item(i).text() for i in range(dialog.files.count())]
+    for f, text in zip(dialog.report.files, shown, strict=True):
+        assert record.display_name not in f.path.name
+        assert text.startswith(f"{record.display_name}, Reception teacher packet: {f.path.name}")
+        assert f.code in f.path.name
+    dialog.grab().save(str(tmp_path / "export-dialog.png"))
     assert dialog.open_folder_button.isVisible()
     assert "Manifest:" in dialog.status.text()
     # the window knows the record went

@@ -209,3 +209,24 @@ def test_record_view_offers_both_packets(qtbot, school: SchoolService, pki: Fixt
     out = tmp_path / "saved-senco.pdf"
     dialog.save_to(out)
     assert out.read_bytes() == senco.read_bytes()
+
+
+def test_a_hostile_file_name_is_shown_as_plain_escaped_text(qtbot, school: SchoolService, tmp_path: Path) -> None:
+    # The sender chose this name: markup must not render, a newline must not start a fake line.
+    hostile = tmp_path / "inbox" / "<font color=red>IMPORTED\nall fine.pdf"
+    broken = bytearray((tmp_path / "inbox" / "broken.pdf").read_bytes())
+    broken[bytes(broken).index(b"/Contents") - 300] ^= 0x01
+    hostile.write_bytes(bytes(broken))
+    [outcome] = school.import_files([hostile])
+    assert outcome.file == "<font color=red>IMPORTED\\nall fine.pdf"
+    page = SchoolPage(school)
+    qtbot.addWidget(page)
+    page.show()
+    label = page.overview.quarantine_label
+    assert label.textFormat() == Qt.TextFormat.PlainText
+    assert "<font color=red>IMPORTED\\nall fine.pdf: " in label.text()
+    _select(page, outcome.file)
+    page.imports.discard(page.imports.selected_entry())
+    assert page.imports.message.textFormat() == Qt.TextFormat.PlainText
+    assert page.imports.message.text() == "Removed <font color=red>IMPORTED\\nall fine.pdf from quarantine."
+    page.grab().save(str(tmp_path / "quarantine.png"))

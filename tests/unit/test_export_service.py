@@ -198,3 +198,72 @@ def test_tell_it_once_start_from_another_settings_pdf(
     bad.write_bytes(bytes(raw))
     assert main(["records", "import", str(bad), "--vault", str(other), "--pdf-password-file", str(pw)]) == 1
     assert "was not started" in capsys.readouterr().err
+
+
+def _pdf_text(path: Path, password: str, tmp_path: Path) -> str:
+    import subprocess
+
+    out = tmp_path / f"{path.stem}.txt"
+    subprocess.run(
+        ["pdftotext", "-upw", password, "-f", "1", "-l", "1", str(path), str(out)], check=True, timeout=60
+    )
+    return out.read_text(encoding="utf-8")
+
+
+def test_a_folder_of_exports_reveals_no_names_and_no_sen_status(vault: VaultService, tmp_path: Path) -> None:
+    from export.file_names import file_code
+    from export.packets import needs_senco_packet
+
+    exporter = ExportService(vault, workers=1)
+    records = [vault.load(i) for i in _exportable(exporter, vault)]
+    assert any(needs_senco_packet(r) for r in records)
+    assert any(not needs_senco_packet(r) for r in records)
+    out = tmp_path / "out"
+    report = exporter.export([r.id for r in records], out, password=PDF_PASSWORD)
+    assert report.ok
+    # What someone who only sees the folder sees: every file name, and the manifests' text.
+    seen = " ".join(p.name for p in out.iterdir()).lower()
+    seen += (report.manifest_json.read_text() + report.manifest_csv.read_text()).lower()  # type: ignore[union-attr]
+    for record in records:
+        for path in ("child.legal_forenames", "child.legal_surname", "child.preferred_name"):
+            name = str(record.get(path) or "")
+            assert not name or name.lower() not in seen, name
+        assert record.id not in seen
+        assert record.id[:8] not in seen
+    assert "senco" not in seen
+    assert "teacher" not in seen
+    names = sorted(p.name for p in out.glob("*.pdf"))
+    assert len(names) == len(report.files) == len(set(names))
+    # Every file name is the same shape: URN, file code, version; the SENCO file cannot be paired.
+    import re
+
+    assert all(re.fullmatch(r"\d{6}-[0-9A-Z]{4}-[0-9A-Z]{4}-v1\.pdf", n) for n in names), names
+    for record in records:
+        mine = [f for f in report.files if f.record_id == record.id]
+        teacher = next(f for f in mine if f.packet == "teacher")
+        assert teacher.code == file_code(record.id)
+        assert teacher.path.name == f"{record.get('child.school_urn')}-{teacher.code}-v1.pdf"
+        # the person exporting sees whose file is which; the front sheet carries the code
+        assert record.display_name in teacher.describe()
+        assert teacher.path.name in teacher.describe()
+        assert f"File code: {teacher.code}" in _pdf_text(teacher.path, PDF_PASSWORD, tmp_path)
+        senco = [f for f in mine if f.packet == "senco"]
+        assert len(senco) == int(needs_senco_packet(record))
+        for f in senco:
+            assert f.code != teacher.code
+            assert f.code not in {file_code(record.id), file_code(record.id + "senco")}
+            assert f"File code: {f.code}" in _pdf_text(f.path, PDF_PASSWORD, tmp_path)
+
+
+def test_manifest_csv_cells_cannot_run_as_formulas(vault: VaultService, tmp_path: Path) -> None:
+    import csv
+    import io
+
+    exporter = ExportService(vault, workers=1)
+    record_id = _exportable(exporter, vault)[0]
+    report = exporter.export([record_id], tmp_path / "out", packets="teacher", password=PDF_PASSWORD)
+    rows = list(csv.reader(io.StringIO(report.manifest_csv.read_text())))  # type: ignore[union-attr]
+    assert rows[0][0] == "file"
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))

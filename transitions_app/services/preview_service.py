@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 import pypdfium2 as pdfium
 
 from export.class_summary import ClassSummaryOptions, render_class_summary_pdf
+from export.file_names import file_code
+from export.packets import TEACHER
 from export.render import RenderOptions, render_record_pdf
 from models.errors import TransitionsError
 from models.record import Record
@@ -47,10 +49,14 @@ class PreviewService:
     def preview_pdf(
         self, record: Record, *, packet: str = "teacher", handling_note: str = ""
     ) -> bytes:
-        """The record as the school will see it, unsigned and unencrypted."""
+        """The record as the school will see it, unsigned and unencrypted (the teacher's packet
+        with the file code its exported file will carry; a SENCO packet's code is made at export)."""
+        code = file_code(record.id) if packet == TEACHER else ""
         return render_record_pdf(
             record,
-            RenderOptions(generated_on=self._clock(), packet=packet, handling_note=handling_note),
+            RenderOptions(
+                generated_on=self._clock(), packet=packet, handling_note=handling_note, file_code=code
+            ),
         )
 
     def render_pages(self, pdf: bytes, scale: float = PREVIEW_SCALE) -> list[PageImage]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -105,6 +105,7 @@ class ImportsPanel(QWidget):
             tr("Keep the key your LA gave the school, to open files encrypted to its certificate.")
         )
         self.message = QLabel(self)
+        self.message.setTextFormat(Qt.TextFormat.PlainText)  # file names are the sender's choice
         self.message.setWordWrap(True)
         self.message.setAccessibleName(tr("Quarantine message"))
         actions = QHBoxLayout()
@@ -208,14 +209,17 @@ class ImportsPanel(QWidget):
         entry = self.selected_entry()
         if entry is None:
             return
-        answer = QMessageBox.question(
-            self,
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
             tr("Remove from quarantine"),
             tr("Remove {file} from quarantine? It will not be imported; the audit trail keeps its name.").format(
                 file=entry.file
             ),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
         )
-        if answer != QMessageBox.StandardButton.Yes:
+        box.setTextFormat(Qt.TextFormat.PlainText)  # the file name is the sender's choice
+        if box.exec() != QMessageBox.StandardButton.Yes:
             return
         self.discard(entry)
 
