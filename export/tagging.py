@@ -353,9 +353,7 @@ def write_structure(
                     kids.append(mcid)
                 else:
                     kids.append(
-                        pikepdf.Dictionary(
-                            Type=pikepdf.Name.MCR, Pg=pages[page].obj, MCID=mcid
-                        )
+                        pikepdf.Dictionary(Type=pikepdf.Name.MCR, Pg=pages[page].obj, MCID=mcid)
                     )
         mark = annotated.get(id(elem))
         if mark is not None:

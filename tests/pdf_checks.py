@@ -33,7 +33,11 @@ def run_tool(tool: str, pdf: bytes, *args: str, password: str | None = None) -> 
         path.write_bytes(pdf)
         secret = ["-upw", password] if password else []
         out = subprocess.run(
-            [tool, *secret, *args, str(path)], capture_output=True, text=True, timeout=120, check=False
+            [tool, *secret, *args, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
         if tool != "pdfsig" and out.returncode != 0:
             raise AssertionError(f"{tool} failed: {out.stderr}")
@@ -58,7 +62,9 @@ def pdftotext(pdf: bytes, *args: str, password: str | None = None) -> str:
 def struct_lines(pdf: bytes, password: str | None = None) -> list[tuple[int, str]]:
     """``pdfinfo -struct-text`` as (indent, line) pairs."""
     text = run_tool("pdfinfo", pdf, "-struct-text", password=password)
-    return [(len(line) - len(line.lstrip()), line.strip()) for line in text.splitlines() if line.strip()]
+    return [
+        (len(line) - len(line.lstrip()), line.strip()) for line in text.splitlines() if line.strip()
+    ]
 
 
 def struct_texts(pdf: bytes, password: str | None = None) -> list[str]:
@@ -92,9 +98,7 @@ def fonts(pdf: bytes, password: str | None = None) -> list[dict[str, str]]:
     for line in lines:
         parts = line.split()
         # name type [type words] encoding emb sub uni object-id gen
-        rows.append(
-            {"name": parts[0], "emb": parts[-5], "sub": parts[-4], "uni": parts[-3]}
-        )
+        rows.append({"name": parts[0], "emb": parts[-5], "sub": parts[-4], "uni": parts[-3]})
     return rows
 
 

@@ -127,14 +127,18 @@ def test_headings_and_tables_in_reading_order(exported: dict[str, Exported], nam
     h1 = [texts_after(lines, i) for i, (_n, line) in enumerate(lines) if line.startswith("H1")]
     assert h1[0] == item.record.display_name
     numbers = [int(t.split()[0]) for t in h1[1:]]
-    assert numbers == sorted(numbers) and numbers[0] == 1
+    assert numbers == sorted(numbers)
+    assert numbers[0] == 1
     # Tables: rows of header and data cells; judgement and ASQ tables head their columns.
     for role in ("Table", "TR", "TH", "TD", "L", "LI", "LBody", "H2", "Sect", "Form"):
         assert role in roles, role
     scopes = [line for _n, line in lines if line.startswith("/Scope")]
-    assert "/Scope /Column" in scopes and "/Scope /Row" in scopes
-    assert "Aspect" in texts and "Judgement" in texts
-    assert "Domain" in texts and "Zone" in texts
+    assert "/Scope /Column" in scopes
+    assert "/Scope /Row" in scopes
+    assert "Aspect" in texts
+    assert "Judgement" in texts
+    assert "Domain" in texts
+    assert "Zone" in texts
     assert texts.index("Aspect") < texts.index("Domain")  # section 6 before section 7
 
 
@@ -147,7 +151,9 @@ def texts_after(lines: list[tuple[int, str]], index: int) -> str:
 
 
 @pytest.mark.parametrize("name", SIGNED)
-def test_front_sheet_reads_in_the_order_it_is_seen(exported: dict[str, Exported], name: str) -> None:
+def test_front_sheet_reads_in_the_order_it_is_seen(
+    exported: dict[str, Exported], name: str
+) -> None:
     """The front sheet's blocks come in the same order in the structure tree and in pdftotext's
     reading of page 1 (poppler's layout analysis, top to bottom, left to right; the running
     header, a pagination artifact, left out)."""
@@ -179,7 +185,8 @@ def test_front_sheet_reads_in_the_order_it_is_seen(exported: dict[str, Exported]
     in_tree = checks.first_positions(" ".join(front), blocks)
     story = checks.without_text(item.pdf, lambda s: "pagination" in s, item.password)
     on_page = checks.first_positions(checks.pdftotext(story, "-f", "1", "-l", "1"), blocks)
-    assert -1 not in in_tree and -1 not in on_page, (blocks, in_tree, on_page)
+    assert -1 not in in_tree, (blocks, in_tree)
+    assert -1 not in on_page, (blocks, on_page)
     assert in_tree == sorted(in_tree)
     assert on_page == sorted(on_page)
 
@@ -203,7 +210,8 @@ def test_the_stamp_uses_the_embedded_font_inside_the_margins(
         x0, y0, x1, y1 = (float(v) for v in field.Rect)
         assert MARGIN_X - 0.5 <= x0 < x1 <= PAGE_W - MARGIN_X + 0.5
         assert y0 >= 10
-        assert int(field.F) & 4 and not int(field.F) & (1 | 2 | 32 | 256)  # printed, never hidden
+        assert int(field.F) & 4
+        assert not int(field.F) & (1 | 2 | 32 | 256)
         appearance = field.AP.N
         used = set(appearance.Resources.Font.keys())
         assert used
@@ -216,7 +224,9 @@ def test_the_stamp_uses_the_embedded_font_inside_the_margins(
 
 
 @pytest.mark.parametrize("name", SIGNED)
-def test_pdfsig_valid_and_the_whole_document_signed(exported: dict[str, Exported], name: str) -> None:
+def test_pdfsig_valid_and_the_whole_document_signed(
+    exported: dict[str, Exported], name: str
+) -> None:
     item = exported[name]
     out = checks.run_tool("pdfsig", item.pdf, "-nocert", password=item.password)
     assert "Signature is Valid" in out, out
@@ -279,7 +289,8 @@ def test_catalog_language_marking_title_and_pdfa_identification(
         profile = intent.DestOutputProfile
         assert int(profile.N) == 3
         header = profile.read_bytes()[:20]
-        assert header[12:16] == b"mntr" and header[16:20] == b"RGB "
+        assert header[12:16] == b"mntr"
+        assert header[16:20] == b"RGB "
         for forbidden in ("/OpenAction", "/AA", "/JavaScript"):
             assert forbidden not in root, forbidden
         assert "/JavaScript" not in root.get("/Names", {})
