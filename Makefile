@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench screenshots clean
+.PHONY: run test lint bench screenshots clean qt-libs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,10 +13,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev,postgres]'
 	touch $(STAMP)
 
-run: $(STAMP)
+# Qt's wheels do not bring the system's X11/OpenGL libraries: install the missing ones with apt-get
+# (as root, or with sudo when it needs no password), or say the one apt-get line to run.
+qt-libs: $(STAMP)
+	@$(BIN)/python tools/qt_system_libs.py --install
+
+run: qt-libs
 	$(BIN)/transitions-app
 
-test: $(STAMP)
+test: qt-libs
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: $(STAMP)

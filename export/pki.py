@@ -44,11 +44,13 @@ from models.charter import Charter, parse_charter
 from models.errors import (
     AuthenticationFailed,
     CharterInvalid,
+    InputRefused,
     IntegrityError,
     SignatureInvalid,
     ValidationFailed,
     VaultError,
 )
+from models.safe_input import DOCUMENT_BYTES, load_json, read_file
 from models.vault import crypto
 
 ROOT_KEY_FILE = "root-key.json"
@@ -99,6 +101,7 @@ class IssuedCertificate:
     not_after: datetime
     fingerprint: str
     revoked_on: datetime | None = None
+    kind: str = ""  # "setting", "school" or "encryption"; "" in folders from before 2026-12
 
     @property
     def serial_hex(self) -> str:
@@ -250,9 +253,16 @@ class CertificateAuthority:
     # -- operations
 
     def issue_setting(
-        self, setting: str, urn: str, *, now: datetime, valid_days: int = SETTING_VALID_DAYS
+        self,
+        setting: str,
+        urn: str,
+        *,
+        now: datetime,
+        valid_days: int = SETTING_VALID_DAYS,
+        kind: str = "setting",
     ) -> SigningIdentity:
-        """Issue a setting signing certificate and record its serial in the index."""
+        """Issue a signing certificate to a setting (or, with ``kind="school"``, a school) and
+        record its serial and kind in the index."""
         now = _aware(now)
         key = _new_key()
         builder = _setting_cert_builder(setting, urn, key.public_key(), now, valid_days)
@@ -264,10 +274,10 @@ class CertificateAuthority:
             )
             .sign(self.key, hashes.SHA256())
         )
-        self._record(cert, setting, urn)
+        self._record(cert, setting, urn, kind)
         return SigningIdentity(key=key, cert=cert, chain=(self.cert,))
 
-    def _record(self, cert: x509.Certificate, holder: str, urn: str) -> None:
+    def _record(self, cert: x509.Certificate, holder: str, urn: str, kind: str) -> None:
         index = self._read_index()
         index["issued"].append(
             {
@@ -278,6 +288,7 @@ class CertificateAuthority:
                 "not_after": cert.not_valid_after_utc.isoformat(),
                 "fingerprint": fingerprint_sha256(cert),
                 "revoked_on": None,
+                "kind": kind,
             }
         )
         self._write_index(index)
@@ -368,7 +379,7 @@ class CertificateAuthority:
             )
             .sign(self.key, hashes.SHA256())
         )
-        self._record(cert, holder, urn)
+        self._record(cert, holder, urn, "encryption")
         return cert
 
     def sign_charter(self, toml_bytes: bytes) -> bytes:
@@ -467,7 +478,7 @@ def _seal_root_key(
 
 def _open_root_key(data: bytes, secret: bytes, cert: x509.Certificate, folder: Path) -> PrivateKeyTypes:
     try:
-        raw = json.loads(data)
+        raw = load_json(data)
         if raw.get("format") != ROOT_KEY_FORMAT or raw["kdf"]["name"] != "argon2id":
             raise ValueError("format")
         params = crypto.KdfParams(
@@ -478,7 +489,7 @@ def _open_root_key(data: bytes, secret: bytes, cert: x509.Certificate, folder: P
         salt = base64.b64decode(raw["kdf"]["salt"], validate=True)
         nonce = base64.b64decode(raw["nonce"], validate=True)
         sealed = base64.b64decode(raw["ciphertext"], validate=True)
-    except (ValueError, KeyError, TypeError, binascii.Error):
+    except (InputRefused, ValueError, KeyError, TypeError, AttributeError, binascii.Error):
         raise VaultError(f"The root key file in {folder} is damaged or not a root key.") from None
     kek = crypto.derive_kek(secret.decode("utf-8"), salt, params)
     try:
@@ -490,17 +501,18 @@ def _open_root_key(data: bytes, secret: bytes, cert: x509.Certificate, folder: P
 
 def _read_root_key(folder: Path, passphrase: str | bytes) -> PrivateKeyTypes:
     secret = _passphrase(passphrase)
-    try:
-        data = (folder / ROOT_KEY_FILE).read_bytes()
-    except FileNotFoundError:
-        data = None
-    except OSError as exc:
-        raise VaultError(f"The root key in {folder} cannot be read: {exc.strerror or exc}.") from None
+    key_file = folder / ROOT_KEY_FILE
+    data = None
+    if key_file.exists():
+        try:
+            data = read_file(key_file, limit=DOCUMENT_BYTES, what="LA root key")
+        except InputRefused as exc:
+            raise VaultError(str(exc)) from None
     if data is not None:
         return _open_root_key(data, secret, load_root_cert(folder), folder)
     try:
-        legacy = (folder / LEGACY_ROOT_KEY_FILE).read_bytes()
-    except OSError:
+        legacy = read_file(folder / LEGACY_ROOT_KEY_FILE, limit=DOCUMENT_BYTES, what="LA root key")
+    except InputRefused:
         raise VaultError(f"{folder} is not an LA CA folder (no {ROOT_KEY_FILE}).") from None
     try:
         return serialization.load_pem_private_key(legacy, password=secret)
@@ -538,9 +550,9 @@ def load_root_cert(folder_or_file: Path) -> x509.Certificate:
     """The LA root certificate from a CA folder or a PEM/DER file."""
     path = folder_or_file / ROOT_CERT_FILE if folder_or_file.is_dir() else folder_or_file
     try:
-        data = path.read_bytes()
-    except OSError:
-        raise VaultError(f"Cannot read the LA root certificate {path}.") from None
+        data = read_file(path, limit=DOCUMENT_BYTES, what="LA root certificate")
+    except InputRefused as exc:
+        raise VaultError(str(exc)) from None
     return load_certificate(data)
 
 
@@ -556,8 +568,8 @@ def load_certificate(data: bytes) -> x509.Certificate:
 
 def _read_index(folder: Path) -> dict[str, Any]:
     try:
-        index = json.loads((folder / INDEX_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        index = load_json(read_file(folder / INDEX_FILE, limit=DOCUMENT_BYTES, what="certificate index"))
+    except InputRefused:
         raise VaultError(f"The certificate index in {folder} is missing or damaged.") from None
     if not isinstance(index, dict) or not isinstance(index.get("issued"), list):
         raise VaultError(f"The certificate index in {folder} is missing or damaged.")
@@ -574,6 +586,7 @@ def _row(row: dict[str, Any]) -> IssuedCertificate:
         not_after=datetime.fromisoformat(row["not_after"]),
         fingerprint=str(row["fingerprint"]),
         revoked_on=datetime.fromisoformat(revoked) if revoked else None,
+        kind=str(row.get("kind") or ""),
     )
 
 
@@ -799,7 +812,8 @@ def verify_charter(data: bytes, root: x509.Certificate, *, today: date) -> Signe
     Only the LA root itself signs charters: a certificate the LA issued to a setting (or anyone
     else) cannot. Refused with :class:`CharterInvalid` (the reason in one sentence) when the file
     is not signed or its signature block is damaged, was changed after signing, was signed by
-    another key, the root is outside its validity, or the charter has expired on ``today``.
+    another key, the root is outside its validity, or the charter has expired on ``today`` or is
+    not yet in force.
     """
     toml_bytes, signature, cert = split_signed_charter(data)
     if cert != root:
@@ -830,5 +844,10 @@ def verify_charter(data: bytes, root: x509.Certificate, *, today: date) -> Signe
     if today > charter.identity.expires:
         raise CharterInvalid(
             f"The charter “{charter.identity.title}” expired on {charter.identity.expires.isoformat()}."
+        )
+    if today < charter.identity.in_force:
+        raise CharterInvalid(
+            f"The charter “{charter.identity.title}” is not in force until "
+            f"{charter.identity.in_force.isoformat()}; use it from that day."
         )
     return SignedCharter(charter=charter, toml_bytes=toml_bytes, signer=cert)

@@ -37,7 +37,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from export.pki import SigningIdentity, create_self_signed_setting, fingerprint_sha256
-from models.errors import SignatureInvalid
+from models.errors import InputRefused, SignatureInvalid
+from models.safe_input import load_json
 
 FORMAT = "transitions-signed-document"
 FORMAT_VERSION = 1
@@ -195,10 +196,10 @@ def verify_document(
     if len(data) > MAX_DOCUMENT_BYTES:
         raise SignatureInvalid("The file is too large to be a receipt or outcome file.")
     try:
-        doc = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        doc = load_json(data, what="The file")
+    except InputRefused as exc:
         raise SignatureInvalid(
-            "The file is not a signed receipt or outcome file (it is not JSON)."
+            f"The file is not a signed receipt or outcome file: {exc}"
         ) from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise SignatureInvalid("The file is not a signed receipt or outcome file.")
@@ -247,9 +248,9 @@ def verify_document(
     if not vouched and not accept_unvouched:
         raise SignatureInvalid("The signer is not vouched for by your LA.")
     try:
-        payload = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise SignatureInvalid("The signed content is not valid JSON.") from None
+        payload = load_json(body, what="The signed content")
+    except InputRefused as exc:
+        raise SignatureInvalid(str(exc)) from None
     if not isinstance(payload, dict):
         raise SignatureInvalid("The signed content is not a JSON object.")
     return SignedDocument(

@@ -47,6 +47,7 @@ from export import tagging
 from export.fonts import FONT, FONT_BOLD, FONT_ITALIC, register_fonts, shown_text
 from export.packets import PacketSection, get_packet, packet_sections
 from export.pdfa import Attachment, DocumentInfo, SignatureField, finish_pdf
+from export.pictures import section_pictures
 from export.stamp import SIGNATURE_FIELD, SignatureLabel
 from export.tagging import MarkedContent, StructElem, Structure, TableShape, TaggedParagraph
 from models.flags import NONE_WORDS, Flags, derive_flags
@@ -740,7 +741,7 @@ class _Story:
                     tagging.add(sect, "P", _p("Shown on the front sheet (page 1) with the flags.", QUIET))
                 ]
             else:
-                body = self.section_body(sect, part)
+                body = self.section_body(sect, part) + section_pictures(section.key, self.record, BODY_W)
                 if section.key in SKIP_WHEN_EMPTY and not body:
                     continue
                 if section.key == SIGNOFF_SECTION:

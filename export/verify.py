@@ -21,7 +21,6 @@ nothing raises. pyHanko and pyhanko-certvalidator do all signature and path vali
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -45,7 +44,8 @@ from pyhanko_certvalidator import ValidationContext
 
 from export.attach import RECORD_JSON_NAME, extract_json_from_reader
 from export.encrypt import KeyAndCert, open_reader
-from models.errors import SignatureInvalid, TransitionsError
+from models.errors import InputRefused, SignatureInvalid, TransitionsError
+from models.safe_input import load_json
 
 NOT_VOUCHED = "Signature intact; signer not vouched for by your LA"
 _FUTURE_SKEW = timedelta(minutes=10)
@@ -85,8 +85,8 @@ class VerifyResult:
         if self.record_json is None:
             return {}
         try:
-            data = json.loads(self.record_json)
-        except ValueError:
+            data = load_json(self.record_json)
+        except InputRefused:
             return {}
         return data if isinstance(data, dict) else {}
 
@@ -339,8 +339,8 @@ def _check_json(
 ) -> bytes:
     data = extract_json_from_reader(reader, name)
     try:
-        json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        load_json(data, what="The record file inside the PDF")
+    except InputRefused:
         raise SignatureInvalid("The record file inside the PDF is not valid JSON.") from None
     if json_check is not None:
         try:

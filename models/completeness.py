@@ -21,13 +21,29 @@ class Requirement:
     source: str = "charter"
 
 
+class ItemKind:
+    """What sort of thing stops the record (``MissingItem.kind``)."""
+
+    REQUIRED = "required"  # a required field or section not filled in
+    PROBLEM = "problem"  # a value that is filled in but wrong (a UPN, a date that does not exist)
+    CONSENT = "consent"  # consent not recorded, or withdrawn
+    SIGNOFF = "signoff"  # a sign-off not given, or changed since it was given
+    CHARTER = "charter"  # the charter itself (expired, another framework version)
+
+
 @dataclass(frozen=True, slots=True)
 class MissingItem:
-    path: str  # a field path, or "" for an item that is not a field (for example a sign-off)
+    path: str  # a field path, "signoff.SCOPE" for a sign-off, or "" for the charter itself
     label: str
     section_key: str
     reason: str
     source: str  # "framework", "charter", or another rule set
+    kind: str = ItemKind.REQUIRED
+
+    @property
+    def message(self) -> str:
+        """One line a person can act on: "Date of birth: February has no 31st."."""
+        return f"{self.label}: {self.reason}"
 
 
 def _filled(record: Record, fd: FieldDef) -> bool:
@@ -88,11 +104,17 @@ def section_completeness(record: Record, extra: Iterable[Requirement] = ()) -> d
     return out
 
 
-def overall_completeness(record: Record, extra: Iterable[Requirement] = ()) -> float:
+def required_paths(record: Record, extra: Iterable[Requirement] = ()) -> set[str]:
+    """Every field path the framework (and ``extra``) requires of this record now."""
     fw = get_framework(record.framework_id, record.framework_version)
-    extra = list(extra)
     paths = {fd.path for fd in _framework_requirements(record, fw)}
     paths |= {r.path for r in extra if fw.has_field(r.path) and (r.condition is None or r.condition.holds(record))}
+    return paths
+
+
+def overall_completeness(record: Record, extra: Iterable[Requirement] = ()) -> float:
+    fw = get_framework(record.framework_id, record.framework_version)
+    paths = required_paths(record, extra)
     if not paths:
         return 1.0
     return sum(1 for p in paths if _filled(record, fw.field(p))) / len(paths)

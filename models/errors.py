@@ -35,6 +35,13 @@ class VaultError(TransitionsError):
     """The vault is missing, locked, damaged or could not be written."""
 
 
+class VaultDamaged(VaultError):
+    """The vault's file or tables are damaged (not a database, truncated, a table missing):
+    a negative answer about the vault, not bad input."""
+
+    exit_code = 1
+
+
 class IntegrityError(TransitionsError):
     """Stored data failed authentication: it was damaged or tampered with."""
 
@@ -86,3 +93,26 @@ class RenderError(TransitionsError):
 class ImportRefused(TransitionsError):
     """A received file was refused before import (not a PDF, too large, cannot be decrypted,
     a duplicate or an older version, or a record for another school); nothing was changed."""
+
+
+class InputRefused(TransitionsError):
+    """A file or document someone chose was refused before use: not a regular file, too large,
+    nested too deeply, a number too long, or not text (see :mod:`models.safe_input`)."""
+
+
+class CharterUnreadable(CharterInvalid):
+    """A charter file that cannot be read as a charter at all (not UTF-8 or TOML, nested too
+    deeply, a number too long): bad input, unlike a charter whose rules or signature fail."""
+
+    exit_code = 2
+
+
+class SignOffRefused(TransitionsError):
+    """A sign-off was refused because the content it would cover is not complete or not valid.
+    ``items`` are the blocking items (``models.completeness.MissingItem``), to be listed."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, items: tuple[object, ...] = ()) -> None:
+        super().__init__(message)
+        self.items = items

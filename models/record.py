@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
+from models.pictures import Picture
 from models.roles import Role
 
 
@@ -68,10 +70,60 @@ class Person:
 
 @dataclass(frozen=True, slots=True)
 class SignOff:
+    """A person's word on the content of ``scope`` as it was when they signed.
+
+    ``digest`` is the content digest of the scope at signing (see :mod:`models.signoff`): the
+    sign-off is valid exactly while the scope's content still has that digest. ``history`` marks a
+    sign-off kept only as a note of the past (brought in from a file and not vouched for by this
+    vault): it is shown, but never counts.
+    """
+
     scope: SignOffScope
     name: str
     role: Role
     signed_on: date
+    digest: str = ""
+    history: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Unparsed:
+    """Text a person typed that is not (yet) a value of its field, such as "31/02/2021" in a date.
+    It is kept exactly as typed, so nothing typed is lost, and validation names the problem."""
+
+    text: str
+
+
+#: A record id: a random UUID in its canonical form (lower-case hex, hyphenated), as the app makes
+#: them. Anything else from outside (an imported file, a received PDF, a command line) is refused,
+#: so an id can never be a formula, a path or a blob name's suffix.
+RECORD_ID_PATTERN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def is_record_id(value: object) -> bool:
+    """Whether ``value`` is a record id (see :data:`RECORD_ID_PATTERN`)."""
+    return isinstance(value, str) and RECORD_ID_PATTERN.fullmatch(value) is not None
+
+
+class FamilySource(StrEnum):
+    FORM = "form"  # the fillable form, returned as a file
+    PAPER = "paper"  # the form printed, written on and entered by a person
+
+    @property
+    def provenance(self) -> str:
+        return "the family's form" if self is FamilySource.FORM else "the family's paper form"
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyReturn:
+    """A family form that came back: which form (its serial), when, how, and the answers it changed."""
+
+    serial: str
+    returned_on: date
+    source: FamilySource
+    fields: tuple[str, ...] = ()
+    issued_on: date | None = None
+    entered_by: str = ""
 
 
 def _now() -> datetime:
@@ -97,15 +149,61 @@ class Record:
     created: datetime = field(default_factory=_now)
     updated: datetime = field(default_factory=_now)
     provenance: dict[str, str] = field(default_factory=dict)  # path -> where an answer came from
+    # Text typed that is not a value of its field, by path: "section.field" for a field,
+    # "section.field.N.key" for item ``key`` of entry N (from 0) of a list field.
+    typed: dict[str, str] = field(default_factory=dict)
+    exported_digest: str = ""  # the record's content digest when it was last exported
+    pictures: tuple[Picture, ...] = ()  # the child's drawings and photos (All about me)
+    family_returns: tuple[FamilyReturn, ...] = ()  # family forms read into this record
 
     def get(self, path: str) -> Any:
+        """The field's value; None when it is empty or holds only text kept as typed."""
         return self.values.get(path)
 
     def set(self, path: str, value: Any) -> None:
+        """Set a field. ``value`` may be :class:`Unparsed` (kept as typed, replacing any value),
+        and the entries of a list field may hold Unparsed items."""
+        for key in [k for k in self.typed if k == path or k.startswith(path + ".")]:
+            del self.typed[key]
+        if isinstance(value, Unparsed):
+            self.values.pop(path, None)
+            self.typed[path] = value.text
+            return
+        if isinstance(value, tuple) and value and isinstance(value[0], dict):
+            clean: list[dict[str, Any]] = []
+            for n, item in enumerate(value):
+                kept = {}
+                for key, sub in item.items():
+                    if isinstance(sub, Unparsed):
+                        self.typed[f"{path}.{n}.{key}"] = sub.text
+                    else:
+                        kept[key] = sub
+                clean.append(kept)
+            value = tuple(clean)
         if value is None or value == "" or value == () or value == []:
             self.values.pop(path, None)
         else:
             self.values[path] = value
+
+    def entered(self, path: str) -> Any:
+        """What the person entered in the field: its value, or :class:`Unparsed` text kept as
+        typed (also inside list entries). The editor shows this; exports never hold Unparsed."""
+        if path in self.typed:
+            return Unparsed(self.typed[path])
+        value = self.values.get(path)
+        prefix = path + "."
+        if not any(k.startswith(prefix) for k in self.typed):
+            return value
+        items = [dict(item) for item in value or ()]
+        for key, text in self.typed.items():
+            if not key.startswith(prefix):
+                continue
+            index, _, sub = key[len(prefix) :].partition(".")
+            if index.isdigit():
+                while len(items) <= int(index):
+                    items.append({})
+                items[int(index)][sub] = Unparsed(text)
+        return tuple(items)
 
     def copy(self) -> Record:
         """An independent copy. Values are immutable except the entries of list fields (dicts),
@@ -127,6 +225,10 @@ class Record:
             created=self.created,
             updated=self.updated,
             provenance=dict(self.provenance),
+            typed=dict(self.typed),
+            exported_digest=self.exported_digest,
+            pictures=self.pictures,
+            family_returns=self.family_returns,
         )
 
     @property
@@ -137,10 +239,16 @@ class Record:
         return name or "Unnamed child"
 
     def signoff(self, scope: SignOffScope) -> SignOff | None:
+        """The current sign-off of ``scope`` (valid or not; see :mod:`models.signoff`), never one
+        kept only as history."""
         for s in self.signoffs:
-            if s.scope == scope:
+            if s.scope == scope and not s.history:
                 return s
         return None
 
     def content_equals(self, other: Record) -> bool:
-        return self.values == other.values
+        return (
+            self.values == other.values
+            and self.typed == other.typed
+            and self.pictures == other.pictures
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 
@@ -80,3 +81,43 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 
 def can(role: Role, permission: Permission) -> bool:
     return permission in ROLE_PERMISSIONS[role]
+
+
+# What each refused action is called, in the framework's words, and who may do it.
+_ONLY: dict[Permission, str] = {
+    Permission.EDIT_RECORDS: "Only the setting's staff can change records.",
+    Permission.SIGN_OFF_RECORD: "Only the child's key person or another practitioner can sign off the record.",
+    Permission.SIGN_OFF_SEND: "Only a SENCO can review the SEND section.",
+    Permission.SIGN_OFF_MANAGER: "Only a manager can give the manager's sign-off.",
+    Permission.SET_SAFEGUARDING: "Only the designated safeguarding lead or a manager can change the safeguarding flag.",
+    Permission.MANAGE_USERS: "Only a manager can manage users.",
+    Permission.DELETE_RECORDS: "Only a manager can delete records.",
+    Permission.IMPORT_CHARTER: "Only a manager can import a charter.",
+    Permission.EXPORT: "Only the setting's staff can export records.",
+    Permission.REVIEW_SEND_PLANS: "Only the school's SENCO or the headteacher can review SEND plans.",
+}
+_HOLDER_LIMIT = 3
+
+
+def refusal(permission: Permission, users: Iterable[tuple[str, Role]] = ()) -> str:
+    """The sentence for a person whose role may not do ``permission``, naming who can: "Only a
+    SENCO can review the SEND section. Ask Sam Okafor (SENCO) or the manager."
+
+    ``users`` are the vault's users (name, role); without them only the first sentence is given.
+    """
+    first = _ONLY[permission]
+    people = list(users)
+    if not people:
+        return first
+    holders = [(n, r) for n, r in people if can(r, permission) and r is not Role.CHILDMINDER]
+    managers = [n for n, r in people if r in (Role.MANAGER, Role.HEADTEACHER)]
+    named = [f"{n} ({r.label})" for n, r in holders[:_HOLDER_LIMIT]]
+    if any(r in (Role.MANAGER, Role.HEADTEACHER) for _n, r in holders):
+        who = named
+    elif named:
+        who = [*named, "the manager"] if managers else named
+    else:
+        return f"{first} Ask the manager to add a user with that role."
+    if len(who) == 1:
+        return f"{first} Ask {who[0]}."
+    return f"{first} Ask {', '.join(who[:-1])} or {who[-1]}."

@@ -7,9 +7,10 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from models.entry import unparsed_problem
 from models.framework.definition import FieldDef, Kind
 from models.framework.registry import get_framework
-from models.record import Person, Record
+from models.record import Person, Record, Unparsed
 from models.upn import check_upn
 from models.values import MAX_TEXT
 
@@ -41,6 +42,8 @@ def validate_value(fd: FieldDef, value: Any, *, today: date | None = None) -> st
     """Return a plain-language problem with ``value`` for field ``fd``, or None when it fits."""
     if value is None:
         return None
+    if isinstance(value, Unparsed):
+        return unparsed_problem(fd, value.text)
     kind = fd.kind
     if kind in (Kind.TEXT, Kind.NOTE):
         if not isinstance(value, str):
@@ -125,8 +128,11 @@ def reception_birth_window(school_start: date) -> tuple[date, date]:
 def validate_record(record: Record, today: date) -> list[Issue]:
     fw = get_framework(record.framework_id, record.framework_version)
     issues: list[Issue] = []
+    typed_fields = {".".join(key.split(".")[:2]) for key in record.typed}
     for fd in fw.iter_fields():
-        problem = validate_value(fd, record.get(fd.path), today=today)
+        if fd.path not in record.values and fd.path not in typed_fields:
+            continue  # nothing entered: nothing can be wrong with it
+        problem = validate_value(fd, record.entered(fd.path), today=today)
         if problem:
             issues.append(Issue(fd.path, Severity.ERROR, problem))
     dob = record.get("child.date_of_birth")

@@ -60,6 +60,10 @@ def from_json_value(fd: FieldDef, raw: Any) -> Any:
     if kind is Kind.NUMBER:
         if isinstance(raw, bool) or not isinstance(raw, int):
             raise _fail(fd, "must be a whole number")
+        if (fd.minimum is not None and raw < fd.minimum) or (fd.maximum is not None and raw > fd.maximum):
+            low = "" if fd.minimum is None else f" from {fd.minimum}"
+            high = "" if fd.maximum is None else f" up to {fd.maximum}"
+            raise _fail(fd, f"must be a number{low}{high}, not {raw}")
         return raw
     if kind is Kind.DATE:
         if not isinstance(raw, str):

@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
-from models.errors import ValidationFailed
 from models.roles import SCHOOL_ROLES, SETTING_ROLES
 from transitions_app import APP_NAME
 from transitions_app.cli.base import default_vault_dir
 from transitions_app.cli.vault_cmd import vault_location
 from transitions_app.settings import AppSettings
 from ui.dialogs import LoginDialog, NewVaultDialog, plain_error
+from ui.geometry import install as fit_every_window
 from ui.service import Progress, RecordService
 from ui.style import apply_style
 from ui.workers import run_in_background
@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # imported on first use (or after login): a faster first pain
     from transitions_app.services.export_service import ExportService
     from transitions_app.services.feedback_service import FeedbackService
     from transitions_app.services.preview_service import PreviewService
+    from transitions_app.services.profile_service import ProfileService
     from transitions_app.services.school_service import SchoolService
     from transitions_app.services.vault_service import VaultService
 
@@ -94,13 +95,9 @@ class VaultAccess:
         identity = None
         if p12 is not None:
             from export.pki import load_setting_p12
+            from models.safe_input import DOCUMENT_BYTES, read_file
 
-            try:
-                data = p12.read_bytes()
-            except OSError:
-                raise ValidationFailed(
-                    f"The certificate file {p12.name} could not be read. Choose it again."
-                ) from None
+            data = read_file(p12, limit=DOCUMENT_BYTES, what="certificate file")
             identity = load_setting_p12(data, p12_passphrase)
         school, recovery_key = SchoolService.create(
             directory, user, password, urn=urn, name=name, identity=identity, kdf=kdf
@@ -158,6 +155,12 @@ class WindowServices:
         from transitions_app.services.export_service import ExportService
 
         return ExportService(session, clock=self._clock, workers=self._workers)
+
+    def profile(self, session: VaultService) -> ProfileService:
+        from transitions_app.services.charter_service import CharterService
+        from transitions_app.services.profile_service import ProfileService
+
+        return ProfileService(session, CharterService(session, clock=self._clock))
 
     def preview(self) -> PreviewService:
         from transitions_app.services.preview_service import PreviewService
@@ -320,8 +323,9 @@ def run_app(args: argparse.Namespace, argv: Sequence[str]) -> int:
     QCoreApplication.setOrganizationName(APP_NAME)
     QCoreApplication.setApplicationName(APP_NAME)
     assert isinstance(app, QApplication)
-    apply_style(app)
     settings = AppSettings()
+    apply_style(app, settings)
+    fit_every_window(app, settings)
     directory, db_url = vault_location(args)
     if db_url is not None:
         return _run_on_server(app, args, settings, ServerVaultAccess(db_url))
@@ -373,11 +377,7 @@ def run_app(args: argparse.Namespace, argv: Sequence[str]) -> int:
         services=WindowServices(),
     )
     window.user_logged_in.connect(lambda name: setattr(settings, "last_user", name))
-    geometry = settings.window_geometry
-    if geometry is not None:
-        window.restoreGeometry(geometry)
     window.show()
     code = app.exec()
-    settings.window_geometry = window.saveGeometry()
     settings.sync()
     return int(code)

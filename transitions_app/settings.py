@@ -18,7 +18,8 @@ class AppSettings:
     _IDLE = "security/idle_lock_minutes"
     _LAST_USER = "login/last_user"
     _LAST_VAULT = "login/last_vault"
-    _GEOMETRY = "window/geometry"
+    _GEOMETRY_PER_SCREEN = "geometry"
+    _APPEARANCE = "view/appearance"
 
     def __init__(self, qsettings: QSettings | None = None) -> None:
         self._s = qsettings if qsettings is not None else QSettings()
@@ -60,14 +61,24 @@ class AppSettings:
     def last_vault(self, directory: Path) -> None:
         self._s.setValue(self._LAST_VAULT, str(directory))
 
-    @property
-    def window_geometry(self) -> QByteArray | None:
-        value = self._s.value(self._GEOMETRY)
+    def window_geometry_for(self, key: str) -> QByteArray | None:
+        """A window's saved size and place on one screen set-up (``ui.geometry`` makes the key:
+        the window's name and the screen's name, resolution and scale)."""
+        value = self._s.value(f"{self._GEOMETRY_PER_SCREEN}/{key}")
         return value if isinstance(value, QByteArray) else None
 
-    @window_geometry.setter
-    def window_geometry(self, geometry: QByteArray) -> None:
-        self._s.setValue(self._GEOMETRY, geometry)
+    def set_window_geometry_for(self, key: str, geometry: QByteArray) -> None:
+        self._s.setValue(f"{self._GEOMETRY_PER_SCREEN}/{key}", geometry)
+
+    @property
+    def appearance(self) -> str:
+        """View ▸ Appearance: "system" (follow the light or dark setting), "light" or "dark"."""
+        value = self._s.value(self._APPEARANCE, "system")
+        return value if value in ("system", "light", "dark") else "system"
+
+    @appearance.setter
+    def appearance(self, value: str) -> None:
+        self._s.setValue(self._APPEARANCE, value)
 
     def sync(self) -> None:
         self._s.sync()

@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from models.errors import TransitionsError
+from models.safe_input import DOCUMENT_BYTES, read_file
 from ui.dialogs import plain_error
 
-MAX_FILE_BYTES = 10 * 1024 * 1024
 SIGNOFF_LABELS = {"record": "Practitioner", "send": "SENCO (SEND section)", "manager": "Manager"}
 
 
@@ -66,18 +66,7 @@ class FilePicker(QWidget):
         path = self.file()
         if path is None:
             return None
-        try:
-            if path.stat().st_size > MAX_FILE_BYTES:  # a charter, certificate or CRL is small
-                raise TransitionsError(
-                    tr("{name} is too large to be a charter, certificate or revocation list.").format(
-                        name=path.name
-                    )
-                )
-            return path.read_bytes()
-        except OSError as exc:
-            raise TransitionsError(
-                tr("{name} cannot be read: {why}.").format(name=path.name, why=exc.strerror or exc)
-            ) from None
+        return read_file(path, limit=DOCUMENT_BYTES, what="file")  # a charter, certificate or CRL is small
 
 
 def summary_html(summary: dict[str, Any]) -> str:

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -41,6 +40,8 @@ from models.framework.registry import current_framework
 from models.framework.v1 import SEND_SUPPORT_OR_ABOVE
 from models.record import Record, Status
 from models.school.handover import Handover, Receipted, Stage, handover
+from ui.geometry import FlowLayout, fit_columns
+from ui.style import badge_colours, color
 
 DeadlineFor = Callable[[Record], int | None]
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -206,7 +207,7 @@ class CohortModel(QAbstractTableModel):
             and row.days is not None
             and row.days < 0
         ):
-            return QColor("#a4262c")
+            return color("error")
         if role == Qt.ItemDataRole.ToolTipRole and col == self.HANDOVER:
             return self._handover_tip(row.handover)
         if role == Qt.ItemDataRole.ToolTipRole and col == self.FLAGS and row.badges:
@@ -381,21 +382,16 @@ class CohortFilter(QSortFilterProxyModel):
 class BadgeDelegate(QStyledItemDelegate):
     """Draws the flags column as small labelled badges."""
 
-    COLOURS = {
-        "DSL to DSL": ("#fde7e9", "#a4262c"),
-        "Medical": ("#fff4ce", "#7a5a00"),
-        "EAL": ("#e5f1fb", "#0b5394"),
-        "Waiting list": ("#f3e8fd", "#5c2d91"),
-    }
-    DEFAULT = ("#eef1f4", "#33414e")
-    SEND = ("#e8f5ec", "#1e6b3a")
+    COLOURS = {"DSL to DSL": "red", "Medical": "yellow", "EAL": "blue", "Waiting list": "purple"}
+    DEFAULT = "grey"
+    SEND = "green"
 
-    def _colours(self, badge: str) -> tuple[str, str]:
+    def _colours(self, badge: str) -> tuple[QColor, QColor]:
         if badge in self.COLOURS:
-            return self.COLOURS[badge]
+            return badge_colours(self.COLOURS[badge])
         if badge.startswith(("SEN", "EHC", "Monitoring", "No identified")):
-            return self.SEND
-        return self.DEFAULT
+            return badge_colours(self.SEND)
+        return badge_colours(self.DEFAULT)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
         badges = index.data(BadgesRole)
@@ -421,7 +417,7 @@ class BadgeDelegate(QStyledItemDelegate):
         for badge in badges:
             w = metrics.horizontalAdvance(badge) + 12
             if x + w > rect.right():
-                painter.setPen(QColor("#33414e"))
+                painter.setPen(color("status_text"))
                 painter.drawText(
                     QRect(x, y, rect.right() - x, h), Qt.AlignmentFlag.AlignVCenter, "…"
                 )
@@ -429,9 +425,9 @@ class BadgeDelegate(QStyledItemDelegate):
             bg, fg = self._colours(badge)
             badge_rect = QRect(x, y, w, h)
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(bg))
+            painter.setBrush(bg)
             painter.drawRoundedRect(badge_rect, h / 2, h / 2)
-            painter.setPen(QColor(fg))
+            painter.setPen(fg)
             painter.drawText(badge_rect, Qt.AlignmentFlag.AlignCenter, badge)
             x += w + 4
         painter.restore()
@@ -495,8 +491,7 @@ class Dashboard(QWidget):
         self.open_button = QPushButton(self.tr("&Open record"), self)
         self.open_button.setToolTip(self.tr("Open the selected child's record (Enter)"))
 
-        filters = QHBoxLayout()
-        filters.setSpacing(8)
+        filters = FlowLayout(spacing=8)  # wraps onto a second line in a narrow window
         filters.addWidget(search_label)
         filters.addWidget(self.search, 2)
         filters.addWidget(self.school_filter, 2)
@@ -523,22 +518,22 @@ class Dashboard(QWidget):
         header.setHighlightSections(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(CohortModel.FLAGS, QHeaderView.ResizeMode.Stretch)
-        for col, width in (
-            (CohortModel.NAME, 190),
-            (CohortModel.SCHOOL, 240),
-            (CohortModel.STATUS, 130),
-            (CohortModel.COMPLETE, 90),
-            (CohortModel.DEADLINE, 130),
-            (CohortModel.HANDOVER, 190),
-        ):
-            self.table.setColumnWidth(col, width)
         self.table.setColumnHidden(CohortModel.DEADLINE, not self.model.has_deadlines())
 
         self.count_label = QLabel(self)
         self.count_label.setObjectName("countLine")
         self.count_label.setAccessibleName(self.tr("Summary"))
 
-        bottom = QHBoxLayout()
+        widths = {
+            CohortModel.NAME: 190,
+            CohortModel.SCHOOL: 240,
+            CohortModel.STATUS: 130,
+            CohortModel.COMPLETE: 90,
+            CohortModel.DEADLINE: 130,
+            CohortModel.HANDOVER: 190,
+        }
+        fit_columns(self.table, widths)  # a narrow window narrows every column a little
+        bottom = FlowLayout()
         bottom.addWidget(self.count_label, 1)
         bottom.addWidget(self.export_button)
         bottom.addWidget(self.open_button)

@@ -15,7 +15,6 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
-    QColor,
     QFont,
     QFontMetrics,
     QIcon,
@@ -57,7 +56,9 @@ from models.roles import Permission, can
 from models.validation import validate_value
 from ui.conflict import ConflictDialog
 from ui.fields import FieldWidget, empty_to_none, ftr, make_field
+from ui.geometry import FlowLayout
 from ui.service import RecordService
+from ui.style import color, front_sheet_css
 
 MERGE_ID = 4242
 MERGE_SECONDS = 4.0  # keystrokes further apart than this start a new undo step
@@ -262,10 +263,10 @@ def _tick_icon(done: bool) -> QIcon:
     painter = QPainter(pix)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     if done:
-        painter.setPen(QPen(QColor("#1e6b3a"), 2.2))
+        painter.setPen(QPen(color("ok"), 2.2))
         painter.drawPolyline([QPoint(3, 8), QPoint(7, 12), QPoint(13, 4)])
     else:
-        painter.setPen(QPen(QColor("#8a96a3"), 1.4))
+        painter.setPen(QPen(color("todo_icon"), 1.4))
         painter.drawEllipse(3, 3, 10, 10)
     painter.end()
     return QIcon(pix)
@@ -344,7 +345,7 @@ class RecordEditor(QWidget):
         self.export_button.setToolTip(tr("Preview, sign and export this record (Ctrl+E)"))
         self.export_button.clicked.connect(self.export_requested)
 
-        row1 = QHBoxLayout()
+        row1 = FlowLayout()  # the buttons wrap under the name in a narrow window
         row1.addWidget(self.back_button)
         row1.addSpacing(12)
         row1.addWidget(self.name_label)
@@ -397,10 +398,7 @@ class RecordEditor(QWidget):
         self.front_sheet = QTextBrowser(self)
         self.front_sheet.setObjectName("frontSheet")
         self.front_sheet.setAccessibleName(tr("Front sheet preview"))
-        self.front_sheet.document().setDefaultStyleSheet(
-            "h2 { font-size: 18pt; } h3 { color: #1f3b57; margin-top: 12px; }"
-            " .sub { color: #56606b; } .badge { background: #e8eef5; color: #1f3b57; }"
-        )
+        self.front_sheet.document().setDefaultStyleSheet(front_sheet_css())
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.pages, tr("Recor&d"))
         self.tabs.addTab(self.front_sheet, tr("Front s&heet preview"))

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from export.receipts import MAX_DOCUMENT_BYTES
 from models.errors import TransitionsError
 from models.record import Record
+from models.safe_input import read_file
 from models.school.handover import Stage, handovers
 from ui.dialogs import plain_error
 from ui.school.outcomes import OutcomesWidget
@@ -125,8 +126,7 @@ class ReceiptsPanel(QWidget):
         if not path:
             return
         try:
-            with open(path, "rb") as fh:  # never more than a signed document can be
-                data = fh.read(MAX_DOCUMENT_BYTES + 1)
+            data = read_file(path, limit=MAX_DOCUMENT_BYTES, what="signed file")
             done = (
                 self._feedback.import_receipt(data)
                 if kind == "receipt"

@@ -255,6 +255,11 @@ class MainWindow(QMainWindow):
         self.users_action = self._action(
             self.tr("&Users…"), self.show_users, tip=self.tr("Add or remove the vault's users")
         )
+        self.profile_action = self._action(
+            self.tr("Setting &profile…"),
+            self.show_profile,
+            tip=self.tr("The setting's details every new record starts with, and staff names"),
+        )
         self.retention_action = self._action(
             self.tr("Records due for &deletion…"),
             self.show_retention,
@@ -309,6 +314,7 @@ class MainWindow(QMainWindow):
         self.view_menu.addAction(self.children_action)
         self.view_menu.addAction(self.feedback_action)
         self.setting_menu = self.menuBar().addMenu(self.tr("&Setting"))
+        self.setting_menu.addAction(self.profile_action)
         self.setting_menu.addAction(self.charter_action)
         self.setting_menu.addAction(self.retention_action)
         self._sync_actions()
@@ -341,6 +347,7 @@ class MainWindow(QMainWindow):
             (self.backup_action, has_services),
             (self.restore_action, has_services),
             (self.charter_action, has_services),
+            (self.profile_action, has_services and not school),
             (self.users_action, manages_users),
             (
                 self.retention_action,
@@ -354,6 +361,7 @@ class MainWindow(QMainWindow):
         # A school's vault has the same menu, named for the school: its charter (LA root, CRL).
         self.setting_menu.setTitle(self.tr("&School") if school else self.tr("&Setting"))
         self.retention_action.setVisible(not school)
+        self.profile_action.setVisible(not school)
         self.record_menu.menuAction().setVisible(not school)
         active = self.editor.undo_stack if (self.editor and unlocked) else None
         self.undo_group.setActiveStack(active)  # type: ignore[arg-type]  # Qt accepts no stack
@@ -473,7 +481,10 @@ class MainWindow(QMainWindow):
         if self.editor is not None and not self.close_editor():
             return
         try:
-            record = self.service.new_record()
+            if self.services is not None:  # pre-filled from the setting profile
+                record = self.services.profile(self.service).new_record()
+            else:
+                record = self.service.new_record()
         except TransitionsError as exc:
             self.message_bar.show_message(plain_error(exc), "warning")
             return
@@ -707,6 +718,17 @@ class MainWindow(QMainWindow):
             self._load_charter()
             if self.school_page is not None:
                 self.school_page.refresh()
+
+    def show_profile(self) -> None:
+        if self._locked or self.services is None or self.school is not None:
+            return
+        from ui.setting_profile_dialog import SettingProfileDialog
+
+        dialog = SettingProfileDialog(self.services.profile(self.service), self)
+        if self._run_modal(dialog) and dialog.saved is not None:
+            self.statusBar().showMessage(
+                self.tr("Setting profile saved: new records start with it."), 8000
+            )
 
     def show_users(self) -> None:
         if self._locked or self.services is None:

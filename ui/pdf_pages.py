@@ -25,7 +25,7 @@ class PagePreview(QScrollArea):
         self.setObjectName("pdfPreview")
         self._inner = QWidget(self)
         self._inner.setObjectName("pdfPreviewInner")
-        self._inner.setStyleSheet("#pdfPreviewInner { background: #dde2e8; }")  # pages stand out
+        # ui/style.py gives pdfPreviewInner a background the pages stand out from.
         self._lay = QVBoxLayout(self._inner)
         self._lay.setSpacing(12)
         self._lay.setAlignment(Qt.AlignmentFlag.AlignHCenter)

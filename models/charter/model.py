@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from models.completeness import MissingItem, Requirement, missing_items
+from models.completeness import ItemKind, MissingItem, Requirement
 from models.errors import CharterViolation
 from models.framework.definition import Condition, Framework, SectionDef, is_empty
-from models.framework.registry import get_framework
 from models.record import Record, SignOffScope
 
 # Where the record keeps what the consent and retention rules read (framework v1 paths). One
@@ -222,8 +221,16 @@ class Charter:
 
     def missing_for_export(self, record: Record, today: dt.date) -> list[MissingItem]:
         """Everything that still stops this record being exported under the charter: the
-        framework's required fields, the charter's required items, consent and sign-offs.
-        An empty list means export is allowed. Items the charter adds have source "charter"."""
+        framework's required fields, the charter's required items, field problems, consent and
+        sign-offs (missing or changed since given). An empty list means export is allowed.
+        This is :func:`models.readiness.blockers`, the one answer every screen and command uses."""
+        from models.readiness import blockers
+
+        return blockers(record, self, today)
+
+    def charter_items(self, record: Record, today: dt.date) -> list[MissingItem]:
+        """What stops export whatever the record holds: a record of a framework version the
+        charter does not accept, or a charter past its expiry date."""
         out: list[MissingItem] = []
         fw = self.framework
         if not fw.accepts(record.framework_id, record.framework_version):
@@ -248,12 +255,13 @@ class Charter:
                     "current one from your local authority.",
                 )
             )
-        framework = get_framework(record.framework_id, record.framework_version)
-        out.extend(missing_items(record, self.requirements()))
-        out.extend(self._missing_sections(record, framework))
-        out.extend(self._missing_consent(record, framework))
-        out.extend(self._missing_signoffs(record))
         return out
+
+    def required_signoffs(self, record: Record) -> tuple[SignOffScope, ...]:
+        """The sign-offs this charter asks for before this record is exported."""
+        return tuple(
+            scope for scope in self.signoff.scopes if _holds(self.signoff.condition_for(scope), record)
+        )
 
     def check_export(self, record: Record, today: dt.date) -> None:
         """Raise :class:`CharterViolation` listing what is missing, if anything."""
@@ -265,11 +273,15 @@ class Charter:
                 tuple(m.label for m in missing),
             )
 
-    def _missing_sections(self, record: Record, framework: Framework) -> list[MissingItem]:
+    def missing_sections(self, record: Record, framework: Framework) -> tuple[list[MissingItem], int]:
+        """The whole sections the charter requires that are not completed, and how many whole
+        sections it requires of this record."""
         out: list[MissingItem] = []
+        applicable = 0
         for item in self.required:
             if not item.is_section or not _holds(item.when, record):
                 continue
+            applicable += 1
             try:
                 section = framework.section(item.path)
             except KeyError:
@@ -287,9 +299,10 @@ class Charter:
                         item.reason or "The charter requires this section to be completed.",
                     )
                 )
-        return out
+        return out, applicable
 
-    def _missing_consent(self, record: Record, framework: Framework) -> list[MissingItem]:
+    def missing_consent(self, record: Record, framework: Framework) -> list[MissingItem]:
+        """Consent the charter asks for that is not recorded, or a withdrawal that blocks export."""
         policy = self.consent
         view = _View(record)
         if policy.withdrawal_blocks_export and view.get(CONSENT_WITHDRAWN_PATH) is True:
@@ -299,6 +312,7 @@ class Charter:
                     "Consent withdrawn",
                     "consent",
                     "The parent or carer has withdrawn consent, so the record may not be exported.",
+                    ItemKind.CONSENT,
                 )
             ]
         out: list[MissingItem] = []
@@ -309,6 +323,7 @@ class Charter:
                     "Consent given",
                     "consent",
                     "The charter requires the parent or carer's consent to be recorded before export.",
+                    ItemKind.CONSENT,
                 )
             )
         scope = view.get(CONSENT_SCOPE_PATH)
@@ -329,22 +344,7 @@ class Charter:
                         f"Separate consent for “{section.title}”",
                         "consent",
                         f"The charter requires separate consent to share the “{section.title}” section.",
-                    )
-                )
-        return out
-
-    def _missing_signoffs(self, record: Record) -> list[MissingItem]:
-        out: list[MissingItem] = []
-        for scope in self.signoff.scopes:
-            if not _holds(self.signoff.condition_for(scope), record):
-                continue
-            if record.signoff(scope) is None:
-                out.append(
-                    _charter_item(
-                        "",
-                        scope.label,
-                        "consent",
-                        f"The charter requires this sign-off ({scope.label}) before export.",
+                        ItemKind.CONSENT,
                     )
                 )
         return out
@@ -465,8 +465,12 @@ def _as_date(value: Any) -> dt.date | None:
     return None
 
 
-def _charter_item(path: str, label: str, section_key: str, reason: str) -> MissingItem:
-    return MissingItem(path, label, section_key, reason, CHARTER_SOURCE)
+def _charter_item(
+    path: str, label: str, section_key: str, reason: str, kind: str = ""
+) -> MissingItem:
+    if not kind:
+        kind = ItemKind.CHARTER if not section_key else ItemKind.REQUIRED
+    return MissingItem(path, label, section_key, reason, CHARTER_SOURCE, kind)
 
 
 def _section_has_values(record: Record, section: SectionDef) -> bool:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,10 +28,11 @@ from models.charter.model import (
     SignatureLevel,
     SignOffPolicy,
 )
-from models.errors import CharterInvalid, UnknownFramework
+from models.errors import CharterInvalid, CharterUnreadable, InputRefused, UnknownFramework
 from models.framework.definition import Condition, Framework, Kind
 from models.framework.registry import get_framework
 from models.record import SignOffScope, Status
+from models.safe_input import load_toml
 
 FORMAT_VERSION = 1
 _PATH = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
@@ -161,13 +161,9 @@ def _enum_list(values: list[Any], enum: type[SignOffScope], where: str) -> tuple
 def parse_charter(source: str | bytes) -> Charter:
     """Parse an (unsigned) charter's TOML text. Raises :class:`CharterInvalid` with the reason."""
     try:
-        text = source.decode("utf-8") if isinstance(source, bytes) else source
-    except UnicodeDecodeError:
-        raise CharterInvalid("The charter file is not UTF-8 text.") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise CharterInvalid(f"The charter file is not valid TOML ({exc}).") from None
+        data = load_toml(source, what="The charter file")
+    except InputRefused as exc:
+        raise CharterUnreadable(str(exc)) from None
 
     top = _Table(data, "file")
     fmt = top._get("format", True)
@@ -361,13 +357,17 @@ def _check_condition(fw: Framework, cond: Condition | None, where: str) -> None:
 
 
 def check_against_framework(charter: Charter) -> None:
-    """Refuse paths and values the accepted framework versions do not have (typos would
-    otherwise switch a rule off). Versions this app does not know yet are not checked."""
+    """Refuse a framework (or version) this app does not know, and paths and values the
+    accepted framework versions do not have (typos would otherwise switch a rule off). A charter
+    naming a version this app does not know cannot be checked, so it is refused: update the app."""
     for version in charter.framework.versions:
         try:
             fw = get_framework(charter.framework.id, version)
         except UnknownFramework:
-            continue
+            raise CharterInvalid(
+                f"The charter accepts framework “{charter.framework.id}” version {version}, which "
+                "this app does not know; update Transitions (or ask the LA to correct the charter)."
+            ) from None
         sections = {s.key for s in fw.sections}
         for n, item in enumerate(charter.required, 1):
             where = f"[[required]] entry {n}"

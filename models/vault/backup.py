@@ -31,7 +31,8 @@ from sqlalchemy import create_engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
-from models.errors import AuthenticationFailed, IntegrityError, VaultError
+from models.errors import AuthenticationFailed, InputRefused, IntegrityError, VaultError
+from models.safe_input import BACKUP_BYTES, load_json, read_file
 from models.vault import crypto, schema
 from models.vault.store import Progress, unlock_backup_slot
 
@@ -134,7 +135,7 @@ def _parse(data: bytes) -> tuple[dict[str, Any], bytes, int]:
     if len(raw) != length:
         raise IntegrityError(_DAMAGED)
     try:
-        header = json.loads(raw)
+        header = load_json(raw)
         if header["format"] != 1 or not isinstance(header["slots"], list):
             raise ValueError
         for slot in header["slots"]:
@@ -146,7 +147,7 @@ def _parse(data: bytes) -> tuple[dict[str, Any], bytes, int]:
         for name, kind in (("size", int), ("chunks", int), ("vault_id", str), ("key_id", str)):
             if not isinstance(header[name], kind):
                 raise ValueError
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (InputRefused, ValueError, KeyError, TypeError, AttributeError):
         raise IntegrityError(_DAMAGED) from None
     return header, raw, start + length
 
@@ -166,11 +167,9 @@ def read_backup(
 ) -> bytes:
     """Authenticate and decrypt a backup; returns the database image. Creates nothing."""
     try:
-        data = Path(backup_file).read_bytes()
-    except OSError as exc:
-        raise VaultError(
-            f"Cannot read the backup file {backup_file}: {exc.strerror or exc}."
-        ) from None
+        data = read_file(backup_file, limit=BACKUP_BYTES, what="backup file")
+    except InputRefused as exc:
+        raise VaultError(str(exc)) from None
     header, raw_header, offset = _parse(data)
     if recovery_key is not None:
         slots = [s for s in header["slots"] if s["kind"] == "recovery"]

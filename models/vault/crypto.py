@@ -9,6 +9,10 @@ Only the ``cryptography`` package is used. The layout is the classic envelope:
   the table, the row id, the row version and the key id, so a ciphertext moved to another row,
   swapped with another, or replayed at another version fails authentication;
 * the audit chain is keyed with HMAC-SHA256 under a key derived from the data key by HKDF.
+
+Passwords are Unicode-normalised (NFC) before they are stretched, so the same password typed on a
+keyboard that composes accents differently opens the same slot; :func:`password_forms` also
+gives the forms a slot made before normalisation may have been made from.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -62,7 +67,8 @@ DEFAULT_KDF = KdfParams()
 
 
 def derive_kek(secret: str, salt: bytes, params: KdfParams) -> bytes:
-    """Stretch a password (or recovery key) into a key-encryption key."""
+    """Stretch a password (or recovery key) into a key-encryption key. ``secret`` is used as
+    given: normalise a password first (:func:`normalise_password`)."""
     kdf = Argon2id(
         salt=salt,
         length=KEY_BYTES,
@@ -70,7 +76,24 @@ def derive_kek(secret: str, salt: bytes, params: KdfParams) -> bytes:
         lanes=params.lanes,
         memory_cost=params.memory_kib,
     )
-    return kdf.derive(secret.encode("utf-8"))
+    # surrogatepass: text that is not valid Unicode still stretches (and then simply fails)
+    return kdf.derive(secret.encode("utf-8", "surrogatepass"))
+
+
+def normalise_password(password: str) -> str:
+    """The form every new password slot is made from: Unicode NFC."""
+    return unicodedata.normalize("NFC", password)
+
+
+def password_forms(password: str) -> list[str]:
+    """The forms to try against a slot, in order: NFC (every slot made since passwords were
+    normalised), then the text exactly as typed and its NFD form (a slot made before, from a
+    password typed with decomposed or composed accents). One form for plain ASCII."""
+    forms = [normalise_password(password)]
+    for other in (password, unicodedata.normalize("NFD", password)):
+        if other not in forms:
+            forms.append(other)
+    return forms
 
 
 def aad(*parts: str | int) -> bytes:
@@ -104,6 +127,16 @@ def hkdf(key: bytes, info: bytes, salt: bytes | None = None) -> bytes:
 
 def audit_mac_key(data_key: bytes) -> bytes:
     return hkdf(data_key, b"transitions-vault/audit-mac")
+
+
+def audit_head_key(data_key: bytes) -> bytes:
+    """Authenticates the audit chain's head (its newest entry), which lives in plain ``meta``."""
+    return hkdf(data_key, b"transitions-vault/audit-head")
+
+
+def seen_head_key(slot_private: bytes, vault_id: str, user: str) -> bytes:
+    """A key only the user's own password reaches: it tags the newest head that user has seen."""
+    return hkdf(slot_private, b"transitions-vault/seen-head|" + aad(vault_id, user))
 
 
 def mac(key: bytes, message: bytes) -> bytes:

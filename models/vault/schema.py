@@ -21,6 +21,8 @@ Version history:
 3. records gain ``change_seq`` (the audit sequence number of the write that last changed the row)
    and ``tombstones`` remembers deleted record ids the same way, so another instance can ask
    "what changed since N" (:meth:`models.vault.VaultStore.changes_since`).
+4. ``seen_heads``: per user, the newest audit entry that user has seen (its sequence number and
+   MAC), tagged with a key only that user's password opens (see :mod:`models.vault.anchor`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import (
     Column,
@@ -51,7 +54,7 @@ from sqlalchemy.exc import ArgumentError
 from models.errors import VaultError
 
 DB_FILE = "vault.db"
-CURRENT_SCHEMA = 3
+CURRENT_SCHEMA = 4
 SERVER_DRIVER = "postgresql+psycopg"
 _SERVER_SCHEMES = frozenset({"postgresql", "postgres", "postgresql+psycopg"})
 LOCK_TIMEOUT_MS = 30_000
@@ -123,13 +126,15 @@ def _lenient_text(raw: bytes) -> str:
     return raw.decode("utf-8", "replace")
 
 
-def make_engine(where: Path | Location) -> Engine:
+def make_engine(where: Path | Location, *, read_only: bool = False) -> Engine:
     """An engine for a folder vault (pragmas, BEGIN IMMEDIATE) or a PostgreSQL vault.
 
     SQLite: WAL + synchronous=FULL makes each committed transaction durable; secure_delete
     overwrites freed pages; temp_store=MEMORY keeps sorts and temporary tables out of temp files.
     Transactions start with ``BEGIN IMMEDIATE`` so a read-then-write (the audit chain) cannot
-    interleave with another process.
+    interleave with another process. ``read_only`` opens the file with ``mode=ro`` (and, when no
+    write-ahead log is beside it, ``immutable=1``, since a read-only folder cannot hold the shared
+    memory file WAL needs): nothing is written, not even the journal mode.
 
     PostgreSQL: READ COMMITTED, a lock timeout (a writer waits at most 30 s for another's
     transaction), and connections checked before use so a restarted server is not an error.
@@ -147,7 +152,29 @@ def make_engine(where: Path | Location) -> Engine:
                 "options": f"-c lock_timeout={LOCK_TIMEOUT_MS}",
             },
         )
-    engine = create_engine(location.url, connect_args={"timeout": 30})
+    if read_only:
+        assert location.directory is not None
+        path = (Path(location.directory) / DB_FILE).absolute()
+        has_log = all(
+            (path.parent / (DB_FILE + suffix)).exists() for suffix in ("-wal", "-shm")
+        )
+        flags = "mode=ro" if has_log else "mode=ro&immutable=1"
+        engine = create_engine(
+            f"sqlite:///file:{quote(path.as_posix())}?{flags}&uri=true",
+            connect_args={"timeout": 30},
+        )
+        pragmas: tuple[str, ...] = ("PRAGMA temp_store=MEMORY",)
+        begin = "BEGIN"
+    else:
+        engine = create_engine(location.url, connect_args={"timeout": 30})
+        pragmas = (
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA synchronous=FULL",
+            "PRAGMA secure_delete=ON",
+            "PRAGMA temp_store=MEMORY",
+            "PRAGMA foreign_keys=ON",
+        )
+        begin = "BEGIN IMMEDIATE"
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -155,19 +182,13 @@ def make_engine(where: Path | Location) -> Engine:
         # a tampered row may hold text that is not UTF-8: read it, and let authentication fail
         dbapi_connection.text_factory = _lenient_text
         cursor = dbapi_connection.cursor()
-        for pragma in (
-            "PRAGMA journal_mode=WAL",
-            "PRAGMA synchronous=FULL",
-            "PRAGMA secure_delete=ON",
-            "PRAGMA temp_store=MEMORY",
-            "PRAGMA foreign_keys=ON",
-        ):
+        for pragma in pragmas:
             cursor.execute(pragma)
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql(begin)
 
     return engine
 
@@ -267,8 +288,20 @@ tombstones = Table(
     Column("change_seq", Integer, nullable=False),
 )
 
+# schema 4: the newest audit entry each user has seen, tagged with a key from their own slot
+seen_heads = Table(
+    "seen_heads",
+    metadata,
+    Column("user_name", String(200), primary_key=True),
+    Column("seq", Integer, nullable=False),
+    Column("entry_mac", String(64), nullable=False),
+    Column("tag", LargeBinary, nullable=False),
+)
+
 # Every table, in the order rows are copied from one vault location to another.
-TABLES = (meta, users, key_slots, records, blobs, audit, retired_keys, tombstones)
+TABLES = (meta, users, key_slots, records, blobs, audit, retired_keys, tombstones, seen_heads)
+# The schema version that added each table not in version 1.
+TABLE_SINCE = {"tombstones": 3, "seen_heads": 4}
 
 _V1_DDL = (
     "CREATE TABLE meta (key VARCHAR(64) NOT NULL PRIMARY KEY, value VARCHAR(2000) NOT NULL)",
@@ -328,8 +361,16 @@ def _v2_to_v3(conn: Connection) -> None:
     )
 
 
+def _v3_to_v4(conn: Connection) -> None:
+    _ddl(
+        conn,
+        "CREATE TABLE seen_heads (user_name VARCHAR(200) NOT NULL PRIMARY KEY, "
+        "seq INTEGER NOT NULL, entry_mac VARCHAR(64) NOT NULL, tag BLOB NOT NULL)",
+    )
+
+
 # MIGRATIONS[n] upgrades schema n to n + 1.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 def schema_version(conn: Connection) -> int:
@@ -358,6 +399,11 @@ def table_exists(conn: Connection, name: str) -> bool:
     return bool(inspect(conn).has_table(name))
 
 
+def tables_for(version: int) -> tuple[Table, ...]:
+    """The tables a vault of this schema version has."""
+    return tuple(t for t in TABLES if TABLE_SINCE.get(t.name, 1) <= version)
+
+
 def vault_tables_present(conn: Connection) -> list[str]:
     """Which of the vault's table names already exist (a new vault needs an empty target)."""
     present = set(inspect(conn).get_table_names())
@@ -382,9 +428,10 @@ def copy_rows(
 ) -> dict[str, int]:
     """Copy every row, as stored (ciphertext stays ciphertext), into a target built at the same
     schema version. Key slots get the target's own row numbers (nothing refers to them)."""
-    counts = {t.name: 0 for t in TABLES}
-    total = len(TABLES)
-    for done, table in enumerate(TABLES, 1):
+    tables = tables_for(schema_version(source))
+    counts = {t.name: 0 for t in tables}
+    total = len(tables)
+    for done, table in enumerate(tables, 1):
         columns = [c for c in table.columns if table is not key_slots or c.name != "id"]
         for batch in _batches(source.execute(select(*columns)).mappings()):
             target.execute(insert(table), batch)

@@ -27,12 +27,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, create_engine, delete, insert, inspect, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
-from models.errors import AuthenticationFailed, IntegrityError, SaveConflict, VaultError
-from models.vault import crypto, schema
+from models.errors import (
+    AuthenticationFailed,
+    IntegrityError,
+    SaveConflict,
+    VaultDamaged,
+    VaultError,
+)
+from models.vault import anchor, crypto, schema
+from models.vault.anchor import Head
 from models.vault.crypto import DEFAULT_KDF, KdfParams
 
 Clock = Callable[[], datetime]
@@ -89,9 +96,16 @@ def _validate_name(name: str) -> str:
     return cleaned
 
 
-def _validate_password(password: str) -> None:
-    if len(password) < 8:
+def _validate_password(password: str) -> str:
+    """The password as its slot is made from (NFC), if it is long enough and valid text."""
+    try:
+        password.encode("utf-8")
+    except UnicodeEncodeError:
+        raise VaultError("A password must be text (it holds an invalid character).") from None
+    normal = crypto.normalise_password(password)
+    if len(normal) < 8:
         raise VaultError("A password must be at least 8 characters long.")
+    return normal
 
 
 def _slot_context(vault_id: str, kind: str, name: str | None, role: str) -> bytes:
@@ -111,7 +125,8 @@ def _new_slot(
     kdf: KdfParams,
     data_key: bytes,
     key_id: str,
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], bytes | None]:
+    """A new slot's row, and (for a password slot) the key that tags what its user has seen."""
     salt = os.urandom(crypto.SALT_BYTES)
     kek = crypto.derive_kek(secret, salt, kdf)
     private, public = crypto.new_keypair()
@@ -121,7 +136,7 @@ def _new_slot(
     eph, wrap_nonce, wrapped = crypto.seal_to_public(
         public, data_key, _wrap_context(vault_id, kind, name, role, key_id)
     )
-    return {
+    row = {
         "kind": kind,
         "user_name": name,
         "salt": salt,
@@ -136,63 +151,249 @@ def _new_slot(
         "wrap_nonce": wrap_nonce,
         "wrapped_key": wrapped,
     }
+    mark_key = crypto.seen_head_key(private, vault_id, name) if name is not None else None
+    return row, mark_key
 
 
-def _unlock_slot(slot: Any, vault_id: str, role: str, secret: str) -> bytes:
-    """Derive the KEK, open the private key, then the data key. Raises IntegrityError if wrong."""
+def _slot_digest(slot: Any) -> str:
+    """What never changes in a slot (re-keying only rewraps the data key): the audit trail keeps
+    it, so a slot swapped for another is noticed."""
+    return crypto.digest(
+        crypto.aad(
+            "slot-digest",
+            slot["kind"],
+            slot["user_name"] or "",
+            bytes(slot["salt"]).hex(),
+            slot["memory_kib"],
+            slot["iterations"],
+            slot["lanes"],
+            bytes(slot["private_nonce"]).hex(),
+            bytes(slot["sealed_private"]).hex(),
+            bytes(slot["public_key"]).hex(),
+        )
+    )
+
+
+def _unlock_slot(slot: Any, vault_id: str, role: str, secrets: list[str]) -> tuple[bytes, bytes]:
+    """Derive the KEK from each form of the secret in turn, open the private key, then the data
+    key. Returns (data key, the slot's private key). Raises IntegrityError if none opens it."""
     try:
         params = KdfParams(slot["memory_kib"], slot["iterations"], slot["lanes"])
-        kek = crypto.derive_kek(secret, slot["salt"], params)
     except (ValueError, TypeError, OverflowError):
         raise IntegrityError("A key slot's parameters are damaged.") from None
     name = slot["user_name"]
-    private = crypto.open_sealed(
-        kek,
-        slot["private_nonce"],
-        slot["sealed_private"],
-        _slot_context(vault_id, slot["kind"], name, role),
-    )
-    return crypto.open_with_private(
-        private,
-        slot["ephemeral_public"],
-        slot["wrap_nonce"],
-        slot["wrapped_key"],
-        _wrap_context(vault_id, slot["kind"], name, role, slot["key_id"]),
-    )
+    for secret in secrets:
+        try:
+            kek = crypto.derive_kek(secret, slot["salt"], params)
+            private = crypto.open_sealed(
+                kek,
+                slot["private_nonce"],
+                slot["sealed_private"],
+                _slot_context(vault_id, slot["kind"], name, role),
+            )
+        except (IntegrityError, ValueError, TypeError, OverflowError):
+            continue
+        data_key = crypto.open_with_private(
+            private,
+            slot["ephemeral_public"],
+            slot["wrap_nonce"],
+            slot["wrapped_key"],
+            _wrap_context(vault_id, slot["kind"], name, role, slot["key_id"]),
+        )
+        return data_key, private
+    raise IntegrityError("Stored data failed its integrity check.")
 
 
 def _record_aad(table: str, row_id: str, version: int, key_id: str) -> bytes:
     return crypto.aad(table, row_id, version, key_id)
 
 
-def _storage_message(exc: SQLAlchemyError, verb: str, location: object = None) -> str:
-    """A plain sentence that names the kind of failure but never echoes SQL, parameters or a
-    database password (``location`` prints with the password hidden)."""
+def _failure_kind(exc: BaseException) -> str:
+    """What kind of storage failure this is: "read_only", "full", "damaged", "busy", "io",
+    "cant_open", "server" (could not reach or log in to a server) or "" (something else)."""
     orig = getattr(exc, "orig", None)
-    text = str(orig).lower() if isinstance(orig, sqlite3.Error) else ""
+    if isinstance(orig, sqlite3.Error):
+        name = str(getattr(orig, "sqlite_errorname", "") or "")
+        text = str(orig).lower()
+        if name.startswith("SQLITE_READONLY") or "readonly" in text or "read-only" in text:
+            return "read_only"
+        if name == "SQLITE_FULL" or "is full" in text:
+            return "full"
+        if (
+            name.startswith("SQLITE_CORRUPT")
+            or name == "SQLITE_NOTADB"
+            or "malformed" in text
+            or "not a database" in text
+            or "no such table" in text
+            or "no such column" in text
+        ):
+            return "damaged"
+        if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text or "busy" in text:
+            return "busy"
+        if name.startswith("SQLITE_IOERR") or "disk i/o" in text:
+            return "io"
+        if name == "SQLITE_CANTOPEN" or "unable to open" in text:
+            return "cant_open"
+        return ""
     sqlstate = str(getattr(orig, "sqlstate", "") or "")
-    if "locked" in text or "busy" in text or sqlstate in _BUSY_STATES:
-        return f"The vault could not be {verb}: another program is using it; try again."
-    if "disk" in text or "full" in text or sqlstate in _FULL_STATES:
-        return f"The vault could not be {verb}: the disk is full or failing."
-    if isinstance(exc, OperationalError | InterfaceError) and not isinstance(orig, sqlite3.Error):
+    if sqlstate == "25006":
+        return "read_only"
+    if sqlstate in _FULL_STATES:
+        return "full"
+    if sqlstate in _BUSY_STATES:
+        return "busy"
+    if sqlstate in _DAMAGED_STATES:
+        return "damaged"
+    if isinstance(exc, OperationalError | InterfaceError) and sqlstate[:2] not in ("22", "23"):
+        return "server"
+    return ""
+
+
+def _storage_error(exc: SQLAlchemyError, verb: str, location: object = None) -> VaultError:
+    """A plain sentence that names the kind of failure but never echoes SQL, parameters or a
+    database password (``location`` prints with the password hidden). A damaged file or a
+    missing table is :class:`VaultDamaged` (exit 1)."""
+    kind = _failure_kind(exc)
+    orig = getattr(exc, "orig", None)
+    if kind == "damaged":
+        said = str(orig)
+        table = next((t.name for t in schema.TABLES if f"table: {t.name}" in said
+                      or f'"{t.name}" does not exist' in said), None)
+        what = (
+            f"its {table} table is missing"
+            if table is not None and "column" not in said
+            else "its file is not a complete database"
+        )
+        return VaultDamaged(
+            f"The vault could not be {verb}: it is damaged ({what}); restore it from a backup."
+        )
+    if kind == "busy":
+        return VaultError(f"The vault could not be {verb}: another program is using it; try again.")
+    if kind == "full":
+        return VaultError(f"The vault could not be {verb}: the disk is full.")
+    if kind == "read_only":
+        return VaultError(f"The vault could not be {verb}: it is read-only here.")
+    if kind == "io":
+        return VaultError(f"The vault could not be {verb}: the disk reported an input/output error.")
+    if kind == "cant_open":
+        return VaultError(f"The vault could not be {verb}: its file could not be opened.")
+    if kind == "server":
         # a refused connection carries no SQLSTATE; read libpq's words, never repeat them
+        sqlstate = str(getattr(orig, "sqlstate", "") or "")
         said = str(orig).lower()
         if sqlstate.startswith("28") or "authentication failed" in said or "no pg_hba" in said:
-            return f"The vault could not be {verb}: the database server refused the login."
+            return VaultError(f"The vault could not be {verb}: the database server refused the login.")
         if sqlstate == "3D000" or ("database" in said and "does not exist" in said):
-            return f"The vault could not be {verb}: the database {location} does not exist."
-        return (
+            return VaultError(f"The vault could not be {verb}: the database {location} does not exist.")
+        return VaultError(
             f"The vault could not be {verb}: the database server for {location} "
             "could not be reached."
         )
-    return f"The vault could not be {verb} ({type(exc).__name__})."
+    return VaultError(f"The vault could not be {verb} ({type(exc).__name__}).")
+
+
+def _storage_message(exc: SQLAlchemyError, verb: str, location: object = None) -> str:
+    return str(_storage_error(exc, verb, location))
 
 
 # PostgreSQL SQLSTATEs: serialization failure, deadlock, lock not available, query cancelled
 _BUSY_STATES = frozenset({"40001", "40P01", "55P03", "57014"})
 # disk full, out of memory, program limit
 _FULL_STATES = frozenset({"53100", "53200", "54000"})
+# data corrupted, index corrupted, a table or column that should be there is not
+_DAMAGED_STATES = frozenset({"XX001", "XX002", "42P01", "42703"})
+
+READ_ONLY_NOTICE = (
+    "The vault is read-only here, so this opening could not be written to the audit trail; "
+    "nothing can be changed in this session."
+)
+FULL_NOTICE = (
+    "The disk is full, so this opening could not be written to the audit trail; "
+    "nothing can be changed until there is space."
+)
+# Actions only the store writes; :meth:`VaultStore.append_audit` refuses them, and the key
+# "row" in a detail, so no caller can write an entry the check would read as a row's state.
+STORE_ACTIONS = frozenset(
+    {
+        "vault_created",
+        "user_added",
+        "password_set",
+        "user_removed",
+        "rekeyed",
+        "unlocked",
+        "recovery_unlock",
+        "login_failures",
+        "blob_saved",
+        "blob_deleted",
+        "deleted",
+        "opened",
+        "audit_anchored",
+        "audit_damage",
+    }
+)
+# The actions the app gave ``put_record`` before row states moved under "row" (audit format 2).
+_LEGACY_ROW_ACTIONS = frozenset({"created", "saved", "exported", "signed_off", "imported"})
+_KNOWN_META = frozenset(
+    {
+        "schema_version",
+        "vault_id",
+        "key_id",
+        anchor.HEAD_KEY,
+        anchor.HEAD_TAG_KEY,
+        "recovery_failures",
+    }
+)
+
+
+@dataclass(slots=True)
+class _Walk:
+    """What following the audit chain found: problems, and the latest state of every record,
+    blob and user as the intact entries tell it."""
+
+    problems: list[str] = field(default_factory=list)
+    records: dict[str, dict[str, Any]] = field(default_factory=dict)
+    blobs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    recovery_slot: str | None = None
+    damage: list[str] = field(default_factory=list)
+
+
+def _safe_digest(slot: Any) -> str | None:
+    try:
+        return _slot_digest(slot)
+    except (TypeError, ValueError):
+        return None
+
+
+def _head_mismatch(head: Head, last: Head) -> str:
+    if head.seq > last.seq:
+        missing = (
+            f"entry {head.seq} is missing"
+            if head.seq == last.seq + 1
+            else f"entries {last.seq + 1} to {head.seq} are missing"
+        )
+        return f"Audit trail: {missing} (cut off its end)."
+    if head.seq < last.seq:
+        return (
+            f"Audit trail: its head names entry {head.seq}, but the trail goes on to entry "
+            f"{last.seq} (the head was set back outside the app)."
+        )
+    return f"Audit trail: entry {last.seq} is not the one its head names (it was replaced)."
+
+
+class _NeedsReadOnly(Exception):
+    """Opening for writing failed because the vault cannot be written here (or the disk is full)."""
+
+    def __init__(self, notice: str) -> None:
+        super().__init__(notice)
+        self.notice = notice
+
+
+def _folder_writable(directory: Path) -> bool:
+    files = [directory / (schema.DB_FILE + suffix) for suffix in ("", "-wal", "-shm")]
+    return os.access(directory, os.W_OK) and all(
+        os.access(f, os.W_OK) for f in files if f.exists()
+    )
 
 
 @contextlib.contextmanager
@@ -227,6 +428,10 @@ class VaultStore:
     """An unlocked vault. Make one with :meth:`create`, :meth:`open` or :meth:`open_with_recovery_key`.
 
     Each takes a folder (``directory``) or, as a keyword, a PostgreSQL URL (``db_url``).
+
+    A vault that cannot be written here (a read-only folder or database, or a full disk) still
+    opens: :attr:`notices` then says that the opening could not be written to the audit trail,
+    :attr:`read_only` is set, and every write fails with a plain sentence.
     """
 
     def __init__(
@@ -243,6 +448,8 @@ class VaultStore:
         retired: dict[str, bytes],
         kdf: KdfParams,
         schema_version: int = schema.CURRENT_SCHEMA,
+        mark_key: bytes | None = None,
+        read_only: str | None = None,
     ) -> None:
         self.location = location
         self._engine: Engine | None = engine
@@ -257,6 +464,14 @@ class VaultStore:
         )
         self._keys: dict[str, bytes] = {**retired, key_id: data_key}
         self._schema = schema_version
+        # tags the newest audit entry this session's user has seen (None: the recovery key)
+        self._mark_key = mark_key
+        # set once the head has been checked (or made) by this session: from then on every
+        # append requires the head's tag to be right, so no write extends a head moved outside
+        self._anchored = False
+        self.read_only: str | None = read_only
+        self.notices: list[str] = [read_only] if read_only else []
+        self._engine_read_only = read_only is not None  # opened with mode=ro
 
     @property
     def directory(self) -> Path | None:
@@ -277,7 +492,7 @@ class VaultStore:
             with engine.connect() as conn:
                 return schema.table_exists(conn, "meta")
         except SQLAlchemyError as exc:
-            raise VaultError(_storage_message(exc, "reached", location)) from None
+            raise _storage_error(exc, "reached", location) from None
         finally:
             engine.dispose()
 
@@ -300,7 +515,7 @@ class VaultStore:
         """
         location = schema.locate(directory, db_url)
         user = _validate_name(user)
-        _validate_password(password)
+        password = _validate_password(password)
         kdf = kdf or DEFAULT_KDF
         clock = clock or utc_now
         made_dir = False
@@ -325,8 +540,10 @@ class VaultStore:
         key_id = crypto.new_key_id()
         vault_id = uuid.uuid4().hex
         recovery_key = crypto.new_recovery_key()
-        user_slot = _new_slot(vault_id, "password", user, role, password, kdf, data_key, key_id)
-        recovery_slot = _new_slot(
+        user_slot, mark_key = _new_slot(
+            vault_id, "password", user, role, password, kdf, data_key, key_id
+        )
+        recovery_slot, _ = _new_slot(
             vault_id,
             "recovery",
             None,
@@ -349,7 +566,9 @@ class VaultStore:
             retired={},
             kdf=kdf,
             schema_version=schema_version,
+            mark_key=mark_key,
         )
+        store._anchored = True
         try:
             with engine.begin() as conn:
                 if schema.vault_tables_present(conn):
@@ -360,7 +579,8 @@ class VaultStore:
                 for key, value in (
                     ("vault_id", vault_id),
                     ("key_id", key_id),
-                    ("audit_head", "0:"),
+                    (anchor.HEAD_KEY, anchor.EMPTY.text),
+                    (anchor.HEAD_TAG_KEY, anchor.head_tag(data_key, vault_id, anchor.EMPTY)),
                 ):
                     _meta_set(conn, key, value)
                 conn.execute(
@@ -368,45 +588,108 @@ class VaultStore:
                 )
                 conn.execute(insert(schema.key_slots).values(**user_slot))
                 conn.execute(insert(schema.key_slots).values(**recovery_slot))
-                store._append(conn, "vault_created", None, {})
-                store._append(conn, "user_added", None, {"name": user, "role": role})
+                store._append(
+                    conn,
+                    "vault_created",
+                    None,
+                    {
+                        anchor.FORMAT_KEY: anchor.AUDIT_FORMAT,
+                        "recovery_slot": _slot_digest(recovery_slot),
+                    },
+                )
+                store._append(
+                    conn,
+                    "user_added",
+                    None,
+                    {"name": user, "role": role, "slot": _slot_digest(user_slot)},
+                )
         except BaseException as exc:
             engine.dispose()
             if location.directory is not None:  # a server rolls the DDL back with the rest
                 _remove_db_files(location.directory, remove_dir=made_dir)
             if isinstance(exc, SQLAlchemyError):
-                raise VaultError(_storage_message(exc, "created", location)) from None
+                raise _storage_error(exc, "created", location) from None
             raise
         return store, recovery_key
 
     @classmethod
-    def _connect(cls, location: schema.Location) -> tuple[Engine, str, str, dict[str, str]]:
+    def _connect(cls, location: schema.Location) -> tuple[Engine, dict[str, str], int, str | None]:
+        """An engine on the vault, its meta rows, its schema version, and why it cannot be
+        written here (None when it can). Upgrades the schema when it can write."""
         if not cls.exists(location.directory, db_url=location.db_url):
             raise VaultError(f"No vault was found in {location}.")
-        engine = schema.make_engine(location)
+        notice: str | None = None
+        if location.directory is not None and not _folder_writable(location.directory):
+            notice = READ_ONLY_NOTICE
+        try:
+            return cls._connect_as(location, notice)
+        except _NeedsReadOnly as exc:
+            return cls._connect_as(location, exc.notice)
+
+    @classmethod
+    def _connect_as(
+        cls, location: schema.Location, notice: str | None
+    ) -> tuple[Engine, dict[str, str], int, str | None]:
+        engine = schema.make_engine(location, read_only=notice is not None)
         try:
             with engine.begin() as conn:
                 if not schema.table_exists(conn, "meta"):
                     raise VaultError(f"The file in {location} is not a Transitions vault.")
-                found = schema.schema_version(conn)
+                found = cls._schema_found(conn, location)
                 if found > schema.CURRENT_SCHEMA:
                     raise VaultError(
                         "This vault was made by a newer version of Transitions; update the app."
                     )
+                version = found
                 if found < schema.CURRENT_SCHEMA:
-                    schema.lock_chain_head(conn)  # two instances must not upgrade at once
-                    schema.migrate(conn)
+                    if notice is None:
+                        schema.lock_chain_head(conn)  # two instances must not upgrade at once
+                        schema.migrate(conn)
+                        version = schema.CURRENT_SCHEMA
+                    elif found < 3:
+                        raise VaultError(
+                            "This vault was made by an older version of Transitions and must be "
+                            "upgraded first; open it once where it can be written."
+                        )
+                present = set(inspect(conn).get_table_names())
+                missing = [t.name for t in schema.tables_for(version) if t.name not in present]
+                if missing:
+                    which = " and ".join(missing)
+                    raise VaultDamaged(
+                        f"The vault in {location} is damaged: its {which} "
+                        f"table{'s are' if len(missing) > 1 else ' is'} missing; "
+                        "restore it from a backup."
+                    )
                 meta = {
                     str(k): str(v)
                     for k, v in conn.execute(select(schema.meta.c.key, schema.meta.c.value))
                 }
+                if not meta.get("vault_id") or not meta.get("key_id"):
+                    raise VaultDamaged(
+                        f"The vault in {location} is damaged: its settings table is incomplete; "
+                        "restore it from a backup."
+                    )
         except VaultError:
             engine.dispose()
             raise
-        except Exception:
+        except SQLAlchemyError as exc:
             engine.dispose()
-            raise VaultError(f"The vault in {location} could not be read.") from None
-        return engine, meta["vault_id"], meta["key_id"], meta
+            kind = _failure_kind(exc)
+            if notice is None and kind in ("read_only", "cant_open", "full"):
+                raise _NeedsReadOnly(FULL_NOTICE if kind == "full" else READ_ONLY_NOTICE) from None
+            raise _storage_error(exc, "opened", location) from None
+        return engine, meta, version, notice
+
+    @staticmethod
+    def _schema_found(conn: Connection, location: schema.Location) -> int:
+        value = _meta_get(conn, "schema_version")
+        try:
+            return int(value or "")
+        except ValueError:
+            raise VaultDamaged(
+                f"The vault in {location} is damaged: its schema version is garbled; "
+                "restore it from a backup."
+            ) from None
 
     @classmethod
     def open(
@@ -423,44 +706,60 @@ class VaultStore:
         clock = clock or utc_now
         sleeper = sleeper or time.sleep
         location = schema.locate(directory, db_url)
-        engine, vault_id, key_id, _meta = cls._connect(location)
+        engine, meta, version, notice = cls._connect(location)
+        vault_id, key_id = meta["vault_id"], meta["key_id"]
+        forms = crypto.password_forms(password)
         try:
-            with engine.connect() as conn:
-                row = (
-                    conn.execute(
-                        select(schema.users, schema.key_slots)
-                        .join(schema.key_slots, schema.key_slots.c.user_name == schema.users.c.name)
-                        .where(schema.users.c.name == user)
+            try:
+                with engine.connect() as conn:
+                    row = (
+                        conn.execute(
+                            select(schema.users, schema.key_slots)
+                            .join(
+                                schema.key_slots,
+                                schema.key_slots.c.user_name == schema.users.c.name,
+                            )
+                            .where(schema.users.c.name == user)
+                        )
+                        .mappings()
+                        .first()
                     )
-                    .mappings()
-                    .first()
-                )
+            except SQLAlchemyError as exc:
+                raise _storage_error(exc, "read", location) from None
             if row is None:
                 # As slow as a wrong password, so the answer's timing does not say which user
                 # names exist.
-                crypto.derive_kek(password, b"\0" * crypto.SALT_BYTES, crypto.DEFAULT_KDF)
+                for form in forms:
+                    crypto.derive_kek(form, b"\0" * crypto.SALT_BYTES, crypto.DEFAULT_KDF)
                 raise AuthenticationFailed(_AUTH_MESSAGE)
-            failures = int(row["failed_attempts"])
+            failures = int(row["failed_attempts"] or 0)
             delay = lockout_delay(failures)
             if delay:
                 sleeper(delay)
             try:
-                data_key = _unlock_slot(row, vault_id, row["role"], password)
+                data_key, private = _unlock_slot(row, vault_id, row["role"], forms)
             except IntegrityError:
-                with _writing(engine) as conn:
-                    conn.execute(
-                        update(schema.users)
-                        .where(schema.users.c.name == user)
-                        .values(
-                            failed_attempts=schema.users.c.failed_attempts + 1,
-                            last_failure=clock().isoformat(),
-                        )
+                if notice is None:
+                    cls._note_failure(
+                        engine,
+                        lambda conn: conn.execute(
+                            update(schema.users)
+                            .where(schema.users.c.name == user)
+                            .values(
+                                failed_attempts=schema.users.c.failed_attempts + 1,
+                                last_failure=clock().isoformat(),
+                            )
+                        ),
                     )
                 raise AuthenticationFailed(_AUTH_MESSAGE) from None
             store = cls._unlocked(
-                location, engine, data_key, row, key_id, vault_id, user, row["role"], clock
+                location, engine, data_key, row, key_id, vault_id, user, row["role"], clock,
+                schema_version=version,
+                mark_key=crypto.seen_head_key(private, vault_id, user),
+                read_only=notice,
             )
-            with _writing(engine) as conn:
+
+            def before(conn: Connection) -> None:
                 if failures:
                     store._append(
                         conn,
@@ -478,11 +777,18 @@ class VaultStore:
                         .where(schema.users.c.name == user)
                         .values(failed_attempts=0)
                     )
-                store._append(conn, "unlocked", None, {})
+
+            store._opened("unlocked", before)
             return store
         except BaseException:
             engine.dispose()
             raise
+
+    @staticmethod
+    def _note_failure(engine: Engine, write: Callable[[Connection], object]) -> None:
+        """Count a wrong secret; if that cannot be written, the answer is still "wrong"."""
+        with contextlib.suppress(SQLAlchemyError), _writing(engine) as conn:
+            write(conn)
 
     @classmethod
     def open_with_recovery_key(
@@ -497,40 +803,53 @@ class VaultStore:
         clock = clock or utc_now
         sleeper = sleeper or time.sleep
         location = schema.locate(directory, db_url)
-        engine, vault_id, key_id, meta = cls._connect(location)
+        engine, meta, version, notice = cls._connect(location)
+        vault_id, key_id = meta["vault_id"], meta["key_id"]
         try:
-            failures = int(meta.get("recovery_failures", "0"))
+            try:
+                failures = max(0, int(meta.get("recovery_failures", "0")))
+            except ValueError:
+                failures = LOCKOUT_AFTER  # a garbled count is no reason to wait less
             delay = lockout_delay(failures)
             if delay:
                 sleeper(delay)
-            with engine.connect() as conn:
-                slot = (
-                    conn.execute(
-                        select(schema.key_slots).where(schema.key_slots.c.kind == "recovery")
+            try:
+                with engine.connect() as conn:
+                    slot = (
+                        conn.execute(
+                            select(schema.key_slots).where(schema.key_slots.c.kind == "recovery")
+                        )
+                        .mappings()
+                        .first()
                     )
-                    .mappings()
-                    .first()
-                )
+            except SQLAlchemyError as exc:
+                raise _storage_error(exc, "read", location) from None
             if slot is None:
                 raise VaultError("This vault has no recovery key.")
             try:
-                data_key = _unlock_slot(
-                    slot, vault_id, "", crypto.normalise_recovery_key(recovery_key)
+                data_key, _private = _unlock_slot(
+                    slot, vault_id, "", [crypto.normalise_recovery_key(recovery_key)]
                 )
             except IntegrityError:
-                with _writing(engine) as conn:
-                    _meta_set(conn, "recovery_failures", str(failures + 1))
+                if notice is None:
+                    cls._note_failure(
+                        engine, lambda conn: _meta_set(conn, "recovery_failures", str(failures + 1))
+                    )
                 raise AuthenticationFailed("That recovery key does not open this vault.") from None
             store = cls._unlocked(
-                location, engine, data_key, slot, key_id, vault_id, RECOVERY_USER, "", clock
+                location, engine, data_key, slot, key_id, vault_id, RECOVERY_USER, "", clock,
+                schema_version=version,
+                read_only=notice,
             )
-            with _writing(engine) as conn:
+
+            def before(conn: Connection) -> None:
                 if failures:
                     store._append(
                         conn, "login_failures", None, {"user": RECOVERY_USER, "count": failures}
                     )
                     _meta_set(conn, "recovery_failures", "0")
-                store._append(conn, "recovery_unlock", None, {})
+
+            store._opened("recovery_unlock", before)
             return store
         except BaseException:
             engine.dispose()
@@ -548,19 +867,26 @@ class VaultStore:
         user: str,
         role: str,
         clock: Clock,
+        *,
+        schema_version: int,
+        mark_key: bytes | None = None,
+        read_only: str | None = None,
     ) -> VaultStore:
         if slot["key_id"] != key_id:
             raise VaultError("The vault's keys do not match; restore it from a backup.")
         retired: dict[str, bytes] = {}
-        with engine.connect() as conn:
-            for row in conn.execute(select(schema.retired_keys)).mappings():
-                with contextlib.suppress(IntegrityError):
-                    retired[row["key_id"]] = crypto.open_sealed(
-                        data_key,
-                        row["nonce"],
-                        row["sealed"],
-                        crypto.aad("retired", vault_id, row["key_id"], key_id),
-                    )
+        try:
+            with engine.connect() as conn:
+                for row in conn.execute(select(schema.retired_keys)).mappings():
+                    with contextlib.suppress(IntegrityError):
+                        retired[row["key_id"]] = crypto.open_sealed(
+                            data_key,
+                            row["nonce"],
+                            row["sealed"],
+                            crypto.aad("retired", vault_id, row["key_id"], key_id),
+                        )
+        except SQLAlchemyError as exc:
+            raise _storage_error(exc, "read", location) from None
         return cls(
             location,
             engine,
@@ -572,7 +898,29 @@ class VaultStore:
             clock=clock,
             retired=retired,
             kdf=KdfParams(slot["memory_kib"], slot["iterations"], slot["lanes"]),
+            schema_version=schema_version,
+            mark_key=mark_key,
+            read_only=read_only,
         )
+
+    def _opened(self, action: str, before: Callable[[Connection], None]) -> None:
+        """Write the opening to the audit trail: first check the trail's end (and record what is
+        wrong with it), then ``before``, then the ``action`` entry. A vault that turns out not to
+        be writable here (read-only, full disk) stays open for reading, with a notice."""
+        if self.read_only is not None:
+            return
+        try:
+            with _writing(self.engine) as conn:
+                self._settle_head(conn)
+                before(conn)
+                self._append(conn, action, None, {})
+        except SQLAlchemyError as exc:
+            kind = _failure_kind(exc)
+            if kind not in ("read_only", "full"):
+                raise _storage_error(exc, "opened", self.location) from None
+            self._anchored = False
+            self.read_only = FULL_NOTICE if kind == "full" else READ_ONLY_NOTICE
+            self.notices.append(self.read_only)
 
     def close(self) -> None:
         if self._engine is not None:
@@ -580,6 +928,7 @@ class VaultStore:
         self._engine = None
         self._keys = {}
         self._data_key = b""
+        self._mark_key = None
 
     @property
     def engine(self) -> Engine:
@@ -591,13 +940,20 @@ class VaultStore:
     def _write(self) -> Iterator[Connection]:
         """One write transaction (writers serialised); refuses to write with keys another
         session has replaced."""
+        if self._engine_read_only:
+            why = "the disk is full" if self.read_only == FULL_NOTICE else "it is read-only here"
+            raise VaultError(f"The vault cannot be changed: {why}.")
         try:
             with _writing(self.engine) as conn:
                 if _meta_get(conn, "key_id") != self._key_id:
                     raise VaultError("The vault was re-keyed by another session; log in again.")
+                if not self._anchored:
+                    # this session opened without writing (the disk was full); check the end
+                    # of the trail before extending it
+                    self._settle_head(conn)
                 yield conn
         except SQLAlchemyError as exc:
-            raise VaultError(_storage_message(exc, "written", self.location)) from None
+            raise _storage_error(exc, "written", self.location) from None
 
     @contextlib.contextmanager
     def _read(self, *, snapshot: bool = False) -> Iterator[Connection]:
@@ -609,7 +965,7 @@ class VaultStore:
                     conn = conn.execution_options(isolation_level="REPEATABLE READ")
                 yield conn
         except SQLAlchemyError as exc:
-            raise VaultError(_storage_message(exc, "read", self.location)) from None
+            raise _storage_error(exc, "read", self.location) from None
 
     # --- audit chain -------------------------------------------------------------------------
 
@@ -629,6 +985,125 @@ class VaultStore:
         )
         return head + len(nonce).to_bytes(4, "big") + nonce + detail
 
+    def _last_entry(self, conn: Connection) -> Head:
+        row = conn.execute(
+            select(schema.audit.c.seq, schema.audit.c.mac).order_by(schema.audit.c.seq.desc())
+        ).first()
+        if row is None:
+            return anchor.EMPTY
+        mac = row.mac if isinstance(row.mac, bytes | memoryview) else b""
+        return Head(int(row.seq), bytes(mac))
+
+    @staticmethod
+    def _mac_at(conn: Connection, seq: int) -> bytes | None:
+        mac = conn.execute(select(schema.audit.c.mac).where(schema.audit.c.seq == seq)).scalar()
+        return bytes(mac) if isinstance(mac, bytes | memoryview) else None
+
+    def _chain_anchored(self, conn: Connection) -> bool:
+        """Does the trail hold the entry that started the tagged-head format?"""
+        rows = conn.execute(
+            select(schema.audit).where(schema.audit.c.action.in_(("vault_created", "audit_anchored")))
+        ).mappings()
+        for row in rows:
+            detail = self._open_detail(row)
+            if detail is not None and detail.get(anchor.FORMAT_KEY) == anchor.AUDIT_FORMAT:
+                return True
+        return False
+
+    def _seen_heads(self, conn: Connection) -> list[tuple[str, anchor.SeenHead | None]]:
+        """Every ``seen_heads`` row: (user, the row; None if it is garbled)."""
+        if self._schema < 4:
+            return []
+        out: list[tuple[str, anchor.SeenHead | None]] = []
+        for row in conn.execute(select(schema.seen_heads).order_by(schema.seen_heads.c.user_name)):
+            head = anchor.parse_head(f"{row.seq}:{row.entry_mac}")
+            tag = row.tag if isinstance(row.tag, bytes | memoryview) else b""
+            out.append(
+                (str(row.user_name), None if head is None else anchor.SeenHead(str(row.user_name), head, bytes(tag)))
+            )
+        return out
+
+    def _end_problems(
+        self, conn: Connection, users: set[str]
+    ) -> tuple[list[str], list[str], Head]:
+        """What is wrong with the end of the trail: (problems this session's opening settles,
+        because it points the head at the last entry and raises this user's seen head; problems
+        that stay until their user opens the vault; the last entry)."""
+        last = self._last_entry(conn)
+        tag = _meta_get(conn, anchor.HEAD_TAG_KEY)
+        head = anchor.parse_head(_meta_get(conn, anchor.HEAD_KEY))
+        settled: list[str] = []
+        if head is None:
+            settled.append(
+                "Audit trail: its head (the record of its newest entry) is garbled."
+            )
+        elif head != last:
+            settled.append(_head_mismatch(head, last))
+        elif (tag is not None or self._chain_anchored(conn)) and not anchor.head_tag_ok(
+            self._data_key, self._vault_id, head, tag
+        ):
+            settled.append(
+                "Audit trail: its head failed authentication (it was set outside the app, "
+                "for example to hide entries cut off its end)."
+            )
+        staying: list[str] = []
+        for name, seen in self._seen_heads(conn):
+            mine = name == self.user and self._mark_key is not None
+            if name not in users:
+                staying.append(
+                    f"Audit trail: it keeps what “{name}” saw, but there is no such user "
+                    "(added outside the app)."
+                )
+                continue
+            if seen is None or (
+                mine and self._mark_key is not None and not seen.tag_ok(self._mark_key, self._vault_id)
+            ):
+                (settled if mine else staying).append(
+                    f"Audit trail: the record of the newest entry {name} saw was changed outside "
+                    "the app."
+                )
+                continue
+            why = anchor.behind(seen, last, lambda seq: self._mac_at(conn, seq))
+            if why is not None:
+                (settled if mine else staying).append(why)
+        return settled, staying, last
+
+    def _settle_head(self, conn: Connection) -> None:
+        """At opening, inside the write transaction: check the end of the trail (its head, the
+        head's tag, what each user last saw), write what is wrong into the trail itself (so
+        moving the head on cannot hide it), point the head at the last entry that is really
+        there and tag it. A vault made before heads were tagged gets its first tag and an
+        ``audit_anchored`` entry, which also starts the audit format with row states kept apart
+        from the details callers write."""
+        users = {str(n) for n in conn.execute(select(schema.users.c.name)).scalars()}
+        settled, staying, last = self._end_problems(conn, users)
+        anchored = _meta_get(conn, anchor.HEAD_TAG_KEY) is not None or self._chain_anchored(conn)
+        self.notices.extend(settled + staying)
+        _meta_set(conn, anchor.HEAD_KEY, last.text)
+        _meta_set(conn, anchor.HEAD_TAG_KEY, anchor.head_tag(self._data_key, self._vault_id, last))
+        self._anchored = True
+        if settled:
+            self._append(conn, "audit_damage", None, {"problems": settled})
+        if not anchored:
+            self._append(conn, "audit_anchored", None, {anchor.FORMAT_KEY: anchor.AUDIT_FORMAT})
+
+    def _see(self, conn: Connection, head: Head) -> None:
+        """Remember, tagged with this user's own key, that they have seen ``head``."""
+        if self._mark_key is None or self._schema < 4:
+            return
+        values = {
+            "seq": head.seq,
+            "entry_mac": head.mac.hex(),
+            "tag": anchor.seen_tag(self._mark_key, self._vault_id, self.user, head),
+        }
+        done = conn.execute(
+            update(schema.seen_heads)
+            .where(schema.seen_heads.c.user_name == self.user)
+            .values(**values)
+        )
+        if done.rowcount == 0:
+            conn.execute(insert(schema.seen_heads).values(user_name=self.user, **values))
+
     def _append(
         self, conn: Connection, action: str, record_id: str | None, detail: dict[str, Any]
     ) -> int:
@@ -636,18 +1111,23 @@ class VaultStore:
 
         The head is read ``FOR UPDATE`` (PostgreSQL; a no-op under SQLite's BEGIN IMMEDIATE), so
         two writers can never both extend the same head: the second waits, then sees the first.
+        A head whose tag is wrong is never extended (that would make a cut-off end look whole).
         """
-        head = (
+        head = anchor.parse_head(
             conn.execute(
                 select(schema.meta.c.value)
-                .where(schema.meta.c.key == "audit_head")
+                .where(schema.meta.c.key == anchor.HEAD_KEY)
                 .with_for_update()
             ).scalar()
-            or "0:"
         )
-        last_seq_text, last_mac_hex = head.split(":", 1)
-        seq = int(last_seq_text) + 1
-        prev_mac = bytes.fromhex(last_mac_hex)
+        if head is None or not anchor.head_tag_ok(
+            self._data_key, self._vault_id, head, _meta_get(conn, anchor.HEAD_TAG_KEY)
+        ):
+            raise VaultDamaged(
+                "The audit trail was changed outside the app while this session was open; "
+                "log in again so that it is checked."
+            )
+        seq = head.seq + 1
         at = self._clock().isoformat()
         plaintext = json.dumps(detail, sort_keys=True, default=str).encode("utf-8")
         nonce, sealed = crypto.seal(
@@ -656,7 +1136,7 @@ class VaultStore:
         message = self._mac_message(
             seq, at, self.user, action, record_id, self._key_id, nonce, sealed
         )
-        entry_mac = crypto.mac(crypto.audit_mac_key(self._data_key), prev_mac + message)
+        entry_mac = crypto.mac(crypto.audit_mac_key(self._data_key), head.mac + message)
         conn.execute(
             insert(schema.audit).values(
                 seq=seq,
@@ -670,12 +1150,27 @@ class VaultStore:
                 mac=entry_mac,
             )
         )
-        _meta_set(conn, "audit_head", f"{seq}:{entry_mac.hex()}")
+        new = Head(seq, entry_mac)
+        _meta_set(conn, anchor.HEAD_KEY, new.text)
+        _meta_set(conn, anchor.HEAD_TAG_KEY, anchor.head_tag(self._data_key, self._vault_id, new))
+        self._see(conn, new)
         return seq
 
     def append_audit(self, action: str, record_id: str | None, detail: dict[str, Any]) -> None:
+        """Write an event to the audit trail. Entries the vault writes itself (saves, users,
+        blobs, openings, the trail's own state) cannot be written this way."""
+        if action in STORE_ACTIONS or "row" in detail:
+            raise VaultError(f"The audit entry “{action}” is written by the vault itself.")
         with self._write() as conn:
             self._append(conn, action, record_id, detail)
+
+    def note_reading(self, record_id: str) -> None:
+        """Write that this user opened a record; skipped (the session's notice says so) when the
+        vault cannot be written here."""
+        if self.read_only is not None:
+            return
+        with self._write() as conn:
+            self._append(conn, "opened", record_id, {})
 
     def _open_detail(self, row: Any) -> dict[str, Any] | None:
         key = self._keys.get(row["key_id"])
@@ -809,7 +1304,7 @@ class VaultStore:
                 conn,
                 action,
                 record_id,
-                {**(detail or {}), "version": version, "sha256": crypto.digest(data)},
+                {**(detail or {}), "row": {"version": version, "sha256": crypto.digest(data)}},
             )
             values: dict[str, Any] = {
                 "version": version,
@@ -840,7 +1335,7 @@ class VaultStore:
             done = conn.execute(delete(schema.records).where(schema.records.c.id == record_id))
             if done.rowcount == 0:
                 raise VaultError("That record is not in the vault.")
-            seq = self._append(conn, "deleted", record_id, {"deleted": True})
+            seq = self._append(conn, "deleted", record_id, {"row": {"deleted": True}})
             if self._schema >= 3:
                 conn.execute(delete(schema.tombstones).where(schema.tombstones.c.id == record_id))
                 conn.execute(insert(schema.tombstones).values(id=record_id, change_seq=seq))
@@ -900,7 +1395,7 @@ class VaultStore:
                 conn,
                 "blob_saved",
                 None,
-                {"name": name, "version": version, "sha256": crypto.digest(data)},
+                {"name": name, "row": {"version": version, "sha256": crypto.digest(data)}},
             )
 
     def delete_blob(self, name: str) -> bool:
@@ -912,7 +1407,12 @@ class VaultStore:
             if current is None:
                 return False
             conn.execute(delete(schema.blobs).where(schema.blobs.c.name == name))
-            self._append(conn, "blob_deleted", None, {"name": name, "version": int(current)})
+            self._append(
+                conn,
+                "blob_deleted",
+                None,
+                {"name": name, "row": {"deleted": True, "version": int(current)}},
+            )
         return True
 
     def get_blob(self, name: str) -> bytes | None:
@@ -935,19 +1435,20 @@ class VaultStore:
 
     def _password_slot(
         self, name: str, role: str, password: str, kdf: KdfParams | None
-    ) -> tuple[str, dict[str, Any]]:
-        """A checked user name and a new password key slot wrapping this vault's data key."""
+    ) -> tuple[str, dict[str, Any], bytes | None]:
+        """A checked user name, a new password key slot wrapping this vault's data key, and the
+        key that tags what that user has seen."""
         name = _validate_name(name)
-        _validate_password(password)
-        slot = _new_slot(
+        password = _validate_password(password)
+        slot, mark_key = _new_slot(
             self._vault_id, "password", name, role, password, kdf or self.kdf, self._data_key, self._key_id
         )
-        return name, slot
+        return name, slot, mark_key
 
     def add_user(
         self, name: str, role: str, password: str, *, kdf: KdfParams | None = None
     ) -> None:
-        name, slot = self._password_slot(name, role, password, kdf)
+        name, slot, _mark_key = self._password_slot(name, role, password, kdf)
         with self._write() as conn:
             if conn.execute(select(schema.users.c.name).where(schema.users.c.name == name)).first():
                 raise VaultError(f"A user called {name} already exists.")
@@ -955,13 +1456,32 @@ class VaultStore:
                 insert(schema.users).values(name=name, role=role, created=self._clock().isoformat())
             )
             conn.execute(insert(schema.key_slots).values(**slot))
-            self._append(conn, "user_added", None, {"name": name, "role": role})
+            if self._schema >= 4:  # a seen head left by an earlier user of that name
+                conn.execute(delete(schema.seen_heads).where(schema.seen_heads.c.user_name == name))
+            self._append(
+                conn, "user_added", None, {"name": name, "role": role, "slot": _slot_digest(slot)}
+            )
 
     def set_user(
         self, name: str, role: str, password: str, *, kdf: KdfParams | None = None
     ) -> None:
-        """Give a user a new password (and role), replacing the key slot; adds the user if new."""
-        name, slot = self._password_slot(name, role, password, kdf)
+        """Give a user a new password (and role), replacing the key slot; adds the user if new.
+
+        What they last saw in the audit trail is kept, tagged with their new slot's key."""
+        name, slot, mark_key = self._password_slot(name, role, password, kdf)
+        mine = name == self.user
+        previous_key = self._mark_key
+        if mine:
+            self._mark_key = mark_key
+        try:
+            self._set_user(name, role, slot, mark_key)
+        except BaseException:
+            self._mark_key = previous_key
+            raise
+
+    def _set_user(
+        self, name: str, role: str, slot: dict[str, Any], mark_key: bytes | None
+    ) -> None:
         with self._write() as conn:
             conn.execute(delete(schema.key_slots).where(schema.key_slots.c.user_name == name))
             done = conn.execute(
@@ -976,11 +1496,22 @@ class VaultStore:
                     )
                 )
             conn.execute(insert(schema.key_slots).values(**slot))
+            if self._schema >= 4 and mark_key is not None:
+                seen = conn.execute(
+                    select(schema.seen_heads).where(schema.seen_heads.c.user_name == name)
+                ).first()
+                head = None if seen is None else anchor.parse_head(f"{seen.seq}:{seen.entry_mac}")
+                if head is not None:
+                    conn.execute(
+                        update(schema.seen_heads)
+                        .where(schema.seen_heads.c.user_name == name)
+                        .values(tag=anchor.seen_tag(mark_key, self._vault_id, name, head))
+                    )
             self._append(
                 conn,
                 "user_added" if done.rowcount == 0 else "password_set",
                 None,
-                {"name": name, "role": role},
+                {"name": name, "role": role, "slot": _slot_digest(slot)},
             )
 
     def verify_password(self, name: str, password: str) -> bool:
@@ -997,9 +1528,12 @@ class VaultStore:
         if row is None:
             return False
         try:
-            return _unlock_slot(row, self._vault_id, row["role"], password) == self._data_key
+            data_key, _private = _unlock_slot(
+                row, self._vault_id, row["role"], crypto.password_forms(password)
+            )
         except IntegrityError:
             return False
+        return data_key == self._data_key
 
     def remove_user(self, name: str) -> None:
         """Delete the user's key slot and re-key, in one transaction, so an old copy of their slot
@@ -1012,6 +1546,8 @@ class VaultStore:
             done = conn.execute(delete(schema.users).where(schema.users.c.name == name))
             if done.rowcount == 0:
                 raise VaultError(f"There is no user called {name}.")
+            if self._schema >= 4:
+                conn.execute(delete(schema.seen_heads).where(schema.seen_heads.c.user_name == name))
             self._append(conn, "user_removed", None, {"name": name})
             return self._rekey(conn)
 
@@ -1083,6 +1619,15 @@ class VaultStore:
             )
             conn.execute(insert(schema.retired_keys).values(key_id=kid, nonce=nonce, sealed=sealed))
         _meta_set(conn, "key_id", new_id)
+        head = anchor.parse_head(_meta_get(conn, anchor.HEAD_KEY))
+        if head is None or not anchor.head_tag_ok(
+            old_key, self._vault_id, head, _meta_get(conn, anchor.HEAD_TAG_KEY)
+        ):
+            raise VaultDamaged(
+                "The audit trail was changed outside the app while this session was open; "
+                "log in again so that it is checked."
+            )
+        _meta_set(conn, anchor.HEAD_TAG_KEY, anchor.head_tag(new_key, self._vault_id, head))
         self._data_key, self._key_id = new_key, new_id
         self._keys[new_id] = new_key
         self._append(conn, "rekeyed", None, {"left_damaged": left})
@@ -1091,9 +1636,17 @@ class VaultStore:
     # --- checking ------------------------------------------------------------------------------
 
     def check(self) -> list[str]:
-        """Authenticate every record, blob, audit entry and link. Returns plain problem sentences."""
-        problems: list[str] = []
+        """Authenticate every row of every kind (records, blobs, users and key slots, settings,
+        retired keys) and the whole audit trail, and compare each row with what the trail says
+        about it. Returns plain problem sentences, one per problem; never raises for damage
+        found in rows."""
         with self._read(snapshot=True) as conn:  # rows and chain as of one moment
+            if _meta_get(conn, "key_id") != self._key_id:
+                raise VaultError("The vault was re-keyed by another session; log in again.")
+            meta_rows = {
+                str(k): str(v)
+                for k, v in conn.execute(select(schema.meta.c.key, schema.meta.c.value))
+            }
             records = list(
                 conn.execute(select(schema.records).order_by(schema.records.c.id)).mappings()
             )
@@ -1107,18 +1660,43 @@ class VaultStore:
                 str(r.name): str(r.role)
                 for r in conn.execute(select(schema.users.c.name, schema.users.c.role))
             }
-            head = _meta_get(conn, "audit_head") or "0:"
-        # the audit chain first: later checks trust only intact entries
-        latest: dict[str, dict[str, Any]] = {}
-        latest_user: dict[str, dict[str, Any]] = {}
+            slots = list(conn.execute(select(schema.key_slots)).mappings())
+            retired = [str(k) for k in conn.execute(select(schema.retired_keys.c.key_id)).scalars()]
+            end_settled, end_staying, _last = self._end_problems(conn, set(users))
+        walk = self._walk(entries)
+        problems = [*walk.problems, *walk.damage, *end_settled, *end_staying]
+        problems += self._check_meta(meta_rows)
+        problems += self._check_rows("Record", "records", records, walk.records)
+        problems += self._check_rows("Blob", "blobs", blobs, walk.blobs)
+        problems += self._check_users(users, slots, walk)
+        problems += [
+            f"Retired key {kid}: damaged (it failed authentication), so entries written "
+            "under it cannot be checked."
+            for kid in retired
+            if kid not in self._keys
+        ]
+        return problems
+
+    def _walk(self, entries: list[Any]) -> _Walk:
+        """Follow the chain: check every link and gap, and collect what the intact entries say
+        about each record, blob and user (the latest entry wins)."""
+        walk = _Walk()
+        fmt = 1
         prev_mac = b""
         prev_seq = 0
         for row in entries:
-            seq = int(row["seq"])
+            try:
+                seq = int(row["seq"])
+            except (TypeError, ValueError):
+                walk.problems.append("Audit trail: an entry's number is garbled.")
+                continue
             if seq != prev_seq + 1:
-                problems.append(
-                    f"Audit entry {prev_seq + 1}: missing (removed from the audit trail)."
+                missing = (
+                    f"Audit entry {prev_seq + 1}: missing"
+                    if seq == prev_seq + 2
+                    else f"Audit entries {prev_seq + 1} to {seq - 1}: missing"
                 )
+                walk.problems.append(f"{missing} (removed from the audit trail).")
             key = self._keys.get(row["key_id"])
             try:
                 message = self._mac_message(
@@ -1138,52 +1716,176 @@ class VaultStore:
                 intact = False
             detail = self._open_detail(row) if intact else None
             if not intact:
-                problems.append(
+                walk.problems.append(
                     f"Audit entry {seq}: broken link (the entry or the one before it was changed)."
                 )
             elif detail is None:
-                problems.append(f"Audit entry {seq}: its details are damaged.")
+                walk.problems.append(f"Audit entry {seq}: its details are damaged.")
             else:
-                if row["record_id"] is not None and ("version" in detail or detail.get("deleted")):
-                    latest[row["record_id"]] = detail
-                if row["action"] in ("user_added", "password_set", "user_removed"):
-                    latest_user[str(detail.get("name"))] = {"action": row["action"], **detail}
+                self._take(walk, row, seq, detail, fmt)
+                if (
+                    row["action"] in ("vault_created", "audit_anchored")
+                    and detail.get(anchor.FORMAT_KEY) == anchor.AUDIT_FORMAT
+                ):
+                    fmt = anchor.AUDIT_FORMAT
             prev_mac = row["mac"] if isinstance(row["mac"], bytes) else b""
             prev_seq = seq
-        head_seq, _, head_mac = head.partition(":")
-        if head_seq != str(prev_seq) or (entries and head_mac != prev_mac.hex()):
-            problems.append(
-                f"Audit trail: it ends at entry {prev_seq}, not where its last recorded entry was."
-            )
-        for row in records:
-            record_id = str(row["id"])
+        return walk
+
+    @staticmethod
+    def _take(walk: _Walk, row: Any, seq: int, detail: dict[str, Any], fmt: int) -> None:
+        """Note what one intact entry says about a row's state."""
+        action = str(row["action"])
+        record_id = row["record_id"]
+        name = detail.get("name")
+        if fmt >= anchor.AUDIT_FORMAT:
+            # row states are kept under "row", which only the store writes (export entries,
+            # for example, carry an export version that is not the row's version)
+            state = detail.get("row")
+            if isinstance(state, dict):
+                if record_id is not None:
+                    walk.records[str(record_id)] = state
+                elif action in ("blob_saved", "blob_deleted") and isinstance(name, str):
+                    walk.blobs[name] = state
+        elif record_id is not None:
+            if action == "deleted" and detail.get("deleted") is True:
+                walk.records[str(record_id)] = {"deleted": True}
+            elif action in _LEGACY_ROW_ACTIONS and "version" in detail and "sha256" in detail:
+                walk.records[str(record_id)] = {
+                    "version": detail["version"],
+                    "sha256": detail["sha256"],
+                }
+        elif action == "blob_saved" and isinstance(name, str):
+            walk.blobs[name] = {"version": detail.get("version"), "sha256": detail.get("sha256")}
+        elif action == "blob_deleted" and isinstance(name, str):
+            walk.blobs[name] = {"deleted": True}
+        if action in ("user_added", "password_set") and isinstance(name, str):
+            walk.users[name] = {"present": True, "role": detail.get("role"), "slot": detail.get("slot")}
+        elif action == "user_removed" and isinstance(name, str):
+            walk.users[name] = {"present": False}
+        elif action == "vault_created":
+            walk.recovery_slot = detail.get("recovery_slot")
+        elif action == "audit_damage":
+            found = detail.get("problems")
+            for problem in found if isinstance(found, list) else []:
+                walk.damage.append(
+                    f"{str(problem).rstrip('.')}; found when {row['user_name']} opened the vault "
+                    f"on {str(row['at'])[:10]} (audit entry {seq})."
+                )
+
+    def _check_meta(self, meta_rows: dict[str, str]) -> list[str]:
+        problems = [
+            f"Vault settings: an unexpected entry “{key}” (added outside the app)."
+            for key in sorted(meta_rows)
+            if key not in _KNOWN_META
+        ]
+        failures = meta_rows.get("recovery_failures")
+        if failures is not None and not failures.isdigit():
+            problems.append("Vault settings: the count of wrong recovery keys is garbled.")
+        if meta_rows.get("schema_version") != str(self._schema):
+            problems.append("Vault settings: the schema version does not match the vault's tables.")
+        return problems
+
+    def _check_rows(
+        self, label: str, table: str, rows: list[Any], states: dict[str, dict[str, Any]]
+    ) -> list[str]:
+        """Records or blobs: each row authenticates and is what the trail last said of it, and
+        every row the trail says is there is there."""
+        problems: list[str] = []
+        id_col = "id" if table == "records" else "name"
+        present: set[str] = set()
+        for row in rows:
+            row_id = str(row[id_col])
+            present.add(row_id)
             try:
-                plain = self._open_row("records", row, record_id)
-            except IntegrityError:
+                plain = self._open_row(table, row, row_id)
+            except (IntegrityError, ValueError, TypeError):
                 problems.append(
-                    f"Record {record_id}: damaged or tampered with (it failed authentication)."
+                    f"{label} {row_id}: damaged or tampered with (it failed authentication)."
                 )
                 continue
-            last = latest.get(record_id)
-            if last is not None and (
-                last.get("deleted")
-                or last.get("version") != row["version"]
-                or last.get("sha256") != crypto.digest(plain)
+            state = states.get(row_id)
+            if state is None:
+                problems.append(
+                    f"{label} {row_id}: not in the audit trail (added outside the app, or the "
+                    "entries about it were removed)."
+                )
+            elif state.get("deleted"):
+                problems.append(
+                    f"{label} {row_id}: the audit trail says it was deleted, yet it is there "
+                    "(an older copy was put back)."
+                )
+            elif state.get("version") != row["version"] or state.get("sha256") != crypto.digest(
+                plain
             ):
                 problems.append(
-                    f"Record {record_id}: does not match the audit trail (an older copy was put back)."
+                    f"{label} {row_id}: does not match the audit trail (an older copy was put back)."
                 )
-        for row in blobs:
-            try:
-                self._open_row("blobs", row, row["name"])
-            except IntegrityError:
+        for row_id, state in sorted(states.items()):
+            if not state.get("deleted") and row_id not in present:
                 problems.append(
-                    f"Blob {row['name']}: damaged or tampered with (it failed authentication)."
+                    f"{label} {row_id}: missing; the audit trail's last entry for it is version "
+                    f"{state.get('version')}, so it was deleted outside the app."
+                )
+        return problems
+
+    def _check_users(
+        self, users: dict[str, str], slots: list[Any], walk: _Walk
+    ) -> list[str]:
+        problems: list[str] = []
+        by_user: dict[str, Any] = {}
+        recovery: list[Any] = []
+        for slot in slots:
+            if slot["kind"] == "recovery" and slot["user_name"] is None:
+                recovery.append(slot)
+            elif slot["kind"] == "password" and slot["user_name"] in users:
+                by_user[str(slot["user_name"])] = slot
+            else:
+                problems.append(
+                    f"Key slot for “{slot['user_name']}”: it belongs to no user (added outside "
+                    "the app)."
                 )
         for name, role in sorted(users.items()):
-            last = latest_user.get(name)
-            if last is not None and (last["action"] == "user_removed" or last.get("role") != role):
+            state = walk.users.get(name)
+            if state is None:
+                problems.append(f"User {name}: not in the audit trail (added outside the app).")
+            elif not state["present"]:
+                problems.append(
+                    f"User {name}: the audit trail says they were removed, yet they are there "
+                    "(added back outside the app)."
+                )
+            elif state.get("role") != role:
                 problems.append(f"User {name}: role or presence does not match the audit trail.")
+            slot = by_user.get(name)
+            if slot is None:
+                problems.append(f"User {name}: has no key slot (it was removed outside the app).")
+                continue
+            named = state.get("slot") if state is not None else None
+            if named is not None and named != _safe_digest(slot):
+                problems.append(
+                    f"User {name}: their key slot is not the one the audit trail names (it was "
+                    "replaced outside the app)."
+                )
+            if slot["key_id"] != self._key_id:
+                problems.append(f"User {name}: their key slot does not hold the vault's current key.")
+        for name, state in sorted(walk.users.items()):
+            if state["present"] and name not in users:
+                problems.append(f"User {name}: missing (removed outside the app).")
+        if not recovery:
+            problems.append("Recovery key: its key slot is missing (removed outside the app).")
+        elif len(recovery) > 1:
+            problems.append(
+                "Recovery key: there is more than one recovery key slot (one was added outside "
+                "the app)."
+            )
+        else:
+            if walk.recovery_slot is not None and walk.recovery_slot != _safe_digest(recovery[0]):
+                problems.append(
+                    "Recovery key: its key slot is not the one the vault was made with (it was "
+                    "replaced outside the app)."
+                )
+            if recovery[0]["key_id"] != self._key_id:
+                problems.append("Recovery key: its key slot does not hold the vault's current key.")
         return problems
 
     # --- backup and restore --------------------------------------------------------------------
@@ -1238,5 +1940,7 @@ class VaultStore:
 
 
 def unlock_backup_slot(slot: dict[str, Any], vault_id: str, secret: str) -> bytes:
-    """Used by restore: open a slot copied into a backup's header."""
-    return _unlock_slot(slot, vault_id, slot.get("role") or "", secret)
+    """Used by restore: open a slot copied into a backup's header (a password in each of its
+    forms, see :func:`crypto.password_forms`; a recovery key as given)."""
+    forms = crypto.password_forms(secret) if slot.get("kind") == "password" else [secret]
+    return _unlock_slot(slot, vault_id, slot.get("role") or "", forms)[0]

@@ -105,6 +105,33 @@ def test_not_utf8_is_refused() -> None:
         parse_charter(b"\xff\xfe" + RIVERBEND.encode("utf-16-le"))
 
 
-def test_unknown_framework_versions_are_not_checked() -> None:
-    text = _edit("versions = [1]", "versions = [1, 7]")
-    assert parse_charter(text).framework.versions == (1, 7)
+@pytest.mark.parametrize("versions", ["[99]", "[1, 7]"])
+def test_unknown_framework_versions_are_refused(versions: str) -> None:
+    # A version this app does not know cannot be checked against the framework, so a charter
+    # naming one would switch rules off unseen: it is refused, naming the version.
+    text = _edit("versions = [1]", f"versions = {versions}")
+    with pytest.raises(CharterInvalid, match=r"version (99|7), which this app does not know"):
+        parse_charter(text)
+
+
+@pytest.mark.parametrize(
+    ("extra", "reason"),
+    [
+        ("nested = " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
+        ("nested = " + "{a = " * 3000 + "1" + "}" * 3000 + "\n", "nested too deeply"),
+        ("big = " + "9" * 5000 + "\n", "number longer than 18 digits"),
+        ("big = 0x" + "f" * 5000 + "\n", "number longer than 18 digits"),
+    ],
+)
+def test_deep_nesting_and_huge_numbers_are_refused_in_one_sentence(extra: str, reason: str) -> None:
+    # Python's TOML parser recurses (RecursionError) and refuses long numbers with a ValueError
+    # of its own; both must arrive as the charter's one-sentence refusal.
+    with pytest.raises(CharterInvalid, match=reason):
+        parse_charter(extra + RIVERBEND)
+
+
+def test_brackets_inside_strings_and_comments_do_not_count_as_nesting() -> None:
+    text = RIVERBEND.replace(
+        "[consent]\n", "# " + "[" * 100 + "\n[consent]\n"
+    )
+    assert parse_charter(text).consent is not None

@@ -77,7 +77,7 @@ def test_server_files_hold_no_personal_data(own_pg_server: PgServer) -> None:
         service.save(again)
     service.delete(records[-1].id)
     service.put_blob("certificate", str(records[0].get("child.legal_surname")).encode())
-    service.record_event("exported_pdf", records[0].id, {"child": needles(records[:1]).pop()})
+    service.record_event("export_file", records[0].id, {"child": needles(records[:1]).pop()})
     assert service.check().ok
     service.close()
     pg_server.checkpoint()

@@ -80,7 +80,7 @@ def test_byte_search_finds_no_personal_data(
             record = service.save(record)
         ids.append(record.id)
     service.put_blob("certificate", b"Quillonia Zephyrwhistle")
-    service.record_event("exported_pdf", ids[0], {"child": "Quillonia Zephyrwhistle"})
+    service.record_event("export_file", ids[0], {"child": "Quillonia Zephyrwhistle"})
     service.delete(ids[-1])
     assert (vault / "vault.db-wal").exists()
     # the write-ahead log and the db while the vault is open ...

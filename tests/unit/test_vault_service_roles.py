@@ -137,7 +137,7 @@ def test_only_safeguarding_roles_set_the_safeguarding_field(vault_dir: Backend, 
         staff.save(record)
     assert staff.load(record.id).get("child.cin_cp") is None
     fresh = record.copy()
-    fresh.id = "imported-one"
+    fresh.id = "00000000-0000-4000-8000-0000000000a1"
     with pytest.raises(PermissionDenied):
         staff.import_record(fresh)
     staff.close()
@@ -162,7 +162,9 @@ def test_only_manager_deletes_and_imports_charter(vault_dir: Backend) -> None:
         pat.delete(record.id)
     with pytest.raises(PermissionDenied):
         pat.put_blob("charter", b"{}")
-    pat.put_blob("certificate", b"cert")  # other blobs are fine
+    with pytest.raises(PermissionDenied):
+        pat.put_blob("setting/identity", b"cert")  # the signing identity is the manager's
+    pat.put_blob("feedback/receipts", b"[]")  # the setting's feedback is everyone's
     pat.close()
     boss = login(vault_dir, "boss")
     boss.put_blob("charter", b"{}")
@@ -239,14 +241,14 @@ def test_audit_names_who_did_what(vault_dir: Backend) -> None:
     pat = login(vault_dir, "pat")
     record = pat.new_record()
     pat.load(record.id)
-    pat.record_event("exported_pdf", record.id, {"pages": 7})
+    pat.record_event("export_file", record.id, {"pages": 7})
     with pytest.raises(VaultError):
         pat.record_event("Bad Action!", record.id, {})
     entries = pat.audit_entries(record.id)
     assert [(e.user, e.action) for e in entries] == [
         ("pat", "created"),
         ("pat", "opened"),
-        ("pat", "exported_pdf"),
+        ("pat", "export_file"),
     ]
     assert entries[-1].detail == {"pages": 7}
     assert all(e.intact for e in entries)

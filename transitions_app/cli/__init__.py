@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "transitions_app.cli.charter_cmd",
     "transitions_app.cli.school_cmd",
     "transitions_app.cli.export_cmd",
+    "transitions_app.cli.family_cmd",
 )
 
 # The module of the ``window`` command. ``transitions-app window ...`` builds its parser from this

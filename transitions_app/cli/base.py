@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from models.safe_output import shown_name
+
 EXIT_OK = 0
 EXIT_NEGATIVE = 1
 EXIT_USAGE = 2
@@ -54,13 +56,15 @@ def read_secret(
     Never prompts when stdin is not a terminal: a missing password is then a usage error.
     """
     if path is not None:
+        from models.safe_input import SECRET_BYTES, read_file
+
         try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise CliError(f"Cannot read the {what} file {path}: {exc.strerror or exc}.") from None
+            text = read_file(path, limit=SECRET_BYTES, what=f"{what} file").decode("utf-8")
+        except UnicodeDecodeError:
+            raise CliError(f"The {what} file {shown_name(path)} is not UTF-8 text.") from None
         secret = text.rstrip("\r\n")
         if not secret:
-            raise CliError(f"The {what} file {path} is empty.")
+            raise CliError(f"The {what} file {shown_name(path)} is empty.")
         return secret
     value = os.environ.get(env)
     if value:

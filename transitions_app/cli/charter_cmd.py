@@ -87,10 +87,9 @@ def _date(text: str) -> date:
 
 
 def _read(path: Path, what: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise CliError(f"Cannot read the {what} {path}: {exc.strerror or exc}.") from None
+    from models.safe_input import DOCUMENT_BYTES, read_file
+
+    return read_file(path, limit=DOCUMENT_BYTES, what=what)
 
 
 def _open_vault(args: argparse.Namespace) -> VaultService:

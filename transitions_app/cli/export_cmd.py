@@ -20,8 +20,6 @@ from transitions_app.cli.base import (
 )
 from transitions_app.cli.vault_cmd import add_db_arg
 
-MAX_PDF_BYTES = 50 * 1024 * 1024
-
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     exp = sub.add_parser("export", help="export signed PDF packets under the charter's rules")
@@ -127,16 +125,14 @@ def run_export(args: argparse.Namespace) -> int:
 
 def _trust_material(args: argparse.Namespace) -> tuple[list, list]:  # type: ignore[type-arg]
     from export import pki
+    from models.safe_input import DOCUMENT_BYTES, read_file
 
     roots = []
     crls = []
     for path in args.trust:
         roots.append(pki.load_root_cert(path))
     for path in args.crl:
-        try:
-            crls.append(pki.load_crl(path.read_bytes()))
-        except OSError as exc:
-            raise CliError(f"Cannot read the revocation list {path}: {exc.strerror or exc}.") from None
+        crls.append(pki.load_crl(read_file(path, limit=DOCUMENT_BYTES, what="revocation list")))
     if args.vault is not None:
         from transitions_app.services.charter_service import CharterService
 
@@ -163,6 +159,7 @@ def _json_check(data: bytes) -> None:
 
 def run_verify(args: argparse.Namespace) -> int:
     from export.verify import verify_pdf
+    from models.safe_input import DOCUMENT_BYTES, PDF_BYTES, read_file
 
     roots, crls = _trust_material(args)
     pdf_password = None
@@ -175,24 +172,13 @@ def run_verify(args: argparse.Namespace) -> int:
         secret = read_secret(
             args.key_p12_password_file, env="TRANSITIONS_P12_PASSWORD", what="key passphrase"
         )
-        try:
-            if args.key_p12.stat().st_size > MAX_PDF_BYTES:
-                raise CliError(f"{args.key_p12} is too large to be a key file.")
-            key_data = args.key_p12.read_bytes()
-        except OSError as exc:
-            raise CliError(f"Cannot read {args.key_p12}: {exc.strerror or exc}.") from None
+        key_data = read_file(args.key_p12, limit=DOCUMENT_BYTES, what="key file")
         recipient = load_recipient_p12(key_data, secret)
     now = datetime.now(UTC)
     all_valid = True
     outputs = []
     for path in args.files:
-        try:
-            size = path.stat().st_size
-            if size > MAX_PDF_BYTES:
-                raise CliError(f"{path} is too large to be a record PDF.")
-            data = path.read_bytes()
-        except OSError as exc:
-            raise CliError(f"Cannot read {path}: {exc.strerror or exc}.") from None
+        data = read_file(path, limit=PDF_BYTES, what="record PDF")
         result = verify_pdf(
             data, trust_roots=roots, crls=crls, accept_self_signed=args.accept_self_signed,
             password=pdf_password, recipient=recipient, file_name=os.fspath(path),

@@ -49,7 +49,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = la_sub.add_parser("issue", help="issue a setting's signing certificate as a PKCS#12 file")
     _ca_arg(p)
     p.add_argument("--setting", required=True, help="the setting's name")
-    p.add_argument("--urn", required=True, help="the setting's Ofsted URN")
+    p.add_argument("--urn", required=True, help="the setting's Ofsted URN (or the school's DfE URN)")
+    p.add_argument(
+        "--school", action="store_true", help="the certificate is a school's (its returns are a school's)"
+    )
     p.add_argument("--out", metavar="FILE.p12", type=Path, required=True)
     p.add_argument(
         "--p12-password-file",
@@ -84,6 +87,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--out", metavar="SIGNED", type=Path, required=True)
     add_json_arg(p)
     p.set_defaults(func=run_sign_charter)
+
+    from transitions_app.cli import la_insight_cmd
+
+    la_insight_cmd.register(la_sub)  # la return, la report
 
     p = la_sub.add_parser("list", help="list the certificates issued from a CA folder")
     p.add_argument("--ca", metavar="DIR", type=Path, required=True, help="the LA CA folder")
@@ -170,7 +177,10 @@ def run_issue(args: argparse.Namespace) -> int:
         raise CliError(
             f"The certificate file passphrase must be at least {MIN_PASSPHRASE} characters."
         )
-    identity = ca.issue_setting(args.setting, args.urn, now=now_utc(), valid_days=args.days)
+    identity = ca.issue_setting(
+        args.setting, args.urn, now=now_utc(), valid_days=args.days,
+        kind="school" if args.school else "setting",
+    )
     data = pki.identity_to_p12(identity, p12_pass, friendly_name=args.setting)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     pki.write_private_file(args.out, data)
@@ -223,13 +233,11 @@ def run_crl(args: argparse.Namespace) -> int:
 
 def run_sign_charter(args: argparse.Namespace) -> int:
     from export import pki
+    from models.charter import parse_charter
+    from models.safe_input import DOCUMENT_BYTES, read_file
 
-    try:
-        toml_bytes = args.charter.read_bytes()
-    except OSError as exc:
-        raise CliError(
-            f"Cannot read the charter file {args.charter}: {exc.strerror or exc}."
-        ) from None
+    toml_bytes = read_file(args.charter, limit=DOCUMENT_BYTES, what="charter file")
+    parse_charter(toml_bytes)  # refused (exit 2 when unreadable) before the passphrase is asked for
     ca = _open_ca(args)
     signed = ca.sign_charter(toml_bytes)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,13 +1,16 @@
-"""`demo` and `records list|show|import`."""
+"""`demo` and `records list|show|set|sign-off|import`."""
 
 from __future__ import annotations
 
 import argparse
 import os
 from pathlib import Path
+from typing import Any
 
-from models.errors import InterchangeError
+from models.errors import InterchangeError, SignOffRefused
+from models.safe_output import shown_name
 from transitions_app.cli.base import (
+    EXIT_NEGATIVE,
     EXIT_OK,
     PASSWORD_ENV,
     CliError,
@@ -17,9 +20,8 @@ from transitions_app.cli.base import (
     print_json,
     vault_dir,
 )
+from transitions_app.cli.family_cmd import register_attach
 from transitions_app.cli.vault_cmd import add_db_arg
-
-MAX_IMPORT_BYTES = 50 * 1024 * 1024
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -29,9 +31,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--children", type=int, default=38, metavar="N", help="how many children (default 38)"
     )
     demo.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (default 1)")
+    demo.add_argument(
+        "--la", metavar="DIR", type=Path,
+        help="make a demo LA folder (CA and a year of returns from fictional settings and schools); "
+        "with --la only, no vault is made",
+    )
     demo.set_defaults(func=run_demo)
 
-    records = sub.add_parser("records", help="list, show and import records")
+    records = sub.add_parser("records", help="list, show, change, sign off and import records")
     rsub = records.add_subparsers(dest="records_command", metavar="ACTION", required=True)
     lst = rsub.add_parser("list", help="list the records in a vault")
     add_vault_args(lst)
@@ -44,6 +51,46 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_db_arg(show)
     add_json_arg(show)
     show.set_defaults(func=run_show)
+    setp = rsub.add_parser(
+        "set",
+        help="set fields of a record by their paths (same rules as the window)",
+        description="Each change is PATH=VALUE, PATH being a field's path as in the record's JSON "
+        "(summary.day_one, child.upn, child.date_of_birth). Dates are typed day first (15/03/2021) "
+        "or as 2021-03-15; choices by their value or label; yes/no fields yes or no; a person as "
+        "name, role, organisation, contact; lists as JSON. An empty VALUE clears the field. A value "
+        "that is kept but not valid (a wrong UPN, 31/02/2021) is reported and stops sign-off and "
+        "export until it is fixed.",
+    )
+    setp.add_argument("record_id", metavar="ID")
+    setp.add_argument("assignments", metavar="PATH=VALUE", nargs="+")
+    add_vault_args(setp)
+    add_db_arg(setp)
+    add_json_arg(setp)
+    setp.set_defaults(func=run_set)
+    sign = rsub.add_parser(
+        "sign-off",
+        help="give a sign-off: the record (practitioner), send (SENCO review of section 8) or manager",
+        description="Exit 0 when the sign-off is recorded; exit 1, with what is missing, while what it "
+        "covers is incomplete or not valid. A sign-off stays valid while the content it covers is "
+        "unchanged.",
+    )
+    sign.add_argument("record_id", metavar="ID")
+    sign.add_argument("--scope", required=True, choices=("record", "send", "manager"))
+    add_vault_args(sign)
+    add_db_arg(sign)
+    add_json_arg(sign)
+    sign.set_defaults(func=run_sign_off)
+    new = rsub.add_parser(
+        "new",
+        help="create a record the way the window's New child does (pre-filled from the setting profile)",
+    )
+    new.add_argument("--forename", required=True, metavar="F", help="the child's legal forename(s)")
+    new.add_argument("--surname", required=True, metavar="S", help="the child's legal surname")
+    new.add_argument("--dob", required=True, metavar="YYYY-MM-DD", help="date of birth")
+    add_vault_args(new)
+    add_db_arg(new)
+    add_json_arg(new)
+    new.set_defaults(func=run_new)
     imp = rsub.add_parser(
         "import",
         help="import a record from its JSON file, or start one from another setting's signed PDF",
@@ -57,6 +104,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_db_arg(imp)
     add_json_arg(imp)
     imp.set_defaults(func=run_import)
+    register_attach(rsub)
     ret = rsub.add_parser(
         "retention",
         help="list records whose keeping period under the charter has ended; delete them with --delete --yes",
@@ -75,6 +123,17 @@ def run_demo(args: argparse.Namespace) -> int:
 
     if args.children < 0 or args.children > 5000:
         raise CliError("Choose between 0 and 5000 children.")
+    if args.la is not None:
+        from transitions_app.services.la_demo import create_demo_la
+
+        made = create_demo_la(args.la, seed=args.seed)
+        print(
+            f"Created a demo LA folder in {made.folder}: returns from {made.settings} fictional "
+            f"settings and {made.schools} schools. See it with: transitions-app la report "
+            f"--ca {made.ca} {made.returns} --out report.pdf"
+        )
+        if args.vault is None:
+            return EXIT_OK
     directory = vault_dir(args)
     if VaultService.exists(directory):
         raise CliError(f"A vault already exists in {directory}; choose another folder.")
@@ -93,8 +152,7 @@ def run_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _summary_row(record) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    from models.completeness import overall_completeness
+def _summary_row(record, service, charter) -> dict[str, object]:  # type: ignore[no-untyped-def]
     from models.flags import derive_flags
 
     flags = derive_flags(record)
@@ -105,7 +163,7 @@ def _summary_row(record) -> dict[str, object]:  # type: ignore[no-untyped-def]
         "school_urn": record.get("child.school_urn") or "",
         "status": record.status.value,
         "export_version": record.export_version,
-        "completeness": round(overall_completeness(record) * 100),
+        "completeness": service.readiness(record, charter).percent,
         "flags": flags.badges(),
     }
 
@@ -113,7 +171,8 @@ def _summary_row(record) -> dict[str, object]:  # type: ignore[no-untyped-def]
 def run_list(args: argparse.Namespace) -> int:
     service = open_vault(args)
     try:
-        rows = [_summary_row(r) for r in service.list_records()]
+        charter = service.charter()
+        rows = [_summary_row(r, service, charter) for r in service.list_records()]
         damaged = service.damaged_records()
     finally:
         service.close()
@@ -137,12 +196,17 @@ def run_show(args: argparse.Namespace) -> int:
     service = open_vault(args)
     try:
         record = service.load(args.record_id)
+        ready = service.readiness(record)
     finally:
         service.close()
     if args.json:
         from models.interchange import record_to_dict
 
-        print_json(record_to_dict(record))
+        data = record_to_dict(record)
+        for shown, state in zip(data["record"]["signoffs"], ready.signoffs, strict=True):
+            shown["valid"] = state.valid
+        data["record"]["missing"] = [{"path": m.path, "message": m.message} for m in ready.items]
+        print_json(data)
     else:
         from models.framework.registry import get_framework
         from models.values import display_value
@@ -160,17 +224,144 @@ def run_show(args: argparse.Namespace) -> int:
             if lines:
                 print(f"{section.number}. {section.title}")
                 print("\n".join(lines))
+        for state in ready.signoffs:
+            print(f"{state.scope.label}: {state.describe()}")
+        if ready.items:
+            print(f"Stops sign-off or export ({len(ready.items)}):")
+            for m in ready.items:
+                print(f"  {m.message}")
+        else:
+            print("Nothing missing: this record may be exported.")
+    return EXIT_OK
+
+
+def _parse_assignments(record: Any, assignments: list[str]) -> list[str]:
+    """Apply PATH=VALUE changes to ``record``; returns the paths changed."""
+    from models.entry import value_from_text
+    from models.framework.registry import get_framework
+
+    fw = get_framework(record.framework_id, record.framework_version)
+    paths = []
+    for assignment in assignments:
+        path, sep, text = assignment.partition("=")
+        path = path.strip()
+        if not sep or not path:
+            raise CliError(f"Write each change as PATH=VALUE (for example summary.day_one=Loves trains), not “{assignment[:60]}”.")
+        if not fw.has_field(path):
+            raise CliError(f"“{path[:80]}” is not a field of a {fw.title} version {fw.version} record (see docs/record.schema.json).")
+        try:
+            value = value_from_text(fw.field(path), text)
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+        record.set(path, value)
+        paths.append(path)
+    return paths
+
+
+def run_set(args: argparse.Namespace) -> int:
+    import sys
+
+    service = open_vault(args)
+    try:
+        before = service.load(args.record_id)
+        record = before.copy()
+        paths = _parse_assignments(record, args.assignments)
+        saved = service.save(record)
+        was = {st.scope: st.valid for st in service.readiness(before).signoffs}
+        ready = service.readiness(saved)
+    finally:
+        service.close()
+    problems = [m for m in ready.items if m.kind == "problem" and m.path in paths]
+    for m in problems:
+        sys.stderr.write(f"Kept, but not valid: {m.message} It stops sign-off and export until it is fixed.\n")
+    changes = [
+        st.describe()
+        for st in ready.signoffs
+        if not st.signoff.history and was.get(st.scope) is not None and was[st.scope] != st.valid
+    ]
+    if args.json:
+        print_json(
+            {
+                "id": saved.id,
+                "status": saved.status.value,
+                "set": paths,
+                "problems": [{"path": m.path, "message": m.message} for m in problems],
+                "signoffs": [{"scope": st.scope.value, "valid": st.valid} for st in ready.signoffs],
+            }
+        )
+    else:
+        print(f"Saved {saved.display_name} ({saved.status.label}).")
+        for line in changes:
+            print(f"{line}.")
+    return EXIT_OK
+
+
+def run_sign_off(args: argparse.Namespace) -> int:
+    import sys
+
+    service = open_vault(args)
+    try:
+        try:
+            signed = service.sign_off(args.record_id, args.scope)
+        except SignOffRefused as exc:
+            items = list(exc.items)
+            if args.json:
+                print_json(
+                    {
+                        "signed": False,
+                        "missing": [{"path": m.path, "message": m.message} for m in items],  # type: ignore[attr-defined]
+                    }
+                )
+            sys.stderr.write(f"{exc}\n")
+            for m in items:
+                sys.stderr.write(f"  {m.message}\n")  # type: ignore[attr-defined]
+            return EXIT_NEGATIVE
+    finally:
+        service.close()
+    given = next(s for s in signed.signoffs if s.scope.value == args.scope and not s.history)
+    if args.json:
+        print_json({"signed": True, "id": signed.id, "scope": args.scope, "status": signed.status.value,
+                    "name": given.name, "role": given.role.value, "signed_on": given.signed_on.isoformat()})
+    else:
+        print(f"{given.scope.label} recorded for {signed.display_name} ({signed.status.label}).")
+    return EXIT_OK
+
+
+def run_new(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from models.framework.registry import current_framework
+    from models.validation import validate_value
+    from transitions_app.services.profile_service import ProfileService
+
+    try:
+        dob = date.fromisoformat(args.dob)
+    except ValueError:
+        raise CliError(f"“{args.dob}” is not a date written as YYYY-MM-DD.") from None
+    fw = current_framework()
+    problem = validate_value(fw.field("child.date_of_birth"), dob, today=date.today())
+    if problem:
+        raise CliError(f"The date of birth does not fit: {problem}")
+    if not args.forename.strip() or not args.surname.strip():
+        raise CliError("Give the child's forename and surname.")
+    service = open_vault(args)
+    try:
+        record = ProfileService(service).new_record(args.forename, args.surname, dob)
+    finally:
+        service.close()
+    if args.json:
+        from models.interchange import record_to_dict
+
+        print_json(record_to_dict(record))
+    else:
+        print(record.id)
     return EXIT_OK
 
 
 def read_input(path: Path) -> bytes:
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise CliError(f"Cannot read {path}: {exc.strerror or exc}.") from None
-    if size > MAX_IMPORT_BYTES:
-        raise CliError(f"{path} is too large to be a transition record.")
-    return path.read_bytes()
+    from models.safe_input import PDF_BYTES, read_file
+
+    return read_file(path, limit=PDF_BYTES, what="record file")
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -182,7 +373,7 @@ def run_import(args: argparse.Namespace) -> int:
     try:
         record = record_from_bytes(data)
     except InterchangeError as exc:
-        raise CliError(f"{args.file} could not be imported: {exc}") from None
+        raise CliError(f"{shown_name(args.file)} could not be imported: {exc}") from None
     service = open_vault(args)
     try:
         stored = service.import_record(record)

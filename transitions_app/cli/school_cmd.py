@@ -8,6 +8,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from models.safe_output import shown_name
 from transitions_app.cli.base import (
     EXIT_NEGATIVE,
     EXIT_OK,
@@ -25,7 +26,6 @@ SCHOOL_USER = "headteacher"
 SETTING_USER = "manager"
 P12_PASSWORD_ENV = "TRANSITIONS_P12_PASSWORD"
 PDF_PASSWORD_ENV = "TRANSITIONS_PDF_PASSWORD"
-MAX_SMALL_FILE = 20 * 1024 * 1024
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -257,12 +257,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _read(path: Path, what: str) -> bytes:
-    try:
-        if path.stat().st_size > MAX_SMALL_FILE:
-            raise CliError(f"The {what} {path} is too large.")
-        return path.read_bytes()
-    except OSError as exc:
-        raise CliError(f"Cannot read the {what} {path}: {exc.strerror or exc}.") from None
+    from models.safe_input import DOCUMENT_BYTES, read_file
+
+    return read_file(path, limit=DOCUMENT_BYTES, what=what)
 
 
 def _school(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -348,9 +345,11 @@ def run_import(args: argparse.Namespace) -> int:
         print_json([o.to_dict() for o in outcomes])
     else:
         for o in outcomes:
-            print(f"{o.file}: {o.status}. {o.reason}")
+            print(shown_name(f"{o.file}: {o.status}. {o.reason}"))
             for name in o.changed_fields:
                 print(f"    changed: {name}")
+    if any(o.unreadable for o in outcomes):
+        return EXIT_USAGE  # a file that is not a readable file is bad input, reported above
     return EXIT_OK if all(o.status in ("imported", "updated") for o in outcomes) else EXIT_NEGATIVE
 
 
@@ -372,7 +371,7 @@ def run_overview(args: argparse.Namespace) -> int:
     for row in overview.rows:
         print(" | ".join(row.text(c.key) for c in COLUMNS))
     for q in overview.quarantine:
-        print(f"Quarantined: {q.file}: {q.reason}")
+        print(shown_name(f"Quarantined: {q.file}: {q.reason}"))
     return EXIT_OK
 
 
@@ -464,7 +463,7 @@ def run_quarantine(args: argparse.Namespace) -> int:
             if q.releasable
             else "cannot be released: ask the setting to send it again"
         )
-        print(f"{q.file_sha256[:12]}  {q.file}: {q.reason} ({can_release})")
+        print(shown_name(f"{q.file_sha256[:12]}  {q.file}: {q.reason} ({can_release})"))
     return EXIT_OK
 
 
@@ -482,7 +481,7 @@ def run_release(args: argparse.Namespace) -> int:
     if args.json:
         print_json(outcome.to_dict())
     else:
-        print(f"{outcome.file}: released and {outcome.status}. {outcome.reason}")
+        print(shown_name(f"{outcome.file}: released and {outcome.status}. {outcome.reason}"))
     return EXIT_OK
 
 
@@ -492,7 +491,7 @@ def run_discard(args: argparse.Namespace) -> int:
         entry = service.discard(args.sha256)
     finally:
         service.close()
-    print(f"Removed {entry.file} from quarantine; it was not imported.")
+    print(shown_name(f"Removed {entry.file} from quarantine; it was not imported."))
     return EXIT_OK
 
 

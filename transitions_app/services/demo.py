@@ -58,6 +58,7 @@ def create_demo_vault(
             if progress:
                 progress(n, len(records))
         _install_example_charter(service)
+        _save_demo_profile(service)
     finally:
         service.close()
     _sign_off_some(directory, password, records)
@@ -70,24 +71,35 @@ def create_demo_vault(
 
 
 def _sign_off_some(directory: Path, password: str, records: list[Record]) -> None:
-    """Two in three complete records get signed off by the key person, the SENCO (where SEND
-    support is recorded) and the manager, so the demo shows every workflow state and can export
-    at once; the rest stay drafts."""
-    from models.completeness import missing_items
+    """Two in three records that are complete under the charter get signed off by the key person,
+    the SENCO (where SEND support is recorded) and the manager, so the demo shows every workflow
+    state and can export at once; the rest stay drafts. The sign-offs go through the same rules as
+    anyone's (a record that is not complete is never signed)."""
+    from models.errors import SignOffRefused
     from models.flags import derive_flags
 
-    chosen = [r for n, r in enumerate(records) if n % 3 != 2 and not missing_items(r)]
     steps = (
         ("keyperson", SignOffScope.RECORD, lambda r: True),
         ("senco", SignOffScope.SEND, lambda r: derive_flags(r).send),
         ("manager", SignOffScope.MANAGER, lambda r: True),
     )
+    chosen: list[Record] = []
     for user, scope, applies in steps:
         session = VaultService.open(directory, user, password)
         try:
+            charter = session.charter()
+            if not chosen:
+                chosen = [
+                    r
+                    for n, r in enumerate(records)
+                    if n % 3 != 2 and not session.readiness(r, charter).stopping(SignOffScope.RECORD)
+                ]
             for record in chosen:
                 if applies(record):
-                    session.sign_off(record.id, scope.value)
+                    try:
+                        session.sign_off(record.id, scope.value, charter=charter)
+                    except SignOffRefused:
+                        continue
         finally:
             session.close()
 
@@ -98,6 +110,34 @@ def _install_example_charter(service: VaultService) -> None:
     except ImportError:  # the charter service is optional for the demo
         return
     install_example_charter(service)
+
+
+def _save_demo_profile(service: VaultService) -> None:
+    """The demo setting's profile, so New child starts pre-filled as in a real setting."""
+    from models.setting_profile import Contact, SchoolContact, SettingProfile, StaffMember
+    from models.synthetic import SETTING
+    from transitions_app.services.profile_service import ProfileService
+
+    ProfileService(service).save(
+        SettingProfile(
+            name=SETTING[0],
+            urn=SETTING[1],
+            setting_type="group",
+            address="1 Acorn Way, Northshire (fictional)",
+            phone="01632 960000",
+            email="office@little-acorns.example",
+            senco=Contact("Robin Inclusionworth", "01632 960001"),
+            dsl=Contact("Dana Safekeeper", "01632 960002"),
+            manager=Contact("Morgan Oakley", "01632 960003"),
+            school_contact=SchoolContact.KEY_PERSON,
+            staff=(
+                StaffMember("manager", "Morgan Oakley", "Nursery manager"),
+                StaffMember("keyperson", "Sam Keyworth", "Key person"),
+                StaffMember("senco", "Robin Inclusionworth", "SENCO"),
+                StaffMember("dsl", "Dana Safekeeper", "Deputy manager and DSL"),
+            ),
+        )
+    )
 
 
 def ensure_demo_vault(directory: Path, **kwargs: object) -> DemoInfo:

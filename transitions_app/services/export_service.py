@@ -85,6 +85,18 @@ def _utc_now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
+def _profile_dsl(vault: VaultService) -> str:
+    """The DSL named in the setting profile with their phone, or "" when none is named."""
+    from models.errors import ValidationFailed
+    from transitions_app.services.profile_service import ProfileService
+
+    try:
+        dsl = ProfileService(vault).profile().dsl
+    except ValidationFailed:
+        return ""
+    return ", ".join(p for p in (dsl.name.strip(), dsl.phone.strip()) if p)
+
+
 def write_atomically(path: Path, data: bytes) -> None:
     """Write to a temporary file in the same folder, flush to disk, then rename over ``path``."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".transitions-", suffix=".part")
@@ -138,8 +150,15 @@ class ExportService:
             raise CharterViolation(refusal.message(), tuple(m.label for m in missing))
 
     def _dsl_contact(self, record: Record) -> str:
-        dsls = [u.name for u in self._vault.list_users() if u.role in (Role.DSL, Role.CHILDMINDER)]
         setting = record.get("child.setting_name") or "the setting"
+        named = _profile_dsl(self._vault)
+        if named:
+            return f"Contact the designated safeguarding lead ({named}) at {setting}."
+        dsls = [
+            self._vault.display_name(u.name)
+            for u in self._vault.list_users()
+            if u.role in (Role.DSL, Role.CHILDMINDER)
+        ]
         who = f"the designated safeguarding lead ({', '.join(dsls)})" if dsls else "the designated safeguarding lead"
         return f"Contact {who} at {setting}."
 
@@ -182,7 +201,7 @@ class ExportService:
             "key_der": key_der,
             "cert_der": cert_der,
             "chain_der": chain_der,
-            "signer_name": self._signer_name(),
+            "signer_name": self._vault.display_name(),
             "signer_role": self._vault.user.role.label,
             "organisation": organisation,
             "handling_note": charter.export.handling_note,
@@ -201,14 +220,6 @@ class ExportService:
                 )
             jobs.append(PacketJob(packet=SENCO, **base))  # type: ignore[arg-type]
         return _Plan(record, exported, jobs, urn, encrypted)
-
-    def _signer_name(self) -> str:
-        """The name the signature and its stamp show: the user's display name where the vault
-        keeps one, else the login name."""
-        user = self._vault.user
-        return str(getattr(user, "display_name", "") or user.name)
-
-    # --- running -------------------------------------------------------------------------------
 
     def export(
         self,
@@ -230,6 +241,8 @@ class ExportService:
             missing = trust.charter.missing_for_export(record, self._today())
             if missing:
                 report.refused.append(Refusal(record.id, record.display_name, tuple(missing)))
+                # counted (by item, never by child) in the setting's return to the LA
+                self._vault.record_event("export_refused", record.id, {"items": sorted({m.label for m in missing})})
                 continue
             try:
                 plans.append(self._plan(record, packets, password, trust, identity))

@@ -40,6 +40,7 @@ from export.verify import NOT_VOUCHED, VerifyResult, verify_pdf
 from models.errors import (
     EncryptedFileDamaged,
     ImportRefused,
+    InputRefused,
     InterchangeError,
     PermissionDenied,
     SignatureInvalid,
@@ -49,6 +50,8 @@ from models.errors import (
 from models.interchange import record_from_bytes, record_to_bytes
 from models.record import Record
 from models.roles import SCHOOL_ROLES, Permission, Role, can
+from models.safe_input import PDF_BYTES, read_file
+from models.safe_output import shown_name
 from models.school import (
     ChildOutcome,
     EnteredOutcomes,
@@ -100,7 +103,6 @@ from transitions_app.services.vault_json import (
 from transitions_app.services.vault_service import VaultService
 
 Clock = Callable[[], datetime]
-MAX_PDF_BYTES = 20 * 1024 * 1024
 
 INFO_BLOB = "school/info"
 IDENTITY_BLOB = "school/identity"
@@ -316,26 +318,15 @@ class SchoolService:
             try:
                 out.append(self._import_one(path, chosen, password))
             except ImportRefused as exc:
-                out.append(ImportOutcome(path.name, "refused", str(exc)))
+                out.append(ImportOutcome(shown_name(path.name), "refused", str(exc)))
+            except InputRefused as exc:
+                out.append(ImportOutcome(shown_name(path.name), "refused", str(exc), unreadable=True))
         return out
 
     def _read(self, path: Path) -> bytes:
-        try:
-            size = path.stat().st_size
-            if size > MAX_PDF_BYTES:
-                raise ImportRefused(
-                    f"{path.name} is {size // (1024 * 1024)} MB, too large to be a record PDF (the limit is 20 MB)."
-                )
-            with path.open("rb") as fh:
-                data = fh.read(MAX_PDF_BYTES + 1)
-        except OSError as exc:
-            raise ImportRefused(f"{path.name} cannot be read: {exc.strerror or exc}.") from None
-        if len(data) > MAX_PDF_BYTES:
-            raise ImportRefused(
-                f"{path.name} is too large to be a record PDF (the limit is 20 MB)."
-            )
+        data = read_file(path, limit=PDF_BYTES, what="record PDF")  # InputRefused: unreadable
         if not data.lstrip()[:5] == b"%PDF-":
-            raise ImportRefused(f"{path.name} is not a PDF.")
+            raise ImportRefused(f"{shown_name(path.name)} is not a PDF.")
         return data
 
     def _verify(
@@ -353,22 +344,24 @@ class SchoolService:
         )
 
     def _import_one(self, path: Path, trust: Trust, password: str | None) -> ImportOutcome:
+        # The name as shown and kept: printable, valid UTF-8 (a name is the sender's choice).
+        name = shown_name(path.name)
         data = self._read(path)
         digest = hashlib.sha256(data).hexdigest()
         for prov in self._received.index().values():
             same = [f for _p, f, sha in prov.packet_files if sha == digest]
             if prov.file_sha256 == digest or same:
                 raise ImportRefused(
-                    f"{path.name} was already imported (it is the same file as "
+                    f"{name} was already imported (it is the same file as "
                     f"{same[0] if same else prov.file_name})."
                 )
         if any(q.file_sha256 == digest for q in self.quarantine()):
-            raise ImportRefused(f"{path.name} is already in quarantine.")
-        opened = self._open(path.name, data, password)
-        result = self._verify(path.name, data, trust, opened, accept_self_signed=False)
+            raise ImportRefused(f"{name} is already in quarantine.")
+        opened = self._open(name, data, password)
+        result = self._verify(name, data, trust, opened, accept_self_signed=False)
         if not result.valid:
-            return self._quarantine(path.name, data, digest, result, opened)
-        return self._accept(path.name, data, digest, result, opened)
+            return self._quarantine(name, data, digest, result, opened)
+        return self._accept(name, data, digest, result, opened)
 
     def _quarantine(
         self, name: str, data: bytes, digest: str, result: VerifyResult, opened: Opened

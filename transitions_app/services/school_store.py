@@ -60,7 +60,9 @@ class Trust:
 
 @dataclass(frozen=True, slots=True)
 class ImportOutcome:
-    """What happened to one file. ``status``: imported, updated, quarantined or refused."""
+    """What happened to one file. ``status``: imported, updated, quarantined or refused;
+    ``unreadable``: refused because it could not be read as a file at all (missing, a folder,
+    a pipe or device, too large)."""
 
     file: str
     status: str
@@ -70,6 +72,7 @@ class ImportOutcome:
     setting: str | None = None
     version: int | None = None
     changed_fields: tuple[str, ...] = ()
+    unreadable: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {

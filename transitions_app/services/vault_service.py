@@ -4,11 +4,19 @@ It sits on :class:`models.vault.VaultStore` (encrypted bytes in, bytes out) and 
 means: (de)serialisation, the status workflow, and the role rules of :mod:`models.roles`. The rules
 are enforced here, not in the UI, so every caller gets them:
 
-* only a role with SIGN_OFF_SEND (SENCO, childminder) signs off the SEND section;
+* only a role with SIGN_OFF_SEND (SENCO, childminder) signs off the SEND section, and only when
+  what the sign-off covers is complete and valid (:mod:`models.readiness`);
+* a sign-off is bound to the content it signed (:mod:`models.signoff`): a save keeps every
+  sign-off and the status is worked out again, so an edit makes a sign-off "changed since signed
+  off" and undoing it makes it valid again; an import keeps a file's sign-off only as history
+  unless this vault recorded that very sign-off (same user, role, scope and content);
 * only a role with SET_SAFEGUARDING (DSL, manager, childminder) changes a field whose
   ``FieldDef.guard`` is safeguarding (old and new values are compared on every save and import);
 * only a role with MANAGE_USERS / DELETE_RECORDS / IMPORT_CHARTER manages users, deletes records
   or stores a charter;
+* every blob and audit event is written only by a role allowed to (the rules in
+  :mod:`transitions_app.services.write_rules`: the setting's signing identity needs a manager, an
+  audit event must be one this app writes and one the role could cause);
 * a save with a stale version raises :class:`SaveConflict`.
 
 A vault is a folder (SQLite, the default) or, with the keyword ``db_url``, a PostgreSQL database
@@ -19,7 +27,7 @@ what other instances changed, poll :meth:`VaultService.changes_since` (cheap: tw
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,17 +35,31 @@ from typing import Any
 
 from models.errors import (
     AuthenticationFailed,
+    CharterInvalid,
     IntegrityError,
     InterchangeError,
     PermissionDenied,
     SaveConflict,
+    SignOffRefused,
+    ValidationFailed,
     VaultError,
 )
 from models.framework.definition import Guard, Kind
 from models.framework.registry import current_framework, get_framework
 from models.interchange import record_from_bytes, record_to_bytes
-from models.record import Record, SignOff, SignOffScope, Status
-from models.roles import Permission, Role, can
+from models.readiness import Readiness, readiness
+from models.record import Record, SignOff, SignOffScope, Status, is_record_id
+from models.roles import Permission, Role, can, refusal
+from models.setting_profile import profile_from_bytes
+from models.signoff import (
+    as_history,
+    bind_legacy_signoffs,
+    derive_status,
+    is_valid,
+    record_digest,
+    valid_scopes,
+    with_signoff,
+)
 from models.vault import (
     AuditEntry,
     KdfParams,
@@ -50,11 +72,13 @@ from models.vault import (
     restore_backup,
 )
 from models.vault.store import Sleeper
+from transitions_app.services.write_rules import WriteRule, blob_rule, event_rule
 
 Clock = Callable[[], datetime]
 Progress = Callable[[int, int], None]
 
 CHARTER_BLOB = "charter"
+PROFILE_BLOB = "setting_profile"  # models.setting_profile: a manager edits it
 _ACTION = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _SIGN_OFF_PERMISSION = {
     SignOffScope.RECORD: Permission.SIGN_OFF_RECORD,
@@ -76,6 +100,11 @@ class UserInfo:
 class CheckReport:
     ok: bool
     problems: list[str]
+
+
+def _lower_first(label: str) -> str:
+    """"Practitioner sign-off" -> "practitioner sign-off"; "SENCO review" stays as it is."""
+    return label if label[1:2].isupper() else label[:1].lower() + label[1:]
 
 
 def _utc_now() -> datetime:
@@ -217,6 +246,18 @@ class VaultService:
     def on_server(self) -> bool:
         return self._store.location.on_server
 
+    @property
+    def notices(self) -> list[str]:
+        """What people should be told about this opening, one sentence each: that it could not
+        be written to the audit trail (a read-only vault, a full disk), or damage found at the
+        end of the audit trail."""
+        return list(self._store.notices)
+
+    @property
+    def read_only(self) -> bool:
+        """True when this session cannot change the vault (read-only here, or the disk is full)."""
+        return self._store.read_only is not None
+
     def changes_since(self, token: int = 0) -> tuple[list[str], int]:
         """Ids of records saved or deleted by anyone (this session included) after ``token``,
         and the token to pass next time.
@@ -228,9 +269,37 @@ class VaultService:
         """
         return self._store.changes_since(token)
 
-    def _require(self, permission: Permission, message: str) -> None:
+    def _require(self, permission: Permission, message: str = "") -> None:
         if not can(self.user.role, permission):
-            raise PermissionDenied(message)
+            raise PermissionDenied(message or self.refusal(permission))
+
+    def refusal(self, permission: Permission) -> str:
+        """Why this user may not do ``permission``, naming who can ("Only a SENCO can review the
+        SEND section. Ask senco (SENCO) or the manager.")."""
+        return refusal(permission, [(u.name, u.role) for u in self.list_users()])
+
+    def sign_off_refusal(self, scope: str) -> str | None:
+        """The sentence for a sign-off this user's role may not give, or None when it may."""
+        permission = _SIGN_OFF_PERMISSION[SignOffScope(scope)]
+        return None if can(self.user.role, permission) else self.refusal(permission)
+
+    # --- the rules: charter and readiness ----------------------------------------------------------
+
+    def charter(self) -> Any:
+        """The vault's charter, verified (None when none is imported or it no longer verifies:
+        then the framework's rules alone apply to sign-off)."""
+        from transitions_app.services.charter_service import CharterService
+
+        try:
+            return CharterService(self, clock=self._clock).charter()
+        except CharterInvalid:
+            return None
+
+    def readiness(self, record: Record, charter: Any = None) -> Readiness:
+        """Everything that stops ``record`` being signed off or exported today, under the vault's
+        charter (or ``charter`` when the caller already has it)."""
+        rules = charter if charter is not None else self.charter()
+        return readiness(record, rules, self._clock().date())
 
     # --- records ---------------------------------------------------------------------------------
 
@@ -243,6 +312,8 @@ class VaultService:
             ) from None
         if record.id != record_id:
             raise IntegrityError(f"The record {record_id} is damaged and cannot be opened.")
+        if bind_legacy_signoffs(record):
+            record.status = derive_status(record)
         return record
 
     def list_records(self) -> list[Record]:
@@ -297,14 +368,20 @@ class VaultService:
         stored = self._store.get_record(record_id)
         record = self._decode(record_id, stored.data)
         self._versions[record_id] = stored.version
-        self._store.append_audit("opened", record_id, {})
+        self._store.note_reading(record_id)
         return record
 
-    def new_record(self) -> Record:
+    def new_record(self, values: Mapping[str, Any] | None = None) -> Record:
+        """A new draft, starting with ``values`` ("section.field" -> value; the setting
+        profile's pre-fill, see ``ProfileService.new_record``)."""
         self._require(Permission.EDIT_RECORDS, "Your role cannot create records.")
         fw = current_framework()
         now = self._clock()
         record = Record(framework_id=fw.id, framework_version=fw.version, created=now, updated=now)
+        for path, value in (values or {}).items():
+            fw.field(path)  # a path the framework does not have is a programming error
+            record.set(path, value)
+        self._check_guarded(None, record)
         self._versions[record.id] = self._store.put_record(
             record.id, record_to_bytes(record), None, action="created"
         )
@@ -315,28 +392,55 @@ class VaultService:
             return
         for path in _guarded_paths(new):
             before = old.get(path) if old is not None else None
-            if before != new.get(path):
-                raise PermissionDenied(
-                    "Only the designated safeguarding lead or a manager can change the safeguarding flag."
-                )
+            if before != new.get(path) or (new.typed.get(path) != (old.typed.get(path) if old else None)):
+                raise PermissionDenied(self.refusal(Permission.SET_SAFEGUARDING))
 
-    def _check_imported_signoffs(self, old: Record | None, new: Record) -> None:
-        """An import must not add a sign-off its importer could not give (managers bring in
-        records signed elsewhere, so they may)."""
-        role = self.user.role
-        if can(role, Permission.IMPORT_CHARTER):
-            return
-        before = set(old.signoffs) if old is not None else set()
-        for signoff in new.signoffs:
-            if signoff not in before and not can(role, _SIGN_OFF_PERMISSION[signoff.scope]):
-                raise PermissionDenied(
-                    f"Your role cannot bring in a record with a {signoff.scope.label.lower()}."
-                )
+    def _vouched_signoffs(self, old: Record | None, new: Record) -> list[SignOff]:
+        """The sign-offs an imported ``new`` keeps. A sign-off from the file counts only when this
+        vault recorded exactly it (its audit trail has that user signing that scope of that
+        content), the user still has that role, and the content still matches; any other is kept
+        as history. A scope the file does not vouch for keeps the stored record's sign-off (valid
+        or changed, as for an edit)."""
+        users = {u.name: u.role for u in self.list_users()}
+        recorded = {
+            (e.user, str(e.detail.get("scope")), str(e.detail.get("digest")))
+            for e in self._store.audit_entries(new.id)
+            if e.action == "signed_off" and e.intact
+        }
+        current: dict[SignOffScope, SignOff] = {}
+        history: list[SignOff] = []
+        for s in new.signoffs:
+            vouched = (
+                not s.history
+                and users.get(s.name) == s.role
+                and can(s.role, _SIGN_OFF_PERMISSION[s.scope])
+                and (s.name, s.scope.value, s.digest) in recorded
+                and is_valid(new, s)
+            )
+            if vouched and s.scope not in current:
+                current[s.scope] = s
+            else:
+                history.extend(as_history([s]))
+        if old is not None:
+            for s in old.signoffs:
+                if s.history:
+                    history.append(s)
+                elif s.scope not in current:
+                    current[s.scope] = s
+        kept = list(current.values())
+        seen = {(s.scope, s.name, s.signed_on, s.digest) for s in kept}
+        for s in history:
+            key = (s.scope, s.name, s.signed_on, s.digest)
+            if key not in seen:
+                seen.add(key)
+                kept.append(s)
+        return kept
 
     def save(self, record: Record) -> Record:
-        """Save a change. A change to a signed-off record re-opens it (status draft, sign-offs
-        cleared); a change to an exported record marks it changed after export."""
-        self._require(Permission.EDIT_RECORDS, "Your role cannot change records.")
+        """Save a change. Sign-offs stay bound to what they signed: the status is worked out
+        again (a change to signed content makes its sign-off "changed since signed off"; a change
+        to an exported record marks it changed after export; undoing either restores it)."""
+        self._require(Permission.EDIT_RECORDS)
         expected = self._versions.get(record.id)
         old: Record | None = None
         if expected is not None:
@@ -349,22 +453,28 @@ class VaultService:
         self._check_guarded(old, record)
         new = record.copy()
         detail: dict[str, Any] = {}
-        if old is None:
-            new.signoffs = []
-            new.status = new.status if new.status in _CALLER_STATUSES else Status.DRAFT
+        if record.status in _CALLER_STATUSES:
+            ready = record.status is Status.READY_FOR_REVIEW
         else:
-            changed = not old.content_equals(new)
+            ready = old is not None and old.status is Status.READY_FOR_REVIEW
+        if old is None:
+            new.signoffs, new.export_version, new.exported_digest = [], 0, ""
+        else:
             new.signoffs = list(old.signoffs)
             new.export_version = old.export_version
-            if changed and old.status == Status.SIGNED_OFF:
-                new.status, new.signoffs = Status.DRAFT, []
+            new.exported_digest = old.exported_digest
+            detail["changed"] = not old.content_equals(new)
+        new.status = derive_status(new, ready=ready)
+        if old is not None:
+            before, after = valid_scopes(old), valid_scopes(new)
+            if before - after:
+                detail["signoffs_changed"] = sorted(s.value for s in before - after)
+            if after - before:
+                detail["signoffs_valid_again"] = sorted(s.value for s in after - before)
+            if SignOffScope.RECORD in before - after:
                 detail["reopened"] = True
-            elif changed and old.status in (Status.EXPORTED, Status.CHANGED_AFTER_EXPORT):
-                new.status = Status.CHANGED_AFTER_EXPORT
+            if new.status is Status.CHANGED_AFTER_EXPORT and old.status is not Status.CHANGED_AFTER_EXPORT:
                 detail["changed_after_export"] = True
-            elif not (old.status in _CALLER_STATUSES and new.status in _CALLER_STATUSES):
-                new.status = old.status
-            detail["changed"] = changed
         new.updated = self._clock()
         version = self._store.put_record(
             new.id, record_to_bytes(new), expected, action="saved", detail=detail
@@ -377,8 +487,9 @@ class VaultService:
         self._require(Permission.EXPORT, "Your role cannot export records.")
         stored = self._store.get_record(record_id)
         record = self._decode(record_id, stored.data)
-        record.status = Status.EXPORTED
         record.export_version += 1
+        record.exported_digest = record_digest(record)
+        record.status = derive_status(record)
         record.updated = self._clock()
         self._versions[record_id] = self._store.put_record(
             record_id,
@@ -389,32 +500,36 @@ class VaultService:
         )
         return record
 
-    def sign_off(self, record_id: str, scope: str) -> Record:
-        """Sign off the whole record ("record"), the SEND section ("send") or as manager ("manager")."""
+    def sign_off(self, record_id: str, scope: str, *, charter: Any = None) -> Record:
+        """Sign off the whole record ("record"), the SEND section ("send") or as manager
+        ("manager"), bound to the content as it is now.
+
+        Raises PermissionDenied (naming who can) for a role that may not, and SignOffRefused with
+        the blocking items while what the sign-off covers is incomplete or not valid."""
         try:
             which = SignOffScope(scope)
         except ValueError:
             raise VaultError(f"“{scope}” is not a sign-off; use record, send or manager.") from None
-        self._require(
-            _SIGN_OFF_PERMISSION[which], f"Your role cannot give the {which.label.lower()}."
-        )
+        self._require(_SIGN_OFF_PERMISSION[which])
         stored = self._store.get_record(record_id)
         record = self._decode(record_id, stored.data)
+        stopping = self.readiness(record, charter).stopping(which)
+        if stopping:
+            raise SignOffRefused(
+                f"The {_lower_first(which.label)} cannot be given yet: {len(stopping)} "
+                f"item{'s' if len(stopping) != 1 else ''} to see to first.",
+                tuple(stopping),
+            )
         me = self.user
-        record.signoffs = [s for s in record.signoffs if s.scope != which]
-        record.signoffs.append(SignOff(which, me.name, me.role, self._clock().date()))
-        if which == SignOffScope.RECORD and record.status in (
-            *_CALLER_STATUSES,
-            Status.CHANGED_AFTER_EXPORT,
-        ):
-            record.status = Status.SIGNED_OFF
+        record = with_signoff(record, which, me.name, me.role, self._clock().date())
         record.updated = self._clock()
+        given = record.signoff(which)
         self._versions[record_id] = self._store.put_record(
             record_id,
             record_to_bytes(record),
             stored.version,
             action="signed_off",
-            detail={"scope": which.value},
+            detail={"scope": which.value, "digest": given.digest if given else ""},
         )
         return record
 
@@ -424,15 +539,25 @@ class VaultService:
         self._versions.pop(record_id, None)
 
     def import_record(self, record: Record) -> Record:
-        """Store a record from elsewhere, keeping its id; an existing one gets a new version."""
-        self._require(Permission.EDIT_RECORDS, "Your role cannot import records.")
+        """Store a record from elsewhere, keeping its id; an existing one gets a new version.
+
+        The same rules as an edit: role checks, sign-offs kept only where this vault vouches for
+        them (see :meth:`_vouched_signoffs`), the status worked out, never taken from the file."""
+        self._require(Permission.EDIT_RECORDS)
+        if not is_record_id(record.id):
+            raise InterchangeError("The record's id is not a record id (a UUID); it was not imported.")
         try:
             old: Record | None = self._decode(record.id, self._store.get_record(record.id).data)
         except VaultError:
             old = None
         self._check_guarded(old, record)
-        self._check_imported_signoffs(old, record)
         new = record.copy()
+        new.signoffs = self._vouched_signoffs(old, record)
+        new.export_version = old.export_version if old is not None else 0
+        new.exported_digest = old.exported_digest if old is not None else ""
+        new.status = derive_status(
+            new, ready=old is not None and old.status is Status.READY_FOR_REVIEW
+        )
         self._versions[new.id] = self._store.put_record(
             new.id, record_to_bytes(new), None, action="imported", force=True
         )
@@ -480,10 +605,21 @@ class VaultService:
     # --- audit, check, blobs, backup -------------------------------------------------------------
 
     def record_event(self, action: str, record_id: str | None, detail: dict[str, Any]) -> None:
-        """Write an audit entry (for export, verification, etc.). ``detail`` is stored encrypted."""
+        """Write an audit entry (for export, verification, etc.). ``detail`` is stored encrypted.
+
+        Only the events of :data:`~transitions_app.services.write_rules.EVENT_RULES`, each by a
+        role that could cause it."""
         if not _ACTION.match(action):
             raise VaultError("An audit action must be a short lower-case name.")
+        rule = event_rule(action)
+        if rule is None:
+            raise VaultError(f"“{action}” is not an audit event this app writes.")
+        self._require_rule(rule)
         self._store.append_audit(action, record_id, detail)
+
+    def _require_rule(self, rule: WriteRule) -> None:
+        if not rule.allows(self.user.role):
+            raise PermissionDenied(f"Your role cannot {rule.what}.")
 
     def audit_entries(self, record_id: str | None = None) -> list[AuditEntry]:
         return self._store.audit_entries(record_id)
@@ -502,12 +638,26 @@ class VaultService:
     def put_blob(self, name: str, data: bytes) -> None:
         if name == CHARTER_BLOB:
             self._require(Permission.IMPORT_CHARTER, "Only a manager can import a charter.")
+        self._require_rule(blob_rule(name))
         self._store.put_blob(name, data)
 
     def delete_blob(self, name: str) -> bool:
         if name == CHARTER_BLOB:
             self._require(Permission.IMPORT_CHARTER, "Only a manager can remove a charter.")
+        self._require_rule(blob_rule(name))
         return self._store.delete_blob(name)
+
+    def display_name(self, login: str | None = None) -> str:
+        """How ``login`` (default: the logged-in user) is named on sign-offs and PDFs: the
+        display name in the setting profile, or the login when none is set."""
+        login = self.user.name if login is None else login
+        raw = self._store.get_blob(PROFILE_BLOB)
+        if raw is None:
+            return login
+        try:
+            return profile_from_bytes(raw).display_name(login)
+        except ValidationFailed:
+            return login
 
     def get_blob(self, name: str) -> bytes | None:
         return self._store.get_blob(name)

@@ -41,14 +41,7 @@ from PySide6.QtWidgets import (
 
 from models.errors import TransitionsError
 from models.school import CohortStats
-
-BAR = QColor("#1F5C74")
-ON_BAR = QColor("#FFFFFF")
-BACKGROUND = QColor("#FFFFFF")
-TARGET = QColor("#B35C00")
-INK = QColor("#1E2328")
-TITLE = QColor("#1F3B57")
-GRID = QColor("#E3E8ED")
+from ui.style import color
 
 
 def tr(text: str) -> str:
@@ -117,9 +110,9 @@ class _BarChart(QChartView):
         font.setPointSizeF(max(font.pointSizeF(), 10.0) + 1.0)
         font.setBold(True)
         chart.setTitleFont(font)
-        chart.setTitleBrush(TITLE)
+        chart.setTitleBrush(color("title"))
         chart.setBackgroundRoundness(0)
-        chart.setBackgroundBrush(BACKGROUND)
+        chart.setBackgroundBrush(color("base"))
         chart.setMargins(QMargins(4, 4, 12, 4))
         chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
         chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
@@ -136,16 +129,16 @@ class _BarChart(QChartView):
 
     def _setup(self) -> None:
         chart = self.chart()
-        self.bar_set.setColor(BAR)
-        self.bar_set.setBorderColor(BAR)
-        self.bar_set.setLabelColor(INK)
+        self.bar_set.setColor(color("chart_bar"))
+        self.bar_set.setBorderColor(color("chart_bar"))
+        self.bar_set.setLabelColor(color("text"))
         self.series.append(self.bar_set)
         self.series.setBarWidth(0.6)
         chart.addSeries(self.series)
         self.value_axis.setRange(0, 100)
         self.value_axis.setTickCount(11)
         self.value_axis.setLabelFormat("%d%%")
-        self.value_axis.setGridLineColor(GRID)
+        self.value_axis.setGridLineColor(color("chart_grid"))
         self.value_axis.setTitleText(tr("% of children"))
         chart.addAxis(self.value_axis, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(self.category_axis, Qt.AlignmentFlag.AlignLeft)
@@ -191,8 +184,8 @@ class _BarChart(QChartView):
             inside = x + size.width() > right and end.x() - start.x() > size.width() + 12
             if inside:
                 x = end.x() - self.LABEL_GAP - size.width()
-            item.setBrush(ON_BAR if inside else INK)
-            item.backdrop = None if inside else BACKGROUND
+            item.setBrush(color("chart_on_bar") if inside else color("text"))
+            item.backdrop = None if inside else color("base")
             item.setPos(x, end.y() - size.height() / 2)
 
     def describe(self) -> str:
@@ -223,7 +216,7 @@ class GldChart(_BarChart):
         )
         self.setAccessibleName(tr("Good level of development by group"))
         self.target_series = QLineSeries()
-        pen = QPen(TARGET, 2.5, Qt.PenStyle.DashLine)
+        pen = QPen(color("chart_target"), 2.5, Qt.PenStyle.DashLine)
         self.target_series.setPen(pen)
         self.chart().addSeries(self.target_series)
         self.target_series.attachAxis(self.value_axis)

@@ -22,7 +22,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QBrush, QColor, QKeyEvent, QKeySequence, QUndoCommand, QUndoStack
+from PySide6.QtGui import QAction, QBrush, QKeyEvent, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -49,15 +49,13 @@ from models.school.outcomes import (
     is_complete,
 )
 from ui.dialogs import plain_error
+from ui.style import color
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 RecordIdRole = Qt.ItemDataRole.UserRole + 1  # the record id of a row
 ValueRole = Qt.ItemDataRole.UserRole + 2  # an ELG cell's "expected" / "emerging" / None
 AUTOSAVE_MS = 800  # as the editor: saved this long after the last change
 
-_EXPECTED_BG = QColor("#dcefdc")
-_EMERGING_BG = QColor("#fde3b8")
-_GLD_BG = QColor("#eeeeee")
 _AREA_TITLES = {
     f"{area}_{key}": title for area, title, _prime, aspects in AREAS for key, _l, _d in aspects
 }
@@ -213,7 +211,7 @@ class OutcomesEntryModel(QAbstractTableModel):
                     return tr("GLD: not worked out yet (goals ELG01 to ELG12 still to enter)")
                 return tr("GLD: reached") if gld else tr("GLD: not reached")
             if role == Qt.ItemDataRole.BackgroundRole:
-                return QBrush(_GLD_BG)
+                return QBrush(color("neutral_bg"))
             if role == Qt.ItemDataRole.TextAlignmentRole:
                 return int(Qt.AlignmentFlag.AlignCenter)
             return None
@@ -231,7 +229,7 @@ class OutcomesEntryModel(QAbstractTableModel):
             code, _a, label, _g = ELG_COLUMNS[ASPECTS.index(aspect)]
             return f"{child.name}, {code} {label}: {value_text(value)}"
         if role == Qt.ItemDataRole.BackgroundRole and value is not None:
-            return QBrush(_EXPECTED_BG if value == EXPECTED else _EMERGING_BG)
+            return QBrush(color("expected_bg" if value == EXPECTED else "emerging_bg"))
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(Qt.AlignmentFlag.AlignCenter)
         return None

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from models.errors import TransitionsError
+from models.safe_input import read_file
 
 MAX_KEY_FILE = 1024 * 1024
 
@@ -216,12 +217,9 @@ class DecryptionKeyDialog(QDialog):
             self._show(tr("Choose the key file your LA gave you."))
             return
         try:
-            if path.stat().st_size > MAX_KEY_FILE:
-                self._show(tr("{file} is too large to be a key file.").format(file=path.name))
-                return
-            data = path.read_bytes()
-        except OSError as exc:
-            self._show(tr("Cannot read {file}: {why}.").format(file=path.name, why=exc.strerror or exc))
+            data = read_file(path, limit=MAX_KEY_FILE, what="key file")
+        except TransitionsError as exc:
+            self._show(str(exc))
             return
         try:
             self.added = self._school.add_decryption_key(data, self.passphrase.text())

@@ -13,7 +13,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
 from models.errors import TransitionsError
 from models.school import QueueItem
 from ui.school.service import SchoolViews
+from ui.style import color
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 ItemRole = Qt.ItemDataRole.UserRole + 1  # the QueueItem of a row
-OVERDUE_BACKGROUND = QColor("#FBE3E0")
 
 
 def tr(text: str) -> str:
@@ -105,7 +105,7 @@ class SencoQueueModel(QAbstractTableModel):
         if role == ItemRole:
             return item
         if role == Qt.ItemDataRole.BackgroundRole and item.overdue:
-            return QBrush(OVERDUE_BACKGROUND)
+            return QBrush(color("overdue_bg"))
         return None
 
 

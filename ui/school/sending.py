@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 
 from models.errors import TransitionsError
 from models.record import Record
+from models.safe_input import read_file
 from models.school.outcomes import MAX_CSV_BYTES, RowError
 from ui.dialogs import busy_bar, plain_error
 from ui.school.outcomes_entry import OutcomesEntryDialog
@@ -506,13 +507,9 @@ class SendingPanel(QWidget):
 
         def read() -> tuple[str, bytes]:
             try:
-                if path.stat().st_size > MAX_CSV_BYTES:
-                    too_large = tr("{file} is too large to be an EYFSP return.")
-                    return too_large.format(file=path.name), b""
-                return "", path.read_bytes()
-            except OSError as exc:
-                why = exc.strerror or exc
-                return tr("Cannot read {file}: {why}.").format(file=path.name, why=why), b""
+                return "", read_file(path, limit=MAX_CSV_BYTES, what="EYFSP return")
+            except TransitionsError as exc:
+                return str(exc), b""
 
         self._check(
             read,

@@ -1,0 +1,68 @@
+"""Text the app writes out of what others chose: file names shown to people and CSV cells.
+
+* :func:`shown_name` is how every file name (or path) someone else chose is shown, on a terminal,
+  in a window or in a stored note: a newline, an escape code or a right-to-left override in a
+  name cannot forge a line of output, recolour the terminal or reverse the text, and a name that
+  is not valid UTF-8 can always be shown (and stored) instead of crashing the report it is in.
+* :func:`csv_cell` is how every text cell of every CSV the app writes is written: a cell that a
+  spreadsheet would run as a formula (starting ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+  return) is written with a leading apostrophe, which spreadsheets show as plain text.
+"""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from collections.abc import Iterable
+
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (Python's surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    if ch in _NAMED:
+        return _NAMED[ch]
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def _needs_escape(ch: str) -> bool:
+    # Control, format (bidi overrides, zero-width), surrogate, private-use and unassigned
+    # characters, and the line and paragraph separators.
+    category = unicodedata.category(ch)
+    return category[0] == "C" or category in ("Zl", "Zp")
+
+
+def shown_name(name: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> str:
+    """``name`` as one line of printable, valid UTF-8 text.
+
+    Printable characters (any script) are kept; anything else is written as a Python-style
+    escape (``\\n``, ``\\x1b``, ``\\u202e``; a byte that is not UTF-8 as ``\\xff``).
+    """
+    raw = os.fspath(name)
+    text = os.fsdecode(raw) if isinstance(raw, bytes) else raw
+    if text.isprintable():
+        return text
+    return "".join(_escape(ch) if _needs_escape(ch) else ch for ch in text)
+
+
+def csv_cell(value: object) -> object:
+    """A CSV cell that a spreadsheet shows as written. Numbers are kept as numbers; ``None`` is
+    empty; text starting like a formula gets a leading apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        text = str(value)
+        return "'" + text if text.startswith(_FORMULA_START) else text
+    return value
+
+
+def csv_row(values: Iterable[object]) -> list[object]:
+    """Every cell of a row through :func:`csv_cell`."""
+    return [csv_cell(v) for v in values]
