@@ -741,7 +741,8 @@ class _Story:
                     tagging.add(sect, "P", _p("Shown on the front sheet (page 1) with the flags.", QUIET))
                 ]
             else:
-                body = self.section_body(sect, part) + section_pictures(section.key, self.record, BODY_W)
+                body = self.section_body(sect, part)
+                body += section_pictures(section.key, self.record, BODY_W, sect)
                 if section.key in SKIP_WHEN_EMPTY and not body:
                     continue
                 if section.key == SIGNOFF_SECTION:

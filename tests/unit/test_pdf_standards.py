@@ -16,11 +16,13 @@ import pikepdf
 import pytest
 
 from export.class_summary import ClassSummaryOptions, render_class_summary_pdf
+from export.family_copy import FamilyCopyOptions, render_family_copy
 from export.packets import SENCO, TEACHER, needs_senco_packet
 from export.pipeline import PacketJob, build_packet, signer_material
 from export.render import MARGIN_X, PAGE_W, TITLE
 from export.stamp import SIGNATURE_FIELD
 from models.interchange import record_to_bytes
+from models.pictures import prepare_picture
 from models.record import Record
 from models.synthetic import generate_records
 from tests import pdf_checks as checks
@@ -44,10 +46,26 @@ class Exported:
     signed: bool
 
 
+def _drawing(colour: str) -> bytes:
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (160, 120), "white")
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((20, 10, 90, 80), fill=colour)
+    draw.rectangle((60, 70, 150, 115), fill="#3A6EA5")
+    out = BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
 def _child() -> Record:
     records = generate_records(12, seed=3, today=date(2026, 3, 2))
     record = records[8]  # EHC plan: both packets, every kind of table
     assert needs_senco_packet(record)
+    record.pictures = (
+        prepare_picture(_drawing("#F2B233"), "My house and the sun", picture_id="pic-sun"),
+        prepare_picture(_drawing("#5AA05A"), "", picture_id="pic-tree"),
+    )
     return record
 
 
@@ -89,10 +107,26 @@ def exported() -> dict[str, Exported]:
         ),
     )
     out["class-summary"] = Exported("class-summary", summary, None, None, False)
+    family = render_family_copy(
+        record,
+        FamilyCopyOptions(
+            generated_on=SIGNING_TIME,
+            contact="Priya Storytime (fictional), 01632 960000",
+            la_contact="Northshire transitions team (fictional), 01632 960999",
+        ),
+    )
+    out["family-copy"] = Exported("family-copy", family, None, record, False)
     return out
 
 
-ALL = ["teacher-plain", "teacher-encrypted", "senco-plain", "senco-encrypted", "class-summary"]
+ALL = [
+    "teacher-plain",
+    "teacher-encrypted",
+    "senco-plain",
+    "senco-encrypted",
+    "class-summary",
+    "family-copy",
+]
 SIGNED = ALL[:4]
 
 
@@ -279,7 +313,13 @@ def test_catalog_language_marking_title_and_pdfa_identification(
         assert all(page.obj.Tabs == pikepdf.Name.S for page in pdf.pages)
         assert "/Info" not in pdf.trailer  # PDF/A-4: the title lives in XMP
         meta = pdf.open_metadata()
-        assert str(meta["dc:title"]).startswith(TITLE if item.record else "Class summary")
+        assert str(meta["dc:title"]).startswith(
+            {"class-summary": "Class summary", "family-copy": item.record.display_name}.get(
+                name, TITLE
+            )
+            if item.record
+            else "Class summary"
+        )
         assert meta["pdfaid:part"] == "4"
         assert meta["pdfaid:rev"] == "2020"
         assert meta.get("pdfaid:conformance") == ("F" if item.signed else None)
@@ -334,3 +374,31 @@ def test_pikepdfs_pdfa_validator_finds_only_the_part_4_differences(
     }
     unexpected = [f for f in report.findings if f.rule not in expected]
     assert not unexpected, unexpected
+
+
+@pytest.mark.parametrize("name", ["teacher-plain", "family-copy"])
+def test_pictures_are_figures_with_alternative_text(
+    exported: dict[str, Exported], name: str
+) -> None:
+    item = exported[name]
+    with pikepdf.open(BytesIO(item.pdf), password=item.password or "") as pdf:
+        figures = [
+            elem
+            for elem in _struct_elems(pdf.Root.StructTreeRoot)
+            if elem.get("/S") == pikepdf.Name.Figure
+        ]
+    alts = sorted(str(f.Alt) for f in figures)
+    assert alts == ["Picture 1 of 2: My house and the sun", "Picture 2 of 2, with no caption"]
+
+
+def _struct_elems(node: pikepdf.Object) -> list[pikepdf.Object]:
+    out = []
+    kids = node.get("/K")
+    if kids is None:
+        return out
+    for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+        if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") != pikepdf.Name.MCR:
+            if "/S" in kid:
+                out.append(kid)
+            out += _struct_elems(kid)
+    return out
