@@ -9,8 +9,6 @@ the signature covers the pages, the data and the stamp, and any appended change 
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -44,6 +42,7 @@ class PacketJob:
     supersedes_version: int | None = None
     encrypt_password: str | None = None
     recipient_cert_pem: bytes | None = None
+    file_code: str = ""  # printed on the front sheet; the file's name carries it too
 
 
 def signer_material(
@@ -91,6 +90,7 @@ def build_packet(job: PacketJob) -> PacketResult:
         supersedes_version=job.supersedes_version,
         record_json=job.record_json,
         signature=label,
+        file_code=job.file_code,
     )
     pdf = render_record_pdf(record, options)
     key = serialization.load_der_private_key(job.key_der, password=None)
@@ -108,19 +108,3 @@ def build_packet(job: PacketJob) -> PacketResult:
         encryption=_encryption(job),
     )
     return PacketResult(job.packet, signed)
-
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9]+")
-
-
-def safe_file_stem(*parts: str) -> str:
-    """A file name stem from names and ids that cannot escape the folder or upset any OS:
-    ASCII letters and digits joined by hyphens, at most 80 characters, never empty."""
-    words = []
-    for part in parts:
-        ascii_text = unicodedata.normalize("NFKD", part).encode("ascii", "ignore").decode()
-        cleaned = _UNSAFE.sub("-", ascii_text).strip("-")
-        if cleaned:
-            words.append(cleaned)
-    stem = "-".join(words)[:80].strip("-")
-    return stem or "record"

@@ -126,6 +126,7 @@ class RenderOptions:
     supersedes_version: int | None = None
     record_json: bytes = b""  # embedded as an associated file when given
     signature: SignatureLabel | None = None  # who will sign: the stamp and the signature field
+    file_code: str = ""  # the code in the exported file's name (export.file_names), to match by hand
 
 
 # --- text styles --------------------------------------------------------------------------
@@ -479,6 +480,8 @@ class _Story:
         preferred = self.value("child.preferred_name")
         if preferred:
             bits.append(f"Preferred name: {preferred}")
+        if self.options.file_code:
+            bits.append(f"File code: {self.options.file_code}")
         out.append(tagging.add(sect, "P", _p("   ·   ".join(bits), SUBNAME)))
         out.append(self.facts_table(sect))
         out.append(Spacer(1, 12))

@@ -11,7 +11,9 @@ A file is valid only if all of these hold:
   unless ``accept_self_signed`` and the signer is merely unknown (then ``vouched`` is ``False``);
 * no signer certificate appears in a CRL given by the caller (signed by its issuer), whatever
   the revocation date: a B-B signature has no trusted timestamp, so a signing time before the
-  revocation cannot be proven;
+  revocation cannot be proven. When no CRL of the signer's issuer was given, or every one given is
+  past its next-update time, the file can still be valid but ``revocation`` says which (the
+  signer may have been revoked since): it was not fully checked;
 * the embedded record JSON exists, parses as JSON and passes ``json_check`` if one is given.
 
 Any failure, including any exception, gives ``valid=False`` with a plain-sentence ``reason``;
@@ -65,6 +67,14 @@ class VerifyResult:
     signed_at: str | None = None
     vouched: bool = False
     record_json: bytes | None = field(default=None, repr=False)
+    #: Empty when the signer was checked against a current CRL of its issuer (or has no LA);
+    #: otherwise one sentence naming the missing or out-of-date revocation list.
+    revocation: str = ""
+
+    @property
+    def fully_checked(self) -> bool:
+        """Valid, and checked against a current revocation list of the signer's LA."""
+        return self.valid and not self.revocation
 
     @property
     def record_id(self) -> str | None:
@@ -101,6 +111,8 @@ class VerifyResult:
             "fingerprint_sha256": self.fingerprint_sha256,
             "signed_at": self.signed_at,
             "vouched": self.vouched,
+            "fully_checked": self.fully_checked,
+            "revocation": self.revocation or None,
             "record_id": self.record_id,
             "record_version": self.record_version,
         }
@@ -112,6 +124,7 @@ class _Signer:
     organisation: str | None = None
     fingerprint_sha256: str | None = None
     signed_at: str | None = None
+    revocation: str = ""
 
 
 class _Unvouched(Exception):
@@ -155,6 +168,8 @@ def verify_pdf(
         if vouched
         else "Signature valid; signer not vouched for by your LA (accepted as self-signed)."
     )
+    if vouched and info.revocation:
+        reason = f"{reason} {info.revocation}"
     return _result(file_name, True, reason, info, vouched=vouched, record_json=record_json)
 
 
@@ -177,6 +192,7 @@ def _result(
         signed_at=info.signed_at,
         vouched=vouched,
         record_json=record_json,
+        revocation=info.revocation if valid and vouched else "",
     )
 
 
@@ -223,6 +239,8 @@ async def _check_signatures(
             raise SignatureInvalid("The document was changed after one of its signatures was made.")
         signer_cert = _x509(status.signing_cert)
         _check_not_revoked(signer_cert, status, trust_roots, crls)
+        if status.trusted and not info.revocation:
+            info.revocation = _revocation_gap(signer_cert, status, trust_roots, crls, now)
         if not status.trusted:
             _check_unvouched_reason(status, signer_cert, claimed)
             vouched = False
@@ -296,13 +314,7 @@ def _check_not_revoked(
     """Any listing in a CRL signed by the signer's issuer counts, whatever its date."""
     if status.revoked:
         raise SignatureInvalid("The signer's certificate has been revoked.")
-    issuers = [c for c in trust_roots if c.subject == cert.issuer]
-    if status.validation_path is not None:
-        issuers += [
-            _x509(c)
-            for c in status.validation_path.iter_certs(include_root=True)
-            if _x509(c).subject == cert.issuer
-        ]
+    issuers = _issuers(cert, status, trust_roots)
     for crl in crls:
         if crl.issuer != cert.issuer:
             continue
@@ -313,6 +325,53 @@ def _check_not_revoked(
             if crl.is_signature_valid(issuer.public_key()):  # type: ignore[arg-type]
                 day = entry.revocation_date_utc.date().isoformat()
                 raise SignatureInvalid(f"The signer's certificate was revoked by your LA on {day}.")
+
+
+def _issuers(
+    cert: x509.Certificate, status: PdfSignatureStatus, trust_roots: Sequence[x509.Certificate]
+) -> list[x509.Certificate]:
+    issuers = [c for c in trust_roots if c.subject == cert.issuer]
+    if status.validation_path is not None:
+        issuers += [
+            _x509(c)
+            for c in status.validation_path.iter_certs(include_root=True)
+            if _x509(c).subject == cert.issuer
+        ]
+    return issuers
+
+
+def _revocation_gap(
+    cert: x509.Certificate,
+    status: PdfSignatureStatus,
+    trust_roots: Sequence[x509.Certificate],
+    crls: Sequence[x509.CertificateRevocationList],
+    now: datetime | None,
+) -> str:
+    """Why the signer's revocation could not be fully checked ("" when it was): no CRL signed by
+    its issuer was given, or every such CRL is past its next-update time at ``now``."""
+    issuers = _issuers(cert, status, trust_roots)
+    own = [
+        crl
+        for crl in crls
+        if crl.issuer == cert.issuer
+        and any(crl.is_signature_valid(i.public_key()) for i in issuers)  # type: ignore[arg-type]
+    ]
+    if not own:
+        return (
+            "Revocation not checked: no revocation list (CRL) from the signer's LA was at hand, "
+            "so a revoked certificate would not show."
+        )
+    if now is None:
+        return ""
+    due = [crl.next_update_utc for crl in own]
+    if all(when is not None and when < now for when in due):
+        latest = max(when for when in due if when is not None)
+        return (
+            "Revocation not fully checked: the LA's revocation list (CRL) is out of date (its next "
+            f"update was due on {latest.date().isoformat()}), so a certificate revoked since would "
+            "not show; get the LA's current list."
+        )
+    return ""
 
 
 def _self_signed(cert: x509.Certificate) -> bool:

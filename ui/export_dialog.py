@@ -468,7 +468,7 @@ class ExportDialog(QDialog):
             how = {"password": tr("password"), "certificate": tr("school's certificate")}.get(
                 f.encrypted, ""
             )
-            text = f"{f.path.name}" + (f" ({tr('encrypted with the')} {how})" if how else "")
+            text = f.describe() + (f" ({tr('encrypted with the')} {how})" if how else "")
             self.files.addItem(text)
         self.files.setVisible(bool(report.files))
         self.open_folder_button.setVisible(bool(report.files))

@@ -33,7 +33,8 @@ from typing import Any
 
 from models.flags import derive_flags
 from models.framework.v1 import AREAS, GLD_AREAS, NOT_ON_TRACK
-from models.record import Record
+from models.record import Record, is_record_id
+from models.safe_output import csv_cell, csv_row
 
 # (CSV column, aspect key as in learning.<key> and outcome.elg_<key>, label, counts towards GLD)
 ELG_COLUMNS: tuple[tuple[str, str, str, bool], ...] = tuple(
@@ -170,6 +171,11 @@ def _row(
     who = f" ({name})" if name else ""
     if not upn and not record_id:
         errors.append(RowError(line, f"the child{who} has neither a UPN nor a RecordID."))
+        return None
+    if record_id and not is_record_id(record_id):
+        errors.append(
+            RowError(line, f"the RecordID of the child{who} is not a record id; copy it from the sheet.")
+        )
         return None
     gld_text = _cell(cells, index, "GLD").lower()
     if gld_text in _YES:
@@ -424,14 +430,14 @@ def cohort_csv(stats: CohortStats, target: float | None = None) -> bytes:
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COHORT_CSV_HEADER)
+    writer.writerow(csv_row(COHORT_CSV_HEADER))
     for g in stats.groups:
-        writer.writerow(["GLD", g.label, g.children, g.gld, num(g.gld_percent), num(target)])
+        writer.writerow(csv_row(["GLD", g.label, g.children, g.gld, num(g.gld_percent), num(target)]))
     for e in stats.elgs:
-        writer.writerow(["ELG", e.label, e.children, e.expected, num(e.expected_percent), ""])
+        writer.writerow(csv_row(["ELG", e.label, e.children, e.expected, num(e.expected_percent), ""]))
     for a in stats.agreement:
         agreed = a.on_track_expected + a.support_emerging
-        writer.writerow(["Agreement", a.label, a.compared, agreed, num(a.agreement_percent), ""])
+        writer.writerow(csv_row(["Agreement", a.label, a.compared, agreed, num(a.agreement_percent), ""]))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -484,13 +490,10 @@ TEMPLATE_COLUMNS: tuple[str, ...] = (
     "GLD",
     *(col for col, _a, _l, _g in ELG_COLUMNS),
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def _sheet_text(value: object) -> str:
-    """A name as a spreadsheet shows it, never as a formula (names only appear in messages)."""
-    text = " ".join(str(value or "").split())
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    """A name on one line (names only appear in messages); :func:`csv_cell` keeps it from
+    being a formula."""
+    return " ".join(str(value or "").split())
 
 
 def outcomes_template_csv(records: Iterable[Record]) -> bytes:
@@ -511,17 +514,19 @@ def outcomes_template_csv(records: Iterable[Record]) -> bytes:
     )
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(TEMPLATE_COLUMNS)
+    writer.writerow(csv_row(TEMPLATE_COLUMNS))
     blanks = [""] * (len(TEMPLATE_COLUMNS) - 4)
     for record in rows:
         writer.writerow(
-            [
-                record.id,
-                str(record.get("child.upn") or "").strip().upper(),
-                _sheet_text(record.get("child.legal_forenames")),
-                _sheet_text(record.get("child.legal_surname")),
-                *blanks,
-            ]
+            csv_row(
+                [
+                    record.id,
+                    str(record.get("child.upn") or "").strip().upper(),
+                    _sheet_text(record.get("child.legal_forenames")),
+                    _sheet_text(record.get("child.legal_surname")),
+                    *blanks,
+                ]
+            )
         )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -634,5 +639,5 @@ def filled_outcomes_csv(
             row[col] = elgs.get(aspect, "")
         if is_complete(elgs):
             row["GLD"] = "Y" if derived_gld(elgs) else "N"
-        writer.writerow(row)
+        writer.writerow({key: csv_cell(value) for key, value in row.items()})
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -102,8 +102,8 @@ def behind(seen: SeenHead, last: Head, mac_at: Callable[[int], bytes | None]) ->
             else f"entries {last.seq + 1} to {want.seq} are missing"
         )
         return (
-            f"Audit trail: {missing}; {seen.user} saw the trail reach entry {want.seq}, "
-            f"but it now ends at entry {last.seq} (it was cut back)."
+            f"Audit trail: it was cut back: {seen.user} saw it reach entry {want.seq}, but it "
+            f"ends at entry {last.seq}, so {missing} (and any it was cut back past)."
         )
     found = mac_at(want.seq)
     if found is None or not crypto.mac_equal(found, want.mac):

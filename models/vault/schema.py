@@ -126,15 +126,18 @@ def _lenient_text(raw: bytes) -> str:
     return raw.decode("utf-8", "replace")
 
 
-def make_engine(where: Path | Location, *, read_only: bool = False) -> Engine:
+def make_engine(
+    where: Path | Location, *, read_only: bool = False, immutable: bool = False
+) -> Engine:
     """An engine for a folder vault (pragmas, BEGIN IMMEDIATE) or a PostgreSQL vault.
 
     SQLite: WAL + synchronous=FULL makes each committed transaction durable; secure_delete
     overwrites freed pages; temp_store=MEMORY keeps sorts and temporary tables out of temp files.
     Transactions start with ``BEGIN IMMEDIATE`` so a read-then-write (the audit chain) cannot
     interleave with another process. ``read_only`` opens the file with ``mode=ro`` (and, when no
-    write-ahead log is beside it, ``immutable=1``, since a read-only folder cannot hold the shared
-    memory file WAL needs): nothing is written, not even the journal mode.
+    write-ahead log is beside it or ``immutable`` says so, ``immutable=1``, since a read-only
+    folder or a full disk cannot hold the shared-memory file WAL needs): nothing is written, not
+    even the journal mode.
 
     PostgreSQL: READ COMMITTED, a lock timeout (a writer waits at most 30 s for another's
     transaction), and connections checked before use so a restarted server is not an error.
@@ -158,7 +161,7 @@ def make_engine(where: Path | Location, *, read_only: bool = False) -> Engine:
         has_log = all(
             (path.parent / (DB_FILE + suffix)).exists() for suffix in ("-wal", "-shm")
         )
-        flags = "mode=ro" if has_log else "mode=ro&immutable=1"
+        flags = "mode=ro" if has_log and not immutable else "mode=ro&immutable=1"
         engine = create_engine(
             f"sqlite:///file:{quote(path.as_posix())}?{flags}&uri=true",
             connect_args={"timeout": 30},

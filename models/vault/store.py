@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import sqlite3
 import time
 import uuid
@@ -255,6 +256,8 @@ def _storage_error(exc: SQLAlchemyError, verb: str, location: object = None) -> 
     missing table is :class:`VaultDamaged` (exit 1)."""
     kind = _failure_kind(exc)
     orig = getattr(exc, "orig", None)
+    if kind == "io" and isinstance(location, schema.Location) and _disk_full(location):
+        kind = "full"
     if kind == "damaged":
         said = str(orig)
         table = next((t.name for t in schema.TABLES if f"table: {t.name}" in said
@@ -387,6 +390,17 @@ class _NeedsReadOnly(Exception):
     def __init__(self, notice: str) -> None:
         super().__init__(notice)
         self.notice = notice
+
+
+def _disk_full(location: schema.Location) -> bool:
+    """An input/output error on a disk with no space left is a full disk (SQLite reports a
+    shared-memory file it cannot grow as an I/O error)."""
+    if location.directory is None:
+        return False
+    try:
+        return shutil.disk_usage(location.directory).free < 64 * 1024
+    except OSError:
+        return False
 
 
 def _folder_writable(directory: Path) -> bool:
@@ -621,16 +635,24 @@ class VaultStore:
         notice: str | None = None
         if location.directory is not None and not _folder_writable(location.directory):
             notice = READ_ONLY_NOTICE
+        if notice is None:
+            try:
+                return cls._connect_as(location, None)
+            except _NeedsReadOnly as exc:  # found out by a failed write
+                notice = exc.notice
         try:
             return cls._connect_as(location, notice)
-        except _NeedsReadOnly as exc:
-            return cls._connect_as(location, exc.notice)
+        except _NeedsReadOnly:
+            # the write-ahead log's shared-memory file cannot be made here: read the file alone
+            return cls._connect_as(location, notice, immutable=True)
 
     @classmethod
     def _connect_as(
-        cls, location: schema.Location, notice: str | None
+        cls, location: schema.Location, notice: str | None, *, immutable: bool = False
     ) -> tuple[Engine, dict[str, str], int, str | None]:
-        engine = schema.make_engine(location, read_only=notice is not None)
+        engine = schema.make_engine(
+            location, read_only=notice is not None, immutable=immutable
+        )
         try:
             with engine.begin() as conn:
                 if not schema.table_exists(conn, "meta"):
@@ -675,8 +697,17 @@ class VaultStore:
         except SQLAlchemyError as exc:
             engine.dispose()
             kind = _failure_kind(exc)
-            if notice is None and kind in ("read_only", "cant_open", "full"):
-                raise _NeedsReadOnly(FULL_NOTICE if kind == "full" else READ_ONLY_NOTICE) from None
+            if kind == "io" and _disk_full(location):
+                kind = "full"
+            if location.directory is not None and not immutable:
+                if notice is None and kind in ("read_only", "cant_open", "full"):
+                    raise _NeedsReadOnly(
+                        FULL_NOTICE if kind == "full" else READ_ONLY_NOTICE
+                    ) from None
+                if notice is not None and kind in ("read_only", "cant_open", "full", "io"):
+                    raise _NeedsReadOnly(notice) from None
+            elif location.on_server and notice is None and kind == "read_only":
+                raise _NeedsReadOnly(READ_ONLY_NOTICE) from None
             raise _storage_error(exc, "opened", location) from None
         return engine, meta, version, notice
 
@@ -916,6 +947,8 @@ class VaultStore:
                 self._append(conn, action, None, {})
         except SQLAlchemyError as exc:
             kind = _failure_kind(exc)
+            if kind == "io" and _disk_full(self.location):
+                kind = "full"
             if kind not in ("read_only", "full"):
                 raise _storage_error(exc, "opened", self.location) from None
             self._anchored = False

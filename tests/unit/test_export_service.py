@@ -132,11 +132,18 @@ def test_cli_export_and_verify(demo: Path, tmp_path: Path, monkeypatch: pytest.M
     files = [Path(f["file"]) for f in data["files"]]
     assert files
     args = ["verify", *map(str, files), "--trust", str(ROOT / "root-cert.pem"), "--password-file", str(pw), "--json"]
-    assert main(args) == 0
+    assert main([*args, "--crl", str(ROOT.parent / "crl.pem")]) == 0
     results = json.loads(capsys.readouterr().out)
     for row in results:
         assert row["valid"] is True
+        assert row["fully_checked"] is True
         assert {"file", "valid", "reason", "signer", "fingerprint_sha256", "signed_at", "record_id", "record_version"} <= set(row)
+    # without the LA's revocation list the files are valid but not fully checked (exit 1)
+    assert main(args) == 1
+    for row in json.loads(capsys.readouterr().out):
+        assert row["valid"] is True
+        assert row["fully_checked"] is False
+        assert "no revocation list (CRL)" in row["revocation"]
     # with the vault's own trust material instead of --trust
     monkeypatch.setenv("TRANSITIONS_PASSWORD", PASSWORD)
     assert main(["verify", str(files[0]), "--vault", str(vault_dir), "--password-file", str(pw)]) == 0

@@ -168,7 +168,7 @@ def test_verify_a_file_encrypted_to_the_school(
     assert "recipient certificate" in out
     key = ROOT / "schools" / "990101.p12"
     monkeypatch.setenv("TRANSITIONS_P12_PASSWORD", "demo-school-passphrase")
-    code, out, err = run(capsys, "verify", sealed, "--trust", root_pem, "--key-p12", key, "--json")
+    code, out, err = run(capsys, "verify", sealed, "--trust", root_pem, "--crl", ROOT / "crl.pem", "--key-p12", key, "--json")
     assert (code, err) == (0, "")
     [result] = json.loads(out)
     assert result["valid"] is True

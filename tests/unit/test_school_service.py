@@ -214,7 +214,8 @@ def test_bad_inputs_are_refused_and_change_nothing(world: World, pki: FixturePki
     assert "already imported" in reasons["copy.pdf"]
     assert "already imported" in reasons["same-version.pdf"]
     assert "another school" in reasons["other.pdf"]
-    assert "cannot be read" in reasons["missing.pdf"]
+    assert "Cannot read the record PDF" in reasons["missing.pdf"]
+    assert [o.file for o in outcomes if o.unreadable] == ["huge.pdf", "missing.pdf"]
     after = world.school.overview().to_dict()
     assert after == before
     # with the password, the encrypted file imports

@@ -145,6 +145,8 @@ def test_result_fields_and_json(pki: FixturePki) -> None:
         "fingerprint_sha256": result.fingerprint_sha256,
         "signed_at": "2026-06-01T09:30:00+00:00",
         "vouched": False,
+        "fully_checked": False,
+        "revocation": None,
         "record_id": "rec-7",
         "record_version": 5,
     }

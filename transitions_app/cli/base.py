@@ -61,13 +61,19 @@ def read_secret(
         try:
             text = read_file(path, limit=SECRET_BYTES, what=f"{what} file").decode("utf-8")
         except UnicodeDecodeError:
-            raise CliError(f"The {what} file {shown_name(path)} is not UTF-8 text.") from None
+            raise CliError(
+                f"The {what} file {shown_name(path)} is not UTF-8 text; save it as UTF-8 and try again."
+            ) from None
         secret = text.rstrip("\r\n")
         if not secret:
             raise CliError(f"The {what} file {shown_name(path)} is empty.")
         return secret
     value = os.environ.get(env)
     if value:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # bytes that are not UTF-8 reach Python as lone surrogates
+            raise CliError(f"{env} is not UTF-8 text.") from None
         return value
     if sys.stdin is not None and sys.stdin.isatty():
         import getpass

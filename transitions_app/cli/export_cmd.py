@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,7 +39,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_json_arg(exp)
     exp.set_defaults(func=run_export)
 
-    ver = sub.add_parser("verify", help="verify signed record PDFs strictly; exit 0 only when all are valid")
+    ver = sub.add_parser("verify", help="verify signed record PDFs strictly; exit 0 only when all are valid and checked against a current revocation list")
     ver.add_argument("files", metavar="FILE", nargs="+", type=Path)
     ver.add_argument("--trust", metavar="ROOT.pem", type=Path, action="append", default=[],
                      help="an LA root certificate to trust (repeatable)")
@@ -100,7 +99,7 @@ def run_export(args: argparse.Namespace) -> int:
             "ok": report.ok,
             "not_ready": skipped,
             "files": [
-                {"file": str(f.path), "record_id": f.record_id, "packet": f.packet, "sha256": f.sha256,
+                {"file": str(f.path), "file_code": f.code, "record_id": f.record_id, "packet": f.packet, "sha256": f.sha256,
                  "record_version": f.version, "supersedes_version": f.supersedes, "encrypted": f.encrypted or None}
                 for f in report.files
             ],
@@ -113,7 +112,7 @@ def run_export(args: argparse.Namespace) -> int:
         })
     else:
         for f in report.files:
-            print(f"Exported {f.path.name} (version {f.version}, SHA-256 {f.sha256[:16]}…)")
+            print(f"Exported {f.describe()} (version {f.version}, SHA-256 {f.sha256[:16]}…)")
         for r in report.refused:
             sys.stderr.write(r.message() + "\n")
         if report.manifest_json:
@@ -160,6 +159,7 @@ def _json_check(data: bytes) -> None:
 def run_verify(args: argparse.Namespace) -> int:
     from export.verify import verify_pdf
     from models.safe_input import DOCUMENT_BYTES, PDF_BYTES, read_file
+    from models.safe_output import shown_name
 
     roots, crls = _trust_material(args)
     pdf_password = None
@@ -181,16 +181,19 @@ def run_verify(args: argparse.Namespace) -> int:
         data = read_file(path, limit=PDF_BYTES, what="record PDF")
         result = verify_pdf(
             data, trust_roots=roots, crls=crls, accept_self_signed=args.accept_self_signed,
-            password=pdf_password, recipient=recipient, file_name=os.fspath(path),
+            password=pdf_password, recipient=recipient, file_name=shown_name(path),
             json_check=_json_check, now=now,
         )
-        all_valid = all_valid and result.valid
+        # Exit 0 only for files valid and checked against a current CRL of their LA: a file
+        # whose revocation could not be checked (no CRL, or one past its next update) is valid
+        # but not fully checked, and says which list is missing or stale.
+        all_valid = all_valid and result.fully_checked
         if args.json:
             outputs.append(result.to_json())
         else:
-            mark = "VALID  " if result.valid else "INVALID"
+            mark = ("VALID  " if result.fully_checked else "VALID, NOT FULLY CHECKED") if result.valid else "INVALID"
             who = f" Signed by {result.signer}" + (f", {result.organisation}" if result.organisation else "") if result.signer else ""
-            print(f"{mark} {path}: {result.reason}{who}.".replace("..", "."))
+            print(shown_name(f"{mark} {result.file}: {result.reason}{who}.".replace("..", ".")))
             if result.fingerprint_sha256 and not result.vouched:
                 print(f"        Certificate fingerprint (SHA-256): {result.fingerprint_sha256}")
     if args.json:

@@ -212,7 +212,10 @@ def open_from_args(args: argparse.Namespace, *, default_user: str = DEFAULT_USER
         raise CliError(f"No vault was found in {_where(args)}.")
     user = getattr(args, "user", None) or default_user
     password = read_secret(getattr(args, "password_file", None))
-    return VaultService.open(directory, user, password, db_url=db_url)
+    service = VaultService.open(directory, user, password, db_url=db_url)
+    for notice in service.notices:  # a read-only vault, a full disk, damage found on opening
+        sys.stderr.write(f"{notice}\n")
+    return service
 
 
 def _open(args: argparse.Namespace) -> VaultService:

@@ -25,14 +25,16 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from export.packets import SENCO, TEACHER, needs_senco_packet
-from export.pipeline import PacketJob, PacketResult, build_packet, safe_file_stem, signer_material
+from export.file_names import export_file_name, file_code
+from export.packets import PACKETS, SENCO, TEACHER, needs_senco_packet
+from export.pipeline import PacketJob, PacketResult, build_packet, signer_material
 from export.pki import SigningIdentity
 from models.completeness import MissingItem
 from models.errors import CharterInvalid, CharterViolation, TransitionsError
 from models.interchange import record_to_bytes
 from models.record import Record, Status
 from models.roles import Role
+from models.safe_output import csv_row
 from transitions_app.services.charter_service import CharterService, TrustMaterial
 from transitions_app.services.vault_service import VaultService
 
@@ -52,6 +54,11 @@ class ExportedFile:
     supersedes: int | None
     recipient_urn: str
     encrypted: str  # "", "password" or "certificate"
+    code: str = ""  # the file code in the name and on the front sheet (export.file_names)
+
+    def describe(self) -> str:
+        """For the person exporting (never in the folder): whose file this is, and which."""
+        return f"{self.child}, {PACKETS[self.packet].label}: {self.path.name}"
 
 
 @dataclass(frozen=True)
@@ -212,13 +219,15 @@ class ExportService:
         }
         jobs = []
         if packets in ("teacher", "all"):
-            jobs.append(PacketJob(packet=TEACHER, **base))  # type: ignore[arg-type]
+            jobs.append(PacketJob(packet=TEACHER, file_code=file_code(record.id), **base))  # type: ignore[arg-type]
         if packets == "senco" or (packets == "all" and needs_senco_packet(record)):
             if not needs_senco_packet(record):
                 raise TransitionsError(
                     f"{record.display_name} has no SEND support recorded, so there is no SENCO packet."
                 )
-            jobs.append(PacketJob(packet=SENCO, **base))  # type: ignore[arg-type]
+            # Keyed with the signing key: nobody can pair it with the child's teacher packet.
+            code = file_code(record.id, key=key_der)
+            jobs.append(PacketJob(packet=SENCO, file_code=code, **base))  # type: ignore[arg-type]
         return _Plan(record, exported, jobs, urn, encrypted)
 
     def export(
@@ -294,20 +303,18 @@ class ExportService:
     def _commit(self, plan: _Plan, results: list[PacketResult], out_dir: Path) -> list[ExportedFile]:
         record, exported = plan.record, plan.exported
         files: list[ExportedFile] = []
+        codes = {job.packet: job.file_code for job in plan.jobs}
         for result in results:
-            stem = safe_file_stem(
-                str(record.get("child.legal_surname") or ""),
-                str(record.get("child.legal_forenames") or ""),
-                record.id[:8],
-                f"v{exported.export_version}",
-                result.packet,
+            code = codes[result.packet]
+            path = out_dir / export_file_name(
+                school_urn=plan.recipient_urn, code=code, version=exported.export_version
             )
-            path = out_dir / f"{stem}.pdf"
             write_atomically(path, result.pdf)
             files.append(
                 ExportedFile(
                     record.id, record.display_name, result.packet, path, result.sha256,
                     exported.export_version, record.export_version or None, plan.recipient_urn, plan.encrypted,
+                    code,
                 )
             )
         stored = self._vault.mark_exported(record.id)
@@ -324,18 +331,18 @@ class ExportService:
 
     def _write_manifest(self, report: ExportReport, out_dir: Path) -> tuple[Path, Path]:
         stamp = self._clock().strftime("%Y%m%d-%H%M%S")
+        # Beside the files, so nothing a file's name keeps back: no name, record id or packet.
         rows: list[dict[str, Any]] = [
             {
                 "file": f.path.name,
+                "file_code": f.code,
                 "sha256": f.sha256,
-                "record_id": f.record_id,
                 "record_version": f.version,
                 "supersedes_version": f.supersedes,
-                "packet": f.packet,
                 "recipient_urn": f.recipient_urn,
                 "encrypted": f.encrypted or "no",
             }
-            for f in report.files
+            for f in sorted(report.files, key=lambda f: f.path.name)
         ]
         manifest = {
             "format": "transitions-export-manifest",
@@ -346,9 +353,9 @@ class ExportService:
         json_path = out_dir / f"manifest-{stamp}.json"
         write_atomically(json_path, (json.dumps(manifest, indent=2) + "\n").encode())
         buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+        writer = csv.writer(buf)
+        writer.writerow(csv_row(rows[0]))
+        writer.writerows(csv_row(row.values()) for row in rows)
         csv_path = out_dir / f"manifest-{stamp}.csv"
         write_atomically(csv_path, buf.getvalue().encode())
         return json_path, csv_path

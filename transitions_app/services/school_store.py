@@ -326,6 +326,8 @@ def packet_of(readable: bytes) -> str:
     try:
         with pikepdf.open(BytesIO(readable)) as pdf:
             subject = str(pdf.docinfo.get("/Subject", ""))
+            if not subject:  # PDF 2.0 (PDF/A-4) keeps it in the XMP metadata only
+                subject = str(pdf.open_metadata().get("dc:description", "") or "")
     except Exception:  # noqa: BLE001 - verified already; an odd subject means the usual packet
         subject = ""
     return next((key for key, packet in PACKETS.items() if packet.label == subject), "teacher")
