@@ -50,10 +50,10 @@ def run(quick: bool, parent: Path | None = None, keep: bool = False) -> dict[str
         search_figures, details["search"] = figures.ui_figures(vault, home, sizes)
         out.extend(search_figures)
         step("render and sign")
-        figure, details["render_and_sign"], signed, each = figures.render_and_sign(
+        render_figures, details["render_and_sign"], signed, each = figures.render_and_sign(
             vault.records, sizes
         )
-        out.append(figure)
+        out.extend(render_figures)
         step("batch export")
         figure, details["batch_export"] = figures.batch_export(vault.records, work, sizes, each)
         out.append(figure)

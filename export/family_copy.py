@@ -21,12 +21,13 @@ from reportlab.platypus import (
     CondPageBreak,
     Flowable,
     KeepTogether,
-    Paragraph,
     Spacer,
     Table,
     TableStyle,
 )
 
+from export import tagging
+from export.fonts import FONT
 from export.pdfa import DocumentInfo
 from export.pictures import picture_gallery
 from export.render import (
@@ -49,10 +50,10 @@ from export.render import (
     build_pdf,
     data_table,
     date_text,
-    markup,
     paragraph_style,
+    plain_paragraph,
 )
-from export.tagging import Structure
+from export.tagging import StructElem, Structure, TableShape
 from models.family import FAMILY_PROVENANCE_PREFIX
 from models.framework.definition import FieldDef, Guard, Kind, SectionDef, is_empty
 from models.framework.registry import get_framework
@@ -166,8 +167,7 @@ def _first(record: Record) -> str:
     return name.split(" ")[0] if name else "your child"
 
 
-def _p(text: str, style: Any) -> Paragraph:
-    return Paragraph(markup(text), style)
+_p = plain_paragraph  # every paragraph is tied to its structure element (export.tagging)
 
 
 class _CopyStory:
@@ -204,45 +204,63 @@ class _CopyStory:
         return "In your words · " + note[len("From "):].replace("the family's", "your", 1)
 
     # the story ------------------------------------------------------------------------
-    def build(self) -> list[Flowable]:
+    def build(self, doc: StructElem) -> list[Flowable]:
+        """The story, and its structure under ``doc`` in reading order."""
         r = self.record
+        intro = doc.add("Sect")
         out: list[Flowable] = [
-            _p("Your copy, for your family", KICKER),
-            _p(self.words(f"{r.display_name}'s record"), NAME),
+            tagging.add(intro, "P", _p("Your copy, for your family", KICKER)),
+            tagging.add(intro, "H1", _p(self.words(f"{r.display_name}'s record"), NAME)),
         ]
         school = str(r.get("child.school_name") or "the new school")
         setting = str(r.get("child.setting_name") or "the setting")
         out.append(
-            _p(
-                f"This is what {setting} will send to {school} about {self.first}, made on "
-                f"{date_text(self.o.generated_on.date())}. Please read it; if anything is not "
-                "right, tell us (see the box below).",
-                INTRO,
+            tagging.add(
+                intro,
+                "P",
+                _p(
+                    f"This is what {setting} will send to {school} about {self.first}, made on "
+                    f"{date_text(self.o.generated_on.date())}. Please read it; if anything is not "
+                    "right, tell us (see the box below).",
+                    INTRO,
+                ),
             )
         )
         out.append(Spacer(1, 6))
-        out.append(self.disagree_box())
+        out.append(self.disagree_box(intro))
         for section in self.fw.sections:
             if section.key in SKIPPED_SECTIONS:
                 continue
-            body = self.section_body(section)
+            sect = StructElem("Sect", doc)  # added to the document below, unless it is empty
+            title = sect.add("H1")
+            note = SECTION_NOTES.get(section.key)
+            explain = tagging.add(sect, "P", _p(self.words(note), EXPLAIN)) if note else None
+            body = self.section_body(sect, section)
             if section.key == "about_me":
-                body += picture_gallery(r.pictures, BODY_W, heading=self.words("{first}'s drawings and photos"))
+                body += picture_gallery(
+                    r.pictures,
+                    BODY_W,
+                    heading=self.words("{first}'s drawings and photos"),
+                    parent=sect,
+                )
             if not body:
                 continue
+            doc.append(sect)
             out.append(CondPageBreak(120))
-            out.append(_p(self.words(SECTION_TITLES.get(section.key, section.title)), H1))
-            note = SECTION_NOTES.get(section.key)
-            if note:
-                out.append(_p(self.words(note), EXPLAIN))
+            heading = _p(self.words(SECTION_TITLES.get(section.key, section.title)), H1)
+            tagging.tie(heading, title)
+            out.append(heading)
+            if explain is not None:
+                out.append(explain)
             out.extend(body)
         return out
 
-    def disagree_box(self) -> Table:
+    def disagree_box(self, parent: StructElem) -> Table:
+        box = parent.add("Div")
         lines = [
-            _p("If you disagree, or something is not right", paragraph_style(
+            tagging.add(box, "H2", _p("If you disagree, or something is not right", paragraph_style(
                 "fc-disagree-head", fontName=NOTE_LABEL.fontName, fontSize=10.5, leading=14, textColor=ACCENT
-            )),
+            ))),
             _p(
                 "You can ask us to correct anything, add your own words, or tell us what you "
                 f"think before it is sent. Talk to {self.o.contact}.",
@@ -256,11 +274,13 @@ class _CopyStory:
                     CELL,
                 )
             )
+        tagging.paragraphs(box, lines[1:])
         return Table(
             [[lines]],
             colWidths=[BODY_W],
             style=TableStyle(
                 [
+                    ("FONT", (0, 0), (-1, -1), FONT, 9),  # not reportlab's unembedded default
                     ("BACKGROUND", (0, 0), (-1, -1), ACCENT_TINT),
                     ("LINEBEFORE", (0, 0), (0, -1), 4, ACCENT),
                     ("LEFTPADDING", (0, 0), (-1, -1), 12),
@@ -276,35 +296,43 @@ class _CopyStory:
             return False
         return not (fd.kind is Kind.LIST and any(i.guard == Guard.SAFEGUARDING for i in fd.item_fields))
 
-    def section_body(self, section: SectionDef) -> list[Flowable]:
+    def section_body(self, sect: StructElem, section: SectionDef) -> list[Flowable]:
         out: list[Flowable] = []
         for group, fields in section.groups():
             shown = [fd for fd in fields if self.visible(fd)]
-            body = self.group_body(shown, group)
+            block = StructElem("Sect" if group else "Div", sect)  # added below unless empty
+            heading = block.add("H2") if group else None
+            body = self.group_body(block, shown, group, level=3 if group else 2)
             if not body:
                 continue
-            if group:
-                out.append(_p(self.words(group), H2))
+            sect.append(block)
+            if heading is not None:
+                title = _p(self.words(group), H2)
+                tagging.tie(title, heading)
+                out.append(title)
             out.extend(body)
         if section.key == "consent":
-            out += self.signoffs()
+            out += self.signoffs(sect)
         return out
 
-    def group_body(self, fields: Sequence[FieldDef], group: str = "") -> list[Flowable]:
+    def group_body(
+        self, parent: StructElem, fields: Sequence[FieldDef], group: str = "", level: int = 2
+    ) -> list[Flowable]:
         out: list[Flowable] = []
         rows: list[tuple[str, str]] = []
         judgements: list[tuple[str, str, str]] = []
         scores: list[tuple[str, str, str, str]] = []
+        label_role = f"H{level}"
 
         def flush() -> None:
             if rows:
-                out.append(self.kv_table(rows))
+                out.append(self.kv_table(parent, rows))
                 rows.clear()
             if judgements:
-                out.append(self.judgement_table(judgements))
+                out.append(self.judgement_table(parent, judgements))
                 judgements.clear()
             if scores:
-                out.append(self.score_table(scores))
+                out.append(self.score_table(parent, scores))
                 scores.clear()
 
         paired = _score_pairs(fields)
@@ -324,7 +352,9 @@ class _CopyStory:
                 continue
             if fd.kind is Kind.LIST:
                 flush()
-                out.extend(self.list_block(fd, value or (), titled=fd.label != group))
+                out.extend(
+                    self.list_block(parent, fd, value or (), titled=fd.label != group, role=label_role)
+                )
                 continue
             text = self.shown(fd, value)
             if not text:
@@ -339,24 +369,31 @@ class _CopyStory:
             mine = self.from_family(fd)
             if mine:
                 flush()
-                out.append(self.family_block(self.label(fd), text, mine))
+                out.append(self.family_block(parent, self.label(fd), text, mine, label_role))
             elif fd.kind is Kind.NOTE or len(text) > 160:
                 flush()
-                out.append(_p(self.label(fd), NOTE_LABEL))
-                out.extend(_p(block, BODY) for block in text.split("\n\n") if block.strip())
+                out.append(tagging.add(parent, label_role, _p(self.label(fd), NOTE_LABEL)))
+                paras = [_p(block, BODY) for block in text.split("\n\n") if block.strip()]
+                tagging.paragraphs(parent, paras)
+                out.extend(paras)
             else:
                 rows.append((self.label(fd), text))
         flush()
         return out
 
-    def family_block(self, label: str, text: str, source: str) -> Flowable:
-        cell = [_p(label, NOTE_LABEL), _p(source, YOURS)]
+    def family_block(
+        self, parent: StructElem, label: str, text: str, source: str, role: str = "H2"
+    ) -> Flowable:
+        div = parent.add("Div")
+        cell = [tagging.add(div, role, _p(label, NOTE_LABEL)), _p(source, YOURS)]
         cell += [_p(block, BODY) for block in text.split("\n\n") if block.strip()]
+        tagging.paragraphs(div, cell[1:])
         table = Table(
             [[cell]],
             colWidths=[BODY_W],
             style=TableStyle(
                 [
+                    ("FONT", (0, 0), (-1, -1), FONT, 9),  # not reportlab's unembedded default
                     ("BACKGROUND", (0, 0), (-1, -1), FAMILY_TINT),
                     ("LINEBEFORE", (0, 0), (0, -1), 3, FAMILY_BAR),
                     ("LEFTPADDING", (0, 0), (-1, -1), 10),
@@ -370,20 +407,22 @@ class _CopyStory:
         table.spaceAfter = 4
         return table
 
-    def kv_table(self, rows: Sequence[tuple[str, str]]) -> Table:
+    def kv_table(self, parent: StructElem, rows: Sequence[tuple[str, str]]) -> Table:
         data = [[_p(label, CELL_LABEL), _p(text, CELL)] for label, text in rows]
+        tagging.table(parent, data, TableShape(header_cols=1))
         return data_table(data, [0.42 * BODY_W, 0.58 * BODY_W], [("LEFTPADDING", (0, 0), (0, -1), 0)])
 
-    def judgement_table(self, rows: Sequence[tuple[str, str, str]]) -> Table:
+    def judgement_table(self, parent: StructElem, rows: Sequence[tuple[str, str, str]]) -> Table:
         data: list[list[Any]] = [[_p("Part of learning", CELL_HEAD), _p("Where things are now", CELL_HEAD)]]
         cmds: list[tuple[Any, ...]] = []
         for label, text, tone in rows:
             style = paragraph_style(f"fc-tone-{tone}", parent=CELL, textColor=TONES[tone][1])
             data.append([_p(label, CELL), _p(text, style)])
             cmds.append(("BACKGROUND", (1, len(data) - 1), (1, len(data) - 1), TONES[tone][0]))
+        tagging.table(parent, data, TableShape(header_rows=1, header_cols=1))
         return data_table(data, [0.58 * BODY_W, 0.42 * BODY_W], cmds, header=True)
 
-    def score_table(self, rows: Sequence[tuple[str, str, str, str]]) -> Table:
+    def score_table(self, parent: StructElem, rows: Sequence[tuple[str, str, str, str]]) -> Table:
         data: list[list[Any]] = [
             [_p("Area", CELL_HEAD), _p("Score (out of 60)", CELL_HEAD), _p("Result", CELL_HEAD)]
         ]
@@ -393,36 +432,48 @@ class _CopyStory:
             data.append([_p(domain, CELL), _p(score or "–", CELL), _p(result or "Not recorded", style)])
             if result:
                 cmds.append(("BACKGROUND", (2, len(data) - 1), (2, len(data) - 1), TONES[tone][0]))
+        tagging.table(parent, data, TableShape(header_rows=1, header_cols=1))
         return data_table(data, [0.34 * BODY_W, 0.22 * BODY_W, 0.44 * BODY_W], cmds, header=True)
 
     def list_block(
-        self, fd: FieldDef, items: Sequence[dict[str, Any]], *, titled: bool = True
+        self,
+        parent: StructElem,
+        fd: FieldDef,
+        items: Sequence[dict[str, Any]],
+        *,
+        titled: bool = True,
+        role: str = "H2",
     ) -> list[Flowable]:
         entries = [i for i in items if any(self.shown(sub, i.get(sub.key)) for sub in fd.item_fields)]
         if not entries:
             return []
-        out: list[Flowable] = [_p(self.label(fd), NOTE_LABEL)] if titled else []
+        out: list[Flowable] = [tagging.add(parent, role, _p(self.label(fd), NOTE_LABEL))] if titled else []
+        listing = parent.add("L")
         for entry in entries:
             lines = []
             for sub in fd.item_fields:
                 text = self.shown(sub, entry.get(sub.key))
                 if text:
                     lines.append(f"{sub.label}: {text}")
+            item = _p("\n".join(lines), CELL)
+            tagging.tie(item, listing.add("LI").add("LBody"))
             out.append(
                 KeepTogether(
-                    [data_table([[_p("\n".join(lines), CELL)]], [BODY_W], [("LINEBEFORE", (0, 0), (0, -1), 2, ACCENT)])]
+                    [data_table([[item]], [BODY_W], [("LINEBEFORE", (0, 0), (0, -1), 2, ACCENT)])]
                 )
             )
         return out
 
-    def signoffs(self) -> list[Flowable]:
+    def signoffs(self, sect: StructElem) -> list[Flowable]:
         if not self.record.signoffs:
             return []
         rows = [
             (s.scope.label, f"{s.name} ({s.role.label}), {date_text(s.signed_on)}")
             for s in self.record.signoffs
         ]
-        return [_p("Checked and signed by", H2), self.kv_table(rows)]
+        block = sect.add("Sect")
+        heading = tagging.add(block, "H2", _p("Checked and signed by", H2))
+        return [heading, self.kv_table(block, rows)]
 
 
 def _score_pairs(fields: Sequence[FieldDef]) -> dict[str, FieldDef]:
@@ -445,7 +496,8 @@ def render_family_copy(record: Record, options: FamilyCopyOptions) -> bytes:
     from export.fonts import register_fonts
 
     register_fonts()
-    story = _CopyStory(record, options)
+    structure = Structure()
+    story = _CopyStory(record, options).build(structure.root)
     furniture = PageFurniture(
         header_left=f"{record.display_name} · your family's copy",
         header_right=f"Made {date_text(options.generated_on.date())}",
@@ -453,9 +505,9 @@ def render_family_copy(record: Record, options: FamilyCopyOptions) -> bytes:
         note_lines=(),
     )
     return build_pdf(
-        story.build(),
+        story,
         furniture,
-        Structure(),
+        structure,
         DocumentInfo(
             title=f"{record.display_name}: the family's copy",
             author=str(record.get("child.setting_name") or ""),

@@ -39,7 +39,7 @@ PDFA_PART = "4"
 PDFA_REV = "2020"
 PDFUA_PART = "1"
 SRGB_IDENTIFIER = "sRGB IEC61966-2.1"
-_ICC_DATE = bytes.fromhex("07e4" "0001" "0001" "0000" "0000" "0000")  # 2020-01-01 00:00:00
+_ICC_DATE = bytes.fromhex("07e400010001000000000000")  # 2020-01-01 00:00:00
 _SIGNATURE_FLAGS = 4 | 128  # Print and Locked: printed, never hidden (PDF/A), not movable
 
 
@@ -143,7 +143,9 @@ def embed(pdf: pikepdf.Pdf, attachment: Attachment, when: datetime) -> pikepdf.O
         filespec = pdf.make_indirect(filespec)
         names[attachment.name] = filespec
     filespec.AFRelationship = pikepdf.Name("/" + attachment.relationship)
-    others = [item for item in pdf.Root.get("/AF", pikepdf.Array()) if not _names(item, attachment.name)]
+    others = [
+        item for item in pdf.Root.get("/AF", pikepdf.Array()) if not _names(item, attachment.name)
+    ]
     pdf.Root.AF = pdf.make_indirect(pikepdf.Array([*others, filespec]))
     return filespec
 

@@ -679,7 +679,9 @@ class _Story:
     def flag_boxes(self, parent: StructElem) -> list[Flowable]:
         """Each flag as a tinted box with a coloured edge; two balanced columns when they fit.
 
-        The flags are a list; in two columns it is read column by column, as it is seen.
+        The flags are a list in priority order. In two columns each box goes to the shorter
+        column, so the boxes' tops still come in that order down the page: it is also the order
+        a reader sees them in, and the order the list is tagged in.
         """
         flags = self.flag_list()
         if not flags:
@@ -689,7 +691,7 @@ class _Story:
         half = (BODY_W - gap) / 2
         if len(flags) > 1 and all(len(f.detail) <= GRID_TEXT for f in flags):
             columns: tuple[list[Flowable], list[Flowable]] = ([], [])
-            cells: tuple[list[list[Flowable]], list[list[Flowable]]] = ([], [])
+            cells: list[list[Flowable]] = []
             heights = [0.0, 0.0]
             for flag in flags:
                 box, cell = _flag_box(flag, half)
@@ -699,10 +701,10 @@ class _Story:
                     columns[col].append(Spacer(1, gap))
                     heights[col] += gap
                 columns[col].append(box)
-                cells[col].append(cell)
+                cells.append(cell)
                 heights[col] += h
             if max(heights) < MAX_FLAG_COLUMN:
-                for cell in (*cells[0], *cells[1]):
+                for cell in cells:
                     tagging.paragraphs(listing.add("LI").add("LBody"), cell)
                 return [
                     Table(
@@ -742,7 +744,8 @@ class _Story:
                     tagging.add(sect, "P", _p("Shown on the front sheet (page 1) with the flags.", QUIET))
                 ]
             else:
-                body = self.section_body(sect, part) + section_pictures(section.key, self.record, BODY_W)
+                body = self.section_body(sect, part)
+                body += section_pictures(section.key, self.record, BODY_W, sect)
                 if section.key in SKIP_WHEN_EMPTY and not body:
                     continue
                 if section.key == SIGNOFF_SECTION:

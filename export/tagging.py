@@ -193,7 +193,30 @@ class _Tied:
 
 
 class TaggedParagraph(_Tied, Paragraph):  # type: ignore[misc]
-    """A reportlab paragraph that draws as the content of its structure element."""
+    """A reportlab paragraph that draws as the content of its structure element.
+
+    Each line but the last ends in a space: reportlab drops the space where it wraps a line, and
+    text extraction (a screen reader, a copy and paste, ``pdfinfo -struct-text``) would otherwise
+    run the last word of one line into the first of the next.
+    """
+
+    def draw(self) -> None:
+        _space_line_ends(self.blPara)
+        super().draw()
+
+
+def _space_line_ends(para: Any) -> None:
+    if getattr(para, "_line_ends_spaced", False):
+        return
+    para._line_ends_spaced = True
+    lines = para.lines
+    if para.kind == 0:  # (extra space, words) per line
+        para.lines = [(extra, [*words, ""]) for extra, words in lines[:-1]] + lines[-1:]
+        return
+    for line in lines[:-1]:
+        texts = [frag for frag in line.words if getattr(frag, "text", "")]
+        if texts and not texts[-1].text.endswith(" "):
+            texts[-1].text += " "
 
 
 class TaggedImage(_Tied, Image):  # type: ignore[misc]
@@ -330,9 +353,7 @@ def write_structure(
                     kids.append(mcid)
                 else:
                     kids.append(
-                        pikepdf.Dictionary(
-                            Type=pikepdf.Name.MCR, Pg=pages[page].obj, MCID=mcid
-                        )
+                        pikepdf.Dictionary(Type=pikepdf.Name.MCR, Pg=pages[page].obj, MCID=mcid)
                     )
         mark = annotated.get(id(elem))
         if mark is not None:
