@@ -327,7 +327,11 @@ class FamilyService:
         current = found[0] if found else None
         if current is None:
             raise FormRefused("The child's record is no longer in this vault; nothing was changed.")
-        if any(r.serial == preview.serial for r in current.family_returns):
+        register = self._register(current.id)
+        form = next((f for f in register if f.serial == preview.serial), None)
+        if form is not None:
+            check_not_returned(current, form, register)  # read in since, or a newer one was
+        elif any(r.serial == preview.serial for r in current.family_returns):
             raise FormRefused("This form has already been read in; nothing was changed.")
         if current.updated != preview.record.updated or not current.content_equals(preview.record):
             raise SaveConflict(
