@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # imported on first use (or after login): a faster first pain
     from models.vault import KdfParams
     from transitions_app.services.charter_service import CharterService
     from transitions_app.services.export_service import ExportService
+    from transitions_app.services.family_service import FamilyService
     from transitions_app.services.feedback_service import FeedbackService
     from transitions_app.services.preview_service import PreviewService
     from transitions_app.services.profile_service import ProfileService
@@ -180,6 +181,11 @@ class WindowServices:
         from transitions_app.services.feedback_service import FeedbackService
 
         return FeedbackService(session, clock=self._clock)
+
+    def family(self, session: VaultService) -> FamilyService:
+        from transitions_app.services.family_service import FamilyService
+
+        return FamilyService(session, clock=self._clock)
 
     @staticmethod
     def backup(session: VaultService, out: Path, progress: Progress) -> None:

@@ -198,7 +198,12 @@ class SectionPage(QScrollArea):
                 lay.addWidget(row)
                 self.rows[fd.path] = row
         lay.addStretch(1)
+        self._layout = lay
         self.setWidget(inner)
+
+    def add_widget(self, widget: QWidget) -> None:
+        """Put ``widget`` at the end of the page (above the free space)."""
+        self._layout.insertWidget(self._layout.count() - 1, widget)
 
 
 class MessageBar(QFrame):
@@ -275,6 +280,7 @@ class RecordEditor(QWidget):
     front_sheet_drawn = Signal()
     save_state_changed = Signal(str)
     record_saved = Signal(object)  # Record
+    pictures_changed = Signal()
 
     def __init__(
         self,
@@ -305,6 +311,7 @@ class RecordEditor(QWidget):
         self._applying = False
         self._framework = get_framework(record.framework_id, record.framework_version)
         self.undo_stack = QUndoStack(self)
+        self._section_widgets: dict[str, list[Callable[[], QWidget]]] = {}
 
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
@@ -355,6 +362,7 @@ class RecordEditor(QWidget):
         self.export_button.clicked.connect(self.export_requested)
 
         row1 = FlowLayout()  # the buttons wrap under the name in a narrow window
+        self._header_row = row1
         row1.addWidget(self.back_button)
         row1.addSpacing(12)
         row1.addWidget(self.name_label)
@@ -511,6 +519,8 @@ class RecordEditor(QWidget):
                 )
         if EAL_PATH in page.rows:
             self._show_derived_eal()
+        for make in self._section_widgets.get(key, []):
+            page.add_widget(make())
         return page
 
     # --- public ----------------------------------------------------------------------------------
@@ -529,6 +539,30 @@ class RecordEditor(QWidget):
         """Judge the record under ``charter`` (None: the framework's rules alone)."""
         self._charter = charter
         self._refresh_summary()
+
+    def add_header_widget(self, widget: QWidget) -> None:
+        """Add a button (or other widget) to the header, before Export."""
+        self._header_row.insertWidget(self._header_row.indexOf(self.export_button), widget)
+
+    def add_section_widget(self, key: str, make: Callable[[], QWidget]) -> None:
+        """Add the widget ``make()`` builds to the end of a section's page (now, or when the page
+        is first built)."""
+        self._section_widgets.setdefault(key, []).append(make)
+        page = self.section_pages.get(key)
+        if page is not None:
+            page.add_widget(make())
+
+    def pictures(self) -> tuple[Any, ...]:
+        return self._record.pictures
+
+    def set_pictures(self, pictures: tuple[Any, ...]) -> None:
+        """Replace the record's pictures (the pictures panel's undo commands call this); saved
+        like any edit."""
+        self._record.pictures = tuple(pictures)
+        self._dirty = True
+        self._set_save_state(tr("Saving…"))
+        self._save_timer.start()
+        self.pictures_changed.emit()
 
     def readiness(self) -> Readiness:
         """What stops this record now (the same answer export and the dashboard give)."""
@@ -776,6 +810,12 @@ class RecordEditor(QWidget):
         for path in dialog.paths:
             if path not in keep_mine:
                 self.apply_value(path, theirs.get(path))
+                self._record.provenance.pop(path, None)
+                if path in theirs.provenance:
+                    self._record.provenance[path] = theirs.provenance[path]
+        if self._record.pictures == self._base.pictures:  # only they changed the pictures
+            self.set_pictures(theirs.pictures)
+        self._record.family_returns = theirs.family_returns
         self._record.status = theirs.status
         self._record.signoffs = list(theirs.signoffs)
         self._record.export_version = theirs.export_version

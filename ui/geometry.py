@@ -36,6 +36,8 @@ from PySide6.QtWidgets import (
     QStyle,
     QVBoxLayout,
     QWidget,
+    QWidgetItem,
+    QWidget,
 )
 
 # Room for the window frame the system draws round a window (title bar and borders), in logical
@@ -283,6 +285,13 @@ class FlowLayout(QLayout):
         super().addWidget(widget)  # Qt makes the item and hands it to addItem
         if stretch and self._items:
             self._stretch[id(self._items[-1])] = stretch
+
+    def insertWidget(self, index: int, widget: QWidget) -> None:  # noqa: N802
+        """Put ``widget`` before the item at ``index`` (at the end when out of range)."""
+        self.addChildWidget(widget)
+        item = QWidgetItem(widget)
+        self._items.insert(index if 0 <= index <= len(self._items) else len(self._items), item)
+        self.invalidate()
 
     def addStretch(self, stretch: int = 1) -> None:  # noqa: N802
         self._items.append(_Stretch(max(stretch, 1)))

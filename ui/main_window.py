@@ -41,6 +41,7 @@ from ui.dashboard import Dashboard, DeadlineFor
 from ui.dialogs import ChangePasswordDialog, LockScreen, NewVaultDialog, plain_error
 from ui.editor import MessageBar, RecordEditor
 from ui.export_dialog import ExportDialog
+from ui.family_dialog import install_family_tools, read_dropped
 from ui.feedback import FeedbackPage
 from ui.restore_dialog import RestoreDialog
 from ui.retention_dialog import RetentionDialog
@@ -110,6 +111,8 @@ class MainWindow(QMainWindow):
             today = services.today if services is not None else date.today
         self._today = today
         self.editor: RecordEditor | None = None
+        self.family_tools: Any = None  # the open editor's Family button (ui.family_dialog)
+        self.family_reader: Any = None  # reads family forms dropped on the window
         self._locked = False
         self._closed = False
         self._locked_user = ""
@@ -512,12 +515,24 @@ class MainWindow(QMainWindow):
         editor.export_button.setVisible(self.services is not None)
         editor.save_state_changed.connect(self._save_state_changed)
         editor.record_saved.connect(self.dashboard.update_record)
+        if self.services is not None and self.school is None:
+            self.family_tools = install_family_tools(
+                editor, self.services.family(self.service), applied=self._family_applied,
+                run_modal=self._run_modal,
+            )
         self.undo_group.addStack(editor.undo_stack)
         self.editor = editor
         self.stack.setCurrentWidget(self.editor_holder)
         self._sync_actions()
         self._save_state_changed(editor.save_state())
         editor.nav.setFocus()
+
+    def _family_applied(self, record: Record) -> None:
+        """A family form was read in: show the record as saved (reopened if it was open)."""
+        self.dashboard.update_record(record)
+        if self.editor is not None and self.editor.record_id == record.id:
+            self._drop_editor()
+            self.open_record(record.id)
 
     def close_editor(self) -> bool:
         """Save and go back to the dashboard. Returns False (and stays) when the save failed."""
@@ -1107,7 +1122,8 @@ class MainWindow(QMainWindow):
     # --- Qt overrides ----------------------------------------------------------------------------
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
-        if self.school is not None and not self._locked and event.mimeData().hasUrls():
+        setting = self.school is None and self.services is not None  # a returned family form
+        if (self.school is not None or setting) and not self._locked and event.mimeData().hasUrls():
             event.acceptProposedAction()
         else:
             event.ignore()
@@ -1117,6 +1133,9 @@ class MainWindow(QMainWindow):
         if self.school is not None and paths:
             event.acceptProposedAction()
             self.import_paths(paths)
+        elif paths and not self._locked and self.services is not None:
+            event.acceptProposedAction()
+            read_dropped(self, self.services.family(self.service), paths)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         if self.editor is not None and not self._locked:

@@ -61,7 +61,8 @@ class VaultAccess(Protocol):
 
 class SessionServices(Protocol):
     """The services the window builds over the logged-in session (``transitions_app.app``'s
-    ``WindowServices`` fits): charter, export, previews, school, feedback, backup and restore.
+    ``WindowServices`` fits): charter, export, previews, school, feedback, the family's part,
+    backup and restore.
     Each returns a service for ``session``; ``school``/``feedback`` return None when the vault is
     not that kind of vault."""
 
@@ -78,6 +79,8 @@ class SessionServices(Protocol):
     def school(self, session: RecordService) -> Any | None: ...
 
     def feedback(self, session: RecordService) -> Any | None: ...
+
+    def family(self, session: RecordService) -> Any: ...
 
     def backup(self, session: RecordService, out: Path, progress: Progress) -> None: ...
 

@@ -27,7 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from export.family_copy import FamilyCopyOptions, render_family_copy
-from export.family_form import FormOptions, protect_with_password, read_form, render_family_form
+from export.family_form import (
+    MAX_FORM_BYTES,
+    FormOptions,
+    protect_with_password,
+    read_form,
+    render_family_form,
+)
 from models.errors import PermissionDenied, SaveConflict, TransitionsError, VaultError
 from models.family import (
     SERIAL_ALPHABET,
@@ -61,7 +67,7 @@ from models.pictures import (
 from models.record import FamilySource, Person, Record
 from models.roles import Permission, can
 from transitions_app.services.charter_service import CharterService
-from transitions_app.services.vault_json import json_blob, put_json
+from transitions_app.services.vault_json import json_blob, put_json, save_file
 from transitions_app.services.vault_service import VaultService
 
 Clock = Callable[[], datetime]
@@ -170,6 +176,10 @@ class FamilyService:
 
     # --- the form that goes home ------------------------------------------------------------------
 
+    def asks_consent(self) -> bool:
+        """Does the charter ask for consent (so the form carries the consent questions)?"""
+        return self._charter_asks_consent()[0]
+
     def _charter_asks_consent(self) -> tuple[bool, Any]:
         try:
             charter = CharterService(self._vault, clock=self._clock).charter()
@@ -273,6 +283,16 @@ class FamilyService:
             warning=warning,
         )
 
+    def read_return_file(self, path: Path, *, password: str | None = None) -> ReturnPreview:
+        """:meth:`read_return` for a file a person chose or dropped (a regular file of at most
+        the form size limit, checked before it is read)."""
+        return self.read_return(_read_limited(Path(path), MAX_FORM_BYTES, "family form"), password=password)
+
+    @staticmethod
+    def save_file(path: Path, data: bytes) -> None:
+        """Write a form or copy where the person chose (whole, never half-written)."""
+        save_file(Path(path), data)
+
     def paper_preview(
         self, record_id: str, typed: Mapping[str, Any], *, serial: str = "", shown: Mapping[str, Any] | None = None
     ) -> ReturnPreview:
@@ -327,7 +347,11 @@ class FamilyService:
         current = found[0] if found else None
         if current is None:
             raise FormRefused("The child's record is no longer in this vault; nothing was changed.")
-        if any(r.serial == preview.serial for r in current.family_returns):
+        register = self._register(current.id)
+        form = next((f for f in register if f.serial == preview.serial), None)
+        if form is not None:
+            check_not_returned(current, form, register)  # read in since, or a newer one was
+        elif any(r.serial == preview.serial for r in current.family_returns):
             raise FormRefused("This form has already been read in; nothing was changed.")
         if current.updated != preview.record.updated or not current.content_equals(preview.record):
             raise SaveConflict(
@@ -415,23 +439,44 @@ def read_picture_file(path: Path) -> bytes:
     """A picture file's bytes: refused plainly when it is missing, not a regular file (a folder,
     a pipe), or larger than the limit (checked before reading)."""
     try:
+        return _read_limited(Path(path), MAX_FILE_BYTES, "picture")
+    except _TooLarge as exc:
+        raise PictureRefused(
+            f"{path.name} is too large ({exc.size // (1024 * 1024)} MB); "
+            f"choose a picture under {MAX_FILE_BYTES // (1024 * 1024)} MB."
+        ) from None
+    except _NotReadable as exc:
+        raise PictureRefused(str(exc)) from None
+
+
+class _NotReadable(TransitionsError):
+    pass
+
+
+class _TooLarge(_NotReadable):
+    def __init__(self, message: str, size: int) -> None:
+        super().__init__(message)
+        self.size = size
+
+
+def _read_limited(path: Path, limit: int, what: str) -> bytes:
+    """The bytes of a file a person chose: a regular file (not a folder or a pipe, which would
+    block) of at most ``limit`` bytes, checked before reading."""
+    try:
         info = os.stat(path)
     except OSError as exc:
-        raise PictureRefused(f"Cannot read {Path(path).name}: {exc.strerror or exc}.") from None
+        raise _NotReadable(f"Cannot read {path.name}: {exc.strerror or exc}.") from None
     if not stat.S_ISREG(info.st_mode):
-        raise PictureRefused(f"{Path(path).name} is not a picture file.")
-    if info.st_size > MAX_FILE_BYTES:
-        raise PictureRefused(
-            f"{Path(path).name} is too large ({info.st_size // (1024 * 1024)} MB); "
-            f"choose a picture under {MAX_FILE_BYTES // (1024 * 1024)} MB."
-        )
+        raise _NotReadable(f"{path.name} is not a {what} file.")
+    if info.st_size > limit:
+        raise _TooLarge(f"{path.name} is too large to be a {what}.", info.st_size)
     try:
         with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+            data = handle.read(limit + 1)
     except OSError as exc:
-        raise PictureRefused(f"Cannot read {Path(path).name}: {exc.strerror or exc}.") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise PictureRefused(f"{Path(path).name} is too large to be a picture.")
+        raise _NotReadable(f"Cannot read {path.name}: {exc.strerror or exc}.") from None
+    if len(data) > limit:
+        raise _TooLarge(f"{path.name} is too large to be a {what}.", len(data))
     return data
 
 
