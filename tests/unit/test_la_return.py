@@ -135,3 +135,46 @@ def test_a_bad_year_is_a_usage_error(demo: Path, tmp_path: Path, monkeypatch: py
     assert code == 2
     assert "academic year" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_a_school_makes_its_return_too(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from export import pki
+    from models.errors import CharterViolation
+    from transitions_app.services.charter_service import CharterService
+    from transitions_app.services.la_service import LaReportService, LaReturnService
+    from transitions_app.services.school_service import SchoolService
+
+    shutil.copytree(NORTHSHIRE_CA, tmp_path / "la-ca")
+    ca = pki.load_ca(tmp_path / "la-ca", "demo-la-passphrase")
+    now = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+    examples = NORTHSHIRE_CA.parent
+    for name, identity in (
+        ("own", None),
+        ("la", ca.issue_setting("Puddlebrook Primary School (fictional)", "900001", now=now, kind="school")),
+    ):
+        school, _key = SchoolService.create(
+            tmp_path / name, "head", "head-password-1234", urn="900001",
+            name="Puddlebrook Primary School (fictional)", kdf=FAST, clock=lambda: now, identity=identity,
+        )
+        try:
+            CharterService(school.vault, clock=lambda: now).import_charter(
+                (examples / "charter.signed.toml").read_bytes(),
+                root_pem=(examples / "la-ca" / "root-cert.pem").read_bytes(),
+                crl=(examples / "crl.pem").read_bytes(),
+            )
+            service = LaReturnService(school.vault, clock=lambda: now)
+            if identity is None:  # the school's self-signed certificate cannot sign a return
+                with pytest.raises(CharterViolation, match="certificate your LA issued"):
+                    service.signed_return()
+                continue
+            content, data = service.signed_return()
+        finally:
+            school.close()
+    assert content.kind == "school" and content.urn == "900001"
+    assert content.value("received.total") == 0
+    (tmp_path / "returns").mkdir()
+    (tmp_path / "returns" / "school.json").write_bytes(data)
+    insight = LaReportService(tmp_path / "la-ca", clock=lambda: now).insight([tmp_path / "returns"])
+    assert insight.refused == () and [a.content.urn for a in insight.schools] == ["900001"]
