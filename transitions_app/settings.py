@@ -19,6 +19,8 @@ class AppSettings:
     _LAST_USER = "login/last_user"
     _LAST_VAULT = "login/last_vault"
     _GEOMETRY = "window/geometry"
+    _LA_FOLDER = "la/ca_folder"
+    _LA_RETURNS = "la/returns_folder"
 
     def __init__(self, qsettings: QSettings | None = None) -> None:
         self._s = qsettings if qsettings is not None else QSettings()
@@ -68,6 +70,26 @@ class AppSettings:
     @window_geometry.setter
     def window_geometry(self, geometry: QByteArray) -> None:
         self._s.setValue(self._GEOMETRY, geometry)
+
+    @property
+    def la_folder(self) -> Path | None:
+        """The LA's CA folder when this computer opens in local authority mode."""
+        value = self._s.value(self._LA_FOLDER, "")
+        return Path(value) if isinstance(value, str) and value else None
+
+    @la_folder.setter
+    def la_folder(self, folder: Path) -> None:
+        self._s.setValue(self._LA_FOLDER, str(folder))
+
+    @property
+    def la_returns(self) -> Path | None:
+        """The folder of returns the LA imported last (opened again at start)."""
+        value = self._s.value(self._LA_RETURNS, "")
+        return Path(value) if isinstance(value, str) and value else None
+
+    @la_returns.setter
+    def la_returns(self, folder: Path) -> None:
+        self._s.setValue(self._LA_RETURNS, str(folder))
 
     def sync(self) -> None:
         self._s.sync()
