@@ -346,6 +346,7 @@ class NewVaultDialog(QDialog):
         self.folder.setAccessibleName(tr("Vault folder"))
         self.folder.setReadOnly(not choose_folder)
         self.browse = QPushButton(tr("&Browse…"), self)
+        self._choose_folder = choose_folder
         self.browse.setVisible(choose_folder)
         self.browse.clicked.connect(self._browse)
         self.urn = QLineEdit(self)
@@ -477,6 +478,7 @@ class NewVaultDialog(QDialog):
         for row in (self._folder_row, self.user, self.password, self.again):
             self.form.setRowVisible(row, not la)
         self.form.setRowVisible(self._la_row, la)
+        self.browse.setVisible(self._choose_folder and not la)  # showing its row showed it too
         self.create_button.setText(tr("&Open the LA's view") if la else tr("&Create vault"))
         if la:
             self.role_note.setText(
