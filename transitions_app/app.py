@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # imported on first use (or after login): a faster first pain
     from transitions_app.services.charter_service import CharterService
     from transitions_app.services.export_service import ExportService
     from transitions_app.services.feedback_service import FeedbackService
+    from transitions_app.services.la_service import LaReturnService
     from transitions_app.services.preview_service import PreviewService
     from transitions_app.services.school_service import SchoolService
     from transitions_app.services.vault_service import VaultService
@@ -177,6 +178,11 @@ class WindowServices:
         from transitions_app.services.feedback_service import FeedbackService
 
         return FeedbackService(session, clock=self._clock)
+
+    def la_return(self, session: VaultService) -> LaReturnService:
+        from transitions_app.services.la_service import LaReturnService
+
+        return LaReturnService(session, clock=self._clock)
 
     @staticmethod
     def backup(session: VaultService, out: Path, progress: Progress) -> None:

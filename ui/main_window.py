@@ -260,6 +260,11 @@ class MainWindow(QMainWindow):
             self.show_retention,
             tip=self.tr("Records the charter says to delete now"),
         )
+        self.la_return_action = self._action(
+            self.tr("Return to the &LA…"),
+            self.show_la_return,
+            tip=self.tr("The signed, anonymous counts your local authority asks for"),
+        )
         self.children_action = self._action(self.tr("&Children"), self.show_home, "Ctrl+1")
         self.feedback_action = self._action(
             self.tr("&Feedback and outcomes"), self.show_feedback, "Ctrl+2"
@@ -311,6 +316,7 @@ class MainWindow(QMainWindow):
         self.setting_menu = self.menuBar().addMenu(self.tr("&Setting"))
         self.setting_menu.addAction(self.charter_action)
         self.setting_menu.addAction(self.retention_action)
+        self.setting_menu.addAction(self.la_return_action)
         self._sync_actions()
 
     def _sync_actions(self) -> None:
@@ -341,6 +347,7 @@ class MainWindow(QMainWindow):
             (self.backup_action, has_services),
             (self.restore_action, has_services),
             (self.charter_action, has_services),
+            (self.la_return_action, has_services and can(role, Permission.IMPORT_CHARTER)),
             (self.users_action, manages_users),
             (
                 self.retention_action,
@@ -707,6 +714,15 @@ class MainWindow(QMainWindow):
             self._load_charter()
             if self.school_page is not None:
                 self.school_page.refresh()
+
+    def show_la_return(self) -> None:
+        """Setting (or School) ▸ Return to the LA…: a manager's or headteacher's counts."""
+        make = getattr(self.services, "la_return", None)
+        if self._locked or make is None or not self._can_manage():
+            return
+        from ui.la.return_dialog import LaReturnDialog
+
+        self._run_modal(LaReturnDialog(make(self.service), self))
 
     def show_users(self) -> None:
         if self._locked or self.services is None:
