@@ -65,10 +65,9 @@ def _rate_text(r: Rate) -> str:
         return "–"
     if r.returns == 0:
         return SUPPRESSED
-    text = f"{_pct(r.percent)} ({r.part} of {r.whole})"
-    if not r.complete:
-        text += f", from {r.returns} of {r.of_returns}"
-    return text
+    if r.complete:
+        return f"{_pct(r.percent)} ({r.part} of {r.whole})"
+    return f"{_pct(r.percent)} ({r.part} of {r.whole}, from {r.returns} of {r.of_returns} returns)"
 
 
 def _pct_only(r: Rate) -> str:
@@ -247,9 +246,9 @@ def _sent(insight: LaInsight) -> list[Flowable]:
     story = _head(
         "Records reaching schools",
         "Records sent by the charter's deadline",
-        f"LA-wide: {_rate_text(on_time)} of the records of the {_total_text(due)} children due to "
-        f"start Reception were sent on time; {_rate_text(insight.rate('late'))} late and "
-        f"{_rate_text(never)} not sent yet.",
+        f"LA-wide, records of the {_total_text(due)} children due to start Reception: sent by the "
+        f"deadline {_rate_text(on_time)}; sent late {_rate_text(insight.rate('late'))}; not sent yet "
+        f"{_rate_text(never)}.",
     )
     settings = [a.content for a in insight.settings]
     rates = [(_one(r, "sent.on_time", "due"), _one(r, "sent.late", "due"), _one(r, "sent.not_sent", "due")) for r in settings]
@@ -326,10 +325,10 @@ def _send(insight: LaInsight) -> list[Flowable]:
     story = _head(
         "SEND transitions",
         "SEND plans, transition meetings and waiting lists",
-        f"LA-wide: {_rate_text(co)} of the SEND transition plans of children with SEN support or "
-        f"above were co-produced with the parent; {_rate_text(meet)} of the transition meetings "
-        f"the charter asks for were held by its deadline. {_total_text(insight.total('waiting.yes'))} "
-        "children due to start Reception are still waiting for a specialist service.",
+        f"LA-wide: SEND transition plans of children with SEN support or above co-produced with the "
+        f"parent {_rate_text(co)}; transition meetings the charter asks for held by its deadline "
+        f"{_rate_text(meet)}; children due still waiting for a specialist service at school entry: "
+        f"{_total_text(insight.total('waiting.yes'))}.",
     )
     settings = [a.content for a in insight.settings]
     if settings:

@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # imported on first use (or after login): a faster first pain
     from transitions_app.services.export_service import ExportService
     from transitions_app.services.family_service import FamilyService
     from transitions_app.services.feedback_service import FeedbackService
+    from transitions_app.services.la_service import LaReturnService
     from transitions_app.services.preview_service import PreviewService
     from transitions_app.services.profile_service import ProfileService
     from transitions_app.services.school_service import SchoolService
@@ -187,6 +188,11 @@ class WindowServices:
 
         return FamilyService(session, clock=self._clock)
 
+    def la_return(self, session: VaultService) -> LaReturnService:
+        from transitions_app.services.la_service import LaReturnService
+
+        return LaReturnService(session, clock=self._clock)
+
     @staticmethod
     def backup(session: VaultService, out: Path, progress: Progress) -> None:
         session.backup(out, progress)
@@ -324,6 +330,27 @@ def _run_on_server(
     return int(code)
 
 
+def _run_la(app: QApplication, settings: AppSettings, folder: Path) -> int:
+    """The window in local authority mode on the LA's CA folder: no vault, returns only."""
+    from transitions_app.services.la_service import LaReportService
+    from ui.la.window import LaWindow
+
+    try:
+        reports = LaReportService(folder)
+    except Exception as exc:  # noqa: BLE001 - not a CA folder, unreadable: one plain sentence
+        QMessageBox.critical(None, APP_NAME, plain_error(exc))
+        return 2
+    window = LaWindow(reports)
+    window.folder_loaded.connect(lambda path: setattr(settings, "la_returns", Path(path)))
+    window.show()
+    last = settings.la_returns
+    if last is not None and last.is_dir():
+        window.load(last)
+    code = app.exec()
+    settings.sync()
+    return int(code)
+
+
 def run_app(args: argparse.Namespace, argv: Sequence[str]) -> int:
     app = QApplication.instance() or QApplication(list(argv))
     QCoreApplication.setOrganizationName(APP_NAME)
@@ -337,6 +364,11 @@ def run_app(args: argparse.Namespace, argv: Sequence[str]) -> int:
         return _run_on_server(app, args, settings, ServerVaultAccess(db_url))
     assert directory is not None
     access = VaultAccess()
+    la_folder = getattr(args, "la", None)
+    if la_folder is None and settings.la_folder is not None and not access.exists(directory):
+        la_folder = settings.la_folder  # this computer was set up for a local authority
+    if la_folder is not None:
+        return _run_la(app, settings, Path(la_folder))
 
     service: RecordService | None = None
     made_demo = (
@@ -345,8 +377,15 @@ def run_app(args: argparse.Namespace, argv: Sequence[str]) -> int:
         and _ensure_demo(directory) is not None
     )
     if not made_demo and not access.exists(directory):
-        first_run = NewVaultDialog(access.create, directory, school_creator=access.create_school)
-        if not first_run.exec() or first_run.service is None:
+        first_run = NewVaultDialog(
+            access.create, directory, school_creator=access.create_school, la_choice=True
+        )
+        if not first_run.exec():
+            return 0
+        if first_run.la_folder is not None:
+            settings.la_folder = first_run.la_folder
+            return _run_la(app, settings, first_run.la_folder)
+        if first_run.service is None:
             return 0
         service, directory = first_run.service, first_run.directory
     password_hint = _demo_hint(directory)

@@ -11,7 +11,6 @@ from PySide6.QtCore import QByteArray, QSettings
 
 DEFAULT_IDLE_LOCK_MINUTES = 5
 
-
 class AppSettings:
     """Typed access to the window's preferences. Pass a ``QSettings`` (tests use an INI file)."""
 
@@ -20,6 +19,8 @@ class AppSettings:
     _LAST_VAULT = "login/last_vault"
     _GEOMETRY_PER_SCREEN = "geometry"
     _APPEARANCE = "view/appearance"
+    _LA_FOLDER = "la/ca_folder"
+    _LA_RETURNS = "la/returns_folder"
 
     def __init__(self, qsettings: QSettings | None = None) -> None:
         self._s = qsettings if qsettings is not None else QSettings()
@@ -79,6 +80,26 @@ class AppSettings:
     @appearance.setter
     def appearance(self, value: str) -> None:
         self._s.setValue(self._APPEARANCE, value)
+
+    @property
+    def la_folder(self) -> Path | None:
+        """The LA's CA folder when this computer opens in local authority mode."""
+        value = self._s.value(self._LA_FOLDER, "")
+        return Path(value) if isinstance(value, str) and value else None
+
+    @la_folder.setter
+    def la_folder(self, folder: Path) -> None:
+        self._s.setValue(self._LA_FOLDER, str(folder))
+
+    @property
+    def la_returns(self) -> Path | None:
+        """The folder of returns the LA imported last (opened again at start)."""
+        value = self._s.value(self._LA_RETURNS, "")
+        return Path(value) if isinstance(value, str) and value else None
+
+    @la_returns.setter
+    def la_returns(self, folder: Path) -> None:
+        self._s.setValue(self._LA_RETURNS, str(folder))
 
     def sync(self) -> None:
         self._s.sync()

@@ -302,10 +302,12 @@ class NewVaultDialog(QDialog):
         *,
         school_creator: SchoolCreator | None = None,
         choose_folder: bool = False,
+        la_choice: bool = False,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(tr("Create a new vault"))
+        self.la_folder: Path | None = None  # set when a local authority was chosen: no vault is made
         self.service: RecordService | None = None
         self.recovery_key: str | None = None
         self.directory = directory
@@ -321,10 +323,21 @@ class NewVaultDialog(QDialog):
         self.school_option = QRadioButton(
             tr("A &school receiving records (Reception, SENCO, DSL)"), self.kind_box
         )
+        self.la_option = QRadioButton(
+            tr("A &local authority (you see your settings' and schools' returns)"), self.kind_box
+        )
+        self._la_choice = la_choice
+        self.la_option.setVisible(la_choice)
         self.setting_option.setChecked(True)
         kind_lay = QVBoxLayout(self.kind_box)
         kind_lay.addWidget(self.setting_option)
         kind_lay.addWidget(self.school_option)
+        kind_lay.addWidget(self.la_option)
+        self.la_path = QLineEdit(self)
+        self.la_path.setAccessibleName(tr("The LA's CA folder"))
+        self.la_path.setPlaceholderText(tr("the folder made by “transitions-app la init”"))
+        self.la_browse = QPushButton(tr("Bro&wse…"), self)
+        self.la_browse.clicked.connect(self._browse_la)
         self.kind_box.setVisible(school_creator is not None)
         self.role_note = QLabel(self)
         self.role_note.setWordWrap(True)
@@ -333,6 +346,7 @@ class NewVaultDialog(QDialog):
         self.folder.setAccessibleName(tr("Vault folder"))
         self.folder.setReadOnly(not choose_folder)
         self.browse = QPushButton(tr("&Browse…"), self)
+        self._choose_folder = choose_folder
         self.browse.setVisible(choose_folder)
         self.browse.clicked.connect(self._browse)
         self.urn = QLineEdit(self)
@@ -367,6 +381,10 @@ class NewVaultDialog(QDialog):
         folder_row = QHBoxLayout()
         folder_row.addWidget(self.folder, 1)
         folder_row.addWidget(self.browse)
+        self._la_row = la_row = QHBoxLayout()
+        la_row.addWidget(self.la_path, 1)
+        la_row.addWidget(self.la_browse)
+        self._folder_row = folder_row
         self._p12_row = p12_row = QHBoxLayout()
         p12_row.addWidget(self.p12_button)
         p12_row.addWidget(self.p12_remove)
@@ -375,6 +393,7 @@ class NewVaultDialog(QDialog):
         self.user_label.setBuddy(self.user)
         for text, widget, field in (
             (tr("&Folder:"), self.folder, folder_row),
+            (tr("LA's CA &folder:"), self.la_path, la_row),
             (tr("School's DfE &URN:"), self.urn, self.urn),
             (tr("School's &name:"), self.school_name, self.school_name),
             (tr("LA certificate:"), self.p12_button, p12_row),
@@ -419,6 +438,9 @@ class NewVaultDialog(QDialog):
         order = (
             self.setting_option,
             self.school_option,
+            self.la_option,
+            self.la_path,
+            self.la_browse,
             self.folder,
             self.browse,
             self.urn,
@@ -435,6 +457,7 @@ class NewVaultDialog(QDialog):
         self.setMinimumWidth(560)
 
         self.school_option.toggled.connect(self._show_kind)
+        self.la_option.toggled.connect(self._show_kind)
         self.urn.editingFinished.connect(self._check_urn)
         self.urn.textChanged.connect(self._urn_edited)
         self._show_kind()
@@ -445,9 +468,27 @@ class NewVaultDialog(QDialog):
     def for_school(self) -> bool:
         return self._school_creator is not None and self.school_option.isChecked()
 
+    @property
+    def for_la(self) -> bool:
+        return self._la_choice and self.la_option.isChecked()
+
     def _show_kind(self) -> None:
         school = self.for_school
-        if school:
+        la = self.for_la
+        for row in (self._folder_row, self.user, self.password, self.again):
+            self.form.setRowVisible(row, not la)
+        self.form.setRowVisible(self._la_row, la)
+        self.browse.setVisible(self._choose_folder and not la)  # showing its row showed it too
+        self.create_button.setText(tr("&Open the LA's view") if la else tr("&Create vault"))
+        if la:
+            self.role_note.setText(
+                tr(
+                    "No vault is made: a local authority sees only the signed counts its settings and "
+                    "schools send, never a child. Choose the LA's CA folder (made by “transitions-app "
+                    "la init”); its root certificate and register decide which returns count."
+                )
+            )
+        elif school:
             self.role_note.setText(
                 tr(
                     "You will be its first user, with the headteacher's role: once it is made you "
@@ -525,7 +566,20 @@ class NewVaultDialog(QDialog):
         if self.urn_error.text() and urn_problem(self.urn.text()) is None:
             self._set_urn_error(None)
 
+    def _browse_la(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, tr("Choose the LA's CA folder"))
+        if path:
+            self.la_path.setText(path)
+
     def _problem(self) -> tuple[str, QWidget] | None:
+        if self.for_la:
+            folder = self.la_path.text().strip()
+            if not folder or not (Path(folder) / "root-cert.pem").is_file():
+                return (
+                    tr("Choose the LA's CA folder made by “transitions-app la init” (it holds root-cert.pem)."),
+                    self.la_path,
+                )
+            return None
         if not self.folder.text().strip():
             return tr("Choose a folder for the vault."), self.folder
         if self.for_school:
@@ -566,6 +620,10 @@ class NewVaultDialog(QDialog):
             widget.setFocus()
             return
         self.error.hide()
+        if self.for_la:
+            self.la_folder = Path(self.la_path.text().strip())
+            self.accept()
+            return
         self.busy.show()
         self.create_button.setEnabled(False)
         self.kind_box.setEnabled(False)

@@ -37,7 +37,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
     QWidgetItem,
-    QWidget,
 )
 
 # Room for the window frame the system draws round a window (title bar and borders), in logical

@@ -270,6 +270,11 @@ class MainWindow(QMainWindow):
             self.show_retention,
             tip=self.tr("Records the charter says to delete now"),
         )
+        self.la_return_action = self._action(
+            self.tr("Return to the &LA…"),
+            self.show_la_return,
+            tip=self.tr("The signed, anonymous counts your local authority asks for"),
+        )
         self.children_action = self._action(self.tr("&Children"), self.show_home, "Ctrl+1")
         self.feedback_action = self._action(
             self.tr("&Feedback and outcomes"), self.show_feedback, "Ctrl+2"
@@ -322,6 +327,7 @@ class MainWindow(QMainWindow):
         self.setting_menu.addAction(self.profile_action)
         self.setting_menu.addAction(self.charter_action)
         self.setting_menu.addAction(self.retention_action)
+        self.setting_menu.addAction(self.la_return_action)
         self._sync_actions()
 
     def _sync_actions(self) -> None:
@@ -353,6 +359,7 @@ class MainWindow(QMainWindow):
             (self.restore_action, has_services),
             (self.charter_action, has_services),
             (self.profile_action, has_services and not school),
+            (self.la_return_action, has_services and can(role, Permission.IMPORT_CHARTER)),
             (self.users_action, manages_users),
             (
                 self.retention_action,
@@ -747,6 +754,15 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(
                 self.tr("Setting profile saved: new records start with it."), 8000
             )
+
+    def show_la_return(self) -> None:
+        """Setting (or School) ▸ Return to the LA…: a manager's or headteacher's counts."""
+        make = getattr(self.services, "la_return", None)
+        if self._locked or make is None or not self._can_manage():
+            return
+        from ui.la.return_dialog import LaReturnDialog
+
+        self._run_modal(LaReturnDialog(make(self.service), self))
 
     def show_users(self) -> None:
         if self._locked or self.services is None:

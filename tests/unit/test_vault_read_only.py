@@ -6,6 +6,7 @@ trail, and goes on; nothing in the folder changes. A full disk is named as a ful
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -213,10 +214,8 @@ def fill(disk: Path) -> None:
                 fh.flush()
         except OSError:
             pass
-        try:
+        with contextlib.suppress(OSError):
             fh.close()
-        except OSError:
-            pass
 
 
 def test_a_full_disk_is_named_as_a_full_disk(

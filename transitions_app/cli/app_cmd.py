@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from transitions_app.cli.base import EXIT_NEGATIVE, EXIT_OK, add_vault_args
 from transitions_app.cli.vault_cmd import add_db_arg
@@ -18,6 +19,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     w = sub.add_parser("window", help="open the window (the same as running with no command)")
     add_vault_args(w)
     add_db_arg(w)
+    w.add_argument(
+        "--la", metavar="DIR", type=Path, default=None,
+        help="open the local authority's view (returns from settings and schools) on this LA CA folder",
+    )
     w.set_defaults(func=run_window)
 
 

@@ -109,8 +109,8 @@ def _text_report(insight: LaInsight) -> str:
     for kind in (SETTING, SCHOOL):
         for _k, label, r in insight.rates(kind):
             if r.of_returns:
-                note = "" if r.complete else f" (from {r.returns} of {r.of_returns} returns)"
-                lines.append(f"  {label}: {_pct(r.percent)} ({r.part} of {r.whole}){note}")
+                note = "" if r.complete else f", from {r.returns} of {r.of_returns} returns"
+                lines.append(f"  {label}: {_pct(r.percent)} ({r.part} of {r.whole}{note})")
     gld = insight.gld()
     target = insight.gld_target
     for g in gld:

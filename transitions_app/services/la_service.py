@@ -373,7 +373,7 @@ def return_files(paths: Iterable[Path]) -> list[Path]:
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            out.extend(sorted(c for c in p.iterdir() if c.suffix.lower() == RETURN_SUFFIX and c.is_file()))
+            out.extend(sorted(c for c in p.iterdir() if c.suffix.lower() == RETURN_SUFFIX and not c.is_dir()))
         else:
             out.append(p)
         if len(out) > MAX_FILES:
