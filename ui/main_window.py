@@ -43,6 +43,7 @@ from ui.feedback import FeedbackPage
 from ui.restore_dialog import RestoreDialog
 from ui.retention_dialog import RetentionDialog
 from ui.school.page import SchoolPage
+from ui.school_picker import attach_school_picker
 from ui.service import RecordService, SessionServices, VaultAccess
 from ui.users_dialog import UsersDialog
 from ui.workers import run_in_background, run_with_progress
@@ -108,6 +109,7 @@ class MainWindow(QMainWindow):
             today = services.today if services is not None else date.today
         self._today = today
         self.editor: RecordEditor | None = None
+        self.school_picker: Any = None  # ui.school_picker.RecordSchoolPicker on the editor
         self._locked = False
         self._closed = False
         self._locked_user = ""
@@ -504,6 +506,7 @@ class MainWindow(QMainWindow):
             parent=self.editor_holder,
         )
         self._editor_layout.addWidget(editor)
+        self.school_picker = attach_school_picker(editor, self.charter)
         editor.closed.connect(self.close_editor)
         editor.export_requested.connect(self.export_current)
         editor.export_button.setVisible(self.services is not None)
