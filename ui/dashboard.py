@@ -511,7 +511,8 @@ class Dashboard(QWidget):
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(CohortModel.NAME, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Several children at once (Shift/Ctrl-click, Ctrl+A) for the bulk actions.
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.setShowGrid(False)
@@ -539,6 +540,7 @@ class Dashboard(QWidget):
         self.count_label.setAccessibleName(self.tr("Summary"))
 
         bottom = QHBoxLayout()
+        self.bottom_bar = bottom  # the window adds the bulk actions' button here
         bottom.addWidget(self.count_label, 1)
         bottom.addWidget(self.export_button)
         bottom.addWidget(self.open_button)
@@ -551,6 +553,7 @@ class Dashboard(QWidget):
         lay.setSpacing(10)
         lay.addWidget(title)
         lay.addLayout(filters)
+        self.page_layout = lay  # the window adds the bulk actions' summary line here
         lay.addWidget(self.table, 1)
         lay.addLayout(bottom)
 
@@ -616,6 +619,11 @@ class Dashboard(QWidget):
         if proxy_index.isValid():
             self.table.selectRow(proxy_index.row())
             self.table.scrollTo(proxy_index)
+
+    def selected_records(self) -> list[Record]:
+        """The selected children, in the table's order."""
+        rows = sorted(self.table.selectionModel().selectedRows(), key=lambda i: i.row())
+        return [r for r in (i.data(RecordRole) for i in rows) if r is not None]
 
     def selected_record_id(self) -> str | None:
         index = self.table.currentIndex()

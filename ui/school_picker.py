@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QCompleter, QLabel, QLineEdit
 
@@ -120,20 +120,41 @@ class SchoolFinder(QObject):
         self.completers: list[QCompleter] = []
 
     def attach(self, edit: QLineEdit) -> QCompleter:
+        """List matches under ``edit`` as the person types. The completer is driven here rather
+        than through ``QLineEdit.setCompleter``, so choosing a school never writes the list's
+        label ("name — URN …") into the box: the ``chosen`` handler fills the boxes."""
         completer = QCompleter(self.model, edit)
+        completer.setWidget(edit)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         completer.setMaxVisibleItems(8)
         completer.popup().setAccessibleName(tr("Schools in the LA's directory"))
-        edit.setCompleter(completer)
+        edit.textEdited.connect(lambda text, c=completer: self._typed(c, text))
         edit.installEventFilter(self)
         completer.activated[QModelIndex].connect(self._activated)
         self.completers.append(completer)
         return completer
 
+    def completer_for(self, edit: QLineEdit) -> QCompleter | None:
+        for completer in self.completers:
+            if completer.widget() is edit:
+                return completer
+        return None
+
+    @staticmethod
+    def _typed(completer: QCompleter, text: str) -> None:
+        if not text.strip():
+            completer.popup().hide()
+            return
+        completer.setCompletionPrefix(text.strip())
+        if completer.completionCount() > 0:
+            completer.complete()
+        else:
+            completer.popup().hide()
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        """Down in a box whose text matches nothing shown lists the whole directory."""
+        """Down in a box with no list showing lists the whole directory."""
         if (
             isinstance(watched, QLineEdit)
             and event.type() == QEvent.Type.KeyPress
@@ -141,7 +162,7 @@ class SchoolFinder(QObject):
             and event.key() == Qt.Key.Key_Down
             and event.modifiers() == Qt.KeyboardModifier.NoModifier
         ):
-            completer = watched.completer()
+            completer = self.completer_for(watched)
             if completer is not None and not completer.popup().isVisible():
                 completer.setCompletionPrefix("")
                 completer.complete()
@@ -211,13 +232,6 @@ class RecordSchoolPicker(QObject):
                 fd = self.editor.row(path).fd
                 stack.push(SetValueCommand(self.editor, fd, old, new, ""))
             stack.endMacro()
-        # The completer wrote its label into the box; show the plain name again.
-        QTimer.singleShot(0, self._show)
-        self.refresh()
-
-    def _show(self) -> None:
-        self.editor.field_widget(NAME_PATH).set_value(self.editor.record().get(NAME_PATH))
-        self.editor.field_widget(URN_PATH).set_value(self.editor.record().get(URN_PATH))
         self.refresh()
 
     def refresh(self) -> None:

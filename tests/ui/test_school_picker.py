@@ -53,7 +53,7 @@ def test_typing_part_of_the_name_and_enter_fills_name_and_urn(qtbot, window: Mai
     box = QApplication.focusWidget()
     assert box is editor.row("child.school_name").field.focus_target()
     qtbot.keyClicks(box, "acorn")
-    popup = box.completer().popup()
+    popup = window.school_picker.finder.completer_for(box).popup()
     qtbot.waitUntil(popup.isVisible)
     assert popup.model().rowCount() == 1
     qtbot.keyClick(popup, Qt.Key.Key_Down)
@@ -81,7 +81,7 @@ def test_typing_the_urn_finds_the_school_and_an_unlisted_school_gets_a_note(
     urn_box = editor.row("child.school_urn").field.focus_target()
     editor.go_to_field("child.school_urn")
     qtbot.keyClicks(urn_box, "990102")
-    popup = urn_box.completer().popup()
+    popup = window.school_picker.finder.completer_for(urn_box).popup()
     qtbot.waitUntil(popup.isVisible)
     qtbot.keyClick(popup, Qt.Key.Key_Down)
     qtbot.keyClick(popup, Qt.Key.Key_Return)
@@ -120,7 +120,7 @@ def test_down_in_the_empty_box_lists_the_whole_directory(qtbot, window: MainWind
     editor.go_to_field("child.school_name")
     box = editor.row("child.school_name").field.focus_target()
     qtbot.keyClick(box, Qt.Key.Key_Down)
-    popup = box.completer().popup()
+    popup = window.school_picker.finder.completer_for(box).popup()
     qtbot.waitUntil(popup.isVisible)
     assert popup.model().rowCount() == 2  # Northshire's two schools
     qtbot.keyClick(popup, Qt.Key.Key_Down)
