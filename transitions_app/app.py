@@ -32,6 +32,7 @@ from ui.workers import run_in_background
 
 if TYPE_CHECKING:  # imported on first use (or after login): a faster first paint
     from models.vault import KdfParams
+    from transitions_app.services.bulk_service import BulkService
     from transitions_app.services.charter_service import CharterService
     from transitions_app.services.export_service import ExportService
     from transitions_app.services.family_service import FamilyService
@@ -163,6 +164,11 @@ class WindowServices:
         from transitions_app.services.profile_service import ProfileService
 
         return ProfileService(session, CharterService(session, clock=self._clock))
+
+    def bulk(self, session: VaultService) -> BulkService:
+        from transitions_app.services.bulk_service import BulkService
+
+        return BulkService(session)
 
     def preview(self) -> PreviewService:
         from transitions_app.services.preview_service import PreviewService

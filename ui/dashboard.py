@@ -551,7 +551,8 @@ class Dashboard(QWidget):
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(CohortModel.NAME, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Several children at once (Shift/Ctrl-click, Ctrl+A) for the bulk actions.
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.setShowGrid(False)
@@ -579,6 +580,7 @@ class Dashboard(QWidget):
         }
         fit_columns(self.table, widths)  # a narrow window narrows every column a little
         bottom = FlowLayout()
+        self.bottom_bar = bottom  # the window adds the bulk actions' button here
         bottom.addWidget(self.count_label, 1)
         bottom.addWidget(self.export_button)
         bottom.addWidget(self.open_button)
@@ -591,6 +593,7 @@ class Dashboard(QWidget):
         lay.setSpacing(10)
         lay.addWidget(title)
         lay.addLayout(filters)
+        self.page_layout = lay  # the window adds the bulk actions' summary line here
         lay.addWidget(self.table, 1)
         lay.addLayout(bottom)
 
@@ -659,6 +662,11 @@ class Dashboard(QWidget):
         if proxy_index.isValid():
             self.table.selectRow(proxy_index.row())
             self.table.scrollTo(proxy_index)
+
+    def selected_records(self) -> list[Record]:
+        """The selected children, in the table's order."""
+        rows = sorted(self.table.selectionModel().selectedRows(), key=lambda i: i.row())
+        return [r for r in (i.data(RecordRole) for i in rows) if r is not None]
 
     def selected_record_id(self) -> str | None:
         index = self.table.currentIndex()

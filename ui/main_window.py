@@ -36,6 +36,7 @@ from models.record import Record, SignOffScope
 from models.roles import Permission, can
 from models.safe_output import shown_name
 from models.school.handover import receipt_index
+from ui.bulk_actions import BulkActions
 from ui.charter_dialog import CharterDialog
 from ui.dashboard import Dashboard, DeadlineFor
 from ui.dialogs import ChangePasswordDialog, LockScreen, NewVaultDialog, plain_error
@@ -46,6 +47,7 @@ from ui.feedback import FeedbackPage
 from ui.restore_dialog import RestoreDialog
 from ui.retention_dialog import RetentionDialog
 from ui.school.page import SchoolPage
+from ui.school_picker import attach_school_picker, directory_from
 from ui.service import RecordService, SessionServices, VaultAccess
 from ui.users_dialog import UsersDialog
 from ui.workers import run_in_background, run_with_progress
@@ -113,6 +115,7 @@ class MainWindow(QMainWindow):
         self.editor: RecordEditor | None = None
         self.family_tools: Any = None  # the open editor's Family button (ui.family_dialog)
         self.family_reader: Any = None  # reads family forms dropped on the window
+        self.school_picker: Any = None  # ui.school_picker.RecordSchoolPicker on the editor
         self._locked = False
         self._closed = False
         self._locked_user = ""
@@ -137,7 +140,10 @@ class MainWindow(QMainWindow):
         cl.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
+        self.bulk: BulkActions | None = None
         self._build_actions()
+        if services is not None:
+            self.bulk = self._make_bulk_actions(services)
         self.dashboard.open_requested.connect(self.open_record)
         self.dashboard.new_requested.connect(self.new_record)
         self.dashboard.export_requested.connect(self.export_school_intake)
@@ -376,7 +382,51 @@ class MainWindow(QMainWindow):
         self.profile_action.setVisible(not school)
         self.record_menu.menuAction().setVisible(not school)
         active = self.editor.undo_stack if (self.editor and unlocked) else None
+        if active is None and unlocked and self.bulk is not None:
+            active = self.bulk.undo_stack  # the dashboard's bulk changes
         self.undo_group.setActiveStack(active)  # type: ignore[arg-type]  # Qt accepts no stack
+
+    def _make_bulk_actions(self, services: SessionServices) -> BulkActions:
+        """The dashboard's "With selected" actions (see ui.bulk_actions)."""
+        bulk = BulkActions(
+            self.dashboard,
+            bulk=lambda: services.bulk(self.service),
+            records=self.dashboard.selected_records,
+            role=lambda: self.service.user.role,
+            schools=lambda: directory_from(self.charter),
+            encrypts=lambda: bool(self.charter and self.charter.export.encrypt_for_recipient),
+            export=self.export_records,
+        )
+        self.dashboard.bottom_bar.insertWidget(1, bulk.button)
+        self.dashboard.page_layout.insertWidget(2, bulk.bar)
+        table = self.dashboard.table
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        table.customContextMenuRequested.connect(
+            lambda pos: bulk.popup(table.viewport().mapToGlobal(pos))
+        )
+        table.selectionModel().selectionChanged.connect(lambda *_a: bulk.sync())
+        bulk.changed.connect(lambda records: [self.dashboard.update_record(r) for r in records])
+        self.undo_group.addStack(bulk.undo_stack)
+        return bulk
+
+    def export_records(self, records: list[Record]) -> None:
+        """Export some children (the dashboard's selection), as stored now."""
+        if self._locked or self.services is None or not self.close_editor():
+            return
+        try:
+            stored = {r.id: r for r in self.service.list_records()}
+        except TransitionsError as exc:
+            self.message_bar.show_message(plain_error(exc), "warning")
+            return
+        chosen = [stored[r.id] for r in records if r.id in stored]
+        title = (
+            self.tr("Export {name}").format(name=chosen[0].display_name)
+            if len(chosen) == 1
+            else self.tr("Export {n} children").format(n=len(chosen))
+        )
+        dialog = self.make_export_dialog(chosen, title)
+        if dialog is not None:
+            self._run_modal(dialog)
 
     # --- dashboard and editor ---------------------------------------------------------------------
 
@@ -517,6 +567,7 @@ class MainWindow(QMainWindow):
             parent=self.editor_holder,
         )
         self._editor_layout.addWidget(editor)
+        self.school_picker = attach_school_picker(editor, self.charter)
         editor.closed.connect(self.close_editor)
         editor.export_requested.connect(self.export_current)
         editor.export_button.setVisible(self.services is not None)
@@ -658,6 +709,8 @@ class MainWindow(QMainWindow):
         self._locked = False
         self.refresh()
         target = self._before_lock or self._home()
+        if self.bulk is not None and service.user.name != self._locked_user:
+            self.bulk.clear()  # another person: not theirs to undo
         if self.editor is not None and service.user.name != self._locked_user:
             self._drop_editor()  # someone else logged in at the lock screen: not their place
             target = self._home()

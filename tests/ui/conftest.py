@@ -26,11 +26,16 @@ PASSWORD = "correct horse battery"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # The offscreen platform plugin warns that it cannot resize windows to their size hints; that
-    # is a property of the test platform, not of the app.
+    # The offscreen platform plugin warns that it cannot resize windows to their size hints, nor
+    # raise a popup (a completer's list, a context menu) or grab the keyboard for it; those are
+    # properties of the test platform, not of the app.
     for item in items:
         if "tests/ui" in str(item.fspath).replace("\\", "/"):
-            item.add_marker(pytest.mark.qt_log_ignore("propagateSizeHints"))
+            item.add_marker(
+                pytest.mark.qt_log_ignore(
+                    "propagateSizeHints", "does not support raise", "does not support grabbing"
+                )
+            )
 
 
 @dataclass(frozen=True)
