@@ -3,6 +3,9 @@
     python installer/build.py              # one-folder build, smoke test, Linux tarball
     python installer/build.py --nsis       # ... and compile the Windows installer script
     python installer/build.py --nsis-only  # compile installer/windows/transitions.nsi only
+    python installer/build.py --windows    # on Linux: the real Windows bundle and installer,
+                                           # built, installed and smoke-tested under Wine
+                                           # (installer/windows_build.py; --help there)
 
 Run it with the Python of the environment the app is installed in (``pip install -e .`` or
 ``pip install .``): PyInstaller freezes that environment. PyInstaller is installed into it if
@@ -356,18 +359,36 @@ def find_makensis(install: bool) -> str:
     raise BuildError(f"makensis was not found; install NSIS ({hint}).")
 
 
-def compile_nsis(app_dir: Path, dist: Path, version: str, *, install: bool) -> Path:
-    if not (app_dir / f"transitions-app{EXE_SUFFIX}").is_file():
+def compile_nsis(
+    app_dir: Path,
+    dist: Path,
+    version: str,
+    *,
+    install: bool,
+    windows_bundle: bool = WINDOWS,
+    compression: str | None = None,
+) -> Path:
+    """Compile installer/windows/transitions.nsi over the one-folder build in ``app_dir``.
+
+    ``windows_bundle``: the folder is a real Windows build (on Windows, or made under Wine by
+    ``--windows``), so the result is the real installer; otherwise it wraps Linux files and only
+    proves the script compiles. ``compression`` defaults to solid LZMA for a real installer.
+    """
+    exe_suffix = ".exe" if windows_bundle else ""
+    if not (app_dir / f"transitions-app{exe_suffix}").is_file():
         raise BuildError(
             f"There is no build in {app_dir}; run installer/build.py without --nsis-only first."
         )
     if not (app_dir / "_internal" / f"transitions_app-{version}.dist-info").is_dir():
         raise BuildError(f"The build in {app_dir} is not version {version}; rebuild it first.")
     makensis = find_makensis(install)
-    if WINDOWS:
+    if windows_bundle:
         out = dist / f"Transitions-{version}-windows-x64-setup.exe"
     else:
         out = dist / f"transitions-{version}-nsis-validation-linux-files-NOT-AN-INSTALLER.exe"
+    if compression is None:
+        # The validation build only proves the script compiles: skip LZMA (minutes) there.
+        compression = "lzma" if windows_bundle else "off"
     opt = "/" if WINDOWS else "-"
     cmd = [
         makensis,
@@ -380,12 +401,11 @@ def compile_nsis(app_dir: Path, dist: Path, version: str, *, install: bool) -> P
         f"{opt}DSRCDIR={app_dir.resolve()}",
         f"{opt}DOUTFILE={out.resolve()}",
         f"{opt}DICON={(HERE / 'assets' / 'transitions.ico').resolve()}",
-        # The validation build only proves the script compiles: skip LZMA (minutes) there.
-        f"{opt}DCOMPRESSION={'lzma' if WINDOWS else 'off'}",
+        f"{opt}DCOMPRESSION={compression}",
         f"{opt}WX",  # a warning is a defect in the script: fail on it
         str(NSI),
     ]
-    log(f"compiling {NSI.name} with {makensis}")
+    log(f"compiling {NSI.name} with {makensis} ({compression})")
     result = subprocess.run(cmd, cwd=NSI.parent)
     if result.returncode != 0 or not out.is_file():
         raise BuildError(f"makensis failed (exit {result.returncode}); see its output above.")
@@ -415,6 +435,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="only compile the installer script over an existing build in --dist",
     )
     parser.add_argument(
+        "--windows",
+        action="store_true",
+        help="on Linux: build, install and smoke-test the Windows installer under Wine "
+        "(options: installer/windows_build.py --help)",
+    )
+    parser.add_argument(
         "--no-install",
         action="store_true",
         help="never install missing tools (PyInstaller, NSIS); fail instead",
@@ -423,6 +449,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--windows" in argv:
+        argv.remove("--windows")
+        sys.path.insert(0, str(HERE))
+        import windows_build
+
+        return int(windows_build.main(argv))
     args = parse_args(argv)
     dist: Path = args.dist.resolve()
     version = project_version()

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, QRect, QSize, Qt
-from PySide6.QtGui import QGuiApplication, QScreen
+from PySide6.QtGui import QFontMetrics, QGuiApplication, QScreen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -45,6 +45,9 @@ FRAME_TOP = 32
 FRAME_SIDE = 8
 # The smallest a main window may be made: it still shows the menu, a few rows and the buttons.
 MIN_WINDOW = QSize(720, 420)
+# Beside the title, a title bar holds the window's icon and its minimise, maximise and close
+# buttons (Windows 10 and 11 at 100 %: about 170 logical pixels).
+TITLE_BAR_EXTRA = 170
 
 
 class GeometryStore(Protocol):
@@ -118,6 +121,7 @@ def fit_window(window: QWidget, preferred: QSize | None = None) -> None:
     if minimum.width() > limit.width() or minimum.height() > limit.height():
         window.setMinimumSize(minimum.boundedTo(limit))
     wanted = preferred if preferred is not None else window.size()
+    wanted = wanted.expandedTo(QSize(title_width(window), 0))
     lowest = window.minimumSizeHint().expandedTo(window.minimumSize()).boundedTo(limit)
     size = wanted.boundedTo(limit).expandedTo(lowest)
     if size != window.size():
@@ -125,14 +129,20 @@ def fit_window(window: QWidget, preferred: QSize | None = None) -> None:
     move_onto_screen(window)
 
 
+def title_width(window: QWidget) -> int:
+    """How wide ``window`` must be for the title bar to show its whole title."""
+    title = window.windowTitle()
+    if not title:
+        return 0
+    return QFontMetrics(window.font()).horizontalAdvance(title) + TITLE_BAR_EXTRA
+
+
 def move_onto_screen(window: QWidget) -> None:
     """Move ``window`` the least distance that puts its frame inside the available area."""
     area = available_rect(window)
     left, top, right, bottom = frame_margins(window)
     size = window.size()
-    frame = QRect(
-        window.x(), window.y(), size.width() + left + right, size.height() + top + bottom
-    )
+    frame = QRect(window.x(), window.y(), size.width() + left + right, size.height() + top + bottom)
     if not window.isVisible() and isinstance(window, QDialog) and window.parentWidget():
         frame.moveCenter(window.parentWidget().window().frameGeometry().center())
     x = min(max(frame.x(), area.left()), max(area.right() + 1 - frame.width(), area.left()))
@@ -146,7 +156,11 @@ def _needs_scrolling(dialog: QDialog, limit: QSize) -> bool:
         return False
     if type(dialog).__module__.startswith("PySide6"):
         return False  # Qt's own dialogs (message boxes, file dialogs) manage their own layout
-    needed = dialog.layout().totalMinimumSize()
+    layout = dialog.layout()
+    width = min(max(dialog.width(), layout.totalMinimumSize().width()), limit.width())
+    needed = layout.totalMinimumSize().expandedTo(dialog.minimumSize())
+    if layout.hasHeightForWidth():  # wrapped text: taller the narrower it is
+        needed.setHeight(max(needed.height(), layout.totalHeightForWidth(width)))
     return needed.width() > limit.width() or needed.height() > limit.height()
 
 
@@ -168,6 +182,9 @@ def make_scrollable(dialog: QDialog) -> QScrollArea:
     left, _top, right, bottom = content_layout.getContentsMargins()
     content = QWidget()
     content.setObjectName("scrolledContent")
+    # What the dialog asked for is now the content's to ask: the scroll area shows it.
+    content.setMinimumSize(dialog.minimumSize())
+    dialog.setMinimumSize(0, 0)
     content.setLayout(content_layout)  # moves the layout and its widgets into ``content``
     scroll = QScrollArea(dialog)
     scroll.setObjectName("dialogScroll")
@@ -441,7 +458,9 @@ class _ColumnFitter(QObject):
             self.header.resizeSection(c, max(int(self.widths[c] * scale), 48))
 
 
-def fit_columns(view: QAbstractItemView, widths: dict[int, int], stretch_minimum: int = 160) -> None:
+def fit_columns(
+    view: QAbstractItemView, widths: dict[int, int], stretch_minimum: int = 160
+) -> None:
     """Give ``view``'s columns ``widths`` (logical pixels) when there is room; when the view is
     narrower, shrink them all in proportion so the stretching columns keep ``stretch_minimum``."""
     header = getattr(view, "horizontalHeader", None)
