@@ -16,10 +16,9 @@ from reportlab.platypus import Flowable, KeepTogether, Table, TableStyle
 from export import tagging
 from export.fonts import FONT
 from export.tagging import StructElem, TaggedImage
-from models.pictures import Picture
+from models.pictures import PICTURE_SECTION, Picture
 from models.record import Record
 
-PICTURE_SECTION = "about_me"  # the section the pictures are printed in
 MAX_HEIGHT = 190.0  # points: a picture is never taller than this on the page
 
 

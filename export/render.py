@@ -818,7 +818,7 @@ class _Story:
             i += 1
             if fd.kind is Kind.LIST:
                 flush()
-                entries = value if isinstance(value, list) else []
+                entries = list(value) if isinstance(value, (list, tuple)) else []
                 out.extend(
                     self.list_block(parent, fd, entries, label_role, titled=fd.label != group)
                 )

@@ -149,6 +149,8 @@ def _signoff_to_dict(s: SignOff) -> dict[str, Any]:
         out["digest"] = s.digest
     if s.history:
         out["history"] = True
+    if s.login:
+        out["login"] = s.login
     return out
 
 
@@ -207,7 +209,10 @@ def record_from_dict(data: Any) -> Record:
         try:
             digest = raw.get("digest", "")
             history = raw.get("history", False)
+            login = raw.get("login", "")
             if not isinstance(digest, str) or not _DIGEST.match(digest) or not isinstance(history, bool):
+                raise ValueError
+            if not isinstance(login, str):
                 raise ValueError
             signoffs.append(
                 SignOff(
@@ -217,6 +222,7 @@ def record_from_dict(data: Any) -> Record:
                     signed_on=date.fromisoformat(raw["signed_on"]),
                     digest=digest,
                     history=history,
+                    login=_short(login) if login else "",
                 )
             )
         except (KeyError, ValueError, TypeError, AttributeError):
@@ -409,6 +415,10 @@ def json_schema(framework: Framework) -> dict[str, Any]:
                                 "history": {
                                     "type": "boolean",
                                     "description": "kept only as history: never a valid sign-off",
+                                },
+                                "login": {
+                                    "type": "string",
+                                    "description": "the signer's login, when name is their display name",
                                 },
                             },
                         },

@@ -49,6 +49,9 @@ class PictureRefused(TransitionsError):
     """A file was not taken in as a picture (not PNG or JPEG, too large, damaged); nothing was kept."""
 
 
+PICTURE_SECTION = "about_me"  # the section the pictures are shown in, on screen and PDF
+
+
 @dataclass(frozen=True, slots=True)
 class Picture:
     """One kept picture: clean PNG or JPEG bytes and the caption the setting wrote."""

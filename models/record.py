@@ -72,6 +72,9 @@ class Person:
 class SignOff:
     """A person's word on the content of ``scope`` as it was when they signed.
 
+    ``name`` is how the person is named on the record and the PDF (their display name when they
+    signed, else their login); ``login`` is who they are in the vault that recorded it.
+
     ``digest`` is the content digest of the scope at signing (see :mod:`models.signoff`): the
     sign-off is valid exactly while the scope's content still has that digest. ``history`` marks a
     sign-off kept only as a note of the past (brought in from a file and not vouched for by this
@@ -84,6 +87,12 @@ class SignOff:
     signed_on: date
     digest: str = ""
     history: bool = False
+    login: str = ""  # the vault user who signed, when ``name`` is their display name
+
+    @property
+    def user(self) -> str:
+        """The login of the person who signed (``name`` for sign-offs that predate logins)."""
+        return self.login or self.name
 
 
 @dataclass(frozen=True, slots=True)

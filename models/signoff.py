@@ -21,6 +21,7 @@ from typing import Any
 
 from models.framework.definition import Framework
 from models.framework.registry import get_framework
+from models.pictures import PICTURE_SECTION
 from models.record import Record, SignOff, SignOffScope, Status
 from models.roles import Role
 from models.values import to_json_value
@@ -47,7 +48,8 @@ def covers(scope: SignOffScope, path: str) -> bool:
 
 def content_digest(record: Record, scope: SignOffScope) -> str:
     """SHA-256 (hex) of the record's content in ``scope``: its id, framework, every value of the
-    scope's sections in their JSON form and any text kept as typed there."""
+    scope's sections in their JSON form, any text kept as typed there, and the pictures (each
+    image and caption) when the scope shows them."""
     fw = get_framework(record.framework_id, record.framework_version)
     sections = scope_sections(fw, scope)
     values: dict[str, Any] = {}
@@ -59,13 +61,17 @@ def content_digest(record: Record, scope: SignOffScope) -> str:
     typed = {
         path: text for path, text in record.typed.items() if path.split(".", 1)[0] in sections
     }
-    payload = {
+    payload: dict[str, Any] = {
         "record": record.id,
         "framework": [record.framework_id, record.framework_version],
         "sections": list(sections),
         "values": values,
         "typed": typed,
     }
+    if record.pictures and PICTURE_SECTION in sections:  # absent when none: older digests hold
+        payload["pictures"] = [
+            [p.id, hashlib.sha256(p.data).hexdigest(), p.caption] for p in record.pictures
+        ]
     canonical = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -166,12 +172,19 @@ def derive_status(record: Record, *, ready: bool | None = None) -> Status:
     return Status.READY_FOR_REVIEW if ready else Status.DRAFT
 
 
-def with_signoff(record: Record, scope: SignOffScope, name: str, role: Role, day: date) -> Record:
-    """A copy of ``record`` signed off for ``scope`` by ``name`` in ``role`` on ``day``, bound to
-    the scope's content now; it replaces the scope's previous sign-off (history is kept)."""
+def with_signoff(
+    record: Record, scope: SignOffScope, name: str, role: Role, day: date, login: str = ""
+) -> Record:
+    """A copy of ``record`` signed off for ``scope`` by ``name`` (the user ``login``) in ``role``
+    on ``day``, bound to the scope's content now; it replaces the scope's previous sign-off
+    (history is kept)."""
     signed = record.copy()
     signed.signoffs = [s for s in record.signoffs if s.scope != scope or s.history]
-    signed.signoffs.append(SignOff(scope, name, role, day, content_digest(record, scope)))
+    signed.signoffs.append(
+        SignOff(
+            scope, name, role, day, content_digest(record, scope), login=login if login != name else ""
+        )
+    )
     signed.status = derive_status(signed)
     return signed
 
@@ -188,7 +201,7 @@ def bind_legacy_signoffs(record: Record) -> bool:
         return False
     digests = _Digests(record)
     record.signoffs = [
-        SignOff(s.scope, s.name, s.role, s.signed_on, digests.of(s.scope))
+        SignOff(s.scope, s.name, s.role, s.signed_on, digests.of(s.scope), login=s.login)
         if (not s.digest and not s.history)
         else s
         for s in record.signoffs
@@ -199,4 +212,6 @@ def bind_legacy_signoffs(record: Record) -> bool:
 
 
 def as_history(signoffs: Iterable[SignOff]) -> list[SignOff]:
-    return [SignOff(s.scope, s.name, s.role, s.signed_on, s.digest, True) for s in signoffs]
+    return [
+        SignOff(s.scope, s.name, s.role, s.signed_on, s.digest, True, s.login) for s in signoffs
+    ]

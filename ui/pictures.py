@@ -29,7 +29,14 @@ from PySide6.QtWidgets import (
 )
 
 from models.errors import TransitionsError
-from models.pictures import MAX_PICTURES, Picture, with_caption, with_picture, without_picture
+from models.pictures import (
+    MAX_PICTURES,
+    PICTURE_SECTION,
+    Picture,
+    with_caption,
+    with_picture,
+    without_picture,
+)
 from ui.dialogs import busy_bar, plain_error
 from ui.workers import run_in_background
 
@@ -254,4 +261,4 @@ class PicturesPanel(QFrame):
 
 def install_pictures(editor: Any, prepare: Prepare) -> None:
     """Put the pictures panel on the editor's "All about me" page."""
-    editor.add_section_widget("about_me", lambda: PicturesPanel(editor, prepare))
+    editor.add_section_widget(PICTURE_SECTION, lambda: PicturesPanel(editor, prepare))

@@ -142,7 +142,7 @@ def test_mark_ready_from_the_right_click_menu_and_start_date(qtbot, vault: Path)
         qtbot.keyClicks(dialog.value, "31/02/2027")
         qtbot.keyClick(dialog.value, Qt.Key.Key_Return)
         assert dialog.isVisible()  # not a real date: the dialog says so and stays
-        assert "day/month/year" in dialog.error.text()
+        assert dialog.error.text() == "February has no 31st."
         dialog.value.selectAll()
         qtbot.keyClicks(dialog.value, "06/09/2027")
         qtbot.keyClick(dialog.value, Qt.Key.Key_Return)

@@ -176,8 +176,8 @@ def test_family_form_made_returned_by_drop_and_taken_in_with_a_choice(qtbot, win
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
     when_modal(SaveOptionsDialog, lambda d: qtbot.mouseClick(d.save_button, Qt.MouseButton.LeftButton))
     tools.form_action.trigger()
-    qtbot.waitUntil(out.exists, timeout=20_000)
-    assert "saved to" in window.editor.message_bar.text.text()
+    qtbot.waitUntil(lambda: "saved to" in window.editor.message_bar.text.text(), timeout=20_000)
+    assert out.exists()
 
     returned = tmp_path / "returned.pdf"
     returned.write_bytes(_fill(out.read_bytes(), {"about_me__likes": LIKES, "family__lives_with": "Mum and Grandad"}))

@@ -221,19 +221,19 @@ def test_csv_parses_good_rows_and_reports_each_bad_one() -> None:
     text = "\n".join(
         [
             HEADER,
-            _line("rec-1", "Y", good),
-            _line("rec-2", "N", ["1"] + ["2"] * 16),  # DfE codes
+            _line("00000000-0000-4000-8000-000000000001", "Y", good),
+            _line("00000000-0000-4000-8000-000000000002", "N", ["1"] + ["2"] * 16),  # DfE codes
             _line("", "Y", good),  # neither UPN nor RecordID
-            _line("rec-4", "maybe", good),
-            _line("rec-5", "Y", ["emerging"] + ["expected"] * 16),  # GLD contradicts the ELGs
-            _line("rec-6", "N", ["expected"] * 16 + ["sideways"]),
-            _line("rec-1", "Y", good),  # duplicate
-            _line("rec-7", "N", good),  # all expected but GLD N
+            _line("00000000-0000-4000-8000-000000000004", "maybe", good),
+            _line("00000000-0000-4000-8000-000000000005", "Y", ["emerging"] + ["expected"] * 16),  # GLD contradicts the ELGs
+            _line("00000000-0000-4000-8000-000000000006", "N", ["expected"] * 16 + ["sideways"]),
+            _line("00000000-0000-4000-8000-000000000001", "Y", good),  # duplicate
+            _line("00000000-0000-4000-8000-000000000007", "N", good),  # all expected but GLD N
             "",
         ]
     )
     parsed = parse_outcomes_csv(text.encode("utf-8-sig"))
-    assert [r.record_id for r in parsed.rows] == ["rec-1", "rec-2"]
+    assert [r.record_id for r in parsed.rows] == ["00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000002"]
     assert parsed.rows[1].elgs["cl_listening"] == "emerging"
     assert not parsed.rows[1].gld
     lines = {e.line: str(e) for e in parsed.errors}
@@ -272,7 +272,7 @@ def test_match_by_record_id_then_upn(records: list[Record]) -> None:
                 HEADER,
                 _line(records[0].id, "Y", good),
                 _line("", "Y", good, upn="a123456789012"),
-                _line("no-such-record", "Y", good),
+                _line("00000000-0000-4000-8000-0000000000ff", "Y", good),  # no such record
             ]
         )
     )

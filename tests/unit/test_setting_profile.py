@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from models.errors import PermissionDenied, ValidationFailed
+from models.readiness import readiness
 from models.record import Person, SignOffScope
 from models.roles import Role
 from models.setting_profile import (
@@ -21,6 +22,7 @@ from models.setting_profile import (
     profile_from_bytes,
     profile_from_json,
 )
+from models.synthetic import generate_records
 from models.vault import KdfParams
 from transitions_app.cli import main
 from transitions_app.services.profile_service import ProfileService
@@ -159,9 +161,24 @@ def test_new_child_starts_pre_filled_and_sign_off_uses_the_display_name(vault: P
         assert stored.get("child.key_person").name == "Kim Keyworth"
         assert stored.get("child.legal_forenames") == "Juno"
         assert stored.get("child.date_of_birth") == date(2021, 11, 5)
-        signed = kim.sign_off(record.id, SignOffScope.RECORD.value)
-        assert signed.signoff(SignOffScope.RECORD).name == "Kim Keyworth"
         assert kim.display_name("robin") == "robin"  # no display name set: the login
+    finally:
+        kim.close()
+    sam = login(vault, "sam")  # a complete record (it has a safeguarding flag: the manager's)
+    complete = next(
+        r for r in generate_records(12, seed=3, today=date.today())
+        if not readiness(r, None, date.today()).stopping(SignOffScope.RECORD)
+    )
+    sam.import_record(complete)
+    sam.close()
+    kim = login(vault, "kim")
+    try:
+        signed = kim.sign_off(complete.id, SignOffScope.RECORD.value)
+        given = signed.signoff(SignOffScope.RECORD)
+        assert given is not None
+        assert (given.name, given.login, given.user) == ("Kim Keyworth", "kim", "kim")
+        again = kim.import_record(signed)  # the vault still vouches for it: the login signed
+        assert again.signoff(SignOffScope.RECORD) == given
     finally:
         kim.close()
 

@@ -157,6 +157,9 @@ BLOBS: dict[str, frozenset[Role]] = {
     "feedback/trust-root": SETTING_ADMINS,
     "feedback/receipts": SETTING,
     "feedback/outcomes": SETTING,
+    "family/form-key": SETTING,
+    "family/forms/0f0e": SETTING,
+    "setting_profile": SETTING_ADMINS,
     "certificate": ADMINS,  # a name no rule covers
 }
 def _put_blob(s: VaultService, name: str) -> None:
@@ -173,6 +176,9 @@ EVENTS: dict[str, frozenset[Role]] = {
     "export_file": SETTING,
     "export_refused": SETTING,
     "started_from_pdf": SETTING,
+    "bulk_set": SETTING,
+    "bulk_ready": SETTING,
+    "bulk_undone": SETTING,
     "family_form_made": SETTING,
     "family_form_read": SETTING,
     "family_copy_made": SETTING,

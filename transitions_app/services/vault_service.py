@@ -412,9 +412,9 @@ class VaultService:
         for s in new.signoffs:
             vouched = (
                 not s.history
-                and users.get(s.name) == s.role
+                and users.get(s.user) == s.role
                 and can(s.role, _SIGN_OFF_PERMISSION[s.scope])
-                and (s.name, s.scope.value, s.digest) in recorded
+                and (s.user, s.scope.value, s.digest) in recorded
                 and is_valid(new, s)
             )
             if vouched and s.scope not in current:
@@ -521,7 +521,9 @@ class VaultService:
                 tuple(stopping),
             )
         me = self.user
-        record = with_signoff(record, which, me.name, me.role, self._clock().date())
+        record = with_signoff(
+            record, which, self.display_name(), me.role, self._clock().date(), login=me.name
+        )
         record.updated = self._clock()
         given = record.signoff(which)
         self._versions[record_id] = self._store.put_record(

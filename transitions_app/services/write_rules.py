@@ -57,6 +57,10 @@ BLOB_RULES: tuple[tuple[str, WriteRule], ...] = (
         "change which roots the setting trusts for receipts", SETTING_ROLES, Permission.IMPORT_CHARTER
     )),
     ("feedback/", _FEEDBACK),
+    ("family/", WriteRule("change the forms sent to families", SETTING_ROLES, Permission.EDIT_RECORDS)),
+    ("setting_profile", WriteRule(
+        "change the setting profile", SETTING_ROLES, Permission.IMPORT_CHARTER
+    )),
 )
 OTHER_BLOBS = WriteRule("change the vault's stored files", _ANY, Permission.IMPORT_CHARTER)
 
@@ -65,6 +69,10 @@ EVENT_RULES: dict[str, WriteRule] = {
     "export_file": WriteRule("export records", SETTING_ROLES, Permission.EXPORT),
     "export_refused": WriteRule("export records", SETTING_ROLES, Permission.EXPORT),
     "started_from_pdf": WriteRule("create records", SETTING_ROLES, Permission.EDIT_RECORDS),
+    **{
+        action: WriteRule("change records", SETTING_ROLES, Permission.EDIT_RECORDS)
+        for action in ("bulk_set", "bulk_ready", "bulk_undone")
+    },
     "family_form_made": WriteRule("make family forms", SETTING_ROLES, Permission.EDIT_RECORDS),
     "family_form_read": WriteRule("read in family forms", SETTING_ROLES, Permission.EDIT_RECORDS),
     "family_copy_made": WriteRule("make the family's copy", SETTING_ROLES, Permission.EXPORT),
