@@ -57,4 +57,5 @@ def test_every_window_fits(screen: str, tmp_path: Path) -> None:
     )  # fmt: skip
     tail = (result.stdout + result.stderr)[-12000:]
     assert result.returncode == 0, f"{screen}:\n{tail}"
-    assert " passed" in result.stdout and "skipped" not in result.stdout.splitlines()[-1], tail
+    assert " passed" in result.stdout, tail
+    assert "skipped" not in result.stdout.splitlines()[-1], tail
