@@ -224,10 +224,14 @@ def test_a_folder_of_exports_reveals_no_names_and_no_sen_status(vault: VaultServ
     # What someone who only sees the folder sees: every file name, and the manifests' text.
     seen = " ".join(p.name for p in out.iterdir()).lower()
     seen += (report.manifest_json.read_text() + report.manifest_csv.read_text()).lower()  # type: ignore[union-attr]
+    import re
+
+    words = set(re.findall(r"[a-z]+", seen))  # a name is a word; "bea" inside a sha256 is not a name
     for record in records:
         for path in ("child.legal_forenames", "child.legal_surname", "child.preferred_name"):
             name = str(record.get(path) or "")
-            assert not name or name.lower() not in seen, name
+            for part in re.findall(r"[a-z]+", name.lower()):
+                assert part not in words, name
         assert record.id not in seen
         assert record.id[:8] not in seen
     assert "senco" not in seen
