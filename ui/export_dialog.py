@@ -93,6 +93,10 @@ class ExportDialog(QDialog):
         preview_label.setBuddy(self.preview_child)
         self.page_label = QLabel(self)
         self.page_label.setAccessibleName(tr("Page"))
+        # The page count arrives after the first layout: keep room for it so it is never squeezed.
+        self.page_label.setMinimumWidth(self.page_label.fontMetrics().horizontalAdvance(tr("Page 88 of 88")) + 4)
+        self.preview_child.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.preview_child.setMinimumContentsLength(12)
         self.pages = PagePreview(self)
         self.pages.page_changed.connect(self._page_changed)
         top = QHBoxLayout()
