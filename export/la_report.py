@@ -16,6 +16,7 @@ from typing import Any
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib import colors
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spacer
 
 from export.fonts import FONT, FONT_BOLD, register_fonts
@@ -182,17 +183,19 @@ def _bars(
         chart.bars[i].fillColor = colour
         chart.bars[i].strokeColor = None
     d.add(chart)
+    if target is not None:
+        x = chart.x + chart.width * target / value_max
+        d.add(Line(x, chart.y - 2, x, chart.y + chart.height + 2, strokeColor=TARGET, strokeWidth=1.4, strokeDashArray=[4, 2]))
+        d.add(String(x + 3, chart.y + chart.height + 4, f"LA target {target:g}%", fontName=FONT_BOLD, fontSize=7.5, fillColor=TARGET))
     if figures is not None:
         for i, text in enumerate(figures):
             totals = [s[i] or 0.0 for s in series] if stacked else [max((s[i] or 0.0) for s in series)]
             end = sum(totals) if stacked else totals[0]
             x = chart.x + chart.width * min(end, value_max) / value_max + 4
             y = chart.y + chart.height - (i + 0.5) * (chart.height / rows) - 3
+            # on a white ground, so the target line and the grid never run through the words
+            d.add(Rect(x - 1, y - 2.5, stringWidth(text, FONT, 7.5) + 2, 10, fillColor=colors.white, strokeColor=None))
             d.add(String(x, y, text, fontName=FONT, fontSize=7.5, fillColor=INK))
-    if target is not None:
-        x = chart.x + chart.width * target / value_max
-        d.add(Line(x, chart.y - 2, x, chart.y + chart.height + 2, strokeColor=TARGET, strokeWidth=1.4, strokeDashArray=[4, 2]))
-        d.add(String(x + 3, chart.y + chart.height + 4, f"LA target {target:g}%", fontName=FONT_BOLD, fontSize=7.5, fillColor=TARGET))
     if len(names) > 1 or target is not None:
         _legend(d, list(zip(names, colours, strict=True)), 6, left)
     return d

@@ -153,7 +153,48 @@ def main(argv: list[str] | None = None) -> int:
         window.feedback_page.setCurrentWidget(window.feedback_page.outcomes)
         _save(window, args.out / "outcomes.png", app)
         window.close()
+    _la_screenshots(args.out, app)
     return 0
+
+
+def _la_screenshots(out: Path, app: object) -> None:
+    """The LA window on the demo LA folder (two tabs), and two pages of the board's PDF."""
+    import subprocess
+    import tempfile
+
+    from PySide6.QtWidgets import QApplication
+
+    from models.vault import KdfParams
+    from transitions_app.services.la_demo import create_demo_la
+    from transitions_app.services.la_service import LaReportService
+    from ui.la.window import LaWindow
+
+    with tempfile.TemporaryDirectory() as tmp:
+        made = create_demo_la(Path(tmp) / "la", kdf=KdfParams(memory_kib=64, iterations=1, lanes=1))
+        reports = LaReportService(made.ca, clock=lambda: NOW)
+        window = LaWindow(reports)
+        window.resize(*SIZE)
+        window.show()
+        loaded: list[bool] = []
+        window.page.loaded.connect(lambda: loaded.append(True))
+        window.load(made.returns)
+        _wait(app, lambda: loaded)
+        page = window.page
+        page.tabs.setCurrentIndex(1)
+        _save(window, out / "la-window.png", app)
+        page.tabs.setCurrentIndex(page.tabs.count() - 1)
+        _save(window, out / "la-window-outcomes.png", app)
+        window.close()
+        QApplication.processEvents()
+        pdf = Path(tmp) / "report.pdf"
+        reports.save_pdf(reports.insight([made.returns]), pdf)
+        for number, name in ((2, "la-report-sent"), (6, "la-report-gld")):
+            subprocess.run(
+                ["pdftoppm", "-png", "-r", "80", "-f", str(number), "-l", str(number),
+                 "-singlefile", str(pdf), str(out / name)],
+                check=True,
+            )  # fmt: skip
+            print(f"wrote {out / name}.png")
 
 
 def _wait(app: object, done: object, seconds: float = 20.0) -> None:

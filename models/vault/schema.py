@@ -14,6 +14,12 @@ audit chain head (``SELECT ... FOR UPDATE`` on ``meta.audit_head``, see :func:`l
 which serialises writers the way ``BEGIN IMMEDIATE`` does on SQLite. The server only ever holds
 ciphertext: all encryption happens in this process.
 
+Several vaults on one server (an LA hosting its childminders): each vault is its own database
+(``.../DATABASE``) or its own schema in a shared database (``.../DATABASE?schema=NAME``), each
+reached with its own login. The schema is the only query parameter the app reads; it becomes the
+connection's ``search_path`` (that schema alone, not ``public``), and a connection whose schema
+does not exist, or which the login may not use, is refused before anything is read or made.
+
 Version history:
 
 1. meta, users, key_slots, records, blobs, audit, retired_keys.
@@ -27,6 +33,7 @@ Version history:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,7 +72,11 @@ def database_url(directory: Path) -> str:
     return f"sqlite:///{(Path(directory) / DB_FILE).as_posix()}"
 
 
-def _server_url(db_url: str) -> URL:
+_SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+def _server_url(db_url: str) -> tuple[URL, str | None]:
+    """The connection URL (without ``schema``) and the schema it names, if any."""
     try:
         url = make_url(db_url)
     except (ArgumentError, ValueError):
@@ -78,7 +89,25 @@ def _server_url(db_url: str) -> URL:
         )
     if not url.database:
         raise VaultError("The database URL must name the database: ...@HOST/DATABASE.")
-    return url.set(drivername=SERVER_DRIVER)
+    if "options" in url.query:
+        raise VaultError(
+            "The database URL may not set server options; name a schema with ?schema=NAME."
+        )
+    raw = url.query.get("schema")
+    name: str | None = None
+    if raw is not None:
+        name = raw if isinstance(raw, str) else None
+        if name is None or not _SCHEMA_NAME.fullmatch(name) or name.startswith("pg_"):
+            raise VaultError(
+                "The schema in the database URL must be one lower-case name of letters, digits "
+                "and _ (for example ?schema=buttercup), not pg_..."
+            )
+        if name == "public":
+            raise VaultError(
+                "A hosted vault needs a schema of its own, not public; leave ?schema= out to "
+                "use the whole database."
+            )
+    return url.difference_update_query(["schema"]).set(drivername=SERVER_DRIVER), name
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,15 +123,28 @@ class Location:
 
     @property
     def url(self) -> str:
+        """What to connect to (a server URL without the schema, see :attr:`schema`)."""
         if self.db_url is not None:
-            return _server_url(self.db_url).render_as_string(hide_password=False)
+            return _server_url(self.db_url)[0].render_as_string(hide_password=False)
         assert self.directory is not None
         return database_url(self.directory)
 
+    @property
+    def schema(self) -> str | None:
+        """The schema a server URL names (``?schema=NAME``), else None: the whole database."""
+        return _server_url(self.db_url)[1] if self.db_url is not None else None
+
+    @property
+    def place(self) -> tuple[str, str | None]:
+        """Where the vault's tables are: two locations are the same vault when this is equal."""
+        return self.url, self.schema
+
     def __str__(self) -> str:
-        """For messages: the folder, or the URL with any password hidden."""
+        """For messages: the folder, or the URL (schema included) with any password hidden."""
         if self.db_url is not None:
-            return _server_url(self.db_url).render_as_string(hide_password=True)
+            url, name = _server_url(self.db_url)
+            shown = url.render_as_string(hide_password=True)
+            return shown if name is None else f"{shown}?schema={name}"
         return str(self.directory)
 
     @property
@@ -144,7 +186,11 @@ def make_engine(
     """
     location = where if isinstance(where, Location) else Location(directory=Path(where))
     if location.on_server:
-        return create_engine(
+        options = f"-c lock_timeout={LOCK_TIMEOUT_MS}"
+        name = location.schema
+        if name is not None:  # checked to be a plain identifier: nothing to quote
+            options += f" -c search_path={name}"
+        server = create_engine(
             location.url,
             pool_pre_ping=True,
             pool_size=2,
@@ -152,9 +198,33 @@ def make_engine(
             connect_args={
                 "connect_timeout": 10,
                 "application_name": "transitions",
-                "options": f"-c lock_timeout={LOCK_TIMEOUT_MS}",
+                "options": options,
             },
         )
+        if name is not None:
+
+            @event.listens_for(server, "connect")
+            def _check_schema(dbapi_connection: Any, _record: Any) -> None:
+                cursor = dbapi_connection.cursor()
+                try:
+                    cursor.execute(
+                        "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = %s"
+                        " AND has_schema_privilege(oid, 'USAGE')) AND current_schema() = %s",
+                        (name, name),
+                    )
+                    row = cursor.fetchone()
+                finally:
+                    cursor.close()
+                dbapi_connection.rollback()
+                if not row or row[0] is not True:
+                    dbapi_connection.close()
+                    raise VaultError(
+                        f"The schema {name} does not exist in {location}, or this login may not "
+                        "use it: ask whoever runs the server to make it and give the login its "
+                        "use."
+                    )
+
+        return server
     if read_only:
         assert location.directory is not None
         path = (Path(location.directory) / DB_FILE).absolute()

@@ -75,7 +75,7 @@ def move_vault(
     sleeper: Sleeper | None = None,
 ) -> MoveReport:
     """Copy the vault at ``source`` into the empty ``target`` and verify the copy."""
-    if source.url == target.url:
+    if source.place == target.place:
         raise VaultError("The source and the target are the same place.")
     store = VaultStore.open(source.directory, user, password, db_url=source.db_url, sleeper=sleeper)
     try:
