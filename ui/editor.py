@@ -68,7 +68,7 @@ from models.signoff import derive_status, short_day, signoffs_covering, who
 from models.validation import validate_value
 from ui.conflict import ConflictDialog
 from ui.fields import ChoiceField, FieldWidget, empty_to_none, ftr, make_field
-from ui.geometry import FlowLayout
+from ui.geometry import FlowLayout, WrappingLabel
 from ui.pdf_pages import PagePreview
 from ui.service import RecordService
 from ui.style import color, hex_color
@@ -344,9 +344,8 @@ class RecordEditor(QWidget):
         self.save_label = QLabel(self)
         self.save_label.setObjectName("saveState")
         self.save_label.setAccessibleName(tr("Save state"))
-        self.status_label = QLabel(self)
+        self.status_label = WrappingLabel(self)  # every changed sign-off is named, never clipped
         self.status_label.setObjectName("statusLine")
-        self.status_label.setWordWrap(True)
         self.status_label.setTextFormat(Qt.TextFormat.RichText)
 
         self.ready_button = QPushButton(tr("Ready for re&view"), self)

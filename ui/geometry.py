@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, QRect, QSize, Qt
-from PySide6.QtGui import QFontMetrics, QGuiApplication, QScreen
+from PySide6.QtGui import QFontMetrics, QGuiApplication, QResizeEvent, QScreen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFrame,
     QHeaderView,
+    QLabel,
     QLayout,
     QLayoutItem,
     QScrollArea,
@@ -467,3 +468,29 @@ def fit_columns(
     assert header is not None, "fit_columns needs a table view"
     fitter = _ColumnFitter(view, header(), dict(widths), stretch_minimum)
     fitter.fit()
+
+
+class WrappingLabel(QLabel):
+    """A word-wrapped label that asks for the height its text needs at its current width.
+
+    Height-for-width does not reach through a QStackedWidget, so a wrapped label in a page's
+    header would otherwise be given one line's height and lose the end of its text (the editor's
+    sign-off line, which names each person whose sign-off has changed)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt override
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        was = self.minimumHeight()
+        self.setMinimumHeight(0)  # QLabel's answer is never below the minimum already set
+        need = max(self.heightForWidth(max(self.width(), 1)), 0)
+        self.setMinimumHeight(need if need != was else was)

@@ -274,9 +274,10 @@ class VaultService:
             raise PermissionDenied(message or self.refusal(permission))
 
     def refusal(self, permission: Permission) -> str:
-        """Why this user may not do ``permission``, naming who can ("Only a SENCO can review the
-        SEND section. Ask senco (SENCO) or the manager.")."""
-        return refusal(permission, [(u.name, u.role) for u in self.list_users()])
+        """Why this user may not do ``permission``, naming who can by the names the setting gives
+        them ("Only a SENCO can review the SEND section. Ask Sam Okafor (SENCO) or the manager.")."""
+        names = self._display_names()
+        return refusal(permission, [(names(u.name), u.role) for u in self.list_users()])
 
     def sign_off_refusal(self, scope: str) -> str | None:
         """The sentence for a sign-off this user's role may not give, or None when it may."""
@@ -652,14 +653,17 @@ class VaultService:
     def display_name(self, login: str | None = None) -> str:
         """How ``login`` (default: the logged-in user) is named on sign-offs and PDFs: the
         display name in the setting profile, or the login when none is set."""
-        login = self.user.name if login is None else login
+        return self._display_names()(self.user.name if login is None else login)
+
+    def _display_names(self) -> Callable[[str], str]:
+        """login -> display name, reading the setting profile once."""
         raw = self._store.get_blob(PROFILE_BLOB)
         if raw is None:
-            return login
+            return lambda login: login
         try:
-            return profile_from_bytes(raw).display_name(login)
+            return profile_from_bytes(raw).display_name
         except ValidationFailed:
-            return login
+            return lambda login: login
 
     def get_blob(self, name: str) -> bytes | None:
         return self._store.get_blob(name)
