@@ -188,3 +188,17 @@ def readiness(record: Record, charter: Charter | None, today: date) -> Readiness
 def blockers(record: Record, charter: Charter | None, today: date) -> list[MissingItem]:
     """:attr:`Readiness.items`: everything that stops export (empty: the record may go)."""
     return list(readiness(record, charter, today).items)
+
+
+def refusal_sentence(scope: SignOffScope, stopping: list[MissingItem]) -> str:
+    """Why a sign-off of ``scope`` cannot be given, in one sentence (the items are listed after
+    it): "The practitioner sign-off cannot be given yet: 2 items to see to first."."""
+    n = len(stopping)
+    return f"The {scope_words(scope)} cannot be given yet: {n} item{'s' if n != 1 else ''} to see to first."
+
+
+def scope_words(scope: SignOffScope) -> str:
+    """A sign-off's name inside a sentence: "practitioner sign-off"; "SENCO review" stays."""
+    label = scope.label
+    return label if label[1:2].isupper() else label[:1].lower() + label[1:]
+

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import html
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
@@ -61,7 +61,7 @@ from models.errors import SaveConflict, SignOffRefused, TransitionsError
 from models.flags import EAL_PATH, HOME_LANGUAGES_PATH, derived_eal
 from models.framework.definition import FieldDef, Guard, SectionDef
 from models.framework.registry import get_framework
-from models.readiness import Readiness, readiness, signoff_path
+from models.readiness import Readiness, readiness, refusal_sentence, scope_words, signoff_path
 from models.record import Record, SignOff, SignOffScope, Status, Unparsed
 from models.roles import Permission, can
 from models.signoff import derive_status, short_day, signoffs_covering, who
@@ -303,6 +303,7 @@ class RecordEditor(QWidget):
         self._preview_serial = 0
         self._acknowledged: set[SignOffScope] = set()  # signed scopes the person chose to edit
         self._refusals: dict[SignOffScope, str | None] = {}
+        self._refused_scope: SignOffScope | None = None
         self._readiness: Readiness | None = None
         self._record = record.copy()
         self._base = record.copy()  # as last loaded or saved: tells this person's changes apart
@@ -672,14 +673,36 @@ class RecordEditor(QWidget):
         try:
             saved = self._service.sign_off(self._record.id, scope.value)
         except SignOffRefused as exc:
-            lines = [f"• {getattr(m, 'message', m)}" for m in exc.items]
-            self.message_bar.show_message("\n".join([str(exc), *lines]), "warning")
+            self._refused_scope = scope
+            self._show_refusal(str(exc), exc.items)
             return
         except TransitionsError as exc:
             self.message_bar.show_message(str(exc), "warning")
             return
+        self._refused_scope = None
         self._adopt(saved)
         self.message_bar.show_message(tr("{what} recorded.").format(what=tr(scope.label)), "info")
+
+    def _show_refusal(self, sentence: str, items: Iterable[object]) -> None:
+        lines = [f"• {getattr(m, 'message', m)}" for m in items]
+        self.message_bar.show_message("\n".join([sentence, *lines]), "warning")
+
+    def _follow_refusal(self) -> None:
+        """A refusal on screen follows the record: it lists what still stops that sign-off, and
+        says so when nothing does any more, instead of naming problems already put right."""
+        scope = self._refused_scope
+        if scope is None or not self.message_bar.isVisible():
+            self._refused_scope = None
+            return
+        stopping = self.readiness().stopping(scope)
+        if stopping:
+            self._show_refusal(refusal_sentence(scope, stopping), stopping)
+        else:
+            self._refused_scope = None
+            self.message_bar.show_message(
+                tr("Nothing stops the {what} now: you can give it.").format(what=scope_words(scope)),
+                "info",
+            )
 
     # --- editing ---------------------------------------------------------------------------------
 
@@ -977,6 +1000,7 @@ class RecordEditor(QWidget):
         self.missing.expandAll()
         self._refresh_header()
         self._refresh_buttons()
+        self._follow_refusal()
         self._refresh_front_sheet(later=True)
 
     @staticmethod

@@ -283,9 +283,9 @@ class ExportDialog(QDialog):
                 else tr("All {n} children are ready to export.").format(n=total)
             )
         else:
-            hint = tr(" Click an item to go to it.") if total == 1 else ""
+            hint = tr(" Click one to go to it.") if total == 1 else ""
             self.ready_label.setText(
-                tr("{ready} of {total} ready. The charter still needs:").format(
+                tr("{ready} of {total} ready. The charter still needs what is listed below.").format(
                     ready=ready, total=total
                 )
                 + hint

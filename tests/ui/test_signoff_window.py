@@ -250,6 +250,8 @@ def test_sign_off_of_an_incomplete_record_is_refused_with_the_list_and_whats_mis
     qtbot.keyClicks(day_one, "Likes to carry the register to the office.")
     qtbot.waitUntil(lambda: "summary.day_one" not in editor.missing_paths())
     assert nav_done(editor, "summary")
+    # The refusal on screen follows the record: it no longer names what was put right.
+    assert editor.message_bar.text.text() == "Nothing stops the practitioner sign-off now: you can give it."
     qtbot.mouseClick(editor.signoff_button, Qt.MouseButton.LeftButton)
     assert editor.message_bar.text.text() == "Practitioner sign-off recorded."
     assert editor.missing_paths() == ["signoff.manager"]  # live, without reopening

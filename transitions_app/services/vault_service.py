@@ -47,7 +47,7 @@ from models.errors import (
 from models.framework.definition import Guard, Kind
 from models.framework.registry import current_framework, get_framework
 from models.interchange import record_from_bytes, record_to_bytes
-from models.readiness import Readiness, readiness
+from models.readiness import Readiness, readiness, refusal_sentence
 from models.record import Record, SignOff, SignOffScope, Status, is_record_id
 from models.roles import Permission, Role, can, refusal
 from models.setting_profile import profile_from_bytes
@@ -100,11 +100,6 @@ class UserInfo:
 class CheckReport:
     ok: bool
     problems: list[str]
-
-
-def _lower_first(label: str) -> str:
-    """"Practitioner sign-off" -> "practitioner sign-off"; "SENCO review" stays as it is."""
-    return label if label[1:2].isupper() else label[:1].lower() + label[1:]
 
 
 def _utc_now() -> datetime:
@@ -516,11 +511,7 @@ class VaultService:
         record = self._decode(record_id, stored.data)
         stopping = self.readiness(record, charter).stopping(which)
         if stopping:
-            raise SignOffRefused(
-                f"The {_lower_first(which.label)} cannot be given yet: {len(stopping)} "
-                f"item{'s' if len(stopping) != 1 else ''} to see to first.",
-                tuple(stopping),
-            )
+            raise SignOffRefused(refusal_sentence(which, stopping), tuple(stopping))
         me = self.user
         record = with_signoff(
             record, which, self.display_name(), me.role, self._clock().date(), login=me.name
