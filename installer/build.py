@@ -367,12 +367,14 @@ def compile_nsis(
     install: bool,
     windows_bundle: bool = WINDOWS,
     compression: str | None = None,
+    target: str | None = None,
 ) -> Path:
     """Compile installer/windows/transitions.nsi over the one-folder build in ``app_dir``.
 
     ``windows_bundle``: the folder is a real Windows build (on Windows, or made under Wine by
     ``--windows``), so the result is the real installer; otherwise it wraps Linux files and only
     proves the script compiles. ``compression`` defaults to solid LZMA for a real installer.
+    ``target``: NSIS's stub, such as ``amd64-unicode`` (default: makensis' own, x86-unicode).
     """
     exe_suffix = ".exe" if windows_bundle else ""
     if not (app_dir / f"transitions-app{exe_suffix}").is_file():
@@ -402,6 +404,7 @@ def compile_nsis(
         f"{opt}DOUTFILE={out.resolve()}",
         f"{opt}DICON={(HERE / 'assets' / 'transitions.ico').resolve()}",
         f"{opt}DCOMPRESSION={compression}",
+        *([f"{opt}DTARGET={target}"] if target else []),
         f"{opt}WX",  # a warning is a defect in the script: fail on it
         str(NSI),
     ]
