@@ -187,7 +187,9 @@ def check_bundle_contents(app_dir: Path, version: str) -> None:
         missing.append("charters/")
     if missing:
         raise BuildError("The bundle is missing: " + ", ".join(missing) + ".")
-    heavy = re.compile(r"Qt6?(WebEngine|3D|Quick|Qml|Multimedia|Designer|VirtualKeyboard)", re.IGNORECASE)
+    heavy = re.compile(
+        r"Qt6?(WebEngine|3D|Quick|Qml|Multimedia|Designer|VirtualKeyboard)", re.IGNORECASE
+    )
     unwanted = sorted({p.name for p in internal.rglob("*") if heavy.search(p.name)})
     if unwanted:
         raise BuildError("Excluded Qt modules got into the bundle: " + ", ".join(unwanted[:8]))
