@@ -187,7 +187,9 @@ def check_bundle_contents(app_dir: Path, version: str) -> None:
         missing.append("charters/")
     if missing:
         raise BuildError("The bundle is missing: " + ", ".join(missing) + ".")
-    heavy = re.compile(r"Qt6?(WebEngine|3D|Quick|Qml|Multimedia|Designer|VirtualKeyboard)", re.IGNORECASE)
+    heavy = re.compile(
+        r"Qt6?(WebEngine|3D|Quick|Qml|Multimedia|Designer|VirtualKeyboard)", re.IGNORECASE
+    )
     unwanted = sorted({p.name for p in internal.rglob("*") if heavy.search(p.name)})
     if unwanted:
         raise BuildError("Excluded Qt modules got into the bundle: " + ", ".join(unwanted[:8]))
@@ -367,12 +369,14 @@ def compile_nsis(
     install: bool,
     windows_bundle: bool = WINDOWS,
     compression: str | None = None,
+    target: str | None = None,
 ) -> Path:
     """Compile installer/windows/transitions.nsi over the one-folder build in ``app_dir``.
 
     ``windows_bundle``: the folder is a real Windows build (on Windows, or made under Wine by
     ``--windows``), so the result is the real installer; otherwise it wraps Linux files and only
     proves the script compiles. ``compression`` defaults to solid LZMA for a real installer.
+    ``target``: NSIS's stub, such as ``amd64-unicode`` (default: makensis' own, x86-unicode).
     """
     exe_suffix = ".exe" if windows_bundle else ""
     if not (app_dir / f"transitions-app{exe_suffix}").is_file():
@@ -402,6 +406,7 @@ def compile_nsis(
         f"{opt}DOUTFILE={out.resolve()}",
         f"{opt}DICON={(HERE / 'assets' / 'transitions.ico').resolve()}",
         f"{opt}DCOMPRESSION={compression}",
+        *([f"{opt}DTARGET={target}"] if target else []),
         f"{opt}WX",  # a warning is a defect in the script: fail on it
         str(NSI),
     ]

@@ -65,6 +65,8 @@ PIP_PLATFORM = [
     PYTHON_VERSION,
     "--only-binary=:all:",
 ]
+# A 64-bit installer: Debian's `wine64` runs no 32-bit program (see transitions.nsi).
+NSIS_TARGET = "amd64-unicode"
 APP_PACKAGES = ("transitions_app", "models", "export", "ui")
 CHARTER_FILES_LEFT_OUT = {"root-key.json", "root-key.pem"}  # as in transitions.spec
 
@@ -474,6 +476,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             install=False,
             windows_bundle=True,
             compression=args.compression,
+            target=NSIS_TARGET,
         )
         log(f"installer: {installer.name}, {installer.stat().st_size / 1e6:.0f} MB")
         if not args.no_smoke:

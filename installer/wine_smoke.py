@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -38,6 +39,11 @@ DEMO_PASSWORD = "demo-password"  # transitions_app.services.demo.DEMO_PASSWORD
 PDF_PASSWORD = "wine-smoke-pdf-password"
 DESKTOP_SIZE = (1366, 768)
 WINDOW_TIMEOUT = 180  # first start: unpack, then make the demo vault (four key derivations)
+PAINT_TIMEOUT = 30
+MIN_PAINTED_COLOURS = 24  # a blank or unpainted window has one to three
+# Windows puts a maximised window's resize border just off the screen (4 px under Wine, up to 8 on
+# Windows 10), so the window may overhang the screen by that much and no more.
+MAXIMISED_BORDER = 8
 
 
 class SmokeError(Exception):
@@ -72,8 +78,16 @@ class Installed:
         return result
 
 
-def _step(message: str) -> None:
-    log(f"smoke: {message}")
+class Steps:
+    """Logs each smoke step with the seconds it took since the previous one."""
+
+    def __init__(self) -> None:
+        self.last = time.monotonic()
+
+    def __call__(self, message: str) -> None:
+        now = time.monotonic()
+        log(f"smoke: {message} ({now - self.last:.0f} s)")
+        self.last = now
 
 
 # --------------------------------------------------------------------------- install / uninstall
@@ -182,13 +196,58 @@ class Display:
             time.sleep(1)
         raise SmokeError(f"No window titled “{title}” appeared in {timeout:.0f} s.")
 
-    def screenshot(self, out: Path) -> None:
+    def window_area(self, window: str) -> tuple[int, int, int, int]:
+        """The window's left, top, right and bottom on the screen (xwininfo's absolute position:
+        xdotool adds the parent's offset twice for the windows of a Wine desktop)."""
+        shown = subprocess.run(
+            ["xwininfo", "-id", window], env=self.env(), capture_output=True, text=True, check=True
+        ).stdout
+        values = {
+            key: int(found)
+            for key, found in re.findall(
+                r"^\s*(Absolute upper-left X|Absolute upper-left Y|Width|Height):\s*(-?\d+)",
+                shown,
+                re.MULTILINE,
+            )
+        }
+        left, top = values["Absolute upper-left X"], values["Absolute upper-left Y"]
+        return left, top, left + values["Width"], top + values["Height"]
+
+    def screenshot(self, out: Path, window: str) -> str:
+        """Save the whole screen as PNG, once the window has painted: a window that has not (or
+        paints nothing readable) is a few flat colours, while text is anti-aliased. The window
+        must lie on the screen. Says where it is."""
+        from PIL import ImageGrab  # Pillow is an app dependency; its wheels read X11 with XCB
+
+        deadline = time.monotonic() + PAINT_TIMEOUT
+        while True:
+            image = ImageGrab.grab(xdisplay=self.name)
+            area = self.window_area(window)
+            colours = image.crop(area).getcolors(maxcolors=1 << 24) or []
+            if len(colours) >= MIN_PAINTED_COLOURS:
+                break
+            if time.monotonic() > deadline:
+                raise SmokeError(
+                    f"The window behind {out.name} shows only {len(colours)} colours after "
+                    f"{PAINT_TIMEOUT} s: it did not paint."
+                )
+            time.sleep(1)
         out.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            ["import", "-display", self.name, "-window", "root", str(out)],
-            check=True,
-            capture_output=True,
-        )
+        image.save(out)
+        left, top, right, bottom = area
+        placed = f"{right - left}x{bottom - top} at ({left}, {top})"
+        edge = MAXIMISED_BORDER
+        if (
+            left < -edge
+            or top < -edge
+            or right > image.width + edge
+            or bottom > image.height + edge
+        ):
+            raise SmokeError(
+                f"The window in {out.name} ({placed}) lies partly outside the "
+                f"{image.width}x{image.height} screen."
+            )
+        return f"{placed}, {len(colours)} colours"
 
     def close(self) -> None:
         self.process.send_signal(signal.SIGTERM)
@@ -198,15 +257,16 @@ class Display:
             self.process.kill()
 
 
-def window_screenshots(wine: Wine, folder: Path, shots: Path) -> list[Path]:
+def window_screenshots(wine: Wine, folder: Path, shots: Path) -> list[str]:
     """Start Transitions.exe on the Windows platform plugin in a Wine desktop, log in to the demo
     vault it makes, and save the login and the dashboard."""
-    if shutil.which("xdotool") is None or shutil.which("import") is None:
+    if shutil.which("xdotool") is None or shutil.which("xwininfo") is None:
         raise SmokeError(
-            "xdotool and ImageMagick's import are needed (apt-get install xdotool imagemagick)."
+            "xdotool and xwininfo are needed to find and type into the window "
+            "(apt-get install xdotool x11-utils)."
         )
     display = Display(DESKTOP_SIZE)
-    saved = []
+    saved: list[str] = []
     try:
         width, height = DESKTOP_SIZE
         gui = wine.start(
@@ -217,18 +277,19 @@ def window_screenshots(wine: Wine, folder: Path, shots: Path) -> list[Path]:
         )
         try:
             login = display.wait_for_window("Log in to Transitions", WINDOW_TIMEOUT)
-            time.sleep(2)  # the first paint
-            saved.append(shots / "windows-login.png")
-            display.screenshot(saved[-1])
+            where = display.screenshot(shots / "windows-login.png", login)
+            saved.append(f"{shots / 'windows-login.png'}: the login, {where}")
+            # Through the labels' shortcuts, as a person at the keyboard would: the login
+            # remembers the last user name and then starts in the password field.
             display.xdotool("windowfocus", login)
-            display.xdotool("type", "--delay", "40", "manager")
-            display.xdotool("key", "Tab")
-            display.xdotool("type", "--delay", "40", DEMO_PASSWORD)
+            for shortcut, text in (("alt+u", "manager"), ("alt+p", DEMO_PASSWORD)):
+                display.xdotool("key", shortcut, "ctrl+a")
+                display.xdotool("type", "--delay", "40", text)
             display.xdotool("key", "Return")
             main = display.wait_for_window("manager, Manager", WINDOW_TIMEOUT)
-            time.sleep(3)  # the dashboard fills in
-            saved.append(shots / "windows-dashboard.png")
-            display.screenshot(saved[-1])
+            time.sleep(3)  # the table fills in after the window paints its frame
+            where = display.screenshot(shots / "windows-dashboard.png", main)
+            saved.append(f"{shots / 'windows-dashboard.png'}: the dashboard, {where}")
             display.xdotool("windowfocus", main)
             display.xdotool("key", "ctrl+q")
             try:
@@ -247,14 +308,13 @@ def window_screenshots(wine: Wine, folder: Path, shots: Path) -> list[Path]:
 # --------------------------------------------------------------------------- the command line
 
 
-def record_round_trip(app: Installed, vault: Path, scratch: Path) -> list[str]:
+def record_round_trip(app: Installed, vault: Path, scratch: Path, done: Steps) -> None:
     """On the demo vault in the default place: export, verify, back up, restore, check."""
-    done = []
     listing = json.loads(app.run("records", "list", "--json").stdout)
     signed = [r for r in listing["records"] if r["status"] == "signed_off"]
     if not signed:
         raise SmokeError("The demo vault has no signed-off record to export.")
-    done.append(f"records list (default vault): {len(listing['records'])} records")
+    done(f"records list (default vault): {len(listing['records'])} records")
     secret = scratch / "pdf-password.txt"
     secret.write_text(PDF_PASSWORD, encoding="utf-8")
     pdfs: list[Path] = []
@@ -277,7 +337,7 @@ def record_round_trip(app: Installed, vault: Path, scratch: Path) -> list[str]:
             break
     if not pdfs:
         raise SmokeError("export exported none of the signed-off demo records.")
-    done.append(f"export: {pdfs[0].name}")
+    done(f"export: {pdfs[0].name}")
     # --vault: trust the LA root and revocation list of the vault's charter.
     verdict = app.run(
         "verify",
@@ -289,7 +349,7 @@ def record_round_trip(app: Installed, vault: Path, scratch: Path) -> list[str]:
     )
     if "VALID" not in verdict.stdout:
         raise SmokeError(f"verify did not find the exported PDF valid:\n{verdict.stdout}")
-    done.append("verify: valid")
+    done("verify: valid")
     backup = scratch / "vault.backup"
     app.run("vault", "backup", "--user", "manager", "--out", windows_path(backup))
     if not backup.is_file() or backup.stat().st_size == 0:
@@ -310,8 +370,7 @@ def record_round_trip(app: Installed, vault: Path, scratch: Path) -> list[str]:
     )
     if len(again["records"]) != len(listing["records"]):
         raise SmokeError("The restored vault does not hold the same records.")
-    done.append(f"backup, restore into a new folder, vault check: {len(again['records'])} records")
-    return done
+    done(f"backup, restore into a new folder, vault check: {len(again['records'])} records")
 
 
 # --------------------------------------------------------------------------- the whole run
@@ -327,6 +386,7 @@ def run(
     shots: Path,
 ) -> None:
     del python  # the installed program runs on its own bundled Python
+    _step = Steps()
     local = wine.user_folder("LOCALAPPDATA")
     appdata = wine.user_folder("APPDATA")
     records = local / "Transitions" / "Transitions"  # platformdirs.user_data_dir
@@ -357,8 +417,10 @@ def run(
     _step("selftest passed")
 
     # 3. the window, on the Windows platform plugin
-    for path in window_screenshots(wine, folder, shots):
-        _step(f"screenshot {path}")
+    if records.exists():
+        raise SmokeError(f"{records} exists before the first start: the prefix is not new.")
+    for shot in window_screenshots(wine, folder, shots):
+        _step(f"screenshot {shot}")
     if not (vault / "vault.db").is_file():
         raise SmokeError(f"The window made no demo vault in {vault} (%LOCALAPPDATA%).")
     _step(
@@ -366,8 +428,7 @@ def run(
     )
 
     # 4. export, verify, backup, restore
-    for line in record_round_trip(app, vault, scratch):
-        _step(line)
+    record_round_trip(app, vault, scratch, _step)
 
     # 5. uninstall, keeping the records
     uninstall(wine, folder, "/CurrentUser")

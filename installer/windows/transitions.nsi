@@ -17,6 +17,12 @@
 ; user_data_dir("Transitions", "Transitions")). Uninstalling keeps them unless the user ticks
 ; "Also remove my records" (or passes /REMOVEDATA); only the uninstalling user's folder is removed.
 
+; /DTARGET=amd64-unicode makes a 64-bit installer (the app is 64-bit only). windows_build.py uses
+; it: Debian's NSIS has the amd64 stubs and Wine's 64-bit-only build (the `wine64` package) runs
+; no 32-bit program. The official Windows NSIS has only the x86 stubs, so the default stays x86.
+!ifdef TARGET
+  Target ${TARGET}
+!endif
 Unicode True
 ; /DCOMPRESSION=off makes a quick, uncompressed build (build.py uses it for the Linux validation
 ; compile); releases use solid LZMA.
@@ -114,10 +120,20 @@ UninstPage custom un.DataPage un.DataPageLeave
 !insertmacro MUI_LANGUAGE "English"
 
 ; ------------------------------------------------------------------ install
-Function .onInit
-  ${If} ${RunningX64}
+; The app is 64-bit: its registry entries go to the 64-bit view. A 64-bit installer is always in
+; it (and x64.nsh's RunningX64 test is then a constant whose Else branch makensis warns about).
+!macro REGISTRY_VIEW_64
+  !if ${NSIS_PTR_SIZE} > 4
     SetRegView 64
-  ${EndIf}
+  !else
+    ${If} ${RunningX64}
+      SetRegView 64
+    ${EndIf}
+  !endif
+!macroend
+
+Function .onInit
+  !insertmacro REGISTRY_VIEW_64
   !insertmacro MULTIUSER_INIT
 FunctionEnd
 
@@ -172,9 +188,7 @@ Var DataParent
 Var RemoveDataCheckbox
 
 Function un.onInit
-  ${If} ${RunningX64}
-    SetRegView 64
-  ${EndIf}
+  !insertmacro REGISTRY_VIEW_64
   !insertmacro MULTIUSER_UNINIT
   ; The records belong to the Windows user running the uninstaller, whatever the install mode.
   SetShellVarContext current

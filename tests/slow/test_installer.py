@@ -1,6 +1,7 @@
 """installer/build.py end to end: PyInstaller one-folder build, frozen smoke test, Linux tarball
-and an NSIS compile of installer/windows/transitions.nsi (the Windows installer itself is built
-and exercised by .github/workflows/windows-installer.yml).
+and an NSIS compile of installer/windows/transitions.nsi (the Windows installer itself is built,
+installed and run under Wine by `.ci/run` with installer/build.py --windows, and on real Windows by
+.github/workflows/windows-installer.yml).
 
 Takes about 1.5 minutes on 2 cores; the time is printed (pytest -s, or -rP) so CI logs show drift.
 """
