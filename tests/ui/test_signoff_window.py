@@ -207,6 +207,7 @@ def test_removing_an_entry_asks_and_undo_brings_it_back(qtbot, demo: Path) -> No
     seen: list[str] = []
     answer(qtbot, ["Keep it"], seen)
     qtbot.mouseClick(field.entries[0].remove_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(seen) == 1)
     assert seen[0].startswith("Remove entry 1 of “Assess–plan–do–review cycles”?")
     assert editor.record().get("send.apdr_cycles") == cycles
     assert editor.missing_paths() == []
