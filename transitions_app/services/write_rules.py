@@ -58,6 +58,9 @@ BLOB_RULES: tuple[tuple[str, WriteRule], ...] = (
     )),
     ("feedback/", _FEEDBACK),
     ("family/", WriteRule("change the forms sent to families", SETTING_ROLES, Permission.EDIT_RECORDS)),
+    ("setting/phrases", WriteRule(
+        "save phrases to the setting's phrase bank", SETTING_ROLES, Permission.EDIT_RECORDS
+    )),
     ("setting_profile", WriteRule(
         "change the setting profile", SETTING_ROLES, Permission.IMPORT_CHARTER
     )),
