@@ -73,6 +73,7 @@ from models.vault import (
 )
 from models.vault.store import Sleeper
 from transitions_app.services.write_rules import WriteRule, blob_rule, event_rule
+from transitions_app.state_dir import default_state_dir
 
 Clock = Callable[[], datetime]
 Progress = Callable[[int, int], None]
@@ -164,10 +165,22 @@ class VaultService:
         db_url: str | None = None,
         clock: Clock | None = None,
         sleeper: Sleeper | None = None,
+        state_dir: Path | None = None,
     ) -> VaultService:
-        """Raises AuthenticationFailed (wrong or removed user, wrong password) or VaultError."""
+        """Raises AuthenticationFailed (wrong or removed user, wrong password) or VaultError.
+
+        ``state_dir`` is this PC's state folder (by default :func:`default_state_dir`), where the
+        newest audit entry each user has seen is kept outside the vault."""
         return cls(
-            VaultStore.open(directory, user, password, db_url=db_url, clock=clock, sleeper=sleeper),
+            VaultStore.open(
+                directory,
+                user,
+                password,
+                db_url=db_url,
+                clock=clock,
+                sleeper=sleeper,
+                state_dir=state_dir if state_dir is not None else default_state_dir(),
+            ),
             clock=clock,
         )
 
