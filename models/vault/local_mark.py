@@ -91,3 +91,12 @@ def write(state_dir: Path, vault_id: str, user: str, key: bytes, head: Head) -> 
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+def forget(state_dir: Path, vault_id: str, users: list[str]) -> None:
+    """Forget what these users saw of this vault on this PC: after a restore from a backup, a
+    deliberate step back that the audit trail of the restored vault records."""
+    for user in users:
+        with contextlib.suppress(FileNotFoundError):
+            _file(state_dir, vault_id, user).unlink()
+

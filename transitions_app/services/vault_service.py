@@ -67,10 +67,12 @@ from models.vault import (
     MoveReport,
     VaultStore,
     folder_or_url,
+    local_mark,
     locate,
     move_vault,
     restore_backup,
 )
+from models.vault.backup import backup_identity
 from models.vault.store import Sleeper
 from transitions_app.services.write_rules import WriteRule, blob_rule, event_rule
 from transitions_app.state_dir import default_state_dir
@@ -702,3 +704,7 @@ class VaultService:
             recovery_key=recovery_key,
             progress=progress,
         )
+        # A restore steps back on purpose: what people saw of the newer state on this PC is
+        # forgotten, so the restored vault is not taken for an older copy put back in secret.
+        vault_id, names = backup_identity(Path(backup_file))
+        local_mark.forget(default_state_dir(), vault_id, names)
