@@ -13,9 +13,12 @@ changed or removed in the middle. Its *end* is protected here:
   vault). A chain that no longer reaches an entry someone saw, or holds a different entry at that
   place, was cut back or rewritten; opening and checking say so, naming the entries.
 
-What stays undetectable is a whole copy of the vault put back (the file, or every table of the
-database) taken before anyone saw the newer state: every record of that state, the seen heads
-included, was inside what was replaced. The README says so.
+* A whole copy of the vault put back carries its own older seen heads, so each user's newest seen
+  entry is also kept outside the vault, on this PC (``models.vault.local_mark``); a trail behind
+  it is reported the same way.
+
+What stays undetectable is a whole copy put back before anyone on this PC saw the newer state (or
+opened where no state file remembers it). The README says so.
 """
 
 from __future__ import annotations

@@ -152,6 +152,18 @@ def _parse(data: bytes) -> tuple[dict[str, Any], bytes, int]:
     return header, raw, start + length
 
 
+def backup_identity(backup_file: Path) -> tuple[str, list[str]]:
+    """The vault id and user names a backup's header names (authenticated by ``read_backup``,
+    so only to be trusted after a restore of the same file succeeded)."""
+    try:
+        data = read_file(backup_file, limit=BACKUP_BYTES, what="backup file")
+    except InputRefused as exc:
+        raise VaultError(str(exc)) from None
+    header, _, _ = _parse(data)
+    names = sorted({str(s["user_name"]) for s in header["slots"] if s["kind"] != "recovery"})
+    return str(header["vault_id"]), names
+
+
 def _check_destination(directory: Path) -> None:
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
         raise VaultError(f"Restore into a new, empty folder; {directory} is not empty.")

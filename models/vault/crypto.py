@@ -139,6 +139,12 @@ def seen_head_key(slot_private: bytes, vault_id: str, user: str) -> bytes:
     return hkdf(slot_private, b"transitions-vault/seen-head|" + aad(vault_id, user))
 
 
+def local_head_key(slot_private: bytes, vault_id: str, user: str) -> bytes:
+    """A key only the user's own password reaches: it tags the copy of their newest seen head that
+    is kept on this PC, outside the vault."""
+    return hkdf(slot_private, b"transitions-vault/local-seen-head|" + aad(vault_id, user))
+
+
 def mac(key: bytes, message: bytes) -> bytes:
     return hmac.new(key, message, hashlib.sha256).digest()
 

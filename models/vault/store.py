@@ -39,7 +39,7 @@ from models.errors import (
     VaultDamaged,
     VaultError,
 )
-from models.vault import anchor, crypto, schema
+from models.vault import anchor, crypto, local_mark, schema
 from models.vault.anchor import Head
 from models.vault.crypto import DEFAULT_KDF, KdfParams
 
@@ -464,6 +464,8 @@ class VaultStore:
         schema_version: int = schema.CURRENT_SCHEMA,
         mark_key: bytes | None = None,
         read_only: str | None = None,
+        state_dir: Path | None = None,
+        local_key: bytes | None = None,
     ) -> None:
         self.location = location
         self._engine: Engine | None = engine
@@ -480,6 +482,11 @@ class VaultStore:
         self._schema = schema_version
         # tags the newest audit entry this session's user has seen (None: the recovery key)
         self._mark_key = mark_key
+        # where this PC keeps, outside the vault, the newest entry this user has seen (None: not
+        # kept, as for the recovery key); the key tags that file
+        self._state_dir = state_dir if local_key is not None else None
+        self._local_key = local_key
+        self._local_pending: Head | None = None  # seen in a write not yet committed
         # set once the head has been checked (or made) by this session: from then on every
         # append requires the head's tag to be right, so no write extends a head moved outside
         self._anchored = False
@@ -732,8 +739,12 @@ class VaultStore:
         db_url: str | None = None,
         clock: Clock | None = None,
         sleeper: Sleeper | None = None,
+        state_dir: Path | None = None,
     ) -> VaultStore:
-        """Unlock with a user's password. Raises AuthenticationFailed (with back-off) or VaultError."""
+        """Unlock with a user's password. Raises AuthenticationFailed (with back-off) or VaultError.
+
+        ``state_dir`` is this PC's state folder: the newest entry this user has seen is kept
+        there too, outside the vault, so that an older copy of the vault put back is found."""
         clock = clock or utc_now
         sleeper = sleeper or time.sleep
         location = schema.locate(directory, db_url)
@@ -788,6 +799,8 @@ class VaultStore:
                 schema_version=version,
                 mark_key=crypto.seen_head_key(private, vault_id, user),
                 read_only=notice,
+                state_dir=state_dir,
+                local_key=crypto.local_head_key(private, vault_id, user) if state_dir else None,
             )
 
             def before(conn: Connection) -> None:
@@ -902,6 +915,8 @@ class VaultStore:
         schema_version: int,
         mark_key: bytes | None = None,
         read_only: str | None = None,
+        state_dir: Path | None = None,
+        local_key: bytes | None = None,
     ) -> VaultStore:
         if slot["key_id"] != key_id:
             raise VaultError("The vault's keys do not match; restore it from a backup.")
@@ -932,6 +947,8 @@ class VaultStore:
             schema_version=schema_version,
             mark_key=mark_key,
             read_only=read_only,
+            state_dir=state_dir,
+            local_key=local_key,
         )
 
     def _opened(self, action: str, before: Callable[[Connection], None]) -> None:
@@ -945,6 +962,7 @@ class VaultStore:
                 self._settle_head(conn)
                 before(conn)
                 self._append(conn, action, None, {})
+            self._remember_locally()
         except SQLAlchemyError as exc:
             kind = _failure_kind(exc)
             if kind == "io" and _disk_full(self.location):
@@ -986,7 +1004,12 @@ class VaultStore:
                     self._settle_head(conn)
                 yield conn
         except SQLAlchemyError as exc:
+            self._local_pending = None
             raise _storage_error(exc, "written", self.location) from None
+        except BaseException:
+            self._local_pending = None
+            raise
+        self._remember_locally()
 
     @contextlib.contextmanager
     def _read(self, *, snapshot: bool = False) -> Iterator[Connection]:
@@ -1099,6 +1122,9 @@ class VaultStore:
             why = anchor.behind(seen, last, lambda seq: self._mac_at(conn, seq))
             if why is not None:
                 (settled if mine else staying).append(why)
+        local = self._local_problem(last, lambda seq: self._mac_at(conn, seq))
+        if local is not None:
+            settled.append(local)
         return settled, staying, last
 
     def _settle_head(self, conn: Connection) -> None:
@@ -1120,8 +1146,51 @@ class VaultStore:
         if not anchored:
             self._append(conn, "audit_anchored", None, {anchor.FORMAT_KEY: anchor.AUDIT_FORMAT})
 
+    def _remember_locally(self) -> None:
+        """After a commit: keep the newest entry this session wrote in this PC's state file.
+        A state folder that cannot be written is a notice, not a failure: the vault is fine."""
+        head, self._local_pending = self._local_pending, None
+        if head is None or self._state_dir is None or self._local_key is None:
+            return
+        try:
+            local_mark.write(self._state_dir, self._vault_id, self.user, self._local_key, head)
+        except OSError as exc:
+            notice = (
+                f"The newest entry you saw could not be kept on this PC ({exc.strerror or exc}), "
+                "so an older copy of the vault put back here would not be noticed."
+            )
+            if notice not in self.notices:
+                self.notices.append(notice)
+
+    def _local_problem(self, last: Head, mac_at: Callable[[int], bytes | None]) -> str | None:
+        """What this PC's state file says is missing from the trail ending at ``last``."""
+        if self._state_dir is None or self._local_key is None:
+            return None
+        try:
+            kept = local_mark.read(self._state_dir, self._vault_id, self.user, self._local_key)
+        except local_mark.LocalMarkTampered:
+            return (
+                f"Audit trail: the note kept on this PC of the newest entry {self.user} saw was "
+                "changed outside the app, so it is not trusted."
+            )
+        if kept is None or kept.seq == 0:
+            return None  # a new PC: nothing was seen here
+        if kept.seq > last.seq:
+            return (
+                f"Audit trail: the audit trail ends at entry {last.seq}, but {self.user} saw "
+                f"entry {kept.seq} on this PC: an older copy of the vault was put back."
+            )
+        found = mac_at(kept.seq)
+        if found is None or not crypto.mac_equal(found, kept.mac):
+            return (
+                f"Audit trail: entry {kept.seq} is not the one {self.user} saw there on this PC: "
+                "an older copy of the vault was put back and written to since."
+            )
+        return None
+
     def _see(self, conn: Connection, head: Head) -> None:
         """Remember, tagged with this user's own key, that they have seen ``head``."""
+        self._local_pending = head
         if self._mark_key is None or self._schema < 4:
             return
         values = {

@@ -5,6 +5,7 @@ open and are anchored on their first opening; and the rollback that stays undete
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 from pathlib import Path
@@ -212,9 +213,9 @@ def test_a_vault_made_before_the_anchor_opens_is_sound_and_is_anchored(tmp_path:
     boss.close()
 
 
-def test_the_undetectable_rollback_a_whole_copy_put_back(tmp_path: Path) -> None:
-    """What the README says stays undetectable: the whole vault file put back. Every record of
-    the newer state, the seen heads included, was inside the file that was replaced."""
+def _two_states(tmp_path: Path) -> Path:
+    """A vault of one record copied aside, then a second record added by boss on this PC; the
+    copy (the older state) is returned."""
     folder = tmp_path / "vault"
     boss, _ = VaultService.create(folder, "boss", PW, kdf=FAST)
     boss.new_record()
@@ -223,7 +224,82 @@ def test_the_undetectable_rollback_a_whole_copy_put_back(tmp_path: Path) -> None
     boss = VaultService.open(folder, "boss", PW)
     boss.new_record()
     boss.close()
-    shutil.copy(tmp_path / "copy.db", folder / "vault.db")
+    return tmp_path / "copy.db"
+
+
+def test_a_whole_older_copy_put_back_after_someone_saw_the_newer_state_is_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The seen head kept on this PC, outside the vault, is not in the file that was replaced."""
+    import transitions_app.cli as cli
+
+    older = _two_states(tmp_path)
+    folder = tmp_path / "vault"
+    shutil.copy(older, folder / "vault.db")
+    boss = VaultService.open(folder, "boss", PW)
+    assert len(boss.list_records()) == 1
+    report = boss.check()
+    assert not report.ok
+    assert any(
+        "but boss saw entry" in p and "an older copy of the vault was put back" in p for p in report.problems
+    )
+    boss.close()
+    monkeypatch.setenv("TRANSITIONS_PASSWORD", PW)
+    assert cli.main(["vault", "check", "--vault", str(folder), "--user", "boss"]) == 1
+    said = capsys.readouterr()
+    assert "an older copy of the vault was put back" in said.out + said.err
+
+
+def test_a_cut_trail_with_the_users_seen_row_deleted_is_found_from_this_pc(tmp_path: Path) -> None:
+    folder = tmp_path / "vault"
+    boss, _ = VaultService.create(folder, "boss", PW, kdf=FAST)
+    boss.add_user("dee", Role.DSL, "dee-password")
+    boss.close()
+    with sqlite3.connect(folder / "vault.db") as db:
+        saved = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('audit_head', 'audit_head_tag')"))
+    dee = VaultService.open(folder, "dee", "dee-password")  # the DSL's opening: to be erased
+    dee.close()
+    with sqlite3.connect(folder / "vault.db") as db:
+        seq = int(saved["audit_head"].split(":")[0])
+        db.execute("DELETE FROM audit WHERE seq > ?", (seq,))
+        db.execute("UPDATE meta SET value = ? WHERE key = 'audit_head'", (saved["audit_head"],))
+        db.execute("UPDATE meta SET value = ? WHERE key = 'audit_head_tag'", (saved["audit_head_tag"],))
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        if "seen_heads" in tables:
+            db.execute("DELETE FROM seen_heads")
+    dee = VaultService.open(folder, "dee", "dee-password")
+    report = dee.check()
+    assert not report.ok
+    assert any("but dee saw entry" in p for p in report.problems), report.problems
+    dee.close()
+
+
+def test_a_tampered_state_file_is_reported_and_not_trusted(tmp_path: Path) -> None:
+    _two_states(tmp_path)
+    state = Path(os.environ["TRANSITIONS_STATE_DIR"])
+    files = list((state / "seen").glob("*.json"))
+    assert files
+    for f in files:
+        text = f.read_text(encoding="utf-8")
+        assert "boss" not in text  # nothing but hashes, a number and a tag
+        f.write_text(text.replace('"seq": ', '"seq": 1').replace("a", "b", 1), encoding="utf-8")
+    boss = VaultService.open(tmp_path / "vault", "boss", PW)
+    report = boss.check()
+    assert not report.ok
+    assert len(boss.list_records()) == 2  # the records still open
+    boss.close()
+
+
+def test_the_undetectable_rollback_a_whole_copy_put_back_before_anyone_here_saw_more(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the README says stays undetectable: the whole vault file put back on a PC (or a state
+    folder) that never saw the newer state. The file holds every in-vault seen head, and this PC
+    holds no memory of the newer one."""
+    older = _two_states(tmp_path)
+    folder = tmp_path / "vault"
+    shutil.copy(older, folder / "vault.db")
+    monkeypatch.setenv("TRANSITIONS_STATE_DIR", str(tmp_path / "another-pc"))
     boss = VaultService.open(folder, "boss", PW)
     assert len(boss.list_records()) == 1
     assert boss.check().ok

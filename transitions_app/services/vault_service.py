@@ -67,12 +67,15 @@ from models.vault import (
     MoveReport,
     VaultStore,
     folder_or_url,
+    local_mark,
     locate,
     move_vault,
     restore_backup,
 )
+from models.vault.backup import backup_identity
 from models.vault.store import Sleeper
 from transitions_app.services.write_rules import WriteRule, blob_rule, event_rule
+from transitions_app.state_dir import default_state_dir
 
 Clock = Callable[[], datetime]
 Progress = Callable[[int, int], None]
@@ -159,10 +162,22 @@ class VaultService:
         db_url: str | None = None,
         clock: Clock | None = None,
         sleeper: Sleeper | None = None,
+        state_dir: Path | None = None,
     ) -> VaultService:
-        """Raises AuthenticationFailed (wrong or removed user, wrong password) or VaultError."""
+        """Raises AuthenticationFailed (wrong or removed user, wrong password) or VaultError.
+
+        ``state_dir`` is this PC's state folder (by default :func:`default_state_dir`), where the
+        newest audit entry each user has seen is kept outside the vault."""
         return cls(
-            VaultStore.open(directory, user, password, db_url=db_url, clock=clock, sleeper=sleeper),
+            VaultStore.open(
+                directory,
+                user,
+                password,
+                db_url=db_url,
+                clock=clock,
+                sleeper=sleeper,
+                state_dir=state_dir if state_dir is not None else default_state_dir(),
+            ),
             clock=clock,
         )
 
@@ -684,3 +699,7 @@ class VaultService:
             recovery_key=recovery_key,
             progress=progress,
         )
+        # A restore steps back on purpose: what people saw of the newer state on this PC is
+        # forgotten, so the restored vault is not taken for an older copy put back in secret.
+        vault_id, names = backup_identity(Path(backup_file))
+        local_mark.forget(default_state_dir(), vault_id, names)
