@@ -15,6 +15,7 @@ from reportlab.platypus import Flowable
 
 from export import tagging
 from export.fonts import FONT_BOLD, register_fonts
+from export.languages import record_languages
 from export.pdfa import DocumentInfo
 from export.render import (
     BODY_W,
@@ -35,7 +36,7 @@ from export.render import (
     paragraph_style,
     plain_paragraph,
 )
-from export.tagging import Structure, TableShape
+from export.tagging import StructElem, Structure, TableShape
 from models.flags import Flags, derive_flags
 from models.framework.registry import get_framework
 from models.record import Record
@@ -133,7 +134,10 @@ def render_class_summary_pdf(records: Sequence[Record], options: ClassSummaryOpt
         show_setting = len({_field_text(r, "child.setting_name") for r in ordered}) > 1
         data += [_row(r, f, show_setting) for r, f in zip(ordered, flags, strict=True)]
         widths = [0.25 * BODY_W, 0.17 * BODY_W, 0.25 * BODY_W, 0.33 * BODY_W]
-        tagging.table(doc, data, TableShape(header_rows=1, header_cols=1))
+        grid = tagging.table(doc, data, TableShape(header_rows=1, header_cols=1))
+        rows = [kid for kid in grid.kids if isinstance(kid, StructElem)][1:]
+        for row, record in zip(rows, ordered, strict=True):
+            row.languages = record_languages(record)  # each row is one child's
         story.append(data_table(data, widths, [], header=True))
     generated = f"Generated {date_text(options.generated_on.date())}"
     furniture = PageFurniture(

@@ -28,6 +28,7 @@ from reportlab.platypus import (
 
 from export import tagging
 from export.fonts import FONT
+from export.languages import record_languages
 from export.pdfa import DocumentInfo
 from export.pictures import picture_gallery
 from export.render import (
@@ -496,7 +497,7 @@ def render_family_copy(record: Record, options: FamilyCopyOptions) -> bytes:
     from export.fonts import register_fonts
 
     register_fonts()
-    structure = Structure()
+    structure = Structure(languages=record_languages(record))
     story = _CopyStory(record, options).build(structure.root)
     furniture = PageFurniture(
         header_left=f"{record.display_name} · your family's copy",

@@ -45,6 +45,7 @@ from reportlab.platypus import (
 
 from export import tagging
 from export.fonts import FONT, FONT_BOLD, FONT_ITALIC, register_fonts, shown_text
+from export.languages import record_languages
 from export.packets import PacketSection, get_packet, packet_sections
 from export.pdfa import Attachment, DocumentInfo, SignatureField, finish_pdf
 from export.pictures import section_pictures
@@ -215,6 +216,7 @@ def plain_paragraph(text: str, style: ParagraphStyle) -> TaggedParagraph:
     """
     drawn, actual = shown_text(text, style.fontName)
     para = TaggedParagraph(markup(drawn), style)
+    para.text = text
     para.actual_text = actual
     return para
 
@@ -1088,7 +1090,7 @@ def render_record_pdf(record: Record, options: RenderOptions) -> bytes:
     fw = get_framework(record.framework_id, record.framework_version)
     parts = packet_sections(packet.key, fw)
 
-    structure = Structure(lang=LANG)
+    structure = Structure(lang=LANG, languages=record_languages(record))
     story_builder = _Story(record, options, fw)
     story: list[Flowable] = story_builder.front_sheet(structure.root)
     story.append(PageBreak())

@@ -18,6 +18,11 @@ reportlab writes no logical structure of its own, so it is added in three steps:
 3. **After reportlab has saved**, :func:`write_structure` (pikepdf) turns the tree and the recorded
    marked-content ids into the StructTreeRoot, its ParentTree and each page's ``/StructParents``.
 
+Text in another language than the document's gets a ``/Lang`` of its own: each element keeps the
+text tied to it, and :func:`write_structure` marks it with :func:`export.languages.language_of`,
+given the languages the record says it may be in (``languages``, set on the Structure or on any
+element for the elements below it: one row of a class summary is one child).
+
 Only standard structure types are used, so no role map is needed. Nothing here knows about records:
 the record, the class summary and any new packet use the same few calls.
 """
@@ -33,6 +38,8 @@ import pikepdf
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Image, Paragraph
 
+from export.languages import Language, language_of
+
 MarkedRef = tuple[int, int]  # (page index, marked-content id on that page)
 
 # Roles whose elements are dropped from the tree when nothing was drawn for them (table cells,
@@ -47,7 +54,18 @@ class StructElem:
     the annotation it stands for (set by :func:`write_structure`'s caller).
     """
 
-    __slots__ = ("actual_text", "alt", "col_span", "kids", "lang", "parent", "role", "scope")
+    __slots__ = (
+        "actual_text",
+        "alt",
+        "col_span",
+        "kids",
+        "lang",
+        "languages",
+        "parent",
+        "role",
+        "scope",
+        "text",
+    )
 
     def __init__(
         self,
@@ -68,6 +86,9 @@ class StructElem:
         self.actual_text = actual_text
         self.col_span = col_span
         self.kids: list[StructElem | MarkedRef | pikepdf.Object] = []
+        self.text = ""  # the real text of the flowables tied to this element
+        # the languages the record says the text below this element may be in (None: as above)
+        self.languages: tuple[Language, ...] | None = None
 
     def add(self, role: str, **attrs: Any) -> StructElem:
         """A new last kid of this element."""
@@ -80,6 +101,15 @@ class StructElem:
         kid.parent = self
         self.kids.append(kid)
         return kid
+
+    def recorded_languages(self) -> tuple[Language, ...] | None:
+        """``languages`` of this element or the nearest ancestor that has them."""
+        elem: StructElem | None = self
+        while elem is not None:
+            if elem.languages is not None:
+                return elem.languages
+            elem = elem.parent
+        return None
 
     def walk(self) -> Iterator[StructElem]:
         yield self
@@ -94,9 +124,10 @@ class StructElem:
 class Structure:
     """A document's logical structure, rooted in a Document element, in one natural language."""
 
-    def __init__(self, lang: str = "en-GB") -> None:
+    def __init__(self, lang: str = "en-GB", languages: tuple[Language, ...] = ()) -> None:
         self.lang = lang
         self.root = StructElem("Document")
+        self.root.languages = languages
 
 
 # --- drawing ----------------------------------------------------------------------------------
@@ -165,6 +196,7 @@ class _Tied:
     """
 
     elem: StructElem | None = None
+    text: str = ""  # the real text drawn (for the element's language)
     actual_text: str = ""  # the real text where the drawn text stands in for it (see fonts)
     _drawn = False
 
@@ -188,6 +220,7 @@ class _Tied:
         for part in parts:
             if isinstance(part, _Tied):
                 part.elem = self.elem
+                part.text = self.text
                 part.actual_text = self.actual_text
         return parts
 
@@ -232,6 +265,8 @@ def tie(flowable: Flowable, elem: StructElem) -> StructElem:
     if not isinstance(flowable, _Tied):
         raise TypeError(f"{type(flowable).__name__} cannot carry a structure element")
     flowable.elem = elem
+    if flowable.text:
+        elem.text = f"{elem.text} {flowable.text}" if elem.text else flowable.text
     if flowable.actual_text and not elem.actual_text:
         elem.actual_text = flowable.actual_text
     return elem
@@ -363,7 +398,7 @@ def write_structure(
         if not kids and elem.role in _DROP_WHEN_EMPTY:
             return None
         node.K = pikepdf.Array(kids) if len(kids) != 1 else kids[0]
-        _attributes(node, elem)
+        _attributes(node, elem, structure.lang)
         objects[id(elem)] = node
         return node
 
@@ -393,13 +428,14 @@ def write_structure(
         pdf.Root.Lang = pikepdf.String(structure.lang)
 
 
-def _attributes(node: pikepdf.Object, elem: StructElem) -> None:
+def _attributes(node: pikepdf.Object, elem: StructElem, document_lang: str) -> None:
     if elem.alt:
         node.Alt = pikepdf.String(elem.alt)
     if elem.actual_text:
         node.ActualText = pikepdf.String(elem.actual_text)
-    if elem.lang:
-        node.Lang = pikepdf.String(elem.lang)
+    lang = elem.lang or language_of(elem.text, elem.recorded_languages() or ())
+    if lang and lang != document_lang:
+        node.Lang = pikepdf.String(lang)
     table_attrs: dict[str, Any] = {}
     if elem.scope:
         table_attrs["/Scope"] = pikepdf.Name("/" + elem.scope)

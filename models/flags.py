@@ -57,10 +57,15 @@ class Flags:
         return out
 
 
+def language_names(text: str) -> list[str]:
+    """The languages a home-language answer names, lower case: "Polish, English" and
+    "Polish and English" are ["polish", "english"]."""
+    parts = text.replace(";", ",").replace(" and ", ",").split(",")
+    return [name for name in (part.strip().lower() for part in parts) if name]
+
+
 def languages_suggest_eal(text: str) -> bool:
-    langs = [part.strip().lower() for part in text.replace(";", ",").replace(" and ", ",").split(",")]
-    langs = [lang for lang in langs if lang]
-    return any(lang not in ENGLISH for lang in langs)
+    return any(lang not in ENGLISH for lang in language_names(text))
 
 
 EAL_PATH = "child.eal"

@@ -17,6 +17,7 @@ import pytest
 
 from export.class_summary import ClassSummaryOptions, render_class_summary_pdf
 from export.family_copy import FamilyCopyOptions, render_family_copy
+from export.family_form import protect_with_password
 from export.packets import SENCO, TEACHER, needs_senco_packet
 from export.pipeline import PacketJob, build_packet, signer_material
 from export.render import MARGIN_X, PAGE_W, TITLE
@@ -116,6 +117,11 @@ def exported() -> dict[str, Exported]:
         ),
     )
     out["family-copy"] = Exported("family-copy", family, None, record, False)
+    # the family's copy locked with a password, as File > Family's copy does when asked
+    locked = protect_with_password(family, PASSWORD, fillable=False)
+    out["family-copy-encrypted"] = Exported(
+        "family-copy-encrypted", locked, PASSWORD, record, False
+    )
     return out
 
 
@@ -126,6 +132,7 @@ ALL = [
     "senco-encrypted",
     "class-summary",
     "family-copy",
+    "family-copy-encrypted",
 ]
 SIGNED = ALL[:4]
 
@@ -314,9 +321,7 @@ def test_catalog_language_marking_title_and_pdfa_identification(
         assert "/Info" not in pdf.trailer  # PDF/A-4: the title lives in XMP
         meta = pdf.open_metadata()
         assert str(meta["dc:title"]).startswith(
-            {"class-summary": "Class summary", "family-copy": item.record.display_name}.get(
-                name, TITLE
-            )
+            (item.record.display_name if name.startswith("family-copy") else TITLE)
             if item.record
             else "Class summary"
         )
@@ -351,7 +356,7 @@ def test_the_json_is_an_associated_file_with_its_type(
         assert "transition-record.json" in pdf.attachments
 
 
-@pytest.mark.parametrize("name", ["teacher-plain", "class-summary"])
+@pytest.mark.parametrize("name", ["teacher-plain", "class-summary", "family-copy"])
 def test_pikepdfs_pdfa_validator_finds_only_the_part_4_differences(
     exported: dict[str, Exported], name: str
 ) -> None:
@@ -376,7 +381,7 @@ def test_pikepdfs_pdfa_validator_finds_only_the_part_4_differences(
     assert not unexpected, unexpected
 
 
-@pytest.mark.parametrize("name", ["teacher-plain", "family-copy"])
+@pytest.mark.parametrize("name", ["teacher-plain", "family-copy", "family-copy-encrypted"])
 def test_pictures_are_figures_with_alternative_text(
     exported: dict[str, Exported], name: str
 ) -> None:
