@@ -10,7 +10,9 @@ from typing import Any
 from PySide6.QtCore import (
     QAbstractTableModel,
     QCoreApplication,
+    QEvent,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QRect,
     QSize,
@@ -615,7 +617,29 @@ class Dashboard(QWidget):
             signal.connect(self._update_count)
         find = QShortcut(QKeySequence.StandardKey.Find, self)
         find.activated.connect(self._focus_search)
+        self.search.installEventFilter(self)
         self._update_count()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        """In the search box, Enter opens the first match and Down moves into the table."""
+        if watched is self.search and event.type() == QEvent.Type.KeyPress:
+            key = event.key()  # type: ignore[attr-defined]
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.proxy.rowCount() > 0:
+                self._activated(self.proxy.index(0, 0))
+                return True
+            if key == Qt.Key.Key_Down and self.proxy.rowCount() > 0:
+                self.table.setCurrentIndex(self.proxy.index(0, 0))
+                self.table.selectRow(0)
+                self.table.setFocus(Qt.FocusReason.TabFocusReason)
+                return True
+        return super().eventFilter(watched, event)
+
+    def clear_search_and_filters(self) -> None:
+        """Forget the search and filters, so the next person starts with the whole cohort."""
+        self.search.clear()
+        for combo in (self.school_filter, self.status_filter, self.send_filter, self.flag_filter):
+            combo.setCurrentIndex(0)
+        self.incomplete.setChecked(False)
 
     # --- data ------------------------------------------------------------------------------------
 

@@ -745,9 +745,9 @@ class RecordEditor(QWidget):
         box.setIcon(QMessageBox.Icon.Information)
         box.setWindowTitle(tr("Signed-off content"))
         box.setText(
-            tr("This part of the record is signed off. Changing it will need the sign-off of {people} again.").format(
-                people=people
-            )
+            tr(
+                "This part of the record is signed off. Changing it will need the sign-off of {people} again."
+            ).format(people=people)
         )
         box.setInformativeText(
             tr(
@@ -823,7 +823,9 @@ class RecordEditor(QWidget):
             return False
         mine_changed = {
             fd.path
-            for fd in get_framework(self._record.framework_id, self._record.framework_version).iter_fields()
+            for fd in get_framework(
+                self._record.framework_id, self._record.framework_version
+            ).iter_fields()
             if self._record.get(fd.path) != self._base.get(fd.path)
         }
         dialog = ConflictDialog(self._record, theirs, self, mine_changed=mine_changed)
@@ -845,7 +847,8 @@ class RecordEditor(QWidget):
         saved = self.flush()
         if saved:
             self.message_bar.show_message(
-                tr("Saved with your choices; the other person's changes you kept are in the form."), "info"
+                tr("Saved with your choices; the other person's changes you kept are in the form."),
+                "info",
             )
         return saved
 
@@ -898,9 +901,9 @@ class RecordEditor(QWidget):
             stopping = ready.stopping(scope)
             state = ready.state(scope)
             if stopping:
-                tip = tr("{n} item(s) to see to first; they are listed under What's missing.").format(
-                    n=len(stopping)
-                )
+                tip = tr(
+                    "{n} item(s) to see to first; they are listed under What's missing."
+                ).format(n=len(stopping))
             elif state is not None and state.valid:
                 tip = tr("{state}. Signing again binds it to the record as it is now.").format(
                     state=state.describe()
@@ -1069,8 +1072,12 @@ class RecordEditor(QWidget):
     def _section_changed(self, row: int) -> None:
         self.flush()
         if 0 <= row < len(self._framework.sections):
-            self._page(self._framework.sections[row].key)
+            page = self._page(self._framework.sections[row].key)
             self.pages.setCurrentIndex(row)
+            page.verticalScrollBar().setValue(0)  # the section's title in view
+            if page.rows:
+                first = next(iter(page.rows.values())).field.focus_target()
+                first.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def missing_paths(self) -> list[str]:
         """The field paths listed under "What's missing", in order."""

@@ -674,6 +674,7 @@ class MainWindow(QMainWindow):
             return
         self._before_lock = self._home()
         self._focus_before_lock = None
+        self.dashboard.clear_search_and_filters()  # the next person's view is not shaped by ours
         self._enter_lock_screen()
         self.lock_screen.show_switch_user(self.demo_hint)
 

@@ -217,6 +217,8 @@ QWidget#lockScreen { background: $lock_bg; }
 QWidget#lockBox { background: $lock_box_bg; border: 1px solid $border; border-radius: 6px; }
 QWidget#pdfPreviewInner { background: $page_bg; }
 QTreeWidget#missingList::item { padding: 1px 0; }
+QPlainTextEdit:focus, QTextEdit:focus, QTableView:focus, QListView:focus, QTreeView:focus,
+QLineEdit:focus { border: 2px solid $highlight; border-radius: 2px; }
 """)
 
 
