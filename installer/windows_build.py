@@ -439,7 +439,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     import wine_smoke
 
     cache = cache_dir()
-    wine = Wine(work / "prefix")
+    # The prefix lives outside the source tree: its dosdevices/z: links to /, and setuptools'
+    # file walk (pip install -e .) follows links, so a prefix under build/ makes it walk the disk.
+    wine = Wine(cache / "prefix")
     try:
         if shutil.which("wine") is None:
             raise BuildError("wine is not installed (apt-get install wine).")
