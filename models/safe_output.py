@@ -11,9 +11,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 import unicodedata
 from collections.abc import Iterable
+from pathlib import Path
 
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -66,3 +69,28 @@ def csv_cell(value: object) -> object:
 def csv_row(values: Iterable[object]) -> list[object]:
     """Every cell of a row through :func:`csv_cell`."""
     return [csv_cell(v) for v in values]
+
+
+def write_atomically(path: Path, data: bytes, *, prefix: str = ".transitions-", sync_folder: bool = False) -> None:
+    """Write to a temporary file in the same folder, flush it to disk, then rename it over
+    ``path``: a reader sees the old file or the new one, never half of one. ``sync_folder`` also
+    flushes the folder, so the rename itself survives a power cut (POSIX)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    if sync_folder:
+        with contextlib.suppress(OSError):
+            dir_fd = os.open(path.parent, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+

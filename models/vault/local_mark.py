@@ -14,10 +14,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from models.safe_output import write_atomically
 from models.vault import crypto
 from models.vault.anchor import Head, parse_head
 
@@ -74,23 +73,7 @@ def write(state_dir: Path, vault_id: str, user: str, key: bytes, head: Head) -> 
         },
         sort_keys=True,
     ).encode("utf-8")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".seen-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(body)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError):  # the rename itself survives a power cut (POSIX)
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+    write_atomically(path, body, prefix=".seen-", sync_folder=True)
 
 
 def forget(state_dir: Path, vault_id: str, users: list[str]) -> None:

@@ -10,13 +10,11 @@ processes (both cores) while the vault stays in this process.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
 import multiprocessing
 import os
-import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -34,7 +32,7 @@ from models.errors import CharterInvalid, CharterViolation, TransitionsError
 from models.interchange import record_to_bytes
 from models.record import Record, Status
 from models.roles import Role
-from models.safe_output import csv_row
+from models.safe_output import csv_row, write_atomically
 from transitions_app.services.charter_service import CharterService, TrustMaterial
 from transitions_app.services.vault_service import VaultService
 
@@ -102,21 +100,6 @@ def _profile_dsl(vault: VaultService) -> str:
     except ValidationFailed:
         return ""
     return ", ".join(p for p in (dsl.name.strip(), dsl.phone.strip()) if p)
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, flush to disk, then rename over ``path``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".transitions-", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 @dataclass
