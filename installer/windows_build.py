@@ -172,6 +172,10 @@ def install_windows_wheels(wine: Wine, python: Path, app_wheel: Path, cache: Pat
     wheels = cache / f"wheels-win_amd64-cp{PYTHON_VERSION.replace('.', '')}"
     site = python.parent / "Lib" / "site-packages"
     wanted = [str(app_wheel), *BUILD_REQUIREMENTS]
+    # The app's own wheel is rebuilt every run with the same version number: a copy that an
+    # earlier run left in the cache would be taken instead, with its old dependencies.
+    for stale in wheels.glob("transitions_app-*.whl"):
+        stale.unlink()
     for _attempt in range(4):
         log(
             f"Windows wheels: {len(wanted)} requirement(s) into {site.relative_to(ROOT) if site.is_relative_to(ROOT) else site}"

@@ -16,15 +16,31 @@ import hashlib
 import json
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from models.safe_output import write_atomically
 from models.vault import crypto
 from models.vault.anchor import Head, parse_head
+from models.vault.schema import Location
 
 STATE_VERSION = 1
 
 
 class LocalMarkTampered(Exception):
     """The file on this PC does not authenticate: it is not trusted."""
+
+
+def place_id(vault_id: str, location: Location) -> str:
+    """What a mark is kept for: this vault at this place (its folder, or its server database and
+    schema). A copy restored or moved to another place starts with no memory, so two copies of one
+    vault in two places never take each other for an older copy put back."""
+    if location.db_url is not None:
+        url = make_url(location.url)
+        place = f"{url.host}:{url.port}/{url.database}?{location.schema or ''}"
+    else:
+        assert location.directory is not None
+        place = str(Path(location.directory).resolve())
+    return f"{vault_id}|{place}"
 
 
 def _file(state_dir: Path, vault_id: str, user: str) -> Path:

@@ -487,6 +487,7 @@ class VaultStore:
         self._state_dir = state_dir if local_key is not None else None
         self._local_key = local_key
         self._local_pending: Head | None = None  # seen in a write not yet committed
+        self._mark_place = local_mark.place_id(vault_id, location)
         # set once the head has been checked (or made) by this session: from then on every
         # append requires the head's tag to be right, so no write extends a head moved outside
         self._anchored = False
@@ -1153,7 +1154,7 @@ class VaultStore:
         if head is None or self._state_dir is None or self._local_key is None:
             return
         try:
-            local_mark.write(self._state_dir, self._vault_id, self.user, self._local_key, head)
+            local_mark.write(self._state_dir, self._mark_place, self.user, self._local_key, head)
         except OSError as exc:
             notice = (
                 f"The newest entry you saw could not be kept on this PC ({exc.strerror or exc}), "
@@ -1167,7 +1168,7 @@ class VaultStore:
         if self._state_dir is None or self._local_key is None:
             return None
         try:
-            kept = local_mark.read(self._state_dir, self._vault_id, self.user, self._local_key)
+            kept = local_mark.read(self._state_dir, self._mark_place, self.user, self._local_key)
         except local_mark.LocalMarkTampered:
             return (
                 f"Audit trail: the note kept on this PC of the newest entry {self.user} saw was "

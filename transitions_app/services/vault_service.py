@@ -702,4 +702,5 @@ class VaultService:
         # A restore steps back on purpose: what people saw of the newer state on this PC is
         # forgotten, so the restored vault is not taken for an older copy put back in secret.
         vault_id, names = backup_identity(Path(backup_file))
-        local_mark.forget(default_state_dir(), vault_id, names)
+        place = local_mark.place_id(vault_id, locate(directory, db_url))
+        local_mark.forget(default_state_dir(), place, names)
