@@ -206,14 +206,14 @@ def test_removing_an_entry_asks_and_undo_brings_it_back(qtbot, demo: Path) -> No
     field = editor.field_widget("send.apdr_cycles")
     seen: list[str] = []
     answer(qtbot, ["Keep it"], seen)
-    qtbot.mouseClick(field.entries[0].remove_button, Qt.MouseButton.LeftButton)
+    field.entries[0].remove_button.click()  # a mouse event to it is lost now and then under -n 2
     qtbot.waitUntil(lambda: len(seen) == 1)
     assert seen[0].startswith("Remove entry 1 of “Assess–plan–do–review cycles”?")
     assert editor.record().get("send.apdr_cycles") == cycles
     assert editor.missing_paths() == []
 
     answer(qtbot, ["Remove entry", "Continue editing"], seen)
-    qtbot.mouseClick(field.entries[0].remove_button, Qt.MouseButton.LeftButton)
+    field.entries[0].remove_button.click()  # a mouse event to it is lost now and then under -n 2
     qtbot.waitUntil(lambda: len(seen) == 3)
     assert "will need the sign-off of" in seen[2]
     assert editor.record().get("send.apdr_cycles") == cycles[1:]
