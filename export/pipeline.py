@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -40,6 +40,7 @@ class PacketJob:
     handling_note: str = ""
     setting_dsl_contact: str = ""
     supersedes_version: int | None = None
+    supersedes_sent_on: date | None = None  # when the version this one replaces was exported
     encrypt_password: str | None = None
     recipient_cert_pem: bytes | None = None
     file_code: str = ""  # printed on the front sheet; the file's name carries it too
@@ -88,6 +89,7 @@ def build_packet(job: PacketJob) -> PacketResult:
         generated_on=job.generated_on,
         setting_dsl_contact=job.setting_dsl_contact,
         supersedes_version=job.supersedes_version,
+        supersedes_sent_on=job.supersedes_sent_on,
         record_json=job.record_json,
         signature=label,
         file_code=job.file_code,

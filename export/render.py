@@ -125,6 +125,7 @@ class RenderOptions:
     generated_on: datetime  # the injected clock: printed on the front sheet and used as PDF dates
     setting_dsl_contact: str = ""  # shown with the DSL-to-DSL flag
     supersedes_version: int | None = None
+    supersedes_sent_on: date | None = None  # when the version this one replaces was exported
     record_json: bytes = b""  # embedded as an associated file when given
     signature: SignatureLabel | None = None  # who will sign: the stamp and the signature field
     file_code: str = ""  # the code in the exported file's name (export.file_names), to match by hand
@@ -1099,6 +1100,8 @@ def render_record_pdf(record: Record, options: RenderOptions) -> bytes:
     version = f"Record version {record.export_version}"
     if options.supersedes_version is not None:
         version += f", supersedes version {options.supersedes_version}"
+        if options.supersedes_sent_on is not None:
+            version += f" (sent {date_text(options.supersedes_sent_on)})"
     furniture = PageFurniture(
         header_left=f"{TITLE} · {record.display_name}",
         header_right=f"{packet.label} · Generated {date_text(options.generated_on.date())}",

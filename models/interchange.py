@@ -76,6 +76,8 @@ def record_to_dict(record: Record) -> dict[str, Any]:
         meta["typed"] = dict(sorted(record.typed.items()))
     if record.exported_digest:
         meta["exported_digest"] = record.exported_digest
+    if record.exported_on is not None:
+        meta["exported_on"] = record.exported_on.isoformat()
     if record.family_returns:
         meta["family_returns"] = [_family_return_to_json(r) for r in record.family_returns]
     data: dict[str, Any] = {
@@ -178,6 +180,17 @@ def _parse_datetime(text: str, what: str) -> datetime:
         raise InterchangeError(f"The record's {what} time is not a valid date and time.") from None
 
 
+def _optional_date(value: Any, what: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        if not isinstance(value, str) or len(value) != 10:
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InterchangeError(f"The record's {what} date is not a valid date (YYYY-MM-DD).") from None
+
+
 def record_from_dict(data: Any) -> Record:
     if not isinstance(data, dict):
         raise InterchangeError("The file is not a transition record: its JSON is not an object.")
@@ -230,6 +243,7 @@ def record_from_dict(data: Any) -> Record:
     exported_digest = meta.get("exported_digest", "")
     if not isinstance(exported_digest, str) or not _DIGEST.match(exported_digest):
         raise InterchangeError("The record's export digest is not valid.")
+    exported_on = _optional_date(meta.get("exported_on"), "last export")
     provenance = meta.get("provenance", {})
     if not isinstance(provenance, dict) or not all(isinstance(v, str) for v in provenance.values()):
         raise InterchangeError("The record's provenance must map fields to text.")
@@ -253,6 +267,7 @@ def record_from_dict(data: Any) -> Record:
         updated=_parse_datetime(_need(meta, "updated", str, "record"), "last change"),
         provenance=dict(provenance),
         exported_digest=exported_digest,
+        exported_on=exported_on,
     )
     sections = _need(data, "sections", dict, "the file")
     known = {s.key for s in fw.sections}
@@ -430,6 +445,11 @@ def json_schema(framework: Framework) -> dict[str, Any]:
                         "additionalProperties": {"type": "string", "maxLength": MAX_TYPED_TEXT},
                     },
                     "exported_digest": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                    "exported_on": {
+                        "type": "string",
+                        "format": "date",
+                        "description": "the day the last export of the record was made",
+                    },
                     "family_returns": {
                         "description": "Family forms read into the record (format version 2): "
                         "the form's serial, when it came back, whether as the fillable form or "

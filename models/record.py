@@ -162,6 +162,7 @@ class Record:
     # "section.field.N.key" for item ``key`` of entry N (from 0) of a list field.
     typed: dict[str, str] = field(default_factory=dict)
     exported_digest: str = ""  # the record's content digest when it was last exported
+    exported_on: date | None = None  # the day the last export was made (None: never, or not known)
     pictures: tuple[Picture, ...] = ()  # the child's drawings and photos (All about me)
     family_returns: tuple[FamilyReturn, ...] = ()  # family forms read into this record
 
@@ -236,6 +237,7 @@ class Record:
             provenance=dict(self.provenance),
             typed=dict(self.typed),
             exported_digest=self.exported_digest,
+            exported_on=self.exported_on,
             pictures=self.pictures,
             family_returns=self.family_returns,
         )

@@ -215,3 +215,19 @@ def as_history(signoffs: Iterable[SignOff]) -> list[SignOff]:
     return [
         SignOff(s.scope, s.name, s.role, s.signed_on, s.digest, True, s.login) for s in signoffs
     ]
+
+
+def next_export_words(record: Record) -> str:
+    """How the record's next export is described before it is sent: "" for a first export, else
+    "version 2 (changed since version 1 was sent on 3 November 2026)" or "(… unchanged since …)"."""
+    if record.export_version <= 0:
+        return ""
+    sent = record.export_version
+    when = (
+        f" was sent on {record.exported_on.day} {record.exported_on:%B %Y}"
+        if record.exported_on is not None
+        else " was sent"
+    )
+    changed = not record.exported_digest or record.exported_digest != record_digest(record)
+    how = "changed" if changed else "unchanged"
+    return f"version {sent + 1} ({how} since version {sent}{when})"

@@ -41,7 +41,7 @@ from models.flags import Flags, derive_flags
 from models.framework.registry import current_framework
 from models.framework.v1 import SEND_SUPPORT_OR_ABOVE
 from models.readiness import Readiness, readiness
-from models.record import Record, Status
+from models.record import Record, SignOffScope, Status
 from models.school.handover import Handover, Receipted, Stage, handover
 from ui.geometry import FlowLayout, fit_columns
 from ui.style import badge_colours, color
@@ -108,10 +108,11 @@ class _Row:
 class CohortModel(QAbstractTableModel):
     """One row per child. Column constants name the columns; ``RecordRole`` gives the Record."""
 
-    NAME, SCHOOL, STATUS, COMPLETE, FLAGS, DEADLINE, HANDOVER = range(7)
-    COLUMN_COUNT = 7
+    NAME, BORN, SCHOOL, STATUS, COMPLETE, FLAGS, DEADLINE, HANDOVER = range(8)
+    COLUMN_COUNT = 8
     HEADERS = (
         "Child",
+        "Date of birth",
         "Receiving school",
         "Status",
         "Complete",
@@ -265,6 +266,9 @@ class CohortModel(QAbstractTableModel):
         r = row.record
         if col == self.NAME:
             return r.display_name
+        if col == self.BORN:
+            born = r.get("child.date_of_birth")
+            return f"{born.day} {born:%b %Y}" if isinstance(born, date) else ""
         if col == self.SCHOOL:
             return str(r.get("child.school_name") or "")
         if col == self.STATUS:
@@ -318,6 +322,9 @@ class CohortModel(QAbstractTableModel):
             return list(Status).index(row.record.status)
         if col == self.NAME:
             return row.record.display_name.casefold()
+        if col == self.BORN:
+            born = row.record.get("child.date_of_birth")
+            return born.toordinal() if isinstance(born, date) else 10**7
         if col == self.HANDOVER:
             return (int(row.handover.stage), row.handover.sent_version)
         return self._display(row, col).casefold()
@@ -345,6 +352,21 @@ FLAG_FILTERS: tuple[tuple[str, str], ...] = (
 )
 
 
+# Status-filter entries that ask about sign-offs rather than the status itself.
+NEEDS_SENCO, CHANGED_SINCE_SIGNOFF = "needs_senco", "changed_since_signoff"
+SIGNOFF_FILTERS: tuple[tuple[str, str], ...] = (
+    (NEEDS_SENCO, "Needs SENCO review"),
+    (CHANGED_SINCE_SIGNOFF, "Changed since signed off"),
+)
+
+
+def _signoff_filter(ready: Readiness, key: str) -> bool:
+    if key == NEEDS_SENCO:  # the SEND plan must be reviewed and has no valid SENCO review now
+        review = ready.state(SignOffScope.SEND)
+        return SignOffScope.SEND in ready.required_signoffs and not (review and review.valid)
+    return bool(ready.changed())
+
+
 def _has_flag(flags: Flags, key: str) -> bool:
     return {
         "dsl": flags.dsl_to_dsl,
@@ -364,7 +386,7 @@ class CohortFilter(QSortFilterProxyModel):
         super().__init__(parent)
         self._text = ""
         self.school: str | None = None
-        self.status: Status | None = None
+        self.status: Status | str | None = None  # a Status, or a SIGNOFF_FILTERS key
         self.send_status: str | None = None
         self.flag: str | None = None
         self.incomplete_only = False
@@ -380,7 +402,7 @@ class CohortFilter(QSortFilterProxyModel):
         self,
         *,
         school: str | None = None,
-        status: Status | None = None,
+        status: Status | str | None = None,
         send_status: str | None = None,
         flag: str | None = None,
         incomplete_only: bool = False,
@@ -413,7 +435,9 @@ class CohortFilter(QSortFilterProxyModel):
             return False
         if self.school is not None and record.get("child.school_name") != self.school:
             return False
-        if self.status is not None and record.status != self.status:
+        if isinstance(self.status, Status) and record.status != self.status:
+            return False
+        if isinstance(self.status, str) and not _signoff_filter(row.ready.get(), self.status):
             return False
         if self.send_status is not None:
             if self.send_status == "send_any":
@@ -516,6 +540,9 @@ class Dashboard(QWidget):
         self.status_filter.addItem(self.tr("Any status"), None)
         for status in Status:
             self.status_filter.addItem(tr(status.label), status)
+        self.status_filter.insertSeparator(self.status_filter.count())
+        for key, label in SIGNOFF_FILTERS:
+            self.status_filter.addItem(tr(label), key)
         self.send_filter = QComboBox(self)
         self.send_filter.setAccessibleName(self.tr("Filter by SEND status"))
         self.send_filter.addItem(self.tr("Any SEND status"), None)
@@ -574,7 +601,8 @@ class Dashboard(QWidget):
 
         widths = {
             CohortModel.NAME: 190,
-            CohortModel.SCHOOL: 240,
+            CohortModel.BORN: 110,
+            CohortModel.SCHOOL: 220,
             CohortModel.STATUS: 130,
             CohortModel.COMPLETE: 90,
             CohortModel.DEADLINE: 130,

@@ -13,25 +13,31 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QDialog,
     QFileDialog,
     QFormLayout,
     QFrame,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
+    QListView,
     QListWidget,
     QProgressBar,
     QPushButton,
     QSplitter,
+    QTreeView,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from models.names import listed_names
 from models.record import Record
+from models.signoff import next_export_words
 from ui.dialogs import plain_error
 from ui.pdf_pages import PagePreview
 from ui.workers import run_in_background, run_with_progress
@@ -39,6 +45,7 @@ from ui.workers import run_in_background, run_with_progress
 PathRole = Qt.ItemDataRole.UserRole + 1
 RecordIdRole = Qt.ItemDataRole.UserRole + 2
 MIN_PASSWORD = 8
+_RESEND_LINES = 6  # children sent before named in the plan; the rest are counted
 PACKETS = (
     ("all", "Teacher packet, and SENCO packet where SEND support is recorded"),
     ("teacher", "Teacher packet only"),
@@ -48,6 +55,20 @@ PACKETS = (
 
 def tr(text: str) -> str:
     return QCoreApplication.translate("export", text)
+
+
+def wrap_items(view: QAbstractItemView) -> None:
+    """Long items wrap onto more lines at the view's width instead of ending in "…"."""
+    view.setWordWrap(True)
+    view.setTextElideMode(Qt.TextElideMode.ElideNone)
+    view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    if isinstance(view, QListView):
+        view.setResizeMode(QListView.ResizeMode.Adjust)
+        view.setUniformItemSizes(False)
+    if isinstance(view, QTreeView):
+        view.setUniformRowHeights(False)
+        view.header().setStretchLastSection(True)
+        view.header().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
 
 
 class ExportDialog(QDialog):
@@ -87,8 +108,9 @@ class ExportDialog(QDialog):
         # --- preview side
         self.preview_child = QComboBox(self)
         self.preview_child.setAccessibleName(tr("Child to preview"))
+        self._names = listed_names(records)  # same-name children told apart by date of birth
         for r in records:
-            self.preview_child.addItem(r.display_name, r.id)
+            self.preview_child.addItem(self._names[r.id], r.id)
         preview_label = QLabel(tr("Pre&view of:"), self)
         preview_label.setBuddy(self.preview_child)
         self.page_label = QLabel(self)
@@ -121,7 +143,7 @@ class ExportDialog(QDialog):
         self.missing = QTreeWidget(self)
         self.missing.setHeaderHidden(True)
         self.missing.setAccessibleName(tr("What the charter still needs"))
-        self.missing.setWordWrap(True)
+        wrap_items(self.missing)
         self.missing.itemActivated.connect(self._missing_clicked)
         self.missing.itemClicked.connect(self._missing_clicked)
 
@@ -186,6 +208,7 @@ class ExportDialog(QDialog):
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.files = QListWidget(self)
         self.files.setAccessibleName(tr("Files written"))
+        wrap_items(self.files)
         self.files.setVisible(False)
         self.export_button = QPushButton(tr("Sign and &export"), self)
         self.export_button.setDefault(True)
@@ -256,7 +279,7 @@ class ExportDialog(QDialog):
             if not items:
                 self._ready.append(record)
                 continue
-            head = QTreeWidgetItem([record.display_name])
+            head = QTreeWidgetItem([self._names[record.id]])
             head.setData(0, RecordIdRole, record.id)
             font = head.font(0)
             font.setBold(True)
@@ -304,7 +327,7 @@ class ExportDialog(QDialog):
             return ""
         schools = sorted({str(r.get("child.school_name") or "") for r in self._ready} - {""})
         children = (
-            self._ready[0].display_name
+            self._names[self._ready[0].id]
             if len(self._ready) == 1
             else tr("{n} children").format(n=len(self._ready))
         )
@@ -315,9 +338,23 @@ class ExportDialog(QDialog):
             tr("Each PDF is signed with the setting's certificate and gets a new version number."),
             tr("A manifest (JSON and CSV) lists every file with its SHA-256 checksum."),
         ]
+        lines.extend(self._resend_lines())
         if self._charter.export.handling_note:
             lines.append(html.escape(self._charter.export.handling_note))
         return "".join(f"<p style='margin: 0 0 5px 0'>{line}</p>" for line in lines)
+
+    def _resend_lines(self) -> list[str]:
+        """Children sent before: the version this export makes and whether it changed since."""
+        resent = [(r, words) for r in self._ready if (words := next_export_words(r))]
+        if len(self._ready) == 1 and resent:
+            return [tr("This will be {words}.").format(words=html.escape(resent[0][1]))]
+        shown = [
+            tr("{child}: {words}").format(child=html.escape(self._names[r.id]), words=html.escape(words))
+            for r, words in resent[:_RESEND_LINES]
+        ]
+        if len(resent) > _RESEND_LINES:
+            shown.append(tr("and {n} more sent before").format(n=len(resent) - _RESEND_LINES))
+        return shown
 
     def _missing_clicked(self, item: QTreeWidgetItem, _column: int = 0) -> None:
         path = item.data(0, PathRole)

@@ -19,6 +19,7 @@ from tests.ui.conftest import CHEAP_KDF, PASSWORD, CheapVaultAccess
 from transitions_app.app import WindowServices
 from transitions_app.services.charter_service import install_example_charter
 from transitions_app.services.vault_service import VaultService
+from ui.dashboard import CohortModel
 from ui.bulk_actions import BulkValuesDialog
 from ui.main_window import MainWindow
 
@@ -104,7 +105,7 @@ def test_set_school_on_three_selected_children_then_undo(qtbot, vault: Path) -> 
     stored = {r.id: r for r in window.service.list_records()}
     for record in chosen:
         assert stored[record.id].get("child.school_urn") == "990102"
-    shown = {window.dashboard.proxy.index(n, 1).data() for n in range(3)}
+    shown = {window.dashboard.proxy.index(n, CohortModel.SCHOOL).data() for n in range(3)}
     assert shown == {"Hilltop Church of England Primary (fictional)"}
 
     # Ctrl+Z on the dashboard takes the whole change back.

@@ -289,3 +289,42 @@ def test_refused_export_lists_the_missing_and_jumps_to_the_field(qtbot, demo: Pa
     window.activateWindow()
     field = window.editor.row(path).field.focus_target()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is field)
+
+
+def _fits(view, index) -> bool:
+    """The item's text fits its row at the view's width (wrapped, not cut with "…")."""
+    rect = view.visualRect(index)
+    text = index.data()
+    needed = view.fontMetrics().boundingRect(
+        0, 0, rect.width(), 10_000, int(Qt.TextFlag.TextWordWrap), text
+    )
+    return rect.height() >= needed.height() and rect.right() <= view.viewport().width()
+
+
+def test_a_second_export_says_which_version_and_since_when(qtbot, demo: Path, tmp_path) -> None:
+    session = CheapVaultAccess.open(demo, "manager", DEMO_PASSWORD)
+    window = window_for(qtbot, demo, session, NOW)
+    record = _ready_and_drafts(window)[0][0]
+    first = window.make_export_dialog([record], "Export")
+    qtbot.addWidget(first)
+    assert "This will be version" not in first.plan.text()  # a first export: no earlier version
+    first.resize(560, 600)  # narrow: the written files' lines must wrap, not end in "…"
+    first.show()
+    first.folder.setText(str(tmp_path / "one"))
+    qtbot.keyClicks(first.password, PDF_PASSWORD)
+    qtbot.keyClicks(first.confirm, PDF_PASSWORD)
+    with qtbot.waitSignal(first.export_finished, timeout=20000):
+        qtbot.mouseClick(first.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: first.files.isVisible())
+    for i in range(first.files.count()):
+        assert _fits(first.files, first.files.model().index(i, 0))
+    first.close()
+
+    again = window.service.load(record.id)
+    assert again.exported_on == NOW.date()
+    second = window.make_export_dialog([again], "Export")
+    qtbot.addWidget(second)
+    assert "This will be version 2 (unchanged since version 1 was sent on 1 October 2026)." in (
+        second.plan.text()
+    )
+    second.close()

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from PySide6.QtCore import Qt
 
 from models.flags import derive_flags
-from models.record import Record
+from models.readiness import readiness
+from models.record import Record, SignOff, SignOffScope
+from models.roles import Role
+from models.signoff import record_digest
 from ui.dashboard import BadgesRole, CohortFilter, CohortModel, Dashboard, RecordRole
 
 
@@ -117,3 +122,44 @@ def test_with_the_school_column_from_receipts(qtmodeltester, records) -> None:
     assert "confirmed receiving version 2 on 2026-07-01" in tip
     model.sort(col, Qt.SortOrder.DescendingOrder)
     assert model.index(0, 0).data(RecordRole).id == d.id
+
+
+def test_date_of_birth_column_tells_same_names_apart_and_sorts(qtbot, records: list[Record]) -> None:
+    twin = records[0].copy()
+    twin.id = "00000000-0000-4000-8000-00000000b0b0"
+    twin.set("child.date_of_birth", date(2021, 10, 2))
+    dash = Dashboard()
+    qtbot.addWidget(dash)
+    dash.set_records([*records, twin])
+    header = dash.table.model().headerData(CohortModel.BORN, Qt.Orientation.Horizontal)
+    assert header == "Date of birth"
+    row = dash.model.row_of(twin.id)
+    assert dash.model.index(row, CohortModel.BORN).data() == "2 Oct 2021"
+    dash.table.sortByColumn(CohortModel.BORN, Qt.SortOrder.AscendingOrder)
+    born = [dash.proxy.index(r, 0).data(RecordRole).get("child.date_of_birth") for r in range(dash.proxy.rowCount())]
+    known = [d for d in born if d is not None]
+    assert known == sorted(known)
+
+
+def test_signoff_filters_find_senco_reviews_and_changed_signoffs(qtbot, records: list[Record]) -> None:
+    dash = Dashboard()
+    qtbot.addWidget(dash)
+    changed = next(r for r in records if not derive_flags(r).send).copy()
+    changed.signoffs = [SignOff(SignOffScope.RECORD, "Ada Keyperson", Role.PRACTITIONER, changed.created.date(), "0" * 64)]
+    assert record_digest(changed) != "0" * 64
+    rows = [r if r.id != changed.id else changed for r in records]
+    dash.set_records(rows)
+
+    def shown() -> list[Record]:
+        return [dash.proxy.index(r, 0).data(RecordRole) for r in range(dash.proxy.rowCount())]
+
+    senco = dash.status_filter.findText("Needs SENCO review")
+    assert senco > 0
+    dash.status_filter.setCurrentIndex(senco)
+    needing = shown()
+    assert needing and all(derive_flags(r).send for r in needing)
+    assert all(SignOffScope.SEND in readiness(r, None, date.today()).required_signoffs for r in needing)
+    dash.status_filter.setCurrentIndex(dash.status_filter.findText("Changed since signed off"))
+    assert [r.id for r in shown()] == [changed.id]
+    dash.clear_search_and_filters()
+    assert dash.proxy.rowCount() == len(records)

@@ -56,7 +56,8 @@ class ExportedFile:
 
     def describe(self) -> str:
         """For the person exporting (never in the folder): whose file this is, and which."""
-        return f"{self.child}, {PACKETS[self.packet].label}: {self.path.name}"
+        again = f", version {self.version} (replaces version {self.supersedes})" if self.supersedes else ""
+        return f"{self.child}, {PACKETS[self.packet].label}{again}: {self.path.name}"
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,7 @@ class ExportService:
         exported.export_version = record.export_version + 1
         exported.status = Status.EXPORTED
         exported.updated = now
+        exported.exported_on = now.date()
         supersedes = record.export_version or None
         urn = str(record.get("child.school_urn") or "")
         recipient_pem: bytes | None = None
@@ -197,6 +199,7 @@ class ExportService:
             "handling_note": charter.export.handling_note,
             "setting_dsl_contact": self._dsl_contact(record),
             "supersedes_version": supersedes,
+            "supersedes_sent_on": record.exported_on if supersedes else None,
             "encrypt_password": password if encrypted == "password" else None,
             "recipient_cert_pem": recipient_pem,
         }
@@ -300,7 +303,7 @@ class ExportService:
                     code,
                 )
             )
-        stored = self._vault.mark_exported(record.id)
+        stored = self._vault.mark_exported(record.id, exported.exported_on)
         if stored.export_version != exported.export_version:  # someone exported it meanwhile
             raise CharterViolation(f"{record.display_name} was exported by someone else at the same time; export again.")
         for f in files:

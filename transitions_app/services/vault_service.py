@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -470,10 +470,12 @@ class VaultService:
             ready = old is not None and old.status is Status.READY_FOR_REVIEW
         if old is None:
             new.signoffs, new.export_version, new.exported_digest = [], 0, ""
+            new.exported_on = None
         else:
             new.signoffs = list(old.signoffs)
             new.export_version = old.export_version
             new.exported_digest = old.exported_digest
+            new.exported_on = old.exported_on
             detail["changed"] = not old.content_equals(new)
         new.status = derive_status(new, ready=ready)
         if old is not None:
@@ -493,13 +495,15 @@ class VaultService:
         self._versions[new.id] = version
         return new
 
-    def mark_exported(self, record_id: str) -> Record:
-        """Record that an export was made: status exported, export version + 1."""
+    def mark_exported(self, record_id: str, on: date | None = None) -> Record:
+        """Record that an export was made (on ``on``, the export's own day; else today): status
+        exported, export version + 1."""
         self._require(Permission.EXPORT, "Your role cannot export records.")
         stored = self._store.get_record(record_id)
         record = self._decode(record_id, stored.data)
         record.export_version += 1
         record.exported_digest = record_digest(record)
+        record.exported_on = on or self._clock().date()
         record.status = derive_status(record)
         record.updated = self._clock()
         self._versions[record_id] = self._store.put_record(
@@ -564,6 +568,7 @@ class VaultService:
         new.signoffs = self._vouched_signoffs(old, record)
         new.export_version = old.export_version if old is not None else 0
         new.exported_digest = old.exported_digest if old is not None else ""
+        new.exported_on = old.exported_on if old is not None else None
         new.status = derive_status(
             new, ready=old is not None and old.status is Status.READY_FOR_REVIEW
         )
