@@ -157,7 +157,8 @@ def test_signoff_filters_find_senco_reviews_and_changed_signoffs(qtbot, records:
     assert senco > 0
     dash.status_filter.setCurrentIndex(senco)
     needing = shown()
-    assert needing and all(derive_flags(r).send for r in needing)
+    assert needing
+    assert all(derive_flags(r).send for r in needing)
     assert all(SignOffScope.SEND in readiness(r, None, date.today()).required_signoffs for r in needing)
     dash.status_filter.setCurrentIndex(dash.status_filter.findText("Changed since signed off"))
     assert [r.id for r in shown()] == [changed.id]
