@@ -77,16 +77,16 @@ class Shortcut:
 # in QKeySequence's portable form and shown in the system's own words.
 DOCUMENTED_KEYS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("Ctrl+F",), "Go to the search box", "List of children"),
-    (("Return",), "Open the first child found", "Search box"),
+    (("Enter",), "Open the first child found", "Search box"),
     (("Down",), "Move from the search box into the list", "Search box"),
-    (("Return",), "Open the selected child's record", "List of children"),
+    (("Enter",), "Open the selected child's record", "List of children"),
     (("Tab", "Shift+Tab"), "Next or previous field", "Record"),
     (("F4", "Alt+Down"), "Open the calendar", "Date field"),
     (("Down",), "List every school in the directory", "Receiving school field"),
     (("E", "M"), "Mark expected or emerging", "Outcomes grid (school)"),
     (("Space",), "Change the mark", "Outcomes grid (school)"),
     (("Del", "Backspace"), "Clear the mark", "Outcomes grid (school)"),
-    (("Return",), "Move down a row", "Outcomes grid (school)"),
+    (("Enter",), "Move down a row", "Outcomes grid (school)"),
     (("Esc",), "Close a dialog, or this window", "Everywhere"),
 )
 MNEMONIC_ROW = ("Alt + the underlined letter", "Press that button or open that menu", "Everywhere")
@@ -392,9 +392,11 @@ class HelpMenu(QObject):
         self.about_box: AboutBox | None = None
         self.menu = window.menuBar().addMenu(tr("&Help"))
 
-        keys = list(QKeySequence.keyBindings(QKeySequence.StandardKey.HelpContents))
-        if QKeySequence("F1") not in keys:  # the platform's own key first, F1 everywhere
-            keys.append(QKeySequence("F1"))
+        # F1 everywhere, and the platform's own key if it has another (Ctrl+? on a Mac); not the
+        # Help key X11 adds, which office keyboards do not have.
+        f1, help_key = QKeySequence("F1"), QKeySequence(Qt.Key.Key_Help)
+        platform = QKeySequence.keyBindings(QKeySequence.StandardKey.HelpContents)
+        keys = [f1, *(k for k in platform if k not in (f1, help_key))]
         self.help_action = self._action(tr("&Help"), self.show_help, keys)
         self.help_action.setStatusTip(tr("A one-page guide and the keyboard shortcuts"))
         self.shortcuts_action = self._action(tr("&Keyboard shortcuts"), self.show_shortcuts)
