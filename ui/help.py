@@ -273,6 +273,7 @@ class HelpWindow(QDialog):
         self.guide = QTextBrowser(self)
         self.guide.setAccessibleName(tr("Guide for key people"))
         self.guide.setOpenExternalLinks(False)
+        self.guide.setTabChangesFocus(True)  # Tab goes on to the Close button
         self.guide.setMarkdown(read_guide())
         self.guide.document().setDocumentMargin(12)
         self.tabs.addTab(self.guide, tr("&Guide"))

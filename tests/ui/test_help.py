@@ -121,3 +121,28 @@ def test_about_names_the_version_and_the_licences(qtbot, fake_service: FakeServi
     assert any(n.startswith("DejaVu Sans") for n in names)
     qtbot.keyClick(about.table, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not about.isVisible())
+
+
+class FakeReports:
+    """The LA window's reports service, for a window that never loads a folder."""
+
+    def la_name(self) -> str:
+        return "Westmoor Borough Council (fictional)"
+
+
+def test_the_la_window_has_the_help_menu_too(qtbot) -> None:
+    from ui.la.window import LaWindow
+
+    window = LaWindow(FakeReports())  # type: ignore[arg-type]
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    help_window = window.help.help_window
+    assert help_window is not None
+    qtbot.waitUntil(help_window.isVisible)
+    keys = {r.action: r.keys for r in rows_of(help_window)}
+    assert keys["Check the returns again"] == native("F5")
+    assert "New child" not in keys
