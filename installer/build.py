@@ -177,6 +177,7 @@ def check_bundle_contents(app_dir: Path, version: str) -> None:
     for rel in (
         *fonts,
         "reportlab/fonts/Vera.ttf",
+        "ui/help_text/guide.md",  # Help ▸ Help's guide (ui/help.py)
         f"transitions_app-{version}.dist-info/METADATA",
     ):
         if not (internal / rel).is_file():
@@ -293,6 +294,17 @@ def postgres_driver_loads(app: FrozenApp) -> str:
     return "PostgreSQL driver loads (unreachable server reported plainly)"
 
 
+def licences_listed(app: FrozenApp) -> str:
+    """Help ▸ About's list comes from the packages' metadata: the spec must have copied it."""
+    from transitions_app.licences import NOT_FOUND
+
+    lines = app.run("--licences").stdout.splitlines()
+    missing = [line.split()[0] for line in lines if NOT_FOUND in line]
+    if missing:
+        raise BuildError("The frozen app has no metadata for: " + ", ".join(missing[:8]) + ".")
+    return f"--licences lists {sum(1 for line in lines if line.startswith('  '))} components"
+
+
 def smoke_test(app_dir: Path, version: str) -> None:
     check_bundle_contents(app_dir, version)
     with tempfile.TemporaryDirectory(prefix="transitions-smoke-") as tmp:
@@ -304,6 +316,7 @@ def smoke_test(app_dir: Path, version: str) -> None:
         log(f"smoke: --version -> {got}")
         app.run("selftest")
         log("smoke: selftest passed (QT_QPA_PLATFORM=offscreen)")
+        log("smoke: " + licences_listed(app))
         if importlib.util.find_spec("psycopg") is not None:
             log("smoke: " + postgres_driver_loads(app))
         commands = commands_of(app.run("--help").stdout)

@@ -44,6 +44,7 @@ from ui.editor import MessageBar, RecordEditor
 from ui.export_dialog import ExportDialog
 from ui.family_dialog import install_family_tools, read_dropped
 from ui.feedback import FeedbackPage
+from ui.help import HelpMenu
 from ui.restore_dialog import RestoreDialog
 from ui.retention_dialog import RetentionDialog
 from ui.school.page import SchoolPage
@@ -334,7 +335,12 @@ class MainWindow(QMainWindow):
         self.setting_menu.addAction(self.charter_action)
         self.setting_menu.addAction(self.retention_action)
         self.setting_menu.addAction(self.la_return_action)
+        self._build_help_menu()
         self._sync_actions()
+
+    def _build_help_menu(self) -> None:
+        """Help ▸ Help (F1), Keyboard shortcuts, About (ui.help): last, after every other menu."""
+        self.help = HelpMenu(self)
 
     def _sync_actions(self) -> None:
         unlocked = not self._locked

@@ -122,6 +122,7 @@ def _check_tarball(tarball: Path) -> None:
     assert "transitions/icons/transitions.png" in members
     assert "transitions/_internal/reportlab/fonts/Vera.ttf" in members
     assert "transitions/_internal/export/font_files/DejaVuSans.ttf" in members
+    assert "transitions/_internal/ui/help_text/guide.md" in members
     assert "Exec=/opt/transitions/transitions-app" in entry
     assert not [n for n in members if n.endswith(("root-key.json", "root-key.pem"))], "a CA private key was shipped"
     # The outcomes page draws with Qt Charts; the smoke test never opens a window, so check here.

@@ -100,6 +100,7 @@ def _build_install_and_run(tmp_path: Path) -> None:
         names = zf.namelist()
     top = {n.split("/", 1)[0] for n in names if not n.split("/", 1)[0].endswith(".dist-info")}
     assert top == TOP_LEVEL_PACKAGES, f"unexpected top-level names in the wheel: {sorted(top)}"
+    assert "ui/help_text/guide.md" in names  # Help ▸ Help's guide is package data
 
     venv_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True, clear=True).create(venv_dir)
@@ -125,4 +126,7 @@ def _build_install_and_run(tmp_path: Path) -> None:
     )
     out = _run([app, "selftest"], cwd=tmp_path, env=env, timeout=300)
     assert "All checks passed." in out
+    licences = _run([app, "--licences"], cwd=tmp_path, env=env)
+    assert "PySide6" in licences
+    assert "(not found)" not in licences
     print(f"\nwheel build + clean install + checks took {time.monotonic() - start:.0f} s")

@@ -52,6 +52,19 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
+class _LicencesAction(argparse.Action):
+    """``--licences``: the app's licence and every component's (as Help ▸ About shows)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=str(kwargs.get("help", "")))
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object, **_kw: object) -> None:
+        from transitions_app.licences import licences_text
+
+        sys.stdout.write(licences_text())
+        parser.exit()
+
+
 def build_parser(modules: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The whole command line, or only the commands of ``modules`` (default: COMMAND_MODULES)."""
     parser = _Parser(
@@ -62,6 +75,11 @@ def build_parser(modules: Sequence[str] | None = None) -> argparse.ArgumentParse
     )
     parser.add_argument(
         "--version", action=_VersionAction, help="show the version and exit"
+    )
+    parser.add_argument(
+        "--licences",
+        action=_LicencesAction,
+        help="list the licences of the app and of the components it is built from, and exit",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES if modules is None else modules:

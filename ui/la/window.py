@@ -13,6 +13,7 @@ from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QWidget
 
+from ui.help import HelpMenu
 from ui.la.page import LaPage, LaReports
 
 
@@ -40,6 +41,7 @@ class LaWindow(QMainWindow):
         self.quit_action = self._action(tr("&Quit"), self.close, "Ctrl+Q")
         for a in (self.import_action, self.reload_action, None, self.pdf_action, self.csv_action, None, self.quit_action):
             menu.addSeparator() if a is None else menu.addAction(a)
+        self.help = HelpMenu(self)
         self._sync()
         self.resize(1366, 768)
         self.setMinimumSize(1024, 640)

@@ -250,3 +250,18 @@ def test_a_window_comes_back_where_it_was_on_the_same_screen(
     assert again.size() == size
     assert again.pos() == pos
     assert_fits(again)
+
+
+def test_the_help_window_and_about_box_fit(qtbot: Any, fitted: MemoryStore, demo: Path) -> None:
+    window = _window(qtbot, demo, "manager")
+    window.open_record(window.service.list_records()[0].id)
+    help_window = window.help.show_help()
+    assert_fits(help_window)
+    window.help.show_shortcuts()
+    assert_fits(help_window)
+    actions = {row.action for row in help_window.model.rows()}
+    assert {"With selected…", "Sign off", "Help"} <= actions  # a real window's keys, all of them
+    help_window.close()
+    about = window.help.show_about()
+    assert_fits(about)
+    about.close()
