@@ -45,6 +45,7 @@ from ui.export_dialog import ExportDialog
 from ui.family_dialog import install_family_tools, read_dropped
 from ui.feedback import FeedbackPage
 from ui.help import HelpMenu
+from ui.printing import print_record
 from ui.restore_dialog import RestoreDialog
 from ui.retention_dialog import RetentionDialog
 from ui.school.page import SchoolPage
@@ -240,7 +241,13 @@ class MainWindow(QMainWindow):
             self.tr("&Manager sign-off"), lambda: self._sign(SignOffScope.MANAGER), "Ctrl+Shift+M"
         )
         self.front_sheet_action = self._action(
-            self.tr("&Front sheet preview"), self._show_front_sheet, "Ctrl+P"
+            self.tr("&Front sheet preview"), self._show_front_sheet, "Ctrl+Shift+F"
+        )
+        self.print_action = self._action(
+            self.tr("&Print record…"),
+            self.print_current,
+            QKeySequence.StandardKey.Print,
+            self.tr("Print this record as the school will read it"),
         )
 
         self.export_action = self._action(
@@ -318,6 +325,7 @@ class MainWindow(QMainWindow):
             self.prev_section_action,
             self.missing_action,
             self.front_sheet_action,
+            self.print_action,
             self.export_action,
             None,
             self.ready_action,
@@ -877,6 +885,37 @@ class MainWindow(QMainWindow):
         dialog.export_finished.connect(lambda _report: self._after_export())
         self.last_export = dialog
         return dialog
+
+    def print_current(self, *, printer: Any = None, ask: bool = True) -> bool:
+        """Print the open record (saved first) through the system's print dialog."""
+        if self._locked or self.editor is None or self.services is None or not self.editor.flush():
+            return False
+        record = self.service.load(self.editor.record_id)
+        note = self.charter.export.handling_note if self.charter is not None else ""
+
+        def done(pages: int) -> None:
+            self.statusBar().showMessage(
+                self.tr("Sent {n} page(s) of {name}'s record to the printer.").format(
+                    n=pages, name=record.display_name
+                ),
+                10000,
+            )
+
+        def failed(exc: BaseException) -> None:
+            self.message_bar.show_message(
+                self.tr("The record could not be printed: {why}").format(why=plain_error(exc)), "warning"
+            )
+
+        return print_record(
+            self,
+            self.services.preview(),
+            record,
+            handling_note=note,
+            printer=printer,
+            ask=ask,
+            on_done=done,
+            on_failed=failed,
+        )
 
     def export_current(self) -> None:
         if self._locked or self.editor is None or not self.editor.flush():

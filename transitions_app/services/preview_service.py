@@ -7,7 +7,7 @@ these so a person can look at what will be sent before they sign it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -61,25 +61,32 @@ class PreviewService:
 
     def render_pages(self, pdf: bytes, scale: float = PREVIEW_SCALE) -> list[PageImage]:
         """Each page of ``pdf`` as RGB pixels."""
+        return [image for _index, _count, image in self.each_page(pdf, scale)]
+
+    def each_page(
+        self, pdf: bytes, scale: float = PREVIEW_SCALE, pages: range | None = None
+    ) -> Iterator[tuple[int, int, PageImage]]:
+        """(index, page count, pixels) for each page of ``pdf`` (or those in ``pages``), drawn one
+        at a time, so printing a long record never holds every page at print resolution."""
         try:
             doc = pdfium.PdfDocument(pdf)
         except pdfium.PdfiumError as exc:
             raise PreviewFailed(f"The preview could not be drawn: {exc}") from None
-        pages: list[PageImage] = []
         try:
-            for index in range(len(doc)):
+            count = len(doc)
+            for index in pages if pages is not None else range(count):
+                if not 0 <= index < count:
+                    continue
                 page = doc[index]
                 bitmap = page.render(scale=scale, rev_byteorder=True)
                 try:
-                    pages.append(
-                        PageImage(bitmap.width, bitmap.height, bitmap.stride, bytes(bitmap.buffer))
-                    )
+                    image = PageImage(bitmap.width, bitmap.height, bitmap.stride, bytes(bitmap.buffer))
                 finally:
                     bitmap.close()
                     page.close()
+                yield index, count, image
         finally:
             doc.close()
-        return pages
 
     def front_sheet(
         self, record: Record, *, handling_note: str = "", scale: float = PREVIEW_SCALE
