@@ -58,12 +58,16 @@ class MemoryVault:
 
 
 def test_next_steps_and_what_helps_share_one_key_across_the_learning_areas() -> None:
-    assert field_key("learning.cl_next_steps") == field_key("learning.pd_next_steps") == "next_steps"
+    assert (
+        field_key("learning.cl_next_steps") == field_key("learning.pd_next_steps") == "next_steps"
+    )
     assert field_key("learning.maths_what_helps") == "what_helps"
     assert field_key("summary.strategies") == field_key("send.strategies") == "strategies"
     assert field_key("about_me.likes") == "likes"
     bank = PhraseBank().with_phrase("learning.cl_next_steps", Phrase("Practise pouring a drink."))
-    assert [p.text for p in bank.for_field("learning.ead_next_steps")] == ["Practise pouring a drink."]
+    assert [p.text for p in bank.for_field("learning.ead_next_steps")] == [
+        "Practise pouring a drink."
+    ]
 
 
 def test_starter_set_is_plain_examples_for_the_three_fields() -> None:
@@ -115,7 +119,9 @@ def test_replacing_keeps_the_place_and_removing_the_last_phrase_drops_the_key() 
 
 
 def test_round_trip_through_bytes_keeps_everything() -> None:
-    bank = starter_bank().with_phrase("about_me.likes", Phrase("Loves the mud kitchen — ça va 🌧️", "kim"))
+    bank = starter_bank().with_phrase(
+        "about_me.likes", Phrase("Loves the mud kitchen — ça va 🌧️", "kim")
+    )
     assert PhraseBank.from_bytes(bank.to_bytes()) == bank
 
 
@@ -130,7 +136,10 @@ def test_sentence_at_the_cursor() -> None:
 
 
 def test_a_childs_name_in_a_sentence_is_found_as_a_word() -> None:
-    assert names_in("Ash likes the sand with WREN.", ["Wren Ashdown-Fictional", "Ash"]) == ["Wren", "Ash"]
+    assert names_in("Ash likes the sand with WREN.", ["Wren Ashdown-Fictional", "Ash"]) == [
+        "Wren",
+        "Ash",
+    ]
     assert names_in("Splashes in puddles.", ["Ash"]) == []  # not inside another word
 
 
@@ -336,7 +345,9 @@ def test_round_trip_through_the_encrypted_vault_and_roles(vault_dir: Path) -> No
     phrases = service.phrases("send.strategies")
     assert ("A quiet corner helps them calm down.", "kim") in [(p.text, p.author) for p in phrases]
     service.remove("send.strategies", "A quiet corner helps them calm down.")
-    assert "A quiet corner helps them calm down." not in [p.text for p in service.phrases("summary.strategies")]
+    assert "A quiet corner helps them calm down." not in [
+        p.text for p in service.phrases("summary.strategies")
+    ]
     sam.close()
 
 
