@@ -441,3 +441,48 @@ def test_in_the_window_a_key_person_has_f3_but_not_the_curation_menu(
     assert window.phrase_tools is not None
     assert window.phrase_tools.service.can_save()
     assert not window.phrase_tools.service.can_curate()
+
+
+def test_a_phrase_goes_into_a_writing_box_of_a_repeating_group_entry(qtbot, setup: Setup) -> None:
+    path = "send.apdr_cycles"
+    setup.phrases.save(f"{path}.assessed", "Watched in free play over two weeks.")
+    setup.editor.go_to_field(path)
+    add = setup.editor.row(path).field.focus_target()
+    qtbot.keyClick(add, Qt.Key.Key_Space)  # "Add an entry": the cursor goes to its first box
+    qtbot.waitUntil(lambda: isinstance(QApplication.focusWidget(), QPlainTextEdit))
+    edit = QApplication.focusWidget()
+    assert isinstance(edit, QPlainTextEdit)
+    steps = setup.editor.undo_stack.count()
+    press_f3(qtbot, setup, edit)
+    popup = setup.tools.popup
+    assert popup is not None
+    assert listed(setup) == ["Watched in free play over two weeks."]
+    qtbot.keyClick(popup.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: edit.toPlainText() == "Watched in free play over two weeks.")
+    assert setup.editor.record().get(path) == (
+        {"assessed": "Watched in free play over two weeks."},
+    )
+    assert setup.editor.undo_stack.count() == steps + 1
+
+
+def test_signed_off_content_asks_first_as_typing_does(
+    qtbot, fake_service: FakeService, records: list[Record]
+) -> None:
+    from tests.ui.test_editor import answer_next_question, complete
+
+    record = complete(records)
+    signed = fake_service.sign_off(record.id, "record")
+    setup = open_editor(qtbot, fake_service, signed, MemoryVault())
+    edit = note_box(setup, STRATEGIES)
+    before = edit.toPlainText()
+    press_f3(qtbot, setup, edit)
+    popup = setup.tools.popup
+    assert popup is not None
+    seen: list[str] = []
+    answer_next_question(qtbot, "Leave it", seen)
+    qtbot.keyClick(popup.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(seen))
+    assert "signed off" in seen[0]
+    assert edit.toPlainText() == before  # left as it was signed
+    assert setup.editor.record().get(STRATEGIES) == record.get(STRATEGIES)
+    assert setup.editor.undo_stack.count() == 0
