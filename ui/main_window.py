@@ -588,8 +588,8 @@ class MainWindow(QMainWindow):
                 editor, self.services.family(self.service), applied=self._family_applied,
                 run_modal=self._run_modal,
             )
-        if self._phrases() is not None:
-            self.phrase_tools = install_phrase_tools(editor, lambda: self._phrases())
+        has_phrases = self._phrases() is not None
+        self.phrase_tools = install_phrase_tools(editor, self._phrases) if has_phrases else None
         self.undo_group.addStack(editor.undo_stack)
         self.editor = editor
         self.stack.setCurrentWidget(self.editor_holder)
