@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # imported on first use (or after login): a faster first pain
     from transitions_app.services.family_service import FamilyService
     from transitions_app.services.feedback_service import FeedbackService
     from transitions_app.services.la_service import LaReturnService
+    from transitions_app.services.phrase_service import PhraseService
     from transitions_app.services.preview_service import PreviewService
     from transitions_app.services.profile_service import ProfileService
     from transitions_app.services.school_service import SchoolService
@@ -193,6 +194,13 @@ class WindowServices:
         from transitions_app.services.family_service import FamilyService
 
         return FamilyService(session, clock=self._clock)
+
+    def phrases(self, session: VaultService) -> PhraseService | None:
+        if session.user.role not in SETTING_ROLES:
+            return None
+        from transitions_app.services.phrase_service import PhraseService
+
+        return PhraseService(session)
 
     def la_return(self, session: VaultService) -> LaReturnService:
         from transitions_app.services.la_service import LaReturnService

@@ -45,6 +45,7 @@ from ui.export_dialog import ExportDialog
 from ui.family_dialog import install_family_tools, read_dropped
 from ui.feedback import FeedbackPage
 from ui.help import HelpMenu
+from ui.phrases import PhraseBankDialog, install_phrase_tools
 from ui.printing import print_record
 from ui.restore_dialog import RestoreDialog
 from ui.retention_dialog import RetentionDialog
@@ -118,6 +119,7 @@ class MainWindow(QMainWindow):
         self.family_tools: Any = None  # the open editor's Family button (ui.family_dialog)
         self.family_reader: Any = None  # reads family forms dropped on the window
         self.school_picker: Any = None  # ui.school_picker.RecordSchoolPicker on the editor
+        self.phrase_tools: Any = None  # the open editor's phrase bank keys (ui.phrases)
         self._locked = False
         self._closed = False
         self._locked_user = ""
@@ -279,6 +281,11 @@ class MainWindow(QMainWindow):
             self.show_profile,
             tip=self.tr("The setting's details every new record starts with, and staff names"),
         )
+        self.phrases_action = self._action(
+            self.tr("P&hrase bank…"),
+            self.show_phrases,
+            tip=self.tr("The setting's own sentences; in a record press F3 in a writing box to insert one"),
+        )
         self.retention_action = self._action(
             self.tr("Records due for &deletion…"),
             self.show_retention,
@@ -340,6 +347,7 @@ class MainWindow(QMainWindow):
         self.view_menu.addAction(self.feedback_action)
         self.setting_menu = self.menuBar().addMenu(self.tr("&Setting"))
         self.setting_menu.addAction(self.profile_action)
+        self.setting_menu.addAction(self.phrases_action)
         self.setting_menu.addAction(self.charter_action)
         self.setting_menu.addAction(self.retention_action)
         self.setting_menu.addAction(self.la_return_action)
@@ -379,6 +387,7 @@ class MainWindow(QMainWindow):
             (self.restore_action, has_services),
             (self.charter_action, has_services),
             (self.profile_action, has_services and not school),
+            (self.phrases_action, self._phrases() is not None and self._can_manage()),
             (self.la_return_action, has_services and can(role, Permission.IMPORT_CHARTER)),
             (self.users_action, manages_users),
             (
@@ -394,6 +403,7 @@ class MainWindow(QMainWindow):
         self.setting_menu.setTitle(self.tr("&School") if school else self.tr("&Setting"))
         self.retention_action.setVisible(not school)
         self.profile_action.setVisible(not school)
+        self.phrases_action.setVisible(not school)
         self.record_menu.menuAction().setVisible(not school)
         active = self.editor.undo_stack if (self.editor and unlocked) else None
         if active is None and unlocked and self.bulk is not None:
@@ -592,6 +602,8 @@ class MainWindow(QMainWindow):
                 editor, self.services.family(self.service), applied=self._family_applied,
                 run_modal=self._run_modal,
             )
+        has_phrases = self._phrases() is not None
+        self.phrase_tools = install_phrase_tools(editor, self._phrases) if has_phrases else None
         self.undo_group.addStack(editor.undo_stack)
         self.editor = editor
         self.stack.setCurrentWidget(self.editor_holder)
@@ -822,6 +834,18 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(
                 self.tr("Setting profile saved: new records start with it."), 8000
             )
+
+    def _phrases(self) -> Any:
+        """The setting's phrase bank service for this session (None on a school's vault)."""
+        make = getattr(self.services, "phrases", None)
+        return None if make is None or self.school is not None else make(self.service)
+
+    def show_phrases(self) -> None:
+        """Setting ▸ Phrase bank…: a manager's list of the setting's phrases."""
+        phrases = self._phrases()
+        if self._locked or phrases is None or not self._can_manage():
+            return
+        self._run_modal(PhraseBankDialog(phrases, self))
 
     def show_la_return(self) -> None:
         """Setting (or School) ▸ Return to the LA…: a manager's or headteacher's counts."""

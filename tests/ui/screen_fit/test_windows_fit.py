@@ -159,6 +159,7 @@ def test_the_lock_screen_and_feedback_page_fit(qtbot: Any, fitted: MemoryStore, 
         "show_retention",
         "restore_backup",
         "export_school_intake",
+        "show_phrases",
     ],
 )
 def test_each_dialog_of_the_setting_window_fits(
@@ -179,6 +180,22 @@ def test_the_record_export_dialog_fits(
     window.open_record(window.service.list_records()[0].id)
     window.export_current()
     assert shown_dialogs == ["ExportDialog"]
+
+
+def test_the_phrase_popup_and_save_dialog_fit(qtbot: Any, fitted: MemoryStore, demo: Path) -> None:
+    window = _window(qtbot, demo, "manager")
+    window.open_record(window.service.list_records()[0].id)
+    assert window.editor is not None
+    window.editor.go_to_field("summary.strategies")
+    edit = window.editor.row("summary.strategies").field.focus_target()
+    popup = window.phrase_tools.open_for(edit)
+    assert popup is not None
+    assert_fits(popup)
+    popup.close()
+    dialog = window.phrase_tools.save_from(edit)
+    assert dialog is not None
+    assert_fits(dialog)
+    dialog.reject()
 
 
 def test_the_login_and_first_run_dialogs_fit(
