@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -131,3 +132,21 @@ def test_no_core_dumps() -> None:
     code = "import resource; from transitions_app.cli import harden_process; harden_process(); print(resource.getrlimit(resource.RLIMIT_CORE))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "(0, 0)"
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(vault: Path) -> None:
+    """``records list --json | head``: the reader has gone; the command stops quietly."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # as head does once it has its lines: every write now fails with EPIPE
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "transitions_app", "records", "list", "--vault", str(vault), "--user", "manager", "--json"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == 1
+    assert done.stderr.decode() == ""
