@@ -600,13 +600,13 @@ class Dashboard(QWidget):
         self.count_label.setAccessibleName(self.tr("Summary"))
 
         widths = {
-            CohortModel.NAME: 190,
-            CohortModel.BORN: 110,
-            CohortModel.SCHOOL: 220,
-            CohortModel.STATUS: 130,
-            CohortModel.COMPLETE: 90,
-            CohortModel.DEADLINE: 130,
-            CohortModel.HANDOVER: 190,
+            CohortModel.NAME: 180,
+            CohortModel.BORN: 105,
+            CohortModel.SCHOOL: 250,
+            CohortModel.STATUS: 150,
+            CohortModel.COMPLETE: 85,
+            CohortModel.DEADLINE: 125,
+            CohortModel.HANDOVER: 150,
         }
         fit_columns(self.table, widths)  # a narrow window narrows every column a little
         bottom = FlowLayout()
