@@ -32,6 +32,7 @@ class Appearance(enum.Enum):
     SYSTEM = "system"
     LIGHT = "light"
     DARK = "dark"
+    HIGH_CONTRAST = "high_contrast"
 
     @property
     def label(self) -> str:
@@ -39,6 +40,7 @@ class Appearance(enum.Enum):
             Appearance.SYSTEM: tr("Follow the &system"),
             Appearance.LIGHT: tr("&Light"),
             Appearance.DARK: tr("&Dark"),
+            Appearance.HIGH_CONTRAST: tr("&High contrast"),
         }[self]
 
 
@@ -190,7 +192,57 @@ DARK = Theme(
     chart_grid="#343b42",
 )
 
-THEMES = {theme.name: theme for theme in (LIGHT, DARK)}
+# White and yellow on black, as Windows' "Night sky"/"High Contrast Black" gives: every pair of
+# text and background is at least 7:1 (WCAG AAA), borders are solid white, badges keep their
+# meaning by a bright text colour on black rather than by a pale fill.
+HIGH_CONTRAST = Theme(
+    name="high_contrast",
+    dark=True,
+    window="#000000",
+    text="#ffffff",
+    base="#000000",
+    alternate_base="#0d0d0d",
+    button="#000000",
+    highlight="#ffff00",
+    highlighted_text="#000000",
+    placeholder="#d0d0d0",
+    disabled_text="#a8a8a8",
+    link="#80ffff",
+    tooltip_base="#000000",
+    title="#ffff00",
+    sub_text="#e6e6e6",
+    field_label="#ffffff",
+    status_text="#ffffff",
+    ok="#7dff7d",
+    error="#ff9e9e",
+    border="#ffffff",
+    header_bg="#000000",
+    info_bg="#000000",
+    info_border="#80ffff",
+    warning_bg="#000000",
+    warning_border="#ffff00",
+    entry_bg="#000000",
+    lock_bg="#000000",
+    lock_box_bg="#000000",
+    page_bg="#333333",
+    todo_icon="#ffffff",
+    badge_grey=("#000000", "#ffffff"),
+    badge_red=("#000000", "#ff9e9e"),
+    badge_yellow=("#000000", "#ffff00"),
+    badge_blue=("#000000", "#80ffff"),
+    badge_purple=("#000000", "#e0b8ff"),
+    badge_green=("#000000", "#7dff7d"),
+    overdue_bg="#5c0000",
+    expected_bg="#003300",
+    emerging_bg="#4d3300",
+    neutral_bg="#000000",
+    chart_bar="#80ffff",
+    chart_on_bar="#000000",
+    chart_target="#ffff00",
+    chart_grid="#808080",
+)
+
+THEMES = {theme.name: theme for theme in (LIGHT, DARK, HIGH_CONTRAST)}
 
 STYLE_SHEET = Template("""
 QLabel#pageTitle { font-size: 15pt; font-weight: 600; color: $title; }
@@ -230,6 +282,13 @@ class AppearanceStore(Protocol):
 
     @appearance.setter
     def appearance(self, value: str) -> None: ...
+
+
+def _system_wants_high_contrast() -> bool:
+    """Windows' contrast themes (and other desktops' high-contrast settings, where Qt reads
+    them): Qt's accessibility hints say so."""
+    hints = QGuiApplication.styleHints().accessibility()
+    return bool(hints is not None and hints.contrastPreference() == Qt.ContrastPreference.HighContrast)
 
 
 def _scheme_is_dark(system: QPalette) -> bool:
@@ -299,6 +358,9 @@ class ThemeController(QObject):
             except ValueError:
                 self.choice = Appearance.SYSTEM
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._system_changed)
+        hints = QGuiApplication.styleHints().accessibility()
+        if hints is not None:
+            hints.contrastPreferenceChanged.connect(self._system_changed)
 
     def _system_changed(self, _scheme: object) -> None:
         if self.choice == Appearance.SYSTEM:
@@ -315,6 +377,8 @@ class ThemeController(QObject):
             return DARK
         if self.choice == Appearance.LIGHT:
             return LIGHT
+        if self.choice == Appearance.HIGH_CONTRAST or _system_wants_high_contrast():
+            return HIGH_CONTRAST
         return DARK if _scheme_is_dark(self.system_palette) else LIGHT
 
     def apply(self) -> None:
@@ -324,9 +388,32 @@ class ThemeController(QObject):
         self.app.setStyleSheet(style_sheet(self.theme))
 
 
+# Fusion draws frames and check boxes a little darker than the window: on black that is black.
+# The high-contrast look outlines every control in its border colour instead.
+OUTLINED = Template("""
+QLineEdit, QPlainTextEdit, QTextEdit, QComboBox, QAbstractSpinBox, QPushButton, QToolButton,
+QTableView, QListView, QTreeView, QTabWidget::pane, QScrollArea#pdfPreview { border: 1px solid $border; }
+QComboBox, QPushButton, QToolButton { padding: 2px 6px; }
+QPushButton:default { border: 2px solid $border; }
+QPushButton:focus, QToolButton:focus, QComboBox:focus, QAbstractSpinBox:focus,
+QCheckBox:focus, QRadioButton:focus { outline: none; border: 2px solid $highlight; }
+QPushButton:disabled, QToolButton:disabled { border: 1px dashed $disabled_text; }
+QCheckBox::indicator, QRadioButton::indicator { width: 13px; height: 13px; border: 1px solid $border;
+                                                background: $base; }
+QRadioButton::indicator { border-radius: 7px; }
+QCheckBox::indicator:checked, QRadioButton::indicator:checked { background: $highlight; }
+QTabBar::tab { border: 1px solid $border; padding: 3px 10px; }
+QTabBar::tab:selected { background: $highlight; color: $highlighted_text; }
+QMenu { border: 1px solid $border; }
+""")
+
+
 def style_sheet(theme: Theme) -> str:
     values = {f.name: getattr(theme, f.name) for f in fields(theme)}
-    return STYLE_SHEET.substitute(values)
+    sheet = STYLE_SHEET.substitute(values)
+    if theme is HIGH_CONTRAST:
+        sheet += OUTLINED.substitute(values)
+    return sheet
 
 
 def controller() -> ThemeController | None:

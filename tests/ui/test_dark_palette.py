@@ -8,6 +8,7 @@ from the rendered pixels, so a white-on-white field cannot pass by its palette a
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -41,10 +42,25 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.fixture
-def dark(qapp: QApplication):  # noqa: ANN201 - a fixture that restores the light look
-    style.apply_style(qapp, appearance=style.Appearance.DARK)
-    yield style.current()
+AAA = 7.0  # the high-contrast look promises more than AA
+LOOKS = [
+    pytest.param((style.Appearance.DARK, AA), id="dark"),
+    pytest.param((style.Appearance.HIGH_CONTRAST, AAA), id="high-contrast"),
+]
+
+
+@dataclass(frozen=True)
+class Look:
+    theme: style.Theme
+    minimum: float  # the contrast every text keeps in this look
+
+
+@pytest.fixture(params=LOOKS)
+def dark(qapp: QApplication, request: pytest.FixtureRequest):  # noqa: ANN201 - restores the light look
+    """The dark look (AA, 4.5:1) and the high-contrast look (AAA, 7:1), each applied in turn."""
+    appearance, minimum = request.param
+    style.apply_style(qapp, appearance=appearance)
+    yield Look(style.current(), minimum)
     style.apply_style(qapp, appearance=style.Appearance.LIGHT)
 
 
@@ -83,7 +99,7 @@ def _painted_background(widget: QWidget) -> QColor | None:
     return QColor.fromRgb(rgb) if n * 3 >= sum(counts.values()) else None
 
 
-def _problems(root: QWidget) -> list[str]:
+def _problems(root: QWidget, minimum: float = AA) -> list[str]:
     problems = []
     kinds = (QLineEdit, QPlainTextEdit, QAbstractButton, QComboBox, QLabel)
     for widget in root.findChildren(QWidget):
@@ -96,20 +112,20 @@ def _problems(root: QWidget) -> list[str]:
             bg = _painted_background(widget) or palette.color(QPalette.ColorRole.Window)
         name = f"{type(widget).__name__}({widget.objectName() or widget.accessibleName() or ''})"
         ratio = style.contrast_ratio(fg, bg)
-        if ratio < AA:
+        if ratio < minimum:
             problems.append(f"{name}: text {fg.name()} on {bg.name()} is {ratio:.2f}:1")
         if isinstance(widget, (QLineEdit, QPlainTextEdit)):
             painted = _painted_background(widget.viewport() if isinstance(widget, QPlainTextEdit) else widget)
-            if painted is not None and style.contrast_ratio(fg, painted) < AA:
+            if painted is not None and style.contrast_ratio(fg, painted) < minimum:
                 problems.append(f"{name}: text {fg.name()} painted on {painted.name()}")
     return problems
 
 
 def test_the_dashboard_in_the_dark_look_is_readable(qtbot, dark, demo_template: Path, tmp_path: Path) -> None:  # noqa: ANN001
     window = _window(qtbot, demo_template, tmp_path)
-    assert dark.dark
+    assert dark.theme.dark
     assert window.palette().color(QPalette.ColorRole.Window).lightness() < 80
-    assert _problems(window) == []
+    assert _problems(window, dark.minimum) == []
 
 
 def test_the_editor_on_every_section_in_the_dark_look_is_readable(
@@ -123,7 +139,7 @@ def test_the_editor_on_every_section_in_the_dark_look_is_readable(
     for key in editor.section_pages:
         editor.show_section(key)
         QApplication.processEvents()
-        problems += [f"{key}: {p}" for p in _problems(window)]
+        problems += [f"{key}: {p}" for p in _problems(window, dark.minimum)]
     assert problems == []
 
 
@@ -138,7 +154,7 @@ def test_menus_in_the_dark_look_are_readable(qtbot, dark, demo_template: Path, t
             (QPalette.ColorRole.HighlightedText, QPalette.ColorRole.Highlight),
         ):
             ratio = style.contrast_ratio(palette.color(fg), palette.color(bg))
-            assert ratio >= AA, (menu.title(), fg, ratio)
+            assert ratio >= dark.minimum, (menu.title(), fg, ratio)
 
 
 def test_the_check_finds_light_text_on_a_white_field(qtbot, dark) -> None:  # noqa: ANN001
@@ -152,3 +168,47 @@ def test_the_check_finds_light_text_on_a_white_field(qtbot, dark) -> None:  # no
     box.show()
     qtbot.waitExposed(box)
     assert any("QLineEdit" in p for p in _problems(box))
+
+
+def test_every_colour_pair_of_the_high_contrast_look_is_at_least_7_to_1() -> None:
+    hc = style.HIGH_CONTRAST
+    pairs = {
+        "text": (hc.text, hc.window),
+        "field": (hc.text, hc.base),
+        "alternate rows": (hc.text, hc.alternate_base),
+        "button": (hc.text, hc.button),
+        "selection": (hc.highlighted_text, hc.highlight),
+        "placeholder": (hc.placeholder, hc.base),
+        "link": (hc.link, hc.window),
+        "title": (hc.title, hc.window),
+        "help text": (hc.sub_text, hc.window),
+        "ok": (hc.ok, hc.window),
+        "error": (hc.error, hc.window),
+        "message bar": (hc.text, hc.info_bg),
+        "warning bar": (hc.text, hc.warning_bg),
+        "overdue cell": (hc.text, hc.overdue_bg),
+        "expected cell": (hc.text, hc.expected_bg),
+        "emerging cell": (hc.text, hc.emerging_bg),
+        "chart label on bar": (hc.chart_on_bar, hc.chart_bar),
+        **{f"badge {k}": (text, bg) for k, (bg, text) in (
+            ("grey", hc.badge_grey), ("red", hc.badge_red), ("yellow", hc.badge_yellow),
+            ("blue", hc.badge_blue), ("purple", hc.badge_purple), ("green", hc.badge_green),
+        )},
+    }
+    low = {
+        name: round(style.contrast_ratio(QColor(fg), QColor(bg)), 2)
+        for name, (fg, bg) in pairs.items()
+        if style.contrast_ratio(QColor(fg), QColor(bg)) < AAA
+    }
+    assert low == {}
+
+
+def test_the_system_s_high_contrast_setting_is_followed(qapp: QApplication, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(style, "_system_wants_high_contrast", lambda: True)
+    try:
+        style.apply_style(qapp, appearance=style.Appearance.SYSTEM)
+        assert style.current() is style.HIGH_CONTRAST
+        style.apply_style(qapp, appearance=style.Appearance.LIGHT)  # a choice in View wins
+        assert style.current() is style.LIGHT
+    finally:
+        style.apply_style(qapp, appearance=style.Appearance.LIGHT)
