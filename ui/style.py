@@ -286,9 +286,16 @@ class AppearanceStore(Protocol):
 
 def _system_wants_high_contrast() -> bool:
     """Windows' contrast themes (and other desktops' high-contrast settings, where Qt reads
-    them): Qt's accessibility hints say so."""
-    hints = QGuiApplication.styleHints().accessibility()
-    return bool(hints is not None and hints.contrastPreference() == Qt.ContrastPreference.HighContrast)
+    them): Qt's accessibility hints say so.
+
+    The QStyleHints wrapper must stay referenced while its accessibility hints are used: when a
+    temporary ``styleHints()`` wrapper is collected, PySide 6.11 marks the child object deleted."""
+    style_hints = QGuiApplication.styleHints()
+    try:
+        access = style_hints.accessibility()
+        return bool(access is not None and access.contrastPreference() == Qt.ContrastPreference.HighContrast)
+    except RuntimeError:  # the binding lost the object: no preference known
+        return False
 
 
 def _scheme_is_dark(system: QPalette) -> bool:
@@ -357,10 +364,11 @@ class ThemeController(QObject):
                 self.choice = Appearance(store.appearance)
             except ValueError:
                 self.choice = Appearance.SYSTEM
-        QGuiApplication.styleHints().colorSchemeChanged.connect(self._system_changed)
-        hints = QGuiApplication.styleHints().accessibility()
-        if hints is not None:
-            hints.contrastPreferenceChanged.connect(self._system_changed)
+        self._style_hints = QGuiApplication.styleHints()  # kept: see _system_wants_high_contrast
+        self._style_hints.colorSchemeChanged.connect(self._system_changed)
+        self._access_hints = self._style_hints.accessibility()
+        if self._access_hints is not None:
+            self._access_hints.contrastPreferenceChanged.connect(self._system_changed)
 
     def _system_changed(self, _scheme: object) -> None:
         if self.choice == Appearance.SYSTEM:

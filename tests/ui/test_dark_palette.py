@@ -7,7 +7,10 @@ from the rendered pixels, so a white-on-white field cannot pass by its palette a
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -212,3 +215,23 @@ def test_the_system_s_high_contrast_setting_is_followed(qapp: QApplication, monk
         assert style.current() is style.LIGHT
     finally:
         style.apply_style(qapp, appearance=style.Appearance.LIGHT)
+
+
+def test_the_look_applies_in_a_fresh_process() -> None:
+    """The first thing the app does: in a new process nothing else holds Qt's style hints, and
+    PySide 6.11 drops their accessibility hints with a temporary wrapper (a crash at start-up)."""
+    code = (
+        "import gc\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "from ui import style\n"
+        "controller = style.apply_style(app)\n"
+        "gc.collect()\n"
+        "controller.apply()\n"
+        "assert style._system_wants_high_contrast() in (True, False)\n"
+        "print('applied', style.current().name)\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("applied ")
