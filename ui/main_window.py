@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLineEdit,
     QMainWindow,
+    QMessageBox,
     QProgressDialog,
     QStackedWidget,
     QVBoxLayout,
@@ -145,6 +146,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.bulk: BulkActions | None = None
+        self.last_check: Any = None  # the last File ▸ Check the vault report (CheckReport)
         self._build_actions()
         if services is not None:
             self.bulk = self._make_bulk_actions(services)
@@ -171,6 +173,7 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(1024, 640)
         self.refresh()
         self._update_title()
+        self._tell_notices()
 
     # --- actions and menus -----------------------------------------------------------------------
 
@@ -272,6 +275,11 @@ class MainWindow(QMainWindow):
         )
         self.backup_action = self._action(self.tr("&Back up vault…"), self.backup_vault, "Ctrl+B")
         self.restore_action = self._action(self.tr("&Restore backup…"), self.restore_backup)
+        self.check_action = self._action(
+            self.tr("Chec&k the vault…"),
+            self.check_vault,
+            tip=self.tr("Check every record, setting file and the audit trail for damage"),
+        )
         self.charter_action = self._action(self.tr("&Charter…"), self.show_charter, "Ctrl+Shift+H")
         self.users_action = self._action(
             self.tr("&Users…"), self.show_users, tip=self.tr("Add or remove the vault's users")
@@ -313,6 +321,7 @@ class MainWindow(QMainWindow):
             None,
             self.backup_action,
             self.restore_action,
+            self.check_action,
             None,
             self.switch_user_action,
             self.change_password_action,
@@ -757,7 +766,21 @@ class MainWindow(QMainWindow):
         self.idle_timer.start()
         if self._focus_before_lock is not None and self._focus_before_lock.isVisible():
             self._focus_before_lock.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._tell_notices()
         self.user_logged_in.emit(service.user.name)
+
+    def _tell_notices(self) -> None:
+        """Say what the opening found (damage at the end of the audit trail, a vault that cannot
+        be written to): in the bar above every page, until dismissed; nothing when all is well."""
+        notices = list(self.service.notices)
+        if not notices:
+            return
+        self.message_bar.show_message(
+            self.tr("Before you go on: {found} Tell your manager; File ▸ Check the vault lists everything.").format(
+                found=" ".join(notices)
+            ),
+            "warning",
+        )
 
     def change_password(self) -> None:
         if self._locked:
@@ -786,6 +809,7 @@ class MainWindow(QMainWindow):
         self._reset_pages()
         self.refresh()
         self._update_title()
+        self._tell_notices()
 
     def _reset_pages(self) -> None:
         """Forget the pages of the previous vault (after opening another)."""
@@ -1122,6 +1146,35 @@ class MainWindow(QMainWindow):
         run_in_background(work, done, self._background_failed(progress))
 
     # --- backup and restore -----------------------------------------------------------------------
+
+    def check_vault(self) -> None:
+        """Authenticate every record, blob and audit entry (slow on a big vault: in the
+        background), then say in one box that all is sound, or list each problem."""
+        if self._locked:
+            return
+        progress = self._progress_dialog(self.tr("Checking every record and the audit trail…"))
+        progress.setMaximum(0)
+        service = self.service
+
+        def done(report: Any) -> None:
+            progress.close()
+            box = QMessageBox(self)
+            box.setWindowTitle(self.tr("Check the vault"))
+            if report.ok:
+                box.setIcon(QMessageBox.Icon.Information)
+                box.setText(self.tr("The vault is sound: every record and the audit trail passed their checks."))
+            else:
+                box.setIcon(QMessageBox.Icon.Warning)
+                box.setText(
+                    self.tr("The check found {n} problem(s). Tell your manager; keep a backup of the vault as it is now.").format(
+                        n=len(report.problems)
+                    )
+                )
+                box.setDetailedText("\n".join(report.problems))
+            self.last_check = report
+            box.open()
+
+        run_in_background(service.check, done, self._background_failed(progress))
 
     def _progress_dialog(self, label: str) -> QProgressDialog:
         dialog = QProgressDialog(label, "", 0, 100, self)

@@ -23,6 +23,16 @@ class UserLike(Protocol):
     def role(self) -> Role: ...
 
 
+class CheckResult(Protocol):
+    """``VaultService.check``'s report: sound or not, one sentence per problem."""
+
+    @property
+    def ok(self) -> bool: ...
+
+    @property
+    def problems(self) -> list[str]: ...
+
+
 class RecordService(Protocol):
     @property
     def user(self) -> UserLike: ...
@@ -38,6 +48,16 @@ class RecordService(Protocol):
     def sign_off(self, record_id: str, scope: str) -> Record: ...
 
     def change_password(self, old: str, new: str) -> None: ...
+
+    @property
+    def notices(self) -> list[str]:
+        """What the opening found that people must be told: damage at the end of the audit
+        trail (an older copy put back), a vault that could not be written to."""
+        ...
+
+    def check(self) -> CheckResult:
+        """Authenticate every record, blob and audit entry (slow: call it off the UI thread)."""
+        ...
 
     def close(self) -> None: ...
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from PySide6.QtCore import QThreadPool
@@ -63,6 +64,10 @@ class FakeService:
         self.saves: list[Record] = []
         self.closed = False
         self.fail_next_save: Exception | None = None
+        self.notices: list[str] = []  # what the opening found (VaultService.notices)
+
+    def check(self) -> SimpleNamespace:
+        return SimpleNamespace(ok=True, problems=[])
 
     def list_records(self) -> list[Record]:
         return [r.copy() for r in self.records.values()]
