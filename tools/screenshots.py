@@ -4,7 +4,8 @@
 
 Builds a throwaway demo vault of fictional children (cheap key derivation, in a temporary folder),
 logs in as the manager, and saves dashboard.png, editor.png (a filled SEN-support record) and
-export.png (the export dialog with the unsigned preview). Then exports the records for one school,
+export.png (the export dialog with the unsigned preview). Then exports (record-page1.png is the
+first page of one exported, signed PDF) the records for one school,
 imports them into a throwaway school vault and saves school-overview.png and school-record.png (a
 child's PDF as received); then sends outcomes back and saves the setting's outcomes.png.
 The clock is fixed on a day the example charter is in force.
@@ -98,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         report = exporter.export(
             [r.id for r in intake], Path(tmp) / "pdfs", packets="teacher", password=PDF_PASSWORD
         )
+        _save_pdf_page(report.files[0].path, PDF_PASSWORD, args.out / "record-page1.png")
         window.close()
         school, _key = SchoolService.create(
             Path(tmp) / "school",
@@ -155,6 +157,17 @@ def main(argv: list[str] | None = None) -> int:
         window.close()
     _la_screenshots(args.out, app)
     return 0
+
+
+def _save_pdf_page(pdf: Path, password: str, out: Path) -> None:
+    """Page 1 of an exported (signed, encrypted) PDF as the school's reader draws it."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(pdf), password=password)
+    try:
+        doc[0].render(scale=1.4).to_pil().save(out)
+    finally:
+        doc.close()
 
 
 def _la_screenshots(out: Path, app: object) -> None:
