@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from models.record import Record, SignOffScope
@@ -47,8 +47,11 @@ def create_demo_vault(
     """Create a vault with users manager, keyperson, senco and dsl (all sharing ``password``)
     holding ``children`` synthetic records, set up under the first example charter when the
     example charters are installed."""
+    # A demo made for a given day (tests, screenshots) is made as if on that day: its audit
+    # entries and sign-offs are dated then, not on the real day it was built.
+    clock = _morning_of(today) if today is not None else None
     today = today or date.today()
-    service, _recovery = VaultService.create(directory, "manager", password, kdf=kdf)
+    service, _recovery = VaultService.create(directory, "manager", password, kdf=kdf, clock=clock)
     try:
         for name, role in DEMO_USERS:
             service.add_user(name, role, password)
@@ -61,7 +64,7 @@ def create_demo_vault(
         _save_demo_profile(service)
     finally:
         service.close()
-    _sign_off_some(directory, password, records)
+    _sign_off_some(directory, password, records, clock)
     (directory / DEMO_MARKER).write_text(
         "This vault holds synthetic, fictional children for trying Transitions.\n"
         f"Users: manager, keyperson, senco, dsl. Password: {password}\n",
@@ -70,7 +73,13 @@ def create_demo_vault(
     return DemoInfo(directory, password, True, children)
 
 
-def _sign_off_some(directory: Path, password: str, records: list[Record]) -> None:
+def _morning_of(day: date) -> Callable[[], datetime]:
+    return lambda: datetime(day.year, day.month, day.day, 9, 0, tzinfo=UTC)
+
+
+def _sign_off_some(
+    directory: Path, password: str, records: list[Record], clock: Callable[[], datetime] | None = None
+) -> None:
     """Two in three records that are complete under the charter get signed off by the key person,
     the SENCO (where SEND support is recorded) and the manager, so the demo shows every workflow
     state and can export at once; the rest stay drafts. The sign-offs go through the same rules as
@@ -85,7 +94,7 @@ def _sign_off_some(directory: Path, password: str, records: list[Record]) -> Non
     )
     chosen: list[Record] = []
     for user, scope, applies in steps:
-        session = VaultService.open(directory, user, password)
+        session = VaultService.open(directory, user, password, clock=clock)
         try:
             charter = session.charter()
             if not chosen:
