@@ -33,7 +33,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -156,6 +156,8 @@ CONSENT_QUESTIONS: tuple[Question, ...] = (
              options=(("all", "All of it"), ("health", "Health, care and independence"),
                       ("send", "Special educational needs and disabilities (SEND)"))),
 )
+
+CONTRIBUTED_ON = "family.contributed_on"  # dated on the return when the family leaves it blank
 
 # Filled in from "About you" when the family ticks consent on the form.
 _CONSENT_FROM = {
@@ -512,8 +514,8 @@ def _with_derived(
         p in out and not same_answer(out[p], prefilled.get(p)) and not same_answer(out[p], record.get(p))
         for p in family_paths
     )
-    if "family.contributed_on" in out and out["family.contributed_on"] is None and changed_family:
-        out["family.contributed_on"] = returned_on
+    if CONTRIBUTED_ON in out and out[CONTRIBUTED_ON] is None and changed_family:
+        out[CONTRIBUTED_ON] = returned_on
     ticked = out.get("consent.consent_given") is True and not same_answer(
         True, prefilled.get("consent.consent_given")
     )
@@ -568,7 +570,21 @@ def compute_changes(
                 family_value=_norm_typed(answer),
             )
         )
-    return out
+    return _date_follows_the_family(out, answers)
+
+
+def _date_follows_the_family(changes: list[FamilyChange], answers: Mapping[str, Any]) -> list[FamilyChange]:
+    """The contribution date the family left blank (dated on the return) is not a rival answer:
+    when their part brings something that goes in without a choice, the date goes with it; when
+    everything they wrote needs a choice, so does the date (kept if their words are not taken)."""
+    family = {q.path for q in FAMILY_QUESTIONS} - {CONTRIBUTED_ON}
+    taken_anyway = any(c.path in family and c.kind is not ChangeKind.CHOOSE for c in changes)
+    if not taken_anyway or not is_empty(answers.get(CONTRIBUTED_ON)):
+        return changes
+    return [
+        replace(c, kind=ChangeKind.FAMILY_UPDATE) if c.path == CONTRIBUTED_ON and c.kind is ChangeKind.CHOOSE else c
+        for c in changes
+    ]
 
 
 def _norm_typed(value: Any) -> Any:

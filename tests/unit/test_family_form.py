@@ -520,3 +520,18 @@ def test_cli_form_import_and_copy(demo: Path, tmp_path: Path, monkeypatch: pytes
     paper = json.loads(capsys.readouterr().out)
     assert paper["source"] == "paper"
     assert paper["taken"] == ["family.hopes"]
+
+
+def test_a_new_answer_dates_the_contribution_without_a_choice(vault: VaultService) -> None:
+    """The family adds an answer and leaves "Today's date" blank: the new answer goes in and the
+    contribution is dated on the return, without asking anyone to choose between two dates."""
+    record = _child(vault)
+    assert record.get("family.contributed_on") is not None  # the setting dated an earlier talk
+    made = _family(vault, Clock(MADE)).make_form(record.id)
+    back = _family(vault, Clock(BACK))
+    preview = back.read_return(fill(made.pdf, {"family__lives_with": "Mum and Biscuit the cat"}))
+    assert not preview.choices
+    back.apply_return(preview)
+    stored = vault.load(record.id)
+    assert stored.get("family.lives_with") == "Mum and Biscuit the cat"
+    assert stored.get("family.contributed_on") == BACK.date()
