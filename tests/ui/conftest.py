@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 from PySide6.QtCore import QThreadPool
+from PySide6.QtWidgets import QWidget
 
 from models.errors import AuthenticationFailed, PermissionDenied, SignOffRefused
 from models.framework.registry import current_framework
@@ -196,3 +197,13 @@ def vault_dir(tmp_path: Path) -> Path:
 def _finish_background_jobs():
     yield
     QThreadPool.globalInstance().waitForDone(5000)
+
+
+def show_active(qtbot, window: QWidget) -> None:  # noqa: ANN001 - qtbot is pytest-qt's fixture
+    """Show ``window`` as a person would have it: on screen, exposed and the active window (so
+    shortcuts and focus behave as they do for a real user)."""
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)

@@ -15,12 +15,12 @@ from PySide6.QtWidgets import QApplication, QDialog
 from models.record import Status
 from models.roles import Role
 from models.synthetic import generate_records
-from tests.ui.conftest import CHEAP_KDF, PASSWORD, CheapVaultAccess
+from tests.ui.conftest import CHEAP_KDF, PASSWORD, CheapVaultAccess, show_active
 from transitions_app.app import WindowServices
 from transitions_app.services.charter_service import install_example_charter
 from transitions_app.services.vault_service import VaultService
-from ui.dashboard import CohortModel
 from ui.bulk_actions import BulkValuesDialog
+from ui.dashboard import CohortModel
 from ui.main_window import MainWindow
 
 NOW = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
@@ -45,11 +45,7 @@ def open_window(qtbot, directory: Path, user: str) -> MainWindow:
     window = MainWindow(
         CheapVaultAccess, directory, session, services=WindowServices(clock=lambda: NOW, workers=1)
     )
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
+    show_active(qtbot, window)
     return window
 
 

@@ -11,7 +11,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication
 from pytestqt.modeltest import ModelTester
 
-from tests.ui.conftest import TODAY, FakeAccess, FakeService
+from tests.ui.conftest import TODAY, FakeAccess, FakeService, show_active
 from transitions_app import version
 from ui.help import AboutBox, HelpWindow, Shortcut
 from ui.main_window import MainWindow
@@ -21,11 +21,7 @@ def open_window(qtbot, fake_service: FakeService) -> MainWindow:
     window = MainWindow(
         FakeAccess(fake_service), Path("/nonexistent"), fake_service, today=lambda: TODAY
     )
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
+    show_active(qtbot, window)
     return window
 
 
@@ -134,11 +130,7 @@ def test_the_la_window_has_the_help_menu_too(qtbot) -> None:
     from ui.la.window import LaWindow
 
     window = LaWindow(FakeReports())  # type: ignore[arg-type]
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
+    show_active(qtbot, window)
     qtbot.keyClick(window, Qt.Key.Key_F1)
     help_window = window.help.help_window
     assert help_window is not None

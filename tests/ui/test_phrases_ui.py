@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication, QMenu, QPlainTextEdit
 from models.phrases import Phrase, starter_bank
 from models.record import Record
 from models.roles import Role
-from tests.ui.conftest import PASSWORD, TODAY, CheapVaultAccess, FakeService
+from tests.ui.conftest import PASSWORD, TODAY, CheapVaultAccess, FakeService, show_active
 from transitions_app.app import WindowServices
 from transitions_app.services.phrase_service import PHRASES_BLOB, PhraseService
 from transitions_app.services.vault_service import UserInfo
@@ -393,11 +393,7 @@ def window_for(qtbot, directory: Path, user: str) -> MainWindow:
         today=lambda: TODAY,
         services=WindowServices(workers=1),
     )
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
+    show_active(qtbot, window)
     return window
 
 

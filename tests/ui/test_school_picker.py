@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from tests.ui.conftest import CHEAP_KDF, CheapVaultAccess
+from tests.ui.conftest import CHEAP_KDF, CheapVaultAccess, show_active
 from transitions_app.app import WindowServices
 from transitions_app.services.demo import DEMO_PASSWORD, create_demo_vault
 from ui.main_window import MainWindow
@@ -36,11 +36,7 @@ def window(qtbot, demo_template: Path, tmp_path: Path) -> MainWindow:
     window = MainWindow(
         CheapVaultAccess, copy, session, services=WindowServices(clock=lambda: NOW, workers=1)
     )
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
+    show_active(qtbot, window)
     return window
 
 

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from models.record import Person
-from tests.ui.conftest import PASSWORD, CheapVaultAccess
+from tests.ui.conftest import PASSWORD, CheapVaultAccess, show_active
 from transitions_app.app import WindowServices
 from transitions_app.services.charter_service import CharterService
 from ui.main_window import MainWindow
@@ -23,11 +23,7 @@ NOW = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 def window_for(qtbot, directory: Path, session) -> MainWindow:
     services = WindowServices(clock=lambda: NOW, workers=1)
     window = MainWindow(CheapVaultAccess, directory, session, services=services)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
+    show_active(qtbot, window)
     return window
 
 

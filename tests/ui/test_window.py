@@ -10,18 +10,21 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
 from models.record import Person
-from tests.ui.conftest import PASSWORD, TODAY, CheapVaultAccess, FakeAccess, FakeService
+from tests.ui.conftest import (
+    PASSWORD,
+    TODAY,
+    CheapVaultAccess,
+    FakeAccess,
+    FakeService,
+    show_active,
+)
 from transitions_app.services.vault_service import VaultService
 from ui.main_window import MainWindow
 
 
 def open_window(qtbot, access, directory: Path, service, **kw) -> MainWindow:
     window = MainWindow(access, directory, service, today=lambda: TODAY, **kw)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
+    show_active(qtbot, window)
     return window
 
 
