@@ -20,11 +20,8 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractItemModel,
-    QAbstractTableModel,
     QCoreApplication,
-    QModelIndex,
     QObject,
-    QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
 )
@@ -47,9 +44,9 @@ from PySide6.QtWidgets import (
 
 from transitions_app import APP_NAME, licences, version
 from ui.geometry import fit_columns
+from ui.table_model import RowsModel
 
 GUIDE_FILE = Path(__file__).resolve().parent / "help_text" / "guide.md"
-AnyIndex = QModelIndex | QPersistentModelIndex
 RowRole = Qt.ItemDataRole.UserRole + 1  # the row's dataclass (Shortcut or licences.Component)
 
 
@@ -163,57 +160,23 @@ def documented_shortcuts() -> list[Shortcut]:
 # --------------------------------------------------------------------------- table models
 
 
-class _RowsModel(QAbstractTableModel):
+class _TextRows(RowsModel[Any]):
     """A read-only table of dataclass rows; ``cells(row)`` gives one row's column texts."""
 
-    HEADERS: tuple[str, ...] = ()
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[Any] = []
-
-    def set_rows(self, rows: Sequence[Any]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rows(self) -> list[Any]:
-        return list(self._rows)
+    CONTEXT = "help"
 
     def cells(self, row: Any) -> tuple[str, ...]:
         raise NotImplementedError
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(  # noqa: N802
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self.HEADERS)
-        ):
-            return tr(self.HEADERS[section])
-        return None
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        if not 0 <= index.column() < len(self.HEADERS):
-            return None
-        row = self._rows[index.row()]
+    def cell(self, row: Any, column: int, role: int) -> Any:
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return self.cells(row)[index.column()]
+            return self.cells(row)[column]
         if role == RowRole:
             return row
         return None
 
 
-class ShortcutModel(_RowsModel):
+class ShortcutModel(_TextRows):
     KEYS, ACTION, WHERE = range(3)
     HEADERS = ("Keys", "What it does", "Where")
 
@@ -221,7 +184,7 @@ class ShortcutModel(_RowsModel):
         return (row.keys, row.action, row.where)
 
 
-class ComponentModel(_RowsModel):
+class ComponentModel(_TextRows):
     NAME, LICENCE, VERSION, PART_OF = range(4)
     HEADERS = ("Component", "Licence", "Version", "Comes with")
 

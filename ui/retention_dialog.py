@@ -11,7 +11,6 @@ from datetime import date
 from typing import Any, Protocol
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QCoreApplication,
     QModelIndex,
     QPersistentModelIndex,
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.dialogs import busy_bar, plain_error
+from ui.table_model import RowsModel
 from ui.workers import run_in_background
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -67,56 +67,36 @@ def why_text(item: Any) -> str:
     )
 
 
-class DueModel(QAbstractTableModel):
+class DueModel(RowsModel[Any]):
     """Due records with a tick box each (in the Child column)."""
 
     CHILD, WHY, SINCE = range(3)
-    COLUMN_COUNT = 3
     HEADERS = ("Child", "Why", "Due for deletion since")
+    CONTEXT = "retention"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._items: list[Any] = []
         self._ticked: set[str] = set()
         self.checkable = True
 
     def set_items(self, items: list[Any]) -> None:
-        self.beginResetModel()
-        self._items = sorted(items, key=lambda d: (d.delete_after, d.child.casefold()))
-        self._ticked &= {d.record_id for d in self._items}
-        self.endResetModel()
+        self._ticked &= {d.record_id for d in items}
+        self.set_rows(sorted(items, key=lambda d: (d.delete_after, d.child.casefold())))
 
     def items(self) -> list[Any]:
-        return list(self._items)
+        return self.rows()
 
     def ticked_ids(self) -> set[str]:
         return set(self._ticked)
 
     def set_all(self, ticked: bool) -> None:
-        self._ticked = {d.record_id for d in self._items} if ticked else set()
-        if self._items:
+        self._ticked = {d.record_id for d in self._rows} if ticked else set()
+        if self._rows:
             self.dataChanged.emit(
                 self.index(0, self.CHILD),
-                self.index(len(self._items) - 1, self.CHILD),
+                self.index(len(self._rows) - 1, self.CHILD),
                 [Qt.ItemDataRole.CheckStateRole],
             )
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._items)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else self.COLUMN_COUNT
-
-    def headerData(  # noqa: N802
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < self.COLUMN_COUNT
-        ):
-            return tr(self.HEADERS[section])
-        return None
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
         base = super().flags(index)
@@ -124,13 +104,7 @@ class DueModel(QAbstractTableModel):
             return base | Qt.ItemFlag.ItemIsUserCheckable
         return base
 
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._items)):
-            return None
-        if not 0 <= index.column() < self.COLUMN_COUNT:
-            return None
-        item = self._items[index.row()]
-        col = index.column()
+    def cell(self, item: Any, col: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             if col == self.CHILD:
                 return item.child
@@ -153,10 +127,10 @@ class DueModel(QAbstractTableModel):
             or role != Qt.ItemDataRole.CheckStateRole
             or index.column() != self.CHILD
             or not self.checkable
-            or not 0 <= index.row() < len(self._items)
+            or not 0 <= index.row() < len(self._rows)
         ):
             return False
-        record_id = self._items[index.row()].record_id
+        record_id = self._rows[index.row()].record_id
         if Qt.CheckState(value) == Qt.CheckState.Checked:
             self._ticked.add(record_id)
         else:

@@ -12,10 +12,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QCoreApplication,
-    QModelIndex,
-    QPersistentModelIndex,
     Qt,
 )
 from PySide6.QtGui import QFont
@@ -40,9 +37,9 @@ from PySide6.QtWidgets import (
 from models.roles import SCHOOL_ROLES, Role
 from ui.dialogs import MIN_PASSWORD, busy_bar, plain_error
 from ui.service import UserLike
+from ui.table_model import RowsModel
 from ui.workers import run_in_background
 
-AnyIndex = QModelIndex | QPersistentModelIndex
 UserRole = Qt.ItemDataRole.UserRole + 1  # the user (name, role) of a row
 
 SETTING_ROLE_ORDER = (Role.PRACTITIONER, Role.SENCO, Role.DSL, Role.MANAGER, Role.CHILDMINDER)
@@ -74,57 +71,28 @@ def roles_for(me: Role) -> tuple[Role, ...]:
     return SCHOOL_ROLE_ORDER if me in SCHOOL_ROLES else SETTING_ROLE_ORDER
 
 
-class UsersModel(QAbstractTableModel):
+class UsersModel(RowsModel[UserLike]):
     NAME, ROLE = range(2)
-    COLUMN_COUNT = 2
     HEADERS = ("Name", "Role")
+    CONTEXT = "users"
 
     def __init__(self, me: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._me = me
-        self._users: list[UserLike] = []
 
     def set_users(self, users: list[UserLike]) -> None:
-        self.beginResetModel()
-        self._users = sorted(users, key=lambda u: u.name.casefold())
-        self.endResetModel()
+        self.set_rows(sorted(users, key=lambda u: u.name.casefold()))
 
     def users(self) -> list[UserLike]:
-        return list(self._users)
+        return self.rows()
 
     def row_of(self, name: str) -> int:
-        return next((n for n, u in enumerate(self._users) if u.name == name), -1)
+        return next((n for n, u in enumerate(self.rows()) if u.name == name), -1)
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._users)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else self.COLUMN_COUNT
-
-    def headerData(  # noqa: N802
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < self.COLUMN_COUNT
-        ):
-            return tr(self.HEADERS[section])
-        return None
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._users)):
-            return None
-        if not 0 <= index.column() < self.COLUMN_COUNT:
-            return None
-        user = self._users[index.row()]
+    def cell(self, user: UserLike, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
-            if index.column() == self.NAME:
-                return (
-                    tr("{name} (you)").format(name=user.name)
-                    if user.name == self._me
-                    else user.name
-                )
+            if column == self.NAME:
+                return tr("{name} (you)").format(name=user.name) if user.name == self._me else user.name
             return tr(user.role.label)
         if role == Qt.ItemDataRole.FontRole and user.name == self._me:
             font = QFont()

@@ -7,10 +7,7 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QCoreApplication,
-    QModelIndex,
-    QPersistentModelIndex,
     Qt,
 )
 from PySide6.QtGui import QBrush
@@ -29,8 +26,8 @@ from models.errors import TransitionsError
 from models.school import QueueItem
 from ui.school.service import SchoolViews
 from ui.style import color
+from ui.table_model import RowsModel
 
-AnyIndex = QModelIndex | QPersistentModelIndex
 ItemRole = Qt.ItemDataRole.UserRole + 1  # the QueueItem of a row
 
 
@@ -38,42 +35,22 @@ def tr(text: str) -> str:
     return QCoreApplication.translate("school", text)
 
 
-class SencoQueueModel(QAbstractTableModel):
+class SencoQueueModel(RowsModel[QueueItem]):
     WHEN, CHILD, KIND, WHAT, OWNER, REVIEWED = range(6)
-    COLUMN_COUNT = 6
     HEADERS = ("When", "Child", "Kind", "What", "Owner", "Reviewed")
+    CONTEXT = "school"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._items: list[QueueItem] = []
         self._reviews: dict[str, dict[str, str]] = {}
 
     def set_items(self, items: list[QueueItem], reviews: dict[str, dict[str, str]] | None = None) -> None:
-        self.beginResetModel()
-        self._items = list(items)
         self._reviews = dict(reviews or {})
-        self.endResetModel()
+        self.set_rows(items)
 
     def reviewed_text(self, item: QueueItem) -> str:
         review = self._reviews.get(item.key)
         return tr("%1 on %2").replace("%1", review["by"]).replace("%2", review["on"]) if review else ""
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._items)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else self.COLUMN_COUNT
-
-    def headerData(  # noqa: N802
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < self.COLUMN_COUNT
-        ):
-            return tr(self.HEADERS[section])
-        return None
 
     @staticmethod
     def when_text(item: QueueItem) -> str:
@@ -85,14 +62,8 @@ class SencoQueueModel(QAbstractTableModel):
             return tr("Since %1").replace("%1", item.since.strftime("%d %b %Y"))
         return ""
 
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._items)):
-            return None
-        if not 0 <= index.column() < self.COLUMN_COUNT:
-            return None
-        item = self._items[index.row()]
+    def cell(self, item: QueueItem, col: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
-            col = index.column()
             texts: dict[int, Callable[[], str]] = {
                 self.WHEN: lambda: self.when_text(item),
                 self.CHILD: lambda: item.child,

@@ -19,11 +19,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QCoreApplication,
     QItemSelectionModel,
-    QModelIndex,
-    QPersistentModelIndex,
     Qt,
 )
 from PySide6.QtGui import QHideEvent, QShowEvent
@@ -47,9 +44,9 @@ from models.safe_input import read_file
 from models.school.outcomes import MAX_CSV_BYTES, RowError
 from ui.dialogs import busy_bar, plain_error
 from ui.school.outcomes_entry import OutcomesEntryDialog
+from ui.table_model import RowsModel
 from ui.workers import run_in_background
 
-AnyIndex = QModelIndex | QPersistentModelIndex
 SettingRole = Qt.ItemDataRole.UserRole + 1  # the ReceivedSetting of a row
 
 
@@ -87,60 +84,20 @@ def receipt_file_name(setting_urn: str, today: date) -> str:
     return f"receipt-{urn}-{today.isoformat()}.json"
 
 
-class ReceivedSettingsModel(QAbstractTableModel):
+class ReceivedSettingsModel(RowsModel[Any]):
     """One row per setting records came from; ``SettingRole`` gives its ``ReceivedSetting``."""
 
     NAME, URN, RECEIVED, READ, LAST_RECEIPT = range(5)
-    COLUMN_COUNT = 5
+    HEADERS = ("Setting", "URN", "Records received", "Read so far", "Last receipt saved")
+    CONTEXT = "sending"
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[Any] = []
-
-    def set_rows(self, rows: list[Any]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rows(self) -> list[Any]:
-        return list(self._rows)
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else self.COLUMN_COUNT
-
-    def headerData(  # noqa: N802
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
-            return None
-        labels = (
-            tr("Setting"),
-            tr("URN"),
-            tr("Records received"),
-            tr("Read so far"),
-            tr("Last receipt saved"),
-        )
-        return labels[section] if 0 <= section < self.COLUMN_COUNT else None
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
-            return None
-        if not 0 <= index.column() < self.COLUMN_COUNT:
-            return None
-        row = self._rows[index.row()]
+    def cell(self, row: Any, col: int, role: int) -> Any:
         if role == SettingRole:
             return row
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in (
-            self.RECEIVED,
-            self.READ,
-        ):
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (self.RECEIVED, self.READ):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
-        col = index.column()
         if col == self.NAME:
             return row.name or tr("(no name given)")
         if col == self.URN:
