@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QCoreApplication,
     QModelIndex,
     QPersistentModelIndex,
@@ -30,6 +29,7 @@ from models.errors import TransitionsError
 from models.school.overview import COLUMNS, FLAG_COUNTS, GROUPS, OverviewCounts, OverviewRow
 from ui.school.record_view import RecordViewDialog
 from ui.school.service import SchoolViews
+from ui.table_model import RowsModel
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -60,59 +60,26 @@ def _has(row: OverviewRow, key: str) -> bool:
     }[key]
 
 
-class ClassOverviewModel(QAbstractTableModel):
+class ClassOverviewModel(RowsModel[OverviewRow]):
     """Column constants name the columns (same order as ``models.school.overview.COLUMNS``);
     ``RowRole`` gives the row's :class:`OverviewRow`."""
 
     (NAME, SETTING, SIGNER, VERSION, SEND, EAL, PRIME, ASQ, WAITING, MEDICAL, DSL) = range(11)
-    COLUMN_COUNT = 11
+    HEADERS = tuple(column.label for column in COLUMNS)
+    CONTEXT = "school"
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[OverviewRow] = []
-
-    def set_rows(self, rows: list[OverviewRow]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rows(self) -> list[OverviewRow]:
-        return list(self._rows)
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else self.COLUMN_COUNT
-
-    def headerData(  # noqa: N802
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < self.COLUMN_COUNT
-        ):
-            return tr(COLUMNS[section].label)
-        return None
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
-            return None
-        if not 0 <= index.column() < self.COLUMN_COUNT:
-            return None
-        row = self._rows[index.row()]
-        key = _KEYS[index.column()]
+    def cell(self, row: OverviewRow, col: int, role: int) -> Any:
+        key = _KEYS[col]
         if role == Qt.ItemDataRole.DisplayRole:
             return row.text(key)
         if role == RowRole:
             return row
         if role == SortRole:
-            return self._sort_value(row, index.column())
+            return self._sort_value(row, col)
         if role == Qt.ItemDataRole.ToolTipRole:
-            if index.column() == self.SIGNER and not row.vouched:
+            if col == self.SIGNER and not row.vouched:
                 return tr("Signature intact, but the signer is not vouched for by your LA.")
-            if index.column() == self.DSL and row.dsl_to_dsl:
+            if col == self.DSL and row.dsl_to_dsl:
                 return tr("Designated safeguarding leads speak directly; no detail travels.")
             return row.text(key) or None
         return None
