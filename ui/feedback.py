@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from export.receipts import MAX_DOCUMENT_BYTES
 from models.errors import TransitionsError
+from models.names import listed_names
 from models.record import Record
 from models.safe_input import read_file
 from models.school.handover import Stage, handovers
@@ -35,6 +36,7 @@ def tr(text: str) -> str:
 def receipt_rows(records: list[Record], receipts: list[dict[str, Any]]) -> list[list[str]]:
     """[child, school, sent, received, read] for each record; newest receipt per record wins."""
     state = handovers(records, receipts)
+    names = listed_names(records)  # two children of one name told apart by date of birth
     rows = []
     for r in sorted(records, key=lambda r: r.display_name.casefold()):
         h = state[r.id]
@@ -50,7 +52,7 @@ def receipt_rows(records: list[Record], receipts: list[dict[str, Any]]) -> list[
         else:
             got = tr("No receipt yet") if r.export_version else ""
         seen = tr("Read by {who} on {when}").format(who=h.read_by, when=h.read_on) if h.read_by else ""
-        rows.append([r.display_name, str(r.get("child.school_name") or ""), sent, got, seen])
+        rows.append([names[r.id], str(r.get("child.school_name") or ""), sent, got, seen])
     return rows
 
 

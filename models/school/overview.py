@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from models.flags import Flags, derive_flags
+from models.names import listed_names
 from models.record import Record
 
 
@@ -175,13 +176,14 @@ class OverviewRow:
         }
 
 
-def overview_row(record: Record, provenance: Provenance | None = None) -> OverviewRow:
+def overview_row(record: Record, provenance: Provenance | None = None, name: str = "") -> OverviewRow:
+    """The record's row; ``name`` as the list shows it (see :func:`models.names.listed_names`)."""
     flags: Flags = derive_flags(record)
     setting = str(record.get("child.setting_name") or "")
     urn = str(record.get("child.setting_urn") or "")
     return OverviewRow(
         record_id=record.id,
-        name=record.display_name,
+        name=name or record.display_name,
         setting=provenance.setting_name if provenance and provenance.setting_name else setting,
         setting_urn=provenance.setting_urn if provenance and provenance.setting_urn else urn,
         signer=provenance.signer if provenance else "",
@@ -206,7 +208,9 @@ def overview_rows(
 ) -> list[OverviewRow]:
     """One row per record, sorted by child's name then id."""
     known = provenance or {}
-    rows = [overview_row(r, known.get(r.id)) for r in records]
+    records = list(records)
+    names = listed_names(records)  # two children of one name told apart by date of birth
+    rows = [overview_row(r, known.get(r.id), names[r.id]) for r in records]
     return sorted(rows, key=lambda r: (r.name.casefold(), r.record_id))
 
 

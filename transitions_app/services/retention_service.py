@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from models.errors import PermissionDenied
+from models.names import listed_names
 from models.roles import Permission, can
 from transitions_app.services.charter_service import CharterService
 from transitions_app.services.vault_service import VaultService
@@ -32,9 +33,10 @@ class RetentionService:
     def due(self) -> list[DueRecord]:
         charter = self._charters.require_charter()
         records = {r.id: r for r in self._vault.list_records()}
+        names = listed_names(records.values())  # two children of one name told apart
         today = self._clock().astimezone(UTC).date()
         return [
-            DueRecord(d.record_id, records[d.record_id].display_name, d.left_on, d.delete_after)
+            DueRecord(d.record_id, names[d.record_id], d.left_on, d.delete_after)
             for d in charter.retention_due(records.values(), today)
         ]
 
