@@ -136,8 +136,8 @@ def _add_undo(menu: QMenu, edit: TextEdit, tools: TextTools | None) -> None:
             redo.setEnabled(edit.document().isRedoAvailable() and not edit.isReadOnly())
     else:
         stack = tools.undo_stack
-        undo_text = stack.undoText()
-        redo_text = stack.redoText()
+        undo_text = stack.undoText().replace("&", "&&")  # a label's "&" is not a shortcut key
+        redo_text = stack.redoText().replace("&", "&&")
         undo = menu.addAction(
             tr("&Undo {what}").format(what=undo_text) if undo_text else tr("&Undo")
         )
@@ -194,7 +194,7 @@ def _add_spelling(
         )
     if not suggestions:
         menu.addAction(tr("No spelling suggestions")).setEnabled(False)
-    add = menu.addAction(tr("Add “{word}” to the setting's dictionary").format(word=span.word))
+    add = menu.addAction(tr("Add “{word}” to the setting's &dictionary").format(word=span.word))
     add.setObjectName("addWord")
     add.setEnabled(spelling.service.can_add() and not edit.isReadOnly())
     add.triggered.connect(lambda _c=False: _add_word(edit, spelling, span.word))

@@ -31,8 +31,10 @@ class WordStore:
 
     user: FakeUser
     blobs: dict[str, bytes] = field(default_factory=dict)
+    readers: list[threading.Thread] = field(default_factory=list)  # which threads read a blob
 
     def get_blob(self, name: str) -> bytes | None:
+        self.readers.append(threading.current_thread())
         return self.blobs.get(name)
 
     def put_blob(self, name: str, data: bytes) -> None:
@@ -297,6 +299,9 @@ def test_the_dictionary_loads_in_the_background(
     qtbot.waitUntil(lambda: underlined(edit) == ["litle"])
     assert len(threads) == 1
     assert threads[0] is not threading.main_thread()
+    # The vault session is used only on the thread that opened it.
+    assert store.readers
+    assert set(store.readers) == {threading.main_thread()}
 
 
 def test_cut_and_paste_from_the_menu(qtbot, editor: RecordEditor) -> None:

@@ -44,10 +44,10 @@ class SpellingService:
         return self._checker.loaded() is not None
 
     def load(self) -> str:
-        """Load the dictionary (slow the first time in a process: call it off the UI thread) and
-        the setting's words; returns the dictionary's name and version."""
+        """Load the dictionary (slow the first time in a process: call it off the UI thread);
+        returns its name and version. It does not touch the vault, whose session belongs to the
+        thread that opened it: the setting's words are read when first checked against."""
         checker = self._checker.get()
-        self._checking_words()
         return f"{checker.name} {checker.version}"
 
     def _loaded(self) -> SpellChecker | None:
