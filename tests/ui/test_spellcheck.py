@@ -220,7 +220,9 @@ def test_right_click_undo_and_redo_follow_the_record_history(qtbot, editor: Reco
     assert editor.record().get(LINE) == "aunt"
 
 
-def test_a_one_line_field_underlines_and_corrects_as_one_undo_step(qtbot, editor: RecordEditor) -> None:
+def test_a_one_line_field_underlines_and_corrects_as_one_undo_step(
+    qtbot, editor: RecordEditor
+) -> None:
     edit = editor.row(LINE).field.focus_target()
     assert isinstance(edit, QLineEdit)
     editor.go_to_field(LINE)
@@ -344,3 +346,28 @@ def test_other_features_can_add_to_the_menu(
     assert menu.actions()[-1].text() == "Insert a phrase…"
     assert extension == [edit.accessibleName()]
     menu.close()
+
+
+def test_every_free_text_field_is_spell_checked_and_every_text_widget_has_the_menu(
+    qtbot, editor: RecordEditor
+) -> None:
+    from models.framework.definition import Kind
+    from models.framework.registry import current_framework
+
+    kinds: dict[Kind, set[bool]] = {}
+    for section in current_framework().sections:
+        editor.show_section(section.key)
+        for fd in section.fields:
+            field_widget = editor.row(fd.path).field
+            edits = [
+                *field_widget.findChildren(QLineEdit),
+                *field_widget.findChildren(QPlainTextEdit),
+            ]
+            for edit in edits:
+                assert edit.contextMenuPolicy() == Qt.ContextMenuPolicy.CustomContextMenu, fd.path
+                kinds.setdefault(fd.kind, set()).add(bool(edit.property("spellChecked")))
+    assert kinds[Kind.NOTE] == {True}
+    assert kinds[Kind.TEXT] == {True}
+    assert kinds[Kind.PERSON] == {True, False}  # role and organisation; not name or contact
+    assert kinds[Kind.DATE] == {False}
+    assert kinds[Kind.NUMBER] == {False}
