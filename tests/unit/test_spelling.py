@@ -212,3 +212,11 @@ def test_a_damaged_word_list_is_not_overwritten(vault_dir: Path) -> None:
         spelling.add("snorkelwump")
     assert boss.get_blob(DICTIONARY_BLOB) == b"{damaged"
     boss.close()
+
+
+def test_selftest_checks_and_names_the_dictionary() -> None:
+    from transitions_app.selftest import CHECKS
+
+    detail = dict(CHECKS)["Spelling"]()  # the check alone: the others start Qt
+    assert "en_GB" in detail
+    assert "3.1.4" in detail
