@@ -22,6 +22,7 @@ import json
 import re
 import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,7 @@ MAX_WORD = 40  # longer runs of letters are not words a person means to be check
 MAX_SUGGESTED_WORD = 30  # suggesting for longer words takes seconds and finds nothing useful
 MAX_WORDS = 5000  # per text (one paragraph of a note): a pasted book is checked only this far
 MAX_SETTING_WORDS = 5000
+SUGGESTIONS_KEPT = 500  # words whose corrections are remembered
 
 _LETTER = r"[^\W\d_]"
 _MARK = r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
@@ -202,7 +204,8 @@ class SpellChecker:
         self.name = name
         self.version = version
         self._known = functools.lru_cache(maxsize=50_000)(self._lookup)
-        self._suggestions = functools.lru_cache(maxsize=500)(self._suggest)
+        self._suggested: OrderedDict[str, tuple[str, ...]] = OrderedDict()
+        self._suggested_lock = threading.Lock()
 
     def _lookup(self, word: str) -> bool:
         return bool(self._dictionary.lookup(word))
@@ -227,8 +230,27 @@ class SpellChecker:
         return [s for s in word_spans(text, prose=prose) if not self.is_correct(s.word, setting)]
 
     def suggest(self, word: str, limit: int = 5) -> list[str]:
-        """Up to ``limit`` corrections for ``word``, the likeliest first."""
-        return list(self._suggestions(unicodedata.normalize("NFC", word))[:limit])
+        """Up to ``limit`` corrections for ``word``, the likeliest first. Slow the first time for
+        a word (up to about a second): the window asks for them off the UI thread."""
+        word = unicodedata.normalize("NFC", word)
+        found = self.cached_suggestions(word, limit)
+        if found is not None:
+            return found
+        made = self._suggest(word)
+        with self._suggested_lock:
+            self._suggested[word] = made
+            while len(self._suggested) > SUGGESTIONS_KEPT:
+                self._suggested.popitem(last=False)
+        return list(made[:limit])
+
+    def cached_suggestions(self, word: str, limit: int = 5) -> list[str] | None:
+        """The corrections for ``word`` if they were worked out already, without waiting."""
+        word = unicodedata.normalize("NFC", word)
+        with self._suggested_lock:
+            made = self._suggested.get(word)
+            if made is not None:
+                self._suggested.move_to_end(word)
+        return None if made is None else list(made[:limit])
 
 
 def dictionary_version(aff_text: str) -> str:

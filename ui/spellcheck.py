@@ -85,8 +85,18 @@ class SpellingSupport(QObject):
             (s for s in self.misspelt(text, prose=prose) if s.start <= index <= s.end), None
         )
 
-    def suggest(self, word: str) -> list[str]:
-        return self.service.suggest(word)
+    def suggestions(
+        self, word: str, later: Callable[[list[str]], None], owner: QObject
+    ) -> list[str] | None:
+        """The corrections for ``word`` now if they are known; otherwise None, and they are
+        worked out on the thread pool and handed to ``later`` (dropped if ``owner`` has gone)."""
+        known = self.service.cached_suggestions(word)
+        if known is not None:
+            return known
+        run_in_background(
+            lambda: self.service.suggest(word), later, lambda _exc: later([]), owner=owner
+        )
+        return None
 
     def add(self, word: str) -> None:
         self.service.add(word)

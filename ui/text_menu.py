@@ -1,8 +1,9 @@
 """The right-click menu of the editor's text fields, one for every kind of text widget.
 
 Undo and Redo are the record's (the editor's ``QUndoStack``, the same history as Ctrl+Z), not
-the widget's own. On a misspelt word the menu offers corrections and "Add to the setting's
-dictionary"; then the usual Cut, Copy, Paste, Delete and Select all. A correction, a cut, a paste
+the widget's own. On a misspelt word the menu offers corrections (worked out on the thread pool
+the first time for a word, and added to the open menu when they arrive) and "Add to the
+setting's dictionary"; then the usual Cut, Copy, Paste, Delete and Select all. A correction, a cut, a paste
 or a delete made from the menu is one step in the record's history, through the field's normal
 ``edited`` signal, so autosave sees it like typing.
 
@@ -182,18 +183,32 @@ def _add_spelling(
         return
     span, block_start = found
     menu.addSeparator()
-    suggestions = spelling.suggest(span.word)[:MAX_SUGGESTIONS]
-    for word in suggestions:
-        action = menu.addAction(word)
-        font = action.font()
-        font.setBold(True)
-        action.setFont(font)
-        action.setObjectName("suggestion")
-        action.triggered.connect(
-            lambda _c=False, w=word: replace_word(edit, owner, span, block_start, w)
-        )
-    if not suggestions:
-        menu.addAction(tr("No spelling suggestions")).setEnabled(False)
+    placeholder = menu.addAction(tr("Looking for spelling suggestions…"))
+    placeholder.setObjectName("suggestionsPending")
+    placeholder.setEnabled(False)
+
+    def show(suggestions: list[str]) -> None:
+        if placeholder not in menu.actions():
+            return
+        for word in suggestions[:MAX_SUGGESTIONS]:
+            action = QAction(word, menu)
+            font = action.font()
+            font.setBold(True)
+            action.setFont(font)
+            action.setObjectName("suggestion")
+            action.triggered.connect(
+                lambda _c=False, w=word: replace_word(edit, owner, span, block_start, w)
+            )
+            menu.insertAction(placeholder, action)
+        if suggestions:
+            menu.removeAction(placeholder)
+        else:
+            placeholder.setText(tr("No spelling suggestions"))
+            placeholder.setObjectName("noSuggestions")
+
+    known = spelling.suggestions(span.word, show, menu)
+    if known is not None:
+        show(known)
     add = menu.addAction(tr("Add “{word}” to the setting's &dictionary").format(word=span.word))
     add.setObjectName("addWord")
     add.setEnabled(spelling.service.can_add() and not edit.isReadOnly())

@@ -148,6 +148,10 @@ def right_click(qtbot, edit: QWidget, point: QPoint) -> QMenu:
 
     qtbot.waitUntil(shown)
     assert menu is not None
+    # Corrections not worked out before arrive in the open menu from the thread pool.
+    qtbot.waitUntil(
+        lambda: not [a for a in menu.actions() if a.objectName() == "suggestionsPending"]
+    )
     return menu
 
 
@@ -371,3 +375,26 @@ def test_every_free_text_field_is_spell_checked_and_every_text_widget_has_the_me
     assert kinds[Kind.PERSON] == {True, False}  # role and organisation; not name or contact
     assert kinds[Kind.DATE] == {False}
     assert kinds[Kind.NUMBER] == {False}
+
+
+def test_corrections_are_worked_out_off_the_ui_thread_and_fill_the_open_menu(
+    qtbot, editor: RecordEditor
+) -> None:
+    edit = note_edit(editor)
+    qtbot.keyClicks(edit, "A walk in the enviroment")
+    qtbot.waitUntil(lambda: underlined(edit) == ["enviroment"])
+    point = word_point(edit, "enviroment")
+    target = edit.viewport()
+    QApplication.sendEvent(
+        target, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, point, target.mapToGlobal(point))
+    )
+    menu = edit.findChild(QMenu, text_menu.MENU_NAME)
+    assert menu is not None
+    # The menu opened at once, before the corrections: they are not known yet.
+    assert [a.text() for a in menu.actions() if a.objectName() == "suggestionsPending"] == [
+        "Looking for spelling suggestions…"
+    ]
+    qtbot.waitUntil(lambda: "environment" in [a.text() for a in menu.actions()])
+    assert not [a for a in menu.actions() if a.objectName() == "suggestionsPending"]
+    click(qtbot, menu, action(menu, "environment"))
+    assert editor.record().get(NOTE) == "A walk in the environment"

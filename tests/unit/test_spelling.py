@@ -220,3 +220,10 @@ def test_selftest_checks_and_names_the_dictionary() -> None:
     detail = dict(CHECKS)["Spelling"]()  # the check alone: the others start Qt
     assert "en_GB" in detail
     assert "3.1.4" in detail
+
+
+def test_corrections_are_remembered_once_worked_out(checker: SpellChecker) -> None:
+    assert checker.cached_suggestions("necesary") is None
+    made = checker.suggest("necesary")
+    assert made[0] == "necessary"
+    assert checker.cached_suggestions("necesary") == made

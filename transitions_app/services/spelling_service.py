@@ -66,8 +66,15 @@ class SpellingService:
         return checker is None or checker.is_correct(word, self._checking_words())
 
     def suggest(self, word: str) -> list[str]:
+        """Corrections for ``word``: slow the first time for a word (call it off the UI
+        thread); none until the dictionary is loaded."""
         checker = self._loaded()
         return [] if checker is None else checker.suggest(word)
+
+    def cached_suggestions(self, word: str) -> list[str] | None:
+        """The corrections for ``word`` if they were worked out already (None: not yet)."""
+        checker = self._loaded()
+        return [] if checker is None else checker.cached_suggestions(word)
 
     # --- the setting's words -------------------------------------------------------------------
 
