@@ -160,6 +160,12 @@ def app_font_files() -> list[str]:
     raise BuildError(f"The app's fonts are in {fonts}, outside any bundled package.")
 
 
+# The spelling dictionary and its licence (models/spelling.py reads them; selftest names them).
+SPELLING_FILES = tuple(
+    f"models/spelling_data/{name}" for name in ("en_GB.aff", "en_GB.dic", "LICENCE.txt")
+)
+
+
 def check_bundle_contents(app_dir: Path, version: str) -> None:
     """What must be in the folder, and what must not, checked by name before anything runs."""
     internal = app_dir / "_internal"
@@ -178,6 +184,7 @@ def check_bundle_contents(app_dir: Path, version: str) -> None:
         *fonts,
         "reportlab/fonts/Vera.ttf",
         "ui/help_text/guide.md",  # Help ▸ Help's guide (ui/help.py)
+        *SPELLING_FILES,
         f"transitions_app-{version}.dist-info/METADATA",
     ):
         if not (internal / rel).is_file():

@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # imported on first use (or after login): a faster first pain
     from transitions_app.services.preview_service import PreviewService
     from transitions_app.services.profile_service import ProfileService
     from transitions_app.services.school_service import SchoolService
+    from transitions_app.services.spelling_service import SpellingService
     from transitions_app.services.vault_service import VaultService
 
 # Copies of constants whose modules import the vault layer, so the login dialog can be shown
@@ -175,6 +176,11 @@ class WindowServices:
         from transitions_app.services.preview_service import PreviewService
 
         return PreviewService(clock=self._clock)
+
+    def spelling(self, session: VaultService) -> SpellingService:
+        from transitions_app.services.spelling_service import SpellingService
+
+        return SpellingService(session)
 
     def school(self, session: VaultService) -> SchoolService | None:
         if session.user.role not in SCHOOL_ROLES:

@@ -1,4 +1,4 @@
-"""Install checks for ``transitions-app selftest``: Qt, crypto, fonts, PDF stack."""
+"""Install checks for ``transitions-app selftest``: Qt, crypto, fonts, PDF stack, spell check."""
 
 from __future__ import annotations
 
@@ -72,12 +72,30 @@ def _framework() -> str:
     return f"{fw.title} version {fw.version}: {len(fw.sections)} sections"
 
 
+def _spelling() -> str:
+    from models.spelling import DICTIONARY_DIR, load_dictionary
+
+    checker = load_dictionary()
+    wrong = [w for w in ("colour", "organisation", "practise") if not checker.is_correct(w)]
+    if wrong:
+        raise RuntimeError("the dictionary does not know " + ", ".join(wrong))
+    american = [w for w in ("color", "behavior") if checker.is_correct(w)]
+    if american:
+        raise RuntimeError("the dictionary takes the American " + ", ".join(american))
+    if "colour" not in checker.suggest("color"):
+        raise RuntimeError("no “colour” among the suggestions for “color”")
+    if not (DICTIONARY_DIR / "LICENCE.txt").is_file():
+        raise RuntimeError("the dictionary's licence is missing")
+    return f"{checker.name} version {checker.version}: “colour” right, “color” corrected to it"
+
+
 CHECKS: tuple[tuple[str, Callable[[], str]], ...] = (
     ("Qt", _qt),
     ("Cryptography", _crypto),
     ("Fonts", _fonts),
     ("PDF", _pdf),
     ("Framework", _framework),
+    ("Spelling", _spelling),
 )
 
 

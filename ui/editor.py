@@ -70,8 +70,10 @@ from ui.conflict import ConflictDialog
 from ui.fields import ChoiceField, FieldWidget, empty_to_none, ftr, make_field
 from ui.geometry import FlowLayout, WrappingLabel
 from ui.pdf_pages import PagePreview
-from ui.service import RecordService
+from ui.service import RecordService, SpellingLike
+from ui.spellcheck import SpellingSupport
 from ui.style import color, hex_color
+from ui.text_menu import TextTools
 from ui.workers import run_in_background
 
 MERGE_ID = 4242
@@ -290,11 +292,13 @@ class RecordEditor(QWidget):
         today: Callable[[], date] = date.today,
         charter: Any = None,
         preview: Any = None,
+        spelling: SpellingLike | None = None,
         parent: QWidget | None = None,
     ) -> None:
         """``charter`` (a ``models.charter.Charter``, or None before one is imported) decides what
         stops the record; ``preview`` (a ``PreviewService``) draws the front sheet from the real
-        export pipeline (without it there is no front sheet tab)."""
+        export pipeline (without it there is no front sheet tab); ``spelling`` checks the text
+        fields (without it there is no spell check)."""
         super().__init__(parent)
         self.setObjectName("recordEditor")
         self._service = service
@@ -312,6 +316,10 @@ class RecordEditor(QWidget):
         self._applying = False
         self._framework = get_framework(record.framework_id, record.framework_version)
         self.undo_stack = QUndoStack(self)
+        # The text fields' right-click menu and spell check (ui.text_menu finds it here).
+        self.text_tools = TextTools(
+            self.undo_stack, SpellingSupport(spelling, self) if spelling is not None else None
+        )
         self._section_widgets: dict[str, list[Callable[[], QWidget]]] = {}
 
         self._save_timer = QTimer(self)

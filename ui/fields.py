@@ -6,11 +6,15 @@ exactly as typed), ``set_value(v)`` fills the widget without emitting ``edited``
 signals), and ``edited(value, merge_token)`` fires on a change made by a person. Typing in the same
 place gives the same non-empty ``merge_token`` so the undo stack can merge keystrokes. ``left``
 fires when the person leaves a field whose text is checked only once it is finished (a date).
+
+Text widgets have the editor's right-click menu (:mod:`ui.text_menu`: the record's Undo/Redo,
+and, in free-text fields, spelling corrections); an edit made from it is one undo step.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -41,6 +45,7 @@ from models.entry import parse_typed_date as _parse_date
 from models.framework.definition import FieldDef, Kind, is_empty
 from models.record import Person, Unparsed
 from models.values import PERSON_KEYS
+from ui.text_menu import install_text_menu
 
 
 def tr(text: str) -> str:
@@ -100,6 +105,7 @@ class FieldWidget(QWidget):
     def __init__(self, fd: FieldDef, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.fd = fd
+        self._single_step = False
         self.setAccessibleName(ftr(fd.label))
 
     # Every kind's widget defines these two (tests/ui/test_editor.py round-trips each kind):
@@ -110,8 +116,18 @@ class FieldWidget(QWidget):
         """The widget a label is the buddy of, and that gets focus when jumping to the field."""
         return self
 
+    @contextmanager
+    def single_step(self) -> Iterator[None]:
+        """Edits made inside are an undo step of their own (a spelling correction, a paste from
+        the menu): they are emitted with no merge token."""
+        self._single_step = True
+        try:
+            yield
+        finally:
+            self._single_step = False
+
     def _emit(self, value: Any, token: str = "") -> None:
-        self.edited.emit(empty_to_none(value), token)
+        self.edited.emit(empty_to_none(value), "" if self._single_step else token)
 
 
 class TextField(FieldWidget):
@@ -122,6 +138,7 @@ class TextField(FieldWidget):
         self.edit = QLineEdit(self)
         self.edit.setAccessibleName(ftr(fd.label))
         _route_undo_to_window(self.edit)
+        install_text_menu(self.edit, self, spell=True)
         lay.addWidget(self.edit)
         self.edit.textEdited.connect(lambda text: self._emit(text, "text"))
 
@@ -149,6 +166,7 @@ class NoteField(FieldWidget):
         self.edit.setMaximumHeight(88)
         self.edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         _route_undo_to_window(self.edit)
+        install_text_menu(self.edit, self, spell=True)
         lay.addWidget(self.edit)
         self.edit.textChanged.connect(lambda: self._emit(self.edit.toPlainText(), "text"))
 
@@ -192,6 +210,7 @@ class DateField(FieldWidget):
         self.edit.setToolTip(tr("Type the date (for example 15/03/2021) or press Alt+Down for a calendar."))
         self.edit.setMaximumWidth(160)
         _route_undo_to_window(self.edit)
+        install_text_menu(self.edit, self, spell=False)
         self.calendar_button = QToolButton(self)
         self.calendar_button.setText(tr("Calendar"))
         self.calendar_button.setAccessibleName(tr("Pick {label} from a calendar").format(label=ftr(fd.label)))
@@ -420,6 +439,7 @@ class NumberField(FieldWidget):
         if fd.minimum is not None and fd.maximum is not None:
             self.edit.setPlaceholderText(f"{fd.minimum}–{fd.maximum}")
         _route_undo_to_window(self.edit)
+        install_text_menu(self.edit, self, spell=False)
         lay.addWidget(self.edit)
         lay.addStretch(1)
         self.edit.textEdited.connect(lambda _t: self._emit(self.value(), "number"))
@@ -446,6 +466,8 @@ PERSON_LABELS = {
     "contact": "Contact",
 }
 
+SPELL_CHECKED_PERSON_KEYS = frozenset({"role", "organisation"})  # not names, phone or e-mail
+
 
 class PersonField(FieldWidget):
     def __init__(self, fd: FieldDef, parent: QWidget | None = None) -> None:
@@ -461,6 +483,7 @@ class PersonField(FieldWidget):
             edit = QLineEdit(self)
             edit.setAccessibleName(f"{ftr(fd.label)}: {tr(PERSON_LABELS[key])}")
             _route_undo_to_window(edit)
+            install_text_menu(edit, self, spell=key in SPELL_CHECKED_PERSON_KEYS)
             edit.textEdited.connect(lambda _t, k=key: self._emit(self.value(), f"person.{k}"))
             label = QLabel(tr(PERSON_LABELS[key]), self)
             label.setObjectName("subLabel")

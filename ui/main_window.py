@@ -597,6 +597,7 @@ class MainWindow(QMainWindow):
             today=self._today,
             charter=self.charter,
             preview=self.services.preview() if self.services is not None else None,
+            spelling=self.services.spelling(self.service) if self.services is not None else None,
             parent=self.editor_holder,
         )
         self._editor_layout.addWidget(editor)

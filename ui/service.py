@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from models.record import Record
 from models.roles import Role
+from models.spelling import Span
 
 
 class UserLike(Protocol):
@@ -62,6 +63,24 @@ class RecordService(Protocol):
     def close(self) -> None: ...
 
 
+class SpellingLike(Protocol):
+    """The spell check (``transitions_app.services.spelling_service.SpellingService`` fits)."""
+
+    def ready(self) -> bool: ...
+
+    def load(self) -> str: ...  # slow the first time: the window calls it off the UI thread
+
+    def misspelt(self, text: str, *, prose: bool = True) -> list[Span]: ...
+
+    def suggest(self, word: str) -> list[str]: ...  # slow the first time for a word
+
+    def cached_suggestions(self, word: str) -> list[str] | None: ...
+
+    def can_add(self) -> bool: ...
+
+    def add(self, word: str) -> Any: ...
+
+
 Progress = Callable[[int, int], None]  # (done, total)
 
 # Opens a session for (user, password); raises AuthenticationFailed or VaultError. Slow (KDF):
@@ -93,6 +112,8 @@ class SessionServices(Protocol):
     def exporter(self, session: RecordService) -> Any: ...
 
     def preview(self) -> Any: ...
+
+    def spelling(self, session: RecordService) -> SpellingLike: ...
 
     def profile(self, session: RecordService) -> Any: ...
 

@@ -28,6 +28,7 @@ HEAVY = (
     "export.pki",
     "ui.main_window",
     "transitions_app.services.vault_service",
+    "spylls",  # the spell check's Hunspell: imported when the dictionary is loaded
 )
 
 # Runs `transitions-app window --vault DIR` as bench/probes.py coldstart-app does, but the login

@@ -161,6 +161,7 @@ BLOBS: dict[str, frozenset[Role]] = {
     "family/forms/0f0e": SETTING,
     "setting_profile": SETTING_ADMINS,
     "setting/phrases": SETTING,
+    "setting/dictionary": SETTING,
     "certificate": ADMINS,  # a name no rule covers
 }
 def _put_blob(s: VaultService, name: str) -> None:

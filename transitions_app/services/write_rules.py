@@ -61,6 +61,9 @@ BLOB_RULES: tuple[tuple[str, WriteRule], ...] = (
     ("setting/phrases", WriteRule(
         "save phrases to the setting's phrase bank", SETTING_ROLES, Permission.EDIT_RECORDS
     )),
+    ("setting/dictionary", WriteRule(
+        "add words to the setting's dictionary", SETTING_ROLES, Permission.EDIT_RECORDS
+    )),
     ("setting_profile", WriteRule(
         "change the setting profile", SETTING_ROLES, Permission.IMPORT_CHARTER
     )),
