@@ -68,6 +68,7 @@ from models.phrases import (
 )
 from ui.dialogs import plain_error
 from ui.fields import FieldWidget, ftr
+from ui.text_menu import register_menu_extension
 
 INSERT_SHORTCUT = "F3"
 SAVE_SHORTCUT = "Shift+F3"
@@ -610,7 +611,9 @@ class PhraseTools(QObject):
 
 def install_phrase_tools(editor: Any, phrases: Callable[[], PhraseSource]) -> PhraseTools:
     """Give the record editor F3 (insert a phrase) and Shift+F3 (save a sentence); ``phrases()``
-    gives the phrase service of the session logged in now."""
+    gives the phrase service of the session logged in now. The text boxes' right-click menu
+    offers the same two (ui.text_menu)."""
+    register_menu_extension(phrase_menu_actions)
     return PhraseTools(editor, phrases)
 
 

@@ -18,6 +18,7 @@ from models.phrases import Phrase, starter_bank
 from models.record import Record
 from models.roles import Role
 from tests.ui.conftest import PASSWORD, TODAY, CheapVaultAccess, FakeService, show_active
+from tests.ui.menus import action, right_click
 from transitions_app.app import WindowServices
 from transitions_app.services.phrase_service import PHRASES_BLOB, PhraseService
 from transitions_app.services.vault_service import UserInfo
@@ -482,3 +483,24 @@ def test_signed_off_content_asks_first_as_typing_does(
     assert edit.toPlainText() == before  # left as it was signed
     assert setup.editor.record().get(STRATEGIES) == record.get(STRATEGIES)
     assert setup.editor.undo_stack.count() == 0
+
+
+def test_in_the_window_the_right_click_menu_offers_the_phrase_bank(qtbot, vault_dir: Path) -> None:
+    window = window_for(qtbot, vault_dir, "sam")
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.editor is not None, timeout=3000)
+    editor = window.editor
+    assert editor is not None
+    editor.go_to_field(STRATEGIES)
+    edit = editor.row(STRATEGIES).field.focus_target()
+    menu = right_click(qtbot, edit, edit.rect().center())
+    entry = action(menu, "Insert a phrase…")
+    assert entry.isEnabled()
+    entry.trigger()
+    menu.close()
+    popup = window.phrase_tools.popup
+    assert popup is not None
+    qtbot.waitUntil(popup.isVisible)
+    qtbot.keyClicks(popup.search, "timetable")
+    qtbot.keyClick(popup.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: edit.toPlainText() == TIMETABLE)

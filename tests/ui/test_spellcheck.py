@@ -9,13 +9,14 @@ from dataclasses import dataclass, field
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QAction, QContextMenuEvent, QKeySequence, QTextCharFormat, QTextCursor
+from PySide6.QtGui import QContextMenuEvent, QKeySequence, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QApplication, QLineEdit, QMenu, QPlainTextEdit, QWidget
 
 from models.record import Record
 from models.roles import Role
 from models.spelling import SHARED, LazyChecker, SettingWords, SpellChecker
 from tests.ui.conftest import TODAY, FakeService, FakeUser
+from tests.ui.menus import action, click, right_click
 from transitions_app.services.spelling_service import DICTIONARY_BLOB, SpellingService
 from ui import text_menu
 from ui.editor import RecordEditor
@@ -130,41 +131,6 @@ def word_point(edit: QWidget, word: str) -> QPoint:
     cursor = QTextCursor(edit.document())
     cursor.setPosition(edit.toPlainText().index(word) + 1)
     return edit.cursorRect(cursor).center()
-
-
-def right_click(qtbot, edit: QWidget, point: QPoint) -> QMenu:
-    """The context menu event a right-click at ``point`` gives the widget under the pointer (a
-    note field's viewport). It is sent to the widget: the offscreen platform sometimes delivers
-    the event a right-click through the window makes to another widget after earlier tests."""
-    target = edit.viewport() if isinstance(edit, QPlainTextEdit) else edit
-    event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, point, target.mapToGlobal(point))
-    QApplication.sendEvent(target, event)
-    menu: QMenu | None = None
-
-    def shown() -> bool:
-        nonlocal menu
-        menu = edit.findChild(QMenu, text_menu.MENU_NAME)
-        return menu is not None and menu.isVisible()
-
-    qtbot.waitUntil(shown)
-    assert menu is not None
-    # Corrections not worked out before arrive in the open menu from the thread pool.
-    qtbot.waitUntil(
-        lambda: not [a for a in menu.actions() if a.objectName() == "suggestionsPending"]
-    )
-    return menu
-
-
-def action(menu: QMenu, text: str) -> QAction:
-    found = [a for a in menu.actions() if a.text().replace("&", "") == text]
-    assert found, f"no {text!r} in {[a.text() for a in menu.actions()]}"
-    return found[0]
-
-
-def click(qtbot, menu: QMenu, entry: QAction) -> None:
-    assert entry.isEnabled(), entry.text()
-    qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(entry).center())
-    qtbot.waitUntil(lambda: not menu.isVisible())
 
 
 def test_a_misspelt_word_is_underlined_and_corrected_from_the_context_menu(
