@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
 
 from models.roles import SCHOOL_ROLES, SETTING_ROLES
 from transitions_app import APP_NAME
@@ -344,7 +344,7 @@ def _run_on_server(
         services=WindowServices(),
     )
     window.user_logged_in.connect(lambda name: setattr(settings, "last_user", name))
-    window.show()
+    present(window)
     code = app.exec()
     settings.sync()
     return int(code)
@@ -362,13 +362,21 @@ def _run_la(app: QApplication, settings: AppSettings, folder: Path) -> int:
         return 2
     window = LaWindow(reports)
     window.folder_loaded.connect(lambda path: setattr(settings, "la_returns", Path(path)))
-    window.show()
+    present(window)
     last = settings.la_returns
     if last is not None and last.is_dir():
         window.load(last)
     code = app.exec()
     settings.sync()
     return int(code)
+
+
+def present(window: QWidget) -> None:
+    """Show the first window after the login and give it the keyboard: the login dialog had it,
+    and without this a person's first keystroke (Ctrl+N, a search) can go nowhere."""
+    window.show()
+    window.raise_()
+    window.activateWindow()
 
 
 def run_app(args: argparse.Namespace, argv: Sequence[str]) -> int:
@@ -442,7 +450,7 @@ def run_app(args: argparse.Namespace, argv: Sequence[str]) -> int:
         services=WindowServices(),
     )
     window.user_logged_in.connect(lambda name: setattr(settings, "last_user", name))
-    window.show()
+    present(window)
     code = app.exec()
     settings.sync()
     return int(code)

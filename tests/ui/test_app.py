@@ -147,3 +147,17 @@ def test_new_vault_dialog_checks_before_creating(qtbot, tmp_path: Path) -> None:
     dialog.create_button.click()
     assert dialog.error.text() == "Choose a password of at least 8 characters."
     assert made == []
+
+
+def test_the_first_window_after_the_login_gets_the_keyboard(qtbot) -> None:  # noqa: ANN001
+    """After the login dialog closes, the main window is made the active one, so the first
+    keystroke (Ctrl+N, a search) reaches it."""
+    from PySide6.QtWidgets import QMainWindow
+
+    from transitions_app.app import present
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    present(window)
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(window.isActiveWindow)
