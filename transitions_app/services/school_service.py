@@ -36,13 +36,16 @@ from export.receipts import (
     create_school_identity,
     sign_document,
 )
-from export.verify import NOT_VOUCHED, VerifyResult, verify_pdf
+from export.verify import VerifyResult, verify_pdf
 from models.errors import (
     EncryptedFileDamaged,
     ImportRefused,
     InputRefused,
     InterchangeError,
+    PasswordRequired,
     PermissionDenied,
+    RecipientKeyRequired,
+    Refusal,
     SignatureInvalid,
     ValidationFailed,
     VaultError,
@@ -68,12 +71,26 @@ from models.school import (
     parse_outcomes_csv,
     senco_queue,
 )
+from models.school.intake_decision import (
+    Opening,
+    Placement,
+    Quarantine,
+    QuarantineKind,
+    Refuse,
+    Seen,
+    check_opening,
+    check_record,
+    check_seen,
+    on_verdict,
+    place,
+)
 from models.vault import KdfParams
 from transitions_app.services.charter_service import CharterService
 from transitions_app.services.preview_service import PageImage, PreviewService
 from transitions_app.services.school_store import (
     DecryptionKey,
     ImportOutcome,
+    ImportStatus,
     Opened,
     OutcomeFiles,
     OutcomeFileSummary,
@@ -260,19 +277,33 @@ class SchoolService:
 
         :raises ImportRefused: not readable, or encrypted for a key or password we do not have.
         """
+        opened, opening, detail = self._try_secrets(data, password)
+        refused = check_opening(name, opening, detail)
+        if refused is not None:
+            raise ImportRefused(refused.reason, refused.refusal)
+        assert opened is not None  # check_opening refuses every other opening
+        return opened
+
+    def _try_secrets(
+        self, data: bytes, password: str | None
+    ) -> tuple[Opened | None, Opening, str]:
         # A file the secret opens but whose integrity code fails was changed after encryption:
         # it is returned as opened so that verification reports it and it goes to quarantine.
         try:
             reader = open_reader(data, password=password)
-            return Opened(password=password, encrypted="password" if reader.encrypted else "")
+            return Opened(password=password, encrypted="password" if reader.encrypted else ""), Opening.OPENED, ""
         except EncryptedFileDamaged:
-            return Opened(password=password, encrypted="password")
+            return Opened(password=password, encrypted="password"), Opening.OPENED, ""
+        except PasswordRequired as exc:
+            return None, Opening.PASSWORD, str(exc)
+        except RecipientKeyRequired:
+            pass  # try the school's keys
         except SignatureInvalid as exc:
-            if "recipient certificate" not in str(exc):
-                raise ImportRefused(f"{name}: {exc}") from None
+            return None, Opening.DAMAGED, str(exc)
         except Exception:  # a third-party parser failing means the file is not a readable PDF
-            raise ImportRefused(f"{name} is damaged and cannot be read as a PDF.") from None
-        for recipient in self._recipients():
+            return None, Opening.DAMAGED, ""
+        recipients = self._recipients()
+        for recipient in recipients:
             try:
                 open_reader(data, recipient=recipient)
             except EncryptedFileDamaged:
@@ -280,16 +311,9 @@ class SchoolService:
             except SignatureInvalid:
                 continue
             except Exception:
-                raise ImportRefused(f"{name} is damaged and cannot be read as a PDF.") from None
-            return Opened(recipient=recipient, encrypted="certificate")
-        raise ImportRefused(
-            f"{name} cannot be decrypted with this school's keys: it was encrypted for another "
-            "certificate, or it is damaged. Ask the setting to send it again (or add the school's "
-            "key with “school key add”)."
-            if self._recipients()
-            else f"{name} is encrypted for a school certificate and this vault holds no decryption "
-            "key yet: add the school's key from the LA (“school key add”)."
-        )
+                return None, Opening.DAMAGED, ""
+            return Opened(recipient=recipient, encrypted="certificate"), Opening.OPENED, ""
+        return None, Opening.OTHER_KEY if recipients else Opening.NO_KEYS, ""
 
     # --- import -----------------------------------------------------------------------------
 
@@ -318,15 +342,15 @@ class SchoolService:
             try:
                 out.append(self._import_one(path, chosen, password))
             except ImportRefused as exc:
-                out.append(ImportOutcome(shown_name(path.name), "refused", str(exc)))
+                out.append(ImportOutcome.refused(shown_name(path.name), str(exc), exc.refusal))
             except InputRefused as exc:
-                out.append(ImportOutcome(shown_name(path.name), "refused", str(exc), unreadable=True))
+                out.append(ImportOutcome.refused(shown_name(path.name), str(exc), Refusal.UNREADABLE))
         return out
 
     def _read(self, path: Path) -> bytes:
         data = read_file(path, limit=PDF_BYTES, what="record PDF")  # InputRefused: unreadable
         if not data.lstrip()[:5] == b"%PDF-":
-            raise ImportRefused(f"{shown_name(path.name)} is not a PDF.")
+            raise ImportRefused(f"{shown_name(path.name)} is not a PDF.", Refusal.NOT_PDF)
         return data
 
     def _verify(
@@ -348,27 +372,32 @@ class SchoolService:
         name = shown_name(path.name)
         data = self._read(path)
         digest = hashlib.sha256(data).hexdigest()
+        refused = check_seen(name, self._seen(digest))
+        if refused is not None:
+            raise ImportRefused(refused.reason, refused.refusal)
+        opened = self._open(name, data, password)
+        result = self._verify(name, data, trust, opened, accept_self_signed=False)
+        decision = on_verdict(result.verdict)
+        if isinstance(decision, Quarantine):
+            return self._quarantine(name, data, digest, result, opened, decision.kind)
+        return self._accept(name, data, digest, result, opened)
+
+    def _seen(self, digest: str) -> Seen:
         for prov in self._received.index().values():
             same = [f for _p, f, sha in prov.packet_files if sha == digest]
             if prov.file_sha256 == digest or same:
-                raise ImportRefused(
-                    f"{name} was already imported (it is the same file as "
-                    f"{same[0] if same else prov.file_name})."
-                )
-        if any(q.file_sha256 == digest for q in self.quarantine()):
-            raise ImportRefused(f"{name} is already in quarantine.")
-        opened = self._open(name, data, password)
-        result = self._verify(name, data, trust, opened, accept_self_signed=False)
-        if not result.valid:
-            return self._quarantine(name, data, digest, result, opened)
-        return self._accept(name, data, digest, result, opened)
+                return Seen(imported_as=same[0] if same else prov.file_name)
+        return Seen(in_quarantine=any(q.file_sha256 == digest for q in self.quarantine()))
 
     def _quarantine(
-        self, name: str, data: bytes, digest: str, result: VerifyResult, opened: Opened
+        self,
+        name: str,
+        data: bytes,
+        digest: str,
+        result: VerifyResult,
+        opened: Opened,
+        kind: QuarantineKind,
     ) -> ImportOutcome:
-        # Only an intact signature from a signer the LA does not vouch for can be released after
-        # a phone check; a broken signature never can (the file must be sent again).
-        kind = "unvouched" if result.reason == NOT_VOUCHED else "invalid"
         entry = QuarantineEntry(
             file=name,
             file_sha256=digest,
@@ -381,16 +410,18 @@ class SchoolService:
             kind=kind,
             encrypted=opened.encrypted,
         )
-        if kind == "unvouched":
+        if kind.releasable:  # kept for the release after a phone check
             self._vault.put_blob(QUARANTINE_FILE_BLOB + digest, data)
             if opened.password:  # kept (encrypted, like everything here) for the release
                 self._vault.put_blob(QUARANTINE_FILE_BLOB + digest + PASSWORD_SUFFIX, opened.password.encode())
         entries = [*(q.to_dict() for q in self.quarantine()), entry.to_dict()]
         put_json(self._vault, QUARANTINE_BLOB, entries)
         self._vault.record_event(
-            "school_quarantined", None, {"file": name, "reason": result.reason, "kind": kind}
+            "school_quarantined", None, {"file": name, "reason": result.reason, "kind": kind.value}
         )
-        return ImportOutcome(name, "quarantined", result.reason, record_id=result.record_id)
+        return ImportOutcome(
+            name, ImportStatus.QUARANTINED, result.reason, record_id=result.record_id
+        )
 
     def _accept(
         self,
@@ -404,43 +435,45 @@ class SchoolService:
         try:
             record = record_from_bytes(result.record_json or b"")
         except InterchangeError as exc:
-            raise ImportRefused(f"{name}: {exc}") from None
+            raise ImportRefused(f"{name}: {exc}", Refusal.BAD_RECORD) from None
         info = self.info()
-        school_urn = str(record.get("child.school_urn") or "")
-        if school_urn and school_urn != info.urn:
-            raise ImportRefused(
-                f"{name} is a record for another school (URN {school_urn}), not {info.name}."
-            )
         index = self._received.index()
         twin = self._same_child(record)
-        if twin is not None:
-            setting = index[twin.id].setting_name if twin.id in index else "another setting"
-            raise ImportRefused(
-                f"{name} is a second record for {record.display_name}, who is already in the class "
-                f"from {setting}: it was not imported. If the child attends two settings, ask them "
-                "to agree one record and send it again."
-            )
+        refused = check_record(
+            name,
+            record.display_name,
+            record_school_urn=str(record.get("child.school_urn") or ""),
+            school_urn=info.urn,
+            school_name=info.name,
+            twin_setting=None
+            if twin is None
+            else index[twin.id].setting_name if twin.id in index else "another setting",
+        )
+        if refused is not None:
+            raise ImportRefused(refused.reason, refused.refusal)
         try:
             readable = readable_copy(data, password=opened.password, recipient=opened.recipient)
         except Exception:  # verified a moment ago; a failure here means the file is odd
-            raise ImportRefused(f"{name} could not be decrypted for reading.") from None
+            raise ImportRefused(
+                f"{name} could not be decrypted for reading.", Refusal.DAMAGED
+            ) from None
         packet = packet_of(readable)
         old = self._received.get(record.id)
         old_version = index[record.id].export_version if record.id in index else None
-        if old is not None and old_version is not None:
-            if record.export_version == old_version:
-                prov = index[record.id]
-                held = {p for p, _f, _sha in prov.packet_files}
-                if held and packet not in held and record_to_bytes(record) == record_to_bytes(old):
-                    return self._add_packet(prov, record, packet, name, digest, data, readable)
-                raise ImportRefused(
-                    f"{name} is version {old_version} of {record.display_name}'s record, which was already imported."
-                )
-            if record.export_version < old_version:
-                raise ImportRefused(
-                    f"{name} is version {record.export_version} of {record.display_name}'s record, "
-                    f"older than version {old_version} already imported."
-                )
+        held = index[record.id] if old is not None and old_version is not None else None
+        placement = place(
+            name,
+            record.display_name,
+            version=record.export_version,
+            held_version=None if held is None else old_version,
+            packet=packet,
+            packets_held=frozenset() if held is None else frozenset(p for p, _f, _s in held.packet_files),
+            same_record=old is not None and record_to_bytes(record) == record_to_bytes(old),
+        )
+        if isinstance(placement, Refuse):
+            raise ImportRefused(placement.reason, placement.refusal)
+        if placement is Placement.OTHER_PACKET and held is not None:
+            return self._add_packet(held, record, packet, name, digest, data, readable)
         provenance = Provenance(
             record_id=record.id,
             setting_name=str(record.get("child.setting_name") or result.organisation or ""),
@@ -472,13 +505,13 @@ class SchoolService:
         )
         if old is None:
             reason = f"Imported version {record.export_version}; {result.reason}"
-            status = "imported"
+            status = ImportStatus.IMPORTED
         else:
             reason = (
                 f"Version {record.export_version} replaces version {old_version}; "
                 f"{len(changed)} field(s) changed."
             )
-            status = "updated"
+            status = ImportStatus.UPDATED
         return ImportOutcome(
             name,
             status,
@@ -539,7 +572,7 @@ class SchoolService:
         )
         return ImportOutcome(
             name,
-            "imported",
+            ImportStatus.IMPORTED,
             f"The {PACKETS[packet].label} of {record.display_name}'s record version "
             f"{record.export_version}, kept with the packet already imported.",
             record_id=record.id,
@@ -586,15 +619,17 @@ class SchoolService:
             )
         entry = self._quarantined(file_sha256)
         self._children = None
-        if entry.kind != "unvouched":
+        if not entry.releasable:
             raise ImportRefused(
                 f"{entry.file} cannot be released: its signature is broken or the file is damaged "
-                "({reason}). Ask the setting to send it again.".format(reason=entry.reason.rstrip("."))
+                "({reason}). Ask the setting to send it again.".format(reason=entry.reason.rstrip(".")),
+                Refusal.NOT_RELEASABLE,
             )
         data = self._vault.get_blob(QUARANTINE_FILE_BLOB + entry.file_sha256)
         if data is None:
             raise ImportRefused(
-                f"{entry.file} is no longer kept in the vault; import the file again, then release it."
+                f"{entry.file} is no longer kept in the vault; import the file again, then release it.",
+                Refusal.NOT_RELEASABLE,
             )
         if password is None and entry.encrypted == "password":
             kept = self._vault.get_blob(QUARANTINE_FILE_BLOB + entry.file_sha256 + PASSWORD_SUFFIX)
@@ -602,7 +637,9 @@ class SchoolService:
         opened = self._open(entry.file, data, password)
         result = self._verify(entry.file, data, self.trust(), opened, accept_self_signed=True)
         if not result.valid or result.fingerprint_sha256 != entry.fingerprint_sha256:
-            raise ImportRefused(f"{entry.file} cannot be released: {result.reason}")
+            raise ImportRefused(
+                f"{entry.file} cannot be released: {result.reason}", Refusal.NOT_RELEASABLE
+            )
         user = self._vault.user
         note = (
             f"Released from quarantine by {user.name} on {self._clock().date().isoformat()} after "

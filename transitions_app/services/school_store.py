@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass, field
+from enum import StrEnum
 from io import BytesIO
 from typing import Any
 
@@ -26,6 +27,7 @@ from export.packets import PACKETS
 from export.pki import SigningIdentity
 from models.errors import (
     InterchangeError,
+    Refusal,
     VaultError,
 )
 from models.framework.registry import get_framework
@@ -37,6 +39,7 @@ from models.school import (
     Provenance,
     RowError,
 )
+from models.school.intake_decision import QuarantineKind
 from transitions_app.services.vault_json import json_blob, put_json
 from transitions_app.services.vault_service import VaultService
 
@@ -58,21 +61,48 @@ class Trust:
     crls: tuple[x509.CertificateRevocationList, ...] = ()
 
 
+class ImportStatus(StrEnum):
+    """What happened to one received file (the value is what ``--json`` prints)."""
+
+    IMPORTED = "imported"
+    UPDATED = "updated"  # a later version replaced the one held
+    QUARANTINED = "quarantined"
+    REFUSED = "refused"
+
+    @property
+    def received(self) -> bool:
+        return self in (ImportStatus.IMPORTED, ImportStatus.UPDATED)
+
+
 @dataclass(frozen=True, slots=True)
 class ImportOutcome:
-    """What happened to one file. ``status``: imported, updated, quarantined or refused;
-    ``unreadable``: refused because it could not be read as a file at all (missing, a folder,
-    a pipe or device, too large)."""
+    """What happened to one file: ``status``, and ``reason`` in words for people; for a refused
+    file ``refusal`` says why, for code."""
 
     file: str
-    status: str
+    status: ImportStatus
     reason: str
     record_id: str | None = None
     child: str | None = None
     setting: str | None = None
     version: int | None = None
     changed_fields: tuple[str, ...] = ()
-    unreadable: bool = False
+    refusal: Refusal | None = None
+
+    @classmethod
+    def refused(cls, file: str, reason: str, refusal: Refusal) -> ImportOutcome:
+        return cls(file, ImportStatus.REFUSED, reason, refusal=refusal)
+
+    @property
+    def unreadable(self) -> bool:
+        """Refused because it could not be read as a file at all (missing, a folder, a pipe or
+        device, too large)."""
+        return self.refusal is Refusal.UNREADABLE
+
+    @property
+    def needs_password(self) -> bool:
+        """Refused for want of the right password: typing it may open the file."""
+        return self.refusal is Refusal.PASSWORD
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -97,14 +127,12 @@ class QuarantineEntry:
     fingerprint_sha256: str
     record_id: str
     at: str
-    #: "unvouched" (intact signature, signer not vouched for: can be released after a phone
-    #: check) or "invalid" (broken signature or damaged file: never released).
-    kind: str = "invalid"
+    kind: QuarantineKind = QuarantineKind.INVALID
     encrypted: str = ""
 
     @property
     def releasable(self) -> bool:
-        return self.kind == "unvouched"
+        return self.kind.releasable
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -116,7 +144,7 @@ class QuarantineEntry:
             "fingerprint_sha256": self.fingerprint_sha256,
             "record_id": self.record_id,
             "at": self.at,
-            "kind": self.kind,
+            "kind": self.kind.value,
             "encrypted": self.encrypted,
             "releasable": self.releasable,
         }
@@ -132,9 +160,17 @@ class QuarantineEntry:
             fingerprint_sha256=str(data.get("fingerprint_sha256", "")),
             record_id=str(data.get("record_id", "")),
             at=str(data.get("at", "")),
-            kind=str(data.get("kind", "invalid")),
+            kind=_kind(data.get("kind")),
             encrypted=str(data.get("encrypted", "")),
         )
+
+
+def _kind(raw: object) -> QuarantineKind:
+    """A kept kind; anything unknown is treated as never releasable."""
+    try:
+        return QuarantineKind(str(raw))
+    except ValueError:
+        return QuarantineKind.INVALID
 
 
 @dataclass(frozen=True, slots=True)
