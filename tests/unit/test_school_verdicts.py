@@ -20,6 +20,7 @@ from models.errors import (
     SignatureInvalid,
     WrongPassword,
 )
+from models.school import Encryption
 from models.school.intake_decision import QuarantineKind
 from models.verdict import Verdict
 from tests.fixtures_pki import P12_PASSPHRASE, FixturePki, to_p12
@@ -80,7 +81,10 @@ def test_a_file_needing_its_password_is_refused_with_that_code(world: World) -> 
         assert outcome.refusal is Refusal.PASSWORD
         assert outcome.needs_password
         assert not outcome.unreadable
-    assert world.school.import_files([path], password="pw-2")[0].status is ImportStatus.IMPORTED
+    imported = world.school.import_files([path], password="pw-2")[0]
+    assert imported.status is ImportStatus.IMPORTED
+    assert imported.record_id is not None
+    assert world.school.provenance(imported.record_id).encrypted is Encryption.PASSWORD
 
 
 def test_refusals_carry_their_codes(world: World, pki: FixturePki) -> None:  # noqa: F811
@@ -102,7 +106,12 @@ def test_refusals_carry_their_codes(world: World, pki: FixturePki) -> None:  # n
     assert world.school.import_files([unvouched])[0].status is ImportStatus.QUARANTINED
     assert world.school.import_files([unvouched])[0].refusal is Refusal.IN_QUARANTINE
     world.school.add_decryption_key(to_p12(pki.school), P12_PASSPHRASE.decode())
-    assert world.school.import_files([write(world, "again.pdf", for_school)])[0].refusal is None
+    again = world.school.import_files([write(world, "again.pdf", for_school)])[0]
+    assert again.refusal is None
+    assert again.record_id is not None
+    assert world.school.provenance(again.record_id).encrypted is Encryption.CERTIFICATE
+    plain = world.school.provenance(world.records[6].id)
+    assert plain.encrypted is Encryption.NONE
 
 
 def test_release_of_an_invalid_file_is_refused_with_its_code(world: World, pki: FixturePki) -> None:  # noqa: F811
@@ -146,3 +155,14 @@ def test_quarantine_kind_is_kept_as_before_and_unknown_is_never_releasable() -> 
     for odd in ("", "UNVOUCHED", None, 3):
         assert QuarantineEntry.from_dict({**kept, "kind": odd}).kind is QuarantineKind.INVALID
     assert QuarantineEntry.from_dict({"file": "old.pdf"}).kind is QuarantineKind.INVALID
+
+
+def test_encryption_is_kept_as_before_and_unknown_reads_as_none() -> None:
+    assert [e.value for e in Encryption] == ["", "password", "certificate"]
+    assert Encryption.kept("password") is Encryption.PASSWORD
+    assert Encryption.kept("certificate") is Encryption.CERTIFICATE
+    for odd in ("", None, "rot13", 7):
+        assert Encryption.kept(odd) is Encryption.NONE
+    entry = QuarantineEntry.from_dict({"file": "a.pdf", "encrypted": "password"})
+    assert entry.encrypted is Encryption.PASSWORD
+    assert json.loads(json.dumps(entry.to_dict()))["encrypted"] == "password"

@@ -35,7 +35,7 @@ from models.record import Record
 from models.roles import Role
 from models.safe_input import PDF_BYTES, read_file
 from models.safe_output import shown_name
-from models.school import Provenance
+from models.school import Encryption, Provenance
 from models.school.intake_decision import (
     Opening,
     Placement,
@@ -97,12 +97,15 @@ class SchoolIntake:
         try:
             reader = open_reader(data, password=password)
             return (
-                Opened(password=password, encrypted="password" if reader.encrypted else ""),
+                Opened(
+                    password=password,
+                    encrypted=Encryption.PASSWORD if reader.encrypted else Encryption.NONE,
+                ),
                 Opening.OPENED,
                 "",
             )
         except EncryptedFileDamaged:
-            return Opened(password=password, encrypted="password"), Opening.OPENED, ""
+            return Opened(password=password, encrypted=Encryption.PASSWORD), Opening.OPENED, ""
         except PasswordRequired as exc:
             return None, Opening.PASSWORD, str(exc)
         except RecipientKeyRequired:
@@ -121,7 +124,7 @@ class SchoolIntake:
                 continue
             except Exception:
                 return None, Opening.DAMAGED, ""
-            return Opened(recipient=recipient, encrypted="certificate"), Opening.OPENED, ""
+            return Opened(recipient=recipient, encrypted=Encryption.CERTIFICATE), Opening.OPENED, ""
         return None, Opening.OTHER_KEY if recipients else Opening.NO_KEYS, ""
 
     @staticmethod
@@ -430,7 +433,7 @@ class SchoolIntake:
                 f"{entry.file} is no longer kept in the vault; import the file again, then release it.",
                 Refusal.NOT_RELEASABLE,
             )
-        if password is None and entry.encrypted == "password":
+        if password is None and entry.encrypted is Encryption.PASSWORD:
             password = kept
         opened = self._open(entry.file, data, password)
         result = self._verify(

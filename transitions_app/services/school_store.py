@@ -36,6 +36,7 @@ from models.framework.registry import get_framework
 from models.interchange import record_from_bytes, record_to_bytes
 from models.record import Record
 from models.school import (
+    Encryption,
     OverviewCounts,
     OverviewRow,
     Provenance,
@@ -147,7 +148,7 @@ class QuarantineEntry:
     record_id: str
     at: str
     kind: QuarantineKind = QuarantineKind.INVALID
-    encrypted: str = ""
+    encrypted: Encryption = Encryption.NONE
 
     @property
     def releasable(self) -> bool:
@@ -180,7 +181,7 @@ class QuarantineEntry:
             record_id=str(data.get("record_id", "")),
             at=str(data.get("at", "")),
             kind=_kind(data.get("kind")),
-            encrypted=str(data.get("encrypted", "")),
+            encrypted=Encryption.kept(data.get("encrypted")),
         )
 
 
@@ -218,11 +219,11 @@ class DecryptionKey:
 
 @dataclass(frozen=True, slots=True)
 class Opened:
-    """The secret that opens a received file, and how it was encrypted ("" if not)."""
+    """The secret that opens a received file, and how it was encrypted."""
 
     password: str | None = None
     recipient: Recipient | None = None
-    encrypted: str = ""
+    encrypted: Encryption = Encryption.NONE
 
 
 def recipient_to_dict(recipient: Recipient) -> dict[str, str]:
