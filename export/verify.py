@@ -137,10 +137,6 @@ class _Signer:
     revocation: str = ""
 
 
-class _Unvouched(Exception):
-    """Internal marker: intact signature whose signer does not chain to a trust root."""
-
-
 def verify_pdf(
     pdf_bytes: bytes,
     *,
