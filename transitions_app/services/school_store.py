@@ -89,10 +89,6 @@ class ImportStatus(StrEnum):
     QUARANTINED = "quarantined"
     REFUSED = "refused"
 
-    @property
-    def received(self) -> bool:
-        return self in (ImportStatus.IMPORTED, ImportStatus.UPDATED)
-
 
 @dataclass(frozen=True, slots=True)
 class ImportOutcome:
