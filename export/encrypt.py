@@ -35,7 +35,15 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.writer import PdfFileWriter, copy_into_new_writer
 
 from export.pki import load_p12
-from models.errors import EncryptedFileDamaged, SignatureInvalid, SigningFailed
+from models.errors import (
+    EncryptedFileDamaged,
+    PasswordRequired,
+    RecipientKeyRequired,
+    RecipientMismatch,
+    SignatureInvalid,
+    SigningFailed,
+    WrongPassword,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +139,11 @@ def open_reader(
 ) -> PdfFileReader:
     """Open a PDF for verification, decrypting it with ``password`` or ``recipient`` if encrypted.
 
-    :raises SignatureInvalid: the file is encrypted and no, or the wrong, secret was given.
+    :raises PasswordRequired: password-encrypted and no password given (:class:`WrongPassword`:
+        the wrong one).
+    :raises RecipientKeyRequired: encrypted to a certificate and no key given
+        (:class:`RecipientMismatch`: not encrypted for the key given).
+    :raises EncryptedFileDamaged: the secret opens it but its integrity code does not match.
     """
     reader = PdfFileReader(BytesIO(pdf_bytes), strict=False)
     if not reader.encrypted:
@@ -139,11 +151,11 @@ def open_reader(
     filter_name = str(reader.trailer["/Encrypt"].get_object().get("/Filter", ""))
     if filter_name == "/Standard":
         if password is None:
-            raise SignatureInvalid("The file is encrypted with a password; enter it to verify.")
+            raise PasswordRequired("The file is encrypted with a password; enter it to verify.")
         result = reader.decrypt(password)
     else:
         if recipient is None:
-            raise SignatureInvalid(
+            raise RecipientKeyRequired(
                 "The file is encrypted to a recipient certificate; open it with that key to verify."
             )
         key_der = recipient.key.private_bytes(
@@ -162,8 +174,8 @@ def open_reader(
                 "so it cannot be trusted."
             )
         if filter_name == "/Standard":
-            raise SignatureInvalid("The password is wrong: the file could not be decrypted.")
-        raise SignatureInvalid("The file was not encrypted for this key, so it cannot be opened.")
+            raise WrongPassword("The password is wrong: the file could not be decrypted.")
+        raise RecipientMismatch("The file was not encrypted for this key, so it cannot be opened.")
     return reader
 
 

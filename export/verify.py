@@ -16,8 +16,10 @@ A file is valid only if all of these hold:
   signer may have been revoked since): it was not fully checked;
 * the embedded record JSON exists, parses as JSON and passes ``json_check`` if one is given.
 
-Any failure, including any exception, gives ``valid=False`` with a plain-sentence ``reason``;
-nothing raises. pyHanko and pyhanko-certvalidator do all signature and path validation.
+Any failure, including any exception, gives ``Verdict.INVALID`` (``valid`` is ``False``) with a
+plain-sentence ``reason``; an intact signature from a signer not vouched for (and not accepted as
+self-signed) gives ``Verdict.UNVOUCHED``. Nothing raises. Code branches on ``verdict``; ``reason``
+is for people. pyHanko and pyhanko-certvalidator do all signature and path validation.
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ from export.attach import RECORD_JSON_NAME, extract_json_from_reader
 from export.encrypt import KeyAndCert, open_reader
 from models.errors import InputRefused, SignatureInvalid, TransitionsError
 from models.safe_input import load_json
+from models.verdict import Verdict
+
+__all__ = ["NOT_VOUCHED", "Verdict", "VerifyResult", "verify_pdf"]
 
 NOT_VOUCHED = "Signature intact; signer not vouched for by your LA"
 _FUTURE_SKEW = timedelta(minutes=10)
@@ -56,10 +61,11 @@ _MAX_REASON = 300
 
 @dataclass(frozen=True, slots=True)
 class VerifyResult:
-    """The outcome of checking one file, in words a practitioner can act on."""
+    """The outcome of checking one file: ``verdict`` for code, ``reason`` in words a practitioner
+    can act on."""
 
     file: str
-    valid: bool
+    verdict: Verdict
     reason: str
     signer: str | None = None
     organisation: str | None = None
@@ -70,6 +76,10 @@ class VerifyResult:
     #: Empty when the signer was checked against a current CRL of its issuer (or has no LA);
     #: otherwise one sentence naming the missing or out-of-date revocation list.
     revocation: str = ""
+
+    @property
+    def valid(self) -> bool:
+        return self.verdict.valid
 
     @property
     def fully_checked(self) -> bool:
@@ -127,10 +137,6 @@ class _Signer:
     revocation: str = ""
 
 
-class _Unvouched(Exception):
-    """Internal marker: intact signature whose signer does not chain to a trust root."""
-
-
 def verify_pdf(
     pdf_bytes: bytes,
     *,
@@ -155,14 +161,17 @@ def verify_pdf(
         vouched = asyncio.run(_check_signatures(reader, trust_roots, crls, now, info))
         record_json = _check_json(reader, json_name, json_check)
     except TransitionsError as exc:
-        return _result(file_name, False, str(exc), info)
+        return _result(file_name, Verdict.INVALID, str(exc), info)
     except Exception as exc:  # any failure in a third-party parser means "not valid"
         detail = f"{type(exc).__name__}: {exc}"[:_MAX_REASON]
         return _result(
-            file_name, False, f"The file is damaged or is not a signed record PDF ({detail}).", info
+            file_name,
+            Verdict.INVALID,
+            f"The file is damaged or is not a signed record PDF ({detail}).",
+            info,
         )
     if not vouched and not accept_self_signed:
-        return _result(file_name, False, NOT_VOUCHED, info, record_json=record_json)
+        return _result(file_name, Verdict.UNVOUCHED, NOT_VOUCHED, info, record_json=record_json)
     reason = (
         "Signature valid; signed with a certificate issued by your LA."
         if vouched
@@ -170,12 +179,12 @@ def verify_pdf(
     )
     if vouched and info.revocation:
         reason = f"{reason} {info.revocation}"
-    return _result(file_name, True, reason, info, vouched=vouched, record_json=record_json)
+    return _result(file_name, Verdict.VALID, reason, info, vouched=vouched, record_json=record_json)
 
 
 def _result(
     file_name: str,
-    valid: bool,
+    verdict: Verdict,
     reason: str,
     info: _Signer,
     *,
@@ -184,7 +193,7 @@ def _result(
 ) -> VerifyResult:
     return VerifyResult(
         file=file_name,
-        valid=valid,
+        verdict=verdict,
         reason=reason,
         signer=info.signer,
         organisation=info.organisation,
@@ -192,7 +201,7 @@ def _result(
         signed_at=info.signed_at,
         vouched=vouched,
         record_json=record_json,
-        revocation=info.revocation if valid and vouched else "",
+        revocation=info.revocation if verdict.valid and vouched else "",
     )
 
 

@@ -1,6 +1,12 @@
-"""Domain exceptions. Each carries a message a practitioner can act on and an exit code for the CLI."""
+"""Domain exceptions. Each carries a message a practitioner can act on and an exit code for the CLI.
+
+Code that needs to tell failures apart branches on the exception's type (or on a closed code such as
+:class:`Refusal`), never on its message: messages are for people and may be reworded.
+"""
 
 from __future__ import annotations
+
+from enum import Enum
 
 
 class TransitionsError(Exception):
@@ -67,6 +73,23 @@ class EncryptedFileDamaged(SignatureInvalid):
     match: the file was changed after it was encrypted."""
 
 
+class PasswordRequired(SignatureInvalid):
+    """A PDF encrypted with a password was opened without one (and :class:`WrongPassword`: with
+    the wrong one). Typing the password and trying again may open it."""
+
+
+class WrongPassword(PasswordRequired):
+    """The password given does not open the password-encrypted PDF."""
+
+
+class RecipientKeyRequired(SignatureInvalid):
+    """A PDF encrypted to a recipient certificate was opened without a decryption key."""
+
+
+class RecipientMismatch(SignatureInvalid):
+    """A PDF encrypted to a recipient certificate was not encrypted for the key given."""
+
+
 class SaveConflict(TransitionsError):
     """Someone else saved this record after it was opened here; reopen it and make the change again."""
 
@@ -90,9 +113,32 @@ class RenderError(TransitionsError):
     """A record could not be laid out as a PDF (for example an unknown packet was asked for)."""
 
 
+class Refusal(Enum):
+    """Why a received file was refused (see :class:`ImportRefused`): a closed code for code to
+    branch on, beside the sentence shown to people."""
+
+    UNREADABLE = "unreadable"  # not a readable file at all: missing, a folder, a device, too large
+    NOT_PDF = "not-pdf"
+    DUPLICATE = "duplicate"  # the same file was imported already
+    IN_QUARANTINE = "in-quarantine"  # the same file is in quarantine already
+    PASSWORD = "password"  # encrypted with a password: none given, or the wrong one
+    NO_KEY = "no-key"  # encrypted to a certificate this school holds no key for
+    DAMAGED = "damaged"  # cannot be read or decrypted as a PDF
+    BAD_RECORD = "bad-record"  # verified, but the record inside cannot be read
+    OTHER_SCHOOL = "other-school"
+    SECOND_RECORD = "second-record"  # another record of a child already in the class
+    NOT_NEWER = "not-newer"  # this version, or a later one, was imported already
+    NOT_RELEASABLE = "not-releasable"  # quarantined for a broken signature, or no longer kept
+
+
 class ImportRefused(TransitionsError):
     """A received file was refused before import (not a PDF, too large, cannot be decrypted,
-    a duplicate or an older version, or a record for another school); nothing was changed."""
+    a duplicate or an older version, or a record for another school); nothing was changed.
+    ``refusal`` says which, for code; the message says it to people."""
+
+    def __init__(self, message: str, refusal: Refusal) -> None:
+        super().__init__(message)
+        self.refusal = refusal
 
 
 class InputRefused(TransitionsError):

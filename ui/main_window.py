@@ -1057,7 +1057,7 @@ class MainWindow(QMainWindow):
 
     @staticmethod
     def _needs_password(outcome: Any) -> bool:
-        return outcome.status == "refused" and "password" in outcome.reason.lower()
+        return bool(outcome.needs_password)
 
     def import_paths(
         self,

@@ -21,6 +21,7 @@ from models.school.outcomes import (
 )
 from models.school.overview import (
     COLUMNS,
+    Encryption,
     OverviewCounts,
     OverviewRow,
     Provenance,
@@ -33,6 +34,7 @@ __all__ = [
     "COLUMNS",
     "ChildOutcome",
     "CohortStats",
+    "Encryption",
     "EnteredOutcomes",
     "EntryChild",
     "OutcomeRow",

@@ -11,11 +11,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from models.flags import Flags, derive_flags
 from models.names import listed_names
 from models.record import Record
+
+
+class Encryption(StrEnum):
+    """How a file was encrypted when it arrived (the value is what the vault keeps)."""
+
+    NONE = ""
+    PASSWORD = "password"  # the standard security handler: a password told by phone
+    CERTIFICATE = "certificate"  # to the school's certificate: opened with its decryption key
+
+    @classmethod
+    def kept(cls, raw: object) -> Encryption:
+        """The value as kept; anything unknown reads as not encrypted."""
+        try:
+            return cls(str(raw or ""))
+        except ValueError:
+            return cls.NONE
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +51,8 @@ class Provenance:
     file_name: str
     file_sha256: str
     imported_at: str
-    #: "", "password" or "certificate": how the file as received was encrypted.
-    encrypted: str = ""
+    #: How the file as received was encrypted.
+    encrypted: Encryption = Encryption.NONE
     #: Set when a person released the file from quarantine after checking the signer by phone.
     release_note: str = ""
     #: The files kept for this version, one per packet: (packet, file name, SHA-256).
@@ -75,7 +92,7 @@ class Provenance:
             file_name=str(data.get("file_name", "")),
             file_sha256=str(data.get("file_sha256", "")),
             imported_at=str(data.get("imported_at", "")),
-            encrypted=str(data.get("encrypted", "")),
+            encrypted=Encryption.kept(data.get("encrypted")),
             release_note=str(data.get("release_note", "")),
             packet_files=tuple(
                 (str(p[0]), str(p[1]), str(p[2]))

@@ -14,7 +14,7 @@ from reportlab.pdfgen import canvas
 from export import sign as sign_module
 from export.attach import attach_json
 from export.sign import sign_pdf
-from export.verify import NOT_VOUCHED, VerifyResult, verify_pdf
+from export.verify import NOT_VOUCHED, Verdict, VerifyResult, verify_pdf
 from models.errors import SigningFailed
 from tests.fixtures_pki import SIGNING_TIME, FixturePki, Identity, build_pki, issue_setting
 
@@ -153,10 +153,10 @@ def test_result_fields_and_json(pki: FixturePki) -> None:
 
 
 def test_result_without_record_has_null_ids() -> None:
-    result = VerifyResult(file="x.pdf", valid=False, reason="The file is not signed.")
+    result = VerifyResult(file="x.pdf", verdict=Verdict.INVALID, reason="The file is not signed.")
     assert result.to_json()["record_id"] is None
     assert result.to_json()["record_version"] is None
-    odd = VerifyResult(file="", valid=False, reason="r", record_json=b"[1, 2]")
+    odd = VerifyResult(file="", verdict=Verdict.INVALID, reason="r", record_json=b"[1, 2]")
     assert odd.record_id is None
 
 

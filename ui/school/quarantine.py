@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from models.errors import TransitionsError
+from models.errors import ImportRefused, Refusal, TransitionsError
 from models.safe_input import read_file
 
 MAX_KEY_FILE = 1024 * 1024
@@ -135,7 +135,7 @@ class ReleaseDialog(QDialog):
         except TransitionsError as exc:
             self.error.setText(str(exc))
             self.error.show()
-            if "password" in str(exc).lower():
+            if isinstance(exc, ImportRefused) and exc.refusal is Refusal.PASSWORD:
                 self.password_label.show()
                 self.password.show()
                 self.password.setFocus()
