@@ -276,10 +276,16 @@ def editor(vault: str, user: str, password: str, sizes_json: str) -> None:
         app.processEvents()
         return clock.time(lambda: QTest.keyClick(table, Qt.Key.Key_Return), lambda: window.editor)
 
-    def back() -> float:
-        if QApplication.activeWindow() is not window:  # after a dialog closed
+    def activate() -> None:
+        """Make the window active again after a dialog closed (shortcuts need it)."""
+        if QApplication.activeWindow() is not window:
             window.activateWindow()
             _settle(app, 0.05)
+            if QApplication.activeWindow() is not window:
+                raise RuntimeError("the main window did not become active again")
+
+    def back() -> float:
+        activate()
         start = time.perf_counter()
         QTest.keyClick(_focus(window), Qt.Key.Key_W, ctrl)
         app.processEvents()
@@ -352,12 +358,17 @@ def editor(vault: str, user: str, password: str, sizes_json: str) -> None:
             export_bare.append(_bare_widget_s(app, clock, dialog.size(), dialog=True))
             dialog.reject()
 
+        activate()
+        if window.editor is not None:
+            window.editor.nav.setFocus()
         window.last_export = None
         clock.watch(lambda: window.last_export)
         QTimer.singleShot(0, drive)
         start = time.perf_counter()
         # keyClick returns when the modal dialog is closed
         QTest.keyClick(_focus(window), Qt.Key.Key_E, ctrl)
+        if "all_pages" not in seen:
+            raise RuntimeError(f"the export dialog was not timed to the end: {seen}")
         return {k: (v - start if k != "pages" else v) for k, v in seen.items()}
 
     for _ in range(sizes["exports"]):
