@@ -21,7 +21,7 @@ from datetime import date
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QPoint, QSignalBlocker, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -535,6 +535,54 @@ class RecordEditor(QWidget):
         self._load_refusals()
         self._refresh_buttons()
 
+    def load_record(self, record: Record) -> None:
+        """Show ``record`` in place of the one shown, as a new editor would show it, reusing the
+        pages already built: their fields are filled with signals blocked, so loading is not
+        editing. The record must use the same framework (its pages are the same)."""
+        if (record.framework_id, record.framework_version) != (
+            self._framework.id,
+            self._framework.version,
+        ):
+            raise ValueError("load_record needs a record of the editor's framework")
+        self.park()
+        self.undo_stack.clear()
+        self._acknowledged = set()
+        self._refused_scope = None
+        self._readiness = None
+        self._record = record.copy()
+        self._base = record.copy()
+        self.message_bar.hide()
+        self.front_sheet.clear()
+        self.front_sheet_text = ""
+        self._applying = True
+        try:
+            for path, row in self.rows.items():
+                row.field.set_value(self._record.entered(path))
+        finally:
+            self._applying = False
+        for row in self.rows.values():
+            self._validate(row, finished=True)
+        if EAL_PATH in self.rows:
+            self._show_derived_eal()
+        with QSignalBlocker(self.nav):
+            self.nav.setCurrentRow(0)
+        self.pages.setCurrentIndex(0)
+        for page in self.section_pages.values():
+            page.verticalScrollBar().setValue(0)
+        with QSignalBlocker(self.tabs):
+            self.tabs.setCurrentIndex(0)
+        self._refresh_summary()
+        self._set_save_state(tr("Saved"))
+        self.pictures_changed.emit()
+
+    def park(self) -> None:
+        """Stop the save, summary and preview timers and drop a preview being drawn: the editor is
+        hidden until :meth:`load_record` (unsaved edits are the caller's to flush first)."""
+        for timer in (self._save_timer, self._refresh_timer, self._preview_timer):
+            timer.stop()
+        self._preview_serial += 1
+        self._dirty = False
+
     def set_charter(self, charter: Any) -> None:
         """Judge the record under ``charter`` (None: the framework's rules alone)."""
         self._charter = charter
@@ -700,7 +748,9 @@ class RecordEditor(QWidget):
         else:
             self._refused_scope = None
             self.message_bar.show_message(
-                tr("Nothing stops the {what} now: you can give it.").format(what=scope_words(scope)),
+                tr("Nothing stops the {what} now: you can give it.").format(
+                    what=scope_words(scope)
+                ),
                 "info",
             )
 

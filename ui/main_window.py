@@ -113,6 +113,8 @@ class MainWindow(QMainWindow):
             today = services.today if services is not None else date.today
         self._today = today
         self.editor: RecordEditor | None = None
+        self._spare_editor: RecordEditor | None = None  # the editor last closed, kept hidden
+        self._editor_for: tuple[Any, Any, Any] = (None, None, None)
         self.family_tools: Any = None  # the open editor's Family button (ui.family_dialog)
         self.family_reader: Any = None  # reads family forms dropped on the window
         self.school_picker: Any = None  # ui.school_picker.RecordSchoolPicker on the editor
@@ -558,6 +560,22 @@ class MainWindow(QMainWindow):
     def _show_editor(self, record: Any) -> None:
         if self.editor is not None:
             self.close_editor()
+        editor = self._take_spare_editor(record)
+        if editor is None:
+            editor = self._make_editor(record)
+        else:
+            editor.load_record(record)
+            if self.school_picker is not None:
+                self.school_picker.refresh()
+        self.undo_group.addStack(editor.undo_stack)
+        self.editor = editor
+        self.stack.setCurrentWidget(self.editor_holder)
+        editor.show()
+        self._sync_actions()
+        self._save_state_changed(editor.save_state())
+        editor.nav.setFocus()
+
+    def _make_editor(self, record: Record) -> RecordEditor:
         editor = RecordEditor(
             self.service,
             record,
@@ -573,17 +591,37 @@ class MainWindow(QMainWindow):
         editor.export_button.setVisible(self.services is not None)
         editor.save_state_changed.connect(self._save_state_changed)
         editor.record_saved.connect(self.dashboard.update_record)
+        self.family_tools = None
         if self.services is not None and self.school is None:
             self.family_tools = install_family_tools(
                 editor, self.services.family(self.service), applied=self._family_applied,
                 run_modal=self._run_modal,
             )
-        self.undo_group.addStack(editor.undo_stack)
-        self.editor = editor
-        self.stack.setCurrentWidget(self.editor_holder)
-        self._sync_actions()
-        self._save_state_changed(editor.save_state())
-        editor.nav.setFocus()
+        self._editor_for = (self.service, self.charter, self.school)
+        return editor
+
+    def _take_spare_editor(self, record: Record) -> RecordEditor | None:
+        """The editor last closed, to show ``record`` in: building an editor's pages is most of
+        the time it takes to open a record. Only for the same session, charter and framework
+        (its buttons, school finder and family tools belong to those); otherwise it is deleted."""
+        editor, self._spare_editor = self._spare_editor, None
+        if editor is None:
+            return None
+        now = (self.service, self.charter, self.school)
+        shown = editor.record()
+        if all(a is b for a, b in zip(self._editor_for, now, strict=True)) and (
+            shown.framework_id,
+            shown.framework_version,
+        ) == (record.framework_id, record.framework_version):
+            return editor
+        editor.deleteLater()
+        return None
+
+    def _forget_spare_editor(self) -> None:
+        """Delete the hidden editor kept for the next record (it still shows the last child)."""
+        if self._spare_editor is not None:
+            self._spare_editor.deleteLater()
+            self._spare_editor = None
 
     def _family_applied(self, record: Record) -> None:
         """A family form was read in: show the record as saved (reopened if it was open)."""
@@ -599,17 +637,24 @@ class MainWindow(QMainWindow):
             return True
         if not editor.flush():
             return False
-        self._drop_editor()
+        self._drop_editor(keep=True)
         return True
 
-    def _drop_editor(self) -> None:
+    def _drop_editor(self, *, keep: bool = False) -> None:
+        """Leave the editor. With ``keep`` (its changes are saved) it stays, hidden, for the next
+        record to be opened in; otherwise it is deleted."""
         editor = self.editor
         if editor is None:
             return
         self.editor = None
         self.undo_group.removeStack(editor.undo_stack)
         editor.hide()
-        editor.deleteLater()
+        editor.park()
+        self._forget_spare_editor()
+        if keep:
+            self._spare_editor = editor
+        else:
+            editor.deleteLater()
         self.stack.setCurrentWidget(self._home())
         self.dashboard.select_record(editor.record_id)
         self.dashboard.table.setFocus()
@@ -679,6 +724,7 @@ class MainWindow(QMainWindow):
         self.lock_screen.show_switch_user(self.demo_hint)
 
     def _enter_lock_screen(self) -> None:
+        self._forget_spare_editor()  # no child's details kept in hidden widgets while locked
         self._locked_user = self.service.user.name
         self._locked = True
         self.message_bar.hide()

@@ -58,6 +58,11 @@ class PagePreview(QScrollArea):
         self._emit_page()
         QTimer.singleShot(0, self, self._emit_page)  # again once laid out (dropped if closed)
 
+    def clear(self) -> None:
+        """Show nothing (no pages, no message)."""
+        self._clear()
+        self.page_changed.emit(0, 0)
+
     def page_count(self) -> int:
         return len(self._pages)
 
