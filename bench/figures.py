@@ -466,6 +466,9 @@ def editor_figures(
         "bare_widget_ms": [t * 1000 for t in out["bare_widget_s"]],
         "first_visit_ms": dict(zip(out["sections"][1:], firsts, strict=True)),
         "revisit_ms": dict(zip(out["sections"][:-1], revisits, strict=True)),
+        "session_first_visit_ms": dict(
+            zip(out["sections"][1:], [t * 1000 for t in out["session_first_visit_s"]], strict=True)
+        ),
         "new_child_ms": news,
         "export_ms": [
             {k: (v * 1000 if k != "pages" else v) for k, v in e.items()} for e in exports

@@ -296,6 +296,15 @@ def editor(vault: str, user: str, password: str, sizes_json: str) -> None:
     # Opening records: the first open of the session, then one record after another.
     first_open = open_by_enter(picks[0])
     editor_size = window.editor.size()
+    # The first visit to each section straight after the session's first open (no pause: the
+    # pages not visited yet may not have been made).
+    session_first_visits = [
+        clock.time(
+            lambda: QTest.keyClick(_focus(window), Qt.Key.Key_PageDown, ctrl),
+            lambda: window.editor.pages.currentWidget(),
+        )
+        for _ in range(window.editor.nav.count() - 1)
+    ]
     back()
     opens, backs, loads = [], [], []
     for record_id in picks[2:]:
@@ -397,6 +406,7 @@ def editor(vault: str, user: str, password: str, sizes_json: str) -> None:
             "editor_size": [editor_size.width(), editor_size.height()],
             "sections": sections,
             "first_visit_s": first_visits,
+            "session_first_visit_s": session_first_visits,
             "revisit_s": list(reversed(revisits)),
             "export": exports,
             "export_bare_s": export_bare,
