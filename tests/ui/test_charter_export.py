@@ -171,7 +171,13 @@ def test_export_dialog_previews_then_exports_with_a_password(qtbot, demo: Path, 
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitUntil(lambda: dialog.pages.page_count() > 0, timeout=10000)
-    assert dialog.page_text() == f"Page 1 of {dialog.pages.page_count()}"
+    # The first page comes first, counted out of the whole document; the rest follow.
+    total = dialog.preview_pages_expected()
+    assert total > 1
+    assert dialog.page_text() == f"Page 1 of {total}"
+    qtbot.waitUntil(dialog.preview_complete, timeout=10000)
+    assert dialog.pages.page_count() == total
+    assert dialog.page_text() == f"Page 1 of {total}"
     assert dialog.ready_label.text() == "Ready to export."
     assert dialog.password.isVisible()  # the demo schools have no certificate in the directory
 

@@ -59,15 +59,27 @@ class PreviewService:
             ),
         )
 
-    def render_pages(self, pdf: bytes, scale: float = PREVIEW_SCALE) -> list[PageImage]:
-        """Each page of ``pdf`` as RGB pixels."""
+    def page_count(self, pdf: bytes) -> int:
+        try:
+            doc = pdfium.PdfDocument(pdf)
+        except pdfium.PdfiumError as exc:
+            raise PreviewFailed(f"The preview could not be drawn: {exc}") from None
+        try:
+            return len(doc)
+        finally:
+            doc.close()
+
+    def render_pages(
+        self, pdf: bytes, scale: float = PREVIEW_SCALE, *, start: int = 0, stop: int | None = None
+    ) -> list[PageImage]:
+        """The pages ``start`` to ``stop`` (default: to the end) of ``pdf`` as RGB pixels."""
         try:
             doc = pdfium.PdfDocument(pdf)
         except pdfium.PdfiumError as exc:
             raise PreviewFailed(f"The preview could not be drawn: {exc}") from None
         pages: list[PageImage] = []
         try:
-            for index in range(len(doc)):
+            for index in range(start, len(doc) if stop is None else min(stop, len(doc))):
                 page = doc[index]
                 bitmap = page.render(scale=scale, rev_byteorder=True)
                 try:
