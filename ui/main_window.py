@@ -16,6 +16,7 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QKeySequence,
+    QShowEvent,
     QUndoGroup,
 )
 from PySide6.QtWidgets import (
@@ -53,6 +54,7 @@ from ui.users_dialog import UsersDialog
 from ui.workers import run_in_background, run_with_progress
 
 DEMO_NOTE = "demo vault of fictional children"
+PREWARM_DELAY_MS = 300  # after the window first shows, the services' imports start
 
 _INPUT_EVENTS = frozenset(
     {
@@ -120,6 +122,7 @@ class MainWindow(QMainWindow):
         self.school_picker: Any = None  # ui.school_picker.RecordSchoolPicker on the editor
         self._locked = False
         self._closed = False
+        self._prewarmed = False
         self._locked_user = ""
         self._before_lock: QWidget | None = None
         self._focus_before_lock: QWidget | None = None
@@ -1252,6 +1255,12 @@ class MainWindow(QMainWindow):
         elif paths and not self._locked and self.services is not None:
             event.acceptProposedAction()
             read_dropped(self, self.services.family(self.service), paths)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if self.services is not None and not self._prewarmed:
+            self._prewarmed = True  # after the first paint: the export and family services
+            QTimer.singleShot(PREWARM_DELAY_MS, self, self.services.prewarm)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         if self.editor is not None and not self._locked:
