@@ -24,9 +24,8 @@ from transitions_app import APP_NAME
 from transitions_app.cli.base import default_vault_dir
 from transitions_app.cli.vault_cmd import vault_location
 from transitions_app.settings import AppSettings
-from ui.dialogs import LoginDialog, NewVaultDialog, plain_error
 from ui.geometry import install as fit_every_window
-from ui.service import Progress, RecordService
+from ui.login import LoginDialog, plain_error
 from ui.style import apply_style
 from ui.workers import run_in_background
 
@@ -42,6 +41,7 @@ if TYPE_CHECKING:  # imported on first use (or after login): a faster first pain
     from transitions_app.services.profile_service import ProfileService
     from transitions_app.services.school_service import SchoolService
     from transitions_app.services.vault_service import VaultService
+    from ui.service import Progress, RecordService
 
 # Copies of constants whose modules import the vault layer, so the login dialog can be shown
 # without it; tests/unit/test_cold_imports.py checks that they stay the same.
@@ -400,6 +400,8 @@ def run_app(args: argparse.Namespace, argv: Sequence[str]) -> int:
         and _ensure_demo(directory) is not None
     )
     if not made_demo and not access.exists(directory):
+        from ui.dialogs import NewVaultDialog  # first run only
+
         first_run = NewVaultDialog(
             access.create, directory, school_creator=access.create_school, la_choice=True
         )
