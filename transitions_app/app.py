@@ -24,9 +24,9 @@ from transitions_app import APP_NAME
 from transitions_app.cli.base import default_vault_dir
 from transitions_app.cli.vault_cmd import vault_location
 from transitions_app.settings import AppSettings
-from ui.geometry import install as fit_every_window
 from ui.login import LoginDialog, plain_error
 from ui.style import apply_style
+from ui.window_fit import install as fit_every_window
 from ui.workers import run_in_background
 
 if TYPE_CHECKING:  # imported on first use (or after login): a faster first paint
