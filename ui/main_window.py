@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+from time import monotonic
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QStandardPaths, Qt, QTimer, Signal
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from models.errors import TransitionsError
+from models.framework.registry import current_framework
 from models.readiness import Readiness, readiness
 from models.record import Record, SignOffScope
 from models.roles import Permission, can
@@ -55,6 +57,8 @@ from ui.workers import run_in_background, run_with_progress
 
 DEMO_NOTE = "demo vault of fictional children"
 PREWARM_DELAY_MS = 300  # after the window first shows, the services' imports start
+EDITOR_AHEAD_MS = 1000  # then the editor is made ahead, once nobody has typed or clicked for:
+QUIET_S = 0.5
 
 _INPUT_EVENTS = frozenset(
     {
@@ -73,10 +77,13 @@ class _IdleWatcher(QObject):
     def __init__(self, timer: QTimer, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._timer = timer
+        self.last_input = 0.0  # time.monotonic() of the last key press or mouse use
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if event.type() in _INPUT_EVENTS and self._timer.isActive():
-            self._timer.start()
+        if event.type() in _INPUT_EVENTS:
+            self.last_input = monotonic()
+            if self._timer.isActive():
+                self._timer.start()
         return False
 
 
@@ -619,6 +626,25 @@ class MainWindow(QMainWindow):
             return editor
         editor.deleteLater()
         return None
+
+    def _make_editor_ahead(self) -> None:
+        """Make the editor before the first record is opened, on a blank record it never shows,
+        once the window has been left alone for a moment (it takes the UI thread for 50-100 ms):
+        the first record opened is then only filled in, as every later one is."""
+        if self.editor is not None or self._spare_editor is not None or self._closed:
+            return
+        if self._locked or self.school is not None:
+            return  # a school's vault has no record editor; a locked window waits for its user
+        if monotonic() - self._idle_watcher.last_input < QUIET_S:
+            QTimer.singleShot(int(QUIET_S * 1000), self, self._make_editor_ahead)
+            return
+        framework = current_framework()
+        editor = self._make_editor(
+            Record(framework_id=framework.id, framework_version=framework.version)
+        )
+        editor.hide()
+        editor.park()
+        self._spare_editor = editor
 
     def _forget_spare_editor(self) -> None:
         """Delete the hidden editor kept for the next record (it still shows the last child)."""
@@ -1261,6 +1287,7 @@ class MainWindow(QMainWindow):
         if self.services is not None and not self._prewarmed:
             self._prewarmed = True  # after the first paint: the export and family services
             QTimer.singleShot(PREWARM_DELAY_MS, self, self.services.prewarm)
+            QTimer.singleShot(EDITOR_AHEAD_MS, self, self._make_editor_ahead)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         if self.editor is not None and not self._locked:

@@ -24,6 +24,7 @@ from transitions_app.services.charter_service import (
 from transitions_app.services.demo import DEMO_PASSWORD, create_demo_vault
 from ui.charter_dialog import CharterDialog
 from ui.dashboard import CohortModel
+from ui.editor import RecordEditor
 from ui.export_dialog import ExportDialog, PathRole
 from ui.main_window import MainWindow
 
@@ -155,6 +156,27 @@ def test_charter_import_is_for_managers_only(qtbot, vault_dir: Path) -> None:
     dialog = CharterDialog(window.services.charter(session), can_manage=window._can_manage())
     qtbot.addWidget(dialog)
     assert not hasattr(dialog, "import_box") or not dialog.import_button.isVisibleTo(dialog)
+
+
+def test_the_editor_is_made_ahead_and_the_first_child_opens_in_it(qtbot, demo: Path) -> None:
+    """Left alone for a moment, the window makes its record editor on a blank record it never
+    shows or saves; the first child opened is then shown in that editor, with their own values."""
+    session = CheapVaultAccess.open(demo, "manager", DEMO_PASSWORD)
+    window = window_for(qtbot, demo, session, NOW)
+    stored = session.list_records()
+    qtbot.waitUntil(lambda: window.findChild(RecordEditor) is not None, timeout=10_000)
+    ahead = window.findChild(RecordEditor)
+    assert not ahead.isVisible()
+    assert window.editor is None
+    record = stored[0]
+    window.open_record(record.id)
+    assert window.editor is ahead
+    assert ahead.isVisible()
+    assert ahead.name_label.text() == record.display_name
+    assert ahead.field_widget("child.legal_surname").value() == record.get("child.legal_surname")
+    assert not ahead.undo_stack.canUndo()
+    assert window.close_editor()
+    assert {r.id for r in session.list_records()} == {r.id for r in stored}
 
 
 # --- 2. export from the window ------------------------------------------------------------------
