@@ -259,7 +259,9 @@ def editor(vault: str, user: str, password: str, sizes_json: str) -> None:
     window = MainWindow(VaultAccess(), Path(vault), service, services=WindowServices())
     _wait_painted(app, window)
     window.activateWindow()  # shortcuts (Ctrl+W, Ctrl+PgDown...) go to the active window
-    _settle(app, 0.5)
+    # A person looks at the dashboard before opening a child: the window makes its editor ahead
+    # once it has been left alone for a moment (ui.main_window.EDITOR_AHEAD_MS).
+    _settle(app, 1.5)
     if QApplication.activeWindow() is not window:
         raise RuntimeError("the main window did not become active")
     clock = _PaintClock(app)
