@@ -60,12 +60,11 @@ class Sizes:
     editor_exports: int = 3
     editor_new: int = 5
     editor_pause_s: float = 0.3  # between actions, as a person pauses between key presses
+    editor_settle_s: float = 1.5  # the dashboard shown before the first record is opened
 
 
 FULL = Sizes(2000, 200, 5, 4, 10, 60, 20, 7)
-QUICK = Sizes(
-    40, 8, 1, 1, 1, 4, 2, 1, editor_opens=2, editor_exports=1, editor_new=1, editor_pause_s=0.05
-)
+QUICK = Sizes(40, 8, 1, 1, 1, 4, 2, 1, 2, 1, 1, editor_pause_s=0.05, editor_settle_s=0.2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,6 +389,7 @@ def editor_figures(
         "exports": sizes.editor_exports,
         "new": sizes.editor_new,
         "pause_s": sizes.editor_pause_s,
+        "settle_s": sizes.editor_settle_s,
     }
     out, _ = run_probe(
         home, "editor", str(vault.directory), USER, PASSWORD, json.dumps(probe_sizes), timeout=600

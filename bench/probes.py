@@ -261,7 +261,7 @@ def editor(vault: str, user: str, password: str, sizes_json: str) -> None:
     window.activateWindow()  # shortcuts (Ctrl+W, Ctrl+PgDown...) go to the active window
     # A person looks at the dashboard before opening a child: the window makes its editor ahead
     # once it has been left alone for a moment (ui.main_window.EDITOR_AHEAD_MS).
-    _settle(app, 1.5)
+    _settle(app, sizes["settle_s"])
     if QApplication.activeWindow() is not window:
         raise RuntimeError("the main window did not become active")
     clock = _PaintClock(app)
