@@ -88,7 +88,7 @@ SIDE_WIDTH = 260
 CHARTER_KEY = "__charter__"  # the heading for charter items that belong to no section
 PREVIEW_MS = 700  # the front sheet is drawn again this long after the last change
 CHANGED_COLOUR = "#8a4b00"  # a sign-off whose content has changed since it was given
-BUILD_PAUSE_MS = 40  # between slices of building the pages not visited yet
+BUILD_PAUSE_MS = 15  # between slices of building the pages not visited yet
 BUILD_SLICE_S = 0.008  # each slice makes rows for about this long
 
 
@@ -586,22 +586,10 @@ class RecordEditor(QWidget):
             self._show_derived_eal()
 
     def _build_ahead(self) -> None:
-        """Make the pages not visited yet, a few rows at a time while the window is idle, so the
+        """Make the pages not visited yet, a slice at a time while the window is idle, so the
         first visit to a section only fills it. A key press or click waits for one slice at most."""
-        if not self.isVisible():
-            return
-        key = next((k for k in self._section_keys if k not in self.section_pages), None)
-        if key is None:
-            return
-        page = self._building.get(key)
-        if page is None:
-            index = self._section_keys.index(key)
-            page = SectionPage(self._framework.sections[index], self.pages, later=True)
-            page.hide()
-            self._building[key] = page
-        elif page.build_some(BUILD_SLICE_S):
-            self._page(key)
-        self._build_timer.start()
+        if self.isVisible() and self.make_pages_ahead():
+            self._build_timer.start()
 
     # --- public ----------------------------------------------------------------------------------
 
@@ -646,6 +634,23 @@ class RecordEditor(QWidget):
         self._refresh_summary()
         self._set_save_state(tr("Saved"))
         self.pictures_changed.emit()
+
+    def make_pages_ahead(self) -> bool:
+        """Make one slice (about 8 ms) of the pages not visited yet; False once all are made.
+        The editor does this itself while shown; the window calls it while the editor waits,
+        hidden, for the next record."""
+        key = next((k for k in self._section_keys if k not in self.section_pages), None)
+        if key is None:
+            return False
+        page = self._building.get(key)
+        if page is None:
+            index = self._section_keys.index(key)
+            page = SectionPage(self._framework.sections[index], self.pages, later=True)
+            page.hide()
+            self._building[key] = page
+        elif page.build_some(BUILD_SLICE_S):
+            self._page(key)
+        return True
 
     def park(self) -> None:
         """Stop the save, summary, preview and page-making timers and drop a preview being drawn:

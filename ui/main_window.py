@@ -59,6 +59,7 @@ DEMO_NOTE = "demo vault of fictional children"
 PREWARM_DELAY_MS = 300  # after the window first shows, the services' imports start
 EDITOR_AHEAD_MS = 1000  # then the editor is made ahead, once nobody has typed or clicked for:
 QUIET_S = 0.5
+PAGES_AHEAD_PAUSE_MS = 15  # between slices of the hidden editor's pages
 
 _INPUT_EVENTS = frozenset(
     {
@@ -645,6 +646,18 @@ class MainWindow(QMainWindow):
         editor.hide()
         editor.park()
         self._spare_editor = editor
+        self._make_pages_ahead()
+
+    def _make_pages_ahead(self) -> None:
+        """Let the hidden editor make the pages of its sections a slice at a time, whenever
+        nobody has typed or clicked for half a second, until all are made."""
+        editor = self._spare_editor
+        if editor is None or self._locked or self._closed:
+            return
+        if monotonic() - self._idle_watcher.last_input < QUIET_S:
+            QTimer.singleShot(int(QUIET_S * 1000), self, self._make_pages_ahead)
+        elif editor.make_pages_ahead():
+            QTimer.singleShot(PAGES_AHEAD_PAUSE_MS, self, self._make_pages_ahead)
 
     def _forget_spare_editor(self) -> None:
         """Delete the hidden editor kept for the next record (it still shows the last child)."""
