@@ -168,12 +168,15 @@ def test_the_editor_is_made_ahead_and_the_first_child_opens_in_it(qtbot, demo: P
     ahead = window.findChild(RecordEditor)
     assert not ahead.isVisible()
     assert window.editor is None
+    # ... and, while nobody types or clicks, the pages of all its sections
+    qtbot.waitUntil(lambda: len(ahead.section_pages) == ahead.nav.count(), timeout=20_000)
     record = stored[0]
     window.open_record(record.id)
     assert window.editor is ahead
     assert ahead.isVisible()
     assert ahead.name_label.text() == record.display_name
     assert ahead.field_widget("child.legal_surname").value() == record.get("child.legal_surname")
+    assert ahead.field_widget("send.status").value() == record.get("send.status")
     assert not ahead.undo_stack.canUndo()
     assert window.close_editor()
     assert {r.id for r in session.list_records()} == {r.id for r in stored}
