@@ -49,6 +49,9 @@ def run(quick: bool, parent: Path | None = None, keep: bool = False) -> dict[str
         step("search as you type (offscreen window)")
         search_figures, details["search"] = figures.ui_figures(vault, home, sizes)
         out.extend(search_figures)
+        step("records, sections, new child, export dialog (offscreen window)")
+        editor_figures, details["editor"] = figures.editor_figures(vault, home, sizes)
+        out.extend(editor_figures)
         step("render and sign")
         render_figures, details["render_and_sign"], signed, each = figures.render_and_sign(
             vault.records, sizes

@@ -56,10 +56,15 @@ class Sizes:
     batch_records: int
     verify_reps: int
     coldstart_runs: int
+    editor_opens: int = 20
+    editor_exports: int = 3
+    editor_new: int = 5
+    editor_pause_s: float = 0.3  # between actions, as a person pauses between key presses
+    editor_settle_s: float = 1.5  # the dashboard shown before the first record is opened
 
 
 FULL = Sizes(2000, 200, 5, 4, 10, 60, 20, 7)
-QUICK = Sizes(40, 8, 1, 1, 1, 4, 2, 1)
+QUICK = Sizes(40, 8, 1, 1, 1, 4, 2, 1, 2, 1, 1, editor_pause_s=0.05, editor_settle_s=0.2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,6 +377,105 @@ def ui_figures(vault: BenchVault, home: Path, sizes: Sizes) -> tuple[list[Figure
         "none_refs_lost_per_keystroke": out["none_refs_lost"] / keystrokes,
     }
     return [typing, clear], details
+
+
+def editor_figures(
+    vault: BenchVault, home: Path, sizes: Sizes
+) -> tuple[list[Figure], dict[str, Any]]:
+    """Opening records, visiting sections, New child and the export dialog in the real
+    MainWindow (offscreen, with the app's services), each to the end of its first paint."""
+    probe_sizes = {
+        "open": sizes.editor_opens,
+        "exports": sizes.editor_exports,
+        "new": sizes.editor_new,
+        "pause_s": sizes.editor_pause_s,
+        "settle_s": sizes.editor_settle_s,
+    }
+    out, _ = run_probe(
+        home, "editor", str(vault.directory), USER, PASSWORD, json.dumps(probe_sizes), timeout=600
+    )
+    where = f"the real MainWindow with its services (offscreen, {len(vault.records)} records)"
+    bare_ms = median(out["bare_widget_s"]) * 1000
+    w, h = out["editor_size"]
+    opens = [t * 1000 for t in out["open_s"]]
+    open_fig = make_figure(
+        "open_record_p95",
+        p95(opens),
+        "ms",
+        bare_ms,
+        max_value=100.0,
+        note=f"{where}: Enter on a dashboard row to the end of the event-loop pass that paints "
+        f"the editor, {len(opens)} different records one after another (after one first open, "
+        f"reported apart); baseline: a bare QWidget of the editor's size ({w}x{h}) shown as a "
+        "window, to its first paint (median); p95",
+    )
+    firsts = [t * 1000 for t in out["first_visit_s"]]
+    revisits = [t * 1000 for t in out["revisit_s"]]
+    worst = max(range(len(firsts)), key=firsts.__getitem__)
+    section_fig = make_figure(
+        "first_visit_section",
+        firsts[worst],
+        "ms",
+        max(revisits),
+        max_value=100.0,
+        note=f"{where}: Ctrl+PgDown through all {len(out['sections'])} sections of a record not "
+        "opened before, each to the end of the pass that paints the new page; the worst first "
+        f"visit (section {out['sections'][worst + 1]}); baseline: the worst of the same sections "
+        "visited again (Ctrl+PgUp back)",
+    )
+    news = [t * 1000 for t in out["new_child_s"]]
+    new_fig = make_figure(
+        "new_child",
+        median(news),
+        "ms",
+        bare_ms,
+        max_value=150.0,
+        note=f"{where}: Ctrl+N on the dashboard (a record from the setting profile, saved) to "
+        "the end of the pass that paints the editor with the cursor in the first name; "
+        f"baseline: the bare QWidget above; median of {len(news)}",
+    )
+    exports = out["export"]
+    export_bare_ms = median(out["export_bare_s"]) * 1000
+    interactive = [e["interactive"] * 1000 for e in exports]
+    first_page = [e["first_page"] * 1000 for e in exports]
+    dialog_fig = make_figure(
+        "open_export_dialog",
+        median(interactive),
+        "ms",
+        export_bare_ms,
+        max_value=300.0,
+        note=f"{where}: Ctrl+E in an open editor to the dialog painted and interactive (a "
+        "zero-time timer posted at its first paint has run); baseline: a bare QDialog of the "
+        f"same size shown, to its first paint; median of {len(exports)}",
+    )
+    page_fig = make_figure(
+        "open_export_dialog_first_page",
+        median(first_page),
+        "ms",
+        export_bare_ms,
+        max_value=500.0,
+        note=f"{where}: Ctrl+E to the first page of the unsigned preview in the dialog; "
+        f"baseline: the bare QDialog above; median of {len(exports)}",
+    )
+    details = {
+        "first_open_ms": out["first_open_s"] * 1000,
+        "open_median_ms": median(opens),
+        "open_max_ms": max(opens),
+        "load_median_ms": median(out["load_s"]) * 1000,
+        "back_median_ms": median(out["back_s"]) * 1000,
+        "bare_widget_ms": [t * 1000 for t in out["bare_widget_s"]],
+        "first_visit_ms": dict(zip(out["sections"][1:], firsts, strict=True)),
+        "revisit_ms": dict(zip(out["sections"][:-1], revisits, strict=True)),
+        "session_first_visit_ms": dict(
+            zip(out["sections"][1:], [t * 1000 for t in out["session_first_visit_s"]], strict=True)
+        ),
+        "new_child_ms": news,
+        "export_ms": [
+            {k: (v * 1000 if k != "pages" else v) for k, v in e.items()} for e in exports
+        ],
+        "export_bare_ms": [t * 1000 for t in out["export_bare_s"]],
+    }
+    return [open_fig, section_fig, new_fig, dialog_fig, page_fig], details
 
 
 def memory_figure(vault: BenchVault, home: Path) -> tuple[Figure, dict[str, Any]]:

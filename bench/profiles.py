@@ -90,15 +90,12 @@ def main(argv: list[str] | None = None) -> int:
         record_json = record_to_bytes(full)
         settings = exporting.ExportSettings(generated_on=datetime.now(UTC).replace(microsecond=0))
         creds = exporting.load_demo_signer()
-        pdf = exporting.render(full, settings)
-        profile("render_record_pdf", lambda: exporting.render(full, settings), args.top, 5)
+        pdf = exporting.render(full, settings, record_json)
         profile(
-            "attach_json + sign_pdf",
-            lambda: exporting.sign(pdf, record_json, creds, settings.generated_on),
-            args.top,
-            5,
+            "render_record_pdf", lambda: exporting.render(full, settings, record_json), args.top, 5
         )
-        signed = exporting.sign(pdf, record_json, creds, settings.generated_on)
+        profile("sign_pdf", lambda: exporting.sign(pdf, creds, settings.generated_on), args.top, 5)
+        signed = exporting.sign(pdf, creds, settings.generated_on)
         from export.pki import load_crl, load_root_cert
         from export.verify import verify_pdf
 
@@ -107,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         profile("verify_pdf", lambda: verify_pdf(signed, trust_roots=roots, crls=crls), args.top, 5)
         import_times(vault.directory, args.top)
         _profile_search(records, args.top)
+        _profile_editor(vault.directory, records, args.top)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
@@ -137,6 +135,75 @@ def _profile_search(records: list[Any], top: int) -> None:
 
     profile("search as you type (Dashboard, offscreen)", type_names, top)
     dashboard.close()
+
+
+def _profile_editor(directory: Path, records: list[Any], top: int) -> None:
+    """The real MainWindow (with its services): open records one after another from the
+    dashboard, visit every section of one, New child, and the export dialog to its first page."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from transitions_app.app import VaultAccess, WindowServices
+    from ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    service = VaultService.open(directory, USER, PASSWORD)
+    window = MainWindow(VaultAccess(), directory, service, services=WindowServices())
+    window.show()
+
+    def settle(times: int = 10) -> None:
+        for _ in range(times):
+            app.processEvents()
+
+    settle(50)
+    ids = [r.id for r in records[::97][:12]]
+
+    def open_records() -> None:
+        for record_id in ids:
+            window.open_record(record_id)
+            settle()
+            window.close_editor()
+            settle()
+
+    profile("open a record, then back (MainWindow, offscreen)", open_records, top)
+    window.open_record(records[1].id)
+    settle()
+    editor = window.editor
+    assert editor is not None
+
+    def visit_sections() -> None:
+        for row in range(1, editor.nav.count()):
+            editor.nav.setCurrentRow(row)
+            settle()
+
+    profile("every section of an open record", visit_sections, top)
+
+    def export_dialog() -> None:
+        def drive() -> None:
+            dialog = window.last_export
+            if dialog is None or not dialog.isVisible():
+                QTimer.singleShot(1, drive)
+                return
+            while dialog.pages.page_count() == 0:
+                app.processEvents()
+            dialog.reject()
+
+        window.last_export = None
+        QTimer.singleShot(0, drive)
+        window.export_current()
+
+    profile("export dialog to its first preview page", export_dialog, top)
+    window.close_editor()
+
+    def new_child() -> None:
+        window.new_record()
+        settle()
+        window.close_editor()
+        settle()
+
+    profile("New child, then back", new_child, top, times=3)
+    window.close()
+    service.close()
 
 
 if __name__ == "__main__":

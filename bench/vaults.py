@@ -13,6 +13,7 @@ from models.record import Record
 from models.synthetic import generate_records
 from models.vault import DEFAULT_KDF, KdfParams
 from models.vault.schema import make_engine
+from transitions_app.services.demo import install_example_charter_if_shipped, save_demo_profile
 from transitions_app.services.vault_service import VaultService
 
 USER = "manager"
@@ -32,7 +33,9 @@ class BenchVault:
 
 
 def build_vault(directory: Path, n: int, *, quick: bool) -> BenchVault:
-    """A vault of ``n`` synthetic children, imported one by one as the demo vault does."""
+    """A vault of ``n`` synthetic children, imported one by one as the demo vault does, under the
+    example Northshire charter and with the demo setting profile (as a setting works: the editor
+    then has the school directory, the charter's items and a pre-filled New child)."""
     kdf = QUICK_KDF if quick else DEFAULT_KDF
     records = generate_records(n, seed=SEED, today=TODAY)
     start = time.perf_counter()
@@ -40,6 +43,8 @@ def build_vault(directory: Path, n: int, *, quick: bool) -> BenchVault:
     try:
         for record in records:
             service.import_record(record)
+        install_example_charter_if_shipped(service)
+        save_demo_profile(service)
     finally:
         service.close()
     return BenchVault(directory, records, kdf, time.perf_counter() - start)

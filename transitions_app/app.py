@@ -24,10 +24,9 @@ from transitions_app import APP_NAME
 from transitions_app.cli.base import default_vault_dir
 from transitions_app.cli.vault_cmd import vault_location
 from transitions_app.settings import AppSettings
-from ui.dialogs import LoginDialog, NewVaultDialog, plain_error
-from ui.geometry import install as fit_every_window
-from ui.service import Progress, RecordService
+from ui.login import LoginDialog, plain_error
 from ui.style import apply_style
+from ui.window_fit import install as fit_every_window
 from ui.workers import run_in_background
 
 if TYPE_CHECKING:  # imported on first use (or after login): a faster first paint
@@ -44,6 +43,7 @@ if TYPE_CHECKING:  # imported on first use (or after login): a faster first pain
     from transitions_app.services.school_service import SchoolService
     from transitions_app.services.spelling_service import SpellingService
     from transitions_app.services.vault_service import VaultService
+    from ui.service import Progress, RecordService
 
 # Copies of constants whose modules import the vault layer, so the login dialog can be shown
 # without it; tests/unit/test_cold_imports.py checks that they stay the same.
@@ -150,6 +150,12 @@ class WindowServices:
 
     def today(self) -> date:
         return self._clock().astimezone(UTC).date()
+
+    def prewarm(self) -> None:
+        """Import what the export dialog, New child and the family tools need (pyHanko, pikepdf,
+        reportlab, pdfium: about 0.4 s) on a daemon thread, so the first of them in a session does
+        not wait for it. Imports only: no Qt objects are made there."""
+        _prewarm(SERVICES_USED_LATER, "prewarm-services")
 
     def charter(self, session: VaultService) -> CharterService:
         from transitions_app.services.charter_service import CharterService
@@ -293,17 +299,28 @@ def _demo_hint(directory: Path) -> str:
 
 
 PREWARM_DELAY_MS = 300
+SERVICES_USED_LATER = (
+    "transitions_app.services.export_service",
+    "transitions_app.services.preview_service",
+    "transitions_app.services.profile_service",
+    "transitions_app.services.family_service",
+)
 
 
-def _prewarm_vault_layer() -> None:
-    """Import the vault service on a daemon thread (imports only: no Qt objects are made)."""
+def _prewarm(modules: Sequence[str], name: str) -> None:
+    """Import ``modules`` on a daemon thread (imports only: no Qt objects are made)."""
 
     def load() -> None:
         import importlib
 
-        importlib.import_module("transitions_app.services.vault_service")
+        for module in modules:
+            importlib.import_module(module)
 
-    threading.Thread(target=load, name="prewarm-vault", daemon=True).start()
+    threading.Thread(target=load, name=name, daemon=True).start()
+
+
+def _prewarm_vault_layer() -> None:
+    _prewarm(["transitions_app.services.vault_service"], "prewarm-vault")
 
 
 def _run_on_server(
@@ -405,6 +422,8 @@ def run_app(args: argparse.Namespace, argv: Sequence[str]) -> int:
         and _ensure_demo(directory) is not None
     )
     if not made_demo and not access.exists(directory):
+        from ui.dialogs import NewVaultDialog  # first run only
+
         first_run = NewVaultDialog(
             access.create, directory, school_creator=access.create_school, la_choice=True
         )

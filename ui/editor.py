@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import html
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QPoint, QSignalBlocker, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -30,6 +30,7 @@ from PySide6.QtGui import (
     QPainter,
     QPen,
     QPixmap,
+    QShowEvent,
     QTextCursor,
     QUndoCommand,
     QUndoStack,
@@ -89,6 +90,8 @@ SIDE_WIDTH = 260
 CHARTER_KEY = "__charter__"  # the heading for charter items that belong to no section
 PREVIEW_MS = 700  # the front sheet is drawn again this long after the last change
 CHANGED_COLOUR = "#8a4b00"  # a sign-off whose content has changed since it was given
+BUILD_PAUSE_MS = 15  # between slices of building the pages not visited yet
+BUILD_SLICE_S = 0.008  # each slice makes rows for about this long
 
 
 def tr(text: str) -> str:
@@ -170,7 +173,11 @@ class FieldRow(QWidget):
 class SectionPage(QScrollArea):
     """A scrollable page of one section's fields, grouped under their sub-headings."""
 
-    def __init__(self, section: SectionDef, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, section: SectionDef, parent: QWidget | None = None, *, later: bool = False
+    ) -> None:
+        """With ``later`` the rows are made by :meth:`build_some` (a few at a time, while the
+        person reads another section) and :meth:`finish`; otherwise all of them now."""
         super().__init__(parent)
         self.section = section
         self.setWidgetResizable(True)
@@ -189,19 +196,49 @@ class SectionPage(QScrollArea):
             help_label.setWordWrap(True)
             lay.addWidget(help_label)
         self.rows: dict[str, FieldRow] = {}
-        for group, fields in section.groups():
-            if group:
-                heading = QLabel(ftr(group), inner)
-                heading.setObjectName("groupTitle")
-                lay.addWidget(heading)
-            for fd in fields:
-                row = FieldRow(fd, inner)
-                row.setMaximumWidth(760)
-                lay.addWidget(row)
-                self.rows[fd.path] = row
-        lay.addStretch(1)
+        self._inner = inner
         self._layout = lay
-        self.setWidget(inner)
+        self._steps = self._make_rows()
+        self.done = False
+        if not later:
+            self.finish()
+
+    def _make_rows(self) -> Iterator[QWidget]:
+        """Make the page's headings and rows one at a time, in order."""
+        for group, fields in self.section.groups():
+            if group:
+                heading = QLabel(ftr(group), self._inner)
+                heading.setObjectName("groupTitle")
+                self._layout.addWidget(heading)
+                yield heading
+            for fd in fields:
+                row = FieldRow(fd, self._inner)
+                row.setMaximumWidth(760)
+                self._layout.addWidget(row)
+                self.rows[fd.path] = row
+                yield row
+
+    def build_some(self, seconds: float) -> bool:
+        """Make rows for about ``seconds`` (at least one); True once every row is made."""
+        if self.done:
+            return True
+        end = time.perf_counter() + seconds
+        for widget in self._steps:
+            widget.ensurePolished()  # styled now rather than when the page is first shown
+            if time.perf_counter() >= end:
+                return False
+        self.finish()
+        return True
+
+    def finish(self) -> None:
+        """Make the rows not made yet and put the page together."""
+        if self.done:
+            return
+        for _widget in self._steps:
+            pass
+        self._layout.addStretch(1)
+        self.setWidget(self._inner)
+        self.done = True
 
     def add_widget(self, widget: QWidget) -> None:
         """Put ``widget`` at the end of the page (above the free space)."""
@@ -321,6 +358,13 @@ class RecordEditor(QWidget):
             self.undo_stack, SpellingSupport(spelling, self) if spelling is not None else None
         )
         self._section_widgets: dict[str, list[Callable[[], QWidget]]] = {}
+        self._section_keys = [s.key for s in self._framework.sections]
+        self._stale: set[str] = set()  # built pages that still show the record loaded before
+        self._building: dict[str, SectionPage] = {}  # pages being made while the window is idle
+        self._build_timer = QTimer(self)
+        self._build_timer.setSingleShot(True)
+        self._build_timer.setInterval(BUILD_PAUSE_MS)
+        self._build_timer.timeout.connect(self._build_ahead)
 
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
@@ -497,12 +541,19 @@ class RecordEditor(QWidget):
         self.pages.setCurrentIndex(0)
 
     def _page(self, key: str) -> SectionPage:
-        """The section's page, built and filled from the record the first time it is needed."""
+        """The section's page, built (or finished) and filled from the record the first time it
+        is needed, and filled again the first time it is needed after another record is loaded."""
         page = self.section_pages.get(key)
         if page is not None:
+            if key in self._stale:
+                self._fill(page)
             return page
-        index = [s.key for s in self._framework.sections].index(key)
-        page = SectionPage(self._framework.sections[index], self.pages)
+        index = self._section_keys.index(key)
+        page = self._building.pop(key, None)
+        if page is None:
+            page = SectionPage(self._framework.sections[index], self.pages)
+        else:
+            page.finish()
         placeholder = self.pages.widget(index)
         current = self.pages.currentIndex()
         self.pages.insertWidget(index, page)
@@ -514,8 +565,6 @@ class RecordEditor(QWidget):
         may_safeguard = can(self._service.user.role, Permission.SET_SAFEGUARDING)
         for path, row in page.rows.items():
             self.rows[path] = row
-            row.field.set_value(self._record.entered(path))
-            self._validate(row, finished=True)
             row.field.edited.connect(
                 lambda value, token, fd=row.fd: self._user_edit(fd, value, token)
             )
@@ -525,11 +574,30 @@ class RecordEditor(QWidget):
                 row.field.setToolTip(
                     tr("Only the designated safeguarding lead or a manager can change this.")
                 )
-        if EAL_PATH in page.rows:
-            self._show_derived_eal()
+        self._fill(page)
         for make in self._section_widgets.get(key, []):
             page.add_widget(make())
         return page
+
+    def _fill(self, page: SectionPage) -> None:
+        """Show the record's values and problems in the page's fields (signals blocked)."""
+        self._stale.discard(page.section.key)
+        self._applying = True
+        try:
+            for path, row in page.rows.items():
+                row.field.set_value(self._record.entered(path))
+        finally:
+            self._applying = False
+        for row in page.rows.values():
+            self._validate(row, finished=True)
+        if EAL_PATH in page.rows:
+            self._show_derived_eal()
+
+    def _build_ahead(self) -> None:
+        """Make the pages not visited yet, a slice at a time while the window is idle, so the
+        first visit to a section only fills it. A key press or click waits for one slice at most."""
+        if self.isVisible() and self.make_pages_ahead():
+            self._build_timer.start()
 
     # --- public ----------------------------------------------------------------------------------
 
@@ -542,6 +610,64 @@ class RecordEditor(QWidget):
         self._service = service
         self._load_refusals()
         self._refresh_buttons()
+
+    def load_record(self, record: Record) -> None:
+        """Show ``record`` in place of the one shown, as a new editor would show it, reusing the
+        pages already built: their fields are filled with signals blocked, so loading is not
+        editing. The record must use the same framework (its pages are the same)."""
+        if (record.framework_id, record.framework_version) != (
+            self._framework.id,
+            self._framework.version,
+        ):
+            raise ValueError("load_record needs a record of the editor's framework")
+        self.park()
+        self.undo_stack.clear()
+        self._acknowledged = set()
+        self._refused_scope = None
+        self._readiness = None
+        self._record = record.copy()
+        self._base = record.copy()
+        self.message_bar.hide()
+        self.front_sheet.clear()
+        self.front_sheet_text = ""
+        self._stale = set(self.section_pages)  # each page is filled when it is next needed
+        self._page(self._section_keys[0])
+        with QSignalBlocker(self.nav):
+            self.nav.setCurrentRow(0)
+        self.pages.setCurrentIndex(0)
+        for page in self.section_pages.values():
+            page.verticalScrollBar().setValue(0)
+        with QSignalBlocker(self.tabs):
+            self.tabs.setCurrentIndex(0)
+        self._refresh_summary()
+        self._set_save_state(tr("Saved"))
+        self.pictures_changed.emit()
+
+    def make_pages_ahead(self) -> bool:
+        """Make one slice (about 8 ms) of the pages not visited yet; False once all are made.
+        The editor does this itself while shown; the window calls it while the editor waits,
+        hidden, for the next record."""
+        key = next((k for k in self._section_keys if k not in self.section_pages), None)
+        if key is None:
+            return False
+        page = self._building.get(key)
+        if page is None:
+            index = self._section_keys.index(key)
+            page = SectionPage(self._framework.sections[index], self.pages, later=True)
+            page.hide()
+            self._building[key] = page
+        elif page.build_some(BUILD_SLICE_S):
+            self._page(key)
+        return True
+
+    def park(self) -> None:
+        """Stop the save, summary, preview and page-making timers and drop a preview being drawn:
+        the editor is hidden until :meth:`load_record` (unsaved edits are the caller's to flush
+        first). Showing it again starts making pages again."""
+        for timer in (self._save_timer, self._refresh_timer, self._preview_timer, self._build_timer):
+            timer.stop()
+        self._preview_serial += 1
+        self._dirty = False
 
     def set_charter(self, charter: Any) -> None:
         """Judge the record under ``charter`` (None: the framework's rules alone)."""
@@ -708,7 +834,9 @@ class RecordEditor(QWidget):
         else:
             self._refused_scope = None
             self.message_bar.show_message(
-                tr("Nothing stops the {what} now: you can give it.").format(what=scope_words(scope)),
+                tr("Nothing stops the {what} now: you can give it.").format(
+                    what=scope_words(scope)
+                ),
                 "info",
             )
 
@@ -1126,6 +1254,10 @@ class RecordEditor(QWidget):
             for scope, button in self._signoff_buttons().items():
                 if path == signoff_path(scope):
                     button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        self._build_timer.start()  # the pages not visited yet, while the person reads this one
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(1280, 700)

@@ -80,6 +80,7 @@ class ExportDialog(QDialog):
     field_requested = Signal(str, str)
     export_finished = Signal(object)  # the ExportReport
     progress_changed = Signal(int, int)
+    preview_drawn = Signal()  # every page of the preview is shown
 
     def __init__(
         self,
@@ -102,6 +103,7 @@ class ExportDialog(QDialog):
         self._today = today
         self._cancel: threading.Event | None = None
         self._preview_serial = 0
+        self._preview_done = False
         self.report: Any = None
         self._out_dir = out_dir
 
@@ -387,19 +389,51 @@ class ExportDialog(QDialog):
         width = max(self.pages.viewport().width(), 560) - 40
         scale = max(0.8, min(width / 595.0, 1.6))
 
-        def work() -> list[Any]:
-            pdf = preview.preview_pdf(record, handling_note=note)
-            return list(preview.render_pages(pdf, scale))
+        self._preview_done = False
 
-        def done(pages: list[Any]) -> None:
+        def first() -> tuple[bytes, list[Any], int]:
+            pdf = preview.preview_pdf(record, handling_note=note)
+            return pdf, list(preview.render_pages(pdf, scale, stop=1)), preview.page_count(pdf)
+
+        def first_done(result: tuple[bytes, list[Any], int]) -> None:
+            if serial != self._preview_serial:
+                return
+            pdf, pages, total = result
+            self.pages.set_pages(pages, total)
+            if total <= len(pages) or not self.isVisible():  # closed meanwhile: nothing to add to
+                self._preview_finished()
+                return
+            # The first page is up; the rest are drawn in the background and added below it.
+            run_in_background(
+                lambda: list(preview.render_pages(pdf, scale, start=len(pages))),
+                rest_done,
+                failed,
+                owner=self,
+            )
+
+        def rest_done(pages: list[Any]) -> None:
             if serial == self._preview_serial:
-                self.pages.set_pages(pages)
+                self.pages.add_pages(pages)
+                self._preview_finished()
 
         def failed(exc: BaseException) -> None:
             if serial == self._preview_serial:
                 self.pages.set_message(plain_error(exc))
+                self._preview_finished()
 
-        run_in_background(work, done, failed)
+        run_in_background(first, first_done, failed, owner=self)
+
+    def _preview_finished(self) -> None:
+        self._preview_done = True
+        self.preview_drawn.emit()
+
+    def preview_pages_expected(self) -> int:
+        """Pages in the document previewed (0 until its first page is drawn)."""
+        return self.pages.total_pages()
+
+    def preview_complete(self) -> bool:
+        """Every page of the preview is drawn (or it failed and says why)."""
+        return self._preview_done
 
     def _page_changed(self, page: int, total: int) -> None:
         self.page_label.setText(tr("Page {x} of {y}").format(x=page, y=total) if total else "")

@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+from time import monotonic
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QStandardPaths, Qt, QTimer, Signal
@@ -16,6 +17,7 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QKeySequence,
+    QShowEvent,
     QUndoGroup,
 )
 from PySide6.QtWidgets import (
@@ -32,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from models.errors import TransitionsError
+from models.framework.registry import current_framework
 from models.readiness import Readiness, readiness
 from models.record import Record, SignOffScope
 from models.roles import Permission, can
@@ -57,6 +60,10 @@ from ui.users_dialog import UsersDialog
 from ui.workers import run_in_background, run_with_progress
 
 DEMO_NOTE = "demo vault of fictional children"
+PREWARM_DELAY_MS = 300  # after the window first shows, the services' imports start
+EDITOR_AHEAD_MS = 1000  # then the editor is made ahead, once nobody has typed or clicked for:
+QUIET_S = 0.5
+PAGES_AHEAD_PAUSE_MS = 15  # between slices of the hidden editor's pages
 
 _INPUT_EVENTS = frozenset(
     {
@@ -75,10 +82,13 @@ class _IdleWatcher(QObject):
     def __init__(self, timer: QTimer, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._timer = timer
+        self.last_input = 0.0  # time.monotonic() of the last key press or mouse use
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if event.type() in _INPUT_EVENTS and self._timer.isActive():
-            self._timer.start()
+        if event.type() in _INPUT_EVENTS:
+            self.last_input = monotonic()
+            if self._timer.isActive():
+                self._timer.start()
         return False
 
 
@@ -117,12 +127,15 @@ class MainWindow(QMainWindow):
             today = services.today if services is not None else date.today
         self._today = today
         self.editor: RecordEditor | None = None
+        self._spare_editor: RecordEditor | None = None  # the editor last closed, kept hidden
+        self._editor_for: tuple[Any, Any, Any] = (None, None, None)
         self.family_tools: Any = None  # the open editor's Family button (ui.family_dialog)
         self.family_reader: Any = None  # reads family forms dropped on the window
         self.school_picker: Any = None  # ui.school_picker.RecordSchoolPicker on the editor
         self.phrase_tools: Any = None  # the open editor's phrase bank keys (ui.phrases)
         self._locked = False
         self._closed = False
+        self._prewarmed = False
         self._locked_user = ""
         self._before_lock: QWidget | None = None
         self._focus_before_lock: QWidget | None = None
@@ -591,6 +604,22 @@ class MainWindow(QMainWindow):
     def _show_editor(self, record: Any) -> None:
         if self.editor is not None:
             self.close_editor()
+        editor = self._take_spare_editor(record)
+        if editor is None:
+            editor = self._make_editor(record)
+        else:
+            editor.load_record(record)
+            if self.school_picker is not None:
+                self.school_picker.refresh()
+        self.undo_group.addStack(editor.undo_stack)
+        self.editor = editor
+        self.stack.setCurrentWidget(self.editor_holder)
+        editor.show()
+        self._sync_actions()
+        self._save_state_changed(editor.save_state())
+        editor.nav.setFocus()
+
+    def _make_editor(self, record: Record) -> RecordEditor:
         editor = RecordEditor(
             self.service,
             record,
@@ -607,6 +636,7 @@ class MainWindow(QMainWindow):
         editor.export_button.setVisible(self.services is not None)
         editor.save_state_changed.connect(self._save_state_changed)
         editor.record_saved.connect(self.dashboard.update_record)
+        self.family_tools = None
         if self.services is not None and self.school is None:
             self.family_tools = install_family_tools(
                 editor, self.services.family(self.service), applied=self._family_applied,
@@ -614,12 +644,62 @@ class MainWindow(QMainWindow):
             )
         has_phrases = self._phrases() is not None
         self.phrase_tools = install_phrase_tools(editor, self._phrases) if has_phrases else None
-        self.undo_group.addStack(editor.undo_stack)
-        self.editor = editor
-        self.stack.setCurrentWidget(self.editor_holder)
-        self._sync_actions()
-        self._save_state_changed(editor.save_state())
-        editor.nav.setFocus()
+        self._editor_for = (self.service, self.charter, self.school)
+        return editor
+
+    def _take_spare_editor(self, record: Record) -> RecordEditor | None:
+        """The editor last closed, to show ``record`` in: building an editor's pages is most of
+        the time it takes to open a record. Only for the same session, charter and framework
+        (its buttons, school finder and family tools belong to those); otherwise it is deleted."""
+        editor, self._spare_editor = self._spare_editor, None
+        if editor is None:
+            return None
+        now = (self.service, self.charter, self.school)
+        shown = editor.record()
+        if all(a is b for a, b in zip(self._editor_for, now, strict=True)) and (
+            shown.framework_id,
+            shown.framework_version,
+        ) == (record.framework_id, record.framework_version):
+            return editor
+        editor.deleteLater()
+        return None
+
+    def _make_editor_ahead(self) -> None:
+        """Make the editor before the first record is opened, on a blank record it never shows,
+        once the window has been left alone for a moment (it takes the UI thread for 50-100 ms):
+        the first record opened is then only filled in, as every later one is."""
+        if self.editor is not None or self._spare_editor is not None or self._closed:
+            return
+        if self._locked or self.school is not None:
+            return  # a school's vault has no record editor; a locked window waits for its user
+        if monotonic() - self._idle_watcher.last_input < QUIET_S:
+            QTimer.singleShot(int(QUIET_S * 1000), self, self._make_editor_ahead)
+            return
+        framework = current_framework()
+        editor = self._make_editor(
+            Record(framework_id=framework.id, framework_version=framework.version)
+        )
+        editor.hide()
+        editor.park()
+        self._spare_editor = editor
+        self._make_pages_ahead()
+
+    def _make_pages_ahead(self) -> None:
+        """Let the hidden editor make the pages of its sections a slice at a time, whenever
+        nobody has typed or clicked for half a second, until all are made."""
+        editor = self._spare_editor
+        if editor is None or self._locked or self._closed:
+            return
+        if monotonic() - self._idle_watcher.last_input < QUIET_S:
+            QTimer.singleShot(int(QUIET_S * 1000), self, self._make_pages_ahead)
+        elif editor.make_pages_ahead():
+            QTimer.singleShot(PAGES_AHEAD_PAUSE_MS, self, self._make_pages_ahead)
+
+    def _forget_spare_editor(self) -> None:
+        """Delete the hidden editor kept for the next record (it still shows the last child)."""
+        if self._spare_editor is not None:
+            self._spare_editor.deleteLater()
+            self._spare_editor = None
 
     def _family_applied(self, record: Record) -> None:
         """A family form was read in: show the record as saved (reopened if it was open)."""
@@ -635,17 +715,24 @@ class MainWindow(QMainWindow):
             return True
         if not editor.flush():
             return False
-        self._drop_editor()
+        self._drop_editor(keep=True)
         return True
 
-    def _drop_editor(self) -> None:
+    def _drop_editor(self, *, keep: bool = False) -> None:
+        """Leave the editor. With ``keep`` (its changes are saved) it stays, hidden, for the next
+        record to be opened in; otherwise it is deleted."""
         editor = self.editor
         if editor is None:
             return
         self.editor = None
         self.undo_group.removeStack(editor.undo_stack)
         editor.hide()
-        editor.deleteLater()
+        editor.park()
+        self._forget_spare_editor()
+        if keep:
+            self._spare_editor = editor
+        else:
+            editor.deleteLater()
         self.stack.setCurrentWidget(self._home())
         self.dashboard.select_record(editor.record_id)
         self.dashboard.table.setFocus()
@@ -715,6 +802,7 @@ class MainWindow(QMainWindow):
         self.lock_screen.show_switch_user(self.demo_hint)
 
     def _enter_lock_screen(self) -> None:
+        self._forget_spare_editor()  # no child's details kept in hidden widgets while locked
         self._locked_user = self.service.user.name
         self._locked = True
         self.message_bar.hide()
@@ -1329,6 +1417,13 @@ class MainWindow(QMainWindow):
         elif paths and not self._locked and self.services is not None:
             event.acceptProposedAction()
             read_dropped(self, self.services.family(self.service), paths)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if self.services is not None and not self._prewarmed:
+            self._prewarmed = True  # after the first paint: the export and family services
+            QTimer.singleShot(PREWARM_DELAY_MS, self, self.services.prewarm)
+            QTimer.singleShot(EDITOR_AHEAD_MS, self, self._make_editor_ahead)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         if self.editor is not None and not self._locked:

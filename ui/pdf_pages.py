@@ -31,6 +31,7 @@ class PagePreview(QScrollArea):
         self._lay.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         self.setWidget(self._inner)
         self._pages: list[QLabel] = []
+        self._total = 0  # pages in the document (some may not be drawn yet)
         self.verticalScrollBar().valueChanged.connect(lambda _v: self._emit_page())
 
     def set_message(self, text: str) -> None:
@@ -41,9 +42,16 @@ class PagePreview(QScrollArea):
         self._lay.addWidget(label)
         self.page_changed.emit(0, 0)
 
-    def set_pages(self, pages: list[Any]) -> None:
+    def set_pages(self, pages: list[Any], total: int | None = None) -> None:
+        """Show ``pages`` (the first ones of ``total``, when the rest follow by :meth:`add_pages`)."""
         self._clear()
-        for n, page in enumerate(pages, start=1):
+        self._total = len(pages) if total is None else total
+        self.add_pages(pages)
+        self.verticalScrollBar().setValue(0)
+
+    def add_pages(self, pages: list[Any]) -> None:
+        """Put ``pages`` under those shown (the scroll position stays)."""
+        for page in pages:
             image = QImage(
                 page.data, page.width, page.height, page.stride, QImage.Format.Format_RGB888
             ).copy()
@@ -51,12 +59,22 @@ class PagePreview(QScrollArea):
             label.setPixmap(QPixmap.fromImage(image))
             label.setFixedSize(image.size())  # a page keeps its size; the area scrolls instead
             label.setObjectName("pdfPage")
-            label.setAccessibleName(tr("Page {n} of {total}").format(n=n, total=len(pages)))
-            self._lay.addWidget(label)
             self._pages.append(label)
-        self.verticalScrollBar().setValue(0)
+            self._total = max(self._total, len(self._pages))
+            self._lay.addWidget(label)
+        for n, label in enumerate(self._pages, start=1):
+            label.setAccessibleName(tr("Page {n} of {total}").format(n=n, total=self._total))
         self._emit_page()
         QTimer.singleShot(0, self, self._emit_page)  # again once laid out (dropped if closed)
+
+    def clear(self) -> None:
+        """Show nothing (no pages, no message)."""
+        self._clear()
+        self.page_changed.emit(0, 0)
+
+    def total_pages(self) -> int:
+        """Pages in the document shown (some may not be drawn yet)."""
+        return self._total
 
     def page_count(self) -> int:
         return len(self._pages)
@@ -76,7 +94,7 @@ class PagePreview(QScrollArea):
         return len(self._pages)
 
     def _emit_page(self) -> None:
-        self.page_changed.emit(self.current_page(), len(self._pages))
+        self.page_changed.emit(self.current_page(), self._total if self._pages else 0)
 
     def _clear(self) -> None:
         while self._lay.count():
@@ -85,3 +103,4 @@ class PagePreview(QScrollArea):
             if widget is not None:
                 widget.deleteLater()
         self._pages = []
+        self._total = 0

@@ -98,7 +98,7 @@ def test_new_folder_runs_first_run_then_opens(qtbot, monkeypatch, tmp_path: Path
         qtbot.waitUntil(lambda: self.service is not None, timeout=10000)
         return 1
 
-    monkeypatch.setattr(app_module.NewVaultDialog, "exec", fake_exec)
+    monkeypatch.setattr(dialogs.NewVaultDialog, "exec", fake_exec)
     assert app_module.run_app(argparse.Namespace(vault=directory), ["transitions-app"]) == 0
     assert VaultService.exists(directory)
     assert keys

@@ -24,6 +24,7 @@ from transitions_app.services.charter_service import (
 from transitions_app.services.demo import DEMO_PASSWORD, create_demo_vault
 from ui.charter_dialog import CharterDialog
 from ui.dashboard import CohortModel
+from ui.editor import RecordEditor
 from ui.export_dialog import ExportDialog, PathRole
 from ui.main_window import MainWindow
 
@@ -157,6 +158,30 @@ def test_charter_import_is_for_managers_only(qtbot, vault_dir: Path) -> None:
     assert not hasattr(dialog, "import_box") or not dialog.import_button.isVisibleTo(dialog)
 
 
+def test_the_editor_is_made_ahead_and_the_first_child_opens_in_it(qtbot, demo: Path) -> None:
+    """Left alone for a moment, the window makes its record editor on a blank record it never
+    shows or saves; the first child opened is then shown in that editor, with their own values."""
+    session = CheapVaultAccess.open(demo, "manager", DEMO_PASSWORD)
+    window = window_for(qtbot, demo, session, NOW)
+    stored = session.list_records()
+    qtbot.waitUntil(lambda: window.findChild(RecordEditor) is not None, timeout=10_000)
+    ahead = window.findChild(RecordEditor)
+    assert not ahead.isVisible()
+    assert window.editor is None
+    # ... and, while nobody types or clicks, the pages of all its sections
+    qtbot.waitUntil(lambda: len(ahead.section_pages) == ahead.nav.count(), timeout=20_000)
+    record = stored[0]
+    window.open_record(record.id)
+    assert window.editor is ahead
+    assert ahead.isVisible()
+    assert ahead.name_label.text() == record.display_name
+    assert ahead.field_widget("child.legal_surname").value() == record.get("child.legal_surname")
+    assert ahead.field_widget("send.status").value() == record.get("send.status")
+    assert not ahead.undo_stack.canUndo()
+    assert window.close_editor()
+    assert {r.id for r in session.list_records()} == {r.id for r in stored}
+
+
 # --- 2. export from the window ------------------------------------------------------------------
 
 
@@ -171,7 +196,13 @@ def test_export_dialog_previews_then_exports_with_a_password(qtbot, demo: Path, 
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitUntil(lambda: dialog.pages.page_count() > 0, timeout=10000)
-    assert dialog.page_text() == f"Page 1 of {dialog.pages.page_count()}"
+    # The first page comes first, counted out of the whole document; the rest follow.
+    total = dialog.preview_pages_expected()
+    assert total > 1
+    assert dialog.page_text() == f"Page 1 of {total}"
+    qtbot.waitUntil(dialog.preview_complete, timeout=10000)
+    assert dialog.pages.page_count() == total
+    assert dialog.page_text() == f"Page 1 of {total}"
     assert dialog.ready_label.text() == "Ready to export."
     assert dialog.password.isVisible()  # the demo schools have no certificate in the directory
 

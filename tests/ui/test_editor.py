@@ -402,3 +402,20 @@ def test_ready_for_review(qtbot, fake_service: FakeService, records: list[Record
     qtbot.mouseClick(editor.ready_button, Qt.MouseButton.LeftButton)
     assert fake_service.records[records[1].id].status == Status.READY_FOR_REVIEW
     assert "Ready for review" in editor.status_label.text()
+
+
+def test_pages_not_visited_are_made_while_idle_and_show_the_record(
+    qtbot, fake_service: FakeService, records: list[Record]
+) -> None:
+    """The editor makes the other sections' pages a slice at a time while the window is idle;
+    visiting one then shows the record's values, and typing in it is an edit like any other."""
+    record = records[0]
+    editor = make_editor(qtbot, fake_service, record)
+    assert len(editor.section_pages) < editor.nav.count()
+    qtbot.waitUntil(lambda: len(editor.section_pages) == editor.nav.count(), timeout=10_000)
+    for path, row in editor.rows.items():
+        assert row.field.value() == record.entered(path), path
+    editor.go_to_field("learning.cl_strengths")
+    qtbot.keyClicks(QApplication.focusWidget(), "Shares the sand timer.")
+    assert editor.record().get("learning.cl_strengths").endswith("Shares the sand timer.")
+    assert editor.undo_stack.canUndo()

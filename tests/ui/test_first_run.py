@@ -341,7 +341,7 @@ def test_run_app_first_run_for_a_school_opens_the_school_page(
         window.close()
         return 0
 
-    monkeypatch.setattr(app_module.NewVaultDialog, "exec", fill)
+    monkeypatch.setattr(dialogs.NewVaultDialog, "exec", fill)
     monkeypatch.setattr(QApplication, "exec", staticmethod(shown))
     assert app_module.run_app(argparse.Namespace(vault=directory), ["transitions-app"]) == 0
     assert pages == [("Transitions – head, Headteacher", True)]

@@ -142,7 +142,7 @@ def test_first_run_as_a_local_authority_makes_no_vault(qtbot, monkeypatch, tmp_p
         windows[0].close()
         return 0
 
-    monkeypatch.setattr(app_module.NewVaultDialog, "exec", fill)
+    monkeypatch.setattr(dialogs.NewVaultDialog, "exec", fill)
     monkeypatch.setattr(QApplication, "exec", staticmethod(shown))
     assert app_module.run_app(argparse.Namespace(vault=directory), ["transitions-app"]) == 0
     assert seen == ["Transitions – local authority: Westmoor Borough Council (fictional)"]
@@ -150,6 +150,6 @@ def test_first_run_as_a_local_authority_makes_no_vault(qtbot, monkeypatch, tmp_p
     assert not directory.exists()
     assert AppSettings.at(settings_file).la_folder == demo_la / "la-ca"
     # the next start opens the LA's view again, without asking
-    monkeypatch.setattr(app_module.NewVaultDialog, "exec", lambda self: pytest.fail("asked again"))
+    monkeypatch.setattr(dialogs.NewVaultDialog, "exec", lambda self: pytest.fail("asked again"))
     assert app_module.run_app(argparse.Namespace(vault=directory), ["transitions-app"]) == 0
     assert len(seen) == 2

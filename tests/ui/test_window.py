@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
@@ -221,3 +222,53 @@ def test_undo_and_redo_shortcuts_in_a_text_field(qtbot, fake_service: FakeServic
     )
     assert edit.toPlainText() == before + " And Wren."
     assert window.editor.record().get("about_me.friends") == before + " And Wren."
+
+
+def test_the_next_record_opens_in_the_editor_last_closed_as_if_new(
+    qtbot, fake_service: FakeService, records
+) -> None:
+    """Closing an editor keeps it, hidden, for the next record (its pages are not built again):
+    the next child shows only their own values, problems, history and state, and edits go to them."""
+    window = open_window(qtbot, FakeAccess(fake_service), Path("unused"), fake_service)
+    first, second = records[0], records[1]
+    window.open_record(first.id)
+    editor = window.editor
+    editor.go_to_field("about_me.friends")
+    qtbot.keyClicks(focused(), " And Wren.")
+    editor.apply_value("child.upn", "not a upn", reveal=True)  # a problem under the field
+    assert editor.row("child.upn").error.isVisibleTo(editor)
+    editor.show_section("learning")
+    assert window.close_editor()
+    assert fake_service.load(first.id).get("about_me.friends").endswith(" And Wren.")
+
+    window.open_record(second.id)
+    assert window.editor is editor  # the same widgets, filled with the second child
+    assert editor.record_id == second.id
+    assert editor.current_section() == "child"
+    assert not editor.undo_stack.canUndo()
+    assert not editor.is_dirty()
+    assert editor.save_state() == "Saved"
+    assert editor.name_label.text() == second.display_name
+    for path in list(editor.rows):  # each page as it is shown
+        assert editor.row(path).field.value() == second.entered(path), path
+    assert not editor.row("child.upn").error.isVisibleTo(editor)
+    assert editor.front_sheet.page_count() == 0
+
+    editor.go_to_field("about_me.friends")
+    qtbot.keyClicks(focused(), " And Ash.")
+    assert editor.flush()
+    assert fake_service.load(second.id).get("about_me.friends") == (
+        (second.get("about_me.friends") or "") + " And Ash."
+    )
+    assert fake_service.load(first.id).get("about_me.friends").endswith(" And Wren.")
+
+
+def test_no_hidden_editor_keeps_a_child_while_locked(
+    qtbot, fake_service: FakeService, records
+) -> None:
+    window = open_window(qtbot, FakeAccess(fake_service), Path("unused"), fake_service)
+    window.open_record(records[0].id)
+    editor = window.editor
+    assert window.close_editor()
+    window.lock()
+    qtbot.waitUntil(lambda: not shiboken6.isValid(editor))

@@ -24,7 +24,11 @@ EXPECTED = {
     "verify_signed_pdf",
     "cold_start_login_window",
     "peak_rss_",
+    "open_record_p95",
+    "first_visit_section",
+    "new_child",
 }
+EXACT = {"open_export_dialog", "open_export_dialog_first_page"}
 
 
 def test_quick_bench_prints_one_json_object_of_figures(tmp_path: Path) -> None:
@@ -52,6 +56,8 @@ def test_quick_bench_prints_one_json_object_of_figures(tmp_path: Path) -> None:
     names = [f["name"] for f in figures]
     for prefix in EXPECTED:
         assert sum(n.startswith(prefix) for n in names) == 1, (prefix, names)
+    for name in EXACT:
+        assert names.count(name) == 1, (name, names)
     for figure in figures:
         assert figure.keys() >= FIGURE_KEYS
         assert isinstance(figure["value"], float | int)

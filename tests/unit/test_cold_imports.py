@@ -27,6 +27,8 @@ HEAVY = (
     "export.sign",
     "export.pki",
     "ui.main_window",
+    "ui.dialogs",  # the first-run, password and lock-screen dialogs: the login is in ui.login
+    "models.record",
     "transitions_app.services.vault_service",
     "spylls",  # the spell check's Hunspell: imported when the dictionary is loaded
 )
@@ -40,7 +42,7 @@ WINDOW_SCRIPT = textwrap.dedent(
     from PySide6.QtWidgets import QApplication
 
     app = QApplication(sys.argv[:1])
-    import ui.dialogs
+    import ui.login
 
     seen = {}
 
@@ -50,7 +52,7 @@ WINDOW_SCRIPT = textwrap.dedent(
         seen["hint"] = self.form.hint.text()
         return 0
 
-    ui.dialogs.LoginDialog.exec = fake_exec
+    ui.login.LoginDialog.exec = fake_exec
     from transitions_app.cli import main
 
     code = main(["window", "--vault", sys.argv[1]])

@@ -60,8 +60,8 @@ def create_demo_vault(
             service.import_record(record)
             if progress:
                 progress(n, len(records))
-        _install_example_charter(service)
-        _save_demo_profile(service)
+        install_example_charter_if_shipped(service)
+        save_demo_profile(service)
     finally:
         service.close()
     _sign_off_some(directory, password, records, clock)
@@ -113,7 +113,8 @@ def _sign_off_some(
             session.close()
 
 
-def _install_example_charter(service: VaultService) -> None:
+def install_example_charter_if_shipped(service: VaultService) -> None:
+    """The Northshire example charter (and the demo setting certificate), when it is shipped."""
     try:
         from transitions_app.services.charter_service import install_example_charter
     except ImportError:  # the charter service is optional for the demo
@@ -121,7 +122,7 @@ def _install_example_charter(service: VaultService) -> None:
     install_example_charter(service)
 
 
-def _save_demo_profile(service: VaultService) -> None:
+def save_demo_profile(service: VaultService) -> None:
     """The demo setting's profile, so New child starts pre-filled as in a real setting."""
     from models.setting_profile import Contact, SchoolContact, SettingProfile, StaffMember
     from models.synthetic import SETTING

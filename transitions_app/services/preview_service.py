@@ -59,9 +59,22 @@ class PreviewService:
             ),
         )
 
-    def render_pages(self, pdf: bytes, scale: float = PREVIEW_SCALE) -> list[PageImage]:
-        """Each page of ``pdf`` as RGB pixels."""
-        return [image for _index, _count, image in self.each_page(pdf, scale)]
+    def page_count(self, pdf: bytes) -> int:
+        try:
+            doc = pdfium.PdfDocument(pdf)
+        except pdfium.PdfiumError as exc:
+            raise PreviewFailed(f"The preview could not be drawn: {exc}") from None
+        try:
+            return len(doc)
+        finally:
+            doc.close()
+
+    def render_pages(
+        self, pdf: bytes, scale: float = PREVIEW_SCALE, *, start: int = 0, stop: int | None = None
+    ) -> list[PageImage]:
+        """The pages ``start`` to ``stop`` (default: to the end) of ``pdf`` as RGB pixels."""
+        wanted = range(start, stop if stop is not None else 1 << 30)
+        return [image for _index, _count, image in self.each_page(pdf, scale, wanted)]
 
     def each_page(
         self, pdf: bytes, scale: float = PREVIEW_SCALE, pages: range | None = None
@@ -74,9 +87,8 @@ class PreviewService:
             raise PreviewFailed(f"The preview could not be drawn: {exc}") from None
         try:
             count = len(doc)
-            for index in pages if pages is not None else range(count):
-                if not 0 <= index < count:
-                    continue
+            wanted = pages if pages is not None else range(count)
+            for index in range(max(wanted.start, 0), min(wanted.stop, count), wanted.step):
                 page = doc[index]
                 bitmap = page.render(scale=scale, rev_byteorder=True)
                 try:
