@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from models.errors import PermissionDenied, ValidationFailed
+from models.errors import PermissionDenied, ValidationFailed, VaultError
 from models.roles import Role
 from models.spelling import (
     DICTIONARY_DIR,
@@ -227,3 +227,17 @@ def test_corrections_are_remembered_once_worked_out(checker: SpellChecker) -> No
     made = checker.suggest("necesary")
     assert made[0] == "necessary"
     assert checker.cached_suggestions("necesary") == made
+
+
+def test_a_closed_vault_means_no_setting_words_not_an_error() -> None:
+    """A field still being checked after the session closed (the window kept an editor hidden
+    for the next record) must not raise: the setting's words are read again when it is open."""
+    class Closed:
+        user = type("U", (), {"role": None})()
+
+        def get_blob(self, name: str) -> bytes | None:
+            raise VaultError("The vault is locked.")
+
+    service = SpellingService(Closed(), SHARED)  # type: ignore[arg-type]
+    SHARED.get()
+    assert service.misspelt("She likes puddels") != []  # the dictionary still checks

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from models.errors import PermissionDenied, ValidationFailed
+from models.errors import PermissionDenied, ValidationFailed, VaultError
 from models.roles import SETTING_ROLES, Permission, can
 from models.spelling import NO_WORDS, SHARED, LazyChecker, SettingWords, Span, SpellChecker
 
@@ -90,10 +90,13 @@ class SpellingService:
 
     def _checking_words(self) -> SettingWords:
         """The setting's words for checking: none when the stored list is damaged (adding a word
-        then says so, rather than replacing the list)."""
+        then says so, rather than replacing the list), or when the vault cannot be read now (the
+        session was closed or locked while a field was still being checked; read again later)."""
         try:
             return self.setting_words()
         except ValidationFailed:
+            return NO_WORDS
+        except VaultError:
             return NO_WORDS
 
     def can_add(self) -> bool:
