@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives import serialization
 
 from export.encrypt import Recipient, load_recipient_p12, open_reader, readable_copy
 from export.packets import PACKETS
-from export.pki import SigningIdentity, load_crl, load_setting_p12, write_public_file
+from export.pki import SigningIdentity, load_crl, load_setting_p12
 from export.receipts import (
     OUTCOMES,
     RECEIPT,
@@ -51,7 +51,7 @@ from models.interchange import record_from_bytes, record_to_bytes
 from models.record import Record
 from models.roles import SCHOOL_ROLES, Permission, Role, can
 from models.safe_input import PDF_BYTES, read_file
-from models.safe_output import shown_name
+from models.safe_output import shown_name, write_public_file
 from models.school import (
     ChildOutcome,
     EnteredOutcomes,
