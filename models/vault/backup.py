@@ -34,7 +34,8 @@ from sqlalchemy.pool import StaticPool
 from models.errors import AuthenticationFailed, InputRefused, IntegrityError, VaultError
 from models.safe_input import BACKUP_BYTES, load_json, read_file
 from models.vault import crypto, schema
-from models.vault.store import Progress, unlock_backup_slot
+from models.vault.connection import Progress
+from models.vault.keyring import unlock_backup_slot
 
 MAGIC = b"TRVBAK01"
 CHUNK = 1 << 20

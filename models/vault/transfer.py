@@ -21,7 +21,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from models.errors import IntegrityError, VaultError
 from models.vault import schema
-from models.vault.store import Progress, Sleeper, VaultStore, _remove_db_files, _storage_message
+from models.vault.connection import Progress, Sleeper, _remove_db_files, _storage_message
+from models.vault.store import VaultStore
 
 
 @dataclass(frozen=True, slots=True)
