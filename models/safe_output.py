@@ -75,7 +75,7 @@ def csv_row(values: Iterable[object]) -> list[object]:
 
 def write_atomically(
     path: Path,
-    data: bytes,
+    data: bytes | Iterable[bytes],
     *,
     prefix: str = ".transitions-",
     sync_folder: bool = False,
@@ -85,12 +85,14 @@ def write_atomically(
     ``path``: a reader sees the old file or the new one, never half of one. ``sync_folder`` also
     flushes the folder, so the rename itself survives a power cut (POSIX).
 
-    The file is created with ``mode`` (less the umask, as :func:`os.open` does): by default only
+    ``data`` may come in pieces (an iterable of bytes), written as they come, so a large file
+    need not be held in memory twice. The file is created with ``mode`` (less the umask, as :func:`os.open` does): by default only
     its owner can read it; :func:`write_public_file` gives the usual ``0o666``."""
     fd, tmp = _new_temporary(path.parent, prefix, mode)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for piece in (data,) if isinstance(data, bytes) else data:
+                fh.write(piece)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, inspect, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from models.errors import VaultDamaged, VaultError
@@ -238,3 +238,99 @@ def schema_found(conn: Connection, location: schema.Location) -> int:
             f"The vault in {location} is damaged: its schema version is garbled; "
             "restore it from a backup."
         ) from None
+
+
+def make_vault_folder(folder: Path) -> bool:
+    """Make a vault's folder (only its owner may enter it); returns whether it was made."""
+    made = not folder.exists()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):
+            folder.chmod(0o700)
+    except OSError as exc:
+        raise VaultError(f"Cannot create the vault folder {folder}: {exc.strerror}.") from None
+    return made
+
+
+def vault_exists(location: schema.Location) -> bool:
+    """Is there a vault at ``location``? For a server, raises VaultError if it cannot be reached."""
+    if not location.on_server:
+        assert location.directory is not None
+        return (location.directory / schema.DB_FILE).is_file()
+    engine = schema.make_engine(location)
+    try:
+        with engine.connect() as conn:
+            return schema.table_exists(conn, "meta")
+    except SQLAlchemyError as exc:
+        raise _storage_error(exc, "reached", location) from None
+    finally:
+        engine.dispose()
+
+
+def connect_as(
+    location: schema.Location, notice: str | None, *, immutable: bool = False
+) -> tuple[Engine, dict[str, str], int, str | None]:
+    """An engine on the vault (read-only when there is a ``notice``), its meta rows, its schema
+    version (upgraded when it can write) and the notice; a vault that turns out not to be
+    writable raises :class:`_NeedsReadOnly`."""
+    engine = schema.make_engine(
+        location, read_only=notice is not None, immutable=immutable
+    )
+    try:
+        with engine.begin() as conn:
+            if not schema.table_exists(conn, "meta"):
+                raise VaultError(f"The file in {location} is not a Transitions vault.")
+            found = schema_found(conn, location)
+            if found > schema.CURRENT_SCHEMA:
+                raise VaultError(
+                    "This vault was made by a newer version of Transitions; update the app."
+                )
+            version = found
+            if found < schema.CURRENT_SCHEMA:
+                if notice is None:
+                    schema.lock_chain_head(conn)  # two instances must not upgrade at once
+                    schema.migrate(conn)
+                    version = schema.CURRENT_SCHEMA
+                elif found < 3:
+                    raise VaultError(
+                        "This vault was made by an older version of Transitions and must be "
+                        "upgraded first; open it once where it can be written."
+                    )
+            present = set(inspect(conn).get_table_names())
+            missing = [t.name for t in schema.tables_for(version) if t.name not in present]
+            if missing:
+                which = " and ".join(missing)
+                raise VaultDamaged(
+                    f"The vault in {location} is damaged: its {which} "
+                    f"table{'s are' if len(missing) > 1 else ' is'} missing; "
+                    "restore it from a backup."
+                )
+            meta = {
+                str(k): str(v)
+                for k, v in conn.execute(select(schema.meta.c.key, schema.meta.c.value))
+            }
+            if not meta.get("vault_id") or not meta.get("key_id"):
+                raise VaultDamaged(
+                    f"The vault in {location} is damaged: its settings table is incomplete; "
+                    "restore it from a backup."
+                )
+    except VaultError:
+        engine.dispose()
+        raise
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        kind = _failure_kind(exc)
+        if kind == "io" and _disk_full(location):
+            kind = "full"
+        if location.directory is not None and not immutable:
+            if notice is None and kind in ("read_only", "cant_open", "full"):
+                raise _NeedsReadOnly(
+                    FULL_NOTICE if kind == "full" else READ_ONLY_NOTICE
+                ) from None
+            if notice is not None and kind in ("read_only", "cant_open", "full", "io"):
+                raise _NeedsReadOnly(notice) from None
+        elif location.on_server and notice is None and kind == "read_only":
+            raise _NeedsReadOnly(READ_ONLY_NOTICE) from None
+        raise _storage_error(exc, "opened", location) from None
+    return engine, meta, version, notice
+

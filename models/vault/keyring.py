@@ -19,18 +19,9 @@ from models.errors import IntegrityError, VaultError
 from models.vault import crypto, schema
 from models.vault.crypto import KdfParams
 
-LOCKOUT_AFTER = 5
-LOCKOUT_BASE_SECONDS = 1.0
-LOCKOUT_MAX_SECONDS = 300.0
 RECOVERY_USER = "(recovery key)"
 _MAX_NAME = 200
 
-
-def lockout_delay(failures: int) -> float:
-    """Seconds to wait before the next attempt: none for the first five, then doubling."""
-    if failures < LOCKOUT_AFTER:
-        return 0.0
-    return float(min(LOCKOUT_BASE_SECONDS * 2 ** (failures - LOCKOUT_AFTER), LOCKOUT_MAX_SECONDS))
 
 
 def _validate_name(name: str) -> str:

@@ -30,15 +30,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, inspect, select, update
+from sqlalchemy import Connection, Engine, insert, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from models.errors import (
-    AuthenticationFailed,
-    IntegrityError,
-    VaultDamaged,
-    VaultError,
-)
+from models.errors import VaultError
 from models.vault import anchor, crypto, schema
 from models.vault.audit import STORE_ACTIONS, AuditEntry, AuditLog
 from models.vault.blobs import Blobs
@@ -56,25 +51,30 @@ from models.vault.connection import (
     _remove_db_files,
     _storage_error,
     _writing,
-    schema_found,
+    connect_as,
+    make_vault_folder,
     utc_now,
+    vault_exists,
 )
 from models.vault.crypto import DEFAULT_KDF, KdfParams
 from models.vault.keyring import (
-    LOCKOUT_AFTER,
     RECOVERY_USER,
     KeyRing,
     _new_slot,
     _slot_digest,
-    _unlock_slot,
     _validate_name,
     _validate_password,
-    lockout_delay,
     read_retired,
     unlock_backup_slot,
 )
 from models.vault.maintenance import Maintenance
 from models.vault.records import Records, StoredRecord
+from models.vault.unlock import (
+    LOCKOUT_AFTER,
+    lockout_delay,
+    unlock_with_password,
+    unlock_with_recovery_key,
+)
 from models.vault.users import UserRow, Users
 
 __all__ = [
@@ -94,9 +94,6 @@ __all__ = [
     "unlock_backup_slot",
     "utc_now",
 ]
-
-_AUTH_MESSAGE = "Wrong user name or password."
-
 
 def _folder_writable(directory: Path) -> bool:
     files = [directory / (schema.DB_FILE + suffix) for suffix in ("", "-wal", "-shm")]
@@ -198,18 +195,7 @@ class VaultStore:
     @staticmethod
     def exists(directory: Path | None = None, *, db_url: str | None = None) -> bool:
         """Is there a vault here? For a server, raises VaultError if it cannot be reached."""
-        location = schema.locate(directory, db_url)
-        if not location.on_server:
-            assert location.directory is not None
-            return (location.directory / schema.DB_FILE).is_file()
-        engine = schema.make_engine(location)
-        try:
-            with engine.connect() as conn:
-                return schema.table_exists(conn, "meta")
-        except SQLAlchemyError as exc:
-            raise _storage_error(exc, "reached", location) from None
-        finally:
-            engine.dispose()
+        return vault_exists(schema.locate(directory, db_url))
 
     @classmethod
     def create(
@@ -242,15 +228,7 @@ class VaultStore:
             assert folder is not None
             if cls.exists(folder):
                 raise VaultError(f"There is already a vault in {folder}.")
-            made_dir = not folder.exists()
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-                with contextlib.suppress(OSError):
-                    folder.chmod(0o700)
-            except OSError as exc:
-                raise VaultError(
-                    f"Cannot create the vault folder {folder}: {exc.strerror}."
-                ) from None
+            made_dir = make_vault_folder(folder)
         data_key = os.urandom(crypto.KEY_BYTES)
         key_id = crypto.new_key_id()
         vault_id = uuid.uuid4().hex
@@ -338,79 +316,14 @@ class VaultStore:
             notice = READ_ONLY_NOTICE
         if notice is None:
             try:
-                return cls._connect_as(location, None)
+                return connect_as(location, None)
             except _NeedsReadOnly as exc:  # found out by a failed write
                 notice = exc.notice
         try:
-            return cls._connect_as(location, notice)
+            return connect_as(location, notice)
         except _NeedsReadOnly:
             # the write-ahead log's shared-memory file cannot be made here: read the file alone
-            return cls._connect_as(location, notice, immutable=True)
-
-    @classmethod
-    def _connect_as(
-        cls, location: schema.Location, notice: str | None, *, immutable: bool = False
-    ) -> tuple[Engine, dict[str, str], int, str | None]:
-        engine = schema.make_engine(
-            location, read_only=notice is not None, immutable=immutable
-        )
-        try:
-            with engine.begin() as conn:
-                if not schema.table_exists(conn, "meta"):
-                    raise VaultError(f"The file in {location} is not a Transitions vault.")
-                found = schema_found(conn, location)
-                if found > schema.CURRENT_SCHEMA:
-                    raise VaultError(
-                        "This vault was made by a newer version of Transitions; update the app."
-                    )
-                version = found
-                if found < schema.CURRENT_SCHEMA:
-                    if notice is None:
-                        schema.lock_chain_head(conn)  # two instances must not upgrade at once
-                        schema.migrate(conn)
-                        version = schema.CURRENT_SCHEMA
-                    elif found < 3:
-                        raise VaultError(
-                            "This vault was made by an older version of Transitions and must be "
-                            "upgraded first; open it once where it can be written."
-                        )
-                present = set(inspect(conn).get_table_names())
-                missing = [t.name for t in schema.tables_for(version) if t.name not in present]
-                if missing:
-                    which = " and ".join(missing)
-                    raise VaultDamaged(
-                        f"The vault in {location} is damaged: its {which} "
-                        f"table{'s are' if len(missing) > 1 else ' is'} missing; "
-                        "restore it from a backup."
-                    )
-                meta = {
-                    str(k): str(v)
-                    for k, v in conn.execute(select(schema.meta.c.key, schema.meta.c.value))
-                }
-                if not meta.get("vault_id") or not meta.get("key_id"):
-                    raise VaultDamaged(
-                        f"The vault in {location} is damaged: its settings table is incomplete; "
-                        "restore it from a backup."
-                    )
-        except VaultError:
-            engine.dispose()
-            raise
-        except SQLAlchemyError as exc:
-            engine.dispose()
-            kind = _failure_kind(exc)
-            if kind == "io" and _disk_full(location):
-                kind = "full"
-            if location.directory is not None and not immutable:
-                if notice is None and kind in ("read_only", "cant_open", "full"):
-                    raise _NeedsReadOnly(
-                        FULL_NOTICE if kind == "full" else READ_ONLY_NOTICE
-                    ) from None
-                if notice is not None and kind in ("read_only", "cant_open", "full", "io"):
-                    raise _NeedsReadOnly(notice) from None
-            elif location.on_server and notice is None and kind == "read_only":
-                raise _NeedsReadOnly(READ_ONLY_NOTICE) from None
-            raise _storage_error(exc, "opened", location) from None
-        return engine, meta, version, notice
+            return connect_as(location, notice, immutable=True)
 
     @classmethod
     def open(
@@ -433,50 +346,11 @@ class VaultStore:
         location = schema.locate(directory, db_url)
         engine, meta, version, notice = cls._connect(location)
         vault_id, key_id = meta["vault_id"], meta["key_id"]
-        forms = crypto.password_forms(password)
         try:
-            try:
-                with engine.connect() as conn:
-                    row = (
-                        conn.execute(
-                            select(schema.users, schema.key_slots)
-                            .join(
-                                schema.key_slots,
-                                schema.key_slots.c.user_name == schema.users.c.name,
-                            )
-                            .where(schema.users.c.name == user)
-                        )
-                        .mappings()
-                        .first()
-                    )
-            except SQLAlchemyError as exc:
-                raise _storage_error(exc, "read", location) from None
-            if row is None:
-                # As slow as a wrong password, so the answer's timing does not say which user
-                # names exist.
-                for form in forms:
-                    crypto.derive_kek(form, b"\0" * crypto.SALT_BYTES, crypto.DEFAULT_KDF)
-                raise AuthenticationFailed(_AUTH_MESSAGE)
-            failures = int(row["failed_attempts"] or 0)
-            delay = lockout_delay(failures)
-            if delay:
-                sleeper(delay)
-            try:
-                data_key, private = _unlock_slot(row, vault_id, row["role"], forms)
-            except IntegrityError:
-                if notice is None:
-                    cls._note_failure(
-                        engine,
-                        lambda conn: conn.execute(
-                            update(schema.users)
-                            .where(schema.users.c.name == user)
-                            .values(
-                                failed_attempts=schema.users.c.failed_attempts + 1,
-                                last_failure=clock().isoformat(),
-                            )
-                        ),
-                    )
-                raise AuthenticationFailed(_AUTH_MESSAGE) from None
+            data_key, private, row, failures = unlock_with_password(
+                location, engine, vault_id, user, password,
+                clock=clock, sleeper=sleeper, notice=notice,
+            )
             store = cls._unlocked(
                 location, engine, data_key, row, key_id, vault_id, user, row["role"], clock,
                 schema_version=version,
@@ -511,12 +385,6 @@ class VaultStore:
             engine.dispose()
             raise
 
-    @staticmethod
-    def _note_failure(engine: Engine, write: Callable[[Connection], object]) -> None:
-        """Count a wrong secret; if that cannot be written, the answer is still "wrong"."""
-        with contextlib.suppress(SQLAlchemyError), _writing(engine) as conn:
-            write(conn)
-
     @classmethod
     def open_with_recovery_key(
         cls,
@@ -533,36 +401,9 @@ class VaultStore:
         engine, meta, version, notice = cls._connect(location)
         vault_id, key_id = meta["vault_id"], meta["key_id"]
         try:
-            try:
-                failures = max(0, int(meta.get("recovery_failures", "0")))
-            except ValueError:
-                failures = LOCKOUT_AFTER  # a garbled count is no reason to wait less
-            delay = lockout_delay(failures)
-            if delay:
-                sleeper(delay)
-            try:
-                with engine.connect() as conn:
-                    slot = (
-                        conn.execute(
-                            select(schema.key_slots).where(schema.key_slots.c.kind == "recovery")
-                        )
-                        .mappings()
-                        .first()
-                    )
-            except SQLAlchemyError as exc:
-                raise _storage_error(exc, "read", location) from None
-            if slot is None:
-                raise VaultError("This vault has no recovery key.")
-            try:
-                data_key, _private = _unlock_slot(
-                    slot, vault_id, "", [crypto.normalise_recovery_key(recovery_key)]
-                )
-            except IntegrityError:
-                if notice is None:
-                    cls._note_failure(
-                        engine, lambda conn: _meta_set(conn, "recovery_failures", str(failures + 1))
-                    )
-                raise AuthenticationFailed("That recovery key does not open this vault.") from None
+            data_key, slot, failures = unlock_with_recovery_key(
+                location, engine, meta, vault_id, recovery_key, sleeper=sleeper, notice=notice
+            )
             store = cls._unlocked(
                 location, engine, data_key, slot, key_id, vault_id, RECOVERY_USER, "", clock,
                 schema_version=version,
