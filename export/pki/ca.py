@@ -32,6 +32,8 @@ from export.pki.certificates import (
     IssuedCertificate,
     SigningIdentity,
     _aware,
+    _key_usage,
+    _leaf_cert_builder,
     _name,
     _new_key,
     _passphrase,
@@ -196,29 +198,14 @@ class CertificateAuthority:
             raise ValidationFailed("An encryption certificate needs the school's name.")
         ski = self.cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
         cert = (
-            x509.CertificateBuilder()
-            .subject_name(_name(f"{holder} (URN {urn})", holder))
-            .issuer_name(self.cert.subject)
-            .public_key(public_key)
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - _SKEW)
-            .not_valid_after(now + timedelta(days=valid_days))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=False,
-                    content_commitment=False,
-                    key_encipherment=True,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=False,
-                    crl_sign=False,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
+            _leaf_cert_builder(
+                _name(f"{holder} (URN {urn})", holder),
+                public_key,
+                now,
+                valid_days,
+                _key_usage(key_encipherment=True),
             )
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+            .issuer_name(self.cert.subject)
             .add_extension(
                 x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False
             )
@@ -262,17 +249,8 @@ def init_ca(
         .not_valid_after(now + timedelta(days=valid_days))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,  # the root signs charter files directly
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
+            # the root signs charter files directly, as well as certificates and CRLs
+            _key_usage(digital_signature=True, key_cert_sign=True, crl_sign=True),
             critical=True,
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.x509.oid import NameOID
 
 from models.errors import AuthenticationFailed, SignatureInvalid, ValidationFailed
@@ -112,12 +113,38 @@ def _new_key() -> ec.EllipticCurvePrivateKey:
     return ec.generate_private_key(ec.SECP256R1())
 
 
-def _setting_cert_builder(
-    setting: str, urn: str, public_key: ec.EllipticCurvePublicKey, now: datetime, valid_days: int
+def _key_usage(
+    *,
+    digital_signature: bool = False,
+    content_commitment: bool = False,
+    key_encipherment: bool = False,
+    key_cert_sign: bool = False,
+    crl_sign: bool = False,
+) -> x509.KeyUsage:
+    """A KeyUsage extension allowing only the uses named (never data encipherment or key
+    agreement)."""
+    return x509.KeyUsage(
+        digital_signature=digital_signature,
+        content_commitment=content_commitment,
+        key_encipherment=key_encipherment,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=key_cert_sign,
+        crl_sign=crl_sign,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def _leaf_cert_builder(
+    subject: x509.Name,
+    public_key: CertificatePublicKeyTypes,
+    now: datetime,
+    valid_days: int,
+    usage: x509.KeyUsage,
 ) -> x509.CertificateBuilder:
-    if not setting.strip():
-        raise ValidationFailed("A setting certificate needs the setting's name.")
-    subject = _name(f"{setting} (URN {urn})" if urn else setting, setting)
+    """An end-entity certificate (not a CA) for ``public_key``, valid from a little before
+    ``now``, for ``usage`` only; the caller adds the issuer and signs it."""
     return (
         x509.CertificateBuilder()
         .subject_name(subject)
@@ -126,21 +153,23 @@ def _setting_cert_builder(
         .not_valid_before(now - _SKEW)
         .not_valid_after(now + timedelta(days=valid_days))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=True,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
+        .add_extension(usage, critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+    )
+
+
+def _setting_cert_builder(
+    setting: str, urn: str, public_key: ec.EllipticCurvePublicKey, now: datetime, valid_days: int
+) -> x509.CertificateBuilder:
+    if not setting.strip():
+        raise ValidationFailed("A setting certificate needs the setting's name.")
+    subject = _name(f"{setting} (URN {urn})" if urn else setting, setting)
+    return _leaf_cert_builder(
+        subject,
+        public_key,
+        now,
+        valid_days,
+        _key_usage(digital_signature=True, content_commitment=True),
     )
 
 
