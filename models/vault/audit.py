@@ -54,8 +54,6 @@ STORE_ACTIONS = frozenset(
         "audit_damage",
     }
 )
-# The actions the app gave ``put_record`` before row states moved under "row" (audit format 2).
-
 
 
 @dataclass(frozen=True, slots=True)

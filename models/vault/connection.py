@@ -31,7 +31,6 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-
 def _failure_kind(exc: BaseException) -> str:
     """What kind of storage failure this is: "read_only", "full", "damaged", "busy", "io",
     "cant_open", "server" (could not reach or log in to a server) or "" (something else)."""

@@ -23,7 +23,6 @@ RECOVERY_USER = "(recovery key)"
 _MAX_NAME = 200
 
 
-
 def _validate_name(name: str) -> str:
     cleaned = name.strip()
     if not cleaned or len(cleaned) > _MAX_NAME or any(ord(ch) < 32 for ch in cleaned):
@@ -141,7 +140,6 @@ def _unlock_slot(slot: Any, vault_id: str, role: str, secrets: list[str]) -> tup
 
 def _record_aad(table: str, row_id: str, version: int, key_id: str) -> bytes:
     return crypto.aad(table, row_id, version, key_id)
-
 
 
 def _safe_digest(slot: Any) -> str | None:

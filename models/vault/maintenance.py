@@ -25,6 +25,7 @@ from models.vault.audit import VaultPart
 from models.vault.connection import Progress, _meta_get, _meta_set
 from models.vault.keyring import _record_aad, _safe_digest, _wrap_context
 
+# The actions the app gave ``put_record`` before row states moved under "row" (audit format 2).
 _LEGACY_ROW_ACTIONS = frozenset({"created", "saved", "exported", "signed_off", "imported"})
 _KNOWN_META = frozenset(
     {
@@ -49,7 +50,6 @@ class _Walk:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     recovery_slot: str | None = None
     damage: list[str] = field(default_factory=list)
-
 
 
 class Maintenance(VaultPart):

@@ -23,7 +23,6 @@ class StoredRecord:
     data: bytes
 
 
-
 class Records(VaultPart):
     """The records table of one session's vault."""
 

@@ -102,7 +102,6 @@ def _folder_writable(directory: Path) -> bool:
     )
 
 
-
 class VaultStore:
     """An unlocked vault. Make one with :meth:`create`, :meth:`open` or :meth:`open_with_recovery_key`.
 
@@ -509,6 +508,7 @@ class VaultStore:
     # --- the parts -----------------------------------------------------------------------------
 
     def append_audit(self, action: str, record_id: str | None, detail: dict[str, Any]) -> None:
+        """Write an event to the audit trail (not one the vault writes itself)."""
         self._audit.append_audit(action, record_id, detail)
 
     def note_reading(self, record_id: str) -> None:
@@ -524,6 +524,7 @@ class VaultStore:
         return self._records.get_record(record_id)
 
     def list_records(self) -> tuple[list[StoredRecord], list[str]]:
+        """Every record that opens, and the ids of those that are damaged."""
         return self._records.list_records()
 
     def put_record(
@@ -536,6 +537,7 @@ class VaultStore:
         detail: dict[str, Any] | None = None,
         force: bool = False,
     ) -> int:
+        """Save a record with its audit entry; returns the new version (see Records)."""
         return self._records.put_record(
             record_id, data, expected_version, action=action, detail=detail, force=force
         )
@@ -544,6 +546,7 @@ class VaultStore:
         self._records.delete_record(record_id)
 
     def changes_since(self, token: int) -> tuple[list[str], int]:
+        """Record ids saved or deleted after ``token``, and the token to pass next."""
         return self._records.changes_since(token)
 
     def put_blob(self, name: str, data: bytes) -> None:
@@ -572,13 +575,17 @@ class VaultStore:
         return self._users.verify_password(name, password)
 
     def remove_user(self, name: str) -> None:
+        """Delete the user's key slot and re-key, in one transaction."""
         self._users.remove_user(name)
 
     def rekey(self) -> int:
+        """New data key for everything; returns how many damaged rows were left as they were."""
         return self._maintenance.rekey()
 
     def check(self) -> list[str]:
+        """Authenticate every row and the whole audit trail; plain problem sentences."""
         return self._maintenance.check()
 
     def backup(self, out: Path, progress: Progress | None = None) -> None:
+        """Write one encrypted, authenticated backup file."""
         self._maintenance.backup(out, progress)
