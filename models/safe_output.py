@@ -112,7 +112,8 @@ def write_atomically(
 def _new_temporary(folder: Path, prefix: str, mode: int) -> tuple[int, str]:
     """A new file (never one that was there: ``O_EXCL``) with a random name, as
     :func:`tempfile.mkstemp` makes one, but with ``mode`` instead of always ``0o600``."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+    flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
     for _attempt in range(100):
         name = os.path.join(folder, f"{prefix}{secrets.token_hex(8)}.part")
         try:
