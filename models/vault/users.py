@@ -54,8 +54,9 @@ class Users(VaultPart):
         key that tags what that user has seen."""
         name = _validate_name(name)
         password = _validate_password(password)
+        ring = self._ring
         slot, mark_key = _new_slot(
-            self._ring.vault_id, "password", name, role, password, kdf or self._ring.kdf, self._ring.data_key, self._ring.key_id
+            ring.vault_id, "password", name, role, password, kdf or ring.kdf, ring.data_key, ring.key_id
         )
         return name, slot, mark_key
 
