@@ -7,13 +7,15 @@
 * :func:`csv_cell` is how every text cell of every CSV the app writes is written: a cell that a
   spreadsheet would run as a formula (starting ``=``, ``+``, ``-``, ``@``, a tab or a carriage
   return) is written with a leading apostrophe, which spreadsheets show as plain text.
+* :func:`write_atomically` is how every file the app writes whole is written (PDFs, exports, the
+  LA's CA folder, vault backups): a reader sees the old file or the new one, never half of one.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
@@ -71,14 +73,26 @@ def csv_row(values: Iterable[object]) -> list[object]:
     return [csv_cell(v) for v in values]
 
 
-def write_atomically(path: Path, data: bytes, *, prefix: str = ".transitions-", sync_folder: bool = False) -> None:
+def write_atomically(
+    path: Path,
+    data: bytes | Iterable[bytes],
+    *,
+    prefix: str = ".transitions-",
+    sync_folder: bool = False,
+    mode: int = 0o600,
+) -> None:
     """Write to a temporary file in the same folder, flush it to disk, then rename it over
     ``path``: a reader sees the old file or the new one, never half of one. ``sync_folder`` also
-    flushes the folder, so the rename itself survives a power cut (POSIX)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".part")
+    flushes the folder, so the rename itself survives a power cut (POSIX).
+
+    ``data`` may come in pieces (an iterable of bytes), written as they come, so a large file
+    need not be held in memory twice. The file is created with ``mode`` (less the umask, as :func:`os.open` does): by default only
+    its owner can read it; :func:`write_public_file` gives the usual ``0o666``."""
+    fd, tmp = _new_temporary(path.parent, prefix, mode)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for piece in (data,) if isinstance(data, bytes) else data:
+                fh.write(piece)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -94,3 +108,26 @@ def write_atomically(path: Path, data: bytes, *, prefix: str = ".transitions-", 
             finally:
                 os.close(dir_fd)
 
+
+def _new_temporary(folder: Path, prefix: str, mode: int) -> tuple[int, str]:
+    """A new file (never one that was there: ``O_EXCL``) with a random name, as
+    :func:`tempfile.mkstemp` makes one, but with ``mode`` instead of always ``0o600``."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+    flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    for _attempt in range(100):
+        name = os.path.join(folder, f"{prefix}{secrets.token_hex(8)}.part")
+        try:
+            return os.open(name, flags, mode), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"No unused temporary file name in {folder}.")
+
+
+def write_private_file(path: Path, data: bytes) -> None:
+    """Write a file only its owner can read, atomically."""
+    write_atomically(path, data, mode=0o600)
+
+
+def write_public_file(path: Path, data: bytes) -> None:
+    """Write a file anyone may read (as the umask allows), atomically."""
+    write_atomically(path, data, mode=0o666)

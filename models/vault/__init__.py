@@ -2,6 +2,12 @@
 
 Design in short (details in each module):
 
+* ``store``: :class:`VaultStore` opens or creates a vault and is a facade over its parts, which
+  share the session's one ``connection`` (place, engine, reads, the writers' lock, storage
+  errors) and ``keyring`` (data key, retired keys, key slots): the ``audit`` log (and the write
+  transaction every change goes through), ``records``, ``blobs``, ``users`` and ``maintenance``
+  (re-keying, the check, backups); ``unlock`` opens a slot at login, with the back-off. The
+  layers are an import-linter contract in pyproject.toml.
 * ``schema``: SQLAlchemy Core tables, in a folder's ``vault.db`` (WAL, synchronous=FULL,
   secure_delete, temp_store=MEMORY, BEGIN IMMEDIATE) or in a PostgreSQL database named by a
   ``postgresql+psycopg://`` URL (a :class:`Location`; the server only ever sees ciphertext).

@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +34,10 @@ from sqlalchemy.pool import StaticPool
 
 from models.errors import AuthenticationFailed, InputRefused, IntegrityError, VaultError
 from models.safe_input import BACKUP_BYTES, load_json, read_file
+from models.safe_output import write_atomically
 from models.vault import crypto, schema
-from models.vault.store import Progress, unlock_backup_slot
+from models.vault.connection import Progress
+from models.vault.keyring import unlock_backup_slot
 
 MAGIC = b"TRVBAK01"
 CHUNK = 1 << 20
@@ -103,24 +106,21 @@ def write_backup(
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     aead = AESGCM(key)
-    tmp = out.with_name(out.name + ".partial")
+
+    def pieces() -> Iterator[bytes]:
+        yield MAGIC + len(header).to_bytes(4, "big") + header
+        for index in range(chunks):
+            piece = image[index * CHUNK : (index + 1) * CHUNK]
+            sealed = aead.encrypt(
+                _nonce(index), piece, _chunk_aad(header_hash, index, index == chunks - 1)
+            )
+            yield len(sealed).to_bytes(4, "big") + sealed
+            if progress is not None:
+                progress(min((index + 1) * CHUNK, len(image)), len(image))
+
     try:
-        with open(tmp, "wb") as fh:
-            fh.write(MAGIC + len(header).to_bytes(4, "big") + header)
-            for index in range(chunks):
-                piece = image[index * CHUNK : (index + 1) * CHUNK]
-                sealed = aead.encrypt(
-                    _nonce(index), piece, _chunk_aad(header_hash, index, index == chunks - 1)
-                )
-                fh.write(len(sealed).to_bytes(4, "big") + sealed)
-                if progress is not None:
-                    progress(min((index + 1) * CHUNK, len(image)), len(image))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, out)
+        write_atomically(out, pieces(), prefix=".backup-", mode=0o666)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
         raise VaultError(
             f"The backup could not be written to {out}: {exc.strerror or exc}."
         ) from None
@@ -283,16 +283,10 @@ def restore_backup(
         directory.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(OSError):
             directory.chmod(0o700)
-        tmp = directory / (schema.DB_FILE + ".partial")
-        with open(tmp, "wb") as fh:
-            fh.write(image)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        write_atomically(target, image, prefix=".restore-", mode=0o666)
     except OSError as exc:
-        for leftover in (directory / (schema.DB_FILE + ".partial"), target):
-            with contextlib.suppress(OSError):
-                leftover.unlink()
+        with contextlib.suppress(OSError):  # (write_atomically removes its temporary file)
+            target.unlink()
         if made:
             with contextlib.suppress(OSError):
                 directory.rmdir()

@@ -13,7 +13,6 @@ Retire the source once the move is done, or two copies of the vault will drift a
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +20,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from models.errors import IntegrityError, VaultError
 from models.vault import schema
-from models.vault.store import Progress, Sleeper, VaultStore, _remove_db_files, _storage_message
+from models.vault.connection import (
+    Progress,
+    Sleeper,
+    _remove_db_files,
+    _storage_message,
+    make_vault_folder,
+)
+from models.vault.store import VaultStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,14 +49,7 @@ def _prepare_target(target: schema.Location) -> bool:
     assert folder is not None
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise VaultError(f"Move a vault only into a new, empty folder; {folder} is not empty.")
-    made = not folder.exists()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(OSError):
-            folder.chmod(0o700)
-    except OSError as exc:
-        raise VaultError(f"Cannot create the vault folder {folder}: {exc.strerror}.") from None
-    return made
+    return make_vault_folder(folder)
 
 
 def _discard(target: schema.Location, made_dir: bool) -> None:

@@ -252,7 +252,7 @@ def test_a_well_formed_record_still_imports(
 
 @pytest.fixture
 def ca(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr(pki_module, "ROOT_KEY_KDF", KdfParams(memory_kib=64, iterations=1, lanes=1))
+    monkeypatch.setattr(pki_module.ca, "ROOT_KEY_KDF", KdfParams(memory_kib=64, iterations=1, lanes=1))
     folder = tmp_path / "la-ca"
     now = datetime.now(UTC) - timedelta(days=1)
     pki_module.init_ca(folder, "Riverbend Borough Council (fictional)", LA_PASS, now=now)
@@ -286,7 +286,7 @@ def _sign_unchecked(ca: Path, text: str, monkeypatch: pytest.MonkeyPatch) -> byt
     """Sign TOML as a careless (or compromised) LA tool would, without the app's own checks."""
     authority = pki_module.load_ca(ca, LA_PASS)
     with monkeypatch.context() as m:
-        m.setattr(pki_module, "parse_charter", lambda _toml: None)
+        m.setattr(pki_module.charter_signature, "parse_charter", lambda _toml: None)
         return authority.sign_charter(text.encode("utf-8"))
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 
 from export import pki
 from models.errors import CharterInvalid
@@ -98,14 +99,14 @@ def test_a_charter_signed_by_another_key_is_refused(
     # The forger embeds the real root's certificate: the signature no longer matches it.
     real_pem = "".join(
         f"# {line}\n"
-        for line in ca.cert.public_bytes(pki.serialization.Encoding.PEM)
+        for line in ca.cert.public_bytes(serialization.Encoding.PEM)
         .decode()
         .strip()
         .splitlines()
     )
     fake_pem = "".join(
         f"# {line}\n"
-        for line in impostor.cert.public_bytes(pki.serialization.Encoding.PEM)
+        for line in impostor.cert.public_bytes(serialization.Encoding.PEM)
         .decode()
         .strip()
         .splitlines()

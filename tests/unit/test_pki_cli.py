@@ -34,7 +34,7 @@ def _secret(tmp_path: Path, name: str, value: str) -> Path:
 @pytest.fixture(autouse=True)
 def cheap_root_key(monkeypatch: pytest.MonkeyPatch) -> None:
     """The LA root key's Argon2id cost is a test of its own (test_pki_ca); keep these quick."""
-    monkeypatch.setattr(pki, "ROOT_KEY_KDF", KdfParams(memory_kib=64, iterations=1, lanes=1))
+    monkeypatch.setattr(pki.ca, "ROOT_KEY_KDF", KdfParams(memory_kib=64, iterations=1, lanes=1))
 
 
 def _json(capsys: pytest.CaptureFixture[str]) -> dict:  # type: ignore[type-arg]

@@ -6,11 +6,22 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from models.interchange import record_to_dict
-from models.safe_output import csv_cell, csv_row, shown_name
+from models.safe_output import (
+    csv_cell,
+    csv_row,
+    shown_name,
+    write_atomically,
+    write_private_file,
+    write_public_file,
+)
 from models.school.outcomes import outcomes_template_csv, parse_outcomes_csv
 from tests.unit.test_school_service import (  # noqa: F401
     World,
@@ -86,3 +97,50 @@ def test_school_refuses_a_signed_record_whose_id_is_not_a_uuid(world: World, bad
     assert outcome.status == "refused"
     assert "not a record id" in outcome.reason
     assert world.school.overview().rows == []
+
+
+# ------------------------------------------------------------------------------- atomic writes
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_private_files_are_owner_only_and_public_ones_follow_the_umask(tmp_path: Path) -> None:
+    old_umask = os.umask(0o022)
+    try:
+        write_private_file(tmp_path / "key.json", b"sealed")
+        write_public_file(tmp_path / "root-cert.pem", b"certificate")
+        write_atomically(tmp_path / "default.pdf", b"%PDF")
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE((tmp_path / "key.json").stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "root-cert.pem").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "default.pdf").stat().st_mode) == 0o600
+
+
+def test_a_write_that_fails_half_way_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "backup.trvbak"
+    write_atomically(target, [b"old ", b"file"])
+    assert target.read_bytes() == b"old file"
+
+    def pieces() -> Iterator[bytes]:
+        yield b"half of the new"
+        raise OSError("disk unplugged")
+
+    with pytest.raises(OSError, match="unplugged"):
+        write_atomically(target, pieces())
+    assert target.read_bytes() == b"old file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["backup.trvbak"]
+
+
+def test_a_symlink_where_the_temporary_file_goes_is_not_followed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_bytes(b"not yours")
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / ".transitions-0000000000000000.part").symlink_to(outside)
+    names = iter(["0000000000000000", "1111111111111111"])
+    monkeypatch.setattr("models.safe_output.secrets.token_hex", lambda _n: next(names))
+    write_atomically(folder / "charter.toml", b"written")
+    assert outside.read_bytes() == b"not yours"
+    assert (folder / "charter.toml").read_bytes() == b"written"

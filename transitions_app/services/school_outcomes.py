@@ -10,9 +10,9 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from export.pki import write_public_file
 from export.receipts import OUTCOMES, sign_document
 from models.errors import InterchangeError, ValidationFailed, VaultError
+from models.safe_output import write_public_file
 from models.school import (
     ChildOutcome,
     EnteredOutcomes,

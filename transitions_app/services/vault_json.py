@@ -10,8 +10,8 @@ from typing import Any
 
 from cryptography import x509
 
-from export.pki import write_public_file
 from models.errors import SignatureInvalid, VaultError
+from models.safe_output import write_public_file
 from transitions_app.services.vault_service import VaultService
 
 
