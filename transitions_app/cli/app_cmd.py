@@ -6,8 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from transitions_app.cli.base import EXIT_NEGATIVE, EXIT_OK, add_vault_args
-from transitions_app.cli.vault_cmd import add_db_arg
+from transitions_app.cli.base import EXIT_NEGATIVE, EXIT_OK, add_db_arg, add_vault_args
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -12,9 +12,18 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from models.safe_output import shown_name
+from transitions_app.locations import DB_ENV, default_vault_dir, vault_dir, vault_location
+
+if TYPE_CHECKING:  # the vault layer (SQLAlchemy) is imported by the commands that open a vault
+    from transitions_app.services.vault_service import VaultService
+
+__all__ = [  # vault_dir and default_vault_dir are the command modules' too
+    "default_vault_dir",
+    "vault_dir",
+]
 
 EXIT_OK = 0
 EXIT_NEGATIVE = 1
@@ -38,6 +47,17 @@ def add_vault_args(parser: argparse.ArgumentParser, *, user: bool = True) -> Non
     parser.add_argument("--password-file", metavar="F", type=Path, help=f"read the password from this file (or set {PASSWORD_ENV})")
     if user:
         parser.add_argument("--user", metavar="NAME", default=None, help="user name to log in as")
+
+
+def add_db_arg(parser: argparse.ArgumentParser) -> None:
+    """``--db URL``: open a vault on a PostgreSQL server instead of a folder."""
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        default=None,
+        help="vault on a PostgreSQL server, postgresql+psycopg://USER@HOST/DB, instead of "
+        f"--vault (or set {DB_ENV}; keep the password in ~/.pgpass, not in the URL)",
+    )
 
 
 def add_json_arg(parser: argparse.ArgumentParser) -> None:
@@ -89,23 +109,33 @@ def print_json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
-def default_vault_dir() -> Path:
-    import platformdirs
+def read_input(path: Path) -> bytes:
+    """A record file someone gave (JSON or PDF), refused when it is not a regular file or too large."""
+    from models.safe_input import PDF_BYTES, read_file
 
-    return Path(platformdirs.user_data_dir("Transitions", "Transitions")) / "vault"
-
-
-def vault_dir(args: argparse.Namespace) -> Path:
-    value = getattr(args, "vault", None)
-    return Path(value) if value is not None else default_vault_dir()
+    return read_file(path, limit=PDF_BYTES, what="record file")
 
 
-def open_vault(args: argparse.Namespace, *, default_user: str = "manager") -> Any:
-    """Open the vault named by --vault (or --db) as --user with the password from the usual sources.
+def where(args: argparse.Namespace) -> str:
+    """The vault's folder or database, as messages name it."""
+    from transitions_app.services.vault_service import VaultService
 
-    Returns a :class:`transitions_app.services.vault_service.VaultService`. A missing vault is a
-    usage error (exit 2); a wrong password or user is an authentication failure (exit 3).
-    """
-    from transitions_app.cli.vault_cmd import open_from_args
+    directory, db_url = vault_location(args)
+    return VaultService.describe_location(directory, db_url=db_url)
 
-    return open_from_args(args, default_user=default_user)
+
+def open_vault(args: argparse.Namespace, *, default_user: str = "manager") -> VaultService:
+    """Open the vault named by --vault or --db (or TRANSITIONS_DB) as --user with the password
+    from the usual sources. A missing vault is a usage error (exit 2); a wrong password or user
+    is an authentication failure (exit 3)."""
+    from transitions_app.services.vault_service import VaultService
+
+    directory, db_url = vault_location(args)
+    if not VaultService.exists(directory, db_url=db_url):
+        raise CliError(f"No vault was found in {where(args)}.")
+    user = getattr(args, "user", None) or default_user
+    password = read_secret(getattr(args, "password_file", None))
+    service = VaultService.open(directory, user, password, db_url=db_url)
+    for notice in service.notices:  # a read-only vault, a full disk, damage found on opening
+        sys.stderr.write(f"{notice}\n")
+    return service

@@ -11,13 +11,13 @@ from transitions_app.cli.base import (
     EXIT_NEGATIVE,
     EXIT_OK,
     CliError,
+    add_db_arg,
     add_json_arg,
     add_vault_args,
     open_vault,
     print_json,
     read_secret,
 )
-from transitions_app.cli.vault_cmd import add_db_arg
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

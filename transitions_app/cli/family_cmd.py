@@ -10,13 +10,14 @@ from transitions_app.cli.base import (
     EXIT_NEGATIVE,
     EXIT_OK,
     CliError,
+    add_db_arg,
     add_json_arg,
     add_vault_args,
     open_vault,
     print_json,
+    read_input,
     read_secret,
 )
-from transitions_app.cli.vault_cmd import add_db_arg
 
 ALL = "all"
 
@@ -225,8 +226,6 @@ def _finish(service: Any, preview: Any, args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from transitions_app.cli.records_cmd import read_input
-
     data = read_input(args.file)
     password = _password(args.pdf_password_file, "form password")
     vault = open_vault(args)

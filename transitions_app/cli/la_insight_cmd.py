@@ -18,12 +18,12 @@ from transitions_app.cli.base import (
     EXIT_NEGATIVE,
     EXIT_OK,
     CliError,
+    add_db_arg,
     add_json_arg,
     add_vault_args,
     open_vault,
     print_json,
 )
-from transitions_app.cli.vault_cmd import add_db_arg
 
 if TYPE_CHECKING:  # imported by the commands that use them
     from models.la.insight import LaInsight

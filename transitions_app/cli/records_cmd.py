@@ -14,14 +14,15 @@ from transitions_app.cli.base import (
     EXIT_OK,
     PASSWORD_ENV,
     CliError,
+    add_db_arg,
     add_json_arg,
     add_vault_args,
     open_vault,
     print_json,
+    read_input,
     vault_dir,
 )
 from transitions_app.cli.family_cmd import register_attach
-from transitions_app.cli.vault_cmd import add_db_arg
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -356,12 +357,6 @@ def run_new(args: argparse.Namespace) -> int:
     else:
         print(record.id)
     return EXIT_OK
-
-
-def read_input(path: Path) -> bytes:
-    from models.safe_input import PDF_BYTES, read_file
-
-    return read_file(path, limit=PDF_BYTES, what="record file")
 
 
 def run_import(args: argparse.Namespace) -> int:

@@ -3,8 +3,8 @@ manage users.
 
 Every command that opens a vault takes ``--vault DIR`` (a folder, the default) or ``--db URL`` (a
 PostgreSQL database, ``postgresql+psycopg://USER@HOST/DB``; or set TRANSITIONS_DB). Other command
-modules get the same option with :func:`add_db_arg` and open the vault with :func:`open_from_args`
-(or pass :func:`vault_location` to ``VaultService``).
+modules get the same option with :func:`transitions_app.cli.base.add_db_arg` and open the vault
+with :func:`transitions_app.cli.base.open_vault`.
 """
 
 from __future__ import annotations
@@ -22,18 +22,20 @@ from transitions_app.cli.base import (
     EXIT_OK,
     EXIT_USAGE,
     CliError,
+    add_db_arg,
     add_json_arg,
     add_vault_args,
+    open_vault,
     print_json,
     read_secret,
-    vault_dir,
+    where,
 )
+from transitions_app.locations import vault_location
 
 if TYPE_CHECKING:  # the vault layer (SQLAlchemy) is imported by the commands that open a vault
     from transitions_app.services.vault_service import VaultService
 
 NEW_PASSWORD_ENV = "TRANSITIONS_NEW_PASSWORD"
-DB_ENV = "TRANSITIONS_DB"
 RECOVERY_KEY_ENV = "TRANSITIONS_RECOVERY_KEY"
 DEFAULT_USER = "manager"
 
@@ -170,56 +172,8 @@ def _user(args: argparse.Namespace) -> str:
     return str(args.user or DEFAULT_USER)
 
 
-def add_db_arg(parser: argparse.ArgumentParser) -> None:
-    """``--db URL``: open a vault on a PostgreSQL server instead of a folder (see module doc)."""
-    parser.add_argument(
-        "--db",
-        metavar="URL",
-        default=None,
-        help="vault on a PostgreSQL server, postgresql+psycopg://USER@HOST/DB, instead of "
-        f"--vault (or set {DB_ENV}; keep the password in ~/.pgpass, not in the URL)",
-    )
-
-
-def vault_location(args: argparse.Namespace) -> tuple[Path | None, str | None]:
-    """(directory, db_url) for ``VaultService``: --db (or TRANSITIONS_DB) wins over the default
-    folder; --vault with --db is a usage error."""
-    db_url = getattr(args, "db", None)
-    folder = getattr(args, "vault", None)
-    if db_url and folder is not None:
-        raise CliError("Give either --vault DIR or --db URL, not both.")
-    if not db_url and folder is None:
-        db_url = os.environ.get(DB_ENV) or None
-    if db_url:
-        return None, str(db_url)
-    return vault_dir(args), None
-
-
-def _where(args: argparse.Namespace) -> str:
-    from transitions_app.services.vault_service import VaultService
-
-    directory, db_url = vault_location(args)
-    return VaultService.describe_location(directory, db_url=db_url)
-
-
-def open_from_args(args: argparse.Namespace, *, default_user: str = DEFAULT_USER) -> VaultService:
-    """Open the vault named by --vault or --db as --user with the password from the usual
-    sources. A missing vault is a usage error (exit 2), a wrong password exit 3."""
-    from transitions_app.services.vault_service import VaultService
-
-    directory, db_url = vault_location(args)
-    if not VaultService.exists(directory, db_url=db_url):
-        raise CliError(f"No vault was found in {_where(args)}.")
-    user = getattr(args, "user", None) or default_user
-    password = read_secret(getattr(args, "password_file", None))
-    service = VaultService.open(directory, user, password, db_url=db_url)
-    for notice in service.notices:  # a read-only vault, a full disk, damage found on opening
-        sys.stderr.write(f"{notice}\n")
-    return service
-
-
 def _open(args: argparse.Namespace) -> VaultService:
-    return open_from_args(args, default_user=DEFAULT_USER)
+    return open_vault(args, default_user=DEFAULT_USER)
 
 
 def run_init(args: argparse.Namespace) -> int:
@@ -227,11 +181,11 @@ def run_init(args: argparse.Namespace) -> int:
 
     directory, db_url = vault_location(args)
     if VaultService.exists(directory, db_url=db_url):
-        raise CliError(f"There is already a vault in {_where(args)}.")
+        raise CliError(f"There is already a vault in {where(args)}.")
     password = read_secret(args.password_file)
     service, recovery_key = VaultService.create(directory, _user(args), password, db_url=db_url)
     service.close()
-    print(f"Made a vault in {_where(args)} for {_user(args)} (manager).")
+    print(f"Made a vault in {where(args)} for {_user(args)} (manager).")
     print("Recovery key (shown once; write it down and keep it somewhere safe):")
     print(recovery_key)
     return EXIT_OK
@@ -287,7 +241,7 @@ def run_restore(args: argparse.Namespace) -> int:
             user=_user(args),
             password=read_secret(args.password_file),
         )
-    print(f"Restored the backup into {_where(args)}.")
+    print(f"Restored the backup into {where(args)}.")
     return EXIT_OK
 
 
