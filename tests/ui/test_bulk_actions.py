@@ -19,8 +19,8 @@ from tests.ui.conftest import CHEAP_KDF, PASSWORD, CheapVaultAccess
 from transitions_app.app import WindowServices
 from transitions_app.services.charter_service import install_example_charter
 from transitions_app.services.vault_service import VaultService
-from ui.dashboard import CohortModel
 from ui.bulk_actions import BulkValuesDialog
+from ui.dashboard import CohortModel
 from ui.main_window import MainWindow
 
 NOW = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
