@@ -20,9 +20,8 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from models.safe_output import shown_name
 from transitions_app.locations import DB_ENV, vault_dir, vault_location
@@ -205,14 +204,15 @@ def print_json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
-@dataclass(frozen=True)
-class Result:
+class Result(NamedTuple):
     """What a command found or did, in both its forms.
 
     ``json`` is printed with ``--json``, ``text`` (lines, without the last newline) otherwise;
     either may be a function, called only when that form is asked for, and ``None`` or ``""``
-    prints nothing. ``errors`` goes to stderr
-    after the output in either form.
+    prints nothing. ``errors`` goes to stderr after the output in either form.
+
+    (These are named tuples, not dataclasses: importing ``dataclasses`` would add ``inspect``,
+    ``ast`` and ``dis`` to every start-up of the command line and the window.)
     """
 
     json: Any = None
@@ -239,8 +239,7 @@ def render(args: argparse.Namespace, result: Result) -> int:
 # --- declaring commands -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     """One command: ``transitions-app NAME [options]`` runs ``run`` and renders its result."""
 
     name: str
@@ -270,8 +269,7 @@ def command(
     return declare
 
 
-@dataclass(frozen=True)
-class Group:
+class Group(NamedTuple):
     """A command with sub-commands. Without ``required``, the group alone prints its usage to
     stderr and exits 2."""
 
