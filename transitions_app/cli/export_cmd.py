@@ -10,6 +10,7 @@ from typing import Any
 
 from transitions_app.cli.base import (
     EXIT_NEGATIVE,
+    EXIT_OK,
     CliError,
     Result,
     Subparsers,
@@ -98,7 +99,7 @@ def run_export(args: argparse.Namespace) -> Result:
             "manifest": str(report.manifest_json) if report.manifest_json else None,
         },
         text="\n".join(lines),
-        code=0 if report.ok else EXIT_NEGATIVE,
+        code=EXIT_OK if report.ok else EXIT_NEGATIVE,
         # With --json the refusals are in the output; as text they go to stderr.
         errors="" if args.json else "\n".join(r.message() for r in report.refused),
     )
@@ -192,7 +193,7 @@ def run_verify(args: argparse.Namespace) -> Result:
     return Result(
         json=[result.to_json() for result in results],
         text="\n".join(lines),
-        code=0 if all(result.fully_checked for result in results) else EXIT_NEGATIVE,
+        code=EXIT_OK if all(result.fully_checked for result in results) else EXIT_NEGATIVE,
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from transitions_app.cli.base import (
     EXIT_NEGATIVE,
+    EXIT_OK,
     CliError,
     Group,
     Result,
@@ -142,7 +143,7 @@ def _finish(service: Any, preview: Any, args: argparse.Namespace) -> Result:
     show them (exit 1 for a missing choice)."""
     taken, undecided = _decide(preview, args.take_family, args.keep_setting)
     applied = None
-    code, errors = 0, ""
+    code, errors = EXIT_OK, ""
     if undecided and not args.dry_run:
         code = EXIT_NEGATIVE
         errors = (

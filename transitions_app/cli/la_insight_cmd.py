@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from transitions_app.cli.base import (
     EXIT_NEGATIVE,
+    EXIT_OK,
     CliError,
     Result,
     add_db_arg,
@@ -138,6 +139,6 @@ def run_report(args: argparse.Namespace) -> Result:
     return Result(
         json=insight.to_dict,
         text=lambda: _text_report(insight),
-        code=EXIT_NEGATIVE if insight.refused else 0,
+        code=EXIT_NEGATIVE if insight.refused else EXIT_OK,
         errors="\n".join(f"{f.file}: {f.reason}" for f in insight.refused),
     )

@@ -16,6 +16,7 @@ from models.roles import Role
 from transitions_app.cli.base import (
     DEFAULT_USER,
     EXIT_NEGATIVE,
+    EXIT_OK,
     CliError,
     Group,
     Result,
@@ -75,7 +76,7 @@ def run_check(args: argparse.Namespace) -> Result:
         text="The vault is sound: every record and the audit trail passed their checks."
         if report.ok
         else "\n".join(report.problems),
-        code=0 if report.ok else EXIT_NEGATIVE,
+        code=EXIT_OK if report.ok else EXIT_NEGATIVE,
     )
 
 
