@@ -162,3 +162,7 @@ class SignOffRefused(TransitionsError):
     def __init__(self, message: str, items: tuple[object, ...] = ()) -> None:
         super().__init__(message)
         self.items = items
+
+
+class VaultLocationAmbiguous(TransitionsError):
+    """Both a vault folder and a vault database were named: which one is meant is not known."""

@@ -21,8 +21,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidge
 
 from models.roles import SCHOOL_ROLES, SETTING_ROLES
 from transitions_app import APP_NAME
-from transitions_app.cli.base import default_vault_dir
-from transitions_app.cli.vault_cmd import vault_location
+from transitions_app.locations import default_vault_dir, vault_location
 from transitions_app.settings import AppSettings
 from ui.login import LoginDialog, plain_error
 from ui.style import apply_style

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 import transitions_app.app as app_module
-import transitions_app.cli.base as cli_base
+import transitions_app.locations as locations
 import transitions_app.services.demo as demo
 from tests.ui.conftest import CHEAP_KDF, PASSWORD
 from transitions_app.services.vault_service import VaultService
@@ -61,7 +61,7 @@ def test_first_start_makes_the_demo_vault_and_says_so(
 ) -> None:
     directory = tmp_path / "default-vault"
     monkeypatch.setattr(app_module, "default_vault_dir", lambda: directory)
-    monkeypatch.setattr(cli_base, "default_vault_dir", lambda: directory)
+    monkeypatch.setattr(locations, "default_vault_dir", lambda: directory)
     real = demo.ensure_demo_vault
     monkeypatch.setattr(demo, "ensure_demo_vault", lambda d: real(d, kdf=CHEAP_KDF, children=5))
     hints = _login_as(monkeypatch, qtbot, "keyperson", demo.DEMO_PASSWORD)
@@ -76,7 +76,7 @@ def test_first_start_makes_the_demo_vault_and_says_so(
 def test_new_folder_runs_first_run_then_opens(qtbot, monkeypatch, tmp_path: Path, shown) -> None:
     directory = tmp_path / "elsewhere"
     monkeypatch.setattr(app_module, "default_vault_dir", lambda: tmp_path / "default")
-    monkeypatch.setattr(cli_base, "default_vault_dir", lambda: tmp_path / "default")
+    monkeypatch.setattr(locations, "default_vault_dir", lambda: tmp_path / "default")
     monkeypatch.setattr(
         app_module.VaultAccess,
         "create",

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 import transitions_app.app as app_module
-import transitions_app.cli.base as cli_base
+import transitions_app.locations as locations
 from export.pki import create_self_signed_setting, identity_to_p12, load_setting_p12
 from models.roles import Role
 from tests.ui.conftest import CHEAP_KDF, PASSWORD, CheapVaultAccess
@@ -315,7 +315,7 @@ def test_run_app_first_run_for_a_school_opens_the_school_page(
 ) -> None:
     directory = tmp_path / "school"
     monkeypatch.setattr(app_module, "default_vault_dir", lambda: tmp_path / "default")
-    monkeypatch.setattr(cli_base, "default_vault_dir", lambda: tmp_path / "default")
+    monkeypatch.setattr(locations, "default_vault_dir", lambda: tmp_path / "default")
     monkeypatch.setattr(app_module.VaultAccess, "create_school", staticmethod(create_school))
     monkeypatch.setattr(
         app_module, "AppSettings", lambda: AppSettings.at(tmp_path / "settings.ini")

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 import transitions_app.app as app_module
-import transitions_app.cli.base as cli_base
+import transitions_app.locations as locations
 from models.vault.crypto import KdfParams
 from tests.ui.conftest import CheapVaultAccess
 from transitions_app.services.la_demo import create_demo_la
@@ -113,7 +113,7 @@ def test_first_run_as_a_local_authority_makes_no_vault(qtbot, monkeypatch, tmp_p
     directory = tmp_path / "vault"
     settings_file = tmp_path / "settings.ini"
     monkeypatch.setattr(app_module, "default_vault_dir", lambda: tmp_path / "default")
-    monkeypatch.setattr(cli_base, "default_vault_dir", lambda: tmp_path / "default")
+    monkeypatch.setattr(locations, "default_vault_dir", lambda: tmp_path / "default")
     monkeypatch.setattr(app_module, "AppSettings", lambda: AppSettings.at(settings_file))
     seen: list[str] = []
 

@@ -1,7 +1,9 @@
 """The ``transitions-app`` command line.
 
 Each command group lives in its own module with a ``register(subparsers)`` function. The list
-below is the one place that wires them in.
+below is the one place that wires them in. Commands are declared with
+:func:`transitions_app.cli.base.command` (see that module): a name, help, options and a function
+returning a :class:`~transitions_app.cli.base.Result`, printed as ``--json`` or as text.
 """
 
 from __future__ import annotations

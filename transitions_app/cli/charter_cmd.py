@@ -3,80 +3,30 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from models.errors import CharterInvalid
 from transitions_app.cli.base import (
     EXIT_NEGATIVE,
-    EXIT_OK,
     CliError,
+    Group,
+    Result,
+    Subparsers,
     add_json_arg,
     add_vault_args,
-    print_json,
+    arg,
+    command,
+    open_vault,
     read_secret,
-    vault_dir,
 )
 
-if TYPE_CHECKING:  # imported by the commands that use them (export.pki, SQLAlchemy)
-    from transitions_app.services.vault_service import VaultService
-
 P12_PASSWORD_ENV = "TRANSITIONS_P12_PASSWORD"
-DEFAULT_USER = "manager"
 
 # The clock, replaceable in tests.
 now_utc: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
-
-
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    charter = sub.add_parser(
-        "charter",
-        help="verify, import and show the local authority's transitions charter",
-        description="Verify a signed charter against the LA root, import it into a vault "
-        "(managers), and show the rules in force.",
-    )
-    csub = charter.add_subparsers(dest="charter_command", metavar="ACTION", required=True)
-
-    p = csub.add_parser("verify", help="check a signed charter file against an LA root (no vault)")
-    p.add_argument("file", metavar="FILE", type=Path, help="the signed charter file")
-    p.add_argument(
-        "--root", metavar="ROOT.pem", type=Path, required=True, help="the LA root certificate"
-    )
-    p.add_argument(
-        "--today", metavar="YYYY-MM-DD", type=_date, help="check as on this date (default: today)"
-    )
-    add_json_arg(p)
-    p.set_defaults(func=run_verify)
-
-    p = csub.add_parser("import", help="verify and store a signed charter in the vault (managers)")
-    p.add_argument("file", metavar="FILE", type=Path, help="the signed charter file")
-    add_vault_args(p)
-    p.add_argument(
-        "--root", metavar="ROOT.pem", type=Path, help="the LA root certificate (first import)"
-    )
-    p.add_argument("--crl", metavar="CRL", type=Path, help="the LA's revocation list")
-    p.add_argument(
-        "--replace-root",
-        action="store_true",
-        help="trust a different LA root (only when moving to another local authority)",
-    )
-    p.add_argument("--p12", metavar="FILE", type=Path, help="the setting's certificate from the LA")
-    p.add_argument(
-        "--p12-password-file",
-        metavar="F",
-        type=Path,
-        help=f"passphrase of the --p12 file (or set {P12_PASSWORD_ENV})",
-    )
-    add_json_arg(p)
-    p.set_defaults(func=run_import)
-
-    p = csub.add_parser("show", help="show the charter in force, its LA root and certificates")
-    add_vault_args(p)
-    add_json_arg(p)
-    p.set_defaults(func=run_show)
 
 
 def _date(text: str) -> date:
@@ -92,16 +42,19 @@ def _read(path: Path, what: str) -> bytes:
     return read_file(path, limit=DOCUMENT_BYTES, what=what)
 
 
-def _open_vault(args: argparse.Namespace) -> VaultService:
-    from transitions_app.services.vault_service import VaultService
-
-    directory = vault_dir(args)
-    if not VaultService.exists(directory):
-        raise CliError(f"No vault was found in {directory}.")
-    return VaultService.open(directory, args.user or DEFAULT_USER, read_secret(args.password_file))
+def _charter_file(parser: Any) -> None:
+    parser.add_argument("file", metavar="FILE", type=Path, help="the signed charter file")
 
 
-def run_verify(args: argparse.Namespace) -> int:
+@command(
+    "verify",
+    "check a signed charter file against an LA root (no vault)",
+    _charter_file,
+    arg("--root", metavar="ROOT.pem", type=Path, required=True, help="the LA root certificate"),
+    arg("--today", metavar="YYYY-MM-DD", type=_date, help="check as on this date (default: today)"),
+    add_json_arg,
+)
+def run_verify(args: argparse.Namespace) -> Result:
     from export import pki
 
     signed = _read(args.file, "charter file")
@@ -110,33 +63,49 @@ def run_verify(args: argparse.Namespace) -> int:
     try:
         result = pki.verify_charter(signed, root, today=today)
     except CharterInvalid as exc:
-        if args.json:
-            print_json({"valid": False, "reason": str(exc)})
-        else:
-            sys.stderr.write(f"{exc}\n")
-        return EXIT_NEGATIVE
+        return Result(
+            json={"valid": False, "reason": str(exc)},
+            code=EXIT_NEGATIVE,
+            errors="" if args.json else str(exc),  # with --json, the reason is in the output
+        )
     ident = result.charter.identity
-    if args.json:
-        print_json(
-            {
-                "valid": True,
-                "id": ident.id,
-                "title": ident.title,
-                "version": ident.version,
-                "expires": ident.expires.isoformat(),
-                "signer": result.signer.subject.rfc4514_string(),
-                "signer_fingerprint": pki.fingerprint_sha256(result.signer),
-            }
-        )
-    else:
-        sys.stdout.write(
-            f"Valid: “{ident.title}” version {ident.version}, signed by {ident.issuing_la}, "
-            f"in force {ident.in_force} to {ident.expires}.\n"
-        )
-    return EXIT_OK
+    return Result(
+        json={
+            "valid": True,
+            "id": ident.id,
+            "title": ident.title,
+            "version": ident.version,
+            "expires": ident.expires.isoformat(),
+            "signer": result.signer.subject.rfc4514_string(),
+            "signer_fingerprint": pki.fingerprint_sha256(result.signer),
+        },
+        text=f"Valid: “{ident.title}” version {ident.version}, signed by {ident.issuing_la}, "
+        f"in force {ident.in_force} to {ident.expires}.",
+    )
 
 
-def run_import(args: argparse.Namespace) -> int:
+@command(
+    "import",
+    "verify and store a signed charter in the vault (managers)",
+    _charter_file,
+    add_vault_args,
+    arg("--root", metavar="ROOT.pem", type=Path, help="the LA root certificate (first import)"),
+    arg("--crl", metavar="CRL", type=Path, help="the LA's revocation list"),
+    arg(
+        "--replace-root",
+        action="store_true",
+        help="trust a different LA root (only when moving to another local authority)",
+    ),
+    arg("--p12", metavar="FILE", type=Path, help="the setting's certificate from the LA"),
+    arg(
+        "--p12-password-file",
+        metavar="F",
+        type=Path,
+        help=f"passphrase of the --p12 file (or set {P12_PASSWORD_ENV})",
+    ),
+    add_json_arg,
+)
+def run_import(args: argparse.Namespace) -> Result:
     from export import pki
     from transitions_app.services.charter_service import CharterService
 
@@ -154,8 +123,7 @@ def run_import(args: argparse.Namespace) -> int:
         )
     elif args.p12_password_file is not None:
         raise CliError("--p12-password-file needs --p12 FILE.")
-    vault = _open_vault(args)
-    try:
+    with open_vault(args, folder_only=True) as vault:
         service = CharterService(vault, clock=now_utc)
         verified = service.import_charter(
             signed, root_pem=root, crl=crl, replace_root=args.replace_root
@@ -168,43 +136,23 @@ def run_import(args: argparse.Namespace) -> int:
             None,
             {"id": verified.charter.identity.id, "version": verified.charter.identity.version},
         )
-    finally:
-        vault.close()
     ident = verified.charter.identity
-    if args.json:
-        print_json(
-            {
-                "imported": ident.id,
-                "version": ident.version,
-                "title": ident.title,
-                "setting_certificate": pki.format_serial(identity.cert.serial_number)
-                if identity
-                else None,
-            }
-        )
-    else:
-        sys.stdout.write(f"Imported “{ident.title}” version {ident.version}.\n")
-        if identity is not None:
-            sys.stdout.write(
-                f"Stored the setting certificate {pki.format_serial(identity.cert.serial_number)}.\n"
-            )
-    return EXIT_OK
+    serial = pki.format_serial(identity.cert.serial_number) if identity is not None else None
+    lines = [f"Imported “{ident.title}” version {ident.version}."]
+    if serial is not None:
+        lines.append(f"Stored the setting certificate {serial}.")
+    return Result(
+        json={
+            "imported": ident.id,
+            "version": ident.version,
+            "title": ident.title,
+            "setting_certificate": serial,
+        },
+        text="\n".join(lines),
+    )
 
 
-def run_show(args: argparse.Namespace) -> int:
-    from transitions_app.services.charter_service import CharterService
-
-    vault = _open_vault(args)
-    try:
-        summary = CharterService(vault, clock=now_utc).summary()
-    finally:
-        vault.close()
-    if args.json:
-        print_json(summary)
-        return EXIT_OK if summary["charter"] is not None else EXIT_NEGATIVE
-    if summary["charter"] is None:
-        sys.stdout.write("No charter has been imported.\n")
-        return EXIT_NEGATIVE
+def _summary_text(summary: dict[str, Any]) -> str:
     c = summary["charter"]
     lines = [
         f"{c['title']} (version {c['version']}), issued by {c['issuing_la']}",
@@ -227,5 +175,33 @@ def run_show(args: argparse.Namespace) -> int:
         lines.append(
             f"Setting certificate: {cert['serial']} ({issued}), fingerprint {cert['fingerprint']}"
         )
-    sys.stdout.write("\n".join(lines) + "\n")
-    return EXIT_OK
+    return "\n".join(lines)
+
+
+@command(
+    "show",
+    "show the charter in force, its LA root and certificates",
+    add_vault_args,
+    add_json_arg,
+)
+def run_show(args: argparse.Namespace) -> Result:
+    from transitions_app.services.charter_service import CharterService
+
+    with open_vault(args, folder_only=True) as vault:
+        summary = CharterService(vault, clock=now_utc).summary()
+    if summary["charter"] is None:
+        return Result(json=summary, text="No charter has been imported.", code=EXIT_NEGATIVE)
+    return Result(json=summary, text=lambda: _summary_text(summary))
+
+
+CHARTER = Group(
+    "charter",
+    "verify, import and show the local authority's transitions charter",
+    (run_verify, run_import, run_show),
+    description="Verify a signed charter against the LA root, import it into a vault "
+    "(managers), and show the rules in force.",
+)
+
+
+def register(sub: Subparsers) -> None:
+    CHARTER.add_to(sub)

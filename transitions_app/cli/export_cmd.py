@@ -6,68 +6,53 @@ import argparse
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from transitions_app.cli.base import (
     EXIT_NEGATIVE,
     EXIT_OK,
     CliError,
+    Result,
+    Subparsers,
+    add_db_arg,
     add_json_arg,
     add_vault_args,
+    arg,
+    command,
+    one_of,
     open_vault,
-    print_json,
     read_secret,
 )
-from transitions_app.cli.vault_cmd import add_db_arg
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    exp = sub.add_parser("export", help="export signed PDF packets under the charter's rules")
-    add_vault_args(exp)
-    add_db_arg(exp)
-    which = exp.add_mutually_exclusive_group(required=True)
-    which.add_argument("--record", metavar="ID", action="append", help="a record id (repeatable)")
-    which.add_argument("--school", metavar="URN", help="every child going to this school")
-    which.add_argument("--all", action="store_true", help="every child in the vault")
-    exp.add_argument("--out", metavar="DIR", type=Path, required=True, help="folder for the PDFs and the manifest")
-    exp.add_argument("--packet", choices=("teacher", "senco", "all"), default="all",
-                     help="which packets (default all: the teacher's, plus the SENCO's where SEND support is recorded)")
-    exp.add_argument("--encrypt-password-file", metavar="F", type=Path,
-                     help="encrypt the PDFs with the password in this file (when a school has no certificate)")
-    exp.add_argument("--ready-only", action="store_true",
-                     help="with --school or --all: export only the records that are ready and list the others "
-                          "(exit 0 when every ready record was exported)")
-    add_json_arg(exp)
-    exp.set_defaults(func=run_export)
-
-    ver = sub.add_parser("verify", help="verify signed record PDFs strictly; exit 0 only when all are valid and checked against a current revocation list")
-    ver.add_argument("files", metavar="FILE", nargs="+", type=Path)
-    ver.add_argument("--trust", metavar="ROOT.pem", type=Path, action="append", default=[],
-                     help="an LA root certificate to trust (repeatable)")
-    ver.add_argument("--crl", metavar="FILE", type=Path, action="append", default=[], help="a revocation list (repeatable)")
-    ver.add_argument("--vault", metavar="DIR", type=Path,
-                     help="also trust the LA root and revocation list of this vault's charter "
-                          "(vault password from TRANSITIONS_PASSWORD or --vault-password-file)")
-    ver.add_argument("--user", metavar="NAME", default=None, help="user name for --vault")
-    ver.add_argument("--vault-password-file", metavar="F", type=Path, help="the vault password, for --vault")
-    ver.add_argument("--password-file", metavar="F", type=Path, help="password of password-encrypted PDFs")
-    ver.add_argument("--key-p12", metavar="FILE", type=Path,
-                     help="the recipient's decryption key (PKCS#12), for PDFs encrypted to a school's certificate")
-    ver.add_argument("--key-p12-password-file", metavar="F", type=Path,
-                     help="the passphrase of --key-p12 (or set TRANSITIONS_P12_PASSWORD)")
-    ver.add_argument("--accept-self-signed", action="store_true",
-                     help="count intact files from signers not vouched for by the LA as valid")
-    add_json_arg(ver)
-    ver.set_defaults(func=run_verify)
-
-
-def run_export(args: argparse.Namespace) -> int:
+@command(
+    "export",
+    "export signed PDF packets under the charter's rules",
+    add_vault_args,
+    add_db_arg,
+    one_of(
+        arg("--record", metavar="ID", action="append", help="a record id (repeatable)"),
+        arg("--school", metavar="URN", help="every child going to this school"),
+        arg("--all", action="store_true", help="every child in the vault"),
+        required=True,
+    ),
+    arg("--out", metavar="DIR", type=Path, required=True, help="folder for the PDFs and the manifest"),
+    arg("--packet", choices=("teacher", "senco", "all"), default="all",
+        help="which packets (default all: the teacher's, plus the SENCO's where SEND support is recorded)"),
+    arg("--encrypt-password-file", metavar="F", type=Path,
+        help="encrypt the PDFs with the password in this file (when a school has no certificate)"),
+    arg("--ready-only", action="store_true",
+        help="with --school or --all: export only the records that are ready and list the others "
+             "(exit 0 when every ready record was exported)"),
+    add_json_arg,
+)
+def run_export(args: argparse.Namespace) -> Result:
     from transitions_app.services.export_service import ExportService
 
     password = None
     if args.encrypt_password_file is not None:
         password = read_secret(args.encrypt_password_file, what="encryption password")
-    service = open_vault(args)
-    try:
+    with open_vault(args) as service:
         exporter = ExportService(service)
         if args.record:
             ids = list(args.record)
@@ -92,10 +77,13 @@ def run_export(args: argparse.Namespace) -> int:
                 sys.stderr.write(f"\rSigned {done} of {total} packets")
 
         report = exporter.export(ids, args.out, packets=args.packet, password=password, progress=progress)
-    finally:
-        service.close()
-    if args.json:
-        print_json({
+    lines = [f"Exported {f.describe()} (version {f.version}, SHA-256 {f.sha256[:16]}…)" for f in report.files]
+    if report.manifest_json:
+        lines.append(f"Manifest: {report.manifest_json.name} and {report.manifest_csv.name if report.manifest_csv else ''}")
+    if skipped:
+        lines.append(f"Not ready, so not exported ({len(skipped)}): {', '.join(skipped)}.")
+    return Result(
+        json={
             "ok": report.ok,
             "not_ready": skipped,
             "files": [
@@ -109,39 +97,27 @@ def run_export(args: argparse.Namespace) -> int:
                 for r in report.refused
             ],
             "manifest": str(report.manifest_json) if report.manifest_json else None,
-        })
-    else:
-        for f in report.files:
-            print(f"Exported {f.describe()} (version {f.version}, SHA-256 {f.sha256[:16]}…)")
-        for r in report.refused:
-            sys.stderr.write(r.message() + "\n")
-        if report.manifest_json:
-            print(f"Manifest: {report.manifest_json.name} and {report.manifest_csv.name if report.manifest_csv else ''}")
-        if skipped:
-            print(f"Not ready, so not exported ({len(skipped)}): {', '.join(skipped)}.")
-    return EXIT_OK if report.ok else EXIT_NEGATIVE
+        },
+        text="\n".join(lines),
+        code=EXIT_OK if report.ok else EXIT_NEGATIVE,
+        # With --json the refusals are in the output; as text they go to stderr.
+        errors="" if args.json else "\n".join(r.message() for r in report.refused),
+    )
 
 
-def _trust_material(args: argparse.Namespace) -> tuple[list, list]:  # type: ignore[type-arg]
+def _trust_material(args: argparse.Namespace) -> tuple[list[Any], list[Any]]:
     from export import pki
     from models.safe_input import DOCUMENT_BYTES, read_file
 
-    roots = []
-    crls = []
-    for path in args.trust:
-        roots.append(pki.load_root_cert(path))
-    for path in args.crl:
-        crls.append(pki.load_crl(read_file(path, limit=DOCUMENT_BYTES, what="revocation list")))
+    roots = [pki.load_root_cert(path) for path in args.trust]
+    crls = [pki.load_crl(read_file(path, limit=DOCUMENT_BYTES, what="revocation list")) for path in args.crl]
     if args.vault is not None:
         from transitions_app.services.charter_service import CharterService
 
         ns = argparse.Namespace(vault=args.vault, password_file=args.vault_password_file, user=args.user)
-        service = open_vault(ns)
-        try:
+        with open_vault(ns) as service:
             charters = CharterService(service)
             root, crl = charters.la_root(), charters.crl()
-        finally:
-            service.close()
         if root is None:
             raise CliError("The vault has no charter, so it trusts no LA root yet.")
         roots.append(root)
@@ -156,7 +132,28 @@ def _json_check(data: bytes) -> None:
     record_from_bytes(data)
 
 
-def run_verify(args: argparse.Namespace) -> int:
+@command(
+    "verify",
+    "verify signed record PDFs strictly; exit 0 only when all are valid and checked against a current revocation list",
+    arg("files", metavar="FILE", nargs="+", type=Path),
+    arg("--trust", metavar="ROOT.pem", type=Path, action="append", default=[],
+        help="an LA root certificate to trust (repeatable)"),
+    arg("--crl", metavar="FILE", type=Path, action="append", default=[], help="a revocation list (repeatable)"),
+    arg("--vault", metavar="DIR", type=Path,
+        help="also trust the LA root and revocation list of this vault's charter "
+             "(vault password from TRANSITIONS_PASSWORD or --vault-password-file)"),
+    arg("--user", metavar="NAME", default=None, help="user name for --vault"),
+    arg("--vault-password-file", metavar="F", type=Path, help="the vault password, for --vault"),
+    arg("--password-file", metavar="F", type=Path, help="password of password-encrypted PDFs"),
+    arg("--key-p12", metavar="FILE", type=Path,
+        help="the recipient's decryption key (PKCS#12), for PDFs encrypted to a school's certificate"),
+    arg("--key-p12-password-file", metavar="F", type=Path,
+        help="the passphrase of --key-p12 (or set TRANSITIONS_P12_PASSWORD)"),
+    arg("--accept-self-signed", action="store_true",
+        help="count intact files from signers not vouched for by the LA as valid"),
+    add_json_arg,
+)
+def run_verify(args: argparse.Namespace) -> Result:
     from export.verify import verify_pdf
     from models.safe_input import DOCUMENT_BYTES, PDF_BYTES, read_file
     from models.safe_output import shown_name
@@ -175,27 +172,31 @@ def run_verify(args: argparse.Namespace) -> int:
         key_data = read_file(args.key_p12, limit=DOCUMENT_BYTES, what="key file")
         recipient = load_recipient_p12(key_data, secret)
     now = datetime.now(UTC)
-    all_valid = True
-    outputs = []
+    results = []
     for path in args.files:
         data = read_file(path, limit=PDF_BYTES, what="record PDF")
-        result = verify_pdf(
+        results.append(verify_pdf(
             data, trust_roots=roots, crls=crls, accept_self_signed=args.accept_self_signed,
             password=pdf_password, recipient=recipient, file_name=shown_name(path),
             json_check=_json_check, now=now,
-        )
-        # Exit 0 only for files valid and checked against a current CRL of their LA: a file
-        # whose revocation could not be checked (no CRL, or one past its next update) is valid
-        # but not fully checked, and says which list is missing or stale.
-        all_valid = all_valid and result.fully_checked
-        if args.json:
-            outputs.append(result.to_json())
-        else:
-            mark = ("VALID  " if result.fully_checked else "VALID, NOT FULLY CHECKED") if result.valid else "INVALID"
-            who = f" Signed by {result.signer}" + (f", {result.organisation}" if result.organisation else "") if result.signer else ""
-            print(shown_name(f"{mark} {result.file}: {result.reason}{who}.".replace("..", ".")))
-            if result.fingerprint_sha256 and not result.vouched:
-                print(f"        Certificate fingerprint (SHA-256): {result.fingerprint_sha256}")
-    if args.json:
-        print_json(outputs)
-    return EXIT_OK if all_valid else EXIT_NEGATIVE
+        ))
+    lines = []
+    for result in results:
+        mark = ("VALID  " if result.fully_checked else "VALID, NOT FULLY CHECKED") if result.valid else "INVALID"
+        who = f" Signed by {result.signer}" + (f", {result.organisation}" if result.organisation else "") if result.signer else ""
+        lines.append(shown_name(f"{mark} {result.file}: {result.reason}{who}.".replace("..", ".")))
+        if result.fingerprint_sha256 and not result.vouched:
+            lines.append(f"        Certificate fingerprint (SHA-256): {result.fingerprint_sha256}")
+    # Exit 0 only for files valid and checked against a current CRL of their LA: a file whose
+    # revocation could not be checked (no CRL, or one past its next update) is valid but not
+    # fully checked, and says which list is missing or stale.
+    return Result(
+        json=[result.to_json() for result in results],
+        text="\n".join(lines),
+        code=EXIT_OK if all(result.fully_checked for result in results) else EXIT_NEGATIVE,
+    )
+
+
+def register(sub: Subparsers) -> None:
+    run_export.add_to(sub)
+    run_verify.add_to(sub)

@@ -10,94 +10,18 @@ from transitions_app.cli.base import (
     EXIT_NEGATIVE,
     EXIT_OK,
     CliError,
-    add_json_arg,
-    add_vault_args,
+    Group,
+    Result,
+    Subparsers,
+    add_vault_db_json,
+    arg,
+    command,
     open_vault,
-    print_json,
+    read_input,
     read_secret,
 )
-from transitions_app.cli.vault_cmd import add_db_arg
 
 ALL = "all"
-
-
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    family = sub.add_parser(
-        "family", help="the form that goes home and comes back, and the family's copy"
-    )
-    fsub = family.add_subparsers(dest="family_command", metavar="ACTION", required=True)
-
-    form = fsub.add_parser("form", help="make a fillable PDF form for one child's family, pre-filled")
-    form.add_argument("--record", metavar="ID", required=True)
-    form.add_argument("--out", metavar="FILE.pdf", type=Path, required=True)
-    form.add_argument("--encrypt-password-file", metavar="F", type=Path,
-                      help="lock the form with the password in this file (tell the family by phone)")
-    _common(form)
-    form.set_defaults(func=run_form)
-
-    imp = fsub.add_parser(
-        "import",
-        help="read a returned family form into its child's record",
-        description="Shows what the family's answers change. Answers where the record was empty, or "
-        "that change the family's own earlier words, are taken in; an answer that differs from what "
-        "the setting wrote is taken in only when you choose it with --take-family (or keep the "
-        "setting's with --keep-setting). Until every such choice is made nothing is changed.",
-    )
-    imp.add_argument("file", metavar="FILE.pdf", type=Path)
-    imp.add_argument("--pdf-password-file", metavar="F", type=Path, help="the password the form was locked with")
-    _choices(imp)
-    _common(imp)
-    imp.set_defaults(func=run_import)
-
-    paper = fsub.add_parser(
-        "paper",
-        help="enter the answers of a printed form the family wrote on",
-        description="Each --set PATH=TEXT is one answer as the family wrote it (PATH as in `family "
-        "import --dry-run`, for example about_me.likes). Marked as from the family's paper form.",
-    )
-    paper.add_argument("--record", metavar="ID", required=True)
-    paper.add_argument("--set", metavar="PATH=TEXT", action="append", default=[], dest="answers")
-    paper.add_argument("--form-number", metavar="N", default="",
-                       help="the number printed at the foot of the paper form, if it can be read")
-    _choices(paper)
-    _common(paper)
-    paper.set_defaults(func=run_paper)
-
-    copy = fsub.add_parser("copy", help="the record as the family sees it, in plain language (PDF)")
-    copy.add_argument("--record", metavar="ID", required=True)
-    copy.add_argument("--out", metavar="FILE.pdf", type=Path, required=True)
-    copy.add_argument("--encrypt-password-file", metavar="F", type=Path,
-                      help="lock the copy with the password in this file")
-    _common(copy)
-    copy.set_defaults(func=run_copy)
-
-    pics = fsub.add_parser("pictures", help="list a record's pictures, or remove one")
-    pics.add_argument("--record", metavar="ID", required=True)
-    pics.add_argument("--remove", metavar="PICTURE_ID", help="remove this picture from the record")
-    _common(pics)
-    pics.set_defaults(func=run_pictures)
-
-
-def register_attach(rsub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """`records attach ID FILE --caption TEXT` (wired in by the records command)."""
-    att = rsub.add_parser(
-        "attach",
-        help="add a child's drawing or photo (PNG or JPEG) to All about me",
-        description="The picture is re-encoded without any metadata (GPS and camera details "
-        "included), turned upright, made at most 1600 pixels on its long side and kept encrypted "
-        "inside the record.",
-    )
-    att.add_argument("record_id", metavar="ID")
-    att.add_argument("file", metavar="FILE", type=Path)
-    att.add_argument("--caption", metavar="TEXT", default="", help="what the picture shows, in a few words")
-    _common(att)
-    att.set_defaults(func=run_attach)
-
-
-def _common(parser: argparse.ArgumentParser) -> None:
-    add_vault_args(parser)
-    add_db_arg(parser)
-    add_json_arg(parser)
 
 
 def _choices(parser: argparse.ArgumentParser) -> None:
@@ -124,21 +48,26 @@ def _password(path: Path | None, what: str) -> str | None:
     return read_secret(path, what=what) if path is not None else None
 
 
-def run_form(args: argparse.Namespace) -> int:
+@command(
+    "form",
+    "make a fillable PDF form for one child's family, pre-filled",
+    arg("--record", metavar="ID", required=True),
+    arg("--out", metavar="FILE.pdf", type=Path, required=True),
+    arg("--encrypt-password-file", metavar="F", type=Path,
+        help="lock the form with the password in this file (tell the family by phone)"),
+    add_vault_db_json,
+)
+def run_form(args: argparse.Namespace) -> Result:
     password = _password(args.encrypt_password_file, "form password")
-    vault = open_vault(args)
-    try:
+    with open_vault(args) as vault:
         made = _family_service(vault).make_form(args.record, password=password)
-    finally:
-        vault.close()
     _save(args.out, made.pdf)
-    if args.json:
-        print_json({"record_id": args.record, "out": str(args.out), "serial": made.serial,
-                    "issued_on": made.issued_on.isoformat(), "consent_questions": made.consent,
-                    "locked": password is not None})
-    else:
-        print(f"Wrote the family form {made.reference} to {args.out}.")
-    return EXIT_OK
+    return Result(
+        json={"record_id": args.record, "out": str(args.out), "serial": made.serial,
+              "issued_on": made.issued_on.isoformat(), "consent_questions": made.consent,
+              "locked": password is not None},
+        text=f"Wrote the family form {made.reference} to {args.out}.",
+    )
 
 
 def _decide(preview: Any, take: list[str], keep: list[str]) -> tuple[set[str], list[str]]:
@@ -166,75 +95,89 @@ def _decide(preview: Any, take: list[str], keep: list[str]) -> tuple[set[str], l
     return taken, undecided
 
 
-def _show(preview: Any, args: argparse.Namespace, applied: Any = None, undecided: list[str] | None = None) -> None:
+def _preview_json(preview: Any, applied: Any, undecided: list[str]) -> dict[str, Any]:
     record = preview.record
-    if args.json:
-        print_json({
-            "record_id": record.id,
-            "child": preview.child,
-            "serial": preview.serial,
-            "source": preview.source.value,
-            "returned_on": preview.returned_on.isoformat(),
-            "warning": preview.warning,
-            "problems": list(preview.problems),
-            "changes": [
-                {"path": c.path, "label": c.label, "kind": c.kind.value,
-                 "record": c.record_text(record), "family": c.family_text(record)}
-                for c in preview.changes
-            ],
-            "undecided": undecided or [],
-            "applied": applied is not None,
-            "taken": list(applied.taken) if applied is not None else [],
-            "kept": list(applied.kept) if applied is not None else [],
-        })
-        return
-    print(f"{preview.child}: the family's form, returned on {preview.returned_on.isoformat()}.")
+    return {
+        "record_id": record.id,
+        "child": preview.child,
+        "serial": preview.serial,
+        "source": preview.source.value,
+        "returned_on": preview.returned_on.isoformat(),
+        "warning": preview.warning,
+        "problems": list(preview.problems),
+        "changes": [
+            {"path": c.path, "label": c.label, "kind": c.kind.value,
+             "record": c.record_text(record), "family": c.family_text(record)}
+            for c in preview.changes
+        ],
+        "undecided": undecided,
+        "applied": applied is not None,
+        "taken": list(applied.taken) if applied is not None else [],
+        "kept": list(applied.kept) if applied is not None else [],
+    }
+
+
+def _preview_text(preview: Any, applied: Any) -> str:
+    record = preview.record
+    lines = [f"{preview.child}: the family's form, returned on {preview.returned_on.isoformat()}."]
     if preview.warning:
-        print(f"Note: {preview.warning}")
-    for problem in preview.problems:
-        print(f"Note: {problem}")
+        lines.append(f"Note: {preview.warning}")
+    lines.extend(f"Note: {problem}" for problem in preview.problems)
     if not preview.changes:
-        print("The family's answers change nothing in the record.")
+        lines.append("The family's answers change nothing in the record.")
     for c in preview.changes:
         family = c.family_text(record) or "(left empty)"
         if c.needs_choice:
-            print(f"  ? {c.path}  {c.label}\n      the setting wrote: {c.record_text(record)}\n"
-                  f"      the family wrote:  {family}")
+            lines.append(f"  ? {c.path}  {c.label}\n      the setting wrote: {c.record_text(record)}\n"
+                         f"      the family wrote:  {family}")
         else:
-            print(f"  + {c.path}  {c.label}: {family}")
+            lines.append(f"  + {c.path}  {c.label}: {family}")
     if applied is not None:
-        print(f"Took in {len(applied.taken)} answer(s) from the family"
-              + (f"; kept the setting's words for {len(applied.kept)}." if applied.kept else "."))
+        lines.append(f"Took in {len(applied.taken)} answer(s) from the family"
+                     + (f"; kept the setting's words for {len(applied.kept)}." if applied.kept else "."))
+    return "\n".join(lines)
 
 
-def _finish(service: Any, preview: Any, args: argparse.Namespace) -> int:
+def _finish(service: Any, preview: Any, args: argparse.Namespace) -> Result:
+    """Apply the family's answers as chosen; with --dry-run, or while a choice is missing, only
+    show them (exit 1 for a missing choice)."""
     taken, undecided = _decide(preview, args.take_family, args.keep_setting)
-    if args.dry_run:
-        _show(preview, args, undecided=undecided)
-        return EXIT_OK
-    if undecided:
-        _show(preview, args, undecided=undecided)
-        raise CliError(
+    applied = None
+    code, errors = EXIT_OK, ""
+    if undecided and not args.dry_run:
+        code = EXIT_NEGATIVE
+        errors = (
             f"{len(undecided)} answer(s) differ from what the setting wrote, so nothing was changed: "
-            "choose each with --take-family PATH or --keep-setting PATH (or 'all').",
-            EXIT_NEGATIVE,
+            "choose each with --take-family PATH or --keep-setting PATH (or 'all')."
         )
-    applied = service.apply_return(preview, taken)
-    _show(preview, args, applied=applied)
-    return EXIT_OK
+    elif not args.dry_run:
+        applied = service.apply_return(preview, taken)
+    return Result(
+        json=_preview_json(preview, applied, undecided if applied is None else []),
+        text=_preview_text(preview, applied),
+        code=code,
+        errors=errors,
+    )
 
 
-def run_import(args: argparse.Namespace) -> int:
-    from transitions_app.cli.records_cmd import read_input
-
+@command(
+    "import",
+    "read a returned family form into its child's record",
+    arg("file", metavar="FILE.pdf", type=Path),
+    arg("--pdf-password-file", metavar="F", type=Path, help="the password the form was locked with"),
+    _choices,
+    add_vault_db_json,
+    description="Shows what the family's answers change. Answers where the record was empty, or "
+    "that change the family's own earlier words, are taken in; an answer that differs from what "
+    "the setting wrote is taken in only when you choose it with --take-family (or keep the "
+    "setting's with --keep-setting). Until every such choice is made nothing is changed.",
+)
+def run_import(args: argparse.Namespace) -> Result:
     data = read_input(args.file)
     password = _password(args.pdf_password_file, "form password")
-    vault = open_vault(args)
-    try:
+    with open_vault(args) as vault:
         service = _family_service(vault)
         return _finish(service, service.read_return(data, password=password), args)
-    finally:
-        vault.close()
 
 
 def _typed_answers(answers: list[str]) -> dict[str, Any]:
@@ -267,68 +210,102 @@ def _typed_answers(answers: list[str]) -> dict[str, Any]:
     return out
 
 
-def run_paper(args: argparse.Namespace) -> int:
-    vault = open_vault(args)
-    try:
+@command(
+    "paper",
+    "enter the answers of a printed form the family wrote on",
+    arg("--record", metavar="ID", required=True),
+    arg("--set", metavar="PATH=TEXT", action="append", default=[], dest="answers"),
+    arg("--form-number", metavar="N", default="",
+        help="the number printed at the foot of the paper form, if it can be read"),
+    _choices,
+    add_vault_db_json,
+    description="Each --set PATH=TEXT is one answer as the family wrote it (PATH as in `family "
+    "import --dry-run`, for example about_me.likes). Marked as from the family's paper form.",
+)
+def run_paper(args: argparse.Namespace) -> Result:
+    with open_vault(args) as vault:
         service = _family_service(vault)
         typed = _typed_answers(args.answers)
         preview = service.paper_preview(args.record, typed, serial=args.form_number)
         return _finish(service, preview, args)
-    finally:
-        vault.close()
 
 
-def run_copy(args: argparse.Namespace) -> int:
+@command(
+    "copy",
+    "the record as the family sees it, in plain language (PDF)",
+    arg("--record", metavar="ID", required=True),
+    arg("--out", metavar="FILE.pdf", type=Path, required=True),
+    arg("--encrypt-password-file", metavar="F", type=Path,
+        help="lock the copy with the password in this file"),
+    add_vault_db_json,
+)
+def run_copy(args: argparse.Namespace) -> Result:
     password = _password(args.encrypt_password_file, "password")
-    vault = open_vault(args)
-    try:
+    with open_vault(args) as vault:
         pdf = _family_service(vault).family_copy(args.record, password=password)
-    finally:
-        vault.close()
     _save(args.out, pdf)
-    if args.json:
-        print_json({"record_id": args.record, "out": str(args.out), "locked": password is not None})
-    else:
-        print(f"Wrote the family's copy to {args.out}.")
-    return EXIT_OK
+    return Result(
+        json={"record_id": args.record, "out": str(args.out), "locked": password is not None},
+        text=f"Wrote the family's copy to {args.out}.",
+    )
 
 
-def run_attach(args: argparse.Namespace) -> int:
-    vault = open_vault(args)
-    try:
+@command(
+    "attach",
+    "add a child's drawing or photo (PNG or JPEG) to All about me",
+    arg("record_id", metavar="ID"),
+    arg("file", metavar="FILE", type=Path),
+    arg("--caption", metavar="TEXT", default="", help="what the picture shows, in a few words"),
+    add_vault_db_json,
+    description="The picture is re-encoded without any metadata (GPS and camera details "
+    "included), turned upright, made at most 1600 pixels on its long side and kept encrypted "
+    "inside the record.",
+)
+def run_attach(args: argparse.Namespace) -> Result:
+    """`records attach ID FILE --caption TEXT` (in the records group)."""
+    with open_vault(args) as vault:
         service = _family_service(vault)
         picture = service.picture_from_file(args.file, args.caption)
         record = service.attach_picture(args.record_id, picture)
-    finally:
-        vault.close()
-    if args.json:
-        print_json({"record_id": record.id, "picture_id": picture.id, "media_type": picture.media_type,
-                    "width": picture.width, "height": picture.height, "bytes": len(picture.data),
-                    "pictures": len(record.pictures)})
-    else:
-        print(f"Added the picture {picture.id} ({picture.width} × {picture.height}) to "
-              f"{record.display_name}'s All about me; it now has {len(record.pictures)}.")
-    return EXIT_OK
+    return Result(
+        json={"record_id": record.id, "picture_id": picture.id, "media_type": picture.media_type,
+              "width": picture.width, "height": picture.height, "bytes": len(picture.data),
+              "pictures": len(record.pictures)},
+        text=f"Added the picture {picture.id} ({picture.width} × {picture.height}) to "
+        f"{record.display_name}'s All about me; it now has {len(record.pictures)}.",
+    )
 
 
-def run_pictures(args: argparse.Namespace) -> int:
-    vault = open_vault(args)
-    try:
-        service = _family_service(vault)
+@command(
+    "pictures",
+    "list a record's pictures, or remove one",
+    arg("--record", metavar="ID", required=True),
+    arg("--remove", metavar="PICTURE_ID", help="remove this picture from the record"),
+    add_vault_db_json,
+)
+def run_pictures(args: argparse.Namespace) -> Result:
+    with open_vault(args) as vault:
         if args.remove:
-            record = service.remove_picture(args.record, args.remove)
+            record = _family_service(vault).remove_picture(args.record, args.remove)
         else:
             record = vault.load(args.record)
-    finally:
-        vault.close()
     rows = [{"id": p.id, "caption": p.caption, "media_type": p.media_type, "width": p.width,
              "height": p.height, "bytes": len(p.data)} for p in record.pictures]
-    if args.json:
-        print_json({"record_id": record.id, "pictures": rows, "removed": args.remove or None})
-    else:
-        if args.remove:
-            print(f"Removed the picture {args.remove}.")
-        for row in rows:
-            print(f"{row['id']}  {row['width']} × {row['height']}  {row['caption']}")
-        print(f"{len(rows)} picture(s).")
-    return EXIT_OK
+    lines = [f"Removed the picture {args.remove}."] if args.remove else []
+    lines.extend(f"{row['id']}  {row['width']} × {row['height']}  {row['caption']}" for row in rows)
+    lines.append(f"{len(rows)} picture(s).")
+    return Result(
+        json={"record_id": record.id, "pictures": rows, "removed": args.remove or None},
+        text="\n".join(lines),
+    )
+
+
+FAMILY = Group(
+    "family",
+    "the form that goes home and comes back, and the family's copy",
+    (run_form, run_import, run_paper, run_copy, run_pictures),
+)
+
+
+def register(sub: Subparsers) -> None:
+    FAMILY.add_to(sub)

@@ -7,17 +7,20 @@ charter files. Everything an LA needs ships in the app; see docs/charter-format.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from transitions_app.cli import la_insight_cmd
 from transitions_app.cli.base import (
-    EXIT_OK,
     CliError,
+    Group,
+    Result,
+    Subparsers,
     add_json_arg,
-    print_json,
+    arg,
+    command,
     read_secret,
 )
 
@@ -28,74 +31,6 @@ MIN_PASSPHRASE = 12
 
 # The clock, replaceable in tests.
 now_utc: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
-
-
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    la = sub.add_parser(
-        "la",
-        help="local authority tools: root certificate, setting certificates, charters",
-        description="Local authority tools: create the LA root, issue and revoke setting "
-        "certificates, publish the revocation list and sign charter files.",
-    )
-    la_sub = la.add_subparsers(dest="la_command", metavar="ACTION", required=True)
-
-    p = la_sub.add_parser("init", help="create a new LA root key and certificate")
-    p.add_argument("--out", metavar="DIR", type=Path, required=True, help="new CA folder")
-    p.add_argument("--name", required=True, help="the local authority's name")
-    _passphrase_arg(p)
-    add_json_arg(p)
-    p.set_defaults(func=run_init)
-
-    p = la_sub.add_parser("issue", help="issue a setting's signing certificate as a PKCS#12 file")
-    _ca_arg(p)
-    p.add_argument("--setting", required=True, help="the setting's name")
-    p.add_argument("--urn", required=True, help="the setting's Ofsted URN (or the school's DfE URN)")
-    p.add_argument(
-        "--school", action="store_true", help="the certificate is a school's (its returns are a school's)"
-    )
-    p.add_argument("--out", metavar="FILE.p12", type=Path, required=True)
-    p.add_argument(
-        "--p12-password-file",
-        metavar="F",
-        type=Path,
-        help="passphrase for the PKCS#12 file (default: the same as the LA passphrase)",
-    )
-    # The default (None: export.pki.SETTING_VALID_DAYS) is filled in by run_issue, so that
-    # building the parser does not import export.pki.
-    p.add_argument("--days", type=int, default=None, help="validity in days")
-    add_json_arg(p)
-    p.set_defaults(func=run_issue)
-
-    p = la_sub.add_parser("revoke", help="revoke a setting certificate by serial number")
-    _ca_arg(p)
-    p.add_argument("serial", metavar="SERIAL", help="the serial printed by 'la issue' or 'la list'")
-    add_json_arg(p)
-    p.set_defaults(func=run_revoke)
-
-    p = la_sub.add_parser("crl", help="write the certificate revocation list signed by the root")
-    _ca_arg(p)
-    p.add_argument("--out", metavar="FILE", type=Path, required=True)
-    p.add_argument(  # default None: export.pki.CRL_VALID_DAYS, filled in by run_crl
-        "--days", type=int, default=None, help="days until the next update"
-    )
-    add_json_arg(p)
-    p.set_defaults(func=run_crl)
-
-    p = la_sub.add_parser("sign-charter", help="sign a charter TOML file with the LA root")
-    _ca_arg(p)
-    p.add_argument("charter", metavar="CHARTER", type=Path, help="the unsigned charter TOML file")
-    p.add_argument("--out", metavar="SIGNED", type=Path, required=True)
-    add_json_arg(p)
-    p.set_defaults(func=run_sign_charter)
-
-    from transitions_app.cli import la_insight_cmd
-
-    la_insight_cmd.register(la_sub)  # la return, la report
-
-    p = la_sub.add_parser("list", help="list the certificates issued from a CA folder")
-    p.add_argument("--ca", metavar="DIR", type=Path, required=True, help="the LA CA folder")
-    add_json_arg(p)
-    p.set_defaults(func=run_list)
 
 
 def _passphrase_arg(p: argparse.ArgumentParser) -> None:
@@ -132,15 +67,15 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
-def _say(args: argparse.Namespace, data: dict[str, object], text: str) -> int:
-    if args.json:
-        print_json(data)
-    else:
-        sys.stdout.write(text + "\n")
-    return EXIT_OK
-
-
-def run_init(args: argparse.Namespace) -> int:
+@command(
+    "init",
+    "create a new LA root key and certificate",
+    arg("--out", metavar="DIR", type=Path, required=True, help="new CA folder"),
+    arg("--name", required=True, help="the local authority's name"),
+    _passphrase_arg,
+    add_json_arg,
+)
+def run_init(args: argparse.Namespace) -> Result:
     from export import pki
 
     if any((args.out / name).exists() for name in (pki.ROOT_KEY_FILE, pki.LEGACY_ROOT_KEY_FILE)):
@@ -150,8 +85,7 @@ def run_init(args: argparse.Namespace) -> int:
         raise CliError(f"The LA root passphrase must be at least {MIN_PASSPHRASE} characters.")
     ca = pki.init_ca(args.out, args.name, passphrase, now=now_utc())
     fp = pki.fingerprint_sha256(ca.cert)
-    return _say(
-        args,
+    return Result(
         {
             "folder": str(args.out),
             "root_certificate": str(args.out / pki.ROOT_CERT_FILE),
@@ -161,7 +95,26 @@ def run_init(args: argparse.Namespace) -> int:
     )
 
 
-def run_issue(args: argparse.Namespace) -> int:
+@command(
+    "issue",
+    "issue a setting's signing certificate as a PKCS#12 file",
+    _ca_arg,
+    arg("--setting", required=True, help="the setting's name"),
+    arg("--urn", required=True, help="the setting's Ofsted URN (or the school's DfE URN)"),
+    arg("--school", action="store_true", help="the certificate is a school's (its returns are a school's)"),
+    arg("--out", metavar="FILE.p12", type=Path, required=True),
+    arg(
+        "--p12-password-file",
+        metavar="F",
+        type=Path,
+        help="passphrase for the PKCS#12 file (default: the same as the LA passphrase)",
+    ),
+    # The default (None: export.pki.SETTING_VALID_DAYS) is filled in by run_issue, so that
+    # building the parser does not import export.pki.
+    arg("--days", type=int, default=None, help="validity in days"),
+    add_json_arg,
+)
+def run_issue(args: argparse.Namespace) -> Result:
     from export import pki
 
     if args.days is None:
@@ -185,8 +138,7 @@ def run_issue(args: argparse.Namespace) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     pki.write_private_file(args.out, data)
     serial = pki.format_serial(identity.cert.serial_number)
-    return _say(
-        args,
+    return Result(
         {
             "serial": serial,
             "setting": args.setting,
@@ -199,20 +151,35 @@ def run_issue(args: argparse.Namespace) -> int:
     )
 
 
-def run_revoke(args: argparse.Namespace) -> int:
+@command(
+    "revoke",
+    "revoke a setting certificate by serial number",
+    _ca_arg,
+    arg("serial", metavar="SERIAL", help="the serial printed by 'la issue' or 'la list'"),
+    add_json_arg,
+)
+def run_revoke(args: argparse.Namespace) -> Result:
     from export import pki
 
     serial = pki.parse_serial(args.serial)  # ValidationFailed: exit 2
     ca = _open_ca(args)
     row = ca.revoke(serial, now=now_utc())
-    return _say(
-        args,
+    return Result(
         {"serial": row.serial_hex, "setting": row.setting, "revoked_on": _iso(row.revoked_on)},
         f"Revoked certificate {row.serial_hex} ({row.setting}). Publish a new list with 'la crl'.",
     )
 
 
-def run_crl(args: argparse.Namespace) -> int:
+@command(
+    "crl",
+    "write the certificate revocation list signed by the root",
+    _ca_arg,
+    arg("--out", metavar="FILE", type=Path, required=True),
+    # default None: export.pki.CRL_VALID_DAYS, filled in by run_crl
+    arg("--days", type=int, default=None, help="days until the next update"),
+    add_json_arg,
+)
+def run_crl(args: argparse.Namespace) -> Result:
     from export import pki
 
     if args.days is None:
@@ -224,14 +191,21 @@ def run_crl(args: argparse.Namespace) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     pki.write_public_file(args.out, pki.crl_to_pem(crl))
     serials = [pki.format_serial(r.serial_number) for r in crl]
-    return _say(
-        args,
+    return Result(
         {"file": str(args.out), "revoked": serials, "next_update": _iso(crl.next_update_utc)},
         f"Wrote the revocation list ({len(serials)} revoked) to {args.out}.",
     )
 
 
-def run_sign_charter(args: argparse.Namespace) -> int:
+@command(
+    "sign-charter",
+    "sign a charter TOML file with the LA root",
+    _ca_arg,
+    arg("charter", metavar="CHARTER", type=Path, help="the unsigned charter TOML file"),
+    arg("--out", metavar="SIGNED", type=Path, required=True),
+    add_json_arg,
+)
+def run_sign_charter(args: argparse.Namespace) -> Result:
     from export import pki
     from models.charter import parse_charter
     from models.safe_input import DOCUMENT_BYTES, read_file
@@ -242,37 +216,60 @@ def run_sign_charter(args: argparse.Namespace) -> int:
     signed = ca.sign_charter(toml_bytes)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     pki.write_public_file(args.out, signed)
-    return _say(
-        args,
+    return Result(
         {"file": str(args.out), "signer": ca.cert.subject.rfc4514_string()},
         f"Signed the charter; wrote {args.out}.",
     )
 
 
-def run_list(args: argparse.Namespace) -> int:
+@command(
+    "list",
+    "list the certificates issued from a CA folder",
+    arg("--ca", metavar="DIR", type=Path, required=True, help="the LA CA folder"),
+    add_json_arg,
+)
+def run_list(args: argparse.Namespace) -> Result:
     from export import pki
 
     rows = pki.list_issued(args.ca)
-    if args.json:
-        print_json(
-            [
-                {
-                    "serial": r.serial_hex,
-                    "setting": r.setting,
-                    "urn": r.urn,
-                    "not_after": r.not_after.isoformat(),
-                    "fingerprint": r.fingerprint,
-                    "revoked_on": _iso(r.revoked_on),
-                }
-                for r in rows
-            ]
-        )
-        return EXIT_OK
-    for r in rows:
-        state = f"revoked {r.revoked_on.date().isoformat()}" if r.revoked_on else "valid"
-        sys.stdout.write(
-            f"{r.serial_hex}  {r.setting} (URN {r.urn})  until {r.not_after.date()}  {state}\n"
-        )
-    if not rows:
-        sys.stdout.write("No certificates issued yet.\n")
-    return EXIT_OK
+    lines = [
+        f"{r.serial_hex}  {r.setting} (URN {r.urn})  until {r.not_after.date()}  "
+        + (f"revoked {r.revoked_on.date().isoformat()}" if r.revoked_on else "valid")
+        for r in rows
+    ]
+    return Result(
+        json=[
+            {
+                "serial": r.serial_hex,
+                "setting": r.setting,
+                "urn": r.urn,
+                "not_after": r.not_after.isoformat(),
+                "fingerprint": r.fingerprint,
+                "revoked_on": _iso(r.revoked_on),
+            }
+            for r in rows
+        ],
+        text="\n".join(lines) or "No certificates issued yet.",
+    )
+
+
+LA = Group(
+    "la",
+    "local authority tools: root certificate, setting certificates, charters",
+    (
+        run_init,
+        run_issue,
+        run_revoke,
+        run_crl,
+        run_sign_charter,
+        la_insight_cmd.run_return,
+        la_insight_cmd.run_report,
+        run_list,
+    ),
+    description="Local authority tools: create the LA root, issue and revoke setting "
+    "certificates, publish the revocation list and sign charter files.",
+)
+
+
+def register(sub: Subparsers) -> None:
+    LA.add_to(sub)

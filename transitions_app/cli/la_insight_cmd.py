@@ -3,14 +3,13 @@
 ``la return`` (a setting's manager or childminder, or a school's headteacher) writes the vault's
 signed return of counts for an academic year. ``la report`` (the LA) verifies a folder of returns
 against its root and register, keeps the latest per setting and school, and reports LA-wide and
-per organisation, as text, JSON, CSV and a PDF for the board. Registered under ``la`` by
+per organisation, as text, JSON, CSV and a PDF for the board. In the ``la`` group of
 :mod:`transitions_app.cli.la_cmd`.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,47 +17,18 @@ from transitions_app.cli.base import (
     EXIT_NEGATIVE,
     EXIT_OK,
     CliError,
+    Result,
+    add_db_arg,
     add_json_arg,
     add_vault_args,
+    arg,
+    command,
     open_vault,
-    print_json,
 )
-from transitions_app.cli.vault_cmd import add_db_arg
 
 if TYPE_CHECKING:  # imported by the commands that use them
     from models.la.insight import LaInsight
     from models.la.returns import Period
-
-
-def register(la_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = la_sub.add_parser(
-        "return",
-        help="write this vault's signed, anonymous return of counts for the LA",
-        description="A setting's or school's return to its LA: counts only (no child is named), "
-        "counts from 1 to 4 suppressed, signed with the certificate the LA issued.",
-    )
-    add_vault_args(p)
-    add_db_arg(p)
-    p.add_argument("--out", metavar="FILE", type=Path, required=True, help="the return file to write")
-    p.add_argument("--year", metavar="YYYY-YY", help="academic year, for example 2026-27 (default: this one)")
-    add_json_arg(p)
-    p.set_defaults(func=run_return)
-
-    p = la_sub.add_parser(
-        "report",
-        help="verify settings' and schools' returns and report LA-wide and per organisation",
-        description="Verify each return against the LA root and register (a changed, foreign, "
-        "revoked or expired return is refused with its reason and left out; exit 1 if any), keep "
-        "the latest per setting and school, and report.",
-    )
-    p.add_argument("--ca", metavar="DIR", type=Path, required=True, help="the LA CA folder")
-    p.add_argument("files", metavar="RETURN_FILES_OR_FOLDERS", type=Path, nargs="+")
-    p.add_argument("--crl", metavar="FILE", type=Path, help="also trust this revocation list's revocations")
-    p.add_argument("--year", metavar="YYYY-YY", help="academic year (default: the latest in the returns)")
-    p.add_argument("--csv", metavar="FILE", type=Path, help="write every figure as CSV")
-    p.add_argument("--out", metavar="REPORT.pdf", type=Path, help="write the report as a PDF")
-    add_json_arg(p)
-    p.set_defaults(func=run_report)
 
 
 def _period(text: str | None) -> Period | None:
@@ -72,22 +42,27 @@ def _period(text: str | None) -> Period | None:
         raise CliError(str(exc)) from None
 
 
-def run_return(args: argparse.Namespace) -> int:
+@command(
+    "return",
+    "write this vault's signed, anonymous return of counts for the LA",
+    add_vault_args,
+    add_db_arg,
+    arg("--out", metavar="FILE", type=Path, required=True, help="the return file to write"),
+    arg("--year", metavar="YYYY-YY", help="academic year, for example 2026-27 (default: this one)"),
+    add_json_arg,
+    description="A setting's or school's return to its LA: counts only (no child is named), "
+    "counts from 1 to 4 suppressed, signed with the certificate the LA issued.",
+)
+def run_return(args: argparse.Namespace) -> Result:
     from transitions_app.services.la_service import LaReturnService
 
     period = _period(args.year)
-    vault = open_vault(args)
-    try:
-        service = LaReturnService(vault)
-        content = service.save_return(args.out, period)
-    finally:
-        vault.close()
-    if args.json:
-        print_json({"file": str(args.out), **content.to_dict()})
-    else:
-        sys.stdout.write("\n".join(content.summary_lines()) + "\n")
-        sys.stdout.write(f"Wrote the signed return to {args.out}.\n")
-    return EXIT_OK
+    with open_vault(args) as vault:
+        content = LaReturnService(vault).save_return(args.out, period)
+    return Result(
+        json=lambda: {"file": str(args.out), **content.to_dict()},
+        text="\n".join([*content.summary_lines(), f"Wrote the signed return to {args.out}."]),
+    )
 
 
 def _pct(value: float | None) -> str:
@@ -134,10 +109,24 @@ def _text_report(insight: LaInsight) -> str:
         lines.append(f"No return from {e.name} (URN {e.urn}).")
     if insight.refused:
         lines.append(f"{len(insight.refused)} file(s) refused and left out (reasons on stderr).")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines)
 
 
-def run_report(args: argparse.Namespace) -> int:
+@command(
+    "report",
+    "verify settings' and schools' returns and report LA-wide and per organisation",
+    arg("--ca", metavar="DIR", type=Path, required=True, help="the LA CA folder"),
+    arg("files", metavar="RETURN_FILES_OR_FOLDERS", type=Path, nargs="+"),
+    arg("--crl", metavar="FILE", type=Path, help="also trust this revocation list's revocations"),
+    arg("--year", metavar="YYYY-YY", help="academic year (default: the latest in the returns)"),
+    arg("--csv", metavar="FILE", type=Path, help="write every figure as CSV"),
+    arg("--out", metavar="REPORT.pdf", type=Path, help="write the report as a PDF"),
+    add_json_arg,
+    description="Verify each return against the LA root and register (a changed, foreign, "
+    "revoked or expired return is refused with its reason and left out; exit 1 if any), keep "
+    "the latest per setting and school, and report.",
+)
+def run_report(args: argparse.Namespace) -> Result:
     from transitions_app.services.la_service import LaReportService
 
     period = _period(args.year)
@@ -147,10 +136,9 @@ def run_report(args: argparse.Namespace) -> int:
         service.save_csv(insight, args.csv)
     if args.out is not None:
         service.save_pdf(insight, args.out)
-    if args.json:
-        print_json(insight.to_dict())
-    else:
-        sys.stdout.write(_text_report(insight))
-    for f in insight.refused:
-        sys.stderr.write(f"{f.file}: {f.reason}\n")
-    return EXIT_NEGATIVE if insight.refused else EXIT_OK
+    return Result(
+        json=insight.to_dict,
+        text=lambda: _text_report(insight),
+        code=EXIT_NEGATIVE if insight.refused else EXIT_OK,
+        errors="\n".join(f"{f.file}: {f.reason}" for f in insight.refused),
+    )

@@ -1,9 +1,10 @@
-"""`demo` and `records list|show|set|sign-off|import`."""
+"""`demo` and `records list|show|set|sign-off|new|import|attach|retention`."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,113 +12,38 @@ from models.errors import InterchangeError, SignOffRefused
 from models.safe_output import shown_name
 from transitions_app.cli.base import (
     EXIT_NEGATIVE,
-    EXIT_OK,
     PASSWORD_ENV,
     CliError,
+    Group,
+    Result,
+    Subparsers,
+    add_db_arg,
     add_json_arg,
     add_vault_args,
+    add_vault_db_json,
+    arg,
+    command,
     open_vault,
-    print_json,
-    vault_dir,
+    read_input,
+    read_secret,
 )
-from transitions_app.cli.family_cmd import register_attach
-from transitions_app.cli.vault_cmd import add_db_arg
+from transitions_app.cli.family_cmd import run_attach
+from transitions_app.locations import vault_dir
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    demo = sub.add_parser("demo", help="create a demo vault of synthetic, fictional children")
-    add_vault_args(demo, user=False)
-    demo.add_argument(
-        "--children", type=int, default=38, metavar="N", help="how many children (default 38)"
-    )
-    demo.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (default 1)")
-    demo.add_argument(
+@command(
+    "demo",
+    "create a demo vault of synthetic, fictional children",
+    lambda p: add_vault_args(p, user=False),
+    arg("--children", type=int, default=38, metavar="N", help="how many children (default 38)"),
+    arg("--seed", type=int, default=1, metavar="S", help="random seed (default 1)"),
+    arg(
         "--la", metavar="DIR", type=Path,
         help="make a demo LA folder (CA and a year of returns from fictional settings and schools); "
         "with --la only, no vault is made",
-    )
-    demo.set_defaults(func=run_demo)
-
-    records = sub.add_parser("records", help="list, show, change, sign off and import records")
-    rsub = records.add_subparsers(dest="records_command", metavar="ACTION", required=True)
-    lst = rsub.add_parser("list", help="list the records in a vault")
-    add_vault_args(lst)
-    add_db_arg(lst)
-    add_json_arg(lst)
-    lst.set_defaults(func=run_list)
-    show = rsub.add_parser("show", help="show one record")
-    show.add_argument("record_id", metavar="ID")
-    add_vault_args(show)
-    add_db_arg(show)
-    add_json_arg(show)
-    show.set_defaults(func=run_show)
-    setp = rsub.add_parser(
-        "set",
-        help="set fields of a record by their paths (same rules as the window)",
-        description="Each change is PATH=VALUE, PATH being a field's path as in the record's JSON "
-        "(summary.day_one, child.upn, child.date_of_birth). Dates are typed day first (15/03/2021) "
-        "or as 2021-03-15; choices by their value or label; yes/no fields yes or no; a person as "
-        "name, role, organisation, contact; lists as JSON. An empty VALUE clears the field. A value "
-        "that is kept but not valid (a wrong UPN, 31/02/2021) is reported and stops sign-off and "
-        "export until it is fixed.",
-    )
-    setp.add_argument("record_id", metavar="ID")
-    setp.add_argument("assignments", metavar="PATH=VALUE", nargs="+")
-    add_vault_args(setp)
-    add_db_arg(setp)
-    add_json_arg(setp)
-    setp.set_defaults(func=run_set)
-    sign = rsub.add_parser(
-        "sign-off",
-        help="give a sign-off: the record (practitioner), send (SENCO review of section 8) or manager",
-        description="Exit 0 when the sign-off is recorded; exit 1, with what is missing, while what it "
-        "covers is incomplete or not valid. A sign-off stays valid while the content it covers is "
-        "unchanged.",
-    )
-    sign.add_argument("record_id", metavar="ID")
-    sign.add_argument("--scope", required=True, choices=("record", "send", "manager"))
-    add_vault_args(sign)
-    add_db_arg(sign)
-    add_json_arg(sign)
-    sign.set_defaults(func=run_sign_off)
-    new = rsub.add_parser(
-        "new",
-        help="create a record the way the window's New child does (pre-filled from the setting profile)",
-    )
-    new.add_argument("--forename", required=True, metavar="F", help="the child's legal forename(s)")
-    new.add_argument("--surname", required=True, metavar="S", help="the child's legal surname")
-    new.add_argument("--dob", required=True, metavar="YYYY-MM-DD", help="date of birth")
-    add_vault_args(new)
-    add_db_arg(new)
-    add_json_arg(new)
-    new.set_defaults(func=run_new)
-    imp = rsub.add_parser(
-        "import",
-        help="import a record from its JSON file, or start one from another setting's signed PDF",
-        description="A JSON file is imported as it is. A PDF exported by another setting is verified "
-        "against this vault's LA root first, then becomes a new draft that notes where each answer came from.",
-    )
-    imp.add_argument("file", metavar="FILE", type=Path)
-    imp.add_argument("--pdf-password-file", metavar="F", type=Path, help="password of a password-encrypted PDF")
-    imp.add_argument("--accept-self-signed", action="store_true", help="accept a PDF from a signer not vouched for by the LA")
-    add_vault_args(imp)
-    add_db_arg(imp)
-    add_json_arg(imp)
-    imp.set_defaults(func=run_import)
-    register_attach(rsub)
-    ret = rsub.add_parser(
-        "retention",
-        help="list records whose keeping period under the charter has ended; delete them with --delete --yes",
-    )
-    add_vault_args(ret)
-    add_db_arg(ret)
-    ret.add_argument("--delete", action="store_true", help="securely delete the records listed (manager)")
-    ret.add_argument("--yes", action="store_true", help="confirm the deletion without a question")
-    add_json_arg(ret)
-    ret.set_defaults(func=run_retention)
-
-
-def run_demo(args: argparse.Namespace) -> int:
+    ),
+)
+def run_demo(args: argparse.Namespace) -> Result:
     from transitions_app.services.demo import DEMO_PASSWORD, create_demo_vault
     from transitions_app.services.vault_service import VaultService
 
@@ -127,29 +53,27 @@ def run_demo(args: argparse.Namespace) -> int:
         from transitions_app.services.la_demo import create_demo_la
 
         made = create_demo_la(args.la, seed=args.seed)
+        # Said at once: the LA folder is made even when the vault below is refused.
         print(
             f"Created a demo LA folder in {made.folder}: returns from {made.settings} fictional "
             f"settings and {made.schools} schools. See it with: transitions-app la report "
             f"--ca {made.ca} {made.returns} --out report.pdf"
         )
         if args.vault is None:
-            return EXIT_OK
+            return Result()
     directory = vault_dir(args)
     if VaultService.exists(directory):
         raise CliError(f"A vault already exists in {directory}; choose another folder.")
     if args.password_file is not None or os.environ.get(PASSWORD_ENV):
-        from transitions_app.cli.base import read_secret
-
         password = read_secret(args.password_file)
     else:
         password = DEMO_PASSWORD
     info = create_demo_vault(directory, password=password, children=args.children, seed=args.seed)
-    print(f"Created a demo vault of {info.children} fictional children in {directory}.")
-    print(
+    return Result(
+        text=f"Created a demo vault of {info.children} fictional children in {directory}.\n"
         "Users: manager, keyperson, senco, dsl"
         + (f" (password “{password}”)." if password == DEMO_PASSWORD else ".")
     )
-    return EXIT_OK
 
 
 def _summary_row(record, service, charter) -> dict[str, object]:  # type: ignore[no-untyped-def]
@@ -168,71 +92,64 @@ def _summary_row(record, service, charter) -> dict[str, object]:  # type: ignore
     }
 
 
-def run_list(args: argparse.Namespace) -> int:
-    service = open_vault(args)
-    try:
+@command("list", "list the records in a vault", add_vault_db_json)
+def run_list(args: argparse.Namespace) -> Result:
+    with open_vault(args) as service:
         charter = service.charter()
         rows = [_summary_row(r, service, charter) for r in service.list_records()]
         damaged = service.damaged_records()
-    finally:
-        service.close()
     rows.sort(key=lambda r: str(r["name"]).lower())
-    if args.json:
-        print_json({"records": rows, "damaged": damaged})
+    lines = [
+        f"{row['id']}  {row['name']:<28} {row['status']:<20} {row['completeness']:>3}%  "
+        + (", ".join(row["flags"]) if row["flags"] else "")  # type: ignore[arg-type]
+        for row in rows
+    ]
+    lines.append(
+        f"{len(rows)} records" + (f"; {len(damaged)} damaged: {', '.join(damaged)}" if damaged else "")
+    )
+    return Result(json={"records": rows, "damaged": damaged}, text="\n".join(lines))
+
+
+def _record_json(record: Any, ready: Any) -> dict[str, Any]:
+    from models.interchange import record_to_dict
+
+    data = record_to_dict(record)
+    for shown, state in zip(data["record"]["signoffs"], ready.signoffs, strict=True):
+        shown["valid"] = state.valid
+    data["record"]["missing"] = [{"path": m.path, "message": m.message} for m in ready.items]
+    return data
+
+
+def _record_text(record: Any, ready: Any) -> str:
+    from models.framework.registry import get_framework
+    from models.values import display_value
+
+    fw = get_framework(record.framework_id, record.framework_version)
+    lines = [f"{record.display_name} ({record.status.label}, export version {record.export_version})"]
+    for section in fw.sections:
+        fields = [
+            f"  {fd.label}: {display_value(fd, record.get(fd.path))}"
+            for fd in section.fields
+            if record.get(fd.path) is not None
+        ]
+        if fields:
+            lines.append(f"{section.number}. {section.title}")
+            lines.extend(fields)
+    lines.extend(f"{state.scope.label}: {state.describe()}" for state in ready.signoffs)
+    if ready.items:
+        lines.append(f"Stops sign-off or export ({len(ready.items)}):")
+        lines.extend(f"  {m.message}" for m in ready.items)
     else:
-        for row in rows:
-            flags = ", ".join(row["flags"]) if row["flags"] else ""  # type: ignore[arg-type]
-            print(
-                f"{row['id']}  {row['name']:<28} {row['status']:<20} {row['completeness']:>3}%  {flags}"
-            )
-        print(
-            f"{len(rows)} records"
-            + (f"; {len(damaged)} damaged: {', '.join(damaged)}" if damaged else "")
-        )
-    return EXIT_OK
+        lines.append("Nothing missing: this record may be exported.")
+    return "\n".join(lines)
 
 
-def run_show(args: argparse.Namespace) -> int:
-    service = open_vault(args)
-    try:
+@command("show", "show one record", arg("record_id", metavar="ID"), add_vault_db_json)
+def run_show(args: argparse.Namespace) -> Result:
+    with open_vault(args) as service:
         record = service.load(args.record_id)
         ready = service.readiness(record)
-    finally:
-        service.close()
-    if args.json:
-        from models.interchange import record_to_dict
-
-        data = record_to_dict(record)
-        for shown, state in zip(data["record"]["signoffs"], ready.signoffs, strict=True):
-            shown["valid"] = state.valid
-        data["record"]["missing"] = [{"path": m.path, "message": m.message} for m in ready.items]
-        print_json(data)
-    else:
-        from models.framework.registry import get_framework
-        from models.values import display_value
-
-        fw = get_framework(record.framework_id, record.framework_version)
-        print(
-            f"{record.display_name} ({record.status.label}, export version {record.export_version})"
-        )
-        for section in fw.sections:
-            lines = [
-                f"  {fd.label}: {display_value(fd, record.get(fd.path))}"
-                for fd in section.fields
-                if record.get(fd.path) is not None
-            ]
-            if lines:
-                print(f"{section.number}. {section.title}")
-                print("\n".join(lines))
-        for state in ready.signoffs:
-            print(f"{state.scope.label}: {state.describe()}")
-        if ready.items:
-            print(f"Stops sign-off or export ({len(ready.items)}):")
-            for m in ready.items:
-                print(f"  {m.message}")
-        else:
-            print("Nothing missing: this record may be exported.")
-    return EXIT_OK
+    return Result(json=lambda: _record_json(record, ready), text=lambda: _record_text(record, ready))
 
 
 def _parse_assignments(record: Any, assignments: list[str]) -> list[str]:
@@ -258,79 +175,96 @@ def _parse_assignments(record: Any, assignments: list[str]) -> list[str]:
     return paths
 
 
-def run_set(args: argparse.Namespace) -> int:
-    import sys
-
-    service = open_vault(args)
-    try:
+@command(
+    "set",
+    "set fields of a record by their paths (same rules as the window)",
+    arg("record_id", metavar="ID"),
+    arg("assignments", metavar="PATH=VALUE", nargs="+"),
+    add_vault_db_json,
+    description="Each change is PATH=VALUE, PATH being a field's path as in the record's JSON "
+    "(summary.day_one, child.upn, child.date_of_birth). Dates are typed day first (15/03/2021) "
+    "or as 2021-03-15; choices by their value or label; yes/no fields yes or no; a person as "
+    "name, role, organisation, contact; lists as JSON. An empty VALUE clears the field. A value "
+    "that is kept but not valid (a wrong UPN, 31/02/2021) is reported and stops sign-off and "
+    "export until it is fixed.",
+)
+def run_set(args: argparse.Namespace) -> Result:
+    with open_vault(args) as service:
         before = service.load(args.record_id)
         record = before.copy()
         paths = _parse_assignments(record, args.assignments)
         saved = service.save(record)
         was = {st.scope: st.valid for st in service.readiness(before).signoffs}
         ready = service.readiness(saved)
-    finally:
-        service.close()
     problems = [m for m in ready.items if m.kind == "problem" and m.path in paths]
-    for m in problems:
-        sys.stderr.write(f"Kept, but not valid: {m.message} It stops sign-off and export until it is fixed.\n")
     changes = [
         st.describe()
         for st in ready.signoffs
         if not st.signoff.history and was.get(st.scope) is not None and was[st.scope] != st.valid
     ]
-    if args.json:
-        print_json(
-            {
-                "id": saved.id,
-                "status": saved.status.value,
-                "set": paths,
-                "problems": [{"path": m.path, "message": m.message} for m in problems],
-                "signoffs": [{"scope": st.scope.value, "valid": st.valid} for st in ready.signoffs],
-            }
-        )
-    else:
-        print(f"Saved {saved.display_name} ({saved.status.label}).")
-        for line in changes:
-            print(f"{line}.")
-    return EXIT_OK
+    return Result(
+        json={
+            "id": saved.id,
+            "status": saved.status.value,
+            "set": paths,
+            "problems": [{"path": m.path, "message": m.message} for m in problems],
+            "signoffs": [{"scope": st.scope.value, "valid": st.valid} for st in ready.signoffs],
+        },
+        text="\n".join(
+            [f"Saved {saved.display_name} ({saved.status.label}).", *(f"{line}." for line in changes)]
+        ),
+        errors="\n".join(
+            f"Kept, but not valid: {m.message} It stops sign-off and export until it is fixed."
+            for m in problems
+        ),
+    )
 
 
-def run_sign_off(args: argparse.Namespace) -> int:
-    import sys
-
-    service = open_vault(args)
-    try:
+@command(
+    "sign-off",
+    "give a sign-off: the record (practitioner), send (SENCO review of section 8) or manager",
+    arg("record_id", metavar="ID"),
+    arg("--scope", required=True, choices=("record", "send", "manager")),
+    add_vault_db_json,
+    description="Exit 0 when the sign-off is recorded; exit 1, with what is missing, while what it "
+    "covers is incomplete or not valid. A sign-off stays valid while the content it covers is "
+    "unchanged.",
+)
+def run_sign_off(args: argparse.Namespace) -> Result:
+    with open_vault(args) as service:
         try:
             signed = service.sign_off(args.record_id, args.scope)
         except SignOffRefused as exc:
-            items = list(exc.items)
-            if args.json:
-                print_json(
-                    {
-                        "signed": False,
-                        "missing": [{"path": m.path, "message": m.message} for m in items],  # type: ignore[attr-defined]
-                    }
-                )
-            sys.stderr.write(f"{exc}\n")
-            for m in items:
-                sys.stderr.write(f"  {m.message}\n")  # type: ignore[attr-defined]
-            return EXIT_NEGATIVE
-    finally:
-        service.close()
+            items: list[Any] = list(exc.items)
+            return Result(
+                json={
+                    "signed": False,
+                    "missing": [{"path": m.path, "message": m.message} for m in items],
+                },
+                code=EXIT_NEGATIVE,
+                errors="\n".join([str(exc), *(f"  {m.message}" for m in items)]),
+            )
     given = next(s for s in signed.signoffs if s.scope.value == args.scope and not s.history)
-    if args.json:
-        print_json({"signed": True, "id": signed.id, "scope": args.scope, "status": signed.status.value,
-                    "name": given.name, "role": given.role.value, "signed_on": given.signed_on.isoformat()})
-    else:
-        print(f"{given.scope.label} recorded for {signed.display_name} ({signed.status.label}).")
-    return EXIT_OK
+    return Result(
+        json={"signed": True, "id": signed.id, "scope": args.scope, "status": signed.status.value,
+              "name": given.name, "role": given.role.value, "signed_on": given.signed_on.isoformat()},
+        text=f"{given.scope.label} recorded for {signed.display_name} ({signed.status.label}).",
+    )
 
 
-def run_new(args: argparse.Namespace) -> int:
+@command(
+    "new",
+    "create a record the way the window's New child does (pre-filled from the setting profile)",
+    arg("--forename", required=True, metavar="F", help="the child's legal forename(s)"),
+    arg("--surname", required=True, metavar="S", help="the child's legal surname"),
+    arg("--dob", required=True, metavar="YYYY-MM-DD", help="date of birth"),
+    add_vault_db_json,
+)
+def run_new(args: argparse.Namespace) -> Result:
     from datetime import date
 
     from models.framework.registry import current_framework
+    from models.interchange import record_to_dict
     from models.validation import validate_value
     from transitions_app.services.profile_service import ProfileService
 
@@ -344,27 +278,22 @@ def run_new(args: argparse.Namespace) -> int:
         raise CliError(f"The date of birth does not fit: {problem}")
     if not args.forename.strip() or not args.surname.strip():
         raise CliError("Give the child's forename and surname.")
-    service = open_vault(args)
-    try:
+    with open_vault(args) as service:
         record = ProfileService(service).new_record(args.forename, args.surname, dob)
-    finally:
-        service.close()
-    if args.json:
-        from models.interchange import record_to_dict
-
-        print_json(record_to_dict(record))
-    else:
-        print(record.id)
-    return EXIT_OK
+    return Result(json=lambda: record_to_dict(record), text=record.id)
 
 
-def read_input(path: Path) -> bytes:
-    from models.safe_input import PDF_BYTES, read_file
-
-    return read_file(path, limit=PDF_BYTES, what="record file")
-
-
-def run_import(args: argparse.Namespace) -> int:
+@command(
+    "import",
+    "import a record from its JSON file, or start one from another setting's signed PDF",
+    arg("file", metavar="FILE", type=Path),
+    arg("--pdf-password-file", metavar="F", type=Path, help="password of a password-encrypted PDF"),
+    arg("--accept-self-signed", action="store_true", help="accept a PDF from a signer not vouched for by the LA"),
+    add_vault_db_json,
+    description="A JSON file is imported as it is. A PDF exported by another setting is verified "
+    "against this vault's LA root first, then becomes a new draft that notes where each answer came from.",
+)
+def run_import(args: argparse.Namespace) -> Result:
     data = read_input(args.file)
     if data.startswith(b"%PDF"):
         return _start_from_pdf(args, data)
@@ -374,44 +303,41 @@ def run_import(args: argparse.Namespace) -> int:
         record = record_from_bytes(data)
     except InterchangeError as exc:
         raise CliError(f"{shown_name(args.file)} could not be imported: {exc}") from None
-    service = open_vault(args)
-    try:
+    with open_vault(args) as service:
         stored = service.import_record(record)
-    finally:
-        service.close()
-    if args.json:
-        print_json({"id": stored.id, "name": stored.display_name, "imported": True})
-    else:
-        print(f"Imported {stored.display_name} ({stored.id}).")
-    return EXIT_OK
+    return Result(
+        json={"id": stored.id, "name": stored.display_name, "imported": True},
+        text=f"Imported {stored.display_name} ({stored.id}).",
+    )
 
 
-def _start_from_pdf(args: argparse.Namespace, data: bytes) -> int:
-    from transitions_app.cli.base import read_secret
+def _start_from_pdf(args: argparse.Namespace, data: bytes) -> Result:
     from transitions_app.services.intake_service import start_from_pdf
 
     password = read_secret(args.pdf_password_file, what="PDF password") if args.pdf_password_file else None
-    service = open_vault(args)
-    try:
+    with open_vault(args) as service:
         intake = start_from_pdf(service, data, password=password, accept_self_signed=args.accept_self_signed)
-    finally:
-        service.close()
     record = intake.record
-    if args.json:
-        print_json({"id": record.id, "name": record.display_name, "imported": True, "source": intake.source,
-                    "vouched": intake.vouched})
-    else:
-        print(f"Started {record.display_name} ({record.id}) from {intake.source}; check each answer, then sign off.")
-    return EXIT_OK
+    return Result(
+        json={"id": record.id, "name": record.display_name, "imported": True, "source": intake.source,
+              "vouched": intake.vouched},
+        text=f"Started {record.display_name} ({record.id}) from {intake.source}; check each answer, then sign off.",
+    )
 
 
-def run_retention(args: argparse.Namespace) -> int:
-    import sys
-
+@command(
+    "retention",
+    "list records whose keeping period under the charter has ended; delete them with --delete --yes",
+    add_vault_args,
+    add_db_arg,
+    arg("--delete", action="store_true", help="securely delete the records listed (manager)"),
+    arg("--yes", action="store_true", help="confirm the deletion without a question"),
+    add_json_arg,
+)
+def run_retention(args: argparse.Namespace) -> Result:
     from transitions_app.services.retention_service import RetentionService
 
-    service = open_vault(args)
-    try:
+    with open_vault(args) as service:
         retention = RetentionService(service)
         due = retention.due()
         deleted = []
@@ -423,16 +349,25 @@ def run_retention(args: argparse.Namespace) -> int:
             if not confirmed:
                 raise CliError("Nothing deleted: confirm with --yes.")
             deleted = retention.delete_due({d.record_id for d in due})
-    finally:
-        service.close()
-    if args.json:
-        print_json({
+    lines = [f"{d.record_id}  {d.child:<28} due for deletion since {d.delete_after.isoformat()}" for d in due]
+    lines.append(f"{len(due)} record(s) due for deletion" + (f"; {len(deleted)} deleted." if args.delete else "."))
+    return Result(
+        json={
             "due": [{"id": d.record_id, "name": d.child, "left_on": d.left_on.isoformat(),
                      "delete_after": d.delete_after.isoformat()} for d in due],
             "deleted": [d.record_id for d in deleted],
-        })
-    else:
-        for d in due:
-            print(f"{d.record_id}  {d.child:<28} due for deletion since {d.delete_after.isoformat()}")
-        print(f"{len(due)} record(s) due for deletion" + (f"; {len(deleted)} deleted." if args.delete else "."))
-    return EXIT_OK
+        },
+        text="\n".join(lines),
+    )
+
+
+RECORDS = Group(
+    "records",
+    "list, show, change, sign off and import records",
+    (run_list, run_show, run_set, run_sign_off, run_new, run_import, run_attach, run_retention),
+)
+
+
+def register(sub: Subparsers) -> None:
+    run_demo.add_to(sub)
+    RECORDS.add_to(sub)

@@ -2,268 +2,109 @@
 manage users.
 
 Every command that opens a vault takes ``--vault DIR`` (a folder, the default) or ``--db URL`` (a
-PostgreSQL database, ``postgresql+psycopg://USER@HOST/DB``; or set TRANSITIONS_DB). Other command
-modules get the same option with :func:`add_db_arg` and open the vault with :func:`open_from_args`
-(or pass :func:`vault_location` to ``VaultService``).
+PostgreSQL database, ``postgresql+psycopg://USER@HOST/DB``; or set TRANSITIONS_DB): see
+:func:`transitions_app.cli.base.open_vault`.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from models.roles import Role
 from transitions_app.cli.base import (
+    DEFAULT_USER,
     EXIT_NEGATIVE,
     EXIT_OK,
-    EXIT_USAGE,
     CliError,
+    Group,
+    Result,
+    Subparsers,
+    add_db_arg,
     add_json_arg,
     add_vault_args,
-    print_json,
+    add_vault_db_json,
+    arg,
+    command,
+    open_vault,
     read_secret,
-    vault_dir,
+    where,
 )
-
-if TYPE_CHECKING:  # the vault layer (SQLAlchemy) is imported by the commands that open a vault
-    from transitions_app.services.vault_service import VaultService
+from transitions_app.locations import vault_location
 
 NEW_PASSWORD_ENV = "TRANSITIONS_NEW_PASSWORD"
-DB_ENV = "TRANSITIONS_DB"
 RECOVERY_KEY_ENV = "TRANSITIONS_RECOVERY_KEY"
-DEFAULT_USER = "manager"
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    vault = sub.add_parser(
-        "vault", help="make, check, back up and restore the encrypted vault; manage its users"
-    )
-    vault.set_defaults(func=_usage(vault))
-    vsub = vault.add_subparsers(dest="vault_command", metavar="COMMAND")
-
-    p = vsub.add_parser(
-        "init", help="make a new vault with its first manager and print the recovery key once"
-    )
-    add_vault_args(p)
-    add_db_arg(p)
-    p.set_defaults(func=run_init)
-
-    p = vsub.add_parser(
-        "check",
-        help="authenticate every record and the audit trail (exit 1 if anything is damaged)",
-    )
-    add_vault_args(p)
-    add_db_arg(p)
-    add_json_arg(p)
-    p.set_defaults(func=run_check)
-
-    p = vsub.add_parser("backup", help="write one encrypted backup file")
-    add_vault_args(p)
-    add_db_arg(p)
-    p.add_argument("--out", metavar="FILE", type=Path, required=True, help="backup file to write")
-    p.set_defaults(func=run_backup)
-
-    p = vsub.add_parser("restore", help="restore a backup into a new, empty folder")
-    p.add_argument("backup_file", metavar="FILE", type=Path, help="backup file to restore")
-    add_vault_args(p)
-    add_db_arg(p)
-    p.add_argument(
-        "--recovery-key-file",
-        metavar="F",
-        type=Path,
-        help=f"open the backup with the recovery key in this file (or set {RECOVERY_KEY_ENV})",
-    )
-    p.set_defaults(func=run_restore)
-
-    p = vsub.add_parser("recover", help="open with the recovery key and set a manager's password")
-    add_vault_args(p)
-    add_db_arg(p)
-    p.add_argument(
-        "--recovery-key-file",
-        metavar="F",
-        type=Path,
-        help=f"read the recovery key from this file (or set {RECOVERY_KEY_ENV})",
-    )
-    p.set_defaults(func=run_recover)
-
-    p = vsub.add_parser(
-        "migrate",
-        help="move a vault between a folder and a PostgreSQL database (copied as ciphertext, "
-        "then checked); the target must be empty",
-    )
-    p.add_argument(
-        "--from", dest="source", metavar="DIR|URL", required=True, help="the vault to move"
-    )
-    p.add_argument(
-        "--to",
-        dest="target",
-        metavar="DIR|URL",
-        required=True,
-        help="a new, empty folder or an empty database (postgresql+psycopg://USER@HOST/DB)",
-    )
-    p.add_argument(
-        "--password-file",
-        metavar="F",
-        type=Path,
-        help="read the password from this file (or set TRANSITIONS_PASSWORD)",
-    )
-    p.add_argument("--user", metavar="NAME", default=None, help="user name to log in as")
-    add_json_arg(p)
-    p.set_defaults(func=run_migrate)
-
-    user = vsub.add_parser("user", help="add, remove or list the vault's users")
-    user.set_defaults(func=_usage(user))
-    usub = user.add_subparsers(dest="user_command", metavar="COMMAND")
-    p = usub.add_parser("add", help="add a user (managers only)")
-    p.add_argument("name", metavar="NAME")
-    p.add_argument(
-        "--role", required=True, choices=[r.value for r in Role], help="the new user's role"
-    )
-    p.add_argument(
-        "--new-password-file",
-        metavar="F",
-        type=Path,
-        help=f"read the new user's password from this file (or set {NEW_PASSWORD_ENV})",
-    )
-    add_vault_args(p)
-    add_db_arg(p)
-    p.set_defaults(func=run_user_add)
-    p = usub.add_parser("remove", help="remove a user and re-key the vault (managers only)")
-    p.add_argument("name", metavar="NAME")
-    add_vault_args(p)
-    add_db_arg(p)
-    p.set_defaults(func=run_user_remove)
-    p = usub.add_parser(
-        "reset-password",
-        help="give a user who forgot their password a new one (managers only; role and records stay)",
-    )
-    p.add_argument("name", metavar="NAME")
-    p.add_argument(
-        "--new-password-file",
-        metavar="F",
-        type=Path,
-        help=f"read the user's new password from this file (or set {NEW_PASSWORD_ENV})",
-    )
-    add_vault_args(p)
-    add_db_arg(p)
-    p.set_defaults(func=run_user_reset_password)
-    p = usub.add_parser("list", help="list users and roles")
-    add_vault_args(p)
-    add_db_arg(p)
-    add_json_arg(p)
-    p.set_defaults(func=run_user_list)
-
-
-def _usage(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
-    def run(_args: argparse.Namespace) -> int:
-        parser.print_usage(sys.stderr)
-        return EXIT_USAGE
-
-    return run
+def _vault_db(parser: argparse.ArgumentParser) -> None:
+    add_vault_args(parser)
+    add_db_arg(parser)
 
 
 def _user(args: argparse.Namespace) -> str:
     return str(args.user or DEFAULT_USER)
 
 
-def add_db_arg(parser: argparse.ArgumentParser) -> None:
-    """``--db URL``: open a vault on a PostgreSQL server instead of a folder (see module doc)."""
-    parser.add_argument(
-        "--db",
-        metavar="URL",
-        default=None,
-        help="vault on a PostgreSQL server, postgresql+psycopg://USER@HOST/DB, instead of "
-        f"--vault (or set {DB_ENV}; keep the password in ~/.pgpass, not in the URL)",
-    )
-
-
-def vault_location(args: argparse.Namespace) -> tuple[Path | None, str | None]:
-    """(directory, db_url) for ``VaultService``: --db (or TRANSITIONS_DB) wins over the default
-    folder; --vault with --db is a usage error."""
-    db_url = getattr(args, "db", None)
-    folder = getattr(args, "vault", None)
-    if db_url and folder is not None:
-        raise CliError("Give either --vault DIR or --db URL, not both.")
-    if not db_url and folder is None:
-        db_url = os.environ.get(DB_ENV) or None
-    if db_url:
-        return None, str(db_url)
-    return vault_dir(args), None
-
-
-def _where(args: argparse.Namespace) -> str:
-    from transitions_app.services.vault_service import VaultService
-
-    directory, db_url = vault_location(args)
-    return VaultService.describe_location(directory, db_url=db_url)
-
-
-def open_from_args(args: argparse.Namespace, *, default_user: str = DEFAULT_USER) -> VaultService:
-    """Open the vault named by --vault or --db as --user with the password from the usual
-    sources. A missing vault is a usage error (exit 2), a wrong password exit 3."""
-    from transitions_app.services.vault_service import VaultService
-
-    directory, db_url = vault_location(args)
-    if not VaultService.exists(directory, db_url=db_url):
-        raise CliError(f"No vault was found in {_where(args)}.")
-    user = getattr(args, "user", None) or default_user
-    password = read_secret(getattr(args, "password_file", None))
-    service = VaultService.open(directory, user, password, db_url=db_url)
-    for notice in service.notices:  # a read-only vault, a full disk, damage found on opening
-        sys.stderr.write(f"{notice}\n")
-    return service
-
-
-def _open(args: argparse.Namespace) -> VaultService:
-    return open_from_args(args, default_user=DEFAULT_USER)
-
-
-def run_init(args: argparse.Namespace) -> int:
+@command("init", "make a new vault with its first manager and print the recovery key once", _vault_db)
+def run_init(args: argparse.Namespace) -> Result:
     from transitions_app.services.vault_service import VaultService
 
     directory, db_url = vault_location(args)
     if VaultService.exists(directory, db_url=db_url):
-        raise CliError(f"There is already a vault in {_where(args)}.")
+        raise CliError(f"There is already a vault in {where(args)}.")
     password = read_secret(args.password_file)
     service, recovery_key = VaultService.create(directory, _user(args), password, db_url=db_url)
     service.close()
-    print(f"Made a vault in {_where(args)} for {_user(args)} (manager).")
-    print("Recovery key (shown once; write it down and keep it somewhere safe):")
-    print(recovery_key)
-    return EXIT_OK
+    return Result(
+        text=f"Made a vault in {where(args)} for {_user(args)} (manager).\n"
+        "Recovery key (shown once; write it down and keep it somewhere safe):\n"
+        f"{recovery_key}"
+    )
 
 
-def run_check(args: argparse.Namespace) -> int:
-    service = _open(args)
-    try:
+@command(
+    "check",
+    "authenticate every record and the audit trail (exit 1 if anything is damaged)",
+    add_vault_db_json,
+)
+def run_check(args: argparse.Namespace) -> Result:
+    with open_vault(args) as service:
         report = service.check()
-    finally:
-        service.close()
-    if args.json:
-        print_json({"ok": report.ok, "problems": report.problems})
-    elif report.ok:
-        print("The vault is sound: every record and the audit trail passed their checks.")
-    else:
-        for problem in report.problems:
-            print(problem)
-    return EXIT_OK if report.ok else EXIT_NEGATIVE
+    return Result(
+        json={"ok": report.ok, "problems": report.problems},
+        text="The vault is sound: every record and the audit trail passed their checks."
+        if report.ok
+        else "\n".join(report.problems),
+        code=EXIT_OK if report.ok else EXIT_NEGATIVE,
+    )
 
 
-def run_backup(args: argparse.Namespace) -> int:
-    service = _open(args)
-    try:
+@command(
+    "backup",
+    "write one encrypted backup file",
+    _vault_db,
+    arg("--out", metavar="FILE", type=Path, required=True, help="backup file to write"),
+)
+def run_backup(args: argparse.Namespace) -> Result:
+    with open_vault(args) as service:
         service.backup(args.out)
-    finally:
-        service.close()
-    print(f"Wrote the encrypted backup {args.out}.")
-    return EXIT_OK
+    return Result(text=f"Wrote the encrypted backup {args.out}.")
 
 
-def run_restore(args: argparse.Namespace) -> int:
+@command(
+    "restore",
+    "restore a backup into a new, empty folder",
+    arg("backup_file", metavar="FILE", type=Path, help="backup file to restore"),
+    _vault_db,
+    arg(
+        "--recovery-key-file",
+        metavar="F",
+        type=Path,
+        help=f"open the backup with the recovery key in this file (or set {RECOVERY_KEY_ENV})",
+    ),
+)
+def run_restore(args: argparse.Namespace) -> Result:
     from transitions_app.services.vault_service import VaultService
 
     if args.vault is None and not args.db:
@@ -287,11 +128,21 @@ def run_restore(args: argparse.Namespace) -> int:
             user=_user(args),
             password=read_secret(args.password_file),
         )
-    print(f"Restored the backup into {_where(args)}.")
-    return EXIT_OK
+    return Result(text=f"Restored the backup into {where(args)}.")
 
 
-def run_recover(args: argparse.Namespace) -> int:
+@command(
+    "recover",
+    "open with the recovery key and set a manager's password",
+    _vault_db,
+    arg(
+        "--recovery-key-file",
+        metavar="F",
+        type=Path,
+        help=f"read the recovery key from this file (or set {RECOVERY_KEY_ENV})",
+    ),
+)
+def run_recover(args: argparse.Namespace) -> Result:
     from transitions_app.services.vault_service import VaultService
 
     directory, db_url = vault_location(args)
@@ -303,79 +154,138 @@ def run_recover(args: argparse.Namespace) -> int:
         directory, key, db_url=db_url, new_manager=_user(args), new_password=password
     )
     service.close()
-    print(f"{_user(args)} is a manager of the vault with the new password.")
-    return EXIT_OK
+    return Result(text=f"{_user(args)} is a manager of the vault with the new password.")
 
 
-def run_migrate(args: argparse.Namespace) -> int:
+@command(
+    "migrate",
+    "move a vault between a folder and a PostgreSQL database (copied as ciphertext, "
+    "then checked); the target must be empty",
+    arg("--from", dest="source", metavar="DIR|URL", required=True, help="the vault to move"),
+    arg(
+        "--to",
+        dest="target",
+        metavar="DIR|URL",
+        required=True,
+        help="a new, empty folder or an empty database (postgresql+psycopg://USER@HOST/DB)",
+    ),
+    arg(
+        "--password-file",
+        metavar="F",
+        type=Path,
+        help="read the password from this file (or set TRANSITIONS_PASSWORD)",
+    ),
+    arg("--user", metavar="NAME", default=None, help="user name to log in as"),
+    add_json_arg,
+)
+def run_migrate(args: argparse.Namespace) -> Result:
     from transitions_app.services.vault_service import VaultService
 
     password = read_secret(args.password_file)
     report = VaultService.move(args.source, args.target, _user(args), password)
-    if args.json:
-        print_json({"from": report.source, "to": report.target, "rows": report.rows})
-    else:
-        rows = report.rows
-        print(
-            f"Moved the vault from {report.source} to {report.target}: {rows['records']} records, "
-            f"{rows['blobs']} files, {rows['audit']} audit entries, {rows['users']} users; "
-            "the copy passed its check."
-        )
-        print(f"Stop using {report.source} now, so the two copies do not drift apart.")
-    return EXIT_OK
+    rows = report.rows
+    return Result(
+        json={"from": report.source, "to": report.target, "rows": report.rows},
+        text=f"Moved the vault from {report.source} to {report.target}: {rows['records']} records, "
+        f"{rows['blobs']} files, {rows['audit']} audit entries, {rows['users']} users; "
+        "the copy passed its check.\n"
+        f"Stop using {report.source} now, so the two copies do not drift apart.",
+    )
 
 
-def run_user_add(args: argparse.Namespace) -> int:
+@command(
+    "add",
+    "add a user (managers only)",
+    arg("name", metavar="NAME"),
+    arg("--role", required=True, choices=[r.value for r in Role], help="the new user's role"),
+    arg(
+        "--new-password-file",
+        metavar="F",
+        type=Path,
+        help=f"read the new user's password from this file (or set {NEW_PASSWORD_ENV})",
+    ),
+    _vault_db,
+)
+def run_user_add(args: argparse.Namespace) -> Result:
     new_password = read_secret(
         args.new_password_file,
         env=NEW_PASSWORD_ENV,
         prompt="New user's password: ",
         what="new user's password",
     )
-    service = _open(args)
-    try:
+    with open_vault(args) as service:
         info = service.add_user(args.name, Role(args.role), new_password)
-    finally:
-        service.close()
-    print(f"Added {info.name} ({info.role.label}).")
-    return EXIT_OK
+    return Result(text=f"Added {info.name} ({info.role.label}).")
 
 
-def run_user_reset_password(args: argparse.Namespace) -> int:
+@command(
+    "remove",
+    "remove a user and re-key the vault (managers only)",
+    arg("name", metavar="NAME"),
+    _vault_db,
+)
+def run_user_remove(args: argparse.Namespace) -> Result:
+    with open_vault(args) as service:
+        service.remove_user(args.name)
+    return Result(text=f"Removed {args.name} and re-keyed the vault.")
+
+
+@command(
+    "reset-password",
+    "give a user who forgot their password a new one (managers only; role and records stay)",
+    arg("name", metavar="NAME"),
+    arg(
+        "--new-password-file",
+        metavar="F",
+        type=Path,
+        help=f"read the user's new password from this file (or set {NEW_PASSWORD_ENV})",
+    ),
+    _vault_db,
+)
+def run_user_reset_password(args: argparse.Namespace) -> Result:
     new_password = read_secret(
         args.new_password_file,
         env=NEW_PASSWORD_ENV,
         prompt=f"New password for {args.name}: ",
         what="new password",
     )
-    service = _open(args)
-    try:
+    with open_vault(args) as service:
         service.reset_password(args.name, new_password)
-    finally:
-        service.close()
-    print(f"{args.name} has a new password; tell it to them in person.")
-    return EXIT_OK
+    return Result(text=f"{args.name} has a new password; tell it to them in person.")
 
 
-def run_user_remove(args: argparse.Namespace) -> int:
-    service = _open(args)
-    try:
-        service.remove_user(args.name)
-    finally:
-        service.close()
-    print(f"Removed {args.name} and re-keyed the vault.")
-    return EXIT_OK
-
-
-def run_user_list(args: argparse.Namespace) -> int:
-    service = _open(args)
-    try:
+@command("list", "list users and roles", add_vault_db_json)
+def run_user_list(args: argparse.Namespace) -> Result:
+    with open_vault(args) as service:
         users = service.list_users()
-    finally:
-        service.close()
-    if args.json:
-        print_json([{"name": u.name, "role": u.role.value} for u in users])
-    else:
-        for u in users:
-            print(f"{u.name}\t{u.role.label}")
-    return EXIT_OK
+    return Result(
+        json=[{"name": u.name, "role": u.role.value} for u in users],
+        text="\n".join(f"{u.name}\t{u.role.label}" for u in users),
+    )
+
+
+VAULT = Group(
+    "vault",
+    "make, check, back up and restore the encrypted vault; manage its users",
+    (
+        run_init,
+        run_check,
+        run_backup,
+        run_restore,
+        run_recover,
+        run_migrate,
+        Group(
+            "user",
+            "add, remove or list the vault's users",
+            (run_user_add, run_user_remove, run_user_reset_password, run_user_list),
+            metavar="COMMAND",
+            required=False,
+        ),
+    ),
+    metavar="COMMAND",
+    required=False,
+)
+
+
+def register(sub: Subparsers) -> None:
+    VAULT.add_to(sub)
