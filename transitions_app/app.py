@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
 
 from models.roles import SCHOOL_ROLES, SETTING_ROLES
@@ -391,7 +392,8 @@ def present(window: QWidget) -> None:
     """Show the first window after the login and give it the keyboard: the login dialog had it,
     and without this a person's first keystroke (Ctrl+N, a search) can go nowhere."""
     window.show()
-    window.raise_()
+    if QGuiApplication.platformName() not in ("offscreen", "minimal"):  # they cannot raise
+        window.raise_()
     window.activateWindow()
 
 
