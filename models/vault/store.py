@@ -410,6 +410,26 @@ def _folder_writable(directory: Path) -> bool:
     )
 
 
+def _file_damage(conn: Connection) -> list[str]:
+    """SQLite's own check of every page of the file (a folder vault): damage in a page that no
+    row of the check above is read from (a table's index, the tombstones, a free page's list) is
+    damage too, and the next write there could fail or lose rows. A server checks its own."""
+    if conn.dialect.name != "sqlite":
+        return []
+    try:
+        found = [str(r[0]) for r in conn.exec_driver_sql("PRAGMA quick_check(20)")]
+    except SQLAlchemyError as exc:
+        if _failure_kind(exc) != "damaged":
+            raise
+        found = ["a page SQLite cannot read"]
+    if found == ["ok"]:
+        return []
+    return [
+        "The vault's database file: damaged (SQLite's own check of its pages found "
+        f"{len(found)} problem{'s' if len(found) > 1 else ''}); restore it from a backup."
+    ]
+
+
 @contextlib.contextmanager
 def _writing(engine: Engine) -> Iterator[Connection]:
     """A write transaction that first takes the writers' lock (see schema.lock_chain_head)."""
@@ -1766,8 +1786,9 @@ class VaultStore:
             slots = list(conn.execute(select(schema.key_slots)).mappings())
             retired = [str(k) for k in conn.execute(select(schema.retired_keys.c.key_id)).scalars()]
             end_settled, end_staying, _last = self._end_problems(conn, set(users))
+            file_damage = _file_damage(conn)
         walk = self._walk(entries)
-        problems = [*walk.problems, *walk.damage, *end_settled, *end_staying]
+        problems = [*file_damage, *walk.problems, *walk.damage, *end_settled, *end_staying]
         problems += self._check_meta(meta_rows)
         problems += self._check_rows("Record", "records", records, walk.records)
         problems += self._check_rows("Blob", "blobs", blobs, walk.blobs)
