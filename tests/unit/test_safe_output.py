@@ -10,7 +10,7 @@ import json
 import pytest
 
 from models.interchange import record_to_dict
-from models.safe_output import csv_cell, csv_row, shown_name
+from models.safe_output import ShownStream, csv_cell, csv_row, shown_name, shown_text
 from models.school.outcomes import outcomes_template_csv, parse_outcomes_csv
 from tests.unit.test_school_service import (  # noqa: F401
     World,
@@ -86,3 +86,23 @@ def test_school_refuses_a_signed_record_whose_id_is_not_a_uuid(world: World, bad
     assert outcome.status == "refused"
     assert "not a record id" in outcome.reason
     assert world.school.overview().rows == []
+
+
+def test_shown_text_keeps_lines_and_tabs_and_escapes_the_rest() -> None:
+    assert shown_text("Plain: café\tcount 3\n") == "Plain: café\tcount 3\n"
+    assert shown_text("a\x1b[31mb\u202ec\udcff\r\n") == "a\\x1b[31mb\\u202ec\\xff\\r\n"
+
+
+def test_the_command_line_writes_names_escaped_on_both_streams(
+    tmp_path: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import transitions_app.cli as cli
+
+    missing = "no-such\x1b[2J-\udcff.json"
+    assert cli.main(["records", "import", missing, "--vault", "nowhere"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == "Cannot read the record file no-such\\x1b[2J-\\xff.json: No such file or directory.\n"
+    stream = ShownStream(io.StringIO())
+    stream.write("\rSigned 1 of 2")  # not a terminal: the carriage return is escaped too
+    assert stream.getvalue() == "\\rSigned 1 of 2"
