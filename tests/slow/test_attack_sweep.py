@@ -50,10 +50,10 @@ NOT_WRITTEN = "could not be written to the audit trail"
 # Python's own words leaking out: a traceback, a repr, an exception class, errno's bracket.
 _PYTHON_LEAK = re.compile(
     r"Traceback|File \"|PosixPath\(|WindowsPath\(|<[\w.]+ object at 0x|\[Errno -?\d+\]"
-    r"|\b[A-Z]\w*(?:Error|Exception)\b|\bb'|\bb\""
+    r"|\b[A-Z]\w*(?:Error|Exception)\b|\bb'|\bb\"|\\udc[89a-f][0-9a-f]"
 )
-# C0 controls but tab and newline, DEL, and C1 controls (after decoding).
-_RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
+# C0 controls but tab and newline, DEL, C1 controls (after decoding) and bidi/zero-width marks.
+_RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 # ----------------------------------------------------------------------------------------- running
@@ -142,6 +142,9 @@ class Lab:
             argv, proc.returncode, _decoded(proc.stdout, "stdout", argv),
             _decoded(proc.stderr, "stderr", argv),
         )
+        if os.environ.get("ATTACK_SWEEP_LOG"):  # every call and its answer, for reading
+            with open(os.environ["ATTACK_SWEEP_LOG"], "a", encoding="utf-8", errors="backslashreplace") as log:
+                log.write(f"{result}\n\n")
         check_generic(result)
         wanted = {expect} if isinstance(expect, int) else expect
         assert result.code in wanted, f"expected exit {sorted(wanted)}\n{result}"
@@ -216,7 +219,7 @@ def _setup_run(base: Path, *args: object) -> None:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     from models.vault import KdfParams
     from transitions_app.services.demo import create_demo_vault
     from transitions_app.services.vault_service import VaultService
@@ -243,7 +246,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             school_urn = str(service.load(signed[0]).get("child.school_urn"))
         finally:
             service.close()
-    assert signed and drafts
+    assert signed
+    assert drafts
     out = base / "outbox"
     _setup_run(base, "export", "--vault", vault, "--user", "manager", "--record", signed[0],
                "--out", out, "--packet", "teacher", "--encrypt-password-file", pdf_pw)
@@ -253,7 +257,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                "--name", "Puddlebrook Primary School (fictional)", "--password-file", school_pw)
     _setup_run(base, "charter", "import", NORTHSHIRE / "charter.signed.toml", "--vault", school,
                "--user", "head", "--password-file", school_pw, "--root", LA_ROOT, "--crl", LA_CRL)
-    yield World(vault, school, pdf, signed[0], drafts[0], pw_file, pdf_pw, school_pw, school_urn)
+    return World(vault, school, pdf, signed[0], drafts[0], pw_file, pdf_pw, school_pw, school_urn)
 
 
 @pytest.fixture
@@ -314,7 +318,8 @@ cases("password-file", ["non-utf8", "fifo", "dev-zero", "directory", "missing", 
 def _(lab: Lab) -> None:
     result = lab.run("records", "list", *lab.on_vault(), env={"TRANSITIONS_PASSWORD": "not-it"},
                      expect=3)
-    assert PASSWORD not in result.err and "not-it" not in result.err
+    assert PASSWORD not in result.err
+    assert "not-it" not in result.err
 
 
 @case("password-empty")
@@ -337,6 +342,56 @@ def _(lab: Lab) -> None:
 @case("user-hostile-name")
 def _(lab: Lab) -> None:
     lab.run("records", "list", *lab.on_vault(user="evil\n\x1b[31mroot"), expect=3)
+
+
+# --- hostile names in arguments: every sentence that names them shows them escaped
+
+HOSTILE = "evil\n\x1b[31mred\u202e"
+
+
+def _hostile_name(lab: Lab, command: str) -> None:
+    missing = lab.path(HOSTILE)
+    argv: list[object] = {
+        "vault": ["records", "list", *lab.on_vault(missing)],
+        "password-file": ["records", "list", *lab.on_vault(), "--password-file", missing],
+        "records-import": ["records", "import", missing, *lab.on_vault()],
+        "records-show": ["records", "show", HOSTILE, *lab.on_vault()],
+        "verify": ["verify", missing, "--trust", LA_ROOT],
+        "verify-trust": ["verify", lab.pdf(), "--trust", missing],
+        "charter-verify": ["charter", "verify", missing, "--root", LA_ROOT],
+        "school-import": ["school", "import", missing, *lab.on_school()],
+        "export-record": ["export", *lab.on_vault(), "--record", HOSTILE, "--out", lab.path("out")],
+    }[command]
+    result = lab.run(*argv, expect={1, 2})
+    assert "\\x1b" in result.out + result.err or "evil" not in result.out + result.err, result
+
+
+cases("hostile-name", ["vault", "password-file", "records-import", "records-show", "verify",
+                       "verify-trust", "charter-verify", "school-import", "export-record"],
+      _hostile_name)
+
+
+def _backup_to(lab: Lab, out: bytes | str, expect: int) -> Result:
+    return lab.run("vault", "backup", *lab.on_vault(), "--out", out, expect=expect)
+
+
+@case("hostile-name-backup-out-ansi")
+def _(lab: Lab) -> None:
+    result = _backup_to(lab, str(lab.path(HOSTILE + ".bak")), 0)
+    assert "\\x1b" in result.out, result
+
+
+@case("hostile-name-backup-out-non-utf8")
+def _(lab: Lab) -> None:
+    result = _backup_to(lab, os.fsencode(lab.base) + b"/backup-\xff.bak", 0)
+    assert "\\xff" in result.out, result
+
+
+@case("hostile-name-backup-out-no-folder")
+def _(lab: Lab) -> None:
+    result = _backup_to(lab, os.fsencode(lab.base) + b"/no-\xff-folder/\x1b[2J.bak", 2)
+    assert "\\xff" in result.err, result
+    assert "\\x1b" in result.err, result
 
 
 # --- the vault folder and its database
@@ -483,7 +538,8 @@ def _flip_offset(db: Path, data: bytes, where: str) -> int:
     blob = _first_blob(db, _BLOB_SQL[where])
     probe = blob[:16]
     offset = data.find(probe)
-    assert offset >= 0 and data.find(probe, offset + 1) < 0, where
+    assert offset >= 0, where
+    assert data.find(probe, offset + 1) < 0, where
     return offset + min(8, len(probe) - 1)
 
 
@@ -762,7 +818,8 @@ def _(lab: Lab) -> None:
     out = BytesIO()
     writer.write(out)
     updated = out.getvalue()
-    assert updated.startswith(data) and len(updated) > len(data)
+    assert updated.startswith(data)
+    assert len(updated) > len(data)
     _tampered(lab, updated)
 
 
@@ -802,7 +859,8 @@ def _(lab: Lab) -> None:
     name = "evil\n\x1b[31mred.pdf"
     inbox = _school_folder(lab, lambda d: shutil.copyfile(lab.pdf(), d / name))
     result = _school_import(lab, inbox, 0)
-    assert "\\n" in result.out and "\\x1b" in result.out, result
+    assert "\\n" in result.out, result
+    assert "\\x1b" in result.out, result
     shown = lab.run("school", "quarantine", *lab.on_school(), "--json", expect=0)
     assert "\x1b" not in shown.out
     lab.assert_sound(lab.school(), "--user", "head", "--password-file", lab.world.school_pw)
