@@ -7,7 +7,8 @@ and checks the promises of README's "Command line" section for each call:
 
 * it ends within :data:`TIMEOUT` seconds (a hang is a failure) with a documented exit code, and
   the one the case calls for;
-* no traceback and no Python repr (``PosixPath(``, ``[Errno 2]``, ``ValueError``) on stderr, and
+* no traceback and no Python repr (``PosixPath(``, ``[Errno 2]``, ``ValueError``) on stderr or
+  in a reason on stdout, and
   an error (exit 2 or 3) is a plain sentence;
 * neither stdout nor stderr carries a raw control character or a byte that is not UTF-8 (a
   hostile file name is shown escaped);
@@ -175,7 +176,9 @@ def _reported_per_file(result: Result) -> bool:
 
 def check_generic(result: Result) -> None:
     assert result.code in EXIT_CODES, f"undocumented exit code\n{result}"
-    assert not _PYTHON_LEAK.search(result.err), f"Python leaked onto stderr\n{result}"
+    for stream, text in (("stdout", result.out), ("stderr", result.err)):
+        found = _PYTHON_LEAK.search(text)
+        assert found is None, f"Python leaked onto {stream}: {found.group()!r}\n{result}"
     for stream, text in (("stdout", result.out), ("stderr", result.err)):
         found = _RAW_CONTROL.search(text)
         assert found is None, f"raw control character {found.group()!r} on {stream}\n{result}"
