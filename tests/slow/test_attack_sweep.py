@@ -325,6 +325,12 @@ def _(lab: Lab) -> None:
     assert "not-it" not in result.err
 
 
+@case("password-env-non-utf8")
+def _(lab: Lab) -> None:
+    lab.run("records", "list", *lab.on_vault(),
+            env={"TRANSITIONS_PASSWORD": os.fsdecode(b"caf\xe9-\xff")}, expect=2)
+
+
 @case("password-empty")
 def _(lab: Lab) -> None:
     # An empty variable and no file: no password given (and no prompt, stdin is not a terminal).
@@ -836,6 +842,32 @@ def _(lab: Lab) -> None:
 def _(lab: Lab) -> None:
     lab.run("verify", lab.pdf(), "--trust", LA_ROOT, "--password-file",
             lab.file("wrong.txt", b"not-the-password"), expect={1, 3})
+
+
+@case("import-tampered-pdf")
+def _(lab: Lab) -> None:
+    """Another setting's PDF with one byte of its signed part changed: no draft is started."""
+    data = bytearray(lab.pdf().read_bytes())
+    a, b, _c, _d = _signed_range(bytes(data))
+    data[a + b // 2] ^= 0x01
+    path = lab.file("tampered.pdf", bytes(data))
+    lab.run("records", "import", path, *lab.on_vault(), "--pdf-password-file", lab.world.pdf_pw,
+            expect={1, 2})
+    listed = lab.run("records", "list", *lab.on_vault(), "--json", expect=0)
+    assert len(json.loads(listed.out)["records"]) == 4, listed
+    lab.assert_sound(lab.vault(), "--user", "manager")
+
+
+@case("school-import-tampered-pdf")
+def _(lab: Lab) -> None:
+    data = bytearray(lab.pdf().read_bytes())
+    a, b, _c, _d = _signed_range(bytes(data))
+    data[a + b // 2] ^= 0x01
+    inbox = _school_folder(lab, lambda d: (d / "tampered.pdf").write_bytes(bytes(data)))
+    _school_import(lab, inbox, 1)
+    overview = lab.run("school", "overview", *lab.on_school(), "--json", expect=0)
+    assert json.loads(overview.out)["counts"]["total"] == 0, overview
+    lab.assert_sound(lab.school(), "--user", "head", "--password-file", lab.world.school_pw)
 
 
 # --- school import
