@@ -25,6 +25,7 @@ is for people. pyHanko and pyhanko-certvalidator do all signature and path valid
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -35,6 +36,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
+from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate
 from pyhanko.sign.diff_analysis import ModificationLevel
@@ -57,6 +59,8 @@ __all__ = ["NOT_VOUCHED", "Verdict", "VerifyResult", "verify_pdf"]
 NOT_VOUCHED = "Signature intact; signer not vouched for by your LA"
 _FUTURE_SKEW = timedelta(minutes=10)
 _MAX_REASON = 300
+# A reader's message that carries Python's own words (a repr, an exception's name) is not shown.
+_PYTHON_WORDS = re.compile(r"\b[A-Z]\w*(?:Error|Exception)\b|\bb'|\bb\"|<\w[\w.]* object at|\bNone\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +141,16 @@ class _Signer:
     revocation: str = ""
 
 
+def _damaged_reason(exc: Exception) -> str:
+    """One plain sentence for a file a parser gave up on: the PDF reader's own words when it
+    names what is wrong with the file ("EOF marker not found"), never a Python error's name or
+    text ("ValueError: not enough values to unpack"), which says nothing about the file."""
+    said = str(exc).strip().rstrip(".") if isinstance(exc, PdfError) else ""
+    if said and said.isprintable() and not _PYTHON_WORDS.search(said):
+        return f"The file is damaged or is not a signed record PDF (the PDF reader says: {said[:_MAX_REASON]})."
+    return "The file is damaged or is not a signed record PDF."
+
+
 def verify_pdf(
     pdf_bytes: bytes,
     *,
@@ -163,13 +177,7 @@ def verify_pdf(
     except TransitionsError as exc:
         return _result(file_name, Verdict.INVALID, str(exc), info)
     except Exception as exc:  # any failure in a third-party parser means "not valid"
-        detail = f"{type(exc).__name__}: {exc}"[:_MAX_REASON]
-        return _result(
-            file_name,
-            Verdict.INVALID,
-            f"The file is damaged or is not a signed record PDF ({detail}).",
-            info,
-        )
+        return _result(file_name, Verdict.INVALID, _damaged_reason(exc), info)
     if not vouched and not accept_self_signed:
         return _result(file_name, Verdict.UNVOUCHED, NOT_VOUCHED, info, record_json=record_json)
     reason = (

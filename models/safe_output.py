@@ -19,6 +19,7 @@ import secrets
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -55,6 +56,33 @@ def shown_name(name: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> str
     if text.isprintable():
         return text
     return "".join(_escape(ch) if _needs_escape(ch) else ch for ch in text)
+
+
+def shown_text(text: str) -> str:
+    """Lines of output as :func:`shown_name` shows a name, line breaks and tabs kept: what the
+    command line writes, so a name that reached a sentence unescaped still cannot recolour the
+    terminal, reverse the text or write bytes that are not UTF-8."""
+    if text.replace("\n", "").replace("\t", "").isprintable():
+        return text
+    return "".join(ch if ch in "\n\t" or not _needs_escape(ch) else _escape(ch) for ch in text)
+
+
+class ShownStream:
+    """A text stream (stdout, stderr) that writes everything through :func:`shown_text`. A write
+    that starts with a carriage return on a terminal keeps it (a progress line redrawn)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        if text.startswith("\r") and self._stream.isatty():
+            self._stream.write("\r" + shown_text(text[1:]))
+        else:
+            self._stream.write(shown_text(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:  # flush, fileno, isatty, encoding, buffer ...
+        return getattr(self._stream, name)
 
 
 def csv_cell(value: object) -> object:

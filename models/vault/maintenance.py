@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, create_engine, delete, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from models.errors import IntegrityError, VaultDamaged, VaultError
 from models.vault import anchor, backup, crypto, schema
 from models.vault.audit import VaultPart
-from models.vault.connection import Progress, _meta_get, _meta_set
+from models.vault.connection import Progress, _failure_kind, _meta_get, _meta_set
 from models.vault.keyring import _record_aad, _safe_digest, _wrap_context
 
 # The actions the app gave ``put_record`` before row states moved under "row" (audit format 2).
@@ -38,6 +39,26 @@ _KNOWN_META = frozenset(
     }
 )
 
+
+
+def _file_damage(conn: Connection) -> list[str]:
+    """SQLite's own check of every page of the file (a folder vault): damage in a page that no
+    row of the check above is read from (a table's index, the tombstones, a free page's list) is
+    damage too, and the next write there could fail or lose rows. A server checks its own."""
+    if conn.dialect.name != "sqlite":
+        return []
+    try:
+        found = [str(r[0]) for r in conn.exec_driver_sql("PRAGMA quick_check(20)")]
+    except SQLAlchemyError as exc:
+        if _failure_kind(exc) != "damaged":
+            raise
+        found = ["a page SQLite cannot read"]
+    if found == ["ok"]:
+        return []
+    return [
+        "The vault's database file: damaged (SQLite's own check of its pages found "
+        f"{len(found)} problem{'s' if len(found) > 1 else ''}); restore it from a backup."
+    ]
 
 @dataclass(slots=True)
 class _Walk:
@@ -164,8 +185,9 @@ class Maintenance(VaultPart):
             slots = list(conn.execute(select(schema.key_slots)).mappings())
             retired = [str(k) for k in conn.execute(select(schema.retired_keys.c.key_id)).scalars()]
             end_settled, end_staying, _last = self._audit.end_problems(conn, set(users))
+            file_damage = _file_damage(conn)
         walk = self._walk(entries)
-        problems = [*walk.problems, *walk.damage, *end_settled, *end_staying]
+        problems = [*file_damage, *walk.problems, *walk.damage, *end_settled, *end_staying]
         problems += self._check_meta(meta_rows)
         problems += self._check_rows("Record", "records", records, walk.records)
         problems += self._check_rows("Blob", "blobs", blobs, walk.blobs)

@@ -15,9 +15,11 @@ import pytest
 
 from models.interchange import record_to_dict
 from models.safe_output import (
+    ShownStream,
     csv_cell,
     csv_row,
     shown_name,
+    shown_text,
     write_atomically,
     write_private_file,
     write_public_file,
@@ -144,3 +146,23 @@ def test_a_symlink_where_the_temporary_file_goes_is_not_followed(
     write_atomically(folder / "charter.toml", b"written")
     assert outside.read_bytes() == b"not yours"
     assert (folder / "charter.toml").read_bytes() == b"written"
+
+
+def test_shown_text_keeps_lines_and_tabs_and_escapes_the_rest() -> None:
+    assert shown_text("Plain: café\tcount 3\n") == "Plain: café\tcount 3\n"
+    assert shown_text("a\x1b[31mb\u202ec\udcff\r\n") == "a\\x1b[31mb\\u202ec\\xff\\r\n"
+
+
+def test_the_command_line_writes_names_escaped_on_both_streams(
+    tmp_path: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import transitions_app.cli as cli
+
+    missing = "no-such\x1b[2J-\udcff.json"
+    assert cli.main(["records", "import", missing, "--vault", "nowhere"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == "Cannot read the record file no-such\\x1b[2J-\\xff.json: No such file or directory.\n"
+    stream = ShownStream(io.StringIO())
+    stream.write("\rSigned 1 of 2")  # not a terminal: the carriage return is escaped too
+    assert stream.getvalue() == "\\rSigned 1 of 2"

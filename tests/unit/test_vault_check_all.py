@@ -223,6 +223,26 @@ def test_a_damaged_file_is_exit_1_damaged(
     assert "damaged" in err
 
 
+@pytest.mark.parametrize("table", ["tombstones", "sqlite_autoindex_tombstones_1"])
+def test_a_damaged_page_no_row_is_read_from_is_still_damage(
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], table: str
+) -> None:
+    """A flipped byte in the root page of the tombstones or of their index: every row still
+    authenticates, but the file is damaged (SQLite's own page check), so the vault is not sound."""
+    path = folder / "vault.db"
+    with sqlite3.connect(path) as conn:
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
+    conn.close()
+    data = bytearray(path.read_bytes())
+    data[(root - 1) * page_size] ^= 0xFF  # the page's type byte
+    path.write_bytes(bytes(data))
+    code, out, err = check_cli(capsys, folder, pw_file(tmp_path))
+    assert code == 1, (out, err)
+    assert "The vault's database file: damaged (SQLite's own check of its pages found" in out
+    assert "Traceback" not in err
+
+
 def test_a_password_file_that_is_not_utf8_is_a_plain_usage_error(
     folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -265,6 +265,17 @@ def test_garbage_never_raises(pki: FixturePki) -> None:
         result = check(pki, data)
         assert not result.valid
         assert result.reason
+        # one plain sentence: no Python error's name or text ("ValueError: not enough values")
+        assert not re.search(r"[A-Z]\w*(Error|Exception)\b", result.reason), result.reason
+
+
+def test_a_parser_failure_that_is_not_about_the_file_is_not_quoted(pki: FixturePki, good: bytes) -> None:
+    data = bytearray(good)
+    start = data.index(b"/ByteRange")
+    data[start + 12 : start + 13] = b"x"  # the signature's byte range no longer parses
+    result = check(pki, bytes(data))
+    assert not result.valid
+    assert not re.search(r"[A-Z]\w*(Error|Exception)\b|unpack", result.reason), result.reason
 
 
 # --------------------------------------------------------------------------- trust

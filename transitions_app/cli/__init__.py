@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from models.errors import TransitionsError
+from models.safe_output import ShownStream, shown_name
 from transitions_app import version
 from transitions_app.cli.base import EXIT_USAGE, CliError
 
@@ -112,6 +113,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return int(run_window(argparse.Namespace(vault=None, password_file=None, user=None)))
     window_only = arguments[0] == "window" and WINDOW_MODULE in COMMAND_MODULES
+    if window_only:
+        return _run(arguments, window_only=True)
+    # Everything a command writes is shown as file names are: a name (or any text someone else
+    # chose) that reaches a sentence cannot write escape codes or bytes that are not UTF-8.
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = ShownStream(sys.stdout), ShownStream(sys.stderr)
+    try:
+        return _run(arguments, window_only=False)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _run(arguments: list[str], *, window_only: bool) -> int:
     parser = build_parser((WINDOW_MODULE,) if window_only else None)
     args = parser.parse_args(arguments)
     func = getattr(args, "func", None)
@@ -122,10 +136,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(func(args))
     except CliError as exc:
-        sys.stderr.write(f"{exc}\n")
+        sys.stderr.write(f"{shown_name(str(exc))}\n")  # one line, whatever the names in it
         return exc.code
     except TransitionsError as exc:
-        sys.stderr.write(f"{exc}\n")
+        sys.stderr.write(f"{shown_name(str(exc))}\n")
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("Stopped.\n")
