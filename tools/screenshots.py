@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     from transitions_app.services.school_service import SchoolService
     from transitions_app.services.vault_service import VaultService
     from ui.main_window import MainWindow
-    from ui.style import apply_style
+    from ui.style import Appearance, apply_style
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
@@ -68,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
         window.show()
         app.processEvents()
         _save(window, args.out / "dashboard.png", app)
+        apply_style(app, appearance=Appearance.HIGH_CONTRAST)  # View ▸ Appearance ▸ High contrast
+        _save(window, args.out / "high-contrast-dashboard.png", app)
+        apply_style(app, appearance=Appearance.LIGHT)
 
         records = service.list_records()
         sen = next(r for r in records if r.get("send.status") == "sen_support")
