@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -54,6 +56,9 @@ STORE_ACTIONS = frozenset(
         "audit_damage",
     }
 )
+
+
+MARK_EVERY_S = 1.0  # how often, at most, a run of writes is kept in this PC's state file
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +114,10 @@ class AuditLog:
         self._state_dir = state_dir if local_key is not None else None
         self._local_key = local_key
         self._local_pending: Head | None = None  # seen in a write not yet committed
+        # committed but not yet kept in the state file (see remember_locally), and when it was
+        # last written there
+        self._local_unwritten: Head | None = None
+        self._local_written_at = -math.inf
         self._mark_place = local_mark.place_id(ring.vault_id, conn.location)
         # set once the head has been checked (or made) by this session: from then on every
         # append requires the head's tag to be right, so no write extends a head moved outside
@@ -262,11 +271,31 @@ class AuditLog:
             self.append(conn, "audit_anchored", None, {anchor.FORMAT_KEY: anchor.AUDIT_FORMAT})
 
     def remember_locally(self) -> None:
-        """After a commit: keep the newest entry this session wrote in this PC's state file.
-        A state folder that cannot be written is a notice, not a failure: the vault is fine."""
+        """After a commit: keep the newest entry this session wrote in this PC's state file, at
+        most once every MARK_EVERY_S while writes follow each other (an fsynced file per keystroke
+        save would double what a save costs); the last one is kept when the session closes
+        (:meth:`flush_local`). What can be missed is only a copy put back that was taken less
+        than a second before a crash, and the vault's own record of what each user saw (the
+        anchor) still holds. A state folder that cannot be written is a notice, not a failure."""
         head, self._local_pending = self._local_pending, None
         if head is None or self._state_dir is None or self._local_key is None:
             return
+        if time.monotonic() - self._local_written_at < MARK_EVERY_S:
+            self._local_unwritten = head
+            return
+        self._keep_locally(head)
+
+    def flush_local(self) -> None:
+        """Keep the newest committed entry not yet in the state file (at close and lock)."""
+        head, self._local_unwritten = self._local_unwritten, None
+        if head is not None and self._state_dir is not None and self._local_key is not None:
+            self._keep_locally(head)
+
+    def _keep_locally(self, head: Head) -> None:
+        assert self._state_dir is not None
+        assert self._local_key is not None
+        self._local_unwritten = None
+        self._local_written_at = time.monotonic()
         try:
             local_mark.write(self._state_dir, self._mark_place, self.user, self._local_key, head)
         except OSError as exc:

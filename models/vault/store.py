@@ -493,6 +493,7 @@ class VaultStore:
         self._audit.settle_head(conn)
 
     def close(self) -> None:
+        self._audit.flush_local()
         self._conn.close()
         self._ring.clear()
         self._audit.mark_key = None

@@ -304,3 +304,41 @@ def test_the_undetectable_rollback_a_whole_copy_put_back_before_anyone_here_saw_
     assert len(boss.list_records()) == 1
     assert boss.check().ok
     boss.close()
+
+
+def test_a_run_of_quick_saves_is_kept_on_this_pc_by_the_time_the_session_closes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The state file is written at most once a second during a run of saves (each write
+    fsyncs), and the newest entry is written when the session closes: a copy taken during the
+    run and put back afterwards is still found."""
+    from models.synthetic import generate_records
+    from models.vault import local_mark
+
+    folder = tmp_path / "vault"
+    boss, _ = VaultService.create(folder, "boss", PW, kdf=FAST)
+    record = boss.import_record(generate_records(1, seed=3)[0])
+    writes: list[int] = []
+    real = local_mark.write
+
+    def counted(*args, **kw):  # noqa: ANN002, ANN003, ANN202
+        writes.append(args[-1].seq)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(local_mark, "write", counted)
+    boss.close()  # the import's entry is kept now
+    boss = VaultService.open(folder, "boss", PW)
+    copy = tmp_path / "copy.db"
+    shutil.copy(folder / "vault.db", copy)  # taken in the middle of the run
+    for n in range(5):
+        current = boss.load(record.id)
+        current.set("about_me.likes", f"Stacking cups, take {n}.")
+        boss.save(current)
+    during = len(writes)
+    boss.close()
+    assert during < 1 + 5 * 2  # not one fsynced file per save (the open and its first save)
+    assert len(writes) == during + 1  # the newest, at close
+    shutil.copy(copy, folder / "vault.db")
+    boss = VaultService.open(folder, "boss", PW)
+    assert any("an older copy of the vault was put back" in p for p in boss.check().problems)
+    boss.close()
