@@ -8,8 +8,9 @@ from enum import StrEnum
 from typing import Any
 
 from models.entry import unparsed_problem
-from models.framework.definition import FieldDef, Kind
+from models.framework.definition import FieldDef, Kind, TextFormat
 from models.framework.registry import get_framework
+from models.identifiers import format_problem
 from models.record import Person, Record, Unparsed
 from models.upn import check_upn
 from models.values import MAX_TEXT
@@ -52,12 +53,7 @@ def validate_value(fd: FieldDef, value: Any, *, today: date | None = None) -> st
             return f"This is too long: keep it under {MAX_TEXT} characters."
         if kind is Kind.TEXT and "\n" in value:
             return "This should fit on one line."
-        if fd.path == "child.upn" and value.strip():
-            result = check_upn(value)
-            return None if result.valid else result.message
-        if fd.path == "child.school_urn" and value.strip() and not (value.strip().isdigit() and len(value.strip()) == 6):
-            return "A school URN is six digits."
-        return None
+        return format_problem(fd.text_format, value) if fd.text_format is not None else None
     if kind in (Kind.CHOICE, Kind.SCALE):
         return None if value in fd.option_values() else "Choose one of the options."
     if kind is Kind.MULTI:
@@ -73,7 +69,7 @@ def validate_value(fd: FieldDef, value: Any, *, today: date | None = None) -> st
     if kind is Kind.DATE:
         if not isinstance(value, date):
             return "Enter a date."
-        if today is not None and fd.path in PAST_DATES and value > today:
+        if today is not None and fd.past_only and value > today:
             return "This date is in the future."
         if value.year < 2000:
             return "This date is too far in the past to be right."
@@ -94,25 +90,6 @@ def validate_value(fd: FieldDef, value: Any, *, today: date | None = None) -> st
                     return f"Entry {n}, {sub.label}: {problem}"
         return None
     return None  # pragma: no cover
-
-
-# Dates that describe something that has already happened.
-PAST_DATES = frozenset(
-    {
-        "child.date_of_birth",
-        "child.start_date",
-        "family.contributed_on",
-        "progress_check.check_date",
-        "progress_check.review_date",
-        "send.ehc_issued",
-        "send.ehc_request_date",
-        "send.section23_date",
-        "send.plan_coproduced_date",
-        "consent.consent_date",
-        "consent.consent_withdrawn_date",
-        "consent.parent_seen_date",
-    }
-)
 
 
 def reception_birth_window(school_start: date) -> tuple[date, date]:
@@ -149,11 +126,12 @@ def validate_record(record: Record, today: date) -> list[Issue]:
                     "and the school start date.",
                 )
             )
-    upn = record.get("child.upn")
-    if isinstance(upn, str) and upn.strip():
-        result = check_upn(upn)
-        if result.valid and result.temporary:
-            issues.append(Issue("child.upn", Severity.WARNING, "This is a temporary UPN; replace it when the permanent one is known."))
+    for fd in fw.iter_fields():
+        upn = record.get(fd.path) if fd.text_format is TextFormat.UPN else None
+        if isinstance(upn, str) and upn.strip():
+            result = check_upn(upn)
+            if result.valid and result.temporary:
+                issues.append(Issue(fd.path, Severity.WARNING, "This is a temporary UPN; replace it when the permanent one is known."))
     if record.get("consent.consent_withdrawn") is True and record.get("consent.consent_given") is not True:
         issues.append(Issue("consent.consent_withdrawn", Severity.WARNING, "Consent is marked withdrawn but was never recorded as given."))
     return issues

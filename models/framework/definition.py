@@ -25,6 +25,13 @@ class Kind(StrEnum):
     LIST = "list"  # a repeating group of item fields
 
 
+class TextFormat(StrEnum):
+    """One-line text with a checked shape (see ``models.identifiers``)."""
+
+    UPN = "upn"  # the DfE unique pupil number, with its check letter
+    SCHOOL_URN = "school_urn"  # a school's six-digit DfE URN
+
+
 class Guard(StrEnum):
     """Fields only some roles may change."""
 
@@ -97,6 +104,8 @@ class FieldDef:
     guard: Guard | None = None
     group: str = ""  # a sub-heading inside the section (an area of learning, a check)
     since_version: int = 1
+    past_only: bool = False  # a date of something that has happened: never in the future
+    text_format: TextFormat | None = None  # a one-line text's checked shape
     path: str = ""  # "section.key", filled in by the section
 
     def option_label(self, value: str) -> str:

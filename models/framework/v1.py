@@ -14,6 +14,7 @@ from models.framework.definition import (
     Kind,
     Option,
     SectionDef,
+    TextFormat,
     build_framework,
     build_section,
 )
@@ -149,11 +150,12 @@ def _child() -> SectionDef:
         f("legal_forenames", "Legal forename(s)", Kind.TEXT, "As on the birth certificate.", required=True, group=g_child),
         f("legal_surname", "Legal surname", Kind.TEXT, required=True, group=g_child),
         f("preferred_name", "Preferred name", Kind.TEXT, "What the child likes to be called.", group=g_child),
-        f("date_of_birth", "Date of birth", Kind.DATE, required=True, group=g_child),
+        f("date_of_birth", "Date of birth", Kind.DATE, past_only=True, required=True, group=g_child),
         f("sex", "Sex", Kind.CHOICE, "As recorded by the setting.", required=True,
           options=opts(("female", "Female"), ("male", "Male")), group=g_child),
         f("upn", "Unique pupil number (UPN)", Kind.TEXT,
-          "Optional. 13 characters starting with a check letter; a temporary UPN ends with a letter.", group=g_child),
+          "Optional. 13 characters starting with a check letter; a temporary UPN ends with a letter.", group=g_child,
+          text_format=TextFormat.UPN),
         f("home_languages", "Home language(s)", Kind.TEXT, "Separate languages with commas.", required=True,
           feeds=("eal",), group=g_child),
         f("eal", "English as an additional language", Kind.CHOICE,
@@ -176,13 +178,13 @@ def _child() -> SectionDef:
             ("group", "Group setting"), ("school_nursery", "School-based nursery"), ("childminder", "Childminder")),
           group=g_setting),
         person("key_person", "Key person", required=True, group=g_setting),
-        f("start_date", "Started at this setting", Kind.DATE, group=g_att),
+        f("start_date", "Started at this setting", Kind.DATE, past_only=True, group=g_att),
         f("sessions_per_week", "Days or sessions per week", Kind.NUMBER, minimum=0, maximum=14, group=g_att),
         f("funded_hours", "Funded hours per week", Kind.NUMBER, minimum=0, maximum=30, group=g_att),
         f("shared_care", "Other settings attended at the same time", Kind.NOTE,
           "Shared care: name each setting and the days.", group=g_att),
         f("school_name", "Receiving school", Kind.TEXT, required=True, group=g_school),
-        f("school_urn", "School DfE URN", Kind.TEXT, "Six digits.", required=True, group=g_school),
+        f("school_urn", "School DfE URN", Kind.TEXT, "Six digits.", required=True, text_format=TextFormat.SCHOOL_URN, group=g_school),
         f("school_class", "Class or teacher, if known", Kind.TEXT, group=g_school),
         f("school_start_date", "School start date", Kind.DATE, required=True, group=g_school),
     ])
@@ -216,7 +218,7 @@ def _family() -> SectionDef:
         f("lives_with", "Who lives with the child (optional)", Kind.NOTE),
         f("contributor", "Who contributed", Kind.TEXT, required=True),
         f("relationship", "Relationship to the child", Kind.TEXT, required=True),
-        f("contributed_on", "Date", Kind.DATE, required=True),
+        f("contributed_on", "Date", Kind.DATE, past_only=True, required=True),
     ])
 
 
@@ -265,7 +267,7 @@ def _learning() -> SectionDef:
 def _progress_check() -> SectionDef:
     g2, ghv = "Progress check at two (setting)", "Health visitor review at 2–2½"
     fields: list[FieldDef] = [
-        f("check_date", "Date of progress check", Kind.DATE, group=g2),
+        f("check_date", "Date of progress check", Kind.DATE, past_only=True, group=g2),
         f("check_practitioner", "Practitioner", Kind.TEXT, group=g2,
           required_when=Condition("progress_check.check_date", is_set=True)),
     ]
@@ -278,7 +280,7 @@ def _progress_check() -> SectionDef:
     fields += [
         f("check_parent_contribution", "Parent's contribution", Kind.NOTE, group=g2),
         f("check_shared_with_hv", "Shared with the health visitor", Kind.YESNO, group=g2),
-        f("review_date", "Date of health visitor review", Kind.DATE, group=ghv),
+        f("review_date", "Date of health visitor review", Kind.DATE, past_only=True, group=ghv),
         f("asq_interval", "ASQ-3 questionnaire interval (months)", Kind.NUMBER, minimum=2, maximum=60, group=ghv,
           required_when=Condition("progress_check.review_date", is_set=True)),
     ]
@@ -332,17 +334,17 @@ def _send() -> SectionDef:
                 ("involved", "Involved"), ("discharged", "Discharged"), ("waiting", "On a waiting list"))),
             f("waiting_since", "On the waiting list since", Kind.DATE),
         )),
-        f("ehc_issued", "EHC plan date issued", Kind.DATE, required_when=ehc, group=g_ehc),
+        f("ehc_issued", "EHC plan date issued", Kind.DATE, past_only=True, required_when=ehc, group=g_ehc),
         f("ehc_la", "Local authority", Kind.TEXT, required_when=ehc, group=g_ehc),
         f("ehc_caseworker", "Named caseworker", Kind.TEXT, group=g_ehc),
         f("ehc_next_review", "Next annual review", Kind.DATE, required_when=ehc, group=g_ehc),
-        f("ehc_request_date", "EHC needs assessment request date", Kind.DATE, group=g_ehc,
+        f("ehc_request_date", "EHC needs assessment request date", Kind.DATE, past_only=True, group=g_ehc,
           required_when=Condition("send.status", any_of=("ehc_assessment",))),
         f("section23", "Section 23 notification received", Kind.YESNO, group=g_ehc),
-        f("section23_date", "Section 23 notification date", Kind.DATE, group=g_ehc,
+        f("section23_date", "Section 23 notification date", Kind.DATE, past_only=True, group=g_ehc,
           required_when=Condition("send.section23", any_of=("yes",))),
         f("plan_coproduced", "Co-produced with the parent", Kind.YESNO, required_when=sen, group=g_plan),
-        f("plan_coproduced_date", "Date co-produced", Kind.DATE, group=g_plan,
+        f("plan_coproduced_date", "Date co-produced", Kind.DATE, past_only=True, group=g_plan,
           required_when=Condition("send.plan_coproduced", any_of=("yes",))),
         f("meeting_date", "Transition meeting date", Kind.DATE, required_when=sen, group=g_plan),
         f("meeting_attendees", "Who attended", Kind.NOTE, group=g_plan),
@@ -397,7 +399,7 @@ def _consent() -> SectionDef:
         f("consent_by", "Given by", Kind.TEXT, group=g_c, required_when=Condition("consent.consent_given", any_of=("yes",))),
         f("consent_relationship", "Relationship to the child", Kind.TEXT, group=g_c,
           required_when=Condition("consent.consent_given", any_of=("yes",))),
-        f("consent_date", "Date of consent", Kind.DATE, group=g_c,
+        f("consent_date", "Date of consent", Kind.DATE, past_only=True, group=g_c,
           required_when=Condition("consent.consent_given", any_of=("yes",))),
         f("consent_method", "How consent was given", Kind.CHOICE, group=g_c, options=opts(
             ("written", "Written"), ("verbal", "Verbal, recorded"), ("electronic", "Electronic")),
@@ -407,9 +409,9 @@ def _consent() -> SectionDef:
             ("send", "Special educational needs and disabilities")),
           required_when=Condition("consent.consent_given", any_of=("yes",))),
         f("consent_withdrawn", "Consent withdrawn", Kind.YESNO, "Withdrawal stops any further export.", group=g_c),
-        f("consent_withdrawn_date", "Date withdrawn", Kind.DATE, group=g_c,
+        f("consent_withdrawn_date", "Date withdrawn", Kind.DATE, past_only=True, group=g_c,
           required_when=Condition("consent.consent_withdrawn", any_of=("yes",))),
-        f("parent_seen_date", "Parent has seen the record (date)", Kind.DATE, group=g_s),
+        f("parent_seen_date", "Parent has seen the record (date)", Kind.DATE, past_only=True, group=g_s),
     ])
 
 

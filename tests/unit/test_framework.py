@@ -119,3 +119,30 @@ def test_registry_lists_known_versions() -> None:
     finally:
         registry.unregister(v2)
     assert registry.known_versions() == (1,)
+
+
+def test_formats_and_past_only_dates_come_from_the_framework() -> None:
+    """Validation reads a field's shape and whether its date must be in the past from the
+    framework definition, not from a list of paths of its own."""
+    from datetime import date
+
+    from models.framework.definition import FieldDef, Kind, TextFormat
+    from models.framework.registry import current_framework
+    from models.identifiers import is_school_urn
+    from models.validation import validate_value
+
+    fw = current_framework()
+    assert fw.field("child.upn").text_format is TextFormat.UPN
+    assert fw.field("child.school_urn").text_format is TextFormat.SCHOOL_URN
+    assert fw.field("child.date_of_birth").past_only
+    assert not fw.field("child.school_start_date").past_only  # school starts in the future
+    today = date(2026, 10, 1)
+    tomorrow = date(2026, 10, 2)
+    past = FieldDef(key="seen", label="Seen", kind=Kind.DATE, past_only=True, path="x.seen")
+    future_ok = FieldDef(key="due", label="Due", kind=Kind.DATE, path="x.due")
+    assert validate_value(past, tomorrow, today=today) == "This date is in the future."
+    assert validate_value(future_ok, tomorrow, today=today) is None
+    urn = FieldDef(key="urn", label="URN", kind=Kind.TEXT, text_format=TextFormat.SCHOOL_URN, path="x.urn")
+    assert validate_value(urn, "12345", today=today) == "A school URN is six digits."
+    assert validate_value(urn, "123456", today=today) is None
+    assert not is_school_urn("１２３４５６")  # full-width digits are not a URN
