@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from models.errors import TransitionsError
+from models.identifiers import SCHOOL_URN_RULE, is_school_urn
 from models.names import listed_names
 from models.record import Record, Status
 from models.roles import Permission, Role, can
@@ -186,8 +187,8 @@ class BulkValuesDialog(QDialog):
             if not name or not urn:
                 self._fail(tr("Give the school's name and its six-digit URN."))
                 return
-            if not (urn.isdigit() and len(urn) == 6):
-                self._fail(tr("A school URN is six digits."))
+            if not is_school_urn(urn):
+                self._fail(tr(SCHOOL_URN_RULE))
                 return
             self.values = {"child.school_name": name, "child.school_urn": urn}
         elif self.kind == CLASS:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from models.identifiers import is_school_urn
 from ui.login import LoginDialog, LoginForm, busy_bar, plain_error
 from ui.service import RecordService
 from ui.workers import run_in_background
@@ -144,7 +145,7 @@ def urn_problem(urn: str) -> str | None:
     urn = urn.strip()
     if not urn:
         return tr("Enter the school's six-digit DfE URN.")
-    if not (urn.isdigit() and len(urn) == 6):
+    if not is_school_urn(urn):
         return tr("A school's DfE URN is six digits, such as 123456.")
     return None
 

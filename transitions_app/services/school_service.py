@@ -29,6 +29,7 @@ from pathlib import Path
 from export.pki import SigningIdentity
 from export.receipts import create_school_identity
 from models.errors import PermissionDenied, ValidationFailed
+from models.identifiers import is_school_urn
 from models.record import Record
 from models.roles import SCHOOL_ROLES, Role
 from models.school import EnteredOutcomes, Provenance, QueueItem
@@ -96,7 +97,7 @@ class SchoolService:
         """A new school vault whose first user is the headteacher. Returns the session and the
         recovery key. Without an LA-issued ``identity`` the school gets a self-signed one."""
         urn, name = urn.strip(), name.strip()
-        if not (urn.isdigit() and len(urn) == 6):
+        if not is_school_urn(urn):
             raise ValidationFailed("A school's DfE URN is six digits.")
         if not name:
             raise ValidationFailed("Give the school's name.")
