@@ -84,21 +84,39 @@ FIELD_LEADING = 13.5
 FIELD_PAD = 5.0
 CHECK_SIZE = 14.0
 
-TITLE_KICKER = paragraph_style("ff-kicker", fontName=FONT_BOLD, fontSize=9.5, leading=12, textColor=ACCENT)
+TITLE_KICKER = paragraph_style(
+    "ff-kicker", fontName=FONT_BOLD, fontSize=9.5, leading=12, textColor=ACCENT
+)
 TITLE = paragraph_style("ff-title", fontName=FONT_BOLD, fontSize=22, leading=27, spaceBefore=1)
 INTRO = paragraph_style("ff-intro", fontSize=10.5, leading=15, spaceBefore=4)
 PART = paragraph_style(
-    "ff-part", fontName=FONT_BOLD, fontSize=14, leading=18, textColor=ACCENT, spaceBefore=10,
-    spaceAfter=0, keepWithNext=1,
+    "ff-part",
+    fontName=FONT_BOLD,
+    fontSize=14,
+    leading=18,
+    textColor=ACCENT,
+    spaceBefore=10,
+    spaceAfter=0,
+    keepWithNext=1,
 )
-PART_NOTE = paragraph_style("ff-part-note", fontSize=9.5, leading=13, textColor=MUTED, spaceAfter=2, keepWithNext=1)
-ASK = paragraph_style("ff-ask", fontName=FONT_BOLD, fontSize=10.5, leading=13.5, spaceBefore=5, keepWithNext=1)
-HINT = paragraph_style("ff-hint", fontSize=8.5, leading=11, textColor=MUTED, spaceAfter=1, keepWithNext=1)
-STEP_NO = paragraph_style("ff-step-no", fontName=FONT_BOLD, fontSize=15, leading=18, textColor=ACCENT)
+PART_NOTE = paragraph_style(
+    "ff-part-note", fontSize=9.5, leading=13, textColor=MUTED, spaceAfter=2, keepWithNext=1
+)
+ASK = paragraph_style(
+    "ff-ask", fontName=FONT_BOLD, fontSize=10.5, leading=13.5, spaceBefore=5, keepWithNext=1
+)
+HINT = paragraph_style(
+    "ff-hint", fontSize=8.5, leading=11, textColor=MUTED, spaceAfter=1, keepWithNext=1
+)
+STEP_NO = paragraph_style(
+    "ff-step-no", fontName=FONT_BOLD, fontSize=15, leading=18, textColor=ACCENT
+)
 STEP = paragraph_style("ff-step", fontSize=9.5, leading=12.5)
 CHECK_LABEL = paragraph_style("ff-check", fontSize=10.5, leading=14)
 CONSENT_TEXT = paragraph_style("ff-consent", parent=BODY, fontSize=9.5, leading=13, spaceAfter=2)
-THANKS = paragraph_style("ff-thanks", fontName=FONT_BOLD, fontSize=12, leading=16, textColor=ACCENT, spaceBefore=14)
+THANKS = paragraph_style(
+    "ff-thanks", fontName=FONT_BOLD, fontSize=12, leading=16, textColor=ACCENT, spaceBefore=14
+)
 
 
 class FormUnreadable(FormRefused):
@@ -144,7 +162,9 @@ class _FieldSpot:
 class _AnswerBox(Flowable):  # type: ignore[misc]
     """A rounded box with a text field inside; tall enough for its pre-filled text."""
 
-    def __init__(self, question: Question, text: str, width: float, spots: list[_FieldSpot]) -> None:
+    def __init__(
+        self, question: Question, text: str, width: float, spots: list[_FieldSpot]
+    ) -> None:
         super().__init__()
         self.question = question
         self.box_w = width
@@ -186,7 +206,9 @@ class _AnswerBox(Flowable):  # type: ignore[misc]
             maxlen=MAX_TEXT if self.multiline else 300,
             annotationFlags="print",
         )
-        self._spots.append(_FieldSpot(q.name, self.box_w - 4, self.box_h - 4, self.multiline, q.label))
+        self._spots.append(
+            _FieldSpot(q.name, self.box_w - 4, self.box_h - 4, self.multiline, q.label)
+        )
 
 
 class _TickBox(Flowable):  # type: ignore[misc]
@@ -284,9 +306,7 @@ class _FormStory:
         parts = [p for p in Part if any(q.part is p for q in self.questions)]
         for part in parts:
             out.extend(self.part(part, first))
-        out.append(
-            _p(f"Thank you. Please send the form back to {o.send_back_to}.", THANKS)
-        )
+        out.append(_p(f"Thank you. Please send the form back to {o.send_back_to}.", THANKS))
         return out
 
     def header(self, first: str) -> Table:
@@ -458,7 +478,9 @@ class _FormStory:
         rows: list[list[Any]] = []
         for q in questions:
             if q.kind is AnswerKind.CHECK:
-                rows.append([_TickBox(q.name, self.texts.get(q.name) is True), _p(q.label, CHECK_LABEL)])
+                rows.append(
+                    [_TickBox(q.name, self.texts.get(q.name) is True), _p(q.label, CHECK_LABEL)]
+                )
             elif q.kind is AnswerKind.CHOICES:
                 rows.append(["", _p(q.label, CHECK_LABEL)])
                 for value, label in q.options:
@@ -525,7 +547,9 @@ _TIGHT = TableStyle(
 )
 
 
-def _footer(ticket: FormTicket, options: FormOptions, pages: list[int]) -> Callable[[Canvas, Any], None]:
+def _footer(
+    ticket: FormTicket, options: FormOptions, pages: list[int]
+) -> Callable[[Canvas, Any], None]:
     def draw(canv: Canvas, doc: Any) -> None:
         canv.saveState()
         canv.setStrokeColor(RULE)
@@ -569,10 +593,18 @@ def _layout(
         initialFontName=FONT,
     )
     frame = Frame(
-        MARGIN, FOOTER_Y + 22, BODY_W, PAGE_H - MARGIN - FOOTER_Y - 22 + 14,
-        leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0,
+        MARGIN,
+        FOOTER_Y + 22,
+        BODY_W,
+        PAGE_H - MARGIN - FOOTER_Y - 22 + 14,
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
     )
-    doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=_footer(ticket, options, pages))])
+    doc.addPageTemplates(
+        [PageTemplate(id="page", frames=[frame], onPage=_footer(ticket, options, pages))]
+    )
     doc.build(flowables)
     return buffer.getvalue(), story.spots, doc.page
 
@@ -621,7 +653,9 @@ def _appearance_pages(spots: Sequence[_FieldSpot], texts: Mapping[str, str | boo
     return buffer.getvalue()
 
 
-def _put_values(pdf_bytes: bytes, spots: Sequence[_FieldSpot], texts: Mapping[str, str | bool]) -> bytes:
+def _put_values(
+    pdf_bytes: bytes, spots: Sequence[_FieldSpot], texts: Mapping[str, str | bool]
+) -> bytes:
     filled = [s for s in spots if isinstance(texts.get(s.name), str) and texts.get(s.name)]
     appearance = _appearance_pages(filled, texts) if filled else b""
     with pikepdf.open(BytesIO(pdf_bytes)) as pdf:
@@ -645,7 +679,9 @@ def _put_values(pdf_bytes: bytes, spots: Sequence[_FieldSpot], texts: Mapping[st
         return out.getvalue()
 
 
-def fill_form(pdf_bytes: bytes, values: Mapping[str, str | bool], *, password: str | None = None) -> bytes:
+def fill_form(
+    pdf_bytes: bytes, values: Mapping[str, str | bool], *, password: str | None = None
+) -> bytes:
     """Fill a form as a reader would (values and appearances): for demos and screenshots."""
     register_fonts()
     with pikepdf.open(BytesIO(pdf_bytes), password=password or "") as pdf:
@@ -689,7 +725,9 @@ def read_form(pdf_bytes: bytes, *, password: str | None = None) -> FormContents:
     if len(pdf_bytes) > MAX_FORM_BYTES:
         raise FormUnreadable("The file is too large to be a family form; nothing was changed.")
     if not pdf_bytes.lstrip()[:5].startswith(b"%PDF"):
-        raise FormUnreadable("The file is not a PDF, so it cannot be a family form; nothing was changed.")
+        raise FormUnreadable(
+            "The file is not a PDF, so it cannot be a family form; nothing was changed."
+        )
     try:
         pdf = pikepdf.open(BytesIO(pdf_bytes), password=password or "")
     except pikepdf.PasswordError:
@@ -707,7 +745,9 @@ def read_form(pdf_bytes: bytes, *, password: str | None = None) -> FormContents:
             acroform = pdf.Root.get("/AcroForm")
             fields = acroform.get("/Fields") if acroform is not None else None
             if fields is None or not isinstance(fields, pikepdf.Array):
-                raise FormRefused("This PDF has no form in it, so it is not a family form; nothing was changed.")
+                raise FormRefused(
+                    "This PDF has no form in it, so it is not a family form; nothing was changed."
+                )
             values: dict[str, str | bool] = {}
             _collect(fields, "", values, 0, None)
     except TransitionsError:
@@ -742,7 +782,11 @@ def _collect(
         if not isinstance(field, pikepdf.Dictionary):
             continue
         partial = field.get("/T")
-        name = prefix + ("." if prefix and partial is not None else "") + (str(partial) if partial is not None else "")
+        name = (
+            prefix
+            + ("." if prefix and partial is not None else "")
+            + (str(partial) if partial is not None else "")
+        )
         value = field.get("/V", inherited)
         kids = field.get("/Kids")
         named_kids = isinstance(kids, pikepdf.Array) and any(
@@ -754,7 +798,9 @@ def _collect(
         if not name:
             continue
         if len(out) >= MAX_FIELDS:
-            raise FormUnreadable("The form has far more fields than a family form; nothing was changed.")
+            raise FormUnreadable(
+                "The form has far more fields than a family form; nothing was changed."
+            )
         read = _value(value)
         if read is None:
             read = False if str(field.get("/FT", "")) == "/Btn" else ""

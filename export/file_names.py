@@ -35,7 +35,9 @@ def file_code(record_id: str, *, key: bytes | None = None) -> str:
     if key is None:
         digest = hashlib.sha256(b"transitions-file-code\x00" + message).digest()
     else:
-        digest = hmac.new(key, b"transitions-senco-file-code\x00" + message, hashlib.sha256).digest()
+        digest = hmac.new(
+            key, b"transitions-senco-file-code\x00" + message, hashlib.sha256
+        ).digest()
     number = int.from_bytes(digest[:5], "big")
     chars = "".join(_CROCKFORD[(number >> shift) & 31] for shift in range(35, -1, -5))
     return f"{chars[:4]}-{chars[4:]}"

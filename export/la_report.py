@@ -97,18 +97,32 @@ def _one(r: LaReturn, part: str, whole: str) -> Rate:
 
 
 def _head(kicker: str, title: str, lead: str) -> list[Flowable]:
-    return [Paragraph(markup(kicker), KICKER), Paragraph(markup(title), _TITLE), Paragraph(markup(lead), _LEAD)]
+    return [
+        Paragraph(markup(kicker), KICKER),
+        Paragraph(markup(title), _TITLE),
+        Paragraph(markup(lead), _LEAD),
+    ]
 
 
 def _table(
-    head: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float], numeric_from: int = 1, *, small: bool = False
+    head: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    widths: Sequence[float],
+    numeric_from: int = 1,
+    *,
+    small: bool = False,
 ) -> Flowable:
     num = _NUM_SMALL if small else _NUM
     data: list[list[Any]] = [
-        [Paragraph(markup(h), _NUM_HEAD if i >= numeric_from else CELL_HEAD) for i, h in enumerate(head)]
+        [
+            Paragraph(markup(h), _NUM_HEAD if i >= numeric_from else CELL_HEAD)
+            for i, h in enumerate(head)
+        ]
     ]
     for row in rows:
-        data.append([Paragraph(markup(c), num if i >= numeric_from else _TXT) for i, c in enumerate(row)])
+        data.append(
+            [Paragraph(markup(c), num if i >= numeric_from else _TXT) for i, c in enumerate(row)]
+        )
     return data_table(data, [w * BODY_W for w in widths], [], header=True)
 
 
@@ -185,16 +199,46 @@ def _bars(
     d.add(chart)
     if target is not None:
         x = chart.x + chart.width * target / value_max
-        d.add(Line(x, chart.y - 2, x, chart.y + chart.height + 2, strokeColor=TARGET, strokeWidth=1.4, strokeDashArray=[4, 2]))
-        d.add(String(x + 3, chart.y + chart.height + 4, f"LA target {target:g}%", fontName=FONT_BOLD, fontSize=7.5, fillColor=TARGET))
+        d.add(
+            Line(
+                x,
+                chart.y - 2,
+                x,
+                chart.y + chart.height + 2,
+                strokeColor=TARGET,
+                strokeWidth=1.4,
+                strokeDashArray=[4, 2],
+            )
+        )
+        d.add(
+            String(
+                x + 3,
+                chart.y + chart.height + 4,
+                f"LA target {target:g}%",
+                fontName=FONT_BOLD,
+                fontSize=7.5,
+                fillColor=TARGET,
+            )
+        )
     if figures is not None:
         for i, text in enumerate(figures):
-            totals = [s[i] or 0.0 for s in series] if stacked else [max((s[i] or 0.0) for s in series)]
+            totals = (
+                [s[i] or 0.0 for s in series] if stacked else [max((s[i] or 0.0) for s in series)]
+            )
             end = sum(totals) if stacked else totals[0]
             x = chart.x + chart.width * min(end, value_max) / value_max + 4
             y = chart.y + chart.height - (i + 0.5) * (chart.height / rows) - 3
             # on a white ground, so the target line and the grid never run through the words
-            d.add(Rect(x - 1, y - 2.5, stringWidth(text, FONT, 7.5) + 2, 10, fillColor=colors.white, strokeColor=None))
+            d.add(
+                Rect(
+                    x - 1,
+                    y - 2.5,
+                    stringWidth(text, FONT, 7.5) + 2,
+                    10,
+                    fillColor=colors.white,
+                    strokeColor=None,
+                )
+            )
             d.add(String(x, y, text, fontName=FONT, fontSize=7.5, fillColor=INK))
     if len(names) > 1 or target is not None:
         _legend(d, list(zip(names, colours, strict=True)), 6, left)
@@ -222,21 +266,51 @@ def _overview(insight: LaInsight, la_name: str) -> list[Flowable]:
         "out). LA-wide figures add up what is known and say how many returns they come from.",
     )
     rows = [
-        [a.content.name, a.content.urn, a.content.kind_label, date_text(a.signed_at.date()),
-         f"{a.content.charter.id} {a.content.charter.version}"]
+        [
+            a.content.name,
+            a.content.urn,
+            a.content.kind_label,
+            date_text(a.signed_at.date()),
+            f"{a.content.charter.id} {a.content.charter.version}",
+        ]
         for a in (*insight.settings, *insight.schools)
     ]
     if rows:
-        story.append(_table(["Sent by", "URN", "Kind", "Signed", "Charter"], rows, [0.35, 0.13, 0.1, 0.15, 0.27], numeric_from=9))
+        story.append(
+            _table(
+                ["Sent by", "URN", "Kind", "Signed", "Charter"],
+                rows,
+                [0.35, 0.13, 0.1, 0.15, 0.27],
+                numeric_from=9,
+            )
+        )
     if insight.missing:
         story.append(Paragraph("No return received", KICKER))
-        story.append(_table(["Certificate holder", "URN"], [[e.name, e.urn] for e in insight.missing], [0.7, 0.3], numeric_from=9))
+        story.append(
+            _table(
+                ["Certificate holder", "URN"],
+                [[e.name, e.urn] for e in insight.missing],
+                [0.7, 0.3],
+                numeric_from=9,
+            )
+        )
     if insight.refused:
         story.append(Paragraph("Refused and left out", KICKER))
-        story.append(_table(["File", "Why"], [[f.file, f.reason] for f in insight.refused], [0.3, 0.7], numeric_from=9))
+        story.append(
+            _table(
+                ["File", "Why"],
+                [[f.file, f.reason] for f in insight.refused],
+                [0.3, 0.7],
+                numeric_from=9,
+            )
+        )
     if insight.superseded:
         names = ", ".join(f"{a.file} ({a.content.name})" for a in insight.superseded)
-        story.append(Paragraph(markup(f"Superseded by a later return from the same organisation: {names}."), _NOTE))
+        story.append(
+            Paragraph(
+                markup(f"Superseded by a later return from the same organisation: {names}."), _NOTE
+            )
+        )
     if insight.other_years:
         names = ", ".join(f"{a.file} ({a.content.period.label})" for a in insight.other_years)
         story.append(Paragraph(markup(f"Left out as returns for another year: {names}."), _NOTE))
@@ -254,17 +328,31 @@ def _sent(insight: LaInsight) -> list[Flowable]:
         f"{_rate_text(never)}.",
     )
     settings = [a.content for a in insight.settings]
-    rates = [(_one(r, "sent.on_time", "due"), _one(r, "sent.late", "due"), _one(r, "sent.not_sent", "due")) for r in settings]
+    rates = [
+        (
+            _one(r, "sent.on_time", "due"),
+            _one(r, "sent.late", "due"),
+            _one(r, "sent.not_sent", "due"),
+        )
+        for r in settings
+    ]
     if settings:
         story.append(
             _Chart(
                 _bars(
                     [r.name for r in settings],
-                    [[_v(x[0]) for x in rates], [_v(x[1]) for x in rates], [_v(x[2]) for x in rates]],
+                    [
+                        [_v(x[0]) for x in rates],
+                        [_v(x[1]) for x in rates],
+                        [_v(x[2]) for x in rates],
+                    ],
                     [ON_TIME, LATE, NOT_SENT],
                     ["On time", "Late", "Not sent"],
                     stacked=True,
-                    figures=[_pct(x[0].percent) + " on time" if x[0].returns else SUPPRESSED for x in rates],
+                    figures=[
+                        _pct(x[0].percent) + " on time" if x[0].returns else SUPPRESSED
+                        for x in rates
+                    ],
                 )
             )
         )
@@ -272,7 +360,16 @@ def _sent(insight: LaInsight) -> list[Flowable]:
         story.append(
             _table(
                 ["Setting", "Due", "On time", "Late", "Not sent"],
-                [[r.name, _count(r, "due"), _count(r, "sent.on_time"), _count(r, "sent.late"), _count(r, "sent.not_sent")] for r in settings],
+                [
+                    [
+                        r.name,
+                        _count(r, "due"),
+                        _count(r, "sent.on_time"),
+                        _count(r, "sent.late"),
+                        _count(r, "sent.not_sent"),
+                    ]
+                    for r in settings
+                ],
                 [0.4, 0.15, 0.15, 0.15, 0.15],
             )
         )
@@ -306,11 +403,21 @@ def _missing(insight: LaInsight) -> list[Flowable]:
             )
         )
     else:
-        story.append(Paragraph("No export was refused for missing information in these returns.", QUIET))
+        story.append(
+            Paragraph("No export was refused for missing information in these returns.", QUIET)
+        )
     story.append(Spacer(1, 6))
-    story.append(Paragraph("Records not sent yet: what the charter would still refuse today", KICKER))
+    story.append(
+        Paragraph("Records not sent yet: what the charter would still refuse today", KICKER)
+    )
     if still:
-        story.append(_table(["Missing item", "Records"], [[i.label, _total_text(i.total)] for i in still[:14]], [0.6, 0.4]))
+        story.append(
+            _table(
+                ["Missing item", "Records"],
+                [[i.label, _total_text(i.total)] for i in still[:14]],
+                [0.6, 0.4],
+            )
+        )
     else:
         story.append(Paragraph("Every record not yet sent is ready to send.", QUIET))
     return story
@@ -335,7 +442,10 @@ def _send(insight: LaInsight) -> list[Flowable]:
     )
     settings = [a.content for a in insight.settings]
     if settings:
-        pairs = [(_one(r, "coproduced.yes", "send.plus"), _one(r, "meeting.on_time", "meeting.due")) for r in settings]
+        pairs = [
+            (_one(r, "coproduced.yes", "send.plus"), _one(r, "meeting.on_time", "meeting.due"))
+            for r in settings
+        ]
         story.append(
             _Chart(
                 _bars(
@@ -350,8 +460,16 @@ def _send(insight: LaInsight) -> list[Flowable]:
         story.append(
             _table(
                 ["Setting", "SEN support+", "Co-produced", "Meetings on time", "Waiting"],
-                [[r.name, _count(r, "send.plus"), _rate_text(p[0]), _rate_text(p[1]), _count(r, "waiting.yes")]
-                 for r, p in zip(settings, pairs, strict=True)],
+                [
+                    [
+                        r.name,
+                        _count(r, "send.plus"),
+                        _rate_text(p[0]),
+                        _rate_text(p[1]),
+                        _count(r, "waiting.yes"),
+                    ]
+                    for r, p in zip(settings, pairs, strict=True)
+                ],
                 [0.28, 0.14, 0.2, 0.23, 0.15],
             )
         )
@@ -378,23 +496,54 @@ def _schools(insight: LaInsight) -> list[Flowable]:
         rates = [_one(r, "read.within_two_weeks", "received.total") for r in schools]
         story.append(
             _Chart(
-                _bars([r.name for r in schools], [[_v(x) for x in rates]], [ON_TIME], ["Read within two weeks"],
-                      figures=[_rate_text(x) for x in rates])
+                _bars(
+                    [r.name for r in schools],
+                    [[_v(x) for x in rates]],
+                    [ON_TIME],
+                    ["Read within two weeks"],
+                    figures=[_rate_text(x) for x in rates],
+                )
             )
         )
         story.append(Spacer(1, 6))
         story.append(
             _table(
-                ["School", "Received", "Read in 2 weeks", "Quarantined", "SENCO overdue", "Outcomes sent"],
-                [[r.name, _count(r, "received.total"), _count(r, "read.within_two_weeks"), _count(r, "quarantined.total"),
-                  _count(r, "senco.overdue"), _count(r, "outcomes.children")] for r in schools],
+                [
+                    "School",
+                    "Received",
+                    "Read in 2 weeks",
+                    "Quarantined",
+                    "SENCO overdue",
+                    "Outcomes sent",
+                ],
+                [
+                    [
+                        r.name,
+                        _count(r, "received.total"),
+                        _count(r, "read.within_two_weeks"),
+                        _count(r, "quarantined.total"),
+                        _count(r, "senco.overdue"),
+                        _count(r, "outcomes.children"),
+                    ]
+                    for r in schools
+                ],
                 [0.25, 0.15, 0.15, 0.15, 0.15, 0.15],
             )
         )
     else:
         story.append(Paragraph("No school has sent a return yet.", QUIET))
-    story.append(KeepTogether([Paragraph("Files quarantined, by reason (LA-wide)", KICKER),
-                               _table(["Reason", "Files"], [[label, _total_text(t)] for label, t in insight.quarantine()], [0.6, 0.4])]))
+    story.append(
+        KeepTogether(
+            [
+                Paragraph("Files quarantined, by reason (LA-wide)", KICKER),
+                _table(
+                    ["Reason", "Files"],
+                    [[label, _total_text(t)] for label, t in insight.quarantine()],
+                    [0.6, 0.4],
+                ),
+            ]
+        )
+    )
     return story
 
 
@@ -407,20 +556,37 @@ def _gld(insight: LaInsight) -> list[Flowable]:
         "Good level of development, by group",
         "LA-wide, from the EYFS profile outcomes schools returned to settings this year"
         + (f", against the LA's target of {target:g}%" if target is not None else "")
-        + (f": {_rate_text(everyone)} of all children reached a good level of development." if everyone else "."),
+        + (
+            f": {_rate_text(everyone)} of all children reached a good level of development."
+            if everyone
+            else "."
+        ),
     )
     story.append(
         _Chart(
-            _bars([g.label for g in rows], [[_v(g.rate) for g in rows]], [ON_TIME], ["Good level of development"],
-                  figures=[_rate_text(g.rate) for g in rows], target=target)
+            _bars(
+                [g.label for g in rows],
+                [[_v(g.rate) for g in rows]],
+                [ON_TIME],
+                ["Good level of development"],
+                figures=[_rate_text(g.rate) for g in rows],
+                target=target,
+            )
         )
     )
     story.append(Spacer(1, 6))
     story.append(
         _table(
             ["Group", "GLD", "Gap to target (points)", "Gap to all children (points)"],
-            [[g.label, _rate_text(g.rate), _signed(g.gap_to_target), "" if g.group == "all" else _signed(gap_to_all(rows, g.group))]
-             for g in rows],
+            [
+                [
+                    g.label,
+                    _rate_text(g.rate),
+                    _signed(g.gap_to_target),
+                    "" if g.group == "all" else _signed(gap_to_all(rows, g.group)),
+                ]
+                for g in rows
+            ],
             [0.34, 0.26, 0.2, 0.2],
         )
     )
@@ -431,7 +597,14 @@ def _gld(insight: LaInsight) -> list[Flowable]:
             mine = gld_rows([r], r.gld_target)
             per.append([r.name, *(_pct_only(g.rate) for g in mine)])
         story.append(Paragraph("By setting", KICKER))
-        story.append(_table(["Setting", "All", "Boys", "FSM", "SEND", "EAL"], per, [0.35, 0.13, 0.13, 0.13, 0.13, 0.13], small=True))
+        story.append(
+            _table(
+                ["Setting", "All", "Boys", "FSM", "SEND", "EAL"],
+                per,
+                [0.35, 0.13, 0.13, 0.13, 0.13, 0.13],
+                small=True,
+            )
+        )
     return story
 
 
@@ -442,16 +615,30 @@ def _signed(value: float | None) -> str:
 def render_la_report_pdf(insight: LaInsight, *, la_name: str, generated_on: datetime) -> bytes:
     """The board report as PDF bytes."""
     register_fonts()
-    pages = [_overview(insight, la_name), _sent(insight), _missing(insight), _send(insight), _schools(insight), _gld(insight)]
+    pages = [
+        _overview(insight, la_name),
+        _sent(insight),
+        _missing(insight),
+        _send(insight),
+        _schools(insight),
+        _gld(insight),
+    ]
     story: list[Flowable] = []
     for n, page in enumerate(pages):
         if n:
             story.append(PageBreak())
         story.extend(page)
     story.append(Spacer(1, 8))
-    story.append(Paragraph(markup("Every figure comes from returns signed by settings and schools with "
-                                  "certificates the LA issued; a return that did not verify is listed "
-                                  "on the first page and counted nowhere."), _NOTE))
+    story.append(
+        Paragraph(
+            markup(
+                "Every figure comes from returns signed by settings and schools with "
+                "certificates the LA issued; a return that did not verify is listed "
+                "on the first page and counted nowhere."
+            ),
+            _NOTE,
+        )
+    )
     generated = f"Generated {date_text(generated_on.date())}"
     furniture = PageFurniture(
         header_left=f"{la_name} · {insight.period.label}",
@@ -460,7 +647,9 @@ def render_la_report_pdf(insight: LaInsight, *, la_name: str, generated_on: date
         note_lines=(),
     )
     info = DocumentInfo(
-        title=TITLE, author=la_name, subject=f"Transitions returns {insight.period.label}", created=generated_on
+        title=TITLE,
+        author=la_name,
+        subject=f"Transitions returns {insight.period.label}",
+        created=generated_on,
     )
     return build_pdf(story, furniture, Structure(), info)
-

@@ -139,7 +139,9 @@ def verify_return(
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise SignatureInvalid("The return has no valid format version.")
     if version > FORMAT_VERSION:
-        raise SignatureInvalid("The return uses a newer format than this app understands; update Transitions.")
+        raise SignatureInvalid(
+            "The return uses a newer format than this app understands; update Transitions."
+        )
     if doc.get("algorithm") != ALGORITHM:
         raise SignatureInvalid("The return uses a signature algorithm this app does not accept.")
     when = _field(doc, "signed_at")
@@ -168,7 +170,9 @@ def verify_return(
     except InvalidSignature:
         raise SignatureInvalid("The return has been changed since it was signed.") from None
     if cert == root:
-        raise SignatureInvalid("The return is signed with the LA's own root, not a setting's or school's certificate.")
+        raise SignatureInvalid(
+            "The return is signed with the LA's own root, not a setting's or school's certificate."
+        )
     try:
         cert.verify_directly_issued_by(root)
     except (ValueError, TypeError, InvalidSignature):
@@ -177,14 +181,20 @@ def verify_return(
         ) from None
     serial = format_serial(cert.serial_number)
     if cert.serial_number in revoked:
-        raise SignatureInvalid(f"The return is signed with certificate {serial}, which your LA has revoked.")
+        raise SignatureInvalid(
+            f"The return is signed with certificate {serial}, which your LA has revoked."
+        )
     try:
         check_issued_by(cert, root, now=signed_at, crl=crl)
     except SignatureInvalid as exc:
         text = str(exc)
         if "revoked" in text:
-            raise SignatureInvalid(f"The return is signed with certificate {serial}, which your LA has revoked.") from None
-        raise SignatureInvalid(f"The return was signed when its certificate was not valid: {text}") from None
+            raise SignatureInvalid(
+                f"The return is signed with certificate {serial}, which your LA has revoked."
+            ) from None
+        raise SignatureInvalid(
+            f"The return was signed when its certificate was not valid: {text}"
+        ) from None
     if signed_at > now + _FUTURE_SKEW:
         raise SignatureInvalid("The return claims to have been signed in the future.")
     try:

@@ -114,8 +114,12 @@ def _cell(
 ) -> list[Flowable]:
     from export.render import CELL_LABEL, paragraph_style, plain_paragraph
 
-    scale = min(width / picture.width, MAX_HEIGHT / picture.height, 1.0 if picture.width > 400 else 2.0)
-    image = TaggedImage(BytesIO(picture.data), width=picture.width * scale, height=picture.height * scale)
+    scale = min(
+        width / picture.width, MAX_HEIGHT / picture.height, 1.0 if picture.width > 400 else 2.0
+    )
+    image = TaggedImage(
+        BytesIO(picture.data), width=picture.width * scale, height=picture.height * scale
+    )
     image.hAlign = "CENTER"
     item = gallery.add("Div")
     out: list[Flowable] = [tagging.figure(item, image, alt_text(picture, n, count))]

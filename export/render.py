@@ -84,7 +84,9 @@ HEADER_RULE_Y = PAGE_H - 43.0
 # The visible signature: under the footer of page 1, inside the side margins, above the edge a
 # printer cannot reach (x0, y0, x1, y1).
 STAMP_RECT = (MARGIN_X, 12.0, PAGE_W - MARGIN_X, 44.0)
-STAMP_NOTE = "Digital signature (PAdES): your PDF reader's signature panel shows whether it is intact."
+STAMP_NOTE = (
+    "Digital signature (PAdES): your PDF reader's signature panel shows whether it is intact."
+)
 
 # --- colours: one accent, quiet greys, muted tones that always come with words ------------------
 ACCENT = colors.HexColor("#1F5C74")
@@ -128,7 +130,9 @@ class RenderOptions:
     supersedes_sent_on: date | None = None  # when the version this one replaces was exported
     record_json: bytes = b""  # embedded as an associated file when given
     signature: SignatureLabel | None = None  # who will sign: the stamp and the signature field
-    file_code: str = ""  # the code in the exported file's name (export.file_names), to match by hand
+    file_code: str = (
+        ""  # the code in the exported file's name (export.file_names), to match by hand
+    )
 
 
 # --- text styles --------------------------------------------------------------------------
@@ -688,7 +692,11 @@ class _Story:
         """
         flags = self.flag_list()
         if not flags:
-            return [tagging.add(parent, "P", _p("No flags: nothing in this record calls for one.", QUIET))]
+            return [
+                tagging.add(
+                    parent, "P", _p("No flags: nothing in this record calls for one.", QUIET)
+                )
+            ]
         listing = parent.add("L")
         gap = 10.0
         half = (BODY_W - gap) / 2
@@ -744,7 +752,9 @@ class _Story:
             title = sect.add("H1")
             if section.key == FRONT_SHEET_SECTION:
                 body: list[Flowable] = [
-                    tagging.add(sect, "P", _p("Shown on the front sheet (page 1) with the flags.", QUIET))
+                    tagging.add(
+                        sect, "P", _p("Shown on the front sheet (page 1) with the flags.", QUIET)
+                    )
                 ]
             else:
                 body = self.section_body(sect, part)
@@ -928,7 +938,9 @@ class _Story:
                 text = _shown(sub, entry.get(sub.key))
                 if text:
                     data.append([_p(sub.label, CELL_LABEL), _paras(text, ENTRY_TEXT)])
-            tagging.table(parent, data, TableShape(header_rows=1, header_cols=1, spans=((0, 0, 2),)))
+            tagging.table(
+                parent, data, TableShape(header_rows=1, header_cols=1, spans=((0, 0, 2),))
+            )
             entry_table = data_table(
                 data,
                 [0.3 * BODY_W, 0.7 * BODY_W],

@@ -60,7 +60,9 @@ NOT_VOUCHED = "Signature intact; signer not vouched for by your LA"
 _FUTURE_SKEW = timedelta(minutes=10)
 _MAX_REASON = 300
 # A reader's message that carries Python's own words (a repr, an exception's name) is not shown.
-_PYTHON_WORDS = re.compile(r"\b[A-Z]\w*(?:Error|Exception)\b|\bb'|\bb\"|<\w[\w.]* object at|\bNone\b")
+_PYTHON_WORDS = re.compile(
+    r"\b[A-Z]\w*(?:Error|Exception)\b|\bb'|\bb\"|<\w[\w.]* object at|\bNone\b"
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,7 +66,9 @@ def missing_items(record: Record, extra: Iterable[Requirement] = ()) -> list[Mis
     seen: set[str] = set()
     for fd in _framework_requirements(record, fw):
         if not _filled(record, fd):
-            items.append(MissingItem(fd.path, fd.label, fd.path.split(".")[0], _reason(fd, fw), "framework"))
+            items.append(
+                MissingItem(fd.path, fd.label, fd.path.split(".")[0], _reason(fd, fw), "framework")
+            )
             seen.add(fd.path)
     for req in extra:
         if not fw.has_field(req.path) or req.path in seen:
@@ -76,7 +78,9 @@ def missing_items(record: Record, extra: Iterable[Requirement] = ()) -> list[Mis
         fd = fw.field(req.path)
         if not _filled(record, fd):
             reason = req.reason or (
-                f"Required by the charter {req.condition.describe(fw)}" if req.condition else "Required by the charter"
+                f"Required by the charter {req.condition.describe(fw)}"
+                if req.condition
+                else "Required by the charter"
             )
             items.append(MissingItem(fd.path, fd.label, fd.path.split(".")[0], reason, req.source))
             seen.add(fd.path)
@@ -108,7 +112,11 @@ def required_paths(record: Record, extra: Iterable[Requirement] = ()) -> set[str
     """Every field path the framework (and ``extra``) requires of this record now."""
     fw = get_framework(record.framework_id, record.framework_version)
     paths = {fd.path for fd in _framework_requirements(record, fw)}
-    paths |= {r.path for r in extra if fw.has_field(r.path) and (r.condition is None or r.condition.holds(record))}
+    paths |= {
+        r.path
+        for r in extra
+        if fw.has_field(r.path) and (r.condition is None or r.condition.holds(record))
+    }
     return paths
 
 

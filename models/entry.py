@@ -19,8 +19,16 @@ from models.record import Person, Unparsed
 from models.values import PERSON_KEYS, from_json_value
 
 DATE_FORMATS = (
-    "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %m %Y", "%Y-%m-%d",
-    "%d %B %Y", "%d %b %Y", "%d/%m/%y", "%d-%m-%y", "%d.%m.%y",
+    "%d/%m/%Y",
+    "%d-%m-%Y",
+    "%d.%m.%Y",
+    "%d %m %Y",
+    "%Y-%m-%d",
+    "%d %B %Y",
+    "%d %b %Y",
+    "%d/%m/%y",
+    "%d-%m-%y",
+    "%d.%m.%y",
 )
 MAX_TYPED = 200  # characters of typed text kept for a value that does not fit its field
 HOW_TO_TYPE = "Type the date as day/month/year, for example 15/03/2021."

@@ -58,7 +58,12 @@ HIDDEN_SERIAL = "transitions_serial"
 HIDDEN_ISSUED = "transitions_issued"
 HIDDEN_CODE = "transitions_code"
 HIDDEN_FIELDS = (
-    HIDDEN_FORMAT, HIDDEN_VAULT, HIDDEN_RECORD, HIDDEN_SERIAL, HIDDEN_ISSUED, HIDDEN_CODE,
+    HIDDEN_FORMAT,
+    HIDDEN_VAULT,
+    HIDDEN_RECORD,
+    HIDDEN_SERIAL,
+    HIDDEN_ISSUED,
+    HIDDEN_CODE,
 )
 
 
@@ -105,56 +110,152 @@ class Question:
 
 
 ABOUT_ME_QUESTIONS: tuple[Question, ...] = (
-    Question("about_me.likes", Part.ABOUT_ME, AnswerKind.NOTE, "What do you like doing?",
-             "Games, toys, places, food, people: in their words."),
+    Question(
+        "about_me.likes",
+        Part.ABOUT_ME,
+        AnswerKind.NOTE,
+        "What do you like doing?",
+        "Games, toys, places, food, people: in their words.",
+    ),
     Question("about_me.dislikes", Part.ABOUT_ME, AnswerKind.NOTE, "What don't you like?", lines=2),
     Question("about_me.friends", Part.ABOUT_ME, AnswerKind.NOTE, "Who are your friends?", lines=2),
-    Question("about_me.proud_of", Part.ABOUT_ME, AnswerKind.NOTE, "What are you proud of?", lines=2),
-    Question("about_me.looking_forward", Part.ABOUT_ME, AnswerKind.NOTE,
-             "What are you looking forward to at school?", lines=2),
-    Question("about_me.when_upset", Part.ABOUT_ME, AnswerKind.NOTE,
-             "What helps you when you feel upset or worried?"),
-    Question("about_me.how_i_communicate", Part.ABOUT_ME, AnswerKind.NOTE,
-             "How do you tell grown-ups what you need?",
-             "Words, signs, pointing, pictures, another language.", lines=2),
-    Question("about_me.captured_how", Part.ABOUT_ME, AnswerKind.CHOICES, "How did you find out?",
-             options=(("conversation", "We talked about it"), ("drawing", "A drawing"),
-                      ("photos", "Looking at photos"))),
-    Question("about_me.captured_by", Part.ABOUT_ME, AnswerKind.TEXT,
-             "Who asked the questions?", "For example: Mum, at home.", lines=1),
+    Question(
+        "about_me.proud_of", Part.ABOUT_ME, AnswerKind.NOTE, "What are you proud of?", lines=2
+    ),
+    Question(
+        "about_me.looking_forward",
+        Part.ABOUT_ME,
+        AnswerKind.NOTE,
+        "What are you looking forward to at school?",
+        lines=2,
+    ),
+    Question(
+        "about_me.when_upset",
+        Part.ABOUT_ME,
+        AnswerKind.NOTE,
+        "What helps you when you feel upset or worried?",
+    ),
+    Question(
+        "about_me.how_i_communicate",
+        Part.ABOUT_ME,
+        AnswerKind.NOTE,
+        "How do you tell grown-ups what you need?",
+        "Words, signs, pointing, pictures, another language.",
+        lines=2,
+    ),
+    Question(
+        "about_me.captured_how",
+        Part.ABOUT_ME,
+        AnswerKind.CHOICES,
+        "How did you find out?",
+        options=(
+            ("conversation", "We talked about it"),
+            ("drawing", "A drawing"),
+            ("photos", "Looking at photos"),
+        ),
+    ),
+    Question(
+        "about_me.captured_by",
+        Part.ABOUT_ME,
+        AnswerKind.TEXT,
+        "Who asked the questions?",
+        "For example: Mum, at home.",
+        lines=1,
+    ),
 )
 
 FAMILY_QUESTIONS: tuple[Question, ...] = (
-    Question("family.want_teacher_to_know", Part.FAMILY, AnswerKind.NOTE,
-             "What would you like the teacher to know about your child?", lines=4),
-    Question("family.hopes", Part.FAMILY, AnswerKind.NOTE, "What are your hopes for school?",
-             lines=2),
-    Question("family.worries", Part.FAMILY, AnswerKind.NOTE,
-             "Is there anything you are worried about?", lines=2),
-    Question("family.routines", Part.FAMILY, AnswerKind.NOTE, "Routines at home",
-             "Sleep, meals, the toilet, a comforter.", lines=2),
-    Question("family.home_learning", Part.FAMILY, AnswerKind.NOTE,
-             "What do you enjoy doing together?", "Books, songs, games, cooking, outings.",
-             lines=2),
-    Question("child.home_languages", Part.FAMILY, AnswerKind.TEXT,
-             "Which languages do you speak at home?", lines=1),
-    Question("family.lives_with", Part.FAMILY, AnswerKind.TEXT,
-             "Who lives with your child?", "You can leave this blank.", lines=1),
+    Question(
+        "family.want_teacher_to_know",
+        Part.FAMILY,
+        AnswerKind.NOTE,
+        "What would you like the teacher to know about your child?",
+        lines=4,
+    ),
+    Question(
+        "family.hopes", Part.FAMILY, AnswerKind.NOTE, "What are your hopes for school?", lines=2
+    ),
+    Question(
+        "family.worries",
+        Part.FAMILY,
+        AnswerKind.NOTE,
+        "Is there anything you are worried about?",
+        lines=2,
+    ),
+    Question(
+        "family.routines",
+        Part.FAMILY,
+        AnswerKind.NOTE,
+        "Routines at home",
+        "Sleep, meals, the toilet, a comforter.",
+        lines=2,
+    ),
+    Question(
+        "family.home_learning",
+        Part.FAMILY,
+        AnswerKind.NOTE,
+        "What do you enjoy doing together?",
+        "Books, songs, games, cooking, outings.",
+        lines=2,
+    ),
+    Question(
+        "child.home_languages",
+        Part.FAMILY,
+        AnswerKind.TEXT,
+        "Which languages do you speak at home?",
+        lines=1,
+    ),
+    Question(
+        "family.lives_with",
+        Part.FAMILY,
+        AnswerKind.TEXT,
+        "Who lives with your child?",
+        "You can leave this blank.",
+        lines=1,
+    ),
     Question("family.contributor", Part.FAMILY, AnswerKind.TEXT, "Your name", lines=1),
-    Question("family.relationship", Part.FAMILY, AnswerKind.TEXT, "You are the child's…",
-             "Mum, dad, grandma, foster carer…", lines=1),
-    Question("family.contributed_on", Part.FAMILY, AnswerKind.DATE, "Today's date",
-             "Day / month / year.", lines=1),
+    Question(
+        "family.relationship",
+        Part.FAMILY,
+        AnswerKind.TEXT,
+        "You are the child's…",
+        "Mum, dad, grandma, foster carer…",
+        lines=1,
+    ),
+    Question(
+        "family.contributed_on",
+        Part.FAMILY,
+        AnswerKind.DATE,
+        "Today's date",
+        "Day / month / year.",
+        lines=1,
+    ),
 )
 
 CONSENT_QUESTIONS: tuple[Question, ...] = (
-    Question("consent.parent_informed", Part.CONSENT, AnswerKind.CHECK,
-             "I have read how my child's record is shared, and why."),
-    Question("consent.consent_given", Part.CONSENT, AnswerKind.CHECK,
-             "I agree to the record being shared with my child's new school."),
-    Question("consent.consent_scope", Part.CONSENT, AnswerKind.CHOICES, "I agree to share:",
-             options=(("all", "All of it"), ("health", "Health, care and independence"),
-                      ("send", "Special educational needs and disabilities (SEND)"))),
+    Question(
+        "consent.parent_informed",
+        Part.CONSENT,
+        AnswerKind.CHECK,
+        "I have read how my child's record is shared, and why.",
+    ),
+    Question(
+        "consent.consent_given",
+        Part.CONSENT,
+        AnswerKind.CHECK,
+        "I agree to the record being shared with my child's new school.",
+    ),
+    Question(
+        "consent.consent_scope",
+        Part.CONSENT,
+        AnswerKind.CHOICES,
+        "I agree to share:",
+        options=(
+            ("all", "All of it"),
+            ("health", "Health, care and independence"),
+            ("send", "Special educational needs and disabilities (SEND)"),
+        ),
+    ),
 )
 
 CONTRIBUTED_ON = "family.contributed_on"  # dated on the return when the family leaves it blank
@@ -302,7 +403,9 @@ def form_code(key: bytes, vault: str, record_id: str, serial: str, issued_on: da
 
 def make_ticket(key: bytes, record_id: str, serial: str, issued_on: date) -> FormTicket:
     vault = form_key_id(key)
-    return FormTicket(vault, record_id, serial, issued_on, form_code(key, vault, record_id, serial, issued_on))
+    return FormTicket(
+        vault, record_id, serial, issued_on, form_code(key, vault, record_id, serial, issued_on)
+    )
 
 
 def check_ticket(key: bytes, hidden: Mapping[str, str]) -> FormTicket:
@@ -428,7 +531,9 @@ def read_answers(
         raw = fields.get(q.name, "")
         text = _clean_text(raw if isinstance(raw, str) else "")
         if len(text) > MAX_TEXT:
-            problems.append(f"The answer to “{q.label}” is longer than {MAX_TEXT} characters; it was left out.")
+            problems.append(
+                f"The answer to “{q.label}” is longer than {MAX_TEXT} characters; it was left out."
+            )
             continue
         if q.kind is AnswerKind.DATE:
             if not text:
@@ -503,7 +608,10 @@ def family_wrote(record: Record, path: str) -> bool:
 
 
 def _with_derived(
-    record: Record, answers: Mapping[str, Any], prefilled: Mapping[str, Any], returned_on: date,
+    record: Record,
+    answers: Mapping[str, Any],
+    prefilled: Mapping[str, Any],
+    returned_on: date,
     source: FamilySource,
 ) -> dict[str, Any]:
     """The answers plus what follows from them: the contribution date when the family wrote
@@ -511,7 +619,9 @@ def _with_derived(
     out = dict(answers)
     family_paths = [q.path for q in FAMILY_QUESTIONS if q.kind is not AnswerKind.DATE]
     changed_family = any(
-        p in out and not same_answer(out[p], prefilled.get(p)) and not same_answer(out[p], record.get(p))
+        p in out
+        and not same_answer(out[p], prefilled.get(p))
+        and not same_answer(out[p], record.get(p))
         for p in family_paths
     )
     if CONTRIBUTED_ON in out and out[CONTRIBUTED_ON] is None and changed_family:
@@ -549,7 +659,9 @@ def compute_changes(
         answer = full[fd.path]
         if fd.kind is Kind.YESNO and answer is False and is_empty(prefilled.get(fd.path)):
             answer = None  # an unticked box the form showed unticked says nothing
-        if (fd.path in prefilled or fd.path in asked) and same_answer(answer, prefilled.get(fd.path)):
+        if (fd.path in prefilled or fd.path in asked) and same_answer(
+            answer, prefilled.get(fd.path)
+        ):
             continue  # left as the form showed it
         current = record.get(fd.path)
         if same_answer(answer, current):
@@ -573,7 +685,9 @@ def compute_changes(
     return _date_follows_the_family(out, answers)
 
 
-def _date_follows_the_family(changes: list[FamilyChange], answers: Mapping[str, Any]) -> list[FamilyChange]:
+def _date_follows_the_family(
+    changes: list[FamilyChange], answers: Mapping[str, Any]
+) -> list[FamilyChange]:
     """The contribution date the family left blank (dated on the return) is not a rival answer:
     when their part brings something that goes in without a choice, the date goes with it; when
     everything they wrote needs a choice, so does the date (kept if their words are not taken)."""
@@ -582,7 +696,9 @@ def _date_follows_the_family(changes: list[FamilyChange], answers: Mapping[str, 
     if not taken_anyway or not is_empty(answers.get(CONTRIBUTED_ON)):
         return changes
     return [
-        replace(c, kind=ChangeKind.FAMILY_UPDATE) if c.path == CONTRIBUTED_ON and c.kind is ChangeKind.CHOOSE else c
+        replace(c, kind=ChangeKind.FAMILY_UPDATE)
+        if c.path == CONTRIBUTED_ON and c.kind is ChangeKind.CHOOSE
+        else c
         for c in changes
     ]
 

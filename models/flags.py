@@ -22,7 +22,9 @@ class Flags:
     send_label: str
     eal: bool
     prime_not_on_track: tuple[str, ...]  # aspect labels
-    asq_below: tuple[str, ...]  # ASQ domains below cut-off and prime areas with less than expected progress
+    asq_below: tuple[
+        str, ...
+    ]  # ASQ domains below cut-off and prime areas with less than expected progress
     waiting_list: tuple[str, ...]  # services the child is waiting for
     medical: bool
     dsl_to_dsl: bool
@@ -73,7 +75,7 @@ HOME_LANGUAGES_PATH = "child.home_languages"
 
 
 def derived_eal(record: Record) -> str | None:
-    """"yes" or "no" as the home languages say (any language other than English), or None when
+    """ "yes" or "no" as the home languages say (any language other than English), or None when
     no language is recorded. A person's own choice in ``child.eal`` overrides it."""
     languages = record.get(HOME_LANGUAGES_PATH)
     if not isinstance(languages, str) or not languages.strip():
@@ -99,7 +101,9 @@ def _meaningful(value: object) -> bool:
 def derive_flags(record: Record) -> Flags:
     fw = get_framework(record.framework_id, record.framework_version)
     status = record.get("send.status")
-    send_label = fw.field("send.status").option_label(status) if status else "SEND status not recorded"
+    send_label = (
+        fw.field("send.status").option_label(status) if status else "SEND status not recorded"
+    )
 
     eal_value = record.get(EAL_PATH)
     eal = eal_value == "yes" if eal_value in ("yes", "no") else derived_eal(record) == "yes"

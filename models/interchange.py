@@ -136,7 +136,9 @@ def _family_returns_from_json(raw: Any) -> tuple[FamilyReturn, ...]:
                 )
             )
         except (KeyError, ValueError, TypeError, AttributeError):
-            raise InterchangeError("One of the record's family forms is incomplete or not valid.") from None
+            raise InterchangeError(
+                "One of the record's family forms is incomplete or not valid."
+            ) from None
     return tuple(out)
 
 
@@ -157,7 +159,9 @@ def _signoff_to_dict(s: SignOff) -> dict[str, Any]:
 
 
 def record_to_bytes(record: Record) -> bytes:
-    return json.dumps(record_to_dict(record), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    return json.dumps(
+        record_to_dict(record), ensure_ascii=False, sort_keys=True, separators=(",", ":")
+    ).encode()
 
 
 def record_to_pretty_json(record: Record) -> str:
@@ -188,21 +192,27 @@ def _optional_date(value: Any, what: str) -> date | None:
             raise ValueError
         return date.fromisoformat(value)
     except ValueError:
-        raise InterchangeError(f"The record's {what} date is not a valid date (YYYY-MM-DD).") from None
+        raise InterchangeError(
+            f"The record's {what} date is not a valid date (YYYY-MM-DD)."
+        ) from None
 
 
 def record_from_dict(data: Any) -> Record:
     if not isinstance(data, dict):
         raise InterchangeError("The file is not a transition record: its JSON is not an object.")
     if data.get("format") != FORMAT:
-        raise InterchangeError("The file is not a transition record (its format is not “transitions-record”).")
+        raise InterchangeError(
+            "The file is not a transition record (its format is not “transitions-record”)."
+        )
     fmt_version = _need(data, "format_version", int, "the file")
     if fmt_version > FORMAT_VERSION:
         raise InterchangeError(
             f"The record uses interchange format {fmt_version}, newer than this app understands; update Transitions."
         )
     fwinfo = _need(data, "framework", dict, "the file")
-    fw = get_framework(_need(fwinfo, "id", str, "framework"), _need(fwinfo, "version", int, "framework"))
+    fw = get_framework(
+        _need(fwinfo, "id", str, "framework"), _need(fwinfo, "version", int, "framework")
+    )
     meta = _need(data, "record", dict, "the file")
     try:
         status = Status(_need(meta, "status", str, "record"))
@@ -223,7 +233,11 @@ def record_from_dict(data: Any) -> Record:
             digest = raw.get("digest", "")
             history = raw.get("history", False)
             login = raw.get("login", "")
-            if not isinstance(digest, str) or not _DIGEST.match(digest) or not isinstance(history, bool):
+            if (
+                not isinstance(digest, str)
+                or not _DIGEST.match(digest)
+                or not isinstance(history, bool)
+            ):
                 raise ValueError
             if not isinstance(login, str):
                 raise ValueError
@@ -239,7 +253,9 @@ def record_from_dict(data: Any) -> Record:
                 )
             )
         except (KeyError, ValueError, TypeError, AttributeError):
-            raise InterchangeError("One of the record's sign-offs is incomplete or not valid.") from None
+            raise InterchangeError(
+                "One of the record's sign-offs is incomplete or not valid."
+            ) from None
     exported_digest = meta.get("exported_digest", "")
     if not isinstance(exported_digest, str) or not _DIGEST.match(exported_digest):
         raise InterchangeError("The record's export digest is not valid.")
@@ -273,7 +289,9 @@ def record_from_dict(data: Any) -> Record:
     known = {s.key for s in fw.sections}
     for key, values in sections.items():
         if key not in known:
-            raise InterchangeError(f"The record has a section “{key}” that framework version {fw.version} does not have.")
+            raise InterchangeError(
+                f"The record has a section “{key}” that framework version {fw.version} does not have."
+            )
         if not isinstance(values, dict):
             raise InterchangeError(f"The record's section “{key}” is not an object.")
         section = fw.section(key)
@@ -401,7 +419,10 @@ def json_schema(framework: Framework) -> dict[str, Any]:
             "framework": {
                 "type": "object",
                 "required": ["id", "version"],
-                "properties": {"id": {"const": framework.id}, "version": {"const": framework.version}},
+                "properties": {
+                    "id": {"const": framework.id},
+                    "version": {"const": framework.version},
+                },
             },
             "record": {
                 "type": "object",
@@ -409,7 +430,11 @@ def json_schema(framework: Framework) -> dict[str, Any]:
                 "properties": {
                     "id": {"type": "string", "pattern": f"^{RECORD_ID_PATTERN.pattern}$"},
                     "status": {"enum": [s.value for s in Status]},
-                    "export_version": {"type": "integer", "minimum": 0, "maximum": MAX_EXPORT_VERSION},
+                    "export_version": {
+                        "type": "integer",
+                        "minimum": 0,
+                        "maximum": MAX_EXPORT_VERSION,
+                    },
                     "created": {"type": "string", "format": "date-time"},
                     "updated": {"type": "string", "format": "date-time"},
                     "signoffs": {

@@ -11,7 +11,9 @@ from models.record import Record
 
 
 def born(value: object) -> str:
-    return f"born {value.day} {value:%b %Y}" if isinstance(value, date) else "date of birth not given"
+    return (
+        f"born {value.day} {value:%b %Y}" if isinstance(value, date) else "date of birth not given"
+    )
 
 
 def listed_names(records: Iterable[Record]) -> dict[str, str]:

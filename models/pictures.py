@@ -141,7 +141,9 @@ def _decode(data: bytes, kind: str) -> Any:
             "That picture is too big to open safely; choose a smaller one."
         ) from None
     except UnidentifiedImageError:
-        raise PictureRefused("That file is not a PNG or JPEG picture Transitions can read.") from None
+        raise PictureRefused(
+            "That file is not a PNG or JPEG picture Transitions can read."
+        ) from None
     except (OSError, SyntaxError, ValueError, EOFError):
         # Pillow reports a cut-off file, a broken chunk or a bad header this way
         raise PictureRefused(
@@ -235,13 +237,17 @@ def without_picture(pictures: tuple[Picture, ...], picture_id: str) -> tuple[Pic
     return kept
 
 
-def with_caption(pictures: tuple[Picture, ...], picture_id: str, caption: str) -> tuple[Picture, ...]:
+def with_caption(
+    pictures: tuple[Picture, ...], picture_id: str, caption: str
+) -> tuple[Picture, ...]:
     import dataclasses
 
     text = clean_caption(caption)
     if not any(p.id == picture_id for p in pictures):
         raise PictureRefused("That picture is not in the record.")
-    return tuple(dataclasses.replace(p, caption=text) if p.id == picture_id else p for p in pictures)
+    return tuple(
+        dataclasses.replace(p, caption=text) if p.id == picture_id else p for p in pictures
+    )
 
 
 # --- JSON -------------------------------------------------------------------------------------
@@ -273,7 +279,12 @@ def picture_from_json(raw: Any) -> Picture:
     unknown = set(raw) - {"id", "media_type", "width", "height", "caption", "data", "added_on"}
     if unknown:
         raise _bad(f"has unknown details ({', '.join(sorted(unknown))})")
-    pid, media, caption, data = raw.get("id"), raw.get("media_type"), raw.get("caption", ""), raw.get("data")
+    pid, media, caption, data = (
+        raw.get("id"),
+        raw.get("media_type"),
+        raw.get("caption", ""),
+        raw.get("data"),
+    )
     width, height = raw.get("width"), raw.get("height")
     if not isinstance(pid, str) or not 1 <= len(pid) <= 64:
         raise _bad("has a missing or too long id")

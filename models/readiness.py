@@ -30,7 +30,9 @@ SIGNOFF_SECTION = "consent"  # sign-offs are listed under "Consent and sign-off"
 SEND_SECTION = "send"
 # Without a charter, the framework's own sign-offs: the practitioner always, and a SENCO's review
 # of section 8 when SEN support or more is recorded (FRAMEWORK.md, sections 8 and 11).
-FRAMEWORK_SEND_REVIEW = Condition("send.status", any_of=("sen_support", "ehc_assessment", "ehc_plan"))
+FRAMEWORK_SEND_REVIEW = Condition(
+    "send.status", any_of=("sen_support", "ehc_assessment", "ehc_plan")
+)
 
 
 def signoff_path(scope: SignOffScope) -> str:
@@ -81,7 +83,9 @@ class Readiness:
         sections hold; the manager signs last, once everything else (other sign-offs too) is done."""
         if scope is SignOffScope.SEND:
             return [
-                m for m in self.items if m.section_key == SEND_SECTION and m.kind != ItemKind.SIGNOFF
+                m
+                for m in self.items
+                if m.section_key == SEND_SECTION and m.kind != ItemKind.SIGNOFF
             ]
         if scope is SignOffScope.RECORD:
             return [m for m in self.items if m.kind not in (ItemKind.SIGNOFF, ItemKind.CHARTER)]
@@ -92,7 +96,9 @@ class Readiness:
         ]
 
 
-def _required_signoffs(record: Record, charter: Charter | None, fw: Framework) -> tuple[SignOffScope, ...]:
+def _required_signoffs(
+    record: Record, charter: Charter | None, fw: Framework
+) -> tuple[SignOffScope, ...]:
     if charter is not None:
         return charter.required_signoffs(record)
     scopes = [SignOffScope.RECORD]
@@ -129,7 +135,9 @@ def _signoff_items(
         else:
             continue
         items.append(
-            MissingItem(signoff_path(scope), scope.label, SIGNOFF_SECTION, reason, source, ItemKind.SIGNOFF)
+            MissingItem(
+                signoff_path(scope), scope.label, SIGNOFF_SECTION, reason, source, ItemKind.SIGNOFF
+            )
         )
     return items, met
 
@@ -155,7 +163,12 @@ def readiness(record: Record, charter: Charter | None, today: date) -> Readiness
         fd = fw.field(issue.path)
         problems.append(
             MissingItem(
-                issue.path, fd.label, issue.path.split(".")[0], issue.message, "framework", ItemKind.PROBLEM
+                issue.path,
+                fd.label,
+                issue.path.split(".")[0],
+                issue.message,
+                "framework",
+                ItemKind.PROBLEM,
             )
         )
         problem_paths.add(issue.path)
@@ -201,4 +214,3 @@ def scope_words(scope: SignOffScope) -> str:
     """A sign-off's name inside a sentence: "practitioner sign-off"; "SENCO review" stays."""
     label = scope.label
     return label if label[1:2].isupper() else label[:1].lower() + label[1:]
-

@@ -37,7 +37,9 @@ ROLE_LABELS: dict[Role, str] = {
 }
 
 SETTING_ROLES = frozenset({Role.PRACTITIONER, Role.CHILDMINDER, Role.SENCO, Role.DSL, Role.MANAGER})
-SCHOOL_ROLES = frozenset({Role.RECEPTION_TEACHER, Role.SCHOOL_SENCO, Role.SCHOOL_DSL, Role.HEADTEACHER})
+SCHOOL_ROLES = frozenset(
+    {Role.RECEPTION_TEACHER, Role.SCHOOL_SENCO, Role.SCHOOL_DSL, Role.HEADTEACHER}
+)
 
 
 class Permission(StrEnum):
@@ -53,9 +55,7 @@ class Permission(StrEnum):
     REVIEW_SEND_PLANS = "review_send_plans"  # school SENCO queue
 
 
-_ALL_SETTING = frozenset(
-    {Permission.EDIT_RECORDS, Permission.SIGN_OFF_RECORD, Permission.EXPORT}
-)
+_ALL_SETTING = frozenset({Permission.EDIT_RECORDS, Permission.SIGN_OFF_RECORD, Permission.EXPORT})
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PRACTITIONER: _ALL_SETTING,
@@ -74,7 +74,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.SCHOOL_SENCO: frozenset({Permission.REVIEW_SEND_PLANS}),
     Role.SCHOOL_DSL: frozenset(),
     Role.HEADTEACHER: frozenset(
-        {Permission.MANAGE_USERS, Permission.IMPORT_CHARTER, Permission.DELETE_RECORDS, Permission.REVIEW_SEND_PLANS}
+        {
+            Permission.MANAGE_USERS,
+            Permission.IMPORT_CHARTER,
+            Permission.DELETE_RECORDS,
+            Permission.REVIEW_SEND_PLANS,
+        }
     ),
 }
 

@@ -209,7 +209,9 @@ def load_json(data: bytes | str, *, what: str = "The file") -> Any:
             text, parse_int=parse_int, parse_float=parse_float, parse_constant=parse_constant
         )
     except json.JSONDecodeError as exc:
-        raise InputRefused(f"{what} is malformed (line {exc.lineno}, column {exc.colno}).") from None
+        raise InputRefused(
+            f"{what} is malformed (line {exc.lineno}, column {exc.colno})."
+        ) from None
     except RecursionError:  # the depth scan makes this unreachable; kept as a last guard
         raise InputRefused(f"{what} is nested too deeply to be read.") from None
 

@@ -192,7 +192,9 @@ def _text(raw: Any, what: str) -> str:
     if not isinstance(raw, str):
         raise ValidationFailed(f"The setting profile's {what} must be text.")
     if len(raw) > MAX_TEXT:
-        raise ValidationFailed(f"The setting profile's {what} is longer than {MAX_TEXT} characters.")
+        raise ValidationFailed(
+            f"The setting profile's {what} is longer than {MAX_TEXT} characters."
+        )
     return raw
 
 
@@ -236,7 +238,9 @@ def profile_from_json(data: Any) -> SettingProfile:
     try:
         school_contact = SchoolContact(data.get("school_contact", SchoolContact.KEY_PERSON.value))
     except ValueError:
-        raise ValidationFailed("The setting profile's named contact for schools is not known.") from None
+        raise ValidationFailed(
+            "The setting profile's named contact for schools is not known."
+        ) from None
     raw_staff = data.get("staff", [])
     if not isinstance(raw_staff, list):
         raise ValidationFailed("The setting profile's staff must be a list.")
@@ -260,7 +264,9 @@ def profile_from_bytes(data: bytes) -> SettingProfile:
     try:
         raw = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        raise ValidationFailed("The stored setting profile is damaged; a manager saves it again.") from None
+        raise ValidationFailed(
+            "The stored setting profile is damaged; a manager saves it again."
+        ) from None
     return profile_from_json(raw)
 
 

@@ -58,9 +58,7 @@ def content_digest(record: Record, scope: SignOffScope) -> str:
             value = record.get(fd.path)
             if value is not None:
                 values[fd.path] = to_json_value(fd, value)
-    typed = {
-        path: text for path, text in record.typed.items() if path.split(".", 1)[0] in sections
-    }
+    typed = {path: text for path, text in record.typed.items() if path.split(".", 1)[0] in sections}
     payload: dict[str, Any] = {
         "record": record.id,
         "framework": [record.framework_id, record.framework_version],
@@ -109,7 +107,7 @@ def short_day(day: date) -> str:
 
 
 def who(signoff: SignOff) -> str:
-    """"Sam Okafor (SENCO)"."""
+    """ "Sam Okafor (SENCO)"."""
     return f"{signoff.name} ({signoff.role.label})"
 
 
@@ -123,7 +121,7 @@ class SignOffState:
         return self.signoff.scope
 
     def describe(self) -> str:
-        """"Signed off by …, 12 May" or "Changed since signed off by …, 12 May"."""
+        """ "Signed off by …, 12 May" or "Changed since signed off by …, 12 May"."""
         s = self.signoff
         when = short_day(s.signed_on)
         if s.history:
@@ -150,9 +148,7 @@ def changed_signoffs(record: Record) -> list[SignOff]:
 
 def signoffs_covering(record: Record, path: str) -> list[SignOff]:
     """The valid sign-offs an edit of ``path`` would need again."""
-    return [
-        st.signoff for st in signoff_states(record) if st.valid and covers(st.scope, path)
-    ]
+    return [st.signoff for st in signoff_states(record) if st.valid and covers(st.scope, path)]
 
 
 def derive_status(record: Record, *, ready: bool | None = None) -> Status:
@@ -182,7 +178,12 @@ def with_signoff(
     signed.signoffs = [s for s in record.signoffs if s.scope != scope or s.history]
     signed.signoffs.append(
         SignOff(
-            scope, name, role, day, content_digest(record, scope), login=login if login != name else ""
+            scope,
+            name,
+            role,
+            day,
+            content_digest(record, scope),
+            login=login if login != name else "",
         )
     )
     signed.status = derive_status(signed)
@@ -195,7 +196,9 @@ def bind_legacy_signoffs(record: Record) -> bool:
     whether anything changed."""
     legacy = [s for s in record.signoffs if not s.digest and not s.history]
     exported = (
-        record.status is Status.EXPORTED and record.export_version > 0 and not record.exported_digest
+        record.status is Status.EXPORTED
+        and record.export_version > 0
+        and not record.exported_digest
     )
     if not legacy and not exported:
         return False

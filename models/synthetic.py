@@ -18,14 +18,72 @@ from models.framework.registry import current_framework
 from models.framework.v1 import ASQ_DOMAINS, PRIME_AREAS
 from models.record import Person, Record
 
-FORENAMES_F = ("Amara", "Bea", "Clementine", "Dotty", "Esme", "Fern", "Gwen", "Hazel", "Isla", "Juno",
-               "Kit", "Luna", "Marigold", "Nell", "Orla", "Poppy", "Rosa", "Saffi", "Tilly", "Wren")
-FORENAMES_M = ("Alfie", "Bram", "Cosmo", "Dex", "Eli", "Finn", "Gus", "Hugo", "Ivo", "Jago",
-               "Kai", "Leo", "Milo", "Ned", "Otis", "Pip", "Rafi", "Sol", "Teddy", "Zeb")
-SURNAMES = ("Bramblewick", "Cobblestone", "Dandelion", "Fennimore", "Gumbleton", "Hollyhock",
-            "Inkwell", "Jumbleberry", "Kettleby", "Lanternfield", "Marmalade", "Nettlebed",
-            "Oddsock", "Puddleduck", "Quillfeather", "Rumbletum", "Snickerdoodle", "Thimbleton",
-            "Umbrellaby", "Wobblewood")
+FORENAMES_F = (
+    "Amara",
+    "Bea",
+    "Clementine",
+    "Dotty",
+    "Esme",
+    "Fern",
+    "Gwen",
+    "Hazel",
+    "Isla",
+    "Juno",
+    "Kit",
+    "Luna",
+    "Marigold",
+    "Nell",
+    "Orla",
+    "Poppy",
+    "Rosa",
+    "Saffi",
+    "Tilly",
+    "Wren",
+)
+FORENAMES_M = (
+    "Alfie",
+    "Bram",
+    "Cosmo",
+    "Dex",
+    "Eli",
+    "Finn",
+    "Gus",
+    "Hugo",
+    "Ivo",
+    "Jago",
+    "Kai",
+    "Leo",
+    "Milo",
+    "Ned",
+    "Otis",
+    "Pip",
+    "Rafi",
+    "Sol",
+    "Teddy",
+    "Zeb",
+)
+SURNAMES = (
+    "Bramblewick",
+    "Cobblestone",
+    "Dandelion",
+    "Fennimore",
+    "Gumbleton",
+    "Hollyhock",
+    "Inkwell",
+    "Jumbleberry",
+    "Kettleby",
+    "Lanternfield",
+    "Marmalade",
+    "Nettlebed",
+    "Oddsock",
+    "Puddleduck",
+    "Quillfeather",
+    "Rumbletum",
+    "Snickerdoodle",
+    "Thimbleton",
+    "Umbrellaby",
+    "Wobblewood",
+)
 LANGUAGES = ("Polish", "Urdu", "Romanian", "Somali", "Portuguese", "Bengali", "Arabic", "Tigrinya")
 SCHOOLS = (
     ("Puddlebrook Primary School (fictional)", "900001"),
@@ -35,15 +93,39 @@ SCHOOLS = (
 )
 SETTING = ("Little Acorns Nursery (fictional)", "EY900001")
 KEY_PEOPLE = ("Sam Keyworth", "Alex Carewell", "Jo Playfair", "Priya Storytime")
-LIKES = ("the water tray and pouring", "dinosaurs and counting them", "building tall towers",
-         "singing with actions", "the mud kitchen", "stories about space", "painting big pictures",
-         "riding the balance bike")
-STRENGTHS = ("Kind to friends and shares well", "Loves books and retells favourite stories",
-             "Confident climber with good balance", "Curious: asks 'why?' about everything",
-             "Counts objects to 10 reliably", "Brilliant imagination in role play")
+LIKES = (
+    "the water tray and pouring",
+    "dinosaurs and counting them",
+    "building tall towers",
+    "singing with actions",
+    "the mud kitchen",
+    "stories about space",
+    "painting big pictures",
+    "riding the balance bike",
+)
+STRENGTHS = (
+    "Kind to friends and shares well",
+    "Loves books and retells favourite stories",
+    "Confident climber with good balance",
+    "Curious: asks 'why?' about everything",
+    "Counts objects to 10 reliably",
+    "Brilliant imagination in role play",
+)
 
-PROFILES = ("typical", "typical", "typical", "eal", "fsm", "monitoring", "sen_support", "sen_support",
-            "ehc_plan", "ehc_assessment", "incomplete", "shared_care")
+PROFILES = (
+    "typical",
+    "typical",
+    "typical",
+    "eal",
+    "fsm",
+    "monitoring",
+    "sen_support",
+    "sen_support",
+    "ehc_plan",
+    "ehc_assessment",
+    "incomplete",
+    "shared_care",
+)
 
 
 def _scale(rng: random.Random, weak: bool) -> str:
@@ -114,7 +196,9 @@ def generate_record(rng: random.Random, index: int, today: date) -> Record:
         "health.toileting": "independent",
         "health.dressing": "some_help",
         "health.eating": "independent",
-        "health.health_professional": Person("Hilary Healthvisit", "Health visitor", "Fictional Community Health", "01632 960111"),
+        "health.health_professional": Person(
+            "Hilary Healthvisit", "Health visitor", "Fictional Community Health", "01632 960111"
+        ),
         "learning_characteristics.playing_exploring": "Investigates the sand tray for long stretches, trying new tools.",
         "learning_characteristics.active_learning": "Keeps trying to zip their coat, asking for a little help at the end.",
         "learning_characteristics.creating_thinking": "Planned a ramp for cars and changed it when they fell off.",
@@ -146,14 +230,22 @@ def generate_record(rng: random.Random, index: int, today: date) -> Record:
     v["progress_check.check_date"] = dob + timedelta(days=365 * 2 + 60)
     v["progress_check.check_practitioner"] = key_person
     for area, title in PRIME_AREAS:
-        v[f"progress_check.check_{area}"] = f"{title}: making steady progress; plan to extend vocabulary."
+        v[f"progress_check.check_{area}"] = (
+            f"{title}: making steady progress; plan to extend vocabulary."
+        )
     v["progress_check.check_shared_with_hv"] = True
     v["progress_check.review_date"] = dob + timedelta(days=365 * 2 + 90)
     v["progress_check.asq_interval"] = 27
     for key, _label in ASQ_DOMAINS:
-        score = rng.choice((35, 40, 45, 50, 55, 60)) if not weak else rng.choice((10, 15, 20, 25, 30, 45))
+        score = (
+            rng.choice((35, 40, 45, 50, 55, 60))
+            if not weak
+            else rng.choice((10, 15, 20, 25, 30, 45))
+        )
         v[f"progress_check.asq_{key}_score"] = score
-        v[f"progress_check.asq_{key}_zone"] = "above" if score >= 40 else ("monitoring" if score >= 25 else "below")
+        v[f"progress_check.asq_{key}_zone"] = (
+            "above" if score >= 40 else ("monitoring" if score >= 25 else "below")
+        )
     v["progress_check.integrated_review"] = rng.random() < 0.6
 
     if profile == "eal":
@@ -169,10 +261,16 @@ def generate_record(rng: random.Random, index: int, today: date) -> Record:
     if profile == "monitoring":
         v["send.status"] = "monitoring"
     if profile in ("sen_support", "ehc_plan", "ehc_assessment"):
-        v["send.status"] = {"sen_support": "sen_support", "ehc_plan": "ehc_plan", "ehc_assessment": "ehc_assessment"}[profile]
+        v["send.status"] = {
+            "sen_support": "sen_support",
+            "ehc_plan": "ehc_plan",
+            "ehc_assessment": "ehc_assessment",
+        }[profile]
         v["send.areas_of_need"] = ("communication_interaction",)
         v["send.primary_need"] = rng.choice(("SLCN", "ASD", "SEMH"))
-        v["send.setting_senco"] = Person("Robin Inclusionworth", "SENCO", SETTING[0], "01632 960001")
+        v["send.setting_senco"] = Person(
+            "Robin Inclusionworth", "SENCO", SETTING[0], "01632 960001"
+        )
         v["send.apdr_cycles"] = tuple(
             {
                 "assessed": f"Cycle {n}: attention in group time and use of single words.",
@@ -185,23 +283,45 @@ def generate_record(rng: random.Random, index: int, today: date) -> Record:
             for n in (1, 2)
         )
         v["send.professionals"] = (
-            {"person": Person("Dr Una Listenwell", "Speech and language therapist", "Fictional NHS Trust", ""),
-             "service": "Speech and language therapy", "status": "involved"},
-            {"person": Person("Waiting Allocation", "Paediatrician", "Fictional Child Development Centre", ""),
-             "service": "Community paediatrics", "status": "waiting",
-             "waiting_since": today - timedelta(days=120)},
+            {
+                "person": Person(
+                    "Dr Una Listenwell", "Speech and language therapist", "Fictional NHS Trust", ""
+                ),
+                "service": "Speech and language therapy",
+                "status": "involved",
+            },
+            {
+                "person": Person(
+                    "Waiting Allocation", "Paediatrician", "Fictional Child Development Centre", ""
+                ),
+                "service": "Community paediatrics",
+                "status": "waiting",
+                "waiting_since": today - timedelta(days=120),
+            },
         )
         v["send.plan_coproduced"] = True
         v["send.plan_coproduced_date"] = today - timedelta(days=20)
         v["send.meeting_date"] = today - timedelta(days=10)
         v["send.meeting_attendees"] = "Parent, key person, setting SENCO, school SENCO."
         v["send.meeting_actions"] = (
-            {"action": "Share visual timetable with school", "owner": "Setting SENCO", "due": today + timedelta(days=14)},
-            {"action": "Extra visit with a photo book", "owner": "School SENCO", "due": today + timedelta(days=30)},
+            {
+                "action": "Share visual timetable with school",
+                "owner": "Setting SENCO",
+                "due": today + timedelta(days=14),
+            },
+            {
+                "action": "Extra visit with a photo book",
+                "owner": "School SENCO",
+                "due": today + timedelta(days=30),
+            },
         )
         v["send.strategies"] = "Visual timetable, now-and-next board, quiet space after lunch."
-        v["send.reasonable_adjustments"] = "Ear defenders available; seat near the door; shorter carpet times."
-        v["send.early_warning_signs"] = "Covers ears and hides: offer the quiet corner and ear defenders."
+        v["send.reasonable_adjustments"] = (
+            "Ear defenders available; seat near the door; shorter carpet times."
+        )
+        v["send.early_warning_signs"] = (
+            "Covers ears and hides: offer the quiet corner and ear defenders."
+        )
         v["transition.enhanced_transition"] = True
         v["transition.enhanced_why"] = "Extra visits help with the change of building and adults."
         if profile == "ehc_plan":
@@ -218,8 +338,13 @@ def generate_record(rng: random.Random, index: int, today: date) -> Record:
     for path, value in v.items():
         record.set(path, value)
     if profile == "incomplete":
-        for path in ("summary.day_one", "summary.strategies", "family.want_teacher_to_know",
-                     "about_me.when_upset", "health.toileting"):
+        for path in (
+            "summary.day_one",
+            "summary.strategies",
+            "family.want_teacher_to_know",
+            "about_me.when_upset",
+            "health.toileting",
+        ):
             record.set(path, None)
     return record
 

@@ -55,6 +55,8 @@ def check_upn(text: str) -> UpnCheck:
     expected = check_letter(upn[1:])
     if expected != first:
         return UpnCheck(
-            False, temporary, f"The check letter does not match: for these digits it should be {expected}."
+            False,
+            temporary,
+            f"The check letter does not match: for these digits it should be {expected}.",
         )
     return UpnCheck(True, temporary, "")

@@ -29,7 +29,12 @@ class Issue:
 
 
 def _number_message(fd: FieldDef, value: int) -> str | None:
-    if fd.minimum is not None and value < fd.minimum or fd.maximum is not None and value > fd.maximum:
+    if (
+        fd.minimum is not None
+        and value < fd.minimum
+        or fd.maximum is not None
+        and value > fd.maximum
+    ):
         span = f"{fd.minimum} to {fd.maximum}"
         if fd.step:
             return f"Enter a score from {span}, in steps of {fd.step}."
@@ -131,7 +136,22 @@ def validate_record(record: Record, today: date) -> list[Issue]:
         if isinstance(upn, str) and upn.strip():
             result = check_upn(upn)
             if result.valid and result.temporary:
-                issues.append(Issue(fd.path, Severity.WARNING, "This is a temporary UPN; replace it when the permanent one is known."))
-    if record.get("consent.consent_withdrawn") is True and record.get("consent.consent_given") is not True:
-        issues.append(Issue("consent.consent_withdrawn", Severity.WARNING, "Consent is marked withdrawn but was never recorded as given."))
+                issues.append(
+                    Issue(
+                        fd.path,
+                        Severity.WARNING,
+                        "This is a temporary UPN; replace it when the permanent one is known.",
+                    )
+                )
+    if (
+        record.get("consent.consent_withdrawn") is True
+        and record.get("consent.consent_given") is not True
+    ):
+        issues.append(
+            Issue(
+                "consent.consent_withdrawn",
+                Severity.WARNING,
+                "Consent is marked withdrawn but was never recorded as given.",
+            )
+        )
     return issues

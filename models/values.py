@@ -24,7 +24,13 @@ def to_json_value(fd: FieldDef, value: Any) -> Any:
     if kind is Kind.LIST:
         items = []
         for item in value:
-            items.append({sub.key: to_json_value(sub, item[sub.key]) for sub in fd.item_fields if sub.key in item})
+            items.append(
+                {
+                    sub.key: to_json_value(sub, item[sub.key])
+                    for sub in fd.item_fields
+                    if sub.key in item
+                }
+            )
         return items
     return value
 
@@ -60,7 +66,9 @@ def from_json_value(fd: FieldDef, raw: Any) -> Any:
     if kind is Kind.NUMBER:
         if isinstance(raw, bool) or not isinstance(raw, int):
             raise _fail(fd, "must be a whole number")
-        if (fd.minimum is not None and raw < fd.minimum) or (fd.maximum is not None and raw > fd.maximum):
+        if (fd.minimum is not None and raw < fd.minimum) or (
+            fd.maximum is not None and raw > fd.maximum
+        ):
             low = "" if fd.minimum is None else f" from {fd.minimum}"
             high = "" if fd.maximum is None else f" up to {fd.maximum}"
             raise _fail(fd, f"must be a number{low}{high}, not {raw}")

@@ -35,9 +35,24 @@ def _pages(pdf: Path, stem: Path, first: int, last: int) -> list[Path]:
 
 def _side_by_side(images: list[Path], out: Path) -> None:
     subprocess.run(
-        ["convert", *map(str, images), "-bordercolor", "#d0d7dc", "-border", "1",
-         "-background", "#eef1f3", "-splice", "12x12", "+append", "-gravity", "southeast",
-         "-splice", "12x12", str(out)],
+        [
+            "convert",
+            *map(str, images),
+            "-bordercolor",
+            "#d0d7dc",
+            "-border",
+            "1",
+            "-background",
+            "#eef1f3",
+            "-splice",
+            "12x12",
+            "+append",
+            "-gravity",
+            "southeast",
+            "-splice",
+            "12x12",
+            str(out),
+        ],
         check=True,
     )
 
@@ -61,7 +76,12 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         directory = tmp / "vault"
-        create_demo_vault(directory, today=NOW.date(), kdf=KdfParams(memory_kib=64, iterations=1, lanes=1), children=8)
+        create_demo_vault(
+            directory,
+            today=NOW.date(),
+            kdf=KdfParams(memory_kib=64, iterations=1, lanes=1),
+            children=8,
+        )
         vault = VaultService.open(directory, "keyperson", DEMO_PASSWORD)
         family = FamilyService(vault, clock=lambda: NOW, token=lambda: "K7Q2M9XD")
         records = vault.list_records()
@@ -74,13 +94,22 @@ def main(argv: list[str] | None = None) -> int:
 
         # a blank form (nothing written yet) beside one the family filled in
         blank_record = vault.new_record()
-        for path in ("child.legal_forenames", "child.legal_surname", "child.setting_name", "child.school_name"):
+        for path in (
+            "child.legal_forenames",
+            "child.legal_surname",
+            "child.setting_name",
+            "child.school_name",
+        ):
             blank_record.set(path, child.get(path))
         blank_record.set("child.legal_forenames", "Wren")
         blank_record.set("child.legal_surname", "Applethwaite")
         vault.save(blank_record)
         blank = tmp / "blank.pdf"
-        blank.write_bytes(FamilyService(vault, clock=lambda: NOW, token=lambda: "B1AN4K00").make_form(blank_record.id).pdf)
+        blank.write_bytes(
+            FamilyService(vault, clock=lambda: NOW, token=lambda: "B1AN4K00")
+            .make_form(blank_record.id)
+            .pdf
+        )
         filled = tmp / "filled.pdf"
         filled.write_bytes(
             fill_form(
@@ -101,15 +130,24 @@ def main(argv: list[str] | None = None) -> int:
         # the form comes back: answers taken in, pictures added, the family's copy
         preview = family.read_return(filled.read_bytes())
         family.apply_return(preview, {c.path for c in preview.choices})
-        family.attach_picture(child.id, prepare_picture(drawing_png(640, 480), "My house and the sun"))
-        family.attach_picture(child.id, prepare_picture(photo_jpeg(800, 600), "At the park with Grandad"))
+        family.attach_picture(
+            child.id, prepare_picture(drawing_png(640, 480), "My house and the sun")
+        )
+        family.attach_picture(
+            child.id, prepare_picture(photo_jpeg(800, 600), "At the park with Grandad")
+        )
         copy = tmp / "copy.pdf"
         copy.write_bytes(family.family_copy(child.id))
         _side_by_side(_pages(copy, tmp / "copy", 1, 3), args.out / "family-copy.png")
 
         _editor_screenshot(vault, child.id, args.out / "editor-pictures.png")
         vault.close()
-    for name in ("family-form.png", "family-form-filled.png", "family-copy.png", "editor-pictures.png"):
+    for name in (
+        "family-form.png",
+        "family-form-filled.png",
+        "family-copy.png",
+        "editor-pictures.png",
+    ):
         print(args.out / name)
     return 0
 
@@ -133,7 +171,13 @@ def _editor_screenshot(vault: object, record_id: str, out: Path) -> None:
         create = staticmethod(VaultService.create)
 
     assert isinstance(vault, VaultService)
-    window = MainWindow(Access(), vault.directory or Path(), vault, demo=True, services=WindowServices(clock=lambda: NOW))
+    window = MainWindow(
+        Access(),
+        vault.directory or Path(),
+        vault,
+        demo=True,
+        services=WindowServices(clock=lambda: NOW),
+    )
     window.resize(1366, 768)
     window.show()
     window.open_record(record_id)

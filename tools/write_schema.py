@@ -11,5 +11,8 @@ from models.interchange import json_schema
 OUT = Path(__file__).resolve().parents[1] / "docs" / "record.schema.json"
 
 if __name__ == "__main__":
-    OUT.write_text(json.dumps(json_schema(current_framework()), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    OUT.write_text(
+        json.dumps(json_schema(current_framework()), indent=2, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
     print(f"wrote {OUT}")

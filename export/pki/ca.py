@@ -256,7 +256,9 @@ def init_ca(
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
-    write_private_file(folder / ROOT_KEY_FILE, _seal_root_key(key, cert, secret, kdf or ROOT_KEY_KDF))
+    write_private_file(
+        folder / ROOT_KEY_FILE, _seal_root_key(key, cert, secret, kdf or ROOT_KEY_KDF)
+    )
     write_public_file(folder / ROOT_CERT_FILE, cert.public_bytes(serialization.Encoding.PEM))
     write_public_file(
         folder / INDEX_FILE,
@@ -299,7 +301,9 @@ def _seal_root_key(
     ).encode("utf-8")
 
 
-def _open_root_key(data: bytes, secret: bytes, cert: x509.Certificate, folder: Path) -> PrivateKeyTypes:
+def _open_root_key(
+    data: bytes, secret: bytes, cert: x509.Certificate, folder: Path
+) -> PrivateKeyTypes:
     try:
         raw = load_json(data)
         if raw.get("format") != ROOT_KEY_FORMAT or raw["kdf"]["name"] != "argon2id":
@@ -350,7 +354,8 @@ def upgrade_root_key(folder: Path, passphrase: str | bytes) -> bool:
         return False
     ca = load_ca(folder, passphrase)
     write_private_file(
-        folder / ROOT_KEY_FILE, _seal_root_key(ca.key, ca.cert, _passphrase(passphrase), ROOT_KEY_KDF)
+        folder / ROOT_KEY_FILE,
+        _seal_root_key(ca.key, ca.cert, _passphrase(passphrase), ROOT_KEY_KDF),
     )
     if load_ca(folder, passphrase).cert != ca.cert:  # read back before the old file goes
         raise VaultError("The upgraded root key could not be read back; the old file is kept.")
@@ -381,7 +386,9 @@ def load_root_cert(folder_or_file: Path) -> x509.Certificate:
 
 def _read_index(folder: Path) -> dict[str, Any]:
     try:
-        index = load_json(read_file(folder / INDEX_FILE, limit=DOCUMENT_BYTES, what="certificate index"))
+        index = load_json(
+            read_file(folder / INDEX_FILE, limit=DOCUMENT_BYTES, what="certificate index")
+        )
     except InputRefused:
         raise VaultError(f"The certificate index in {folder} is missing or damaged.") from None
     if not isinstance(index, dict) or not isinstance(index.get("issued"), list):

@@ -260,7 +260,9 @@ class Charter:
     def required_signoffs(self, record: Record) -> tuple[SignOffScope, ...]:
         """The sign-offs this charter asks for before this record is exported."""
         return tuple(
-            scope for scope in self.signoff.scopes if _holds(self.signoff.condition_for(scope), record)
+            scope
+            for scope in self.signoff.scopes
+            if _holds(self.signoff.condition_for(scope), record)
         )
 
     def check_export(self, record: Record, today: dt.date) -> None:
@@ -273,7 +275,9 @@ class Charter:
                 tuple(m.label for m in missing),
             )
 
-    def missing_sections(self, record: Record, framework: Framework) -> tuple[list[MissingItem], int]:
+    def missing_sections(
+        self, record: Record, framework: Framework
+    ) -> tuple[list[MissingItem], int]:
         """The whole sections the charter requires that are not completed, and how many whole
         sections it requires of this record."""
         out: list[MissingItem] = []

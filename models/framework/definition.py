@@ -182,16 +182,23 @@ class Framework:
         return found
 
     def fields_feeding(self, flag: str) -> tuple[FieldDef, ...]:
-        return self._cached(f"feeds:{flag}", lambda: tuple(f for f in self.iter_fields() if flag in f.feeds))
+        return self._cached(
+            f"feeds:{flag}", lambda: tuple(f for f in self.iter_fields() if flag in f.feeds)
+        )
 
     def requirement_fields(self) -> tuple[FieldDef, ...]:
         """Fields that are always required or required under a condition, in order."""
         return self._cached(
-            "required", lambda: tuple(f for f in self.iter_fields() if f.required or f.required_when is not None)
+            "required",
+            lambda: tuple(
+                f for f in self.iter_fields() if f.required or f.required_when is not None
+            ),
         )
 
 
-def build_section(key: str, number: int, title: str, help: str, fields: list[FieldDef]) -> SectionDef:
+def build_section(
+    key: str, number: int, title: str, help: str, fields: list[FieldDef]
+) -> SectionDef:
     """Make a section, giving each field its full path."""
     import dataclasses
 
@@ -201,19 +208,21 @@ def build_section(key: str, number: int, title: str, help: str, fields: list[Fie
         if f.key in seen:
             raise ValueError(f"duplicate field {key}.{f.key}")
         seen.add(f.key)
-        items = tuple(
-            dataclasses.replace(i, path=f"{key}.{f.key}.{i.key}") for i in f.item_fields
-        )
+        items = tuple(dataclasses.replace(i, path=f"{key}.{f.key}.{i.key}") for i in f.item_fields)
         done.append(dataclasses.replace(f, path=f"{key}.{f.key}", item_fields=items))
     return SectionDef(key=key, number=number, title=title, help=help, fields=tuple(done))
 
 
-def build_framework(framework_id: str, version: int, title: str, sections: list[SectionDef]) -> Framework:
+def build_framework(
+    framework_id: str, version: int, title: str, sections: list[SectionDef]
+) -> Framework:
     index: dict[str, FieldDef] = {}
     for s in sections:
         for f in s.fields:
             index[f.path] = f
-    fw = Framework(id=framework_id, version=version, title=title, sections=tuple(sections), _index=index)
+    fw = Framework(
+        id=framework_id, version=version, title=title, sections=tuple(sections), _index=index
+    )
     for f in fw.iter_fields():
         if f.required_when is not None and f.required_when.path not in index:
             raise ValueError(f"{f.path}: condition names unknown field {f.required_when.path}")

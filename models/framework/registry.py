@@ -34,7 +34,9 @@ def get_framework(framework_id: str, version: int) -> Framework:
     if (framework_id, version) in _extra:
         return _extra[(framework_id, version)]
     if framework_id != FRAMEWORK_ID:
-        raise UnknownFramework(f"The record uses a framework this app does not know (“{framework_id}”).")
+        raise UnknownFramework(
+            f"The record uses a framework this app does not know (“{framework_id}”)."
+        )
     try:
         return _builtin(version)
     except KeyError:

@@ -90,7 +90,9 @@ def total_of(returns: Sequence[LaReturn], key: str) -> Total:
 def rate_of(returns: Sequence[LaReturn], part: str, whole: str) -> Rate:
     having = [r for r in returns if r.has(part) and r.has(whole)]
     pairs = [
-        (p, w) for r in having if (p := r.value(part)) is not None and (w := r.value(whole)) is not None
+        (p, w)
+        for r in having
+        if (p := r.value(part)) is not None and (w := r.value(whole)) is not None
     ]
     return Rate(sum(p for p, _ in pairs), sum(w for _, w in pairs), len(pairs), len(having))
 
@@ -103,13 +105,28 @@ SETTING_RATES: tuple[tuple[str, str, str, str], ...] = (
     ("refused", "Export refused for missing key information", "refused.yes", "due"),
     ("coproduced", "SEND plans co-produced with the parent", "coproduced.yes", "send.plus"),
     ("meetings", "SEND transition meetings held by the deadline", "meeting.on_time", "meeting.due"),
-    ("waiting", "Children still waiting for a specialist service at school entry", "waiting.yes", "due"),
+    (
+        "waiting",
+        "Children still waiting for a specialist service at school entry",
+        "waiting.yes",
+        "due",
+    ),
     ("receipts", "Records a school confirmed receiving", "receipt.yes", "sent.total"),
     ("read", "Records read at the school (setting's receipts)", "read.yes", "sent.total"),
 )
 SCHOOL_RATES: tuple[tuple[str, str, str, str], ...] = (
-    ("vouched", "Records signed by a setting the LA vouches for", "received.vouched", "received.total"),
-    ("read_soon", "Records read within two weeks of arriving", "read.within_two_weeks", "received.total"),
+    (
+        "vouched",
+        "Records signed by a setting the LA vouches for",
+        "received.vouched",
+        "received.total",
+    ),
+    (
+        "read_soon",
+        "Records read within two weeks of arriving",
+        "read.within_two_weeks",
+        "received.total",
+    ),
     ("not_read", "Records not read yet", "read.not_yet", "received.total"),
     ("senco_overdue", "SENCO queue items overdue", "senco.overdue", "senco.items"),
 )
@@ -161,7 +178,12 @@ def item_totals(returns: Sequence[LaReturn], prefix: str) -> list[ItemTotal]:
     for label in labels:
         known, suppressed, having = 0, 0, 0
         for r in returns:
-            cells = [c for m in r.measures for c in m.cells if c.key.startswith(f"{prefix}.item.") and c.label == label]
+            cells = [
+                c
+                for m in r.measures
+                for c in m.cells
+                if c.key.startswith(f"{prefix}.item.") and c.label == label
+            ]
             if not cells:
                 continue
             having += 1
@@ -217,7 +239,9 @@ class LaInsight:
         return [(label, self.total(f"send.{key}")) for key, label in SEND_STATUSES]
 
     def quarantine(self) -> list[tuple[str, Total]]:
-        return [(label, self.total(f"quarantined.{key}", SCHOOL)) for key, label in QUARANTINE_REASONS]
+        return [
+            (label, self.total(f"quarantined.{key}", SCHOOL)) for key, label in QUARANTINE_REASONS
+        ]
 
     def to_dict(self) -> dict[str, object]:
         def total(t: Total) -> dict[str, object]:
@@ -244,9 +268,7 @@ class LaInsight:
                 "made_on": r.made_on.isoformat(),
                 "charter": {"id": r.charter.id, "version": r.charter.version},
                 "rates": {k: rate(rate_of([r], p, w)) for k, _l, p, w in table},
-                "counts": {
-                    c.key: c.value for m in r.measures for c in m.cells
-                },
+                "counts": {c.key: c.value for m in r.measures for c in m.cells},
                 "gld": [
                     {"group": g.group, "percent": g.rate.percent, "gap_to_target": g.gap_to_target}
                     for g in gld_rows([r], r.gld_target)
@@ -344,8 +366,19 @@ def build_insight(
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CSV_HEADER = (
-    "Scope", "Kind", "Name", "URN", "Topic", "Figure", "Count", "Out of", "Percent",
-    "Returns counted", "Returns with the figure suppressed", "Gap (points)", "Gap direction",
+    "Scope",
+    "Kind",
+    "Name",
+    "URN",
+    "Topic",
+    "Figure",
+    "Count",
+    "Out of",
+    "Percent",
+    "Returns counted",
+    "Returns with the figure suppressed",
+    "Gap (points)",
+    "Gap direction",
 )
 
 
@@ -372,13 +405,47 @@ def insight_csv(insight: LaInsight) -> bytes:
     start a formula and no number is negative (gaps are a size and a direction)."""
     rows: list[list[object]] = []
 
-    def rate_row(scope: str, kind: str, name: str, urn: str, topic: str, label: str, r: Rate) -> None:
-        rows.append([scope, kind, name, urn, topic, label, _shown(r, "part"), _shown(r, "whole"),
-                     _num(r.percent), r.returns, r.of_returns - r.returns, "", ""])
+    def rate_row(
+        scope: str, kind: str, name: str, urn: str, topic: str, label: str, r: Rate
+    ) -> None:
+        rows.append(
+            [
+                scope,
+                kind,
+                name,
+                urn,
+                topic,
+                label,
+                _shown(r, "part"),
+                _shown(r, "whole"),
+                _num(r.percent),
+                r.returns,
+                r.of_returns - r.returns,
+                "",
+                "",
+            ]
+        )
 
-    def total_row(scope: str, kind: str, name: str, urn: str, topic: str, label: str, t: Total) -> None:
-        rows.append([scope, kind, name, urn, topic, label, t.value, "", "", t.returns - t.suppressed_in,
-                     t.suppressed_in, "", ""])
+    def total_row(
+        scope: str, kind: str, name: str, urn: str, topic: str, label: str, t: Total
+    ) -> None:
+        rows.append(
+            [
+                scope,
+                kind,
+                name,
+                urn,
+                topic,
+                label,
+                t.value,
+                "",
+                "",
+                t.returns - t.suppressed_in,
+                t.suppressed_in,
+                "",
+                "",
+            ]
+        )
 
     la = "LA-wide"
     for kind in (SETTING, SCHOOL):
@@ -395,22 +462,77 @@ def insight_csv(insight: LaInsight) -> bytes:
     gld = insight.gld()
     for g in gld:
         size, direction = _gap(g.gap_to_target)
-        rows.append([la, SETTING, "", "", "GLD against the LA target", g.label, g.rate.part, g.rate.whole,
-                     _num(g.rate.percent), g.rate.returns, g.rate.of_returns - g.rate.returns, size, direction])
+        rows.append(
+            [
+                la,
+                SETTING,
+                "",
+                "",
+                "GLD against the LA target",
+                g.label,
+                g.rate.part,
+                g.rate.whole,
+                _num(g.rate.percent),
+                g.rate.returns,
+                g.rate.of_returns - g.rate.returns,
+                size,
+                direction,
+            ]
+        )
     for a in (*insight.settings, *insight.schools):
         ret = a.content
         for _k, label, p, w in SETTING_RATES if ret.kind == SETTING else SCHOOL_RATES:
-            rate_row(ret.kind.capitalize(), ret.kind, ret.name, ret.urn, "Rates", label, rate_of([ret], p, w))
+            rate_row(
+                ret.kind.capitalize(),
+                ret.kind,
+                ret.name,
+                ret.urn,
+                "Rates",
+                label,
+                rate_of([ret], p, w),
+            )
         if ret.kind == SETTING:
             for g in gld_rows([ret], ret.gld_target):
                 size, direction = _gap(g.gap_to_target)
-                rows.append([ret.kind.capitalize(), ret.kind, ret.name, ret.urn, "GLD against the LA target", g.label,
-                             _shown(g.rate, "part"), _shown(g.rate, "whole"), _num(g.rate.percent),
-                             g.rate.returns, g.rate.of_returns - g.rate.returns, size, direction])
+                rows.append(
+                    [
+                        ret.kind.capitalize(),
+                        ret.kind,
+                        ret.name,
+                        ret.urn,
+                        "GLD against the LA target",
+                        g.label,
+                        _shown(g.rate, "part"),
+                        _shown(g.rate, "whole"),
+                        _num(g.rate.percent),
+                        g.rate.returns,
+                        g.rate.of_returns - g.rate.returns,
+                        size,
+                        direction,
+                    ]
+                )
     for f in insight.refused:
-        rows.append(["Refused", "", f.file, "", "Refused return", f.reason, "", "", "", "", "", "", ""])
+        rows.append(
+            ["Refused", "", f.file, "", "Refused return", f.reason, "", "", "", "", "", "", ""]
+        )
     for e in insight.missing:
-        rows.append(["No return", e.kind, e.name, e.urn, "No return received", "", "", "", "", "", "", "", ""])
+        rows.append(
+            [
+                "No return",
+                e.kind,
+                e.name,
+                e.urn,
+                "No return received",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ]
+        )
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)

@@ -305,7 +305,9 @@ class LaReturn:
             target_raw = data.get("gld_target_percent")
             target = None if target_raw is None else float(_plain(target_raw, "GLD target"))
         except ValueError as exc:
-            raise ValueError(str(exc) if str(exc).endswith(".") else "The return is damaged.") from None
+            raise ValueError(
+                str(exc) if str(exc).endswith(".") else "The return is damaged."
+            ) from None
         measures_raw = data.get("measures")
         if not isinstance(measures_raw, list) or len(measures_raw) > MAX_MEASURES:
             raise ValueError("The return's measures are not readable.")
@@ -363,7 +365,8 @@ class LaReturn:
             f"{self.charter.issuing_la or 'the local authority'} for the academic year "
             f"{self.period.label} ({_long(self.period.start)} to {_long(self.period.end)}), under the "
             f"charter {self.charter.id} version {self.charter.version}; made on {_long(self.made_on)}.",
-            "Counts only: no child is named and nothing is said about any one child. " + SUPPRESSION_NOTE,
+            "Counts only: no child is named and nothing is said about any one child. "
+            + SUPPRESSION_NOTE,
         ]
         for m in self.measures:
             if len(m.cells) == 1 and m.cells[0].label == m.title:
@@ -633,7 +636,10 @@ def build_setting_return(facts: SettingFacts) -> LaReturn:
     _gld(b, facts.outcomes, facts.period, facts.gld_target)
     deadlines = {
         k: v
-        for k, v in (("records_sent", facts.sent_deadline), ("send_meetings", facts.meeting_deadline))
+        for k, v in (
+            ("records_sent", facts.sent_deadline),
+            ("send_meetings", facts.meeting_deadline),
+        )
         if v is not None
     }
     return LaReturn(
@@ -649,7 +655,9 @@ def build_setting_return(facts: SettingFacts) -> LaReturn:
     )
 
 
-def _gld(b: _Builder, outcomes: Sequence[OutcomeFact], period: Period, target: float | None) -> None:
+def _gld(
+    b: _Builder, outcomes: Sequence[OutcomeFact], period: Period, target: float | None
+) -> None:
     shown: list[str] = []
     everyone = len(outcomes)
     all_gld = sum(1 for o in outcomes if o.gld)

@@ -77,7 +77,9 @@ def receipt_index(receipts: Iterable[Mapping[str, Any]]) -> dict[str, Receipted]
             rid = str(item.get("record_id"))
             when = str(item.get("received_at") or receipt.get("signed_at") or "")[:10]
             version = item.get("export_version")
-            number = int(version) if isinstance(version, int | str) and str(version).isdigit() else None
+            number = (
+                int(version) if isinstance(version, int | str) and str(version).isdigit() else None
+            )
             if rid not in received or when > received[rid][0]:
                 received[rid] = (when, str(receipt.get("school", "")), number)
             if item.get("read_by"):
@@ -97,7 +99,9 @@ def handover(record: Record, index: Mapping[str, Receipted]) -> Handover:
     )
 
 
-def handovers(records: Iterable[Record], receipts: Iterable[Mapping[str, Any]]) -> dict[str, Handover]:
+def handovers(
+    records: Iterable[Record], receipts: Iterable[Mapping[str, Any]]
+) -> dict[str, Handover]:
     """Record id -> :class:`Handover`."""
     index = receipt_index(receipts)
     return {record.id: handover(record, index) for record in records}

@@ -174,7 +174,9 @@ def _row(
         return None
     if record_id and not is_record_id(record_id):
         errors.append(
-            RowError(line, f"the RecordID of the child{who} is not a record id; copy it from the sheet.")
+            RowError(
+                line, f"the RecordID of the child{who} is not a record id; copy it from the sheet."
+            )
         )
         return None
     gld_text = _cell(cells, index, "GLD").lower()
@@ -413,7 +415,12 @@ class CohortStats:
 
 
 COHORT_CSV_HEADER = (
-    "Table", "Group or goal", "Children", "Reached", "Percent", "LA target percent",
+    "Table",
+    "Group or goal",
+    "Children",
+    "Reached",
+    "Percent",
+    "LA target percent",
 )
 
 
@@ -432,12 +439,18 @@ def cohort_csv(stats: CohortStats, target: float | None = None) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(csv_row(COHORT_CSV_HEADER))
     for g in stats.groups:
-        writer.writerow(csv_row(["GLD", g.label, g.children, g.gld, num(g.gld_percent), num(target)]))
+        writer.writerow(
+            csv_row(["GLD", g.label, g.children, g.gld, num(g.gld_percent), num(target)])
+        )
     for e in stats.elgs:
-        writer.writerow(csv_row(["ELG", e.label, e.children, e.expected, num(e.expected_percent), ""]))
+        writer.writerow(
+            csv_row(["ELG", e.label, e.children, e.expected, num(e.expected_percent), ""])
+        )
     for a in stats.agreement:
         agreed = a.on_track_expected + a.support_emerging
-        writer.writerow(csv_row(["Agreement", a.label, a.compared, agreed, num(a.agreement_percent), ""]))
+        writer.writerow(
+            csv_row(["Agreement", a.label, a.compared, agreed, num(a.agreement_percent), ""])
+        )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -490,6 +503,8 @@ TEMPLATE_COLUMNS: tuple[str, ...] = (
     "GLD",
     *(col for col, _a, _l, _g in ELG_COLUMNS),
 )
+
+
 def _sheet_text(value: object) -> str:
     """A name on one line (names only appear in messages); :func:`csv_cell` keeps it from
     being a formula."""

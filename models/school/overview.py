@@ -193,7 +193,9 @@ class OverviewRow:
         }
 
 
-def overview_row(record: Record, provenance: Provenance | None = None, name: str = "") -> OverviewRow:
+def overview_row(
+    record: Record, provenance: Provenance | None = None, name: str = ""
+) -> OverviewRow:
     """The record's row; ``name`` as the list shows it (see :func:`models.names.listed_names`)."""
     flags: Flags = derive_flags(record)
     setting = str(record.get("child.setting_name") or "")

@@ -67,7 +67,9 @@ def parse_head(text: str | None) -> Head | None:
 
 
 def head_tag(data_key: bytes, vault_id: str, head: Head) -> str:
-    return crypto.mac(crypto.audit_head_key(data_key), crypto.aad("head", vault_id, head.text)).hex()
+    return crypto.mac(
+        crypto.audit_head_key(data_key), crypto.aad("head", vault_id, head.text)
+    ).hex()
 
 
 def head_tag_ok(data_key: bytes, vault_id: str, head: Head, tag: str | None) -> bool:

@@ -128,7 +128,11 @@ class AuditLog:
         """One write transaction (writers serialised); refuses to write with keys another
         session has replaced."""
         if self._conn.engine_read_only:
-            why = "the disk is full" if self._conn.read_only == FULL_NOTICE else "it is read-only here"
+            why = (
+                "the disk is full"
+                if self._conn.read_only == FULL_NOTICE
+                else "it is read-only here"
+            )
             raise VaultError(f"The vault cannot be changed: {why}.")
         try:
             with _writing(self._conn.engine) as conn:
@@ -182,7 +186,9 @@ class AuditLog:
     def _chain_anchored(self, conn: Connection) -> bool:
         """Does the trail hold the entry that started the tagged-head format?"""
         rows = conn.execute(
-            select(schema.audit).where(schema.audit.c.action.in_(("vault_created", "audit_anchored")))
+            select(schema.audit).where(
+                schema.audit.c.action.in_(("vault_created", "audit_anchored"))
+            )
         ).mappings()
         for row in rows:
             detail = self.open_detail(row)
@@ -199,13 +205,14 @@ class AuditLog:
             head = anchor.parse_head(f"{row.seq}:{row.entry_mac}")
             tag = row.tag if isinstance(row.tag, bytes | memoryview) else b""
             out.append(
-                (str(row.user_name), None if head is None else anchor.SeenHead(str(row.user_name), head, bytes(tag)))
+                (
+                    str(row.user_name),
+                    None if head is None else anchor.SeenHead(str(row.user_name), head, bytes(tag)),
+                )
             )
         return out
 
-    def end_problems(
-        self, conn: Connection, users: set[str]
-    ) -> tuple[list[str], list[str], Head]:
+    def end_problems(self, conn: Connection, users: set[str]) -> tuple[list[str], list[str], Head]:
         """What is wrong with the end of the trail: (problems this session's opening settles,
         because it points the head at the last entry and raises this user's seen head; problems
         that stay until their user opens the vault; the last entry)."""
@@ -214,9 +221,7 @@ class AuditLog:
         head = anchor.parse_head(_meta_get(conn, anchor.HEAD_KEY))
         settled: list[str] = []
         if head is None:
-            settled.append(
-                "Audit trail: its head (the record of its newest entry) is garbled."
-            )
+            settled.append("Audit trail: its head (the record of its newest entry) is garbled.")
         elif head != last:
             settled.append(_head_mismatch(head, last))
         elif (tag is not None or self._chain_anchored(conn)) and not anchor.head_tag_ok(
@@ -236,7 +241,9 @@ class AuditLog:
                 )
                 continue
             if seen is None or (
-                mine and self.mark_key is not None and not seen.tag_ok(self.mark_key, self._ring.vault_id)
+                mine
+                and self.mark_key is not None
+                and not seen.tag_ok(self.mark_key, self._ring.vault_id)
             ):
                 (settled if mine else staying).append(
                     f"Audit trail: the record of the newest entry {name} saw was changed outside "
@@ -263,7 +270,11 @@ class AuditLog:
         anchored = _meta_get(conn, anchor.HEAD_TAG_KEY) is not None or self._chain_anchored(conn)
         self._conn.notices.extend(settled + staying)
         _meta_set(conn, anchor.HEAD_KEY, last.text)
-        _meta_set(conn, anchor.HEAD_TAG_KEY, anchor.head_tag(self._ring.data_key, self._ring.vault_id, last))
+        _meta_set(
+            conn,
+            anchor.HEAD_TAG_KEY,
+            anchor.head_tag(self._ring.data_key, self._ring.vault_id, last),
+        )
         self.anchored = True
         if settled:
             self.append(conn, "audit_damage", None, {"problems": settled})
@@ -398,7 +409,11 @@ class AuditLog:
         )
         new = Head(seq, entry_mac)
         _meta_set(conn, anchor.HEAD_KEY, new.text)
-        _meta_set(conn, anchor.HEAD_TAG_KEY, anchor.head_tag(self._ring.data_key, self._ring.vault_id, new))
+        _meta_set(
+            conn,
+            anchor.HEAD_TAG_KEY,
+            anchor.head_tag(self._ring.data_key, self._ring.vault_id, new),
+        )
         self._see(conn, new)
         return seq
 

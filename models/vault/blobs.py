@@ -69,4 +69,3 @@ class Blobs(VaultPart):
                 .first()
             )
         return None if row is None else self._ring.open_row("blobs", row, name)
-

@@ -82,8 +82,14 @@ def _storage_error(exc: SQLAlchemyError, verb: str, location: object = None) -> 
         kind = "full"
     if kind == "damaged":
         said = str(orig)
-        table = next((t.name for t in schema.TABLES if f"table: {t.name}" in said
-                      or f'"{t.name}" does not exist' in said), None)
+        table = next(
+            (
+                t.name
+                for t in schema.TABLES
+                if f"table: {t.name}" in said or f'"{t.name}" does not exist' in said
+            ),
+            None,
+        )
         what = (
             f"its {table} table is missing"
             if table is not None and "column" not in said
@@ -99,7 +105,9 @@ def _storage_error(exc: SQLAlchemyError, verb: str, location: object = None) -> 
     if kind == "read_only":
         return VaultError(f"The vault could not be {verb}: it is read-only here.")
     if kind == "io":
-        return VaultError(f"The vault could not be {verb}: the disk reported an input/output error.")
+        return VaultError(
+            f"The vault could not be {verb}: the disk reported an input/output error."
+        )
     if kind == "cant_open":
         return VaultError(f"The vault could not be {verb}: its file could not be opened.")
     if kind == "server":
@@ -107,9 +115,13 @@ def _storage_error(exc: SQLAlchemyError, verb: str, location: object = None) -> 
         sqlstate = str(getattr(orig, "sqlstate", "") or "")
         said = str(orig).lower()
         if sqlstate.startswith("28") or "authentication failed" in said or "no pg_hba" in said:
-            return VaultError(f"The vault could not be {verb}: the database server refused the login.")
+            return VaultError(
+                f"The vault could not be {verb}: the database server refused the login."
+            )
         if sqlstate == "3D000" or ("database" in said and "does not exist" in said):
-            return VaultError(f"The vault could not be {verb}: the database {location} does not exist.")
+            return VaultError(
+                f"The vault could not be {verb}: the database {location} does not exist."
+            )
         return VaultError(
             f"The vault could not be {verb}: the database server for {location} "
             "could not be reached."
@@ -272,9 +284,7 @@ def connect_as(
     """An engine on the vault (read-only when there is a ``notice``), its meta rows, its schema
     version (upgraded when it can write) and the notice; a vault that turns out not to be
     writable raises :class:`_NeedsReadOnly`."""
-    engine = schema.make_engine(
-        location, read_only=notice is not None, immutable=immutable
-    )
+    engine = schema.make_engine(location, read_only=notice is not None, immutable=immutable)
     try:
         with engine.begin() as conn:
             if not schema.table_exists(conn, "meta"):
@@ -323,13 +333,10 @@ def connect_as(
             kind = "full"
         if location.directory is not None and not immutable:
             if notice is None and kind in ("read_only", "cant_open", "full"):
-                raise _NeedsReadOnly(
-                    FULL_NOTICE if kind == "full" else READ_ONLY_NOTICE
-                ) from None
+                raise _NeedsReadOnly(FULL_NOTICE if kind == "full" else READ_ONLY_NOTICE) from None
             if notice is not None and kind in ("read_only", "cant_open", "full", "io"):
                 raise _NeedsReadOnly(notice) from None
         elif location.on_server and notice is None and kind == "read_only":
             raise _NeedsReadOnly(READ_ONLY_NOTICE) from None
         raise _storage_error(exc, "opened", location) from None
     return engine, meta, version, notice
-

@@ -98,4 +98,3 @@ def forget(state_dir: Path, vault_id: str, users: list[str]) -> None:
     for user in users:
         with contextlib.suppress(FileNotFoundError):
             _file(state_dir, vault_id, user).unlink()
-

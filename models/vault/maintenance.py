@@ -40,7 +40,6 @@ _KNOWN_META = frozenset(
 )
 
 
-
 def _file_damage(conn: Connection) -> list[str]:
     """SQLite's own check of every page of the file (a folder vault): damage in a page that no
     row of the check above is read from (a table's index, the tombstones, a free page's list) is
@@ -59,6 +58,7 @@ def _file_damage(conn: Connection) -> list[str]:
         "The vault's database file: damaged (SQLite's own check of its pages found "
         f"{len(found)} problem{'s' if len(found) > 1 else ''}); restore it from a backup."
     ]
+
 
 @dataclass(slots=True)
 class _Walk:
@@ -155,6 +155,7 @@ class Maintenance(VaultPart):
         self._ring.by_id[new_id] = new_key
         self._audit.append(conn, "rekeyed", None, {"left_damaged": left})
         return left
+
     # --- checking ------------------------------------------------------------------------------
 
     def check(self) -> list[str]:
@@ -283,7 +284,11 @@ class Maintenance(VaultPart):
         elif action == "blob_deleted" and isinstance(name, str):
             walk.blobs[name] = {"deleted": True}
         if action in ("user_added", "password_set") and isinstance(name, str):
-            walk.users[name] = {"present": True, "role": detail.get("role"), "slot": detail.get("slot")}
+            walk.users[name] = {
+                "present": True,
+                "role": detail.get("role"),
+                "slot": detail.get("slot"),
+            }
         elif action == "user_removed" and isinstance(name, str):
             walk.users[name] = {"present": False}
         elif action == "vault_created":
@@ -352,9 +357,7 @@ class Maintenance(VaultPart):
                 )
         return problems
 
-    def _check_users(
-        self, users: dict[str, str], slots: list[Any], walk: _Walk
-    ) -> list[str]:
+    def _check_users(self, users: dict[str, str], slots: list[Any], walk: _Walk) -> list[str]:
         problems: list[str] = []
         by_user: dict[str, Any] = {}
         recovery: list[Any] = []
@@ -390,7 +393,9 @@ class Maintenance(VaultPart):
                     "replaced outside the app)."
                 )
             if slot["key_id"] != self._ring.key_id:
-                problems.append(f"User {name}: their key slot does not hold the vault's current key.")
+                problems.append(
+                    f"User {name}: their key slot does not hold the vault's current key."
+                )
         for name, state in sorted(walk.users.items()):
             if state["present"] and name not in users:
                 problems.append(f"User {name}: missing (removed outside the app).")
@@ -455,6 +460,12 @@ class Maintenance(VaultPart):
                 ).mappings()
             ]
         backup.write_backup(
-            Path(out), image, self._ring.data_key, self._ring.key_id, self._ring.vault_id, slots, progress
+            Path(out),
+            image,
+            self._ring.data_key,
+            self._ring.key_id,
+            self._ring.vault_id,
+            slots,
+            progress,
         )
         self._audit.append_audit("backup_made", None, {"bytes": len(image)})

@@ -58,7 +58,9 @@ class Records(VaultPart):
             try:
                 good.append(
                     StoredRecord(
-                        row["id"], int(row["version"]), self._ring.open_row("records", row, row["id"])
+                        row["id"],
+                        int(row["version"]),
+                        self._ring.open_row("records", row, row["id"]),
                     )
                 )
             except (IntegrityError, ValueError, TypeError):
@@ -96,7 +98,9 @@ class Records(VaultPart):
                 )
             version = 1 if current is None else int(current) + 1
             nonce, sealed = crypto.seal(
-                self._ring.data_key, data, _record_aad("records", record_id, version, self._ring.key_id)
+                self._ring.data_key,
+                data,
+                _record_aad("records", record_id, version, self._ring.key_id),
             )
             seq = self._audit.append(
                 conn,
@@ -163,4 +167,3 @@ class Records(VaultPart):
                 ).scalars()
             )
         return sorted(ids), new_token
-

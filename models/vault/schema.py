@@ -228,9 +228,7 @@ def make_engine(
     if read_only:
         assert location.directory is not None
         path = (Path(location.directory) / DB_FILE).absolute()
-        has_log = all(
-            (path.parent / (DB_FILE + suffix)).exists() for suffix in ("-wal", "-shm")
-        )
+        has_log = all((path.parent / (DB_FILE + suffix)).exists() for suffix in ("-wal", "-shm"))
         flags = "mode=ro" if has_log and not immutable else "mode=ro&immutable=1"
         engine = create_engine(
             f"sqlite:///file:{quote(path.as_posix())}?{flags}&uri=true",

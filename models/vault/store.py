@@ -95,11 +95,10 @@ __all__ = [
     "utc_now",
 ]
 
+
 def _folder_writable(directory: Path) -> bool:
     files = [directory / (schema.DB_FILE + suffix) for suffix in ("", "-wal", "-shm")]
-    return os.access(directory, os.W_OK) and all(
-        os.access(f, os.W_OK) for f in files if f.exists()
-    )
+    return os.access(directory, os.W_OK) and all(os.access(f, os.W_OK) for f in files if f.exists())
 
 
 class VaultStore:
@@ -347,11 +346,25 @@ class VaultStore:
         vault_id, key_id = meta["vault_id"], meta["key_id"]
         try:
             data_key, private, row, failures = unlock_with_password(
-                location, engine, vault_id, user, password,
-                clock=clock, sleeper=sleeper, notice=notice,
+                location,
+                engine,
+                vault_id,
+                user,
+                password,
+                clock=clock,
+                sleeper=sleeper,
+                notice=notice,
             )
             store = cls._unlocked(
-                location, engine, data_key, row, key_id, vault_id, user, row["role"], clock,
+                location,
+                engine,
+                data_key,
+                row,
+                key_id,
+                vault_id,
+                user,
+                row["role"],
+                clock,
                 schema_version=version,
                 mark_key=crypto.seen_head_key(private, vault_id, user),
                 read_only=notice,
@@ -404,7 +417,15 @@ class VaultStore:
                 location, engine, meta, vault_id, recovery_key, sleeper=sleeper, notice=notice
             )
             store = cls._unlocked(
-                location, engine, data_key, slot, key_id, vault_id, RECOVERY_USER, "", clock,
+                location,
+                engine,
+                data_key,
+                slot,
+                key_id,
+                vault_id,
+                RECOVERY_USER,
+                "",
+                clock,
                 schema_version=version,
                 read_only=notice,
             )

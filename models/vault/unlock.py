@@ -122,9 +122,7 @@ def unlock_with_recovery_key(
     try:
         with engine.connect() as conn:
             slot = (
-                conn.execute(
-                    select(schema.key_slots).where(schema.key_slots.c.kind == "recovery")
-                )
+                conn.execute(select(schema.key_slots).where(schema.key_slots.c.kind == "recovery"))
                 .mappings()
                 .first()
             )

@@ -56,7 +56,14 @@ class Users(VaultPart):
         password = _validate_password(password)
         ring = self._ring
         slot, mark_key = _new_slot(
-            ring.vault_id, "password", name, role, password, kdf or ring.kdf, ring.data_key, ring.key_id
+            ring.vault_id,
+            "password",
+            name,
+            role,
+            password,
+            kdf or ring.kdf,
+            ring.data_key,
+            ring.key_id,
         )
         return name, slot, mark_key
 
@@ -68,7 +75,9 @@ class Users(VaultPart):
             if conn.execute(select(schema.users.c.name).where(schema.users.c.name == name)).first():
                 raise VaultError(f"A user called {name} already exists.")
             conn.execute(
-                insert(schema.users).values(name=name, role=role, created=self._audit.clock().isoformat())
+                insert(schema.users).values(
+                    name=name, role=role, created=self._audit.clock().isoformat()
+                )
             )
             conn.execute(insert(schema.key_slots).values(**slot))
             if self._conn.schema >= 4:  # a seen head left by an earlier user of that name
@@ -94,9 +103,7 @@ class Users(VaultPart):
             self._audit.mark_key = previous_key
             raise
 
-    def _set_user(
-        self, name: str, role: str, slot: dict[str, Any], mark_key: bytes | None
-    ) -> None:
+    def _set_user(self, name: str, role: str, slot: dict[str, Any], mark_key: bytes | None) -> None:
         with self._audit.write() as conn:
             conn.execute(delete(schema.key_slots).where(schema.key_slots.c.user_name == name))
             done = conn.execute(

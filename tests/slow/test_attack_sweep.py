@@ -54,7 +54,9 @@ _PYTHON_LEAK = re.compile(
     r"|\b[A-Z]\w*(?:Error|Exception)\b|\bb'|\bb\"|\\udc[89a-f][0-9a-f]"
 )
 # C0 controls but tab and newline, DEL, C1 controls (after decoding) and bidi/zero-width marks.
-_RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_RAW_CONTROL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]"
+)
 
 
 # ----------------------------------------------------------------------------------------- running
@@ -118,7 +120,10 @@ class Lab:
         return target
 
     def run(
-        self, *args: object, expect: int | set[int], env: dict[str, str] | None = None,
+        self,
+        *args: object,
+        expect: int | set[int],
+        env: dict[str, str] | None = None,
     ) -> Result:
         """Run the CLI and apply every generic check; ``expect`` is the exit code of the case."""
         argv = [os.fsdecode(a) if isinstance(a, bytes) else str(a) for a in args]
@@ -134,17 +139,24 @@ class Lab:
         try:
             proc = subprocess.run(
                 [sys.executable, "-m", "transitions_app", *argv],
-                stdin=subprocess.DEVNULL, capture_output=True, timeout=TIMEOUT, env=full_env,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                timeout=TIMEOUT,
+                env=full_env,
                 cwd=self.base,
             )
         except subprocess.TimeoutExpired:
             pytest.fail(f"transitions-app {' '.join(argv)} hung for more than {TIMEOUT} s")
         result = Result(
-            argv, proc.returncode, _decoded(proc.stdout, "stdout", argv),
+            argv,
+            proc.returncode,
+            _decoded(proc.stdout, "stdout", argv),
             _decoded(proc.stderr, "stderr", argv),
         )
         if os.environ.get("ATTACK_SWEEP_LOG"):  # every call and its answer, for reading
-            with open(os.environ["ATTACK_SWEEP_LOG"], "a", encoding="utf-8", errors="backslashreplace") as log:
+            with open(
+                os.environ["ATTACK_SWEEP_LOG"], "a", encoding="utf-8", errors="backslashreplace"
+            ) as log:
                 log.write(f"{result}\n\n")
         check_generic(result)
         wanted = {expect} if isinstance(expect, int) else expect
@@ -169,8 +181,10 @@ class Lab:
 
 def _reported_per_file(result: Result) -> bool:
     """``school import`` reports every file, the unreadable ones too, on stdout (README)."""
-    return result.argv[:2] == ["school", "import"] and not result.err.strip() and bool(
-        result.out.strip()
+    return (
+        result.argv[:2] == ["school", "import"]
+        and not result.err.strip()
+        and bool(result.out.strip())
     )
 
 
@@ -212,11 +226,18 @@ class World:
 
 def _setup_run(base: Path, *args: object) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRANSITIONS_")}
-    env.update(TRANSITIONS_STATE_DIR=str(base / "state"), TRANSITIONS_PASSWORD=PASSWORD,
-               QT_QPA_PLATFORM="offscreen")
+    env.update(
+        TRANSITIONS_STATE_DIR=str(base / "state"),
+        TRANSITIONS_PASSWORD=PASSWORD,
+        QT_QPA_PLATFORM="offscreen",
+    )
     proc = subprocess.run(
-        [sys.executable, "-m", "transitions_app", *map(str, args)], capture_output=True,
-        text=True, timeout=120, env=env, stdin=subprocess.DEVNULL,
+        [sys.executable, "-m", "transitions_app", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        stdin=subprocess.DEVNULL,
     )
     assert proc.returncode == 0, (args, proc.stdout, proc.stderr)
 
@@ -238,7 +259,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("TRANSITIONS_STATE_DIR", str(base / "state"))
         create_demo_vault(
-            vault, password=PASSWORD, children=4, seed=1,
+            vault,
+            password=PASSWORD,
+            children=4,
+            seed=1,
             kdf=KdfParams(memory_kib=64, iterations=1, lanes=1),
         )
         service = VaultService.open(vault, "manager", PASSWORD)
@@ -252,14 +276,55 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     assert signed
     assert drafts
     out = base / "outbox"
-    _setup_run(base, "export", "--vault", vault, "--user", "manager", "--record", signed[0],
-               "--out", out, "--packet", "teacher", "--encrypt-password-file", pdf_pw)
+    _setup_run(
+        base,
+        "export",
+        "--vault",
+        vault,
+        "--user",
+        "manager",
+        "--record",
+        signed[0],
+        "--out",
+        out,
+        "--packet",
+        "teacher",
+        "--encrypt-password-file",
+        pdf_pw,
+    )
     pdf = next(out.glob("*.pdf"))
     school = base / "school"
-    _setup_run(base, "school", "init", "--vault", school, "--urn", school_urn, "--user", "head",
-               "--name", "Puddlebrook Primary School (fictional)", "--password-file", school_pw)
-    _setup_run(base, "charter", "import", NORTHSHIRE / "charter.signed.toml", "--vault", school,
-               "--user", "head", "--password-file", school_pw, "--root", LA_ROOT, "--crl", LA_CRL)
+    _setup_run(
+        base,
+        "school",
+        "init",
+        "--vault",
+        school,
+        "--urn",
+        school_urn,
+        "--user",
+        "head",
+        "--name",
+        "Puddlebrook Primary School (fictional)",
+        "--password-file",
+        school_pw,
+    )
+    _setup_run(
+        base,
+        "charter",
+        "import",
+        NORTHSHIRE / "charter.signed.toml",
+        "--vault",
+        school,
+        "--user",
+        "head",
+        "--password-file",
+        school_pw,
+        "--root",
+        LA_ROOT,
+        "--crl",
+        LA_CRL,
+    )
     return World(vault, school, pdf, signed[0], drafts[0], pw_file, pdf_pw, school_pw, school_urn)
 
 
@@ -289,6 +354,7 @@ def cases(prefix: str, names: Sequence[str], func: Callable[[Lab, str], None]) -
 
 # --- passwords and users
 
+
 def _password_file(lab: Lab, kind: str) -> Path:
     if kind == "non-utf8":
         return lab.file("pw.txt", b"\xff\xfe caf\xe9 \x80\n")
@@ -308,27 +374,37 @@ def _password_file(lab: Lab, kind: str) -> Path:
 
 
 def _bad_password_file(lab: Lab, kind: str) -> None:
-    lab.run("records", "list", *lab.on_vault(), "--password-file", _password_file(lab, kind),
-            expect=2)
+    lab.run(
+        "records", "list", *lab.on_vault(), "--password-file", _password_file(lab, kind), expect=2
+    )
     lab.assert_sound(lab.vault(), "--user", "manager")
 
 
-cases("password-file", ["non-utf8", "fifo", "dev-zero", "directory", "missing", "empty"],
-      _bad_password_file)
+cases(
+    "password-file",
+    ["non-utf8", "fifo", "dev-zero", "directory", "missing", "empty"],
+    _bad_password_file,
+)
 
 
 @case("password-wrong")
 def _(lab: Lab) -> None:
-    result = lab.run("records", "list", *lab.on_vault(), env={"TRANSITIONS_PASSWORD": "not-it"},
-                     expect=3)
+    result = lab.run(
+        "records", "list", *lab.on_vault(), env={"TRANSITIONS_PASSWORD": "not-it"}, expect=3
+    )
     assert PASSWORD not in result.err
     assert "not-it" not in result.err
 
 
 @case("password-env-non-utf8")
 def _(lab: Lab) -> None:
-    lab.run("records", "list", *lab.on_vault(),
-            env={"TRANSITIONS_PASSWORD": os.fsdecode(b"caf\xe9-\xff")}, expect=2)
+    lab.run(
+        "records",
+        "list",
+        *lab.on_vault(),
+        env={"TRANSITIONS_PASSWORD": os.fsdecode(b"caf\xe9-\xff")},
+        expect=2,
+    )
 
 
 @case("password-empty")
@@ -339,8 +415,9 @@ def _(lab: Lab) -> None:
 
 @case("password-wrong-json")
 def _(lab: Lab) -> None:
-    lab.run("vault", "check", *lab.on_vault(), "--json", env={"TRANSITIONS_PASSWORD": "nope"},
-            expect=3)
+    lab.run(
+        "vault", "check", *lab.on_vault(), "--json", env={"TRANSITIONS_PASSWORD": "nope"}, expect=3
+    )
 
 
 @case("user-unknown")
@@ -375,9 +452,21 @@ def _hostile_name(lab: Lab, command: str) -> None:
     assert "\\x1b" in result.out + result.err or "evil" not in result.out + result.err, result
 
 
-cases("hostile-name", ["vault", "password-file", "records-import", "records-show", "verify",
-                       "verify-trust", "charter-verify", "school-import", "export-record"],
-      _hostile_name)
+cases(
+    "hostile-name",
+    [
+        "vault",
+        "password-file",
+        "records-import",
+        "records-show",
+        "verify",
+        "verify-trust",
+        "charter-verify",
+        "school-import",
+        "export-record",
+    ],
+    _hostile_name,
+)
 
 
 def _backup_to(lab: Lab, out: bytes | str, expect: int) -> Result:
@@ -404,6 +493,7 @@ def _(lab: Lab) -> None:
 
 
 # --- the vault folder and its database
+
 
 @case("vault-missing")
 def _(lab: Lab) -> None:
@@ -432,8 +522,12 @@ def _read_only(folder: Path) -> Iterator[Path]:
     target = folder.with_name(folder.name + "-ro")
     target.mkdir()
     try:
-        subprocess.run(["mount", "--bind", str(folder), str(target)], check=True, capture_output=True)
-        subprocess.run(["mount", "-o", "remount,bind,ro", str(target)], check=True, capture_output=True)
+        subprocess.run(
+            ["mount", "--bind", str(folder), str(target)], check=True, capture_output=True
+        )
+        subprocess.run(
+            ["mount", "-o", "remount,bind,ro", str(target)], check=True, capture_output=True
+        )
     except (OSError, subprocess.CalledProcessError):
         subprocess.run(["umount", str(target)], capture_output=True)
         pytest.skip("running as root, and this machine does not allow a read-only bind mount")
@@ -536,8 +630,14 @@ _BLOB_SQL = {
 def _flip_offset(db: Path, data: bytes, where: str) -> int:
     size = len(data)
     fixed = {
-        "header": 0, "page-size": 16, "schema-cookie": 40, "page-2": 4096 + 200,
-        "third": size // 3, "half": size // 2, "two-thirds": 2 * size // 3, "last": size - 2,
+        "header": 0,
+        "page-size": 16,
+        "schema-cookie": 40,
+        "page-2": 4096 + 200,
+        "third": size // 3,
+        "half": size // 2,
+        "two-thirds": 2 * size // 3,
+        "last": size - 2,
     }
     if where in fixed:
         return fixed[where]
@@ -552,10 +652,27 @@ def _flip_offset(db: Path, data: bytes, where: str) -> int:
     return offset + min(8, len(probe) - 1)
 
 
-FLIPS = ["header", "page-size", "schema-cookie", "page-2", "third", "half", "two-thirds", "last",
-         "root-meta", "root-users", "root-key_slots", "root-records", "root-audit",
-         "root-tombstones", "root-seen_heads", "root-blobs",
-         "record-ciphertext", "record-nonce", "audit-mac"]
+FLIPS = [
+    "header",
+    "page-size",
+    "schema-cookie",
+    "page-2",
+    "third",
+    "half",
+    "two-thirds",
+    "last",
+    "root-meta",
+    "root-users",
+    "root-key_slots",
+    "root-records",
+    "root-audit",
+    "root-tombstones",
+    "root-seen_heads",
+    "root-blobs",
+    "record-ciphertext",
+    "record-nonce",
+    "audit-mac",
+]
 
 
 def _flip(lab: Lab, where: str) -> None:
@@ -576,8 +693,9 @@ def _flip(lab: Lab, where: str) -> None:
     else:
         lab.assert_sound(db.parent, "--user", "manager")
     lab.run("records", "list", *lab.on_vault(db.parent), expect={0, 1, 2})
-    lab.run("records", "show", lab.world.record_id, *lab.on_vault(db.parent), "--json",
-            expect={0, 1, 2})
+    lab.run(
+        "records", "show", lab.world.record_id, *lab.on_vault(db.parent), "--json", expect={0, 1, 2}
+    )
 
 
 cases("db-flip", FLIPS, _flip)
@@ -629,9 +747,11 @@ def _(lab: Lab) -> None:
 
 # --- records import
 
+
 def _import_refused(lab: Lab, path: Path, *, json_out: bool = False) -> Result:
-    result = lab.run("records", "import", path, *lab.on_vault(), *(["--json"] if json_out else []),
-                     expect=2)
+    result = lab.run(
+        "records", "import", path, *lab.on_vault(), *(["--json"] if json_out else []), expect=2
+    )
     lab.assert_sound(lab.vault(), "--user", "manager")
     listed = lab.run("records", "list", *lab.on_vault(), "--json", expect=0)
     assert len(json.loads(listed.out)["records"]) == 4, listed
@@ -670,8 +790,9 @@ def _(lab: Lab) -> None:
 
 @case("import-deep-nesting-json")
 def _(lab: Lab) -> None:
-    _import_refused(lab, lab.file("deep.json", b'{"a":' * 100_000 + b"1" + b"}" * 100_000),
-                    json_out=True)
+    _import_refused(
+        lab, lab.file("deep.json", b'{"a":' * 100_000 + b"1" + b"}" * 100_000), json_out=True
+    )
 
 
 @case("import-5000-digit-number")
@@ -703,8 +824,11 @@ def _hostile_id(lab: Lab, record_id: str) -> None:
     assert not any("evil" in p.name for p in lab.vault().iterdir())
 
 
-cases("import-id", ["../../evil", '=HYPERLINK("http://evil.example/","click")',
-                    "\x1b[31mred\n"], _hostile_id)
+cases(
+    "import-id",
+    ["../../evil", '=HYPERLINK("http://evil.example/","click")', "\x1b[31mred\n"],
+    _hostile_id,
+)
 
 
 @case("import-wrong-types")
@@ -722,8 +846,13 @@ def _(lab: Lab) -> None:
     assert data["record"]["signoffs"], data["record"]
     data["sections"]["child"]["legal_forenames"] = "Mallory"
     data["record"]["status"] = "signed_off"
-    lab.run("records", "import", lab.file("edited.json", json.dumps(data).encode()),
-            *lab.on_vault(), expect={0, 2})
+    lab.run(
+        "records",
+        "import",
+        lab.file("edited.json", json.dumps(data).encode()),
+        *lab.on_vault(),
+        expect={0, 2},
+    )
     after = _record_json(lab)
     if after["sections"]["child"]["legal_forenames"] == "Mallory":
         assert after["record"]["status"] not in ("signed_off", "exported"), after["record"]
@@ -733,9 +862,20 @@ def _(lab: Lab) -> None:
 
 # --- verify
 
+
 def _verify(lab: Lab, path: Path, expect: int | set[int], *extra: str) -> Result:
-    return lab.run("verify", path, "--trust", LA_ROOT, "--crl", LA_CRL, "--password-file",
-                   lab.world.pdf_pw, *extra, expect=expect)
+    return lab.run(
+        "verify",
+        path,
+        "--trust",
+        LA_ROOT,
+        "--crl",
+        LA_CRL,
+        "--password-file",
+        lab.world.pdf_pw,
+        *extra,
+        expect=expect,
+    )
 
 
 @case("verify-good")
@@ -840,8 +980,15 @@ def _(lab: Lab) -> None:
 
 @case("verify-wrong-pdf-password")
 def _(lab: Lab) -> None:
-    lab.run("verify", lab.pdf(), "--trust", LA_ROOT, "--password-file",
-            lab.file("wrong.txt", b"not-the-password"), expect={1, 3})
+    lab.run(
+        "verify",
+        lab.pdf(),
+        "--trust",
+        LA_ROOT,
+        "--password-file",
+        lab.file("wrong.txt", b"not-the-password"),
+        expect={1, 3},
+    )
 
 
 @case("import-tampered-pdf")
@@ -851,8 +998,15 @@ def _(lab: Lab) -> None:
     a, b, _c, _d = _signed_range(bytes(data))
     data[a + b // 2] ^= 0x01
     path = lab.file("tampered.pdf", bytes(data))
-    lab.run("records", "import", path, *lab.on_vault(), "--pdf-password-file", lab.world.pdf_pw,
-            expect={1, 2})
+    lab.run(
+        "records",
+        "import",
+        path,
+        *lab.on_vault(),
+        "--pdf-password-file",
+        lab.world.pdf_pw,
+        expect={1, 2},
+    )
     listed = lab.run("records", "list", *lab.on_vault(), "--json", expect=0)
     assert len(json.loads(listed.out)["records"]) == 4, listed
     lab.assert_sound(lab.vault(), "--user", "manager")
@@ -872,6 +1026,7 @@ def _(lab: Lab) -> None:
 
 # --- school import
 
+
 def _school_folder(lab: Lab, make: Callable[[Path], None]) -> Path:
     inbox = lab.path("inbox")
     inbox.mkdir()
@@ -880,8 +1035,16 @@ def _school_folder(lab: Lab, make: Callable[[Path], None]) -> Path:
 
 
 def _school_import(lab: Lab, inbox: Path, expect: int | set[int], *extra: str) -> Result:
-    result = lab.run("school", "import", inbox, *lab.on_school(), "--pdf-password-file",
-                     lab.world.pdf_pw, *extra, expect=expect)
+    result = lab.run(
+        "school",
+        "import",
+        inbox,
+        *lab.on_school(),
+        "--pdf-password-file",
+        lab.world.pdf_pw,
+        *extra,
+        expect=expect,
+    )
     return result
 
 
@@ -972,6 +1135,7 @@ def _(lab: Lab) -> None:
 
 # --- charters
 
+
 def _charter_text(lab: Lab, kind: str) -> bytes:
     if kind == "deep-arrays":
         return b"a = " + b"[" * 100_000 + b"]" * 100_000 + b"\n"
@@ -990,20 +1154,38 @@ def _charter_text(lab: Lab, kind: str) -> bytes:
     raise AssertionError(kind)
 
 
-CHARTER_KINDS = ["deep-arrays", "deep-inline-tables", "deep-dotted-tables", "huge-string",
-                 "too-large", "long-number", "invalid-utf8"]
+CHARTER_KINDS = [
+    "deep-arrays",
+    "deep-inline-tables",
+    "deep-dotted-tables",
+    "huge-string",
+    "too-large",
+    "long-number",
+    "invalid-utf8",
+]
 
 
 def _charter_verify(lab: Lab, kind: str) -> None:
-    result = lab.run("charter", "verify", lab.file("charter.toml", _charter_text(lab, kind)),
-                     "--root", LA_ROOT, expect={1, 2})
+    result = lab.run(
+        "charter",
+        "verify",
+        lab.file("charter.toml", _charter_text(lab, kind)),
+        "--root",
+        LA_ROOT,
+        expect={1, 2},
+    )
     assert "valid" not in result.out.lower() or "not" in result.out.lower() + result.err.lower()
 
 
 def _charter_import(lab: Lab, kind: str) -> None:
     vault = lab.vault()
-    lab.run("charter", "import", lab.file("charter.toml", _charter_text(lab, kind)),
-            *lab.on_vault(vault), expect={1, 2})
+    lab.run(
+        "charter",
+        "import",
+        lab.file("charter.toml", _charter_text(lab, kind)),
+        *lab.on_vault(vault),
+        expect={1, 2},
+    )
     lab.assert_sound(vault, "--user", "manager")
 
 
@@ -1018,8 +1200,14 @@ def _(lab: Lab) -> None:
 
 @case("charter-verify-root-fifo")
 def _(lab: Lab) -> None:
-    lab.run("charter", "verify", NORTHSHIRE / "charter.signed.toml", "--root", lab.fifo("root.pem"),
-            expect=2)
+    lab.run(
+        "charter",
+        "verify",
+        NORTHSHIRE / "charter.signed.toml",
+        "--root",
+        lab.fifo("root.pem"),
+        expect=2,
+    )
 
 
 @case("charter-verify-tampered")
@@ -1027,8 +1215,15 @@ def _(lab: Lab) -> None:
     text = (NORTHSHIRE / "charter.signed.toml").read_bytes()
     tampered = text.replace(b"fictional", b"fictionaL", 1)
     assert tampered != text
-    lab.run("charter", "verify", lab.file("charter.toml", tampered), "--root", LA_ROOT,
-            "--json", expect=1)
+    lab.run(
+        "charter",
+        "verify",
+        lab.file("charter.toml", tampered),
+        "--root",
+        LA_ROOT,
+        "--json",
+        expect=1,
+    )
 
 
 @case("charter-verify-good")

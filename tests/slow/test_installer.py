@@ -124,7 +124,9 @@ def _check_tarball(tarball: Path) -> None:
     assert "transitions/_internal/export/font_files/DejaVuSans.ttf" in members
     assert "transitions/_internal/ui/help_text/guide.md" in members
     assert "Exec=/opt/transitions/transitions-app" in entry
-    assert not [n for n in members if n.endswith(("root-key.json", "root-key.pem"))], "a CA private key was shipped"
+    assert not [n for n in members if n.endswith(("root-key.json", "root-key.pem"))], (
+        "a CA private key was shipped"
+    )
     # The outcomes page draws with Qt Charts; the smoke test never opens a window, so check here.
     assert any(n.startswith("transitions/_internal/PySide6/QtCharts.") for n in members)
     assert any("Qt6Charts" in n for n in members)

@@ -91,12 +91,18 @@ def test_set_school_on_three_selected_children_then_undo(qtbot, vault: Path) -> 
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
 
     when_dialog(qtbot, fill)
-    qtbot.keyClick(window.dashboard.table, Qt.Key.Key_B,
-                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(
+        window.dashboard.table,
+        Qt.Key.Key_B,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
     qtbot.waitUntil(bulk.menu.isVisible)
     qtbot.keyClick(bulk.menu, Qt.Key.Key_S)  # Set receiving &school…
     qtbot.waitUntil(lambda: bulk.bar.isVisible())
-    assert "Receiving school set to Hilltop Church of England Primary (fictional)" in bulk.bar.text.text()
+    assert (
+        "Receiving school set to Hilltop Church of England Primary (fictional)"
+        in bulk.bar.text.text()
+    )
     assert "for 3 children" in bulk.bar.text.text()
     stored = {r.id: r for r in window.service.list_records()}
     for record in chosen:
@@ -113,8 +119,11 @@ def test_set_school_on_three_selected_children_then_undo(qtbot, vault: Path) -> 
     for record in chosen:
         assert stored[record.id].get("child.school_urn") == before[record.id]
     assert "Undone: 3 children back as they were." in bulk.bar.text.text()
-    qtbot.keyClick(window.dashboard.table, Qt.Key.Key_Z,
-                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)  # redo
+    qtbot.keyClick(
+        window.dashboard.table,
+        Qt.Key.Key_Z,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )  # redo
     stored = {r.id: r for r in window.service.list_records()}
     assert all(stored[r.id].get("child.school_urn") == "990102" for r in chosen)
     window.close()
@@ -128,7 +137,9 @@ def test_mark_ready_from_the_right_click_menu_and_start_date(qtbot, vault: Path)
     click_row(qtbot, window, 3, Qt.KeyboardModifier.ControlModifier)
     assert len(window.dashboard.selected_records()) == 2
     table = window.dashboard.table
-    table.customContextMenuRequested.emit(table.visualRect(window.dashboard.proxy.index(1, 0)).center())
+    table.customContextMenuRequested.emit(
+        table.visualRect(window.dashboard.proxy.index(1, 0)).center()
+    )
     qtbot.waitUntil(bulk.menu.isVisible)
     qtbot.keyClick(bulk.menu, Qt.Key.Key_R)  # Mark &ready for review
     qtbot.waitUntil(lambda: "Marked 2 children ready for review." in bulk.bar.text.text())
@@ -148,11 +159,15 @@ def test_mark_ready_from_the_right_click_menu_and_start_date(qtbot, vault: Path)
     bulk.set_start_action.trigger()
     assert "School start date set to 06/09/2027 for 2 children." in bulk.bar.text.text()
     assert all(
-        r.get("child.school_start_date") == date(2027, 9, 6) for r in window.dashboard.selected_records()
+        r.get("child.school_start_date") == date(2027, 9, 6)
+        for r in window.dashboard.selected_records()
     )
     # The summary's Undo button (mouse) takes back the date; the ready marks stay.
     qtbot.mouseClick(bulk.bar.undo_button, Qt.MouseButton.LeftButton)
-    assert all(r.get("child.school_start_date") != date(2027, 9, 6) for r in window.dashboard.selected_records())
+    assert all(
+        r.get("child.school_start_date") != date(2027, 9, 6)
+        for r in window.dashboard.selected_records()
+    )
     assert all(r.status == Status.READY_FOR_REVIEW for r in window.dashboard.selected_records())
     window.close()
 

@@ -67,4 +67,3 @@ def test_editor_resolves_a_real_conflict(qtbot, vault_dir, monkeypatch) -> None:
     finally:
         here.close()
         there.close()
-

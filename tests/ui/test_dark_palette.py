@@ -71,7 +71,9 @@ def _window(qtbot, demo_template: Path, tmp_path: Path) -> MainWindow:  # noqa: 
     folder = tmp_path / "demo"
     shutil.copytree(demo_template, folder)
     session = CheapVaultAccess.open(folder, "keyperson", DEMO_PASSWORD)
-    window = MainWindow(CheapVaultAccess, folder, session, services=WindowServices(clock=lambda: NOW, workers=1))
+    window = MainWindow(
+        CheapVaultAccess, folder, session, services=WindowServices(clock=lambda: NOW, workers=1)
+    )
     qtbot.addWidget(window)
     window.resize(1366, 760)
     window.show()
@@ -80,7 +82,9 @@ def _window(qtbot, demo_template: Path, tmp_path: Path) -> MainWindow:  # noqa: 
 
 
 def _roles(widget: QWidget) -> tuple[QPalette.ColorRole, QPalette.ColorRole]:
-    if isinstance(widget, (QLineEdit, QPlainTextEdit)) or (isinstance(widget, QComboBox) and widget.isEditable()):
+    if isinstance(widget, (QLineEdit, QPlainTextEdit)) or (
+        isinstance(widget, QComboBox) and widget.isEditable()
+    ):
         return QPalette.ColorRole.Text, QPalette.ColorRole.Base
     if isinstance(widget, (QAbstractButton, QComboBox)):
         return QPalette.ColorRole.ButtonText, QPalette.ColorRole.Button
@@ -118,13 +122,17 @@ def _problems(root: QWidget, minimum: float = AA) -> list[str]:
         if ratio < minimum:
             problems.append(f"{name}: text {fg.name()} on {bg.name()} is {ratio:.2f}:1")
         if isinstance(widget, (QLineEdit, QPlainTextEdit)):
-            painted = _painted_background(widget.viewport() if isinstance(widget, QPlainTextEdit) else widget)
+            painted = _painted_background(
+                widget.viewport() if isinstance(widget, QPlainTextEdit) else widget
+            )
             if painted is not None and style.contrast_ratio(fg, painted) < minimum:
                 problems.append(f"{name}: text {fg.name()} painted on {painted.name()}")
     return problems
 
 
-def test_the_dashboard_in_the_dark_look_is_readable(qtbot, dark, demo_template: Path, tmp_path: Path) -> None:  # noqa: ANN001
+def test_the_dashboard_in_the_dark_look_is_readable(
+    qtbot, dark, demo_template: Path, tmp_path: Path
+) -> None:  # noqa: ANN001
     window = _window(qtbot, demo_template, tmp_path)
     assert dark.theme.dark
     assert window.palette().color(QPalette.ColorRole.Window).lightness() < 80
@@ -132,7 +140,10 @@ def test_the_dashboard_in_the_dark_look_is_readable(qtbot, dark, demo_template: 
 
 
 def test_the_editor_on_every_section_in_the_dark_look_is_readable(
-    qtbot, dark, demo_template: Path, tmp_path: Path  # noqa: ANN001
+    qtbot,
+    dark,
+    demo_template: Path,
+    tmp_path: Path,  # noqa: ANN001
 ) -> None:
     window = _window(qtbot, demo_template, tmp_path)
     window.open_record(window.service.list_records()[0].id)
@@ -146,7 +157,9 @@ def test_the_editor_on_every_section_in_the_dark_look_is_readable(
     assert problems == []
 
 
-def test_menus_in_the_dark_look_are_readable(qtbot, dark, demo_template: Path, tmp_path: Path) -> None:  # noqa: ANN001
+def test_menus_in_the_dark_look_are_readable(
+    qtbot, dark, demo_template: Path, tmp_path: Path
+) -> None:  # noqa: ANN001
     window = _window(qtbot, demo_template, tmp_path)
     menus = [a.menu() for a in window.menuBar().actions() if isinstance(a.menu(), QMenu)]
     assert menus
@@ -193,10 +206,17 @@ def test_every_colour_pair_of_the_high_contrast_look_is_at_least_7_to_1() -> Non
         "expected cell": (hc.text, hc.expected_bg),
         "emerging cell": (hc.text, hc.emerging_bg),
         "chart label on bar": (hc.chart_on_bar, hc.chart_bar),
-        **{f"badge {k}": (text, bg) for k, (bg, text) in (
-            ("grey", hc.badge_grey), ("red", hc.badge_red), ("yellow", hc.badge_yellow),
-            ("blue", hc.badge_blue), ("purple", hc.badge_purple), ("green", hc.badge_green),
-        )},
+        **{
+            f"badge {k}": (text, bg)
+            for k, (bg, text) in (
+                ("grey", hc.badge_grey),
+                ("red", hc.badge_red),
+                ("yellow", hc.badge_yellow),
+                ("blue", hc.badge_blue),
+                ("purple", hc.badge_purple),
+                ("green", hc.badge_green),
+            )
+        },
     }
     low = {
         name: round(style.contrast_ratio(QColor(fg), QColor(bg)), 2)
@@ -206,7 +226,9 @@ def test_every_colour_pair_of_the_high_contrast_look_is_at_least_7_to_1() -> Non
     assert low == {}
 
 
-def test_the_system_s_high_contrast_setting_is_followed(qapp: QApplication, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_system_s_high_contrast_setting_is_followed(
+    qapp: QApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(style, "_system_wants_high_contrast", lambda: True)
     try:
         style.apply_style(qapp, appearance=style.Appearance.SYSTEM)
@@ -232,6 +254,13 @@ def test_the_look_applies_in_a_fresh_process() -> None:
         "print('applied', style.current().name)\n"
     )
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("applied ")

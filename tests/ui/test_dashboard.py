@@ -104,9 +104,18 @@ def test_with_the_school_column_from_receipts(qtmodeltester, records) -> None:
             "school": "Puddlebrook Primary School (fictional)",
             "signed_at": "2026-07-01T09:00:00+00:00",
             "records": [
-                {"record_id": c.id, "export_version": 1, "received_at": "2026-07-01T09:00:00+00:00"},
-                {"record_id": d.id, "export_version": 2, "received_at": "2026-07-01T09:00:00+00:00",
-                 "read_by": "Ms Fictional", "read_on": "2026-07-02"},
+                {
+                    "record_id": c.id,
+                    "export_version": 1,
+                    "received_at": "2026-07-01T09:00:00+00:00",
+                },
+                {
+                    "record_id": d.id,
+                    "export_version": 2,
+                    "received_at": "2026-07-01T09:00:00+00:00",
+                    "read_by": "Ms Fictional",
+                    "read_on": "2026-07-02",
+                },
             ],
         }
     ]
@@ -124,7 +133,9 @@ def test_with_the_school_column_from_receipts(qtmodeltester, records) -> None:
     assert model.index(0, 0).data(RecordRole).id == d.id
 
 
-def test_date_of_birth_column_tells_same_names_apart_and_sorts(qtbot, records: list[Record]) -> None:
+def test_date_of_birth_column_tells_same_names_apart_and_sorts(
+    qtbot, records: list[Record]
+) -> None:
     twin = records[0].copy()
     twin.id = "00000000-0000-4000-8000-00000000b0b0"
     twin.set("child.date_of_birth", date(2021, 10, 2))
@@ -136,16 +147,29 @@ def test_date_of_birth_column_tells_same_names_apart_and_sorts(qtbot, records: l
     row = dash.model.row_of(twin.id)
     assert dash.model.index(row, CohortModel.BORN).data() == "2 Oct 2021"
     dash.table.sortByColumn(CohortModel.BORN, Qt.SortOrder.AscendingOrder)
-    born = [dash.proxy.index(r, 0).data(RecordRole).get("child.date_of_birth") for r in range(dash.proxy.rowCount())]
+    born = [
+        dash.proxy.index(r, 0).data(RecordRole).get("child.date_of_birth")
+        for r in range(dash.proxy.rowCount())
+    ]
     known = [d for d in born if d is not None]
     assert known == sorted(known)
 
 
-def test_signoff_filters_find_senco_reviews_and_changed_signoffs(qtbot, records: list[Record]) -> None:
+def test_signoff_filters_find_senco_reviews_and_changed_signoffs(
+    qtbot, records: list[Record]
+) -> None:
     dash = Dashboard()
     qtbot.addWidget(dash)
     changed = next(r for r in records if not derive_flags(r).send).copy()
-    changed.signoffs = [SignOff(SignOffScope.RECORD, "Ada Keyperson", Role.PRACTITIONER, changed.created.date(), "0" * 64)]
+    changed.signoffs = [
+        SignOff(
+            SignOffScope.RECORD,
+            "Ada Keyperson",
+            Role.PRACTITIONER,
+            changed.created.date(),
+            "0" * 64,
+        )
+    ]
     assert record_digest(changed) != "0" * 64
     rows = [r if r.id != changed.id else changed for r in records]
     dash.set_records(rows)
@@ -159,7 +183,9 @@ def test_signoff_filters_find_senco_reviews_and_changed_signoffs(qtbot, records:
     needing = shown()
     assert needing
     assert all(derive_flags(r).send for r in needing)
-    assert all(SignOffScope.SEND in readiness(r, None, date.today()).required_signoffs for r in needing)
+    assert all(
+        SignOffScope.SEND in readiness(r, None, date.today()).required_signoffs for r in needing
+    )
     dash.status_filter.setCurrentIndex(dash.status_filter.findText("Changed since signed off"))
     assert [r.id for r in shown()] == [changed.id]
     dash.clear_search_and_filters()

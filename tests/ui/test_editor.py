@@ -295,7 +295,9 @@ def test_list_entries_add_fill_remove(qtbot, fake_service: FakeService, blank: R
     )
     qtbot.mouseClick(field.add_button, Qt.MouseButton.LeftButton)
     assert len(field.entries) == 2
-    qtbot.mouseClick(field.entries[1].remove_button, Qt.MouseButton.LeftButton)  # empty: no question
+    qtbot.mouseClick(
+        field.entries[1].remove_button, Qt.MouseButton.LeftButton
+    )  # empty: no question
     assert len(field.entries) == 1
     qtbot.mouseClick(field.add_button, Qt.MouseButton.LeftButton)
     asked: list[str] = []

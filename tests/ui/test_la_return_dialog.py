@@ -40,7 +40,9 @@ def demo(demo_template: Path, tmp_path: Path) -> Path:
 
 def _window(qtbot, directory: Path, user: str) -> MainWindow:  # type: ignore[no-untyped-def]
     session = VaultService.open(directory, user, DEMO_PASSWORD, sleeper=lambda _s: None)
-    window = MainWindow(CheapVaultAccess, directory, session, services=WindowServices(clock=lambda: NOW, workers=1))
+    window = MainWindow(
+        CheapVaultAccess, directory, session, services=WindowServices(clock=lambda: NOW, workers=1)
+    )
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
@@ -57,7 +59,9 @@ def test_only_a_manager_has_the_action(qtbot, demo: Path) -> None:  # type: igno
     window.close()
 
 
-def test_the_menu_opens_the_return_dialog(qtbot, demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_menu_opens_the_return_dialog(
+    qtbot, demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
     window = _window(qtbot, demo, "manager")
     opened: list[QDialog] = []
     monkeypatch.setattr(window, "_run_modal", lambda dialog: opened.append(dialog) or 0)
@@ -67,7 +71,9 @@ def test_the_menu_opens_the_return_dialog(qtbot, demo: Path, monkeypatch: pytest
     window.close()
 
 
-def test_the_dialog_shows_the_counts_and_saves_the_signed_return(qtbot, demo: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_dialog_shows_the_counts_and_saves_the_signed_return(
+    qtbot, demo: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     session = VaultService.open(demo, "manager", DEMO_PASSWORD, sleeper=lambda _s: None)
     try:
         dialog = LaReturnDialog(LaReturnService(session, clock=lambda: NOW))
@@ -76,15 +82,23 @@ def test_the_dialog_shows_the_counts_and_saves_the_signed_return(qtbot, demo: Pa
         qtbot.waitUntil(lambda: dialog.content is not None, timeout=10000)
         assert dialog.year.currentText() == "2026-27"
         text = dialog.preview.toPlainText()
-        assert text.startswith("Return from Little Acorns Nursery (fictional) (Ofsted URN EY999001)")
+        assert text.startswith(
+            "Return from Little Acorns Nursery (fictional) (Ofsted URN EY999001)"
+        )
         assert "Children due to start Reception: 12." in text
         # another year: counted again (no child starts Reception the year after 2025-26's)
         dialog.year.setFocus()
         qtbot.keyClick(dialog.year, Qt.Key.Key_Down)
-        qtbot.waitUntil(lambda: dialog.content is not None and dialog.content.period.label == "2025-26", timeout=10000)
+        qtbot.waitUntil(
+            lambda: dialog.content is not None and dialog.content.period.label == "2025-26",
+            timeout=10000,
+        )
         assert "Children due to start Reception: 0." in dialog.preview.toPlainText()
         qtbot.keyClick(dialog.year, Qt.Key.Key_Up)
-        qtbot.waitUntil(lambda: dialog.content is not None and dialog.content.period.label == "2026-27", timeout=10000)
+        qtbot.waitUntil(
+            lambda: dialog.content is not None and dialog.content.period.label == "2026-27",
+            timeout=10000,
+        )
         out = tmp_path / "return.json"
         dialog.save(out)
         qtbot.waitUntil(lambda: dialog.saved == out, timeout=10000)
@@ -92,6 +106,8 @@ def test_the_dialog_shows_the_counts_and_saves_the_signed_return(qtbot, demo: Pa
     finally:
         session.close()
     assert json.loads(out.read_bytes())["return"]["period"] == "2026-27"
-    insight = LaReportService(EXAMPLES_DIR / "northshire" / "la-ca", clock=lambda: NOW).insight([out])
+    insight = LaReportService(EXAMPLES_DIR / "northshire" / "la-ca", clock=lambda: NOW).insight(
+        [out]
+    )
     assert insight.refused == ()
     assert insight.settings[0].content.value("due") == 12

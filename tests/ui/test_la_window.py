@@ -54,7 +54,10 @@ def test_a_folder_of_returns_is_shown_topic_by_topic(qtbot, demo_la: Path) -> No
     assert "Import the folder" in page.message.text()
     _load(qtbot, window, demo_la / "returns")
     assert page.message.text() == "2025-26: 7 settings and 3 schools."
-    assert window.windowTitle() == "Transitions – local authority: Westmoor Borough Council (fictional)"
+    assert (
+        window.windowTitle()
+        == "Transitions – local authority: Westmoor Borough Council (fictional)"
+    )
     names = [row[0] for row in table_rows(page.returns_table)]
     assert "Bramble Hill Day Nursery (fictional)" in names
     assert "Juniper Primary School (fictional)" in names
@@ -72,7 +75,13 @@ def test_a_folder_of_returns_is_shown_topic_by_topic(qtbot, demo_la: Path) -> No
     # Outcomes: the LA's target is drawn, and the gaps are in the table
     assert page.gld_chart.target() == 68.0
     gld = table_rows(page.gld_table)
-    assert [row[0] for row in gld] == ["All children", "Boys", "FSM / EYPP", "SEND (SEN support or above)", "EAL"]
+    assert [row[0] for row in gld] == [
+        "All children",
+        "Boys",
+        "FSM / EYPP",
+        "SEND (SEN support or above)",
+        "EAL",
+    ]
     assert gld[0][2].startswith("-")  # below the target in the demo
     # Keyboard: the tabs have mnemonics, the menu has shortcuts
     qtbot.keyClick(page.tabs, Qt.Key.Key_H, Qt.KeyboardModifier.AltModifier)
@@ -109,7 +118,9 @@ def test_a_changed_return_is_refused_and_listed(qtbot, demo_la: Path, tmp_path: 
     assert len(window.page.insight.schools) == 2
 
 
-def test_first_run_as_a_local_authority_makes_no_vault(qtbot, monkeypatch, tmp_path: Path, demo_la: Path) -> None:  # type: ignore[no-untyped-def]
+def test_first_run_as_a_local_authority_makes_no_vault(
+    qtbot, monkeypatch, tmp_path: Path, demo_la: Path
+) -> None:  # type: ignore[no-untyped-def]
     directory = tmp_path / "vault"
     settings_file = tmp_path / "settings.ini"
     monkeypatch.setattr(app_module, "default_vault_dir", lambda: tmp_path / "default")
@@ -136,7 +147,9 @@ def test_first_run_as_a_local_authority_makes_no_vault(qtbot, monkeypatch, tmp_p
         return self.result()
 
     def shown() -> int:
-        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, LaWindow) and w.isVisible()]
+        windows = [
+            w for w in QApplication.topLevelWidgets() if isinstance(w, LaWindow) and w.isVisible()
+        ]
         assert len(windows) == 1
         seen.append(windows[0].windowTitle())
         windows[0].close()

@@ -30,14 +30,18 @@ def window(qtbot, tmp_path: Path) -> MainWindow:
     directory = tmp_path / "vault"
     create_demo_vault(directory, children=2, seed=5, kdf=CHEAP_KDF, today=NOW.date())
     session = CheapVaultAccess.open(directory, "keyperson", DEMO_PASSWORD)
-    w = MainWindow(CheapVaultAccess, directory, session, services=WindowServices(clock=lambda: NOW, workers=1))
+    w = MainWindow(
+        CheapVaultAccess, directory, session, services=WindowServices(clock=lambda: NOW, workers=1)
+    )
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
     return w
 
 
-def test_ctrl_p_prints_every_page_of_the_open_record(qtbot, window: MainWindow, tmp_path: Path, monkeypatch) -> None:
+def test_ctrl_p_prints_every_page_of_the_open_record(
+    qtbot, window: MainWindow, tmp_path: Path, monkeypatch
+) -> None:
     out = tmp_path / "printed.pdf"
     printers: list[QPrinter] = []
     real_new_printer = ui.printing.new_printer
@@ -57,7 +61,9 @@ def test_ctrl_p_prints_every_page_of_the_open_record(qtbot, window: MainWindow, 
     qtbot.keyClick(window, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: "to the printer" in window.statusBar().currentMessage(), timeout=30000)
 
-    expected = len(pikepdf.open(io.BytesIO(PreviewService(clock=lambda: NOW).preview_pdf(record))).pages)
+    expected = len(
+        pikepdf.open(io.BytesIO(PreviewService(clock=lambda: NOW).preview_pdf(record))).pages
+    )
     with pikepdf.open(out) as printed:
         assert len(printed.pages) == expected
     assert f"{expected} page(s)" in window.statusBar().currentMessage()
@@ -65,10 +71,16 @@ def test_ctrl_p_prints_every_page_of_the_open_record(qtbot, window: MainWindow, 
     assert printers[0].docName().startswith("Transition record ")
     # the pages are pictures of the record's PDF: nothing is lost on the way (page 1 is not blank)
     if shutil.which("pdftoppm"):
-        subprocess.run(["pdftoppm", "-r", "30", "-f", "1", "-l", "1", "-png", str(out), str(tmp_path / "p")], check=True)
+        subprocess.run(
+            ["pdftoppm", "-r", "30", "-f", "1", "-l", "1", "-png", str(out), str(tmp_path / "p")],
+            check=True,
+        )
         page = QImage(str(next(tmp_path.glob("p*.png"))))
         dark = sum(
-            1 for y in range(0, page.height(), 4) for x in range(0, page.width(), 4) if page.pixelColor(x, y).lightness() < 200
+            1
+            for y in range(0, page.height(), 4)
+            for x in range(0, page.width(), 4)
+            if page.pixelColor(x, y).lightness() < 200
         )
         assert dark > 20
 

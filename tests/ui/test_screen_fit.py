@@ -34,8 +34,18 @@ def test_every_window_fits(screen: str, tmp_path: Path) -> None:
     # The offscreen screen is what Windows leaves to windows: the display less the taskbar.
     config.write_text(
         json.dumps(
-            {"screens": [{"name": "office", "x": 0, "y": 0, "width": width,
-                          "height": height - round(TASKBAR * scale), "logicalDpi": 96}]}
+            {
+                "screens": [
+                    {
+                        "name": "office",
+                        "x": 0,
+                        "y": 0,
+                        "width": width,
+                        "height": height - round(TASKBAR * scale),
+                        "logicalDpi": 96,
+                    }
+                ]
+            }
         ),  # fmt: skip
         encoding="utf-8",
     )

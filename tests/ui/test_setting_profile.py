@@ -96,8 +96,12 @@ def test_key_person_reads_the_profile_but_cannot_save_it(qtbot, vault_dir: Path)
     from models.setting_profile import SettingProfile, StaffMember
 
     services.profile(manager).save(
-        SettingProfile(name="Little Acorns Nursery (fictional)", urn="EY900001", setting_type="group",
-                       staff=(StaffMember("kim", "Kim Keyworth", "Room leader"),))
+        SettingProfile(
+            name="Little Acorns Nursery (fictional)",
+            urn="EY900001",
+            setting_type="group",
+            staff=(StaffMember("kim", "Kim Keyworth", "Room leader"),),
+        )
     )
     manager.close()
     session = CheapVaultAccess.open(vault_dir, "kim", PASSWORD)

@@ -44,7 +44,9 @@ def demo(demo_template: Path, tmp_path: Path) -> Path:
 
 def open_window(qtbot, directory: Path, user: str) -> MainWindow:
     session = CheapVaultAccess.open(directory, user, DEMO_PASSWORD)
-    window = MainWindow(CheapVaultAccess, directory, session, services=WindowServices(clock=lambda: NOW, workers=1))
+    window = MainWindow(
+        CheapVaultAccess, directory, session, services=WindowServices(clock=lambda: NOW, workers=1)
+    )
     qtbot.addWidget(window)
     window.resize(1366, 760)
     window.show()
@@ -141,8 +143,12 @@ def test_editing_signed_content_warns_once_shows_it_changed_everywhere_and_ctrl_
         "This part of the record is signed off. Changing it will need the sign-off of "
         f"{KEY_PERSON}, {SENCO} and {MANAGER} again."
     )
-    editor.go_to_field("send.reasonable_adjustments")  # more of the same sign-offs' content: no second notice
-    qtbot.keyClicks(editor.row("send.reasonable_adjustments").field.focus_target(), " A quiet corner.")
+    editor.go_to_field(
+        "send.reasonable_adjustments"
+    )  # more of the same sign-offs' content: no second notice
+    qtbot.keyClicks(
+        editor.row("send.reasonable_adjustments").field.focus_target(), " A quiet corner."
+    )
     editor.go_to_field("about_me.friends")
     qtbot.keyClicks(editor.row("about_me.friends").field.focus_target(), " And Bram.")
     assert len(seen) == 1
@@ -252,7 +258,10 @@ def test_sign_off_of_an_incomplete_record_is_refused_with_the_list_and_whats_mis
     qtbot.waitUntil(lambda: "summary.day_one" not in editor.missing_paths())
     assert nav_done(editor, "summary")
     # The refusal on screen follows the record: it no longer names what was put right.
-    assert editor.message_bar.text.text() == "Nothing stops the practitioner sign-off now: you can give it."
+    assert (
+        editor.message_bar.text.text()
+        == "Nothing stops the practitioner sign-off now: you can give it."
+    )
     qtbot.mouseClick(editor.signoff_button, Qt.MouseButton.LeftButton)
     assert editor.message_bar.text.text() == "Practitioner sign-off recorded."
     assert editor.missing_paths() == ["signoff.manager"]  # live, without reopening
@@ -337,7 +346,9 @@ def test_31_02_2021_is_kept_named_and_survives_closing(qtbot, demo: Path) -> Non
         stored = again.load(draft.id)
         assert stored.entered("child.date_of_birth") == Unparsed("31/02/2021")
         assert stored.entered("send.ehc_request_date") == Unparsed("30/02/2026")
-        assert {"child.date_of_birth", "send.ehc_request_date"} <= {m.path for m in again.readiness(stored).items}
+        assert {"child.date_of_birth", "send.ehc_request_date"} <= {
+            m.path for m in again.readiness(stored).items
+        }
     finally:
         again.close()
 
@@ -345,8 +356,11 @@ def test_31_02_2021_is_kept_named_and_survives_closing(qtbot, demo: Path) -> Non
 def test_eal_is_derived_from_the_home_languages_unless_someone_chooses(qtbot, demo: Path) -> None:
     window = open_window(qtbot, demo, "keyperson")
     draft = next(
-        r for r in window.service.list_records()
-        if r.status is Status.DRAFT and r.get("child.home_languages") == "English" and r.get("child.eal") is None
+        r
+        for r in window.service.list_records()
+        if r.status is Status.DRAFT
+        and r.get("child.home_languages") == "English"
+        and r.get("child.eal") is None
     )
     editor = open_editor(qtbot, window, draft)
     eal = editor.row("child.eal").field.focus_target()

@@ -237,7 +237,9 @@ def test_only_a_manager_gets_the_users_action(qtbot, vault_dir: Path) -> None:
     window.close()
 
 
-def test_a_manager_sets_a_new_password_for_someone_who_forgot(qtbot, session, vault_dir: Path) -> None:
+def test_a_manager_sets_a_new_password_for_someone_who_forgot(
+    qtbot, session, vault_dir: Path
+) -> None:
     dialog = open_dialog(qtbot, session)
     dialog.select(session.user.name)
     assert not dialog.reset_button.isEnabled()  # your own: File > Change password

@@ -24,7 +24,9 @@ def _window(qtbot, folder: Path) -> MainWindow:  # noqa: ANN001
     return window
 
 
-def test_an_older_copy_put_back_is_told_in_the_window_and_by_the_check(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+def test_an_older_copy_put_back_is_told_in_the_window_and_by_the_check(
+    qtbot, tmp_path: Path
+) -> None:  # noqa: ANN001
     folder = tmp_path / "vault"
     create_demo_vault(folder, children=3, seed=4, kdf=CHEAP_KDF)
     CheapVaultAccess.open(folder, "manager", DEMO_PASSWORD).close()  # seen on this PC
@@ -45,7 +47,9 @@ def test_an_older_copy_put_back_is_told_in_the_window_and_by_the_check(qtbot, tm
     window.check_action.trigger()
     qtbot.waitUntil(lambda: window.last_check is not None, timeout=20000)
     assert not window.last_check.ok
-    box = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible())
+    box = next(
+        w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()
+    )
     assert "problem" in box.text()
     assert any("older copy" in p for p in window.last_check.problems)
     box.close()
@@ -59,6 +63,8 @@ def test_a_sound_vault_says_nothing_and_the_check_says_sound(qtbot, tmp_path: Pa
     window.check_action.trigger()
     qtbot.waitUntil(lambda: window.last_check is not None, timeout=20000)
     assert window.last_check.ok
-    box = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible())
+    box = next(
+        w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()
+    )
     assert box.text().startswith("The vault is sound")
     box.close()

@@ -131,7 +131,5 @@ def test_deep_nesting_and_huge_numbers_are_refused_in_one_sentence(extra: str, r
 
 
 def test_brackets_inside_strings_and_comments_do_not_count_as_nesting() -> None:
-    text = RIVERBEND.replace(
-        "[consent]\n", "# " + "[" * 100 + "\n[consent]\n"
-    )
+    text = RIVERBEND.replace("[consent]\n", "# " + "[" * 100 + "\n[consent]\n")
     assert parse_charter(text).consent is not None

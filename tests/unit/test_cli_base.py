@@ -39,12 +39,16 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, ...]]:
     """VaultService.exists and .open answered by a FakeVault; returns the open calls."""
     calls: list[tuple[object, ...]] = []
 
-    def fake_open(directory: Path | None, user: str, password: str, *, db_url: str | None = None) -> FakeVault:
+    def fake_open(
+        directory: Path | None, user: str, password: str, *, db_url: str | None = None
+    ) -> FakeVault:
         vault = FakeVault(notices=("The vault is read-only.",))
         calls.append((directory, user, password, db_url, vault))
         return vault
 
-    monkeypatch.setattr(vault_service.VaultService, "exists", staticmethod(lambda d, db_url=None: True))
+    monkeypatch.setattr(
+        vault_service.VaultService, "exists", staticmethod(lambda d, db_url=None: True)
+    )
     monkeypatch.setattr(vault_service.VaultService, "open", staticmethod(fake_open))
     monkeypatch.setenv(base.PASSWORD_ENV, "correct horse")
     monkeypatch.delenv("TRANSITIONS_DB", raising=False)
@@ -52,7 +56,9 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, ...]]:
 
 
 def _args(**kw: object) -> argparse.Namespace:
-    return argparse.Namespace(**{"vault": Path("/nowhere/v"), "password_file": None, "user": None, **kw})
+    return argparse.Namespace(
+        **{"vault": Path("/nowhere/v"), "password_file": None, "user": None, **kw}
+    )
 
 
 def test_open_vault_closes_the_vault_when_the_work_fails(
@@ -61,7 +67,12 @@ def test_open_vault_closes_the_vault_when_the_work_fails(
     with pytest.raises(CliError), open_vault(_args(), default_user="headteacher"):
         raise CliError("The work failed.")
     directory, user, password, db_url, vault = opened[0]
-    assert (directory, user, password, db_url) == (Path("/nowhere/v"), "headteacher", "correct horse", None)
+    assert (directory, user, password, db_url) == (
+        Path("/nowhere/v"),
+        "headteacher",
+        "correct horse",
+        None,
+    )
     assert isinstance(vault, FakeVault)
     assert vault.closed
     assert capsys.readouterr().err == "The vault is read-only.\n"
@@ -85,7 +96,9 @@ def test_open_vault_refuses_a_missing_vault_before_reading_a_password(
     assert caught.value.code == EXIT_USAGE
 
 
-def test_folder_only_ignores_transitions_db(opened: list[tuple[object, ...]], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_folder_only_ignores_transitions_db(
+    opened: list[tuple[object, ...]], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TRANSITIONS_DB", "postgresql+psycopg://someone@server/db")
     with open_vault(_args(vault=None), folder_only=True):
         pass
@@ -94,11 +107,15 @@ def test_folder_only_ignores_transitions_db(opened: list[tuple[object, ...]], mo
     assert isinstance(directory, Path)
 
 
-def test_render_prints_the_form_asked_for_and_makes_only_that_one(capsys: pytest.CaptureFixture[str]) -> None:
+def test_render_prints_the_form_asked_for_and_makes_only_that_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     def never() -> str:
         raise AssertionError("the other form was made")
 
-    result = Result(json={"ok": False}, text=never, code=EXIT_NEGATIVE, errors="Something is damaged.")
+    result = Result(
+        json={"ok": False}, text=never, code=EXIT_NEGATIVE, errors="Something is damaged."
+    )
     assert render(argparse.Namespace(json=True), result) == EXIT_NEGATIVE
     out, err = capsys.readouterr()
     assert (out, err) == ('{\n  "ok": false\n}\n', "Something is damaged.\n")
@@ -111,7 +128,10 @@ def test_render_prints_the_form_asked_for_and_makes_only_that_one(capsys: pytest
 
 
 def test_render_prints_nothing_for_an_empty_result(capsys: pytest.CaptureFixture[str]) -> None:
-    assert render(argparse.Namespace(json=True), Result(code=EXIT_USAGE, errors="Row 2: no URN.")) == EXIT_USAGE
+    assert (
+        render(argparse.Namespace(json=True), Result(code=EXIT_USAGE, errors="Row 2: no URN."))
+        == EXIT_USAGE
+    )
     assert render(argparse.Namespace(json=False), Result()) == 0
     assert capsys.readouterr() == ("", "Row 2: no URN.\n")
 

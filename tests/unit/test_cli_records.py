@@ -35,9 +35,19 @@ def _password(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_version_and_help() -> None:
-    out = subprocess.run([sys.executable, "-m", "transitions_app", "--version"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "transitions_app", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert out.stdout.startswith("transitions-app ")
-    help_text = subprocess.run([sys.executable, "-m", "transitions_app", "--help"], capture_output=True, text=True, check=True).stdout
+    help_text = subprocess.run(
+        [sys.executable, "-m", "transitions_app", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     for command in ("selftest", "demo", "records", "vault"):
         assert command in help_text
 
@@ -85,7 +95,9 @@ def test_import_bad_file_is_refused_with_one_sentence(
     assert len(err.splitlines()) == 1
 
 
-def test_wrong_password_is_exit_3(vault: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_wrong_password_is_exit_3(
+    vault: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("TRANSITIONS_PASSWORD", "wrong password")
     assert main(["records", "list", "--vault", str(vault)]) == 3
     assert "Traceback" not in capsys.readouterr().err
@@ -102,13 +114,19 @@ def test_no_password_never_prompts_without_a_terminal(vault: Path) -> None:
     env = {k: v for k, v in __import__("os").environ.items() if k != "TRANSITIONS_PASSWORD"}
     out = subprocess.run(
         [sys.executable, "-m", "transitions_app", "records", "list", "--vault", str(vault)],
-        capture_output=True, text=True, stdin=subprocess.DEVNULL, env=env, timeout=60,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        timeout=60,
     )
     assert out.returncode == 2
     assert "No password given" in out.stderr
 
 
-def test_missing_vault_and_unknown_record(tmp_path: Path, vault: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_vault_and_unknown_record(
+    tmp_path: Path, vault: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["records", "list", "--vault", str(tmp_path / "nowhere")]) == 2
     assert "No vault was found" in capsys.readouterr().err
     assert main(["records", "show", "no-such-id", "--vault", str(vault)]) == 2
@@ -121,7 +139,12 @@ def test_bad_usage_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_selftest_passes() -> None:
-    out = subprocess.run([sys.executable, "-m", "transitions_app", "selftest", "--json"], capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "transitions_app", "selftest", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     data = json.loads(out.stdout)
     assert data["ok"] is True
@@ -140,7 +163,18 @@ def test_a_reader_that_stops_early_gets_no_traceback(vault: Path) -> None:
     os.close(read_end)  # as head does once it has its lines: every write now fails with EPIPE
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "transitions_app", "records", "list", "--vault", str(vault), "--user", "manager", "--json"],
+            [
+                sys.executable,
+                "-m",
+                "transitions_app",
+                "records",
+                "list",
+                "--vault",
+                str(vault),
+                "--user",
+                "manager",
+                "--json",
+            ],
             stdout=write_end,
             stderr=subprocess.PIPE,
             timeout=60,

@@ -109,13 +109,17 @@ def test_batch_uses_worker_processes(vault: VaultService, tmp_path: Path) -> Non
     exporter = ExportService(vault, workers=2)
     ids = _exportable(exporter, vault)
     seen: list[tuple[int, int]] = []
-    report = exporter.export(ids, tmp_path / "out", password=PDF_PASSWORD, progress=lambda d, t, _n: seen.append((d, t)))
+    report = exporter.export(
+        ids, tmp_path / "out", password=PDF_PASSWORD, progress=lambda d, t, _n: seen.append((d, t))
+    )
     assert report.ok
     assert seen[-1][0] == seen[-1][1] == len(report.files)
     assert len({f.path for f in report.files}) == len(report.files)
 
 
-def test_cli_export_and_verify(demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_export_and_verify(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import shutil
 
     vault_dir = tmp_path / "vault"
@@ -124,20 +128,49 @@ def test_cli_export_and_verify(demo: Path, tmp_path: Path, monkeypatch: pytest.M
     pw = tmp_path / "pdfpw"
     pw.write_text(PDF_PASSWORD)
     out = tmp_path / "out"
-    code = main(["export", "--vault", str(vault_dir), "--all", "--out", str(out), "--encrypt-password-file", str(pw), "--json"])
+    code = main(
+        [
+            "export",
+            "--vault",
+            str(vault_dir),
+            "--all",
+            "--out",
+            str(out),
+            "--encrypt-password-file",
+            str(pw),
+            "--json",
+        ]
+    )
     data = json.loads(capsys.readouterr().out)
     assert code == 1  # the demo keeps some drafts, which are refused and listed
     assert data["refused"]
     assert all(r["missing"] or r["reason"] for r in data["refused"])
     files = [Path(f["file"]) for f in data["files"]]
     assert files
-    args = ["verify", *map(str, files), "--trust", str(ROOT / "root-cert.pem"), "--password-file", str(pw), "--json"]
+    args = [
+        "verify",
+        *map(str, files),
+        "--trust",
+        str(ROOT / "root-cert.pem"),
+        "--password-file",
+        str(pw),
+        "--json",
+    ]
     assert main([*args, "--crl", str(ROOT.parent / "crl.pem")]) == 0
     results = json.loads(capsys.readouterr().out)
     for row in results:
         assert row["valid"] is True
         assert row["fully_checked"] is True
-        assert {"file", "valid", "reason", "signer", "fingerprint_sha256", "signed_at", "record_id", "record_version"} <= set(row)
+        assert {
+            "file",
+            "valid",
+            "reason",
+            "signer",
+            "fingerprint_sha256",
+            "signed_at",
+            "record_id",
+            "record_version",
+        } <= set(row)
     # without the LA's revocation list the files are valid but not fully checked (exit 1)
     assert main(args) == 1
     for row in json.loads(capsys.readouterr().out):
@@ -146,14 +179,21 @@ def test_cli_export_and_verify(demo: Path, tmp_path: Path, monkeypatch: pytest.M
         assert "no revocation list (CRL)" in row["revocation"]
     # with the vault's own trust material instead of --trust
     monkeypatch.setenv("TRANSITIONS_PASSWORD", PASSWORD)
-    assert main(["verify", str(files[0]), "--vault", str(vault_dir), "--password-file", str(pw)]) == 0
+    assert (
+        main(["verify", str(files[0]), "--vault", str(vault_dir), "--password-file", str(pw)]) == 0
+    )
     # a tampered copy fails
     bad = tmp_path / "bad.pdf"
     raw = bytearray(files[0].read_bytes())
     raw[len(raw) // 3] ^= 0x01
     bad.write_bytes(bytes(raw))
     capsys.readouterr()
-    assert main(["verify", str(bad), "--trust", str(ROOT / "root-cert.pem"), "--password-file", str(pw)]) == 1
+    assert (
+        main(
+            ["verify", str(bad), "--trust", str(ROOT / "root-cert.pem"), "--password-file", str(pw)]
+        )
+        == 1
+    )
     assert "INVALID" in capsys.readouterr().out
     # no trust root at all: intact but not vouched for
     assert main(["verify", str(files[0]), "--password-file", str(pw)]) == 1
@@ -161,20 +201,37 @@ def test_cli_export_and_verify(demo: Path, tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_tell_it_once_start_from_another_settings_pdf(
-    vault: VaultService, demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    vault: VaultService,
+    demo: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     import shutil
 
     exporter = ExportService(vault, workers=1)
     record_id = _exportable(exporter, vault)[0]
-    report = exporter.export([record_id], tmp_path / "out", packets="teacher", password=PDF_PASSWORD)
+    report = exporter.export(
+        [record_id], tmp_path / "out", packets="teacher", password=PDF_PASSWORD
+    )
     pdf = report.files[0].path
     other = tmp_path / "other-setting"
     shutil.copytree(demo, other)
     monkeypatch.setenv("TRANSITIONS_PASSWORD", PASSWORD)
     pw = tmp_path / "pw"
     pw.write_text(PDF_PASSWORD)
-    code = main(["records", "import", str(pdf), "--vault", str(other), "--pdf-password-file", str(pw), "--json"])
+    code = main(
+        [
+            "records",
+            "import",
+            str(pdf),
+            "--vault",
+            str(other),
+            "--pdf-password-file",
+            str(pw),
+            "--json",
+        ]
+    )
     assert code == 0
     started = json.loads(capsys.readouterr().out)
     assert started["vouched"] is True
@@ -190,13 +247,18 @@ def test_tell_it_once_start_from_another_settings_pdf(
     assert new.signoffs == []
     assert new.export_version == 0
     assert set(new.provenance) == set(new.values)
-    assert all(p.startswith("From Little Acorns Nursery (fictional)") for p in new.provenance.values())
+    assert all(
+        p.startswith("From Little Acorns Nursery (fictional)") for p in new.provenance.values()
+    )
     # a tampered PDF starts nothing
     raw = bytearray(pdf.read_bytes())
     raw[len(raw) // 2] ^= 0x04
     bad = tmp_path / "bad.pdf"
     bad.write_bytes(bytes(raw))
-    assert main(["records", "import", str(bad), "--vault", str(other), "--pdf-password-file", str(pw)]) == 1
+    assert (
+        main(["records", "import", str(bad), "--vault", str(other), "--pdf-password-file", str(pw)])
+        == 1
+    )
     assert "was not started" in capsys.readouterr().err
 
 
@@ -205,12 +267,16 @@ def _pdf_text(path: Path, password: str, tmp_path: Path) -> str:
 
     out = tmp_path / f"{path.stem}.txt"
     subprocess.run(
-        ["pdftotext", "-upw", password, "-f", "1", "-l", "1", str(path), str(out)], check=True, timeout=60
+        ["pdftotext", "-upw", password, "-f", "1", "-l", "1", str(path), str(out)],
+        check=True,
+        timeout=60,
     )
     return out.read_text(encoding="utf-8")
 
 
-def test_a_folder_of_exports_reveals_no_names_and_no_sen_status(vault: VaultService, tmp_path: Path) -> None:
+def test_a_folder_of_exports_reveals_no_names_and_no_sen_status(
+    vault: VaultService, tmp_path: Path
+) -> None:
     from export.file_names import file_code
     from export.packets import needs_senco_packet
 
@@ -226,7 +292,9 @@ def test_a_folder_of_exports_reveals_no_names_and_no_sen_status(vault: VaultServ
     seen += (report.manifest_json.read_text() + report.manifest_csv.read_text()).lower()  # type: ignore[union-attr]
     import re
 
-    words = set(re.findall(r"[a-z]+", seen))  # a name is a word; "bea" inside a sha256 is not a name
+    words = set(
+        re.findall(r"[a-z]+", seen)
+    )  # a name is a word; "bea" inside a sha256 is not a name
     for record in records:
         for path in ("child.legal_forenames", "child.legal_surname", "child.preferred_name"):
             name = str(record.get(path) or "")
@@ -265,7 +333,9 @@ def test_manifest_csv_cells_cannot_run_as_formulas(vault: VaultService, tmp_path
 
     exporter = ExportService(vault, workers=1)
     record_id = _exportable(exporter, vault)[0]
-    report = exporter.export([record_id], tmp_path / "out", packets="teacher", password=PDF_PASSWORD)
+    report = exporter.export(
+        [record_id], tmp_path / "out", packets="teacher", password=PDF_PASSWORD
+    )
     rows = list(csv.reader(io.StringIO(report.manifest_csv.read_text())))  # type: ignore[union-attr]
     assert rows[0][0] == "file"
     for row in rows:

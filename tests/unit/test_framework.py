@@ -33,7 +33,9 @@ def test_all_twelve_sections_in_order() -> None:
 
 def test_every_field_kind_is_used() -> None:
     fw = current_framework()
-    kinds = {f.kind for f in fw.iter_fields()} | {i.kind for f in fw.iter_fields() for i in f.item_fields}
+    kinds = {f.kind for f in fw.iter_fields()} | {
+        i.kind for f in fw.iter_fields() for i in f.item_fields
+    }
     assert kinds == set(Kind)
 
 
@@ -44,23 +46,55 @@ def test_seventeen_elg_aspects_three_prime_areas() -> None:
     assert len({f.group for f in scales}) == 7
     prime = [f for f in scales if "prime_not_on_track" in f.feeds]
     assert len(prime) == 7  # 2 + 2 + 3 aspects in the three prime areas
-    assert all(o.value in {"on_track", "some_support", "targeted_support", "not_assessed"} for f in scales for o in f.options)
+    assert all(
+        o.value in {"on_track", "some_support", "targeted_support", "not_assessed"}
+        for f in scales
+        for o in f.options
+    )
 
 
 def test_asq_domains_have_scores_in_steps_of_five() -> None:
     fw = current_framework()
-    for domain in ("communication", "gross_motor", "fine_motor", "problem_solving", "personal_social"):
+    for domain in (
+        "communication",
+        "gross_motor",
+        "fine_motor",
+        "problem_solving",
+        "personal_social",
+    ):
         score = fw.field(f"progress_check.asq_{domain}_score")
         assert (score.minimum, score.maximum, score.step) == (0, 60, 5)
-        assert fw.field(f"progress_check.asq_{domain}_zone").option_values() == ("above", "monitoring", "below")
+        assert fw.field(f"progress_check.asq_{domain}_zone").option_values() == (
+            "above",
+            "monitoring",
+            "below",
+        )
 
 
 def test_send_codes_and_statuses() -> None:
     fw = current_framework()
     assert fw.field("send.primary_need").option_values() == (
-        "SPLD", "MLD", "SLD", "PMLD", "SEMH", "SLCN", "HI", "VI", "MSI", "PD", "ASD", "OTH", "NSA",
+        "SPLD",
+        "MLD",
+        "SLD",
+        "PMLD",
+        "SEMH",
+        "SLCN",
+        "HI",
+        "VI",
+        "MSI",
+        "PD",
+        "ASD",
+        "OTH",
+        "NSA",
     )
-    assert fw.field("send.status").option_values() == ("none", "monitoring", "sen_support", "ehc_assessment", "ehc_plan")
+    assert fw.field("send.status").option_values() == (
+        "none",
+        "monitoring",
+        "sen_support",
+        "ehc_assessment",
+        "ehc_plan",
+    )
 
 
 def test_safeguarding_flag_is_guarded_and_feeds_dsl() -> None:
@@ -104,7 +138,13 @@ def test_unknown_version_and_framework_are_clear_errors() -> None:
 def test_conditions_must_name_real_fields() -> None:
     from models.framework.definition import FieldDef, build_framework, build_section
 
-    bad = build_section("a", 1, "A", "", [FieldDef("x", "X", Kind.TEXT, required_when=Condition("a.nope", is_set=True))])
+    bad = build_section(
+        "a",
+        1,
+        "A",
+        "",
+        [FieldDef("x", "X", Kind.TEXT, required_when=Condition("a.nope", is_set=True))],
+    )
     with pytest.raises(ValueError, match="unknown field"):
         build_framework("t", 1, "T", [bad])
 
@@ -142,7 +182,9 @@ def test_formats_and_past_only_dates_come_from_the_framework() -> None:
     future_ok = FieldDef(key="due", label="Due", kind=Kind.DATE, path="x.due")
     assert validate_value(past, tomorrow, today=today) == "This date is in the future."
     assert validate_value(future_ok, tomorrow, today=today) is None
-    urn = FieldDef(key="urn", label="URN", kind=Kind.TEXT, text_format=TextFormat.SCHOOL_URN, path="x.urn")
+    urn = FieldDef(
+        key="urn", label="URN", kind=Kind.TEXT, text_format=TextFormat.SCHOOL_URN, path="x.urn"
+    )
     assert validate_value(urn, "12345", today=today) == "A school URN is six digits."
     assert validate_value(urn, "123456", today=today) is None
     assert not is_school_urn("１２３４５６")  # full-width digits are not a URN

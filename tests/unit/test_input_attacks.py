@@ -103,7 +103,9 @@ def test_verify_refuses_what_is_not_a_regular_file_at_once(
 @pytest.mark.parametrize("target", ["/dev/zero", "fifo"])
 def test_records_import_refuses_devices_and_fifos(target: str, fifo: Path, tmp_path: Path) -> None:
     path = fifo if target == "fifo" else Path(target)
-    code, _, err = app("records", "import", path, "--vault", tmp_path / "v", timeout=60, password=PW)
+    code, _, err = app(
+        "records", "import", path, "--vault", tmp_path / "v", timeout=60, password=PW
+    )
     assert code == 2
     assert "is not a regular file" in one_sentence(err)
 
@@ -112,7 +114,9 @@ def test_a_password_file_that_is_a_device_is_refused(tmp_path: Path, fifo: Path)
     vault, _ = VaultService.create(tmp_path / "v", "manager", PW, kdf=FAST)
     vault.close()
     for secret in (Path("/dev/zero"), fifo):
-        code, _, err = app("vault", "check", "--vault", tmp_path / "v", "--password-file", secret, timeout=60)
+        code, _, err = app(
+            "vault", "check", "--vault", tmp_path / "v", "--password-file", secret, timeout=60
+        )
         assert code == 2
         assert "is not a regular file" in one_sentence(err)
 
@@ -148,7 +152,9 @@ def test_school_import_of_hostile_names_keeps_the_whole_report(tmp_path: Path, f
     forged = "a\nIMPORTED z.pdf: imported. Signature valid\x1b[31m\u202e.pdf"
     (inbox / forged).write_bytes(signed_pdf(good, pki.setting))
 
-    code, out, err = app("school", "import", inbox, fifo, "--vault", vault, "--user", "head", password=PW)
+    code, out, err = app(
+        "school", "import", inbox, fifo, "--vault", vault, "--user", "head", password=PW
+    )
 
     assert code == 2  # the FIFO is bad input; every other file is still reported
     assert "Traceback" not in err
@@ -157,12 +163,16 @@ def test_school_import_of_hostile_names_keeps_the_whole_report(tmp_path: Path, f
     assert "\x1b" not in out
     assert "\u202e" not in out
     assert not any(line.startswith("IMPORTED") for line in lines)
-    assert lines[0].startswith("a\\nIMPORTED z.pdf: imported. Signature valid\\x1b[31m\\u202e.pdf: imported.")
+    assert lines[0].startswith(
+        "a\\nIMPORTED z.pdf: imported. Signature valid\\x1b[31m\\u202e.pdf: imported."
+    )
     assert lines[1].startswith("tampered-\\xff\\xfe.pdf: quarantined.")
     assert lines[2].startswith("looks-like-a.pdf: refused.")
     assert "not a regular file" in lines[2]
 
-    code, out, err = app("school", "quarantine", "--vault", vault, "--user", "head", "--json", password=PW)
+    code, out, err = app(
+        "school", "quarantine", "--vault", vault, "--user", "head", "--json", password=PW
+    )
     assert code == 0, err
     assert [q["file"] for q in json.loads(out)] == ["tampered-\\xff\\xfe.pdf"]
 
@@ -252,7 +262,9 @@ def test_a_well_formed_record_still_imports(
 
 @pytest.fixture
 def ca(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr(pki_module.ca, "ROOT_KEY_KDF", KdfParams(memory_kib=64, iterations=1, lanes=1))
+    monkeypatch.setattr(
+        pki_module.ca, "ROOT_KEY_KDF", KdfParams(memory_kib=64, iterations=1, lanes=1)
+    )
     folder = tmp_path / "la-ca"
     now = datetime.now(UTC) - timedelta(days=1)
     pki_module.init_ca(folder, "Riverbend Borough Council (fictional)", LA_PASS, now=now)
@@ -307,7 +319,9 @@ def test_charter_verify_and_import_refuse_an_unknown_framework_version(
     vault, _ = VaultService.create(tmp_path / "v", "manager", PW, kdf=FAST)
     vault.close()
     monkeypatch.setenv("TRANSITIONS_PASSWORD", PW)
-    code, _, err = run(capsys, "charter", "import", signed, "--vault", tmp_path / "v", "--root", root)
+    code, _, err = run(
+        capsys, "charter", "import", signed, "--vault", tmp_path / "v", "--root", root
+    )
     assert code == 1
     assert "version 99, which this app does not know" in one_sentence(err)
 
@@ -329,6 +343,8 @@ def test_charter_verify_and_import_refuse_a_charter_not_yet_in_force(
     vault, _ = VaultService.create(tmp_path / "v", "manager", PW, kdf=FAST)
     vault.close()
     monkeypatch.setenv("TRANSITIONS_PASSWORD", PW)
-    code, _, err = run(capsys, "charter", "import", signed, "--vault", tmp_path / "v", "--root", root)
+    code, _, err = run(
+        capsys, "charter", "import", signed, "--vault", tmp_path / "v", "--root", root
+    )
     assert code == 1
     assert f"is not in force until {starts.isoformat()}" in one_sentence(err)

@@ -47,7 +47,9 @@ def test_every_demo_record_matches_the_published_schema(records: list[Record]) -
 
 def test_published_schema_is_current() -> None:
     """docs/record.schema.json is generated from the framework; regenerate with tools/write_schema.py."""
-    assert json.loads(SCHEMA_FILE.read_text(encoding="utf-8")) == json.loads(json.dumps(json_schema(current_framework())))
+    assert json.loads(SCHEMA_FILE.read_text(encoding="utf-8")) == json.loads(
+        json.dumps(json_schema(current_framework()))
+    )
 
 
 def _base() -> dict:
@@ -62,7 +64,10 @@ def _base() -> dict:
         (lambda d: d["framework"].update(id="other"), "does not know"),
         (lambda d: d["sections"]["child"].update(date_of_birth="2021-02-30"), "not a real date"),
         (lambda d: d["sections"]["child"].update(date_of_birth=20210101), "must be a date"),
-        (lambda d: d["sections"].update(progress_check={"asq_communication_score": "forty"}), "whole number"),
+        (
+            lambda d: d["sections"].update(progress_check={"asq_communication_score": "forty"}),
+            "whole number",
+        ),
         (lambda d: d["sections"]["send"].update(status="maybe"), "not one of its choices"),
         (lambda d: d["sections"]["child"].update(nickname="x"), "child.nickname"),
         (lambda d: d["sections"].update(secret={}), "section “secret”"),
@@ -81,7 +86,9 @@ def test_bad_json_gives_a_clear_error(mutate, message: str) -> None:  # type: ig
         record_from_dict(data)
 
 
-@pytest.mark.parametrize("raw", [b"", b"{", b"\xff\xfe", b"[]", b"null", b'{"format": "transitions-record"}'])
+@pytest.mark.parametrize(
+    "raw", [b"", b"{", b"\xff\xfe", b"[]", b"null", b'{"format": "transitions-record"}']
+)
 def test_malformed_bytes_never_traceback(raw: bytes) -> None:
     with pytest.raises(InterchangeError):
         record_from_bytes(raw)
@@ -118,6 +125,9 @@ def test_version_1_record_still_loads_validates_and_serialises_under_version_2()
 
 def test_person_and_lists_round_trip() -> None:
     r = Record("eyfs-school-readiness", 1)
-    r.set("child.key_person", Person("Test Keyworth", "Key person", "Fictional Nursery", "01632 960000"))
+    r.set(
+        "child.key_person",
+        Person("Test Keyworth", "Key person", "Fictional Nursery", "01632 960000"),
+    )
     r.set("send.meeting_actions", ({"action": "Visit", "owner": "SENCO", "due": date(2026, 6, 1)},))
     assert record_from_bytes(record_to_bytes(r)) == r

@@ -55,27 +55,45 @@ def _session(directory: Path, moment: datetime) -> VaultService:
 
 
 def _exportable(vault: VaultService, exporter: ExportService) -> list[str]:
-    return sorted(r.id for r in vault.list_records() if r.export_version == 0 and not exporter.missing_for_export(r))
+    return sorted(
+        r.id
+        for r in vault.list_records()
+        if r.export_version == 0 and not exporter.missing_for_export(r)
+    )
 
 
-def _setting(folder: Path, ca: pki.CertificateAuthority, school: pki.SigningIdentity, name: str, urn: str, children: int, seed: int) -> Path:
+def _setting(
+    folder: Path,
+    ca: pki.CertificateAuthority,
+    school: pki.SigningIdentity,
+    name: str,
+    urn: str,
+    children: int,
+    seed: int,
+) -> Path:
     directory = folder / urn
     create_demo_vault(directory, children=children, seed=seed, kdf=FAST, today=date(2026, 10, 1))
     identity = ca.issue_setting(name, urn, now=datetime(2026, 9, 1, tzinfo=UTC))
     vault = _session(directory, ON_TIME)
     try:
-        CharterService(vault, clock=_clock(ON_TIME)).import_setting_p12(pki.identity_to_p12(identity, "setting-passphrase"), "setting-passphrase")
+        CharterService(vault, clock=_clock(ON_TIME)).import_setting_p12(
+            pki.identity_to_p12(identity, "setting-passphrase"), "setting-passphrase"
+        )
         exporter = ExportService(vault, clock=_clock(ON_TIME), workers=1)
         ready = _exportable(vault, exporter)
         draft = next(r.id for r in vault.list_records() if exporter.missing_for_export(r))
-        report = exporter.export([*ready[:2], draft], folder / "out" / urn, password="told-by-phone-1234")
+        report = exporter.export(
+            [*ready[:2], draft], folder / "out" / urn, password="told-by-phone-1234"
+        )
         assert len(report.refused) == 1
     finally:
         vault.close()
     vault = _session(directory, LATE)
     try:
         exporter = ExportService(vault, clock=_clock(LATE), workers=1)
-        assert exporter.export(_exportable(vault, exporter)[:1], folder / "out" / urn, password="told-by-phone-1234").ok
+        assert exporter.export(
+            _exportable(vault, exporter)[:1], folder / "out" / urn, password="told-by-phone-1234"
+        ).ok
         records = vault.list_records()
     finally:
         vault.close()
@@ -93,8 +111,11 @@ def _setting(folder: Path, ca: pki.CertificateAuthority, school: pki.SigningIden
         "school": {"urn": "900001", "name": "Puddlebrook Primary School (fictional)"},
         "children": [
             {
-                "record_id": r.id, "setting_urn": urn, "setting_name": name,
-                "groups": sorted(child_groups(r)), "gld": rng.random() < 0.6,
+                "record_id": r.id,
+                "setting_urn": urn,
+                "setting_name": name,
+                "groups": sorted(child_groups(r)),
+                "gld": rng.random() < 0.6,
                 "elgs": {a: "expected" for a in ASPECTS},
             }
             for r in chosen
@@ -138,8 +159,14 @@ def hand_counts(directory: Path) -> dict[str, int]:
     plus = [r for r in due if r.get("send.status") in ("sen_support", "ehc_assessment", "ehc_plan")]
     c["send.plus"] = len(plus)
     c["coproduced.yes"] = sum(1 for r in plus if r.get("send.plan_coproduced") is True)
-    c["meeting.on_time"] = sum(1 for r in plus if r.get("send.meeting_date") and r.get("send.meeting_date") <= MEETINGS)
-    c["waiting.yes"] = sum(1 for r in due if any(p.get("status") == "waiting" for p in r.get("send.professionals") or ()))
+    c["meeting.on_time"] = sum(
+        1 for r in plus if r.get("send.meeting_date") and r.get("send.meeting_date") <= MEETINGS
+    )
+    c["waiting.yes"] = sum(
+        1
+        for r in due
+        if any(p.get("status") == "waiting" for p in r.get("send.professionals") or ())
+    )
     listed = {i["record_id"]: i for rec in receipts for i in rec["records"]}
     c["receipt.yes"] = sum(1 for r in due if r.id in first and r.id in listed)
     c["read.yes"] = sum(1 for r in due if r.id in listed and listed[r.id]["read_by"])
@@ -154,9 +181,16 @@ def hand_counts(directory: Path) -> dict[str, int]:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     folder = tmp_path_factory.mktemp("la-figures")
-    shutil.copytree(EXAMPLES / "la-ca", folder / "la-ca")  # the demo charter's LA, never the repository's copy
+    shutil.copytree(
+        EXAMPLES / "la-ca", folder / "la-ca"
+    )  # the demo charter's LA, never the repository's copy
     ca = pki.load_ca(folder / "la-ca", "demo-la-passphrase")
-    school = ca.issue_setting("Puddlebrook Primary School (fictional)", "900001", now=datetime(2026, 9, 1, tzinfo=UTC), kind="school")
+    school = ca.issue_setting(
+        "Puddlebrook Primary School (fictional)",
+        "900001",
+        now=datetime(2026, 9, 1, tzinfo=UTC),
+        kind="school",
+    )
     returns = folder / "returns"
     returns.mkdir()
     counts = []
@@ -164,7 +198,9 @@ def world(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
         directory = _setting(folder, ca, school, name, urn, children, seed)
         vault = _session(directory, RETURN)
         try:
-            LaReturnService(vault, clock=_clock(RETURN)).save_return(returns / f"{urn}.json", Period(2026))
+            LaReturnService(vault, clock=_clock(RETURN)).save_return(
+                returns / f"{urn}.json", Period(2026)
+            )
         finally:
             vault.close()
         counts.append(hand_counts(directory))
@@ -179,10 +215,28 @@ def test_every_return_verified(world) -> None:  # type: ignore[no-untyped-def]
 
 
 KEYS = (
-    "due", "sent.on_time", "sent.late", "sent.not_sent", "sent.total", "refused.yes",
-    "send.none", "send.monitoring", "send.sen_support", "send.ehc_assessment", "send.ehc_plan", "send.plus",
-    "coproduced.yes", "waiting.yes", "receipt.yes", "read.yes",
-    "gld.all.children", "gld.all.yes", "gld.boys.children", "gld.boys.yes", "gld.eal.children", "gld.eal.yes",
+    "due",
+    "sent.on_time",
+    "sent.late",
+    "sent.not_sent",
+    "sent.total",
+    "refused.yes",
+    "send.none",
+    "send.monitoring",
+    "send.sen_support",
+    "send.ehc_assessment",
+    "send.ehc_plan",
+    "send.plus",
+    "coproduced.yes",
+    "waiting.yes",
+    "receipt.yes",
+    "read.yes",
+    "gld.all.children",
+    "gld.all.yes",
+    "gld.boys.children",
+    "gld.boys.yes",
+    "gld.eal.children",
+    "gld.eal.yes",
 )
 
 
@@ -213,10 +267,20 @@ def test_la_wide_rates_equal_the_hand_counts(world) -> None:  # type: ignore[no-
         ("coproduced.yes", "send.plus", insight.rate("coproduced")),
         ("receipt.yes", "sent.total", insight.rate("receipts")),
     ):
-        both = [c for c, r in zip(counts, returns, strict=True) if r.value(part) is not None and r.value(whole) is not None]
-        assert (rate.part, rate.whole, rate.returns) == (sum(c[part] for c in both), sum(c[whole] for c in both), len(both))
+        both = [
+            c
+            for c, r in zip(counts, returns, strict=True)
+            if r.value(part) is not None and r.value(whole) is not None
+        ]
+        assert (rate.part, rate.whole, rate.returns) == (
+            sum(c[part] for c in both),
+            sum(c[whole] for c in both),
+            len(both),
+        )
     gld = {g.group: g for g in insight.gld()}
-    all_known = [c for c, r in zip(counts, returns, strict=True) if r.value("gld.all.yes") is not None]
+    all_known = [
+        c for c, r in zip(counts, returns, strict=True) if r.value("gld.all.yes") is not None
+    ]
     assert gld["all"].rate.part == sum(c["gld.all.yes"] for c in all_known)
     assert insight.gld_target == 70.0  # the Northshire example charter's target
     if gld["all"].rate.percent is not None:

@@ -23,8 +23,18 @@ PASSWORD = "demo-password"
 NORTHSHIRE_CA = Path(__file__).resolve().parents[2] / "charters" / "northshire" / "la-ca"
 ORGANISATIONS = ("child.setting_name", "child.school_name", "send.ehc_la")
 DATE_FORMATS = (
-    "%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d.%m.%Y", "%Y%m%d", "%d%m%Y", "%m/%d/%Y",
-    "%d %B %Y", "%d %b %Y", "%B %d, %Y", "%A %d %B %Y",
+    "%Y-%m-%d",
+    "%d/%m/%Y",
+    "%d/%m/%y",
+    "%d-%m-%Y",
+    "%d.%m.%Y",
+    "%Y%m%d",
+    "%d%m%Y",
+    "%m/%d/%Y",
+    "%d %B %Y",
+    "%d %b %Y",
+    "%B %d, %Y",
+    "%A %d %B %Y",
 )
 
 
@@ -37,7 +47,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _dates(day: date) -> set[str]:
     out = {day.strftime(f) for f in DATE_FORMATS}
-    out |= {f"{day.day}/{day.month}/{day.year}", f"{day.day} {day:%B %Y}", f"{day.day}.{day.month}.{day.year % 100}"}
+    out |= {
+        f"{day.day}/{day.month}/{day.year}",
+        f"{day.day} {day:%B %Y}",
+        f"{day.day}.{day.month}.{day.year % 100}",
+    }
     return out
 
 
@@ -67,16 +81,22 @@ def personal_strings(records: list[Record]) -> set[str]:
     return found
 
 
-def _return(demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *extra: str) -> tuple[int, Path]:
+def _return(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *extra: str
+) -> tuple[int, Path]:
     vault = tmp_path / "vault"
     shutil.copytree(demo, vault)
     monkeypatch.setenv("TRANSITIONS_PASSWORD", PASSWORD)
     out = tmp_path / "return.json"
-    code = main(["la", "return", "--vault", str(vault), "--user", "manager", "--out", str(out), *extra])
+    code = main(
+        ["la", "return", "--vault", str(vault), "--user", "manager", "--out", str(out), *extra]
+    )
     return code, out
 
 
-def test_the_return_holds_no_personal_string(demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_return_holds_no_personal_string(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out = _return(demo, tmp_path, monkeypatch)
     assert code == 0
     printed = capsys.readouterr().out
@@ -91,14 +111,19 @@ def test_the_return_holds_no_personal_string(demo: Path, tmp_path: Path, monkeyp
     leaks = sorted(n for n in needles if n.lower().encode() in data or n.lower() in said)
     assert leaks == []
     doc = json.loads(out.read_bytes())
-    assert doc["return"]["organisation"] == {"urn": "EY999001", "name": "Little Acorns Nursery (fictional)"}
+    assert doc["return"]["organisation"] == {
+        "urn": "EY999001",
+        "name": "Little Acorns Nursery (fictional)",
+    }
     assert doc["return"]["charter"]["id"] == "northshire-transitions"
     assert doc["return"]["period"] == "2026-27"
     assert all(isinstance(m["how"], str) and m["how"] for m in doc["return"]["measures"])
     assert doc["summary"][0].startswith("Return from Little Acorns Nursery (fictional)")
 
 
-def test_small_counts_are_suppressed(demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_small_counts_are_suppressed(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     code, out = _return(demo, tmp_path, monkeypatch)
     assert code == 0
     cells = [c for m in json.loads(out.read_bytes())["return"]["measures"] for c in m["cells"]]
@@ -109,7 +134,9 @@ def test_small_counts_are_suppressed(demo: Path, tmp_path: Path, monkeypatch: py
     assert due == 30  # the demo's children all start Reception in September 2027
 
 
-def test_the_return_verifies_against_the_la_root(demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_return_verifies_against_the_la_root(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out = _return(demo, tmp_path, monkeypatch)
     assert code == 0
     capsys.readouterr()
@@ -121,17 +148,32 @@ def test_the_return_verifies_against_the_la_root(demo: Path, tmp_path: Path, mon
     assert report["la_wide"]["due"]["value"] == 30
 
 
-def test_only_a_manager_makes_the_return(demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_only_a_manager_makes_the_return(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     vault = tmp_path / "vault"
     shutil.copytree(demo, vault)
     monkeypatch.setenv("TRANSITIONS_PASSWORD", PASSWORD)
-    code = main(["la", "return", "--vault", str(vault), "--user", "keyperson", "--out", str(tmp_path / "r.json")])
+    code = main(
+        [
+            "la",
+            "return",
+            "--vault",
+            str(vault),
+            "--user",
+            "keyperson",
+            "--out",
+            str(tmp_path / "r.json"),
+        ]
+    )
     assert code == 2
     assert "manager" in capsys.readouterr().err
     assert not (tmp_path / "r.json").exists()
 
 
-def test_a_bad_year_is_a_usage_error(demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_bad_year_is_a_usage_error(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out = _return(demo, tmp_path, monkeypatch, "--year", "2026-29")
     assert code == 2
     assert "academic year" in capsys.readouterr().err
@@ -153,11 +195,22 @@ def test_a_school_makes_its_return_too(tmp_path: Path) -> None:
     examples = NORTHSHIRE_CA.parent
     for name, identity in (
         ("own", None),
-        ("la", ca.issue_setting("Puddlebrook Primary School (fictional)", "900001", now=now, kind="school")),
+        (
+            "la",
+            ca.issue_setting(
+                "Puddlebrook Primary School (fictional)", "900001", now=now, kind="school"
+            ),
+        ),
     ):
         school, _key = SchoolService.create(
-            tmp_path / name, "head", "head-password-1234", urn="900001",
-            name="Puddlebrook Primary School (fictional)", kdf=FAST, clock=lambda: now, identity=identity,
+            tmp_path / name,
+            "head",
+            "head-password-1234",
+            urn="900001",
+            name="Puddlebrook Primary School (fictional)",
+            kdf=FAST,
+            clock=lambda: now,
+            identity=identity,
         )
         try:
             CharterService(school.vault, clock=lambda: now).import_charter(

@@ -73,7 +73,15 @@ def test_a_hidden_small_difference_is_protected() -> None:
 
 def test_linked_tables_are_protected_together() -> None:
     # not_sent = due - sent: when sent is shown elsewhere, hiding on_time and late is not enough
-    values = {"due": 12, "on_time": 8, "late": 3, "not_sent": 1, "sent": 11, "rc_yes": 7, "rc_no": 4}
+    values = {
+        "due": 12,
+        "on_time": 8,
+        "late": 3,
+        "not_sent": 1,
+        "sent": 11,
+        "rc_yes": 7,
+        "rc_no": 4,
+    }
     eqs = [
         Equation("due", ("on_time", "late", "not_sent")),
         Equation("sent", ("on_time", "late")),
@@ -91,7 +99,14 @@ def test_random_two_level_tables_never_leak(seed: int) -> None:
     rng = random.Random(seed)
     parts = [rng.choice((0, 1, 2, 3, 4, 5, 7)) for _ in range(3)]
     sub = [rng.randint(0, parts[0]) for _ in range(1)]
-    values = {"t": sum(parts), "p0": parts[0], "p1": parts[1], "p2": parts[2], "s0": sub[0], "s1": parts[0] - sub[0]}
+    values = {
+        "t": sum(parts),
+        "p0": parts[0],
+        "p1": parts[1],
+        "p2": parts[2],
+        "s0": sub[0],
+        "s1": parts[0] - sub[0],
+    }
     eqs = [Equation("t", ("p0", "p1", "p2")), Equation("p0", ("s0", "s1"))]
     out = suppress(values, eqs, shown=values)
     for cell, value in values.items():
@@ -121,15 +136,20 @@ def test_a_whole_return_shows_no_small_count_and_none_can_be_worked_out(seed: in
     rng = random.Random(seed)
     children = []
     for _ in range(rng.randint(0, 45)):
-        sent = date(2027, 6, rng.randint(1, 30)) if rng.random() < 0.7 else (
-            date(2027, 7, 5) if rng.random() < 0.5 else None)
+        sent = (
+            date(2027, 6, rng.randint(1, 30))
+            if rng.random() < 0.7
+            else (date(2027, 7, 5) if rng.random() < 0.5 else None)
+        )
         children.append(
             SettingChild(
                 school_start=date(2027, 9, 3),
                 sent_on=sent,
                 refused_items=("Consent given",) if rng.random() < 0.15 else (),
                 missing_now=("Manager sign-off",) if sent is None and rng.random() < 0.6 else (),
-                send_status=rng.choice(("none", "none", "none", "monitoring", "sen_support", "ehc_plan", None)),
+                send_status=rng.choice(
+                    ("none", "none", "none", "monitoring", "sen_support", "ehc_plan", None)
+                ),
                 coproduced=rng.random() < 0.6,
                 meeting_on=date(2027, 5, 2) if rng.random() < 0.6 else None,
                 waiting=rng.random() < 0.1,
@@ -138,7 +158,10 @@ def test_a_whole_return_shows_no_small_count_and_none_can_be_worked_out(seed: in
             )
         )
     outcomes = tuple(
-        OutcomeFact(frozenset(g for g in ("boys", "fsm", "send", "eal") if rng.random() < 0.35), rng.random() < 0.6)
+        OutcomeFact(
+            frozenset(g for g in ("boys", "fsm", "send", "eal") if rng.random() < 0.35),
+            rng.random() < 0.6,
+        )
         for _ in range(rng.randint(0, 30))
     )
     content = build_setting_return(_facts(children, outcomes))
@@ -154,6 +177,11 @@ def test_a_whole_return_shows_no_small_count_and_none_can_be_worked_out(seed: in
 
 def test_children_starting_another_year_are_not_counted() -> None:
     content = build_setting_return(
-        _facts([SettingChild(school_start=date(2026, 9, 3)), *[SettingChild(school_start=date(2027, 9, 3))] * 6])
+        _facts(
+            [
+                SettingChild(school_start=date(2026, 9, 3)),
+                *[SettingChild(school_start=date(2027, 9, 3))] * 6,
+            ]
+        )
     )
     assert content.value("due") == 6

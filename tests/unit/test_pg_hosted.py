@@ -48,7 +48,9 @@ def _raw(server: PgServer, login: str, password: str, database: str) -> psycopg.
 
 
 @pytest.fixture
-def hosted(own_pg_server: PgServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def hosted(
+    own_pg_server: PgServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, str]:
     """The server as the LA's IT would set it up: a login per setting, a database for acorns,
     a schema each for bramble and conker in the shared database, passwords required."""
     server = own_pg_server
@@ -90,7 +92,10 @@ def _cli(monkeypatch: pytest.MonkeyPatch, password: str, *argv: str) -> int:
 
 
 def test_three_hosted_vaults_are_isolated(
-    hosted: dict[str, str], own_pg_server: PgServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    hosted: dict[str, str],
+    own_pg_server: PgServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     server = own_pg_server
@@ -115,7 +120,9 @@ def test_three_hosted_vaults_are_isolated(
         every[name] = service.list_records()
         assert service.check().ok
         service.close()
-        assert _cli(monkeypatch, STAFF[name], "vault", "check", "--db", url, "--user", "manager") == 0
+        assert (
+            _cli(monkeypatch, STAFF[name], "vault", "check", "--db", url, "--user", "manager") == 0
+        )
     assert [len(v) for v in every.values()] == [12, 12, 12]
     ids = [{r.id for r in v} for v in every.values()]
     assert len(ids[0] | ids[1] | ids[2]) == 36
@@ -125,7 +132,9 @@ def test_three_hosted_vaults_are_isolated(
         VaultService.open(None, "manager", STAFF["bramble"],
                           db_url=_url(server, "bramble", "childminders", "conker"))  # fmt: skip
     with pytest.raises(VaultError, match="refused the login|could not be"):
-        VaultService.open(None, "manager", STAFF["bramble"], db_url=_url(server, "bramble", "acorns"))
+        VaultService.open(
+            None, "manager", STAFF["bramble"], db_url=_url(server, "bramble", "acorns")
+        )
     assert _cli(monkeypatch, STAFF["bramble"], "vault", "check", "--user", "manager",
                 "--db", _url(server, "bramble", "childminders", "conker")) == 2  # fmt: skip
     assert "may not use it" in capsys.readouterr().err

@@ -70,7 +70,9 @@ def test_png_metadata_is_gone_and_the_pixels_stay() -> None:
     assert clean.size == (picture.width, picture.height) == (320, 240)
     assert not clean.getexif()
     assert set(clean.info) <= {"dpi", "gamma"}
-    assert clean.convert("RGB").getpixel((55, 55)) == Image.open(io.BytesIO(source)).convert("RGB").getpixel((55, 55))
+    assert clean.convert("RGB").getpixel((55, 55)) == Image.open(io.BytesIO(source)).convert(
+        "RGB"
+    ).getpixel((55, 55))
 
 
 def test_jpeg_exif_and_gps_are_gone_and_orientation_is_applied() -> None:
@@ -111,7 +113,17 @@ def test_large_pictures_are_made_smaller() -> None:
         (drawing_png()[:300], "damaged or incomplete"),
         (b"\x89PNG\r\n\x1a\n" + b"\x00" * (21 * 1024 * 1024), "too large"),
     ],
-    ids=["gif", "pdf", "empty", "bomb", "49-megapixels", "truncated-jpeg", "garbage-png", "cut-png", "21-mb"],
+    ids=[
+        "gif",
+        "pdf",
+        "empty",
+        "bomb",
+        "49-megapixels",
+        "truncated-jpeg",
+        "garbage-png",
+        "cut-png",
+        "21-mb",
+    ],
 )
 def test_hostile_files_are_refused_plainly(data: bytes, message: str) -> None:
     with pytest.raises(PictureRefused, match=message):
@@ -223,7 +235,8 @@ def test_attached_png_is_kept_only_encrypted_and_exported_as_a_clean_image(
     try:
         exporter = ExportService(manager, workers=1)
         target = next(
-            r for r in manager.list_records()
+            r
+            for r in manager.list_records()
             if r.status == "signed_off" and r.get("send.status") in (None, "none", "monitoring")
         )
         family = FamilyService(manager, clock=lambda: datetime(2027, 3, 5, 10, tzinfo=UTC))
@@ -232,7 +245,9 @@ def test_attached_png_is_kept_only_encrypted_and_exported_as_a_clean_image(
         assert record.status == "draft"  # a new picture re-opens a signed-off record
         for scope in ("record", "manager"):
             manager.sign_off(target.id, scope)
-        report = exporter.export([target.id], tmp_path / "out", packets="teacher", password=PDF_PASSWORD)
+        report = exporter.export(
+            [target.id], tmp_path / "out", packets="teacher", password=PDF_PASSWORD
+        )
         assert report.ok, [r.message() for r in report.refused]
     finally:
         manager.close()
@@ -242,7 +257,11 @@ def test_attached_png_is_kept_only_encrypted_and_exported_as_a_clean_image(
     stored = picture.data
     source = camera.read_bytes()
     idat = source.index(b"IDAT")
-    needles = [*SECRETS, stored[len(stored) // 2 : len(stored) // 2 + 48], source[idat + 8 : idat + 56]]
+    needles = [
+        *SECRETS,
+        stored[len(stored) // 2 : len(stored) // 2 + 48],
+        source[idat + 8 : idat + 56],
+    ]
     looked_at = _files_under(vault_dir, temp)
     assert any(p.name == "vault.db" for p in looked_at)
     for path in looked_at:
@@ -269,7 +288,9 @@ def test_attached_png_is_kept_only_encrypted_and_exported_as_a_clean_image(
                 assert not any(s in data for s in SECRETS)
 
 
-def test_cli_attach_lists_and_removes(demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_attach_lists_and_removes(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     vault_dir = tmp_path / "vault"
     shutil.copytree(demo, vault_dir)
     monkeypatch.setenv("TRANSITIONS_PASSWORD", PASSWORD)
@@ -279,7 +300,21 @@ def test_cli_attach_lists_and_removes(demo: Path, tmp_path: Path, monkeypatch: p
     photo = tmp_path / "photo.jpg"
     photo.write_bytes(photo_jpeg())
     base = ["--vault", str(vault_dir), "--user", "keyperson"]
-    assert main(["records", "attach", record_id, str(photo), "--caption", "At the park", *base, "--json"]) == 0
+    assert (
+        main(
+            [
+                "records",
+                "attach",
+                record_id,
+                str(photo),
+                "--caption",
+                "At the park",
+                *base,
+                "--json",
+            ]
+        )
+        == 0
+    )
     import json
 
     added = json.loads(capsys.readouterr().out)
@@ -292,5 +327,19 @@ def test_cli_attach_lists_and_removes(demo: Path, tmp_path: Path, monkeypatch: p
     assert err.count("\n") == 1
     assert "damaged or incomplete" in err
     assert "Traceback" not in err
-    assert main(["family", "pictures", "--record", record_id, *base, "--remove", added["picture_id"], "--json"]) == 0
+    assert (
+        main(
+            [
+                "family",
+                "pictures",
+                "--record",
+                record_id,
+                *base,
+                "--remove",
+                added["picture_id"],
+                "--json",
+            ]
+        )
+        == 0
+    )
     assert json.loads(capsys.readouterr().out)["pictures"] == []

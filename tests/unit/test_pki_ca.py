@@ -27,7 +27,9 @@ SETTING = "Little Acorns Nursery (fictional)"
 
 @pytest.fixture
 def ca(tmp_path: Path) -> pki.CertificateAuthority:
-    return pki.init_ca(tmp_path / "ca", "Testshire Council (fictional)", LA_PASS, now=NOW, kdf=CHEAP_ROOT_KDF)
+    return pki.init_ca(
+        tmp_path / "ca", "Testshire Council (fictional)", LA_PASS, now=NOW, kdf=CHEAP_ROOT_KDF
+    )
 
 
 def _private_scalar(key: ec.EllipticCurvePrivateKey) -> bytes:
@@ -75,14 +77,18 @@ def test_root_key_file_attacks(ca: pki.CertificateAuthority, tmp_path: Path) -> 
     for at in (0, len(sealed) // 2, len(sealed) - 1):  # any flipped bit: refused, not a wrong key
         flipped = bytearray(sealed)
         flipped[at] ^= 0x01
-        key_file.write_text(json.dumps({**raw, "ciphertext": base64.b64encode(bytes(flipped)).decode()}))
+        key_file.write_text(
+            json.dumps({**raw, "ciphertext": base64.b64encode(bytes(flipped)).decode()})
+        )
         with pytest.raises(AuthenticationFailed):
             pki.load_ca(ca.folder, LA_PASS)
     key_file.write_bytes(good[: len(good) // 2])  # truncated
     with pytest.raises(VaultError, match="damaged"):
         pki.load_ca(ca.folder, LA_PASS)
     # the sealed key is bound to its root certificate: another root's certificate does not open it
-    other = pki.init_ca(tmp_path / "other", "Elsewhere (fictional)", LA_PASS, now=NOW, kdf=CHEAP_ROOT_KDF)
+    other = pki.init_ca(
+        tmp_path / "other", "Elsewhere (fictional)", LA_PASS, now=NOW, kdf=CHEAP_ROOT_KDF
+    )
     key_file.write_bytes(good)
     (ca.folder / pki.ROOT_CERT_FILE).write_bytes((other.folder / pki.ROOT_CERT_FILE).read_bytes())
     with pytest.raises(AuthenticationFailed):
@@ -94,7 +100,9 @@ def test_the_default_root_key_cost_is_memory_hard() -> None:
     assert pki.ROOT_KEY_KDF.iterations >= 3
 
 
-def test_a_legacy_pem_root_key_is_read_and_upgraded(tmp_path: Path, ca: pki.CertificateAuthority) -> None:
+def test_a_legacy_pem_root_key_is_read_and_upgraded(
+    tmp_path: Path, ca: pki.CertificateAuthority
+) -> None:
     folder = tmp_path / "old-ca"
     folder.mkdir()
     for name in (pki.ROOT_CERT_FILE, pki.INDEX_FILE):
@@ -193,7 +201,9 @@ def test_revoking_an_unknown_serial_is_refused(ca: pki.CertificateAuthority) -> 
 
 
 def test_a_crl_from_another_root_is_refused(ca: pki.CertificateAuthority, tmp_path: Path) -> None:
-    other = pki.init_ca(tmp_path / "other", "Elsewhere (fictional)", LA_PASS, now=NOW, kdf=CHEAP_ROOT_KDF)
+    other = pki.init_ca(
+        tmp_path / "other", "Elsewhere (fictional)", LA_PASS, now=NOW, kdf=CHEAP_ROOT_KDF
+    )
     identity = ca.issue_setting(SETTING, "EY999001", now=NOW)
     foreign = other.make_crl(now=NOW)
     with pytest.raises(SignatureInvalid, match="not signed by your local authority"):
@@ -203,7 +213,9 @@ def test_a_crl_from_another_root_is_refused(ca: pki.CertificateAuthority, tmp_pa
 def test_certificate_from_another_root_or_expired_is_refused(
     ca: pki.CertificateAuthority, tmp_path: Path
 ) -> None:
-    other = pki.init_ca(tmp_path / "other", "Elsewhere (fictional)", LA_PASS, now=NOW, kdf=CHEAP_ROOT_KDF)
+    other = pki.init_ca(
+        tmp_path / "other", "Elsewhere (fictional)", LA_PASS, now=NOW, kdf=CHEAP_ROOT_KDF
+    )
     stranger = other.issue_setting(SETTING, "EY999001", now=NOW)
     with pytest.raises(SignatureInvalid, match="not issued by"):
         pki.check_issued_by(stranger.cert, ca.cert, now=NOW)
@@ -240,7 +252,13 @@ def test_init_refuses_an_existing_root_and_empty_inputs(
     with pytest.raises(AuthenticationFailed):
         pki.init_ca(tmp_path / "y", "Somewhere (fictional)", "", now=NOW, kdf=CHEAP_ROOT_KDF)
     with pytest.raises(ValueError, match="timezone"):
-        pki.init_ca(tmp_path / "z", "Somewhere (fictional)", LA_PASS, now=datetime(2026, 1, 1), kdf=CHEAP_ROOT_KDF)
+        pki.init_ca(
+            tmp_path / "z",
+            "Somewhere (fictional)",
+            LA_PASS,
+            now=datetime(2026, 1, 1),
+            kdf=CHEAP_ROOT_KDF,
+        )
 
 
 @pytest.mark.parametrize(

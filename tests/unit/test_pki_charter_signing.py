@@ -24,7 +24,13 @@ CHARTER_TOML = (EXAMPLES / "riverbend" / "charter.toml").read_bytes()
 
 @pytest.fixture
 def ca(tmp_path: Path) -> pki.CertificateAuthority:
-    return pki.init_ca(tmp_path / "ca", "Riverbend Borough Council (fictional)", LA_PASS, now=NOW, kdf=CHEAP_ROOT_KDF)
+    return pki.init_ca(
+        tmp_path / "ca",
+        "Riverbend Borough Council (fictional)",
+        LA_PASS,
+        now=NOW,
+        kdf=CHEAP_ROOT_KDF,
+    )
 
 
 @pytest.fixture
@@ -91,7 +97,11 @@ def test_a_charter_signed_by_another_key_is_refused(
     ca: pki.CertificateAuthority, tmp_path: Path
 ) -> None:
     impostor = pki.init_ca(
-        tmp_path / "impostor", "Riverbend Borough Council (fictional)", LA_PASS, now=NOW, kdf=CHEAP_ROOT_KDF
+        tmp_path / "impostor",
+        "Riverbend Borough Council (fictional)",
+        LA_PASS,
+        now=NOW,
+        kdf=CHEAP_ROOT_KDF,
     )
     forged = impostor.sign_charter(CHARTER_TOML)
     with pytest.raises(CharterInvalid, match="does not vouch for"):
@@ -99,10 +109,7 @@ def test_a_charter_signed_by_another_key_is_refused(
     # The forger embeds the real root's certificate: the signature no longer matches it.
     real_pem = "".join(
         f"# {line}\n"
-        for line in ca.cert.public_bytes(serialization.Encoding.PEM)
-        .decode()
-        .strip()
-        .splitlines()
+        for line in ca.cert.public_bytes(serialization.Encoding.PEM).decode().strip().splitlines()
     )
     fake_pem = "".join(
         f"# {line}\n"
@@ -125,7 +132,14 @@ def test_an_expired_charter_is_refused(ca: pki.CertificateAuthority, signed: byt
 
 
 def test_a_charter_signed_with_an_expired_root_is_refused(tmp_path: Path) -> None:
-    short = pki.init_ca(tmp_path / "short", "Riverbend (fictional)", LA_PASS, now=NOW, valid_days=5, kdf=CHEAP_ROOT_KDF)
+    short = pki.init_ca(
+        tmp_path / "short",
+        "Riverbend (fictional)",
+        LA_PASS,
+        now=NOW,
+        valid_days=5,
+        kdf=CHEAP_ROOT_KDF,
+    )
     signed = short.sign_charter(CHARTER_TOML)
     with pytest.raises(CharterInvalid, match="certificate expired"):
         pki.verify_charter(signed, short.cert, today=(NOW + timedelta(days=6)).date())

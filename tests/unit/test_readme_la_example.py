@@ -17,7 +17,11 @@ def _example_lines(name: str = "la-example") -> list[str]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     block = re.search(rf"<!-- {name} -->\s*```sh\n(.*?)```", text, re.S)
     assert block, f"the README has no {name} block"
-    return [line for line in block.group(1).splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    return [
+        line
+        for line in block.group(1).splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
 
 
 def _run(name: str, folder: Path) -> subprocess.CompletedProcess[str]:
@@ -31,8 +35,15 @@ def _run(name: str, folder: Path) -> subprocess.CompletedProcess[str]:
     env["PATH"] = f"{bindir}{os.pathsep}{env.get('PATH', '')}"
     env["PYTHONPATH"] = str(ROOT)
     script = "set -e\n" + "\n".join(_example_lines(name)) + "\n"
-    return subprocess.run(["bash", "-c", script], cwd=folder, env=env, capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, timeout=300)
+    return subprocess.run(
+        ["bash", "-c", script],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=300,
+    )
 
 
 def test_readme_la_example_runs(tmp_path: Path) -> None:

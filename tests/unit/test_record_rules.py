@@ -146,11 +146,15 @@ def test_completeness_and_conditions() -> None:
 
 def test_extra_requirements_from_a_charter() -> None:
     r = generate_records(1, seed=4, today=TODAY)[0]
-    req = Requirement("transition.transition_meeting", Condition("child.fsm_eypp", any_of=("yes",)), "Charter 3.2")
+    req = Requirement(
+        "transition.transition_meeting", Condition("child.fsm_eypp", any_of=("yes",)), "Charter 3.2"
+    )
     assert missing_items(r, [req]) == []
     r.set("child.fsm_eypp", "yes")
     items = missing_items(r, [req])
-    assert [(m.path, m.source, m.reason) for m in items] == [("transition.transition_meeting", "charter", "Charter 3.2")]
+    assert [(m.path, m.source, m.reason) for m in items] == [
+        ("transition.transition_meeting", "charter", "Charter 3.2")
+    ]
     assert overall_completeness(r, [req]) < 1.0
 
 

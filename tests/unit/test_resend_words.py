@@ -19,9 +19,15 @@ def test_first_export_says_nothing_and_a_resend_names_the_version_and_day() -> N
     record.export_version = 1
     record.exported_digest = record_digest(record)
     record.exported_on = date(2026, 11, 3)
-    assert next_export_words(record) == "version 2 (unchanged since version 1 was sent on 3 November 2026)"
+    assert (
+        next_export_words(record)
+        == "version 2 (unchanged since version 1 was sent on 3 November 2026)"
+    )
     record.set("child.preferred_name", "Pip")
-    assert next_export_words(record) == "version 2 (changed since version 1 was sent on 3 November 2026)"
+    assert (
+        next_export_words(record)
+        == "version 2 (changed since version 1 was sent on 3 November 2026)"
+    )
     record.exported_on = None  # exported by an older version of the app: the day is not known
     assert next_export_words(record) == "version 2 (changed since version 1 was sent)"
 

@@ -52,7 +52,9 @@ def test_only_a_manager_deletes(vault_dir: Path) -> None:
         service.close()
 
 
-def test_cli_needs_confirmation(vault_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_needs_confirmation(
+    vault_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("TRANSITIONS_PASSWORD", "demo-password")
     service = VaultService.open(vault_dir, "manager", "demo-password")
     for record in service.list_records():
@@ -63,5 +65,8 @@ def test_cli_needs_confirmation(vault_dir: Path, monkeypatch: pytest.MonkeyPatch
     assert len(json.loads(capsys.readouterr().out)["due"]) == 4
     assert main(["records", "retention", "--vault", str(vault_dir), "--delete"]) == 2
     assert "confirm with --yes" in capsys.readouterr().err
-    assert main(["records", "retention", "--vault", str(vault_dir), "--delete", "--yes", "--json"]) == 0
+    assert (
+        main(["records", "retention", "--vault", str(vault_dir), "--delete", "--yes", "--json"])
+        == 0
+    )
     assert len(json.loads(capsys.readouterr().out)["deleted"]) == 4

@@ -62,15 +62,22 @@ def test_export_import_receipt_outcomes_round_trip(
 
     # --- the school --------------------------------------------------------------------------
     school, _key = SchoolService.create(
-        tmp_path / "school", "head", "acorn-head-password", urn=ACORN_LANE[1], name=ACORN_LANE[0],
-        kdf=FAST, clock=lambda: NOW,
+        tmp_path / "school",
+        "head",
+        "acorn-head-password",
+        urn=ACORN_LANE[1],
+        name=ACORN_LANE[0],
+        kdf=FAST,
+        clock=lambda: NOW,
     )
     CharterService(school.vault, clock=lambda: NOW).import_charter(
         (NORTHSHIRE / "charter.signed.toml").read_bytes(),
         root_pem=(NORTHSHIRE / "la-ca" / "root-cert.pem").read_bytes(),
         crl=(NORTHSHIRE / "crl.pem").read_bytes(),
     )
-    school.add_decryption_key((NORTHSHIRE / "schools" / "990101.p12").read_bytes(), "demo-school-passphrase")
+    school.add_decryption_key(
+        (NORTHSHIRE / "schools" / "990101.p12").read_bytes(), "demo-school-passphrase"
+    )
     outcomes = school.import_files([*files, tampered])
     assert [o.status for o in outcomes] == ["imported"] * len(files) + ["quarantined"], [
         o.reason for o in outcomes
@@ -121,7 +128,11 @@ def test_export_import_receipt_outcomes_round_trip(
     for record, gld, _emerging in plan:
         flags = derive_flags(record)
         for key, member in (
-            ("all", True), ("boys", flags.boy), ("fsm", flags.fsm), ("send", flags.send), ("eal", flags.eal),
+            ("all", True),
+            ("boys", flags.boy),
+            ("fsm", flags.fsm),
+            ("send", flags.send),
+            ("eal", flags.eal),
         ):
             if member:
                 by_hand[key][0] += 1

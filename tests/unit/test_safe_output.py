@@ -59,7 +59,15 @@ def test_shown_names_are_one_printable_line(raw: str | bytes, shown: str) -> Non
 
 @pytest.mark.parametrize(
     "text",
-    ['=HYPERLINK("http://example.invalid","Open")', "+1+2", "-2+3", "@SUM(A1:A9)", "\tx", "\rx", "\nx"],
+    [
+        '=HYPERLINK("http://example.invalid","Open")',
+        "+1+2",
+        "-2+3",
+        "@SUM(A1:A9)",
+        "\tx",
+        "\rx",
+        "\nx",
+    ],
 )
 def test_formula_cells_are_written_as_text(text: str) -> None:
     assert csv_cell(text) == "'" + text
@@ -88,13 +96,18 @@ def test_an_outcomes_csv_with_a_record_id_that_is_not_one_is_a_row_error() -> No
 
 
 @pytest.mark.parametrize(
-    "bad_id", ['=HYPERLINK("http://example.invalid","Open record")', "../../../../evil", "x/password"]
+    "bad_id",
+    ['=HYPERLINK("http://example.invalid","Open record")', "../../../../evil", "x/password"],
 )
 def test_school_refuses_a_signed_record_whose_id_is_not_a_uuid(world: World, bad_id: str) -> None:  # noqa: F811
     record = world.records[0]
     data = record_to_dict(record)
     data["record"]["id"] = bad_id
-    path = write(world, "odd.pdf", signed_pdf(record, world.pki.setting, json_bytes=json.dumps(data).encode()))
+    path = write(
+        world,
+        "odd.pdf",
+        signed_pdf(record, world.pki.setting, json_bytes=json.dumps(data).encode()),
+    )
     [outcome] = world.school.import_files([path])
     assert outcome.status == "refused"
     assert "not a record id" in outcome.reason
@@ -162,7 +175,10 @@ def test_the_command_line_writes_names_escaped_on_both_streams(
     assert cli.main(["records", "import", missing, "--vault", "nowhere"]) == 2
     out, err = capsys.readouterr()
     assert out == ""
-    assert err == "Cannot read the record file no-such\\x1b[2J-\\xff.json: No such file or directory.\n"
+    assert (
+        err
+        == "Cannot read the record file no-such\\x1b[2J-\\xff.json: No such file or directory.\n"
+    )
     stream = ShownStream(io.StringIO())
     stream.write("\rSigned 1 of 2")  # not a terminal: the carriage return is escaped too
     assert stream.getvalue() == "\\rSigned 1 of 2"

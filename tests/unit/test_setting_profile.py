@@ -71,18 +71,26 @@ def test_prefill_for_a_key_person_names_them_and_the_setting() -> None:
     assert values["child.setting_name"] == "Little Acorns Nursery (fictional)"
     assert values["child.setting_urn"] == "EY900001"
     assert values["child.setting_type"] == "group"
-    key = Person("Kim Keyworth", "Room leader", "Little Acorns Nursery (fictional)",
-                 "01632 960000, office@little-acorns.example")
+    key = Person(
+        "Kim Keyworth",
+        "Room leader",
+        "Little Acorns Nursery (fictional)",
+        "01632 960000, office@little-acorns.example",
+    )
     assert values["child.key_person"] == key
     assert values["transition.setting_contact"] == key
 
 
 def test_prefill_by_a_manager_leaves_the_key_persons_name_to_them() -> None:
     values = SettingProfile(
-        name="Little Acorns Nursery (fictional)", phone="01632 960000",
-        manager=Contact("Morgan Leader", "01632 960003"), school_contact=SchoolContact.MANAGER,
+        name="Little Acorns Nursery (fictional)",
+        phone="01632 960000",
+        manager=Contact("Morgan Leader", "01632 960003"),
+        school_contact=SchoolContact.MANAGER,
     ).prefill("sam", Role.MANAGER)
-    assert values["child.key_person"] == Person("", "", "Little Acorns Nursery (fictional)", "01632 960000")
+    assert values["child.key_person"] == Person(
+        "", "", "Little Acorns Nursery (fictional)", "01632 960000"
+    )
     assert values["transition.setting_contact"] == Person(
         "Morgan Leader", "Manager", "Little Acorns Nursery (fictional)", "01632 960003"
     )
@@ -114,7 +122,10 @@ def test_name_and_urn_read_from_a_certificates_subject() -> None:
     assert name_and_urn_from_certificate(
         "Buttercup Pre-school (fictional)", "Buttercup Pre-school (fictional) (URN EY123456)"
     ) == ("Buttercup Pre-school (fictional)", "EY123456")
-    assert name_and_urn_from_certificate("", "Buttercup (fictional)") == ("Buttercup (fictional)", "")
+    assert name_and_urn_from_certificate("", "Buttercup (fictional)") == (
+        "Buttercup (fictional)",
+        "",
+    )
 
 
 # --- the service ----------------------------------------------------------------------------------
@@ -166,7 +177,8 @@ def test_new_child_starts_pre_filled_and_sign_off_uses_the_display_name(vault: P
         kim.close()
     sam = login(vault, "sam")  # a complete record (it has a safeguarding flag: the manager's)
     complete = next(
-        r for r in generate_records(12, seed=3, today=date.today())
+        r
+        for r in generate_records(12, seed=3, today=date.today())
         if not readiness(r, None, date.today()).stopping(SignOffScope.RECORD)
     )
     sam.import_record(complete)
@@ -209,14 +221,30 @@ def test_records_new_prints_the_id_or_the_record(
     ProfileService(sam).save(PROFILE)
     sam.close()
     base = ["records", "new", "--vault", str(vault), "--user", "kim"]
-    assert main([*base, "--forename", "Bea", "--surname", "Quillfeather", "--dob", "2021-10-02"]) == 0
+    assert (
+        main([*base, "--forename", "Bea", "--surname", "Quillfeather", "--dob", "2021-10-02"]) == 0
+    )
     record_id = capsys.readouterr().out.strip()
     kim = login(vault, "kim")
     try:
         assert kim.load(record_id).get("child.setting_urn") == "EY900001"
     finally:
         kim.close()
-    assert main([*base, "--forename", "Bea", "--surname", "Quillfeather", "--dob", "2021-10-02", "--json"]) == 0
+    assert (
+        main(
+            [
+                *base,
+                "--forename",
+                "Bea",
+                "--surname",
+                "Quillfeather",
+                "--dob",
+                "2021-10-02",
+                "--json",
+            ]
+        )
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     values = data.get("values", data)
     text = json.dumps(values)
@@ -230,12 +258,29 @@ def test_records_new_prints_the_id_or_the_record(
     [("02/10/2021", "YYYY-MM-DD"), ("2099-01-01", "future"), ("2021-02-30", "YYYY-MM-DD")],
 )
 def test_records_new_refuses_a_bad_date_with_exit_2(
-    vault: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-    dob: str, message: str,
+    vault: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    dob: str,
+    message: str,
 ) -> None:
     monkeypatch.setenv("TRANSITIONS_PASSWORD", PASSWORD)
-    code = main(["records", "new", "--vault", str(vault), "--user", "kim",
-                 "--forename", "Bea", "--surname", "Quillfeather", "--dob", dob])
+    code = main(
+        [
+            "records",
+            "new",
+            "--vault",
+            str(vault),
+            "--user",
+            "kim",
+            "--forename",
+            "Bea",
+            "--surname",
+            "Quillfeather",
+            "--dob",
+            dob,
+        ]
+    )
     assert code == 2
     err = capsys.readouterr().err
     assert message in err
@@ -246,6 +291,20 @@ def test_records_new_wrong_password_is_exit_3(
     vault: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("TRANSITIONS_PASSWORD", "not the password")
-    code = main(["records", "new", "--vault", str(vault), "--user", "kim",
-                 "--forename", "Bea", "--surname", "Quillfeather", "--dob", "2021-10-02"])
+    code = main(
+        [
+            "records",
+            "new",
+            "--vault",
+            str(vault),
+            "--user",
+            "kim",
+            "--forename",
+            "Bea",
+            "--surname",
+            "Quillfeather",
+            "--dob",
+            "2021-10-02",
+        ]
+    )
     assert code == 3

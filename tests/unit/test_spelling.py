@@ -232,6 +232,7 @@ def test_corrections_are_remembered_once_worked_out(checker: SpellChecker) -> No
 def test_a_closed_vault_means_no_setting_words_not_an_error() -> None:
     """A field still being checked after the session closed (the window kept an editor hidden
     for the next record) must not raise: the setting's words are read again when it is open."""
+
     class Closed:
         user = type("U", (), {"role": None})()
 

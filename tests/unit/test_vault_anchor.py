@@ -105,8 +105,13 @@ def test_an_older_record_row_put_back_with_the_trail_cut_to_match_is_found(
     backend.sql(
         "UPDATE records SET version = :v, nonce = :n, ciphertext = :c, change_seq = :s "
         "WHERE id = :i",
-        {"v": old_row[0], "n": bytes(old_row[1]), "c": bytes(old_row[2]), "s": old_row[3],
-         "i": record.id},
+        {
+            "v": old_row[0],
+            "n": bytes(old_row[1]),
+            "c": bytes(old_row[2]),
+            "s": old_row[3],
+            "i": record.id,
+        },
     )
     put_head_back(backend, saved)
     pat = login(backend, "pat")  # someone who never saw the newer state: still found
@@ -193,7 +198,9 @@ def test_a_vault_made_before_the_anchor_opens_is_sound_and_is_anchored(tmp_path:
     folder.mkdir()
     shutil.copy(LEGACY, folder / "vault.db")
     with sqlite3.connect(folder / "vault.db") as conn:
-        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("3",)
+        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == (
+            "3",
+        )
     boss = VaultService.open(folder, "boss", "legacy-password")
     report = boss.check()  # its export entry no longer reads as a row version
     assert report.ok, report.problems
@@ -241,7 +248,8 @@ def test_a_whole_older_copy_put_back_after_someone_saw_the_newer_state_is_found(
     report = boss.check()
     assert not report.ok
     assert any(
-        "but boss saw entry" in p and "an older copy of the vault was put back" in p for p in report.problems
+        "but boss saw entry" in p and "an older copy of the vault was put back" in p
+        for p in report.problems
     )
     boss.close()
     monkeypatch.setenv("TRANSITIONS_PASSWORD", PW)
@@ -256,14 +264,18 @@ def test_a_cut_trail_with_the_users_seen_row_deleted_is_found_from_this_pc(tmp_p
     boss.add_user("dee", Role.DSL, "dee-password")
     boss.close()
     with sqlite3.connect(folder / "vault.db") as db:
-        saved = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('audit_head', 'audit_head_tag')"))
+        saved = dict(
+            db.execute("SELECT key, value FROM meta WHERE key IN ('audit_head', 'audit_head_tag')")
+        )
     dee = VaultService.open(folder, "dee", "dee-password")  # the DSL's opening: to be erased
     dee.close()
     with sqlite3.connect(folder / "vault.db") as db:
         seq = int(saved["audit_head"].split(":")[0])
         db.execute("DELETE FROM audit WHERE seq > ?", (seq,))
         db.execute("UPDATE meta SET value = ? WHERE key = 'audit_head'", (saved["audit_head"],))
-        db.execute("UPDATE meta SET value = ? WHERE key = 'audit_head_tag'", (saved["audit_head_tag"],))
+        db.execute(
+            "UPDATE meta SET value = ? WHERE key = 'audit_head_tag'", (saved["audit_head_tag"],)
+        )
         tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         if "seen_heads" in tables:
             db.execute("DELETE FROM seen_heads")

@@ -69,7 +69,13 @@ def test_an_ordinary_export_leaves_vault_check_sound(
         assert report.ok
     service.close()
     code, out, err = run(
-        capsys, "vault", "check", "--vault", str(vault), "--password-file", pw_file(tmp_path, DEMO_PW)
+        capsys,
+        "vault",
+        "check",
+        "--vault",
+        str(vault),
+        "--password-file",
+        pw_file(tmp_path, DEMO_PW),
     )
     assert (code, err) == (0, ""), out
     assert "sound" in out
@@ -141,8 +147,14 @@ def test_every_row_kind_is_checked(
     statement, expected = TAMPERING[tamper]
     backend.sql(statement, {"r": ids[0]} if ":r" in statement else None)
     code, out, err = run(
-        capsys, "vault", "check", *where_args(backend), "--user", "boss",
-        "--password-file", pw_file(tmp_path),
+        capsys,
+        "vault",
+        "check",
+        *where_args(backend),
+        "--user",
+        "boss",
+        "--password-file",
+        pw_file(tmp_path),
     )
     assert code == 1, (out, err)
     lines = out.strip().splitlines()
@@ -167,7 +179,9 @@ def folder(tmp_path: Path) -> Iterator[Path]:
 
 
 def check_cli(capsys: pytest.CaptureFixture[str], folder: Path, pw: str) -> tuple[int, str, str]:
-    return run(capsys, "vault", "check", "--vault", str(folder), "--user", "boss", "--password-file", pw)
+    return run(
+        capsys, "vault", "check", "--vault", str(folder), "--user", "boss", "--password-file", pw
+    )
 
 
 def test_a_dropped_audit_table_is_exit_1_in_one_sentence(
@@ -216,8 +230,15 @@ def test_a_damaged_file_is_exit_1_damaged(
     assert "damaged" in err
     assert err.count("\n") == 1
     code, out, err = run(
-        capsys, "records", "list", "--vault", str(folder), "--user", "boss",
-        "--password-file", pw_file(tmp_path),
+        capsys,
+        "records",
+        "list",
+        "--vault",
+        str(folder),
+        "--user",
+        "boss",
+        "--password-file",
+        pw_file(tmp_path),
     )
     assert code == 1
     assert "damaged" in err
@@ -232,7 +253,9 @@ def test_a_damaged_page_no_row_is_read_from_is_still_damage(
     path = folder / "vault.db"
     with sqlite3.connect(path) as conn:
         page_size = conn.execute("PRAGMA page_size").fetchone()[0]
-        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
+        root = conn.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)
+        ).fetchone()[0]
     conn.close()
     data = bytearray(path.read_bytes())
     data[(root - 1) * page_size] ^= 0xFF  # the page's type byte

@@ -199,19 +199,46 @@ def test_missing_vault_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFi
     assert "No vault" in err
 
 
-def test_user_reset_password(made: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_user_reset_password(
+    made: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     pw = write(tmp_path / "pw", PW)
     first = write(tmp_path / "first", "practitioner-pass")
     second = write(tmp_path / "second", "a-brand-new-pass")
     base = ["--vault", str(made), "--password-file", pw]
-    assert run(capsys, "vault", "user", "add", "pat", "--role", "practitioner", "--new-password-file", first, *base)[0] == 0
-    code, out, err = run(capsys, "vault", "user", "reset-password", "pat", "--new-password-file", second, *base)
+    assert (
+        run(
+            capsys,
+            "vault",
+            "user",
+            "add",
+            "pat",
+            "--role",
+            "practitioner",
+            "--new-password-file",
+            first,
+            *base,
+        )[0]
+        == 0
+    )
+    code, out, err = run(
+        capsys, "vault", "user", "reset-password", "pat", "--new-password-file", second, *base
+    )
     assert (code, err) == (0, "")
     assert "new password" in out
     as_pat_old = ["--vault", str(made), "--password-file", first, "--user", "pat"]
     as_pat_new = ["--vault", str(made), "--password-file", second, "--user", "pat"]
     assert run(capsys, "vault", "user", "list", *as_pat_old)[0] == 3
     assert run(capsys, "vault", "user", "list", *as_pat_new)[0] == 0
-    code, _, err = run(capsys, "vault", "user", "reset-password", "manager", "--new-password-file", first, *as_pat_new)
+    code, _, err = run(
+        capsys,
+        "vault",
+        "user",
+        "reset-password",
+        "manager",
+        "--new-password-file",
+        first,
+        *as_pat_new,
+    )
     assert code != 0
     assert "Only a manager" in err

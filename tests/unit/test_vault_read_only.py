@@ -59,9 +59,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]
 
 
 def digest_folder(folder: Path) -> dict[str, str]:
-    return {
-        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())
-    }
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
 
 
 def answers(
@@ -81,14 +79,18 @@ def answers(
     assert code == 0, (out, err)
     assert record_id in out
     assert NOT_WRITTEN in err
-    code, out, err = run(
-        capsys, "records", "show", record_id, *common, "--password-file", str(pw)
-    )
+    code, out, err = run(capsys, "records", "show", record_id, *common, "--password-file", str(pw))
     assert code == 0, (out, err)
     assert NOT_WRITTEN in err
     code, out, err = run(
-        capsys, "verify", str(pdf), *common, "--vault-password-file", str(pw),
-        "--password-file", str(pdf_pw),
+        capsys,
+        "verify",
+        str(pdf),
+        *common,
+        "--vault-password-file",
+        str(pw),
+        "--password-file",
+        str(pdf_pw),
     )
     assert code == 0, (out, err)
     assert NOT_WRITTEN in err
@@ -96,8 +98,18 @@ def answers(
     new_pw = tmp_path / "new-pw.txt"
     new_pw.write_text("new-user-password", encoding="utf-8")
     code, out, err = run(
-        capsys, "vault", "user", "add", "someone", "--role", "practitioner",
-        "--new-password-file", str(new_pw), *common, "--password-file", str(pw),
+        capsys,
+        "vault",
+        "user",
+        "add",
+        "someone",
+        "--role",
+        "practitioner",
+        "--new-password-file",
+        str(new_pw),
+        *common,
+        "--password-file",
+        str(pw),
     )
     assert code == 2
     assert err.splitlines()[-1] in (
@@ -116,7 +128,9 @@ def ro_mount(exported: tuple[Path, Path, str], tmp_path: Path) -> Iterator[Path]
     target = tmp_path / "mounted"
     target.mkdir()
     try:
-        subprocess.run(["mount", "--bind", str(source), str(target)], check=True, capture_output=True)
+        subprocess.run(
+            ["mount", "--bind", str(source), str(target)], check=True, capture_output=True
+        )
         subprocess.run(
             ["mount", "-o", "remount,bind,ro", str(target)], check=True, capture_output=True
         )
@@ -128,7 +142,9 @@ def ro_mount(exported: tuple[Path, Path, str], tmp_path: Path) -> Iterator[Path]
 
 
 def test_a_read_only_mount_is_checked_listed_shown_and_verified(
-    ro_mount: Path, exported: tuple[Path, Path, str], tmp_path: Path,
+    ro_mount: Path,
+    exported: tuple[Path, Path, str],
+    tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     before = digest_folder(ro_mount)
@@ -137,8 +153,11 @@ def test_a_read_only_mount_is_checked_listed_shown_and_verified(
 
 
 def test_read_only_is_also_found_from_a_failed_write(
-    ro_mount: Path, exported: tuple[Path, Path, str], tmp_path: Path,
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    ro_mount: Path,
+    exported: tuple[Path, Path, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # the permission check says "writable" (as it can for root, or a network share)
     monkeypatch.setattr(vault_store, "_folder_writable", lambda _folder: True)
@@ -146,7 +165,9 @@ def test_read_only_is_also_found_from_a_failed_write(
 
 
 def test_a_folder_the_permission_check_calls_read_only(
-    exported: tuple[Path, Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    exported: tuple[Path, Path, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     vault = tmp_path / "vault"
@@ -156,7 +177,8 @@ def test_a_folder_the_permission_check_calls_read_only(
             path.chmod(0o500 if path.is_dir() else 0o400)
     real_access = os.access
     monkeypatch.setattr(
-        vault_store.os, "access",
+        vault_store.os,
+        "access",
         lambda path, mode, **kw: False if mode & os.W_OK else real_access(path, mode, **kw),
     )
     before = digest_folder(vault)
@@ -198,7 +220,8 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     try:
         subprocess.run(
             ["mount", "-t", "tmpfs", "-o", "size=640k", "tmpfs", str(disk)],
-            check=True, capture_output=True,
+            check=True,
+            capture_output=True,
         )
     except (OSError, subprocess.CalledProcessError):
         pytest.skip("this machine does not allow mounting a tmpfs")
@@ -238,8 +261,16 @@ def test_a_full_disk_is_named_as_a_full_disk(
     new_pw = tmp_path / "new-pw.txt"
     new_pw.write_text("new-user-password", encoding="utf-8")
     code, out, err = run(
-        capsys, "vault", "user", "add", "someone", "--role", "practitioner",
-        "--new-password-file", str(new_pw), *common,
+        capsys,
+        "vault",
+        "user",
+        "add",
+        "someone",
+        "--role",
+        "practitioner",
+        "--new-password-file",
+        str(new_pw),
+        *common,
     )
     assert code == 2
     assert err.splitlines()[-1] == "The vault cannot be changed: the disk is full."
@@ -262,8 +293,15 @@ def test_a_full_disk_during_the_login_audit_write(
     pw = tmp_path / "pw.txt"
     pw.write_text("full-disk-password", encoding="utf-8")
     code, out, err = run(
-        capsys, "records", "list", "--vault", str(vault), "--user", "boss",
-        "--password-file", str(pw),
+        capsys,
+        "records",
+        "list",
+        "--vault",
+        str(vault),
+        "--user",
+        "boss",
+        "--password-file",
+        str(pw),
     )
     assert code == 0, (out, err)
     assert err.startswith("The disk is full, so this opening could not be written")

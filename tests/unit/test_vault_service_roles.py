@@ -134,7 +134,10 @@ def test_practitioner_cannot_sign_off_send_but_senco_can(vault_dir: Backend) -> 
         "Only a SENCO can review the SEND section. Ask sen (SENCO) or the manager."
     )
     assert pat.sign_off_refusal("send") == str(refused.value)
-    with pytest.raises(PermissionDenied, match=r"Only a manager can give the manager's sign-off\. Ask boss \(Manager\)\."):
+    with pytest.raises(
+        PermissionDenied,
+        match=r"Only a manager can give the manager's sign-off\. Ask boss \(Manager\)\.",
+    ):
         pat.sign_off(record.id, "manager")
     assert pat.sign_off_refusal("record") is None
     pat.sign_off(record.id, "record")
@@ -176,7 +179,9 @@ def test_sign_off_refuses_an_incomplete_record_but_the_senco_signs_a_complete_se
     record = sen.load(record.id)
     record.set("send.strategies", None)  # required for SEN support
     sen.save(record)
-    with pytest.raises(SignOffRefused, match="SENCO review of the SEND section cannot be given yet: 1 item"):
+    with pytest.raises(
+        SignOffRefused, match="SENCO review of the SEND section cannot be given yet: 1 item"
+    ):
         sen.sign_off(record.id, "send")
     sen.close()
 
@@ -370,7 +375,13 @@ def test_import_cannot_smuggle_in_a_send_sign_off(vault_dir: Backend) -> None:
     record = _complete(vault_dir, pat)
     forged = pat.load(record.id)
     forged.signoffs.append(
-        SignOff(SignOffScope.SEND, "sen", Role.SENCO, date(2031, 6, 3), content_digest(forged, SignOffScope.SEND))
+        SignOff(
+            SignOffScope.SEND,
+            "sen",
+            Role.SENCO,
+            date(2031, 6, 3),
+            content_digest(forged, SignOffScope.SEND),
+        )
     )
     forged.status = Status.EXPORTED
     forged.export_version = 4
@@ -379,7 +390,9 @@ def test_import_cannot_smuggle_in_a_send_sign_off(vault_dir: Backend) -> None:
     assert [s.history for s in stored.signoffs] == [True]
     assert (stored.status, stored.export_version) == (Status.DRAFT, 0)  # derived, not from the file
     pat.close()
-    boss = login(vault_dir, "boss")  # not even a manager vouches for a sign-off this vault never saw
+    boss = login(
+        vault_dir, "boss"
+    )  # not even a manager vouches for a sign-off this vault never saw
     assert boss.import_record(forged).signoff(SignOffScope.SEND) is None
     boss.close()
 

@@ -164,6 +164,8 @@ BLOBS: dict[str, frozenset[Role]] = {
     "setting/dictionary": SETTING,
     "certificate": ADMINS,  # a name no rule covers
 }
+
+
 def _put_blob(s: VaultService, name: str) -> None:
     s.put_blob(name, b"made-up")
     if name == "charter":  # a made-up charter would stop the sign-off cases after this one

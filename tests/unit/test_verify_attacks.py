@@ -269,7 +269,9 @@ def test_garbage_never_raises(pki: FixturePki) -> None:
         assert not re.search(r"[A-Z]\w*(Error|Exception)\b", result.reason), result.reason
 
 
-def test_a_parser_failure_that_is_not_about_the_file_is_not_quoted(pki: FixturePki, good: bytes) -> None:
+def test_a_parser_failure_that_is_not_about_the_file_is_not_quoted(
+    pki: FixturePki, good: bytes
+) -> None:
     data = bytearray(good)
     start = data.index(b"/ByteRange")
     data[start + 12 : start + 13] = b"x"  # the signature's byte range no longer parses

@@ -45,7 +45,9 @@ def test_no_crl_and_a_stale_crl_are_named_not_silently_valid(pki: FixturePki, pd
     due = stale.next_update_utc.date().isoformat()  # type: ignore[union-attr]
     assert f"out of date (its next update was due on {due})" in old.revocation
 
-    current = verify_pdf(pdf, trust_roots=roots, crls=[pki.crl(issued=NOW - timedelta(days=1))], now=NOW)
+    current = verify_pdf(
+        pdf, trust_roots=roots, crls=[pki.crl(issued=NOW - timedelta(days=1))], now=NOW
+    )
     assert current.fully_checked
     assert current.revocation == ""
 
@@ -82,7 +84,9 @@ def test_verify_command_exits_1_and_names_the_missing_or_stale_list(
     record = _pem(tmp_path, "record.pdf", pdf)
     root = _pem(tmp_path, "root.pem", pki.root.cert.public_bytes(pem))
     # The LA has revoked the setting's certificate; the school only has a list from before that.
-    stale = _pem(tmp_path, "old.crl", pki.crl(issued=VERIFY_TIME - timedelta(days=1)).public_bytes(pem))
+    stale = _pem(
+        tmp_path, "old.crl", pki.crl(issued=VERIFY_TIME - timedelta(days=1)).public_bytes(pem)
+    )
     fresh = pki.crl((pki.setting.cert,), issued=NOW - timedelta(days=1))
     current = _pem(tmp_path, "current.crl", fresh.public_bytes(pem))
 
@@ -91,7 +95,9 @@ def test_verify_command_exits_1_and_names_the_missing_or_stale_list(
     assert out.startswith("VALID, NOT FULLY CHECKED")
     assert "no revocation list (CRL)" in out
 
-    assert cli.main(["verify", str(record), "--trust", str(root), "--crl", str(stale), "--json"]) == 1
+    assert (
+        cli.main(["verify", str(record), "--trust", str(root), "--crl", str(stale), "--json"]) == 1
+    )
     [row] = json.loads(capsys.readouterr().out)
     assert row["valid"] is True
     assert row["fully_checked"] is False
@@ -107,7 +113,9 @@ def test_verify_command_exits_1_and_names_the_missing_or_stale_list(
 
 def test_school_import_with_a_stale_crl_says_so(world: World, pki: FixturePki) -> None:  # noqa: F811
     path = write(world, "r0.pdf", signed_pdf(world.records[0], pki.setting))
-    world.clock.now = VERIFY_TIME + timedelta(days=60)  # the school's CRL is now past its next update
+    world.clock.now = VERIFY_TIME + timedelta(
+        days=60
+    )  # the school's CRL is now past its next update
     [outcome] = world.school.import_files([path])
     assert outcome.status == "imported"
     assert "revocation list (CRL) is out of date" in outcome.reason

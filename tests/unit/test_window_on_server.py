@@ -26,7 +26,10 @@ def _args(db: str | None) -> argparse.Namespace:
 
 
 def test_the_window_opens_a_vault_on_the_server(
-    qtbot, monkeypatch: pytest.MonkeyPatch, pg_url: str, shown: list[str]  # noqa: F811
+    qtbot,
+    monkeypatch: pytest.MonkeyPatch,
+    pg_url: str,
+    shown: list[str],  # noqa: F811
 ) -> None:
     service, _key = VaultService.create(None, "manager", PW, db_url=pg_url, kdf=FAST)
     record = service.new_record()
@@ -51,7 +54,10 @@ def test_the_window_opens_a_vault_on_the_server(
 
 
 def test_an_empty_database_is_explained_not_created(
-    qtbot, monkeypatch: pytest.MonkeyPatch, pg_url: str, shown: list[str]  # noqa: F811
+    qtbot,
+    monkeypatch: pytest.MonkeyPatch,
+    pg_url: str,
+    shown: list[str],  # noqa: F811
 ) -> None:
     said: list[str] = []
     monkeypatch.setattr(QMessageBox, "critical", lambda _parent, _title, text: said.append(text))

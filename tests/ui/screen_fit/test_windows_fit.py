@@ -163,7 +163,12 @@ def test_the_lock_screen_and_feedback_page_fit(qtbot: Any, fitted: MemoryStore, 
     ],
 )
 def test_each_dialog_of_the_setting_window_fits(
-    qtbot: Any, fitted: MemoryStore, demo: Path, shown_dialogs: list[str], action: str, monkeypatch: pytest.MonkeyPatch
+    qtbot: Any,
+    fitted: MemoryStore,
+    demo: Path,
+    shown_dialogs: list[str],
+    action: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(
         QInputDialog, "getItem", staticmethod(lambda _p, _t, _l, items, *_a: (items[0], True))
@@ -209,7 +214,9 @@ def test_the_login_and_first_run_dialogs_fit(
         "senco or dsl with the password “demo-password”.",
         title="Log in to Transitions – demo vault of fictional children",
     )
-    first = NewVaultDialog(CheapVaultAccess.create, tmp_path / "v", school_creator=lambda *a, **k: None)  # type: ignore[arg-type]
+    first = NewVaultDialog(
+        CheapVaultAccess.create, tmp_path / "v", school_creator=lambda *a, **k: None
+    )  # type: ignore[arg-type]
     key = RecoveryKeyDialog("ABCD-EFGH-JKLM-NPQR-STUV-WXYZ-2345-6789", school=True)
     for dialog in (login, first, key):
         qtbot.addWidget(dialog)
