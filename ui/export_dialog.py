@@ -183,7 +183,7 @@ class ExportDialog(QDialog):
         self.password_note.setWordWrap(True)
         self.password_note.setObjectName("helpText")
         form = QFormLayout()
-        rows: list[tuple[str, Any]] = [
+        rows: list[tuple[str, QWidget | QHBoxLayout]] = [
             (tr("&Packets:"), self.packets),
             (tr("&Folder:"), folder_row),
         ]
