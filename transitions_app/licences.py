@@ -60,10 +60,16 @@ def _canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def _field(meta: metadata.PackageMetadata, name: str) -> str:
+    """The first ``name`` field of ``meta``, or "" (the protocol has no ``get``)."""
+    values = meta.get_all(name)
+    return str(values[0]) if values else ""
+
+
 def licence_of(meta: metadata.PackageMetadata) -> str:
     """A distribution's licence: its License-Expression, else its licence classifiers, else a
     short License field; else :data:`UNKNOWN`."""
-    expression = (meta.get("License-Expression") or "").strip()
+    expression = _field(meta, "License-Expression").strip()
     if expression:
         return expression
     classifiers = [
@@ -73,7 +79,7 @@ def licence_of(meta: metadata.PackageMetadata) -> str:
     ]
     if classifiers:
         return ", ".join(classifiers)
-    field = (meta.get("License") or "").strip()
+    field = _field(meta, "License").strip()
     if field and "\n" not in field and len(field) <= _SHORT_LICENCE:
         return field
     return UNKNOWN

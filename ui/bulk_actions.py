@@ -32,13 +32,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from models.entry import format_date
 from models.errors import TransitionsError
 from models.identifiers import SCHOOL_URN_RULE, is_school_urn
 from models.names import listed_names
 from models.record import Record, Status
 from models.roles import Permission, Role, can
 from ui.dialogs import plain_error
-from ui.fields import format_date, parse_typed_date
+from ui.fields import parse_typed_date
 from ui.school_picker import DirectorySchool, SchoolFinder, describe
 
 SCHOOL, CLASS, START = "school", "class", "start"

@@ -66,7 +66,8 @@ class _Lazy:
     __slots__ = ("_for", "_record", "_value")
 
     def __init__(self, readiness_for: ReadinessFor, record: Record) -> None:
-        self._for, self._record, self._value = readiness_for, record, None
+        self._for, self._record = readiness_for, record
+        self._value: Readiness | None = None
 
     def get(self) -> Readiness:
         if self._value is None:

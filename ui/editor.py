@@ -1215,32 +1215,36 @@ class RecordEditor(QWidget):
                 first = next(iter(page.rows.values())).field.focus_target()
                 first.setFocus(Qt.FocusReason.OtherFocusReason)
 
+    def _missing_groups(self) -> Iterator[list[QTreeWidgetItem]]:
+        """The items under each heading of "What's missing", heading by heading."""
+        for i in range(self.missing.topLevelItemCount()):
+            head = self.missing.topLevelItem(i)
+            if head is not None:
+                yield [c for j in range(head.childCount()) if (c := head.child(j)) is not None]
+
     def missing_paths(self) -> list[str]:
         """The field paths listed under "What's missing", in order."""
         out = []
-        for i in range(self.missing.topLevelItemCount()):
-            head = self.missing.topLevelItem(i)
+        for group in self._missing_groups():
             out += [
-                str(head.child(j).data(0, Qt.ItemDataRole.UserRole))
-                for j in range(head.childCount())
-                if head.child(j).data(0, Qt.ItemDataRole.UserRole)
+                str(item.data(0, Qt.ItemDataRole.UserRole))
+                for item in group
+                if item.data(0, Qt.ItemDataRole.UserRole)
             ]
         return out
 
     def missing_labels(self) -> list[str]:
         """Every item's text under "What's missing" (charter items too), in order."""
         out = []
-        for i in range(self.missing.topLevelItemCount()):
-            head = self.missing.topLevelItem(i)
-            out += [head.child(j).text(0).replace("\n", " ") for j in range(head.childCount())]
+        for group in self._missing_groups():
+            out += [item.text(0).replace("\n", " ") for item in group]
         return out
 
     def missing_item(self, path: str) -> QTreeWidgetItem | None:
-        for i in range(self.missing.topLevelItemCount()):
-            head = self.missing.topLevelItem(i)
-            for j in range(head.childCount()):
-                if head.child(j).data(0, Qt.ItemDataRole.UserRole) == path:
-                    return head.child(j)
+        for group in self._missing_groups():
+            for item in group:
+                if item.data(0, Qt.ItemDataRole.UserRole) == path:
+                    return item
         return None
 
     def _missing_activated(self, item: QTreeWidgetItem, _column: int = 0) -> None:

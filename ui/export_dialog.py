@@ -13,7 +13,6 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QFileDialog,
@@ -57,7 +56,7 @@ def tr(text: str) -> str:
     return QCoreApplication.translate("export", text)
 
 
-def wrap_items(view: QAbstractItemView) -> None:
+def wrap_items(view: QListView | QTreeView) -> None:
     """Long items wrap onto more lines at the view's width instead of ending in "…"."""
     view.setWordWrap(True)
     view.setTextElideMode(Qt.TextElideMode.ElideNone)
@@ -158,8 +157,8 @@ class ExportDialog(QDialog):
         # --- options
         self.packets = QComboBox(self)
         self.packets.setAccessibleName(tr("Packets"))
-        for key, label in PACKETS:
-            self.packets.addItem(tr(label), key)
+        for key, name in PACKETS:
+            self.packets.addItem(tr(name), key)
         self.folder = QLineEdit(str(out_dir), self)
         self.folder.setAccessibleName(tr("Folder to write to"))
         self.browse = QPushButton(tr("&Browse…"), self)
@@ -184,7 +183,7 @@ class ExportDialog(QDialog):
         self.password_note.setWordWrap(True)
         self.password_note.setObjectName("helpText")
         form = QFormLayout()
-        rows: list[tuple[str, Any]] = [
+        rows: list[tuple[str, QWidget | QHBoxLayout]] = [
             (tr("&Packets:"), self.packets),
             (tr("&Folder:"), folder_row),
         ]
@@ -192,7 +191,7 @@ class ExportDialog(QDialog):
             label = QLabel(text, self)
             label.setBuddy(self.packets if widget is self.packets else self.folder)
             form.addRow(label, widget)
-        self._password_labels = []
+        self._password_labels: list[QLabel] = []
         form.addRow(self.password_note)
         for text, field in ((tr("Pass&word:"), self.password), (tr("&Again:"), self.confirm)):
             label = QLabel(text, self)

@@ -164,13 +164,15 @@ class FlowLayout(QLayout):
 
     def sizeHint(self) -> QSize:  # noqa: N802
         items = list(self._visible())
-        left, top, right, bottom = self.getContentsMargins()
+        m = self.contentsMargins()
+        left, top, right, bottom = m.left(), m.top(), m.right(), m.bottom()
         width = sum(i.sizeHint().width() for i in items) + self._gap * max(len(items) - 1, 0)
         height = max((i.sizeHint().height() for i in items), default=0)
         return QSize(width + left + right, height + top + bottom)
 
     def minimumSize(self) -> QSize:  # noqa: N802
-        left, top, right, bottom = self.getContentsMargins()
+        m = self.contentsMargins()
+        left, top, right, bottom = m.left(), m.top(), m.right(), m.bottom()
         widest = max((i.minimumSize().width() for i in self._visible()), default=0)
         tallest = max((i.minimumSize().height() for i in self._visible()), default=0)
         return QSize(widest + left + right, tallest + top + bottom)
@@ -198,7 +200,8 @@ class FlowLayout(QLayout):
         return [line for line in lines if line]
 
     def _arrange(self, rect: QRect, *, apply: bool) -> int:
-        left, top, right, bottom = self.getContentsMargins()
+        m = self.contentsMargins()
+        left, top, right, bottom = m.left(), m.top(), m.right(), m.bottom()
         area = rect.adjusted(left, top, -right, -bottom)
         y = area.y()
         for line in self._lines(area.width()):
@@ -227,7 +230,8 @@ class FlowLayout(QLayout):
         return y - self.verticalGap() - area.y() + top + bottom if y > area.y() else top + bottom
 
     def verticalGap(self) -> int:  # noqa: N802
-        style = self.parentWidget().style() if self.parentWidget() else QApplication.style()
+        parent = self.parentWidget()
+        style = parent.style() if parent is not None else QApplication.style()
         gap = style.pixelMetric(QStyle.PixelMetric.PM_LayoutVerticalSpacing)
         return gap if gap >= 0 else self._gap
 

@@ -130,8 +130,8 @@ def window_shortcuts(window: QMainWindow) -> list[Shortcut]:
     hidden_menus = {
         id(a)
         for top in window.menuBar().actions()
-        if isinstance(top.menu(), QMenu) and not top.isVisible()
-        for a in top.menu().actions()  # type: ignore[union-attr]
+        if isinstance(menu := top.menu(), QMenu) and not top.isVisible()
+        for a in menu.actions()
     }
     for widget in [window, *window.findChildren(QWidget)]:
         if widget.window() is not window:  # a dialog's own keys are not the window's

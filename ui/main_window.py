@@ -451,7 +451,12 @@ class MainWindow(QMainWindow):
             lambda pos: bulk.popup(table.viewport().mapToGlobal(pos))
         )
         table.selectionModel().selectionChanged.connect(lambda *_a: bulk.sync())
-        bulk.changed.connect(lambda records: [self.dashboard.update_record(r) for r in records])
+
+        def update_rows(records: list[Record]) -> None:
+            for record in records:
+                self.dashboard.update_record(record)
+
+        bulk.changed.connect(update_rows)
         self.undo_group.addStack(bulk.undo_stack)
         return bulk
 
@@ -1268,7 +1273,7 @@ class MainWindow(QMainWindow):
     def _progress_dialog(self, label: str) -> QProgressDialog:
         dialog = QProgressDialog(label, "", 0, 100, self)
         dialog.setWindowTitle("Transitions")
-        dialog.setCancelButton(None)  # type: ignore[arg-type]  # Qt accepts no button
+        dialog.setCancelButton(None)  # Qt accepts no button
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
         dialog.setMinimumDuration(0)
         dialog.setAutoClose(False)

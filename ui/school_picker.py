@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QCompleter, QLabel, QLineEdit
+from PySide6.QtWidgets import QAbstractItemView, QCompleter, QLabel, QLineEdit
 
 from ui.editor import SetValueCommand
 
@@ -29,6 +29,12 @@ URN_PATH = "child.school_urn"
 
 def tr(text: str) -> str:
     return QCoreApplication.translate("school_picker", text)
+
+
+def _popup(completer: QCompleter) -> QAbstractItemView:
+    popup = completer.popup()
+    assert popup is not None  # a QCompleter makes its own list view when none was set
+    return popup
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,10 +135,12 @@ class SchoolFinder(QObject):
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         completer.setMaxVisibleItems(8)
-        completer.popup().setAccessibleName(tr("Schools in the LA's directory"))
+        _popup(completer).setAccessibleName(tr("Schools in the LA's directory"))
         edit.textEdited.connect(lambda text, c=completer: self._typed(c, text))
         edit.installEventFilter(self)
-        completer.activated[QModelIndex].connect(self._activated)
+        # QCompleter.activated is overloaded (str, QModelIndex); the stubs type the signal as
+        # one SignalInstance, which has no overload subscript.
+        completer.activated[QModelIndex].connect(self._activated)  # type: ignore[index]
         self.completers.append(completer)
         return completer
 
@@ -145,13 +153,13 @@ class SchoolFinder(QObject):
     @staticmethod
     def _typed(completer: QCompleter, text: str) -> None:
         if not text.strip():
-            completer.popup().hide()
+            _popup(completer).hide()
             return
         completer.setCompletionPrefix(text.strip())
         if completer.completionCount() > 0:
             completer.complete()
         else:
-            completer.popup().hide()
+            _popup(completer).hide()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         """Down in a box with no list showing lists the whole directory."""
@@ -163,7 +171,7 @@ class SchoolFinder(QObject):
             and event.modifiers() == Qt.KeyboardModifier.NoModifier
         ):
             completer = self.completer_for(watched)
-            if completer is not None and not completer.popup().isVisible():
+            if completer is not None and not _popup(completer).isVisible():
                 completer.setCompletionPrefix("")
                 completer.complete()
                 return True

@@ -126,8 +126,8 @@ class SettingProfileDialog(QDialog):
         people = QWidget(self)
         grid = QGridLayout(people)
         for col, head in enumerate((tr("Name"), tr("Phone"), tr("Email")), start=1):
-            label = QLabel(f"<b>{head}</b>", people)
-            grid.addWidget(label, 0, col)
+            heading = QLabel(f"<b>{head}</b>", people)
+            grid.addWidget(heading, 0, col)
         self.people: dict[str, tuple[QLineEdit, QLineEdit, QLineEdit]] = {}
         for row, (key, label) in enumerate(PEOPLE, start=1):
             title = tr(label)
@@ -276,6 +276,10 @@ class SettingProfileDialog(QDialog):
                     item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
                 self.staff_table.setItem(n, col, item)
 
+    def _cell(self, row: int, col: int) -> str:
+        item = self.staff_table.item(row, col)
+        return item.text() if item is not None else ""
+
     def profile(self) -> SettingProfile:
         """The profile as the form shows it."""
         contacts = {
@@ -284,9 +288,9 @@ class SettingProfileDialog(QDialog):
         }
         staff = []
         for n in range(self.staff_table.rowCount()):
-            login = self.staff_table.item(n, self.LOGIN).text()
-            display = self.staff_table.item(n, self.DISPLAY).text().strip()
-            title = self.staff_table.item(n, self.TITLE).text().strip()
+            login = self._cell(n, self.LOGIN)
+            display = self._cell(n, self.DISPLAY).strip()
+            title = self._cell(n, self.TITLE).strip()
             if display or title:
                 staff.append(StaffMember(login, display, title))
         return SettingProfile(

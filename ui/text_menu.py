@@ -25,7 +25,7 @@ from models.spelling import Span
 from ui.spellcheck import LineUnderliner, SpellHighlighter, SpellingSupport, from_qt, to_qt
 
 TextEdit = QLineEdit | QPlainTextEdit
-MenuExtension = Callable[[QWidget, QMenu], None]
+MenuExtension = Callable[[QWidget, QMenu], object]  # what it returns is not used
 MENU_NAME = "textMenu"
 MAX_SUGGESTIONS = 5
 
@@ -83,7 +83,7 @@ def install_text_menu(edit: TextEdit, owner: TextOwner, *, spell: bool) -> None:
     edit.setProperty("spellChecked", spell)
     if spell and isinstance(edit, QPlainTextEdit):
         SpellHighlighter(edit, lambda: _spelling(edit))
-    elif spell:
+    elif spell and isinstance(edit, QLineEdit):
         LineUnderliner(edit, lambda: _spelling(edit))
 
 

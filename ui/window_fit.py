@@ -57,8 +57,8 @@ def screen_of(widget: QWidget) -> QScreen:
             screen = candidate.screen()
             if screen is not None:
                 return screen
-    screen = QGuiApplication.screenAt(widget.geometry().center()) if widget.isVisible() else None
-    return screen or widget.screen() or QGuiApplication.primaryScreen()
+    at = QGuiApplication.screenAt(widget.geometry().center()) if widget.isVisible() else None
+    return at or widget.screen() or QGuiApplication.primaryScreen()
 
 
 def available_rect(widget: QWidget) -> QRect:
@@ -131,8 +131,9 @@ def move_onto_screen(window: QWidget) -> None:
     left, top, right, bottom = frame_margins(window)
     size = window.size()
     frame = QRect(window.x(), window.y(), size.width() + left + right, size.height() + top + bottom)
-    if not window.isVisible() and isinstance(window, QDialog) and window.parentWidget():
-        frame.moveCenter(window.parentWidget().window().frameGeometry().center())
+    parent = window.parentWidget()
+    if not window.isVisible() and isinstance(window, QDialog) and parent:
+        frame.moveCenter(parent.window().frameGeometry().center())
     x = min(max(frame.x(), area.left()), max(area.right() + 1 - frame.width(), area.left()))
     y = min(max(frame.y(), area.top()), max(area.bottom() + 1 - frame.height(), area.top()))
     if QPoint(x, y) != window.pos():
@@ -140,11 +141,11 @@ def move_onto_screen(window: QWidget) -> None:
 
 
 def _needs_scrolling(dialog: QDialog, limit: QSize) -> bool:
-    if dialog.property("fitScrollable") or dialog.layout() is None:
+    layout = dialog.layout()
+    if dialog.property("fitScrollable") or layout is None:
         return False
     if type(dialog).__module__.startswith("PySide6"):
         return False  # Qt's own dialogs (message boxes, file dialogs) manage their own layout
-    layout = dialog.layout()
     width = min(max(dialog.width(), layout.totalMinimumSize().width()), limit.width())
     needed = layout.totalMinimumSize().expandedTo(dialog.minimumSize())
     if layout.hasHeightForWidth():  # wrapped text: taller the narrower it is
@@ -160,14 +161,16 @@ def make_scrollable(dialog: QDialog) -> QScrollArea:
     """
     content_layout = dialog.layout()
     assert content_layout is not None
+    items = (content_layout.itemAt(i) for i in range(content_layout.count()))
     buttons = [
-        item.widget()
-        for item in (content_layout.itemAt(i) for i in range(content_layout.count()))
-        if isinstance(item.widget(), QDialogButtonBox)
+        box
+        for item in items
+        if item is not None and isinstance(box := item.widget(), QDialogButtonBox)
     ]
     for box in buttons:
         content_layout.removeWidget(box)
-    left, _top, right, bottom = content_layout.getContentsMargins()
+    margins = content_layout.contentsMargins()
+    left, right, bottom = margins.left(), margins.right(), margins.bottom()
     content = QWidget()
     content.setObjectName("scrolledContent")
     # What the dialog asked for is now the content's to ask: the scroll area shows it.

@@ -87,7 +87,7 @@ def _sign_off_some(
     from models.errors import SignOffRefused
     from models.flags import derive_flags
 
-    steps = (
+    steps: tuple[tuple[str, SignOffScope, Callable[[Record], bool]], ...] = (
         ("keyperson", SignOffScope.RECORD, lambda r: True),
         ("senco", SignOffScope.SEND, lambda r: derive_flags(r).send),
         ("manager", SignOffScope.MANAGER, lambda r: True),

@@ -94,7 +94,7 @@ class ProfileService:
         profile = self.profile()
         if self._charters is None:
             return profile
-        changes: dict[str, str] = {}
+        name, urn, local_authority = profile.name, profile.urn, profile.local_authority
         try:
             identity = self._charters.setting_identity()
         except TransitionsError:
@@ -103,20 +103,22 @@ class ProfileService:
             subject = identity.cert.subject
             org = subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
             cn = subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-            name, urn = name_and_urn_from_certificate(
+            found_name, found_urn = name_and_urn_from_certificate(
                 str(org[0].value) if org else "", str(cn[0].value) if cn else ""
             )
-            if name and not profile.name.strip():
-                changes["name"] = name
-            if urn and not profile.urn.strip():
-                changes["urn"] = urn
+            if found_name and not profile.name.strip():
+                name = found_name
+            if found_urn and not profile.urn.strip():
+                urn = found_urn
         try:
             charter = self._charters.charter()
         except TransitionsError:
             charter = None
         if charter is not None and not profile.local_authority.strip():
-            changes["local_authority"] = charter.identity.issuing_la
-        return replace(profile, **changes) if changes else profile
+            local_authority = charter.identity.issuing_la
+        if (name, urn, local_authority) == (profile.name, profile.urn, profile.local_authority):
+            return profile
+        return replace(profile, name=name, urn=urn, local_authority=local_authority)
 
     # --- writing ------------------------------------------------------------------------------
 

@@ -445,6 +445,6 @@ class LaPage(QWidget):
 def table_rows(table: QTableWidget) -> list[list[str]]:
     """The text of every cell, row by row (what a person reads)."""
     return [
-        [table.item(r, c).text() if table.item(r, c) else "" for c in range(table.columnCount())]
+        [cell.text() if (cell := table.item(r, c)) else "" for c in range(table.columnCount())]
         for r in range(table.rowCount())
     ]
