@@ -38,7 +38,10 @@ PASSWORD_ENV = "TRANSITIONS_PASSWORD"
 DEFAULT_USER = "manager"
 
 Parser = argparse.ArgumentParser
-Subparsers = argparse._SubParsersAction  # type: ignore[type-arg]
+if TYPE_CHECKING:  # the class is generic for type checkers only (not subscriptable at run time)
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+else:
+    Subparsers = argparse._SubParsersAction
 # An option of a command: adds one or more arguments to the command's parser.
 Option = Callable[[Any], object]
 
