@@ -609,7 +609,9 @@ class Dashboard(QWidget):
             CohortModel.DEADLINE: 125,
             CohortModel.HANDOVER: 150,
         }
-        fit_columns(self.table, widths)  # a narrow window narrows every column a little
+        # a narrow window narrows every column a little, but never the date of birth (cut, it
+        # says nothing)
+        fit_columns(self.table, widths, keep=(CohortModel.BORN,))
         bottom = FlowLayout()
         self.bottom_bar = bottom  # the window adds the bulk actions' button here
         bottom.addWidget(self.count_label, 1)

@@ -241,10 +241,16 @@ class FlowLayout(QLayout):
 
 class _ColumnFitter(QObject):
     def __init__(
-        self, view: QAbstractItemView, header: QHeaderView, widths: dict[int, int], minimum: int
+        self,
+        view: QAbstractItemView,
+        header: QHeaderView,
+        widths: dict[int, int],
+        minimum: int,
+        keep: frozenset[int] = frozenset(),
     ) -> None:
         super().__init__(view)
         self.view, self.header, self.widths, self.minimum = view, header, widths, minimum
+        self.keep = keep
         view.viewport().installEventFilter(self)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
@@ -254,26 +260,39 @@ class _ColumnFitter(QObject):
 
     def fit(self) -> None:
         columns = [c for c in self.widths if not self.header.isSectionHidden(c)]
-        preferred = sum(self.widths[c] for c in columns)
+        kept = [c for c in columns if c in self.keep]
+        shrinking = [c for c in columns if c not in self.keep]
+        preferred = sum(self.widths[c] for c in shrinking)
         stretched = [
             c
             for c in range(self.header.count())
             if not self.header.isSectionHidden(c) and c not in self.widths
         ]
-        room = self.view.viewport().width() - self.minimum * len(stretched)
+        room = (
+            self.view.viewport().width()
+            - self.minimum * len(stretched)
+            - sum(self.widths[c] for c in kept)
+        )
         scale = min(1.0, room / preferred) if preferred > 0 else 1.0
-        for c in columns:
+        for c in kept:
+            self.header.resizeSection(c, self.widths[c])
+        for c in shrinking:
             self.header.resizeSection(c, max(int(self.widths[c] * scale), 48))
 
 
 def fit_columns(
-    view: QAbstractItemView, widths: dict[int, int], stretch_minimum: int = 160
+    view: QAbstractItemView,
+    widths: dict[int, int],
+    stretch_minimum: int = 160,
+    keep: Iterable[int] = (),
 ) -> None:
     """Give ``view``'s columns ``widths`` (logical pixels) when there is room; when the view is
-    narrower, shrink them all in proportion so the stretching columns keep ``stretch_minimum``."""
+    narrower, shrink them in proportion so the stretching columns keep ``stretch_minimum``.
+    The columns in ``keep`` (short values that say nothing once cut, such as a date) keep their
+    width and the others shrink a little more."""
     header = getattr(view, "horizontalHeader", None)
     assert header is not None, "fit_columns needs a table view"
-    fitter = _ColumnFitter(view, header(), dict(widths), stretch_minimum)
+    fitter = _ColumnFitter(view, header(), dict(widths), stretch_minimum, frozenset(keep))
     fitter.fit()
 
 

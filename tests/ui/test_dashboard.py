@@ -190,3 +190,18 @@ def test_signoff_filters_find_senco_reviews_and_changed_signoffs(
     assert [r.id for r in shown()] == [changed.id]
     dash.clear_search_and_filters()
     assert dash.proxy.rowCount() == len(records)
+
+
+def test_a_narrow_window_never_cuts_the_date_of_birth(qtbot, records: list[Record]) -> None:
+    """At 150% scaling on a 1366x768 screen the table has about 900 logical pixels: the other
+    columns shrink, the date of birth keeps room for "26 Dec 2022"."""
+    dash = Dashboard()
+    qtbot.addWidget(dash)
+    dash.set_records(records)
+    dash.resize(900, 500)
+    dash.show()
+    qtbot.waitExposed(dash)
+    header = dash.table.horizontalHeader()
+    metrics = dash.table.fontMetrics()
+    assert header.sectionSize(CohortModel.BORN) >= metrics.horizontalAdvance("26 Dec 2022") + 8
+    assert header.sectionSize(CohortModel.SCHOOL) < 250  # the others gave way
