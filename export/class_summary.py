@@ -126,7 +126,9 @@ def render_class_summary_pdf(records: Sequence[Record], options: ClassSummaryOpt
     ]
     story.append(tagging.add(doc, "P", plain_paragraph("   ·   ".join(counts), _COUNTS)))
     if not ordered:
-        story.append(tagging.add(doc, "P", plain_paragraph("No children in this class yet.", QUIET)))
+        story.append(
+            tagging.add(doc, "P", plain_paragraph("No children in this class yet.", QUIET))
+        )
     else:
         head = ["Child", "SEND", "Flags", "One thing to know on day one"]
         data: list[list[Any]] = [[plain_paragraph(h, CELL_HEAD) for h in head]]

@@ -202,7 +202,7 @@ class _CopyStory:
         note = self.record.provenance.get(fd.path, "")
         if not note.startswith(FAMILY_PROVENANCE_PREFIX):
             return ""
-        return "In your words · " + note[len("From "):].replace("the family's", "your", 1)
+        return "In your words · " + note[len("From ") :].replace("the family's", "your", 1)
 
     # the story ------------------------------------------------------------------------
     def build(self, doc: StructElem) -> list[Flowable]:
@@ -259,9 +259,20 @@ class _CopyStory:
     def disagree_box(self, parent: StructElem) -> Table:
         box = parent.add("Div")
         lines = [
-            tagging.add(box, "H2", _p("If you disagree, or something is not right", paragraph_style(
-                "fc-disagree-head", fontName=NOTE_LABEL.fontName, fontSize=10.5, leading=14, textColor=ACCENT
-            ))),
+            tagging.add(
+                box,
+                "H2",
+                _p(
+                    "If you disagree, or something is not right",
+                    paragraph_style(
+                        "fc-disagree-head",
+                        fontName=NOTE_LABEL.fontName,
+                        fontSize=10.5,
+                        leading=14,
+                        textColor=ACCENT,
+                    ),
+                ),
+            ),
             _p(
                 "You can ask us to correct anything, add your own words, or tell us what you "
                 f"think before it is sent. Talk to {self.o.contact}.",
@@ -295,7 +306,9 @@ class _CopyStory:
     def visible(self, fd: FieldDef) -> bool:
         if fd.path in NEVER_SHOWN or fd.guard == Guard.SAFEGUARDING:
             return False
-        return not (fd.kind is Kind.LIST and any(i.guard == Guard.SAFEGUARDING for i in fd.item_fields))
+        return not (
+            fd.kind is Kind.LIST and any(i.guard == Guard.SAFEGUARDING for i in fd.item_fields)
+        )
 
     def section_body(self, sect: StructElem, section: SectionDef) -> list[Flowable]:
         out: list[Flowable] = []
@@ -354,7 +367,9 @@ class _CopyStory:
             if fd.kind is Kind.LIST:
                 flush()
                 out.extend(
-                    self.list_block(parent, fd, value or (), titled=fd.label != group, role=label_role)
+                    self.list_block(
+                        parent, fd, value or (), titled=fd.label != group, role=label_role
+                    )
                 )
                 continue
             text = self.shown(fd, value)
@@ -411,10 +426,14 @@ class _CopyStory:
     def kv_table(self, parent: StructElem, rows: Sequence[tuple[str, str]]) -> Table:
         data = [[_p(label, CELL_LABEL), _p(text, CELL)] for label, text in rows]
         tagging.table(parent, data, TableShape(header_cols=1))
-        return data_table(data, [0.42 * BODY_W, 0.58 * BODY_W], [("LEFTPADDING", (0, 0), (0, -1), 0)])
+        return data_table(
+            data, [0.42 * BODY_W, 0.58 * BODY_W], [("LEFTPADDING", (0, 0), (0, -1), 0)]
+        )
 
     def judgement_table(self, parent: StructElem, rows: Sequence[tuple[str, str, str]]) -> Table:
-        data: list[list[Any]] = [[_p("Part of learning", CELL_HEAD), _p("Where things are now", CELL_HEAD)]]
+        data: list[list[Any]] = [
+            [_p("Part of learning", CELL_HEAD), _p("Where things are now", CELL_HEAD)]
+        ]
         cmds: list[tuple[Any, ...]] = []
         for label, text, tone in rows:
             style = paragraph_style(f"fc-tone-{tone}", parent=CELL, textColor=TONES[tone][1])
@@ -430,7 +449,9 @@ class _CopyStory:
         cmds: list[tuple[Any, ...]] = []
         for domain, score, result, tone in rows:
             style = paragraph_style(f"fc-tone-{tone}", parent=CELL, textColor=TONES[tone][1])
-            data.append([_p(domain, CELL), _p(score or "–", CELL), _p(result or "Not recorded", style)])
+            data.append(
+                [_p(domain, CELL), _p(score or "–", CELL), _p(result or "Not recorded", style)]
+            )
             if result:
                 cmds.append(("BACKGROUND", (2, len(data) - 1), (2, len(data) - 1), TONES[tone][0]))
         tagging.table(parent, data, TableShape(header_rows=1, header_cols=1))
@@ -445,10 +466,14 @@ class _CopyStory:
         titled: bool = True,
         role: str = "H2",
     ) -> list[Flowable]:
-        entries = [i for i in items if any(self.shown(sub, i.get(sub.key)) for sub in fd.item_fields)]
+        entries = [
+            i for i in items if any(self.shown(sub, i.get(sub.key)) for sub in fd.item_fields)
+        ]
         if not entries:
             return []
-        out: list[Flowable] = [tagging.add(parent, role, _p(self.label(fd), NOTE_LABEL))] if titled else []
+        out: list[Flowable] = (
+            [tagging.add(parent, role, _p(self.label(fd), NOTE_LABEL))] if titled else []
+        )
         listing = parent.add("L")
         for entry in entries:
             lines = []
@@ -481,7 +506,11 @@ def _score_pairs(fields: Sequence[FieldDef]) -> dict[str, FieldDef]:
     """Score fields (``x_score``, a number) and the zone that follows each (``x_zone``)."""
     out: dict[str, FieldDef] = {}
     for fd, nxt in zip(fields, fields[1:], strict=False):
-        if fd.kind is Kind.NUMBER and fd.key.endswith("_score") and nxt.key == fd.key[:-6] + "_zone":
+        if (
+            fd.kind is Kind.NUMBER
+            and fd.key.endswith("_score")
+            and nxt.key == fd.key[:-6] + "_zone"
+        ):
             out[fd.path] = nxt
     return out
 
@@ -516,4 +545,3 @@ def render_family_copy(record: Record, options: FamilyCopyOptions) -> bytes:
             created=options.generated_on,
         ),
     )
-

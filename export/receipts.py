@@ -198,9 +198,7 @@ def verify_document(
     try:
         doc = load_json(data, what="The file")
     except InputRefused as exc:
-        raise SignatureInvalid(
-            f"The file is not a signed receipt or outcome file: {exc}"
-        ) from None
+        raise SignatureInvalid(f"The file is not a signed receipt or outcome file: {exc}") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise SignatureInvalid("The file is not a signed receipt or outcome file.")
     version = doc.get("format_version")

@@ -338,7 +338,11 @@ def _run_on_server(
     try:
         found = access.exists(default_vault_dir())
     except Exception as exc:  # noqa: BLE001 - the server cannot be reached: one plain sentence
-        QMessageBox.critical(None, APP_NAME, tr("The vault server cannot be reached: {why}").format(why=plain_error(exc)))
+        QMessageBox.critical(
+            None,
+            APP_NAME,
+            tr("The vault server cannot be reached: {why}").format(why=plain_error(exc)),
+        )
         return 3
     if not found:
         QMessageBox.critical(

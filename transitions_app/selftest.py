@@ -23,9 +23,7 @@ def _qt() -> str:
     from PySide6.QtCharts import QChart  # the outcomes page draws its charts with Qt Charts
 
     QChart()
-    return (
-        f"PySide6 {pyside_version}, platform plugin “{app.platformName()}”, Qt Charts"  # type: ignore[attr-defined]
-    )
+    return f"PySide6 {pyside_version}, platform plugin “{app.platformName()}”, Qt Charts"  # type: ignore[attr-defined]
 
 
 def _crypto() -> str:
@@ -33,7 +31,9 @@ def _crypto() -> str:
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
     from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
-    key = Argon2id(salt=b"0" * 16, length=32, iterations=1, lanes=1, memory_cost=1024).derive(b"selftest")
+    key = Argon2id(salt=b"0" * 16, length=32, iterations=1, lanes=1, memory_cost=1024).derive(
+        b"selftest"
+    )
     box = AESGCM(key)
     nonce = b"\x00" * 12
     if box.decrypt(nonce, box.encrypt(nonce, b"selftest", b"ad"), b"ad") != b"selftest":

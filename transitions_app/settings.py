@@ -11,6 +11,7 @@ from PySide6.QtCore import QByteArray, QSettings
 
 DEFAULT_IDLE_LOCK_MINUTES = 5
 
+
 class AppSettings:
     """Typed access to the window's preferences. Pass a ``QSettings`` (tests use an INI file)."""
 

@@ -54,7 +54,9 @@ def tr(text: str) -> str:
 class BulkChanger(Protocol):
     """What the dashboard needs (``transitions_app.services.bulk_service.BulkService`` fits)."""
 
-    def set_values(self, record_ids: Any, values: Any, *, include_signed_off: bool = False) -> Any: ...
+    def set_values(
+        self, record_ids: Any, values: Any, *, include_signed_off: bool = False
+    ) -> Any: ...
 
     def mark_ready(self, record_ids: Any) -> Any: ...
 
@@ -145,9 +147,9 @@ class BulkValuesDialog(QDialog):
                 form.addRow(tr("School &start date:"), self.value)
         locked = sum(1 for r in records if r.status in _LOCKED)
         self.include_locked = QCheckBox(
-            tr("Also change the {n} already signed off or exported (they will need signing off again)").format(
-                n=locked
-            ),
+            tr(
+                "Also change the {n} already signed off or exported (they will need signing off again)"
+            ).format(n=locked),
             self,
         )
         self.include_locked.setVisible(locked > 0)
@@ -155,7 +157,9 @@ class BulkValuesDialog(QDialog):
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(tr("Set for {children}").format(children=children_phrase(len(records))))
+        self.ok_button.setText(
+            tr("Set for {children}").format(children=children_phrase(len(records)))
+        )
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
@@ -333,7 +337,9 @@ class BulkActions(QObject):
         self.menu.addAction(self.export_action)
         self.button = QPushButton(tr("With &selected…"), parent)
         self.button.setToolTip(
-            tr("Do one thing to every selected child (Ctrl+Shift+B). Select several with Shift or Ctrl.")
+            tr(
+                "Do one thing to every selected child (Ctrl+Shift+B). Select several with Shift or Ctrl."
+            )
         )
         self.button.setMenu(self.menu)
         self.menu_action = QAction(tr("With selected…"), self)
@@ -348,7 +354,12 @@ class BulkActions(QObject):
         records = self._records()
         role = self._role()
         edit = bool(records) and can(role, Permission.EDIT_RECORDS)
-        for a in (self.set_school_action, self.set_class_action, self.set_start_action, self.ready_action):
+        for a in (
+            self.set_school_action,
+            self.set_class_action,
+            self.set_start_action,
+            self.ready_action,
+        ):
             a.setEnabled(edit)
         self.export_action.setEnabled(bool(records) and can(role, Permission.EXPORT))
         self.button.setEnabled(bool(records))
@@ -381,7 +392,9 @@ class BulkActions(QObject):
         except TransitionsError as exc:
             self.bar.show_text(plain_error(exc), can_undo=False)
             return None
-        self.bar.show_text(describe_result(result, undone=undone), can_undo=not undone and result.count > 0)
+        self.bar.show_text(
+            describe_result(result, undone=undone), can_undo=not undone and result.count > 0
+        )
         if result.changed:
             self.changed.emit(list(result.changed))
         return result
@@ -401,7 +414,9 @@ class BulkActions(QObject):
             return
         ids = [r.id for r in records]
         include = dialog.include_locked.isChecked()
-        result = self.run(lambda bulk: bulk.set_values(ids, dialog.values, include_signed_off=include))
+        result = self.run(
+            lambda bulk: bulk.set_values(ids, dialog.values, include_signed_off=include)
+        )
         self._push(result, dialog.windowTitle())
 
     def mark_ready(self) -> None:

@@ -66,7 +66,9 @@ class FilePicker(QWidget):
         path = self.file()
         if path is None:
             return None
-        return read_file(path, limit=DOCUMENT_BYTES, what="file")  # a charter, certificate or CRL is small
+        return read_file(
+            path, limit=DOCUMENT_BYTES, what="file"
+        )  # a charter, certificate or CRL is small
 
 
 def summary_html(summary: dict[str, Any]) -> str:
@@ -276,7 +278,9 @@ class CharterDialog(QDialog):
             import_box.hide()
             self_box.hide()
             who = tr("the headteacher") if school else tr("a manager")
-            note = QLabel(tr("Only {who} can import a charter or certificates.").format(who=who), self)
+            note = QLabel(
+                tr("Only {who} can import a charter or certificates.").format(who=who), self
+            )
             note.setWordWrap(True)
             right.addWidget(note)
         right.addWidget(self.message)
@@ -320,7 +324,11 @@ class CharterDialog(QDialog):
             if p12 is not None:
                 if self._school_certificate is not None:
                     self._school_certificate(p12, self.passphrase.text())
-                    done.append(tr("School certificate imported: receipts and outcome files are signed with it."))
+                    done.append(
+                        tr(
+                            "School certificate imported: receipts and outcome files are signed with it."
+                        )
+                    )
                 else:
                     self._charters.import_setting_p12(p12, self.passphrase.text())
                     done.append(tr("Setting certificate imported."))

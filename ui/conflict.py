@@ -45,7 +45,12 @@ def merge(mine: Record, theirs: Record, keep_mine: set[str]) -> Record:
 
 class ConflictDialog(QDialog):
     def __init__(
-        self, mine: Record, theirs: Record, parent: QWidget | None = None, *, mine_changed: set[str] | None = None
+        self,
+        mine: Record,
+        theirs: Record,
+        parent: QWidget | None = None,
+        *,
+        mine_changed: set[str] | None = None,
     ) -> None:
         """``mine_changed``: the fields this person changed; each difference defaults to their own
         version there and to the other person's version elsewhere (None: always their own)."""
@@ -79,7 +84,9 @@ class ConflictDialog(QDialog):
             keep_mine = QRadioButton(mine_text[:300], grid_host)
             keep_theirs = QRadioButton(theirs_text[:300], grid_host)
             keep_mine.setAccessibleName(tr("Keep your version of {field}").format(field=fd.label))
-            keep_theirs.setAccessibleName(tr("Keep their version of {field}").format(field=fd.label))
+            keep_theirs.setAccessibleName(
+                tr("Keep their version of {field}").format(field=fd.label)
+            )
             group.addButton(keep_mine)
             group.addButton(keep_theirs)
             if mine_changed is None or path in mine_changed:
@@ -93,7 +100,9 @@ class ConflictDialog(QDialog):
         scroll.setWidgetResizable(True)
         scroll.setWidget(grid_host)
         buttons = QDialogButtonBox(self)
-        self.save_button = buttons.addButton(tr("&Save my choices"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.save_button = buttons.addButton(
+            tr("&Save my choices"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
         buttons.accepted.connect(self.accept)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)

@@ -168,7 +168,9 @@ class NewVaultDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(tr("Create a new vault"))
-        self.la_folder: Path | None = None  # set when a local authority was chosen: no vault is made
+        self.la_folder: Path | None = (
+            None  # set when a local authority was chosen: no vault is made
+        )
         self.service: RecordService | None = None
         self.recovery_key: str | None = None
         self.directory = directory
@@ -437,7 +439,9 @@ class NewVaultDialog(QDialog):
             folder = self.la_path.text().strip()
             if not folder or not (Path(folder) / "root-cert.pem").is_file():
                 return (
-                    tr("Choose the LA's CA folder made by “transitions-app la init” (it holds root-cert.pem)."),
+                    tr(
+                        "Choose the LA's CA folder made by “transitions-app la init” (it holds root-cert.pem)."
+                    ),
                     self.la_path,
                 )
             return None

@@ -664,7 +664,12 @@ class RecordEditor(QWidget):
         """Stop the save, summary, preview and page-making timers and drop a preview being drawn:
         the editor is hidden until :meth:`load_record` (unsaved edits are the caller's to flush
         first). Showing it again starts making pages again."""
-        for timer in (self._save_timer, self._refresh_timer, self._preview_timer, self._build_timer):
+        for timer in (
+            self._save_timer,
+            self._refresh_timer,
+            self._preview_timer,
+            self._build_timer,
+        ):
             timer.stop()
         self._preview_serial += 1
         self._dirty = False

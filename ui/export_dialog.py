@@ -117,8 +117,12 @@ class ExportDialog(QDialog):
         self.page_label = QLabel(self)
         self.page_label.setAccessibleName(tr("Page"))
         # The page count arrives after the first layout: keep room for it so it is never squeezed.
-        self.page_label.setMinimumWidth(self.page_label.fontMetrics().horizontalAdvance(tr("Page 88 of 88")) + 4)
-        self.preview_child.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.page_label.setMinimumWidth(
+            self.page_label.fontMetrics().horizontalAdvance(tr("Page 88 of 88")) + 4
+        )
+        self.preview_child.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.preview_child.setMinimumContentsLength(12)
         self.pages = PagePreview(self)
         self.pages.page_changed.connect(self._page_changed)
@@ -309,9 +313,9 @@ class ExportDialog(QDialog):
         else:
             hint = tr(" Click one to go to it.") if total == 1 else ""
             self.ready_label.setText(
-                tr("{ready} of {total} ready. The charter still needs what is listed below.").format(
-                    ready=ready, total=total
-                )
+                tr(
+                    "{ready} of {total} ready. The charter still needs what is listed below."
+                ).format(ready=ready, total=total)
                 + hint
             )
         self.missing.setVisible(ready < total and self._charter is not None)
@@ -350,7 +354,9 @@ class ExportDialog(QDialog):
         if len(self._ready) == 1 and resent:
             return [tr("This will be {words}.").format(words=html.escape(resent[0][1]))]
         shown = [
-            tr("{child}: {words}").format(child=html.escape(self._names[r.id]), words=html.escape(words))
+            tr("{child}: {words}").format(
+                child=html.escape(self._names[r.id]), words=html.escape(words)
+            )
             for r, words in resent[:_RESEND_LINES]
         ]
         if len(resent) > _RESEND_LINES:

@@ -63,9 +63,11 @@ class ReturnDialog(QDialog):
         record: Record = preview.record
         paper = preview.source is FamilySource.PAPER
         self.setWindowTitle(
-            (tr("The family's paper form for {child}") if paper else tr("The family's form for {child}")).format(
-                child=record.display_name
-            )
+            (
+                tr("The family's paper form for {child}")
+                if paper
+                else tr("The family's form for {child}")
+            ).format(child=record.display_name)
         )
         self.setAccessibleName(self.windowTitle())
         intro = QLabel(
@@ -96,7 +98,9 @@ class ReturnDialog(QDialog):
         self._family_buttons: dict[str, QRadioButton] = {}
         self._setting_buttons: dict[str, QRadioButton] = {}
         if not preview.changes:
-            grid.addWidget(QLabel(tr("The family's answers change nothing in the record."), host), 1, 0, 1, 3)
+            grid.addWidget(
+                QLabel(tr("The family's answers change nothing in the record."), host), 1, 0, 1, 3
+            )
         for row, change in enumerate(preview.changes, start=1):
             question = QLabel(change.question, host)
             question.setWordWrap(True)
@@ -107,8 +111,12 @@ class ReturnDialog(QDialog):
                 group = QButtonGroup(host)
                 keep = QRadioButton(ours[:400], host)
                 take = QRadioButton(theirs[:400], host)
-                keep.setAccessibleName(tr("Keep the setting's words for {q}").format(q=change.question))
-                take.setAccessibleName(tr("Take the family's answer for {q}").format(q=change.question))
+                keep.setAccessibleName(
+                    tr("Keep the setting's words for {q}").format(q=change.question)
+                )
+                take.setAccessibleName(
+                    tr("Take the family's answer for {q}").format(q=change.question)
+                )
                 group.addButton(keep)
                 group.addButton(take)
                 keep.setChecked(True)
@@ -158,7 +166,9 @@ class PaperFormDialog(QDialog):
 
     def __init__(self, record: Record, *, consent: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(tr("Enter the family's paper form for {child}").format(child=record.display_name))
+        self.setWindowTitle(
+            tr("Enter the family's paper form for {child}").format(child=record.display_name)
+        )
         self.setAccessibleName(self.windowTitle())
         self.questions: tuple[Question, ...] = form_questions(consent=consent)
         intro = QLabel(
@@ -174,7 +184,9 @@ class PaperFormDialog(QDialog):
         self.form_number.setAccessibleName(tr("Form number"))
         host = QWidget(self)
         form = QFormLayout(host)
-        number_label = QLabel(tr("Form &number (at the foot of each page, if you can read it):"), host)
+        number_label = QLabel(
+            tr("Form &number (at the foot of each page, if you can read it):"), host
+        )
         number_label.setBuddy(self.form_number)
         number_label.setWordWrap(True)
         form.addRow(number_label, self.form_number)
@@ -207,7 +219,9 @@ class PaperFormDialog(QDialog):
                 continue
             else:
                 widget = QLineEdit(host)
-                widget.setText(date_for_form(value) if isinstance(value, date) else str(value or ""))
+                widget.setText(
+                    date_for_form(value) if isinstance(value, date) else str(value or "")
+                )
             widget.setAccessibleName(q.label)
             label = QLabel(q.label, host)
             label.setWordWrap(True)
@@ -244,12 +258,16 @@ class PaperFormDialog(QDialog):
             elif q.kind is AnswerKind.CHECK:
                 out[q.path] = widget.isChecked()
             elif q.kind is AnswerKind.CHOICES:
-                out[q.path] = tuple(opt for opt, check in widget.items() if check.isChecked()) or None
+                out[q.path] = (
+                    tuple(opt for opt, check in widget.items() if check.isChecked()) or None
+                )
             elif q.kind is AnswerKind.DATE:
                 text = widget.text().strip()
                 parsed = parse_family_date(text) if text else None
                 if text and parsed is None:
-                    raise ValueError(tr("“{text}” is not a date: write it as day/month/year.").format(text=text))
+                    raise ValueError(
+                        tr("“{text}” is not a date: write it as day/month/year.").format(text=text)
+                    )
                 out[q.path] = parsed
             else:
                 out[q.path] = " ".join(widget.text().split()) or None
@@ -274,7 +292,9 @@ class SaveOptionsDialog(QDialog):
         self.setAccessibleName(title)
         intro = QLabel(text, self)
         intro.setWordWrap(True)
-        self.lock = QCheckBox(tr("&Lock it with a password (tell the family the password by phone)"), self)
+        self.lock = QCheckBox(
+            tr("&Lock it with a password (tell the family the password by phone)"), self
+        )
         self.password = QLineEdit(self)
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setAccessibleName(tr("Password"))
@@ -284,7 +304,9 @@ class SaveOptionsDialog(QDialog):
         self.problem.setObjectName("fieldError")
         self.problem.hide()
         buttons = QDialogButtonBox(self)
-        self.save_button = buttons.addButton(tr("&Save as…"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.save_button = buttons.addButton(
+            tr("&Save as…"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
         buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self._check)
         buttons.rejected.connect(self.reject)
@@ -301,7 +323,9 @@ class SaveOptionsDialog(QDialog):
 
     def _check(self) -> None:
         if self.lock.isChecked() and len(self.password.text()) < 6:
-            self.problem.setText(tr("Choose a password of at least 6 characters, or untick the lock."))
+            self.problem.setText(
+                tr("Choose a password of at least 6 characters, or untick the lock.")
+            )
             self.problem.show()
             return
         self.accept()
@@ -366,9 +390,9 @@ class FormReader(QObject):
                 given, ok = QInputDialog.getText(
                     self.host,
                     tr("Password for the family form"),
-                    tr("{name} is locked with a password. Type the password it was sent with:").format(
-                        name=path.name
-                    ),
+                    tr(
+                        "{name} is locked with a password. Type the password it was sent with:"
+                    ).format(name=path.name),
                     QLineEdit.EchoMode.Password,
                 )
                 if ok and given:
@@ -498,7 +522,9 @@ class FamilyTools(QObject):
     # --- coming back -------------------------------------------------------------------------------
 
     def choose_returned(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self.editor, tr("A returned family form"), "", tr("PDF (*.pdf)"))
+        name, _ = QFileDialog.getOpenFileName(
+            self.editor, tr("A returned family form"), "", tr("PDF (*.pdf)")
+        )
         if name:
             self.reader.read_returned(Path(name))
 
@@ -509,7 +535,9 @@ class FamilyTools(QObject):
         if not self.editor.flush():
             return
         record = self.editor.record()
-        dialog = PaperFormDialog(record, consent=bool(self.service.asks_consent()), parent=self.editor)
+        dialog = PaperFormDialog(
+            record, consent=bool(self.service.asks_consent()), parent=self.editor
+        )
         self._last = dialog
         if not self._run_modal(dialog):
             return
@@ -539,7 +567,9 @@ class FamilyTools(QObject):
         )
         if dialog is None:
             return
-        out = self._save_as(tr("Save the family's copy"), f"{record.display_name} - family copy.pdf")
+        out = self._save_as(
+            tr("Save the family's copy"), f"{record.display_name} - family copy.pdf"
+        )
         if out is None:
             return
         service, password, record_id = self.service, dialog.chosen_password(), record.id
@@ -549,7 +579,8 @@ class FamilyTools(QObject):
             return out
 
         self.reader.background(
-            work, lambda path: self.say(tr("The family's copy was saved to {path}.").format(path=path))
+            work,
+            lambda path: self.say(tr("The family's copy was saved to {path}.").format(path=path)),
         )
 
 
@@ -565,7 +596,8 @@ def read_dropped(window: Any, service: Any, paths: list[Path]) -> None:
         panel = editor.findChild(PicturesPanel) if editor is not None else None
         if panel is None:
             window.message_bar.show_message(
-                tr("Open a child's record, then drop the pictures on its All about me page."), "info"
+                tr("Open a child's record, then drop the pictures on its All about me page."),
+                "info",
             )
         else:
             for path in pictures:

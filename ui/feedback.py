@@ -46,12 +46,16 @@ def receipt_rows(records: list[Record], receipts: list[dict[str, Any]]) -> list[
             else tr("Not sent yet")
         )
         if h.received_version is not None:
-            got = tr("Received version {v} on {when}").format(v=h.received_version, when=h.received_on)
+            got = tr("Received version {v} on {when}").format(
+                v=h.received_version, when=h.received_on
+            )
             if h.stage is Stage.RECEIVED_OLDER:
                 got += tr(" (an older version: the newest has not been confirmed)")
         else:
             got = tr("No receipt yet") if r.export_version else ""
-        seen = tr("Read by {who} on {when}").format(who=h.read_by, when=h.read_on) if h.read_by else ""
+        seen = (
+            tr("Read by {who} on {when}").format(who=h.read_by, when=h.read_on) if h.read_by else ""
+        )
         rows.append([names[r.id], str(r.get("child.school_name") or ""), sent, got, seen])
     return rows
 

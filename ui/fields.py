@@ -207,13 +207,17 @@ class DateField(FieldWidget):
         self.edit = QLineEdit(self)
         self.edit.setAccessibleName(ftr(fd.label))
         self.edit.setPlaceholderText(tr("dd/mm/yyyy"))
-        self.edit.setToolTip(tr("Type the date (for example 15/03/2021) or press Alt+Down for a calendar."))
+        self.edit.setToolTip(
+            tr("Type the date (for example 15/03/2021) or press Alt+Down for a calendar.")
+        )
         self.edit.setMaximumWidth(160)
         _route_undo_to_window(self.edit)
         install_text_menu(self.edit, self, spell=False)
         self.calendar_button = QToolButton(self)
         self.calendar_button.setText(tr("Calendar"))
-        self.calendar_button.setAccessibleName(tr("Pick {label} from a calendar").format(label=ftr(fd.label)))
+        self.calendar_button.setAccessibleName(
+            tr("Pick {label} from a calendar").format(label=ftr(fd.label))
+        )
         self.calendar_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self._menu = QMenu(self.calendar_button)
         self._menu.aboutToShow.connect(self._prepare_calendar)
@@ -267,7 +271,10 @@ class DateField(FieldWidget):
             and isinstance(event, QKeyEvent)
             and (
                 event.key() == Qt.Key.Key_F4
-                or (event.key() == Qt.Key.Key_Down and bool(event.modifiers() & Qt.KeyboardModifier.AltModifier))
+                or (
+                    event.key() == Qt.Key.Key_Down
+                    and bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
+                )
             )
         )
         if opens_calendar:

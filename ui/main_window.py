@@ -305,7 +305,9 @@ class MainWindow(QMainWindow):
         self.phrases_action = self._action(
             self.tr("P&hrase bank…"),
             self.show_phrases,
-            tip=self.tr("The setting's own sentences; in a record press F3 in a writing box to insert one"),
+            tip=self.tr(
+                "The setting's own sentences; in a record press F3 in a writing box to insert one"
+            ),
         )
         self.retention_action = self._action(
             self.tr("Records due for &deletion…"),
@@ -644,7 +646,9 @@ class MainWindow(QMainWindow):
         self.family_tools = None
         if self.services is not None and self.school is None:
             self.family_tools = install_family_tools(
-                editor, self.services.family(self.service), applied=self._family_applied,
+                editor,
+                self.services.family(self.service),
+                applied=self._family_applied,
                 run_modal=self._run_modal,
             )
         has_phrases = self._phrases() is not None
@@ -870,9 +874,9 @@ class MainWindow(QMainWindow):
         if not notices:
             return
         self.message_bar.show_message(
-            self.tr("Before you go on: {found} Tell your manager; File ▸ Check the vault lists everything.").format(
-                found=" ".join(notices)
-            ),
+            self.tr(
+                "Before you go on: {found} Tell your manager; File ▸ Check the vault lists everything."
+            ).format(found=" ".join(notices)),
             "warning",
         )
 
@@ -1045,7 +1049,8 @@ class MainWindow(QMainWindow):
 
         def failed(exc: BaseException) -> None:
             self.message_bar.show_message(
-                self.tr("The record could not be printed: {why}").format(why=plain_error(exc)), "warning"
+                self.tr("The record could not be printed: {why}").format(why=plain_error(exc)),
+                "warning",
             )
 
         return print_record(
@@ -1183,7 +1188,9 @@ class MainWindow(QMainWindow):
                 if given:
                     names = {o.file for o in locked}
                     kept = [o for o in outcomes if o.file not in names]
-                    again = [f for f in files if shown_name(f.name) in names]  # outcomes hold shown names
+                    again = [
+                        f for f in files if shown_name(f.name) in names
+                    ]  # outcomes hold shown names
                     self.import_paths(again, given, [*(earlier or []), *kept])
                     return
             outcomes = [*(earlier or []), *outcomes]
@@ -1256,13 +1263,17 @@ class MainWindow(QMainWindow):
             box.setWindowTitle(self.tr("Check the vault"))
             if report.ok:
                 box.setIcon(QMessageBox.Icon.Information)
-                box.setText(self.tr("The vault is sound: every record and the audit trail passed their checks."))
+                box.setText(
+                    self.tr(
+                        "The vault is sound: every record and the audit trail passed their checks."
+                    )
+                )
             else:
                 box.setIcon(QMessageBox.Icon.Warning)
                 box.setText(
-                    self.tr("The check found {n} problem(s). Tell your manager; keep a backup of the vault as it is now.").format(
-                        n=len(report.problems)
-                    )
+                    self.tr(
+                        "The check found {n} problem(s). Tell your manager; keep a backup of the vault as it is now."
+                    ).format(n=len(report.problems))
                 )
                 box.setDetailedText("\n".join(report.problems))
             self.last_check = report

@@ -44,7 +44,9 @@ PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg")
 THUMB = 150
 PICTURE_ROLE = Qt.ItemDataRole.UserRole + 7
 
-Prepare = Callable[[Path, str], Picture]  # reads and cleans a picture file (slow: off the UI thread)
+Prepare = Callable[
+    [Path, str], Picture
+]  # reads and cleans a picture file (slow: off the UI thread)
 
 
 def tr(text: str) -> str:
@@ -58,7 +60,9 @@ def picture_paths(paths: list[Path]) -> list[Path]:
 class PicturesCommand(QUndoCommand):
     """One change to the record's pictures (add, remove or caption), undoable."""
 
-    def __init__(self, editor: Any, before: tuple[Picture, ...], after: tuple[Picture, ...], text: str) -> None:
+    def __init__(
+        self, editor: Any, before: tuple[Picture, ...], after: tuple[Picture, ...], text: str
+    ) -> None:
         super().__init__(text)
         self.editor = editor
         self.before = before
@@ -186,7 +190,9 @@ class PicturesPanel(QFrame):
         )
         for name in files:
             caption, ok = QInputDialog.getText(
-                self, tr("Caption"), tr("What does “{name}” show? (a few words, optional)").format(name=Path(name).name)
+                self,
+                tr("Caption"),
+                tr("What does “{name}” show? (a few words, optional)").format(name=Path(name).name),
             )
             self.add_file(Path(name), caption if ok else "")
 
@@ -225,7 +231,9 @@ class PicturesPanel(QFrame):
         picture = next((p for p in self.pictures() if p.id == picture_id), None)
         if picture is None:
             return
-        text, ok = QInputDialog.getText(self, tr("Caption"), tr("What does the picture show?"), text=picture.caption)
+        text, ok = QInputDialog.getText(
+            self, tr("Caption"), tr("What does the picture show?"), text=picture.caption
+        )
         if not ok:
             return
         try:
@@ -252,7 +260,9 @@ class PicturesPanel(QFrame):
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
-        paths = picture_paths([Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()])
+        paths = picture_paths(
+            [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        )
         if paths:
             event.acceptProposedAction()
             for path in paths:

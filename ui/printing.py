@@ -43,7 +43,9 @@ class _Page(Protocol):
 class PrintPreview(Protocol):
     """What printing needs from the preview service (transitions_app.services.preview_service)."""
 
-    def preview_pdf(self, record: Record, *, packet: str = ..., handling_note: str = ...) -> bytes: ...
+    def preview_pdf(
+        self, record: Record, *, packet: str = ..., handling_note: str = ...
+    ) -> bytes: ...
 
     def each_page(
         self, pdf: bytes, scale: float = ..., pages: range | None = ...
@@ -78,13 +80,19 @@ def draw_record(
                 return printed
             if printed == 0:
                 if not painter.begin(printer):
-                    raise PrintFailed("The printer could not be started; check it is on and try again.")
+                    raise PrintFailed(
+                        "The printer could not be started; check it is on and try again."
+                    )
             elif not printer.newPage():
                 raise PrintFailed("The printer stopped taking pages; check it and try again.")
-            image = QImage(page.data, page.width, page.height, page.stride, QImage.Format.Format_RGB888)
+            image = QImage(
+                page.data, page.width, page.height, page.stride, QImage.Format.Format_RGB888
+            )
             area = painter.viewport()
             size = image.size().scaled(area.size(), Qt.AspectRatioMode.KeepAspectRatio)
-            target = QRect(area.x() + (area.width() - size.width()) // 2, area.y(), size.width(), size.height())
+            target = QRect(
+                area.x() + (area.width() - size.width()) // 2, area.y(), size.width(), size.height()
+            )
             painter.drawImage(target, image)
             printed += 1
             report(index + 1, count, tr("Page {n} of {count}").format(n=index + 1, count=count))
@@ -132,7 +140,9 @@ def print_record(
     progress.canceled.connect(cancel.set)
 
     def work(report: Callable[[int, int, str], None]) -> int:
-        return draw_record(printer, preview, record, handling_note=handling_note, report=report, cancel=cancel)
+        return draw_record(
+            printer, preview, record, handling_note=handling_note, report=report, cancel=cancel
+        )
 
     def moved(done: int, total: int, text: str) -> None:
         progress.setMaximum(total)

@@ -84,9 +84,9 @@ def describe(
             "name and the six-digit URN with the school."
         )
     if found.urn != urn.strip() or found.name.casefold() != name.strip().casefold():
-        return tr("The LA's directory has {name} with URN {urn}; choose it from the list to use both.").format(
-            name=found.name, urn=found.urn
-        )
+        return tr(
+            "The LA's directory has {name} with URN {urn}; choose it from the list to use both."
+        ).format(name=found.name, urn=found.urn)
     if found.has_certificate:
         return tr(
             "In the LA's directory. The school has a certificate: exported records are encrypted to it."
@@ -99,7 +99,9 @@ def describe(
     return tr("In the LA's directory.")
 
 
-def school_model(schools: Sequence[DirectorySchool], parent: QObject | None = None) -> QStandardItemModel:
+def school_model(
+    schools: Sequence[DirectorySchool], parent: QObject | None = None
+) -> QStandardItemModel:
     model = QStandardItemModel(parent)
     for school in schools:
         item = QStandardItem(school.label)
@@ -204,7 +206,9 @@ class RecordSchoolPicker(QObject):
         urn_row = editor.row(URN_PATH)
         self.name_edit: QLineEdit = name_row.field.focus_target()
         self.urn_edit: QLineEdit = urn_row.field.focus_target()
-        self.name_edit.setPlaceholderText(tr("Type part of the name or URN to choose from the LA's directory"))
+        self.name_edit.setPlaceholderText(
+            tr("Type part of the name or URN to choose from the LA's directory")
+        )
         self.finder.attach(self.name_edit)
         self.finder.attach(self.urn_edit)
         self.finder.chosen.connect(self.choose)

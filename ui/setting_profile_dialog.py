@@ -116,8 +116,10 @@ class SettingProfileDialog(QDialog):
             form.addRow(label, widget)
         self.fill_button = QPushButton(tr("&Fill in from the LA certificate and charter"), self)
         self.fill_button.setToolTip(
-            tr("Takes the name and URN from the setting's certificate and the LA from the charter; "
-               "nothing you have written is replaced.")
+            tr(
+                "Takes the name and URN from the setting's certificate and the LA from the charter; "
+                "nothing you have written is replaced."
+            )
         )
         self.fill_button.clicked.connect(self.fill_from_la)
         form.addRow("", self.fill_button)
@@ -146,7 +148,9 @@ class SettingProfileDialog(QDialog):
         self.school_contact.setAccessibleName(tr("Named contact for the school"))
         for who, label in CONTACT_LABELS.items():
             self.school_contact.addItem(tr(label), who.value)
-        contact_label = QLabel(tr("Named &contact for the school's questions in the first term:"), people)
+        contact_label = QLabel(
+            tr("Named &contact for the school's questions in the first term:"), people
+        )
         contact_label.setBuddy(self.school_contact)
         contact_label.setWordWrap(True)
         grid.addWidget(contact_label, len(PEOPLE) + 1, 0, 1, 2)
@@ -160,8 +164,10 @@ class SettingProfileDialog(QDialog):
         staff = QWidget(self)
         sl = QVBoxLayout(staff)
         staff_note = QLabel(
-            tr("How each login is named on sign-offs and the exported PDF, and their job title "
-               "(the key person's role on new records)."),
+            tr(
+                "How each login is named on sign-offs and the exported PDF, and their job title "
+                "(the key person's role on new records)."
+            ),
             staff,
         )
         staff_note.setWordWrap(True)
@@ -238,7 +244,9 @@ class SettingProfileDialog(QDialog):
         self.staff_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.fill_button.hide()
         self.save_button.hide()
-        self._say(tr("Only a manager can change the setting profile; ask them if something is wrong."))
+        self._say(
+            tr("Only a manager can change the setting profile; ask them if something is wrong.")
+        )
 
     # --- filling and reading the form ------------------------------------------------------------
 
@@ -322,7 +330,11 @@ class SettingProfileDialog(QDialog):
         current = self.profile()
         filled = []
         changes = {}
-        for key, label in (("name", tr("name")), ("urn", tr("URN")), ("local_authority", tr("local authority"))):
+        for key, label in (
+            ("name", tr("name")),
+            ("urn", tr("URN")),
+            ("local_authority", tr("local authority")),
+        ):
             if not getattr(current, key) and getattr(suggestion, key):
                 changes[key] = getattr(suggestion, key)
                 filled.append(label)
@@ -330,7 +342,9 @@ class SettingProfileDialog(QDialog):
             merged = replace(current, **changes)
             self._fill(merged)
             self._say(
-                tr("Filled in from the LA: {what}. Check them, then save.").format(what=", ".join(filled))
+                tr("Filled in from the LA: {what}. Check them, then save.").format(
+                    what=", ".join(filled)
+                )
             )
         else:
             self._say(tr("Nothing to fill in from the LA's certificate or charter."))

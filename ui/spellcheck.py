@@ -113,7 +113,9 @@ def misspelt_format() -> QTextCharFormat:
 class _Finder:
     """Finds the editor's spell check the first time it is needed, and follows its signals."""
 
-    def __init__(self, find: Callable[[], SpellingSupport | None], again: Callable[[], None]) -> None:
+    def __init__(
+        self, find: Callable[[], SpellingSupport | None], again: Callable[[], None]
+    ) -> None:
         self._find = find
         self._again = again
         self._support: SpellingSupport | None = None

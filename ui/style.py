@@ -293,7 +293,9 @@ def _system_wants_high_contrast() -> bool:
     style_hints = QGuiApplication.styleHints()
     try:
         access = style_hints.accessibility()
-        return bool(access is not None and access.contrastPreference() == Qt.ContrastPreference.HighContrast)
+        return bool(
+            access is not None and access.contrastPreference() == Qt.ContrastPreference.HighContrast
+        )
     except RuntimeError:  # the binding lost the object: no preference known
         return False
 

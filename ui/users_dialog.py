@@ -92,7 +92,11 @@ class UsersModel(RowsModel[UserLike]):
     def cell(self, user: UserLike, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             if column == self.NAME:
-                return tr("{name} (you)").format(name=user.name) if user.name == self._me else user.name
+                return (
+                    tr("{name} (you)").format(name=user.name)
+                    if user.name == self._me
+                    else user.name
+                )
             return tr(user.role.label)
         if role == Qt.ItemDataRole.FontRole and user.name == self._me:
             font = QFont()
@@ -506,7 +510,10 @@ class NewPasswordDialog(QDialog):
         self.again.setEchoMode(QLineEdit.EchoMode.Password)
         self.again.setAccessibleName(tr("New password again"))
         form = QFormLayout()
-        for text, widget in ((tr("New &password:"), self.password), (tr("Password a&gain:"), self.again)):
+        for text, widget in (
+            (tr("New &password:"), self.password),
+            (tr("Password a&gain:"), self.again),
+        ):
             label = QLabel(text, self)
             label.setBuddy(widget)
             form.addRow(label, widget)
@@ -515,7 +522,9 @@ class NewPasswordDialog(QDialog):
         self.error.setWordWrap(True)
         self.error.hide()
         buttons = QDialogButtonBox(self)
-        self.set_button = buttons.addButton(tr("&Set password"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.set_button = buttons.addButton(
+            tr("&Set password"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
         buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.check_and_accept)
         buttons.rejected.connect(self.reject)

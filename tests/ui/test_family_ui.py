@@ -53,15 +53,29 @@ def _drop(target: QWidget, paths: list[Path]) -> tuple[bool, bool]:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     where = QPointF(target.rect().center())
-    enter = QDragEnterEvent(where.toPoint(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(
+        where.toPoint(),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     QApplication.sendEvent(target, enter)
-    drop = QDropEvent(where, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    drop = QDropEvent(
+        where,
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     if enter.isAccepted():
         QApplication.sendEvent(target, drop)
     return enter.isAccepted(), drop.isAccepted()
 
 
-def test_pictures_added_dropped_undone_and_removed(qtbot, fake_service: FakeService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pictures_added_dropped_undone_and_removed(
+    qtbot, fake_service: FakeService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     editor = _editor(qtbot, fake_service)
     panel = editor.findChild(PicturesPanel)
     assert panel is not None
@@ -101,7 +115,9 @@ def test_pictures_added_dropped_undone_and_removed(qtbot, fake_service: FakeServ
     assert [p.caption for p in fake_service.records[editor.record_id].pictures] == ["At the park"]
 
 
-def test_hostile_pictures_are_refused_with_a_plain_line(qtbot, fake_service: FakeService, tmp_path: Path) -> None:
+def test_hostile_pictures_are_refused_with_a_plain_line(
+    qtbot, fake_service: FakeService, tmp_path: Path
+) -> None:
     editor = _editor(qtbot, fake_service)
     panel = editor.findChild(PicturesPanel)
     bad = tmp_path / "cut.jpg"
@@ -131,7 +147,9 @@ def window(qtbot, demo_template: Path, tmp_path: Path) -> MainWindow:  # type: i
     directory = tmp_path / "vault"
     shutil.copytree(demo_template, directory)
     session = CheapVaultAccess.open(directory, "keyperson", DEMO_PASSWORD)
-    win = MainWindow(CheapVaultAccess, directory, session, services=WindowServices(clock=lambda: NOW, workers=1))
+    win = MainWindow(
+        CheapVaultAccess, directory, session, services=WindowServices(clock=lambda: NOW, workers=1)
+    )
     qtbot.addWidget(win)
     win.resize(1366, 768)
     win.show()
@@ -163,24 +181,33 @@ def _fill(pdf: bytes, answers: dict[str, str]) -> bytes:
         return out.getvalue()
 
 
-def test_family_form_made_returned_by_drop_and_taken_in_with_a_choice(qtbot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_family_form_made_returned_by_drop_and_taken_in_with_a_choice(
+    qtbot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     record = window.service.list_records()[0]
     window.open_record(record.id)
     tools = window.family_tools
     assert tools is not None
     assert tools.button.isVisible()
     assert [a.text() for a in tools.button.menu().actions() if a.text()] == [
-        "Family &form…", "&Read a returned form…", "Enter a &paper form…", "Family's &copy…",
+        "Family &form…",
+        "&Read a returned form…",
+        "Enter a &paper form…",
+        "Family's &copy…",
     ]
     out = tmp_path / "form.pdf"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
-    when_modal(SaveOptionsDialog, lambda d: qtbot.mouseClick(d.save_button, Qt.MouseButton.LeftButton))
+    when_modal(
+        SaveOptionsDialog, lambda d: qtbot.mouseClick(d.save_button, Qt.MouseButton.LeftButton)
+    )
     tools.form_action.trigger()
     qtbot.waitUntil(lambda: "saved to" in window.editor.message_bar.text.text(), timeout=20_000)
     assert out.exists()
 
     returned = tmp_path / "returned.pdf"
-    returned.write_bytes(_fill(out.read_bytes(), {"about_me__likes": LIKES, "family__lives_with": "Mum and Grandad"}))
+    returned.write_bytes(
+        _fill(out.read_bytes(), {"about_me__likes": LIKES, "family__lives_with": "Mum and Grandad"})
+    )
     seen: dict[str, object] = {}
 
     def choose(dialog: QWidget) -> None:
@@ -193,14 +220,22 @@ def test_family_form_made_returned_by_drop_and_taken_in_with_a_choice(qtbot, win
 
     when_modal(ReturnDialog, choose)
     assert _drop(window, [returned]) == (True, True)
-    qtbot.waitUntil(lambda: window.editor is not None and window.editor.record().get("about_me.likes") == LIKES, timeout=20_000)
+    qtbot.waitUntil(
+        lambda: window.editor is not None and window.editor.record().get("about_me.likes") == LIKES,
+        timeout=20_000,
+    )
     assert seen["title"] == f"The family's form for {record.display_name}"
     assert "about_me.likes" in seen["choices"]
     stored = window.service.load(record.id)
     assert stored.get("about_me.likes") == LIKES
     assert stored.get("family.lives_with") == "Mum and Grandad"
-    assert stored.provenance["about_me.likes"] == "From the family's form, returned on 1 October 2026"
-    assert "Took in" in window.message_bar.text.text() or "Took in" in window.editor.message_bar.text.text()
+    assert (
+        stored.provenance["about_me.likes"] == "From the family's form, returned on 1 October 2026"
+    )
+    assert (
+        "Took in" in window.message_bar.text.text()
+        or "Took in" in window.editor.message_bar.text.text()
+    )
 
     # the same file again: refused plainly, nothing changes
     _drop(window, [returned])
@@ -234,7 +269,9 @@ def test_paper_form_typed_in_from_the_editor(qtbot, window: MainWindow) -> None:
         assert isinstance(box, QLineEdit)
         box.clear()
         qtbot.keyClicks(box, "Dad, Nan and two sisters")
-        when_modal(ReturnDialog, lambda d: qtbot.mouseClick(d.take_button, Qt.MouseButton.LeftButton))
+        when_modal(
+            ReturnDialog, lambda d: qtbot.mouseClick(d.take_button, Qt.MouseButton.LeftButton)
+        )
         qtbot.mouseClick(dialog.next_button, Qt.MouseButton.LeftButton)
 
     when_modal(PaperFormDialog, type_in)
@@ -242,14 +279,21 @@ def test_paper_form_typed_in_from_the_editor(qtbot, window: MainWindow) -> None:
     qtbot.waitUntil(lambda: window.service.load(record.id).family_returns != (), timeout=20_000)
     stored = window.service.load(record.id)
     if record.get("family.lives_with"):
-        assert stored.get("family.lives_with") == record.get("family.lives_with")  # a choice, not taken
+        assert stored.get("family.lives_with") == record.get(
+            "family.lives_with"
+        )  # a choice, not taken
     else:
         assert stored.get("family.lives_with") == "Dad, Nan and two sisters"
-        assert stored.provenance["family.lives_with"] == "From the family's paper form, returned on 1 October 2026"
+        assert (
+            stored.provenance["family.lives_with"]
+            == "From the family's paper form, returned on 1 October 2026"
+        )
     assert stored.family_returns[0].source.value == "paper"
 
 
-def test_family_copy_saved_from_the_editor_locked_with_a_password(qtbot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_family_copy_saved_from_the_editor_locked_with_a_password(
+    qtbot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     record = window.service.list_records()[0]
     window.open_record(record.id)
     out = tmp_path / "copy.pdf"

@@ -21,8 +21,13 @@ NORTHSHIRE = EXAMPLES_DIR / "northshire"
 
 def test_school_imports_the_charter_and_trusts_its_root(qtbot, tmp_path: Path) -> None:
     school, _key = SchoolService.create(
-        tmp_path / "school", "head", PASSWORD, urn="990101", name="Acorn Lane Primary School (fictional)",
-        kdf=CHEAP_KDF, clock=lambda: NOW,
+        tmp_path / "school",
+        "head",
+        PASSWORD,
+        urn="990101",
+        name="Acorn Lane Primary School (fictional)",
+        kdf=CHEAP_KDF,
+        clock=lambda: NOW,
     )
     try:
         assert school.trust().roots == ()
@@ -49,14 +54,21 @@ def test_teacher_sees_the_charter_but_cannot_import(qtbot, tmp_path: Path) -> No
     from transitions_app.services.vault_service import VaultService
 
     school, _key = SchoolService.create(
-        tmp_path / "school", "head", PASSWORD, urn="990101", name="Acorn Lane Primary School (fictional)",
-        kdf=CHEAP_KDF, clock=lambda: NOW,
+        tmp_path / "school",
+        "head",
+        PASSWORD,
+        urn="990101",
+        name="Acorn Lane Primary School (fictional)",
+        kdf=CHEAP_KDF,
+        clock=lambda: NOW,
     )
     school.vault.add_user("teacher", Role.RECEPTION_TEACHER, "teacher-password")
     school.close()
     teacher = VaultService.open(tmp_path / "school", "teacher", "teacher-password")
     try:
-        dialog = CharterDialog(WindowServices(clock=lambda: NOW).charter(teacher), can_manage=False, school=True)
+        dialog = CharterDialog(
+            WindowServices(clock=lambda: NOW).charter(teacher), can_manage=False, school=True
+        )
         qtbot.addWidget(dialog)
         dialog.show()
         assert not dialog.import_button.isVisible()
@@ -74,13 +86,20 @@ def test_the_headteacher_sets_the_school_signing_certificate(qtbot, tmp_path: Pa
 
     pki = build_pki()
     school, _key = SchoolService.create(
-        tmp_path / "school", "head", PASSWORD, urn="990101", name="Acorn Lane Primary School (fictional)",
-        kdf=CHEAP_KDF, clock=lambda: NOW,
+        tmp_path / "school",
+        "head",
+        PASSWORD,
+        urn="990101",
+        name="Acorn Lane Primary School (fictional)",
+        kdf=CHEAP_KDF,
+        clock=lambda: NOW,
     )
     try:
         before = school.identity().cert
         dialog = CharterDialog(
-            WindowServices(clock=lambda: NOW).charter(school.vault), can_manage=True, school=True,
+            WindowServices(clock=lambda: NOW).charter(school.vault),
+            can_manage=True,
+            school=True,
             school_certificate=school.set_identity_p12,
         )
         qtbot.addWidget(dialog)

@@ -203,7 +203,9 @@ def test_opening_a_child_reads_the_record_read_only(qtbot, cohort: list[Record])
     qtbot.addWidget(widget)
     flagged = next(r for r in cohort if r.get("child.cin_cp") == "yes")
     proxy = widget.table.model()
-    row = next(i for i in range(proxy.rowCount()) if proxy.index(i, 0).data() == flagged.display_name)
+    row = next(
+        i for i in range(proxy.rowCount()) if proxy.index(i, 0).data() == flagged.display_name
+    )
     dialog = widget.open_record(proxy.index(row, 0))
     assert dialog is not None
     qtbot.addWidget(dialog)

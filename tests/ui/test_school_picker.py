@@ -82,7 +82,10 @@ def test_typing_the_urn_finds_the_school_and_an_unlisted_school_gets_a_note(
     qtbot.keyClick(popup, Qt.Key.Key_Down)
     qtbot.keyClick(popup, Qt.Key.Key_Return)
     qtbot.waitUntil(
-        lambda: editor.record().get("child.school_name") == "Hilltop Church of England Primary (fictional)"
+        lambda: (
+            editor.record().get("child.school_name")
+            == "Hilltop Church of England Primary (fictional)"
+        )
     )
     qtbot.waitUntil(lambda: urn_box.text() == "990102")
     assert "no certificate" in window.school_picker.note.text()

@@ -33,7 +33,12 @@ def pki() -> FixturePki:
 @pytest.fixture
 def school(tmp_path: Path, pki: FixturePki) -> Iterator[SchoolService]:
     service, _key = SchoolService.create(
-        tmp_path / "school", "head", PASSWORD, urn=URN, name="Puddlebrook Primary (fictional)", kdf=CHEAP_KDF
+        tmp_path / "school",
+        "head",
+        PASSWORD,
+        urn=URN,
+        name="Puddlebrook Primary (fictional)",
+        kdf=CHEAP_KDF,
     )
     service.set_trust(pki.root.cert.public_bytes(serialization.Encoding.PEM))
     records = generate_records(3, seed=5, today=date(2026, 3, 2))
@@ -101,7 +106,9 @@ def test_remove_from_quarantine(qtbot, school: SchoolService) -> None:
 
 def test_teacher_cannot_release_or_add_keys(qtbot, school: SchoolService) -> None:
     school.vault.add_user("teacher", Role.RECEPTION_TEACHER, "teacher-password")
-    teacher = SchoolService(VaultService.open(school.vault.directory, "teacher", "teacher-password"))
+    teacher = SchoolService(
+        VaultService.open(school.vault.directory, "teacher", "teacher-password")
+    )
     try:
         page = SchoolPage(teacher)
         qtbot.addWidget(page)
@@ -143,7 +150,9 @@ def test_decryption_key_dialog_then_encrypted_file_imports(
     assert outcome.status == "imported", outcome.reason
 
 
-def test_record_view_shows_the_pdf_as_received(qtbot, school: SchoolService, tmp_path: Path) -> None:
+def test_record_view_shows_the_pdf_as_received(
+    qtbot, school: SchoolService, tmp_path: Path
+) -> None:
     page = SchoolPage(school)
     qtbot.addWidget(page)
     page.show()
@@ -161,7 +170,9 @@ def test_record_view_shows_the_pdf_as_received(qtbot, school: SchoolService, tmp
     assert name == "good.pdf"
 
 
-def test_a_new_version_says_which_fields_changed(qtbot, school: SchoolService, pki: FixturePki, tmp_path: Path) -> None:
+def test_a_new_version_says_which_fields_changed(
+    qtbot, school: SchoolService, pki: FixturePki, tmp_path: Path
+) -> None:
     page = SchoolPage(school)
     qtbot.addWidget(page)
     record = school.records()[0].copy()
@@ -178,7 +189,9 @@ def test_a_new_version_says_which_fields_changed(qtbot, school: SchoolService, p
     assert "All about me: What I like" in what
 
 
-def test_record_view_offers_both_packets(qtbot, school: SchoolService, pki: FixturePki, tmp_path: Path) -> None:
+def test_record_view_offers_both_packets(
+    qtbot, school: SchoolService, pki: FixturePki, tmp_path: Path
+) -> None:
     from tests.unit.test_school_files import _senco_pdf
 
     class _World:  # what _senco_pdf reads
@@ -194,7 +207,8 @@ def test_record_view_offers_both_packets(qtbot, school: SchoolService, pki: Fixt
     qtbot.addWidget(page)
     page.show()
     row = next(
-        r for r in range(page.overview.proxy.rowCount())
+        r
+        for r in range(page.overview.proxy.rowCount())
         if page.overview.proxy.index(r, 0).data() == record.display_name
     )
     dialog = page.overview.open_record(page.overview.proxy.index(row, 0))
@@ -211,7 +225,9 @@ def test_record_view_offers_both_packets(qtbot, school: SchoolService, pki: Fixt
     assert out.read_bytes() == senco.read_bytes()
 
 
-def test_a_hostile_file_name_is_shown_as_plain_escaped_text(qtbot, school: SchoolService, tmp_path: Path) -> None:
+def test_a_hostile_file_name_is_shown_as_plain_escaped_text(
+    qtbot, school: SchoolService, tmp_path: Path
+) -> None:
     # The sender chose this name: markup must not render, a newline must not start a fake line.
     hostile = tmp_path / "inbox" / "<font color=red>IMPORTED\nall fine.pdf"
     broken = bytearray((tmp_path / "inbox" / "broken.pdf").read_bytes())
@@ -228,5 +244,8 @@ def test_a_hostile_file_name_is_shown_as_plain_escaped_text(qtbot, school: Schoo
     _select(page, outcome.file)
     page.imports.discard(page.imports.selected_entry())
     assert page.imports.message.textFormat() == Qt.TextFormat.PlainText
-    assert page.imports.message.text() == "Removed <font color=red>IMPORTED\\nall fine.pdf from quarantine."
+    assert (
+        page.imports.message.text()
+        == "Removed <font color=red>IMPORTED\\nall fine.pdf from quarantine."
+    )
     page.grab().save(str(tmp_path / "quarantine.png"))

@@ -131,7 +131,9 @@ def test_form_is_prefilled_and_carries_its_ticket(vault: VaultService) -> None:
     assert contents.hidden[HIDDEN_SERIAL] == made.serial == "K7Q2M9XD"
     assert contents.hidden[HIDDEN_ISSUED] == "2027-03-03"
     assert contents.fields["about_me__likes"] == "Painting big pictures."
-    assert contents.fields["family__want_teacher_to_know"] == record.get("family.want_teacher_to_know")
+    assert contents.fields["family__want_teacher_to_know"] == record.get(
+        "family.want_teacher_to_know"
+    )
     assert contents.fields["family__lives_with"] == ""
     with pikepdf.open(io.BytesIO(made.pdf)) as pdf:
         fields = {str(f.T): f for f in pdf.Root.AcroForm.Fields}
@@ -187,7 +189,10 @@ def test_returned_form_reaches_the_record_with_provenance(vault: VaultService) -
     assert applied.kept == ("about_me.captured_how",)
     [returned] = stored.family_returns
     assert (returned.serial, returned.source, returned.issued_on, returned.returned_on) == (
-        "K7Q2M9XD", FamilySource.FORM, date(2027, 3, 3), date(2027, 3, 5)
+        "K7Q2M9XD",
+        FamilySource.FORM,
+        date(2027, 3, 3),
+        date(2027, 3, 5),
     )
     assert set(returned.fields) == {"about_me.likes", "family.lives_with", "family.contributed_on"}
     assert "family_form_read" in [e.action for e in vault.audit_entries(record.id)]
@@ -199,7 +204,11 @@ def test_nothing_the_setting_wrote_changes_without_a_choice(vault: VaultService)
     filled = fill(made.pdf, {"about_me__likes": FAMILY_LIKES, "family__worries": ""})
     back = _family(vault, Clock(BACK))
     preview = back.read_return(filled)
-    assert {c.path for c in preview.choices} == {"about_me.likes", "family.worries", "family.contributed_on"}
+    assert {c.path for c in preview.choices} == {
+        "about_me.likes",
+        "family.worries",
+        "family.contributed_on",
+    }
     back.apply_return(preview)
     stored = vault.load(record.id)
     assert stored.get("about_me.likes") == "Painting big pictures."
@@ -228,25 +237,36 @@ def test_setting_changes_after_the_form_went_home_are_not_undone(vault: VaultSer
     later = vault.load(record.id)
     later.set("about_me.dislikes", "Loud hand dryers and wet sleeves.")  # the setting, since
     vault.save(later)
-    preview = _family(vault, Clock(BACK)).read_return(fill(made.pdf, {"family__hopes": "To make friends."}))
+    preview = _family(vault, Clock(BACK)).read_return(
+        fill(made.pdf, {"family__hopes": "To make friends."})
+    )
     assert "about_me.dislikes" not in {c.path for c in preview.changes}
 
 
 def test_consent_ticked_on_the_form_is_recorded_from_about_you(vault: VaultService) -> None:
     record = vault.load(_child(vault).id)
-    for path in ("consent.consent_given", "consent.consent_by", "consent.consent_relationship",
-                 "consent.consent_date", "consent.consent_method", "consent.consent_scope"):
+    for path in (
+        "consent.consent_given",
+        "consent.consent_by",
+        "consent.consent_relationship",
+        "consent.consent_date",
+        "consent.consent_method",
+        "consent.consent_scope",
+    ):
         record.set(path, None)
     record.set("family.contributor", None)
     record.set("family.relationship", None)
     vault.save(record)
     made = _family(vault, Clock(MADE)).make_form(record.id)
-    filled = fill(made.pdf, {
-        "consent__consent_given": True,
-        "consent__consent_scope__all": True,
-        "family__contributor": "Ewa Nowakowska",
-        "family__relationship": "Mum",
-    })
+    filled = fill(
+        made.pdf,
+        {
+            "consent__consent_given": True,
+            "consent__consent_scope__all": True,
+            "family__contributor": "Ewa Nowakowska",
+            "family__relationship": "Mum",
+        },
+    )
     back = _family(vault, Clock(BACK))
     back.apply_return(back.read_return(filled))
     stored = vault.load(record.id)
@@ -262,7 +282,9 @@ def test_consent_ticked_on_the_form_is_recorded_from_about_you(vault: VaultServi
 # --- refusals that change nothing ---------------------------------------------------------------
 
 
-def test_another_vaults_form_is_refused_changing_nothing(vault: VaultService, tmp_path: Path) -> None:
+def test_another_vaults_form_is_refused_changing_nothing(
+    vault: VaultService, tmp_path: Path
+) -> None:
     record = _child(vault)
     other_dir = tmp_path / "other"
     other, _key = VaultService.create(other_dir, "boss", "other-password", kdf=FAST)
@@ -316,7 +338,13 @@ def test_a_form_with_its_hidden_fields_removed_is_not_a_family_form(vault: Vault
         keep = [f for f in pdf.Root.AcroForm.Fields if not str(f.T).startswith("transitions_")]
         pdf.Root.AcroForm.Fields = pikepdf.Array(keep)
         for page in pdf.pages:
-            page.Annots = pikepdf.Array([a for a in page.get("/Annots", []) if not str(a.get("/T", "")).startswith("transitions_")])
+            page.Annots = pikepdf.Array(
+                [
+                    a
+                    for a in page.get("/Annots", [])
+                    if not str(a.get("/T", "")).startswith("transitions_")
+                ]
+            )
         out = io.BytesIO()
         pdf.save(out)
     with pytest.raises(FormRefused, match="not a family form"):
@@ -384,7 +412,9 @@ def test_locked_form_needs_its_password(vault: VaultService) -> None:
         (b"%PDF-" + b"x" * (21 * 1024 * 1024), FormUnreadable, "too large"),
     ],
 )
-def test_files_that_are_not_forms_are_refused(vault: VaultService, data: bytes, error: type, message: str) -> None:
+def test_files_that_are_not_forms_are_refused(
+    vault: VaultService, data: bytes, error: type, message: str
+) -> None:
     with pytest.raises(error, match=message):
         _family(vault, Clock(BACK)).read_return(data)
 
@@ -404,11 +434,17 @@ def test_a_pdf_without_a_form_is_refused(vault: VaultService) -> None:
 def test_paper_form_entered_by_a_person_is_marked_as_such(vault: VaultService) -> None:
     record = _child(vault)
     back = _family(vault, Clock(BACK))
-    preview = back.paper_preview(record.id, {"family.lives_with": "Dad and two sisters", "about_me.likes": "Painting big pictures."})
+    preview = back.paper_preview(
+        record.id,
+        {"family.lives_with": "Dad and two sisters", "about_me.likes": "Painting big pictures."},
+    )
     assert [c.path for c in preview.changes] == ["family.lives_with"]
     back.apply_return(preview)
     stored = vault.load(record.id)
-    assert stored.provenance["family.lives_with"] == "From the family's paper form, returned on 5 March 2027"
+    assert (
+        stored.provenance["family.lives_with"]
+        == "From the family's paper form, returned on 5 March 2027"
+    )
     [returned] = stored.family_returns
     assert returned.source is FamilySource.PAPER
     assert returned.entered_by == "keyperson"
@@ -418,7 +454,9 @@ def test_paper_form_with_its_number_is_checked_like_a_file(vault: VaultService) 
     record = _child(vault)
     _family(vault, Clock(MADE)).make_form(record.id)
     back = _family(vault, Clock(BACK))
-    back.apply_return(back.paper_preview(record.id, {"family.hopes": "Friends."}, serial="k7q2-m9xd"))
+    back.apply_return(
+        back.paper_preview(record.id, {"family.hopes": "Friends."}, serial="k7q2-m9xd")
+    )
     with pytest.raises(FormRefused, match="already read in"):
         back.paper_preview(record.id, {"family.hopes": "Friends."}, serial="K7Q2-M9XD")
     with pytest.raises(FormRefused, match="was not made for"):
@@ -427,9 +465,16 @@ def test_paper_form_with_its_number_is_checked_like_a_file(vault: VaultService) 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("4/3/2027", date(2027, 3, 4)), ("04.03.27", date(2027, 3, 4)), ("2027-03-04", date(2027, 3, 4)),
-     ("4 March 2027", date(2027, 3, 4)), ("4th Mar 2027", date(2027, 3, 4)), ("31/2/2027", None),
-     ("soon", None), ("", None)],
+    [
+        ("4/3/2027", date(2027, 3, 4)),
+        ("04.03.27", date(2027, 3, 4)),
+        ("2027-03-04", date(2027, 3, 4)),
+        ("4 March 2027", date(2027, 3, 4)),
+        ("4th Mar 2027", date(2027, 3, 4)),
+        ("31/2/2027", None),
+        ("soon", None),
+        ("", None),
+    ],
 )
 def test_family_dates(text: str, expected: date | None) -> None:
     assert parse_family_date(text) == expected
@@ -438,19 +483,43 @@ def test_family_dates(text: str, expected: date | None) -> None:
 # --- the family's copy -------------------------------------------------------------------------
 
 
-def test_family_copy_has_the_familys_words_and_no_dsl_flag_or_private_contacts(vault: VaultService, demo: Path) -> None:
+def test_family_copy_has_the_familys_words_and_no_dsl_flag_or_private_contacts(
+    vault: VaultService, demo: Path
+) -> None:
     record = _child(vault)
     made = _family(vault, Clock(MADE)).make_form(record.id)
     back = _family(vault, Clock(BACK))
-    back.apply_return(back.read_return(fill(made.pdf, {"family__lives_with": "Mum, Grandad and Biscuit the cat"})))
+    back.apply_return(
+        back.read_return(fill(made.pdf, {"family__lives_with": "Mum, Grandad and Biscuit the cat"}))
+    )
     dsl = VaultService.open(vault.directory, "dsl", PASSWORD)  # type: ignore[arg-type]
     try:
         flagged = dsl.load(record.id)
         flagged.set("child.cin_cp", "yes")
-        flagged.set("health.health_professional", Person("Hilda Visitor", "Health visitor", "Fictional NHS", "07700 900 111"))
-        flagged.set("send.professionals", ({"person": Person("Dr Ada Therapist", "Speech therapist", "Fictional NHS", "ada@nhs.example"), "service": "Speech and language", "status": "involved"},))
-        flagged.set("child.key_person", Person("Jo Playfair", "Key person", "Little Acorns", "jo.private@example.org"))
-        flagged.set("transition.setting_contact", Person("Sam Office", "Manager", "Little Acorns", "01632 960 555"))
+        flagged.set(
+            "health.health_professional",
+            Person("Hilda Visitor", "Health visitor", "Fictional NHS", "07700 900 111"),
+        )
+        flagged.set(
+            "send.professionals",
+            (
+                {
+                    "person": Person(
+                        "Dr Ada Therapist", "Speech therapist", "Fictional NHS", "ada@nhs.example"
+                    ),
+                    "service": "Speech and language",
+                    "status": "involved",
+                },
+            ),
+        )
+        flagged.set(
+            "child.key_person",
+            Person("Jo Playfair", "Key person", "Little Acorns", "jo.private@example.org"),
+        )
+        flagged.set(
+            "transition.setting_contact",
+            Person("Sam Office", "Manager", "Little Acorns", "01632 960 555"),
+        )
         dsl.save(flagged)
     finally:
         dsl.close()
@@ -478,7 +547,9 @@ def test_family_copy_has_the_familys_words_and_no_dsl_flag_or_private_contacts(v
 # --- the command line --------------------------------------------------------------------------
 
 
-def test_cli_form_import_and_copy(demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_form_import_and_copy(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     vault_dir = tmp_path / "vault"
     shutil.copytree(demo, vault_dir)
     monkeypatch.setenv("TRANSITIONS_PASSWORD", PASSWORD)
@@ -492,7 +563,9 @@ def test_cli_form_import_and_copy(demo: Path, tmp_path: Path, monkeypatch: pytes
     assert made["serial"]
     assert form.read_bytes().startswith(b"%PDF")
     returned = tmp_path / "returned.pdf"
-    returned.write_bytes(fill(form.read_bytes(), {"about_me__likes": FAMILY_LIKES, "family__lives_with": "Mum"}))
+    returned.write_bytes(
+        fill(form.read_bytes(), {"about_me__likes": FAMILY_LIKES, "family__lives_with": "Mum"})
+    )
     # a choice is needed: nothing changes until it is made
     assert main(["family", "import", str(returned), *base]) == 1
     out = capsys.readouterr()
@@ -502,9 +575,17 @@ def test_cli_form_import_and_copy(demo: Path, tmp_path: Path, monkeypatch: pytes
     preview = json.loads(capsys.readouterr().out)
     assert preview["applied"] is False
     # the family wrote in their part, so the contribution date follows (a choice: the setting had one)
-    assert {c["path"] for c in preview["changes"]} == {"about_me.likes", "family.lives_with", "family.contributed_on"}
+    assert {c["path"] for c in preview["changes"]} == {
+        "about_me.likes",
+        "family.lives_with",
+        "family.contributed_on",
+    }
     assert main(["family", "import", str(returned), *base, "--take-family", "all", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["taken"] == ["about_me.likes", "family.lives_with", "family.contributed_on"]
+    assert json.loads(capsys.readouterr().out)["taken"] == [
+        "about_me.likes",
+        "family.lives_with",
+        "family.contributed_on",
+    ]
     assert main(["family", "import", str(returned), *base]) == 1
     assert "already read in" in capsys.readouterr().err
     assert main(["family", "import", str(tmp_path / "missing.pdf"), *base]) == 2
@@ -513,7 +594,16 @@ def test_cli_form_import_and_copy(demo: Path, tmp_path: Path, monkeypatch: pytes
     assert main(["family", "copy", "--record", record.id, "--out", str(copy), *base]) == 0
     assert "Wrote the family's copy" in capsys.readouterr().out
     assert FAMILY_LIKES in " ".join(_text(copy.read_bytes()).split())
-    paper_args = ["family", "paper", "--record", record.id, "--set", "family.hopes=To make a friend", *base, "--json"]
+    paper_args = [
+        "family",
+        "paper",
+        "--record",
+        record.id,
+        "--set",
+        "family.hopes=To make a friend",
+        *base,
+        "--json",
+    ]
     assert main(paper_args) == 1  # the setting wrote the hopes: a person chooses
     assert json.loads(capsys.readouterr().out)["undecided"] == ["family.hopes"]
     assert main([*paper_args, "--take-family", "family.hopes"]) == 0

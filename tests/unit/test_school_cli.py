@@ -130,20 +130,28 @@ def test_school_loop_through_the_cli(
     assert queue[0]["reviewed"] is None
 
     key = queue[0]["key"]
-    code, out, _ = run(capsys, "school", "senco-review", key, "--vault", school, "--user", "head", "--json")
+    code, out, _ = run(
+        capsys, "school", "senco-review", key, "--vault", school, "--user", "head", "--json"
+    )
     assert code == 0
     assert json.loads(out)["by"] == "head"
-    code, out, _ = run(capsys, "school", "senco-queue", "--vault", school, "--user", "head", "--json")
+    code, out, _ = run(
+        capsys, "school", "senco-queue", "--vault", school, "--user", "head", "--json"
+    )
     reviewed = {item["key"]: item["reviewed"] for item in json.loads(out)}
     assert reviewed[key]["by"] == "head"
     assert reviewed[key]["on"]
-    code, _, err = run(capsys, "school", "senco-review", "no|such|item", "--vault", school, "--user", "head")
+    code, _, err = run(
+        capsys, "school", "senco-review", "no|such|item", "--vault", school, "--user", "head"
+    )
     assert code == 2
     assert "not in the SENCO queue" in err
 
     # the Reception teacher reads one record: the receipt says who read it and when
     read_id = overview["rows"][0]["record_id"]
-    code, out, _ = run(capsys, "school", "show", read_id, "--vault", school, "--user", "head", "--json")
+    code, out, _ = run(
+        capsys, "school", "show", read_id, "--vault", school, "--user", "head", "--json"
+    )
     assert code == 0
     assert json.loads(out)["record"]["id"] == read_id
 

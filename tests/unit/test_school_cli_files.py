@@ -47,7 +47,9 @@ def _record(i: int) -> Record:
 
 
 def _northshire_pdf(record: Record, key: ec.EllipticCurvePrivateKey, cert, chain) -> bytes:  # type: ignore[no-untyped-def]
-    school_cert = load_p12((ROOT / "schools" / "990101.p12").read_bytes(), "demo-school-passphrase")[1]
+    school_cert = load_p12(
+        (ROOT / "schools" / "990101.p12").read_bytes(), "demo-school-passphrase"
+    )[1]
     now = datetime.now(UTC).replace(microsecond=0)
     pdf = render_record_pdf(record, RenderOptions(generated_on=now))
     return sign_pdf(
@@ -68,14 +70,25 @@ def test_school_key_release_and_pdf(
     vault = tmp_path / "acorn-lane"
     monkeypatch.setenv("TRANSITIONS_PASSWORD", SCHOOL_PW)
     code, _, err = run(
-        capsys, "school", "init", "--vault", vault, "--urn", SCHOOL_URN, "--user", "head",
-        "--name", "Acorn Lane Primary School (fictional)",
+        capsys,
+        "school",
+        "init",
+        "--vault",
+        vault,
+        "--urn",
+        SCHOOL_URN,
+        "--user",
+        "head",
+        "--name",
+        "Acorn Lane Primary School (fictional)",
     )
     assert (code, err) == (0, "")
     base = ("--vault", vault, "--user", "head")
     root_pem = ROOT / "la-ca" / "root-cert.pem"
 
-    setting = load_setting_p12((ROOT / "little-acorns-nursery.p12").read_bytes(), "demo-setting-passphrase")
+    setting = load_setting_p12(
+        (ROOT / "little-acorns-nursery.p12").read_bytes(), "demo-setting-passphrase"
+    )
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     sealed = inbox / "Child One.pdf"
@@ -88,12 +101,16 @@ def test_school_key_release_and_pdf(
     assert "decryption key" in refused["reason"]
 
     monkeypatch.setenv("TRANSITIONS_P12_PASSWORD", "wrong")
-    code, _, err = run(capsys, "school", "key", "add", *base, "--p12", ROOT / "schools" / "990101.p12")
+    code, _, err = run(
+        capsys, "school", "key", "add", *base, "--p12", ROOT / "schools" / "990101.p12"
+    )
     assert code == 3, err
     assert err.count("\n") == 1
     assert "passphrase" in err
     monkeypatch.setenv("TRANSITIONS_P12_PASSWORD", "demo-school-passphrase")
-    code, out, err = run(capsys, "school", "key", "add", *base, "--p12", ROOT / "schools" / "990101.p12")
+    code, out, err = run(
+        capsys, "school", "key", "add", *base, "--p12", ROOT / "schools" / "990101.p12"
+    )
     assert (code, err) == (0, "")
     assert "Acorn Lane" in out
     code, out, _ = run(capsys, "school", "key", "list", *base, "--json")
@@ -124,11 +141,18 @@ def test_school_key_release_and_pdf(
     [entry] = json.loads(out)
     assert entry["releasable"] is True
     assert entry["encrypted"] == "certificate"
-    code, _, err = run(capsys, "school", "release", *base, entry["file_sha256"][:10], "--checked-with", " ")
+    code, _, err = run(
+        capsys, "school", "release", *base, entry["file_sha256"][:10], "--checked-with", " "
+    )
     assert code == 2
     assert "who at the setting" in err
     code, out, err = run(
-        capsys, "school", "release", *base, entry["file_sha256"][:10], "--checked-with",
+        capsys,
+        "school",
+        "release",
+        *base,
+        entry["file_sha256"][:10],
+        "--checked-with",
         "Alex Carewell (manager), on the number in our admissions file",
     )
     assert (code, err) == (0, ""), err
@@ -148,7 +172,9 @@ def test_school_key_release_and_pdf(
     code, out, _ = run(capsys, "school", "quarantine", *base, "--json")
     [entry] = json.loads(out)
     assert entry["releasable"] is False
-    code, _, err = run(capsys, "school", "release", *base, entry["file_sha256"], "--checked-with", "Sam")
+    code, _, err = run(
+        capsys, "school", "release", *base, entry["file_sha256"], "--checked-with", "Sam"
+    )
     assert code == 2
     assert "cannot be released" in err
     code, out, err = run(capsys, "school", "discard", *base, entry["file_sha256"])
@@ -159,7 +185,9 @@ def test_school_key_release_and_pdf(
 def test_verify_a_file_encrypted_to_the_school(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    setting = load_setting_p12((ROOT / "little-acorns-nursery.p12").read_bytes(), "demo-setting-passphrase")
+    setting = load_setting_p12(
+        (ROOT / "little-acorns-nursery.p12").read_bytes(), "demo-setting-passphrase"
+    )
     sealed = tmp_path / "sealed.pdf"
     sealed.write_bytes(_northshire_pdf(_record(0), setting.key, setting.cert, setting.chain))
     root_pem = ROOT / "la-ca" / "root-cert.pem"
@@ -168,7 +196,18 @@ def test_verify_a_file_encrypted_to_the_school(
     assert "recipient certificate" in out
     key = ROOT / "schools" / "990101.p12"
     monkeypatch.setenv("TRANSITIONS_P12_PASSWORD", "demo-school-passphrase")
-    code, out, err = run(capsys, "verify", sealed, "--trust", root_pem, "--crl", ROOT / "crl.pem", "--key-p12", key, "--json")
+    code, out, err = run(
+        capsys,
+        "verify",
+        sealed,
+        "--trust",
+        root_pem,
+        "--crl",
+        ROOT / "crl.pem",
+        "--key-p12",
+        key,
+        "--json",
+    )
     assert (code, err) == (0, "")
     [result] = json.loads(out)
     assert result["valid"] is True
@@ -183,11 +222,18 @@ def test_outcomes_sheet_round_trip(
 ) -> None:
     vault = tmp_path / "acorn-lane"
     monkeypatch.setenv("TRANSITIONS_PASSWORD", SCHOOL_PW)
-    assert run(capsys, "school", "init", "--vault", vault, "--urn", SCHOOL_URN, "--user", "head")[0] == 0
+    assert (
+        run(capsys, "school", "init", "--vault", vault, "--urn", SCHOOL_URN, "--user", "head")[0]
+        == 0
+    )
     base = ("--vault", vault, "--user", "head")
-    setting = load_setting_p12((ROOT / "little-acorns-nursery.p12").read_bytes(), "demo-setting-passphrase")
+    setting = load_setting_p12(
+        (ROOT / "little-acorns-nursery.p12").read_bytes(), "demo-setting-passphrase"
+    )
     monkeypatch.setenv("TRANSITIONS_P12_PASSWORD", "demo-school-passphrase")
-    assert run(capsys, "school", "key", "add", *base, "--p12", ROOT / "schools" / "990101.p12")[0] == 0
+    assert (
+        run(capsys, "school", "key", "add", *base, "--p12", ROOT / "schools" / "990101.p12")[0] == 0
+    )
     files = []
     for i in range(2):
         path = tmp_path / f"child-{i}.pdf"
@@ -210,7 +256,9 @@ def test_outcomes_sheet_round_trip(
         filled.append(",".join(cells))
     sheet.write_text("\n".join(filled) + "\n", encoding="utf-8")
     out_dir = tmp_path / "outcomes"
-    code, out, err = run(capsys, "school", "outcomes", *base, "--csv", sheet, "--out", out_dir, "--json")
+    code, out, err = run(
+        capsys, "school", "outcomes", *base, "--csv", sheet, "--out", out_dir, "--json"
+    )
     assert (code, err) == (0, "")
     assert len(json.loads(out)) == 1
 
@@ -222,15 +270,22 @@ def test_school_certificate_command(
 
     vault = tmp_path / "acorn-lane"
     monkeypatch.setenv("TRANSITIONS_PASSWORD", SCHOOL_PW)
-    assert run(capsys, "school", "init", "--vault", vault, "--urn", SCHOOL_URN, "--user", "head")[0] == 0
+    assert (
+        run(capsys, "school", "init", "--vault", vault, "--urn", SCHOOL_URN, "--user", "head")[0]
+        == 0
+    )
     p12 = tmp_path / "signing.p12"
     p12.write_bytes(to_p12(build_pki().setting))
     monkeypatch.setenv("TRANSITIONS_P12_PASSWORD", P12_PASSPHRASE.decode())
-    code, out, err = run(capsys, "school", "certificate", "--vault", vault, "--user", "head", "--p12", p12)
+    code, out, err = run(
+        capsys, "school", "certificate", "--vault", vault, "--user", "head", "--p12", p12
+    )
     assert (code, err) == (0, "")
     assert "Little Acorns Nursery" in out
     monkeypatch.setenv("TRANSITIONS_P12_PASSWORD", "wrong")
-    code, _, err = run(capsys, "school", "certificate", "--vault", vault, "--user", "head", "--p12", p12)
+    code, _, err = run(
+        capsys, "school", "certificate", "--vault", vault, "--user", "head", "--p12", p12
+    )
     assert code == 3
     assert "passphrase" in err
 
@@ -240,17 +295,35 @@ def test_school_import_takes_a_folder(
 ) -> None:
     vault = tmp_path / "acorn-lane"
     monkeypatch.setenv("TRANSITIONS_PASSWORD", SCHOOL_PW)
-    assert run(capsys, "school", "init", "--vault", vault, "--urn", SCHOOL_URN, "--user", "head")[0] == 0
+    assert (
+        run(capsys, "school", "init", "--vault", vault, "--urn", SCHOOL_URN, "--user", "head")[0]
+        == 0
+    )
     base = ("--vault", vault, "--user", "head")
     monkeypatch.setenv("TRANSITIONS_P12_PASSWORD", "demo-school-passphrase")
-    assert run(capsys, "school", "key", "add", *base, "--p12", ROOT / "schools" / "990101.p12")[0] == 0
-    setting = load_setting_p12((ROOT / "little-acorns-nursery.p12").read_bytes(), "demo-setting-passphrase")
+    assert (
+        run(capsys, "school", "key", "add", *base, "--p12", ROOT / "schools" / "990101.p12")[0] == 0
+    )
+    setting = load_setting_p12(
+        (ROOT / "little-acorns-nursery.p12").read_bytes(), "demo-setting-passphrase"
+    )
     inbox = tmp_path / "inbox"
     (inbox / "nested").mkdir(parents=True)
-    (inbox / "Child.PDF").write_bytes(_northshire_pdf(_record(0), setting.key, setting.cert, setting.chain))
+    (inbox / "Child.PDF").write_bytes(
+        _northshire_pdf(_record(0), setting.key, setting.cert, setting.chain)
+    )
     (inbox / "covering-letter.txt").write_text("Dear school,")
     (inbox / "nested" / "other.pdf").write_bytes(b"%PDF-1.7 not looked at")
-    code, out, err = run(capsys, "school", "import", *base, "--trust", ROOT / "la-ca" / "root-cert.pem", inbox, "--json")
+    code, out, err = run(
+        capsys,
+        "school",
+        "import",
+        *base,
+        "--trust",
+        ROOT / "la-ca" / "root-cert.pem",
+        inbox,
+        "--json",
+    )
     assert (code, err) == (0, "")
     assert [o["file"] for o in json.loads(out)] == ["Child.PDF"]
     empty = tmp_path / "empty"

@@ -33,7 +33,9 @@ PASSPHRASE = P12_PASSPHRASE.decode()
 
 def _for_school(world: World, i: int) -> bytes:
     return signed_pdf(
-        world.records[i], world.pki.setting, encryption=RecipientEncryption((world.pki.school.cert,))
+        world.records[i],
+        world.pki.setting,
+        encryption=RecipientEncryption((world.pki.school.cert,)),
     )
 
 
@@ -85,7 +87,9 @@ def test_decryption_key_checks(world: World, pki: FixturePki) -> None:
     with pytest.raises(SignatureInvalid, match="not meant for encryption"):
         world.school.add_decryption_key(to_p12(pki.setting), PASSPHRASE)  # a signing certificate
     world.school.vault.add_user("teacher", Role.RECEPTION_TEACHER, "teacher-password")
-    teacher = SchoolService(VaultService.open(world.school.vault.directory, "teacher", "teacher-password"))
+    teacher = SchoolService(
+        VaultService.open(world.school.vault.directory, "teacher", "teacher-password")
+    )
     try:
         with pytest.raises(PermissionDenied):
             teacher.add_decryption_key(to_p12(pki.school), PASSPHRASE)
@@ -215,7 +219,9 @@ def test_school_vault_holds_no_readable_personal_data(world: World, tmp_path: Pa
     record = world.records[10].copy()
     record.set("child.legal_forenames", "Quillonia")
     record.set("family.worries", "Worried about the imaginary volcano near Fictionshire")
-    outcome = world.school.import_files([write(world, "q.pdf", signed_pdf(record, world.pki.setting))])[0]
+    outcome = world.school.import_files(
+        [write(world, "q.pdf", signed_pdf(record, world.pki.setting))]
+    )[0]
     assert outcome.status == "imported"
     world.school.readable_pdf(outcome.record_id)
     world.school.read_record(outcome.record_id)
@@ -251,8 +257,13 @@ def _senco_pdf(world: World, record) -> bytes:  # type: ignore[no-untyped-def]
     pdf = render_record_pdf(record, RenderOptions(generated_on=SIGNING_TIME, packet="senco"))
     who = world.pki.setting
     return sign_pdf(
-        attach_json(pdf, record_to_bytes(record)), who.key, who.cert, who.chain,
-        signer_name="Sam Keyworth", organisation="Little Acorns Nursery (fictional)", signing_time=SIGNING_TIME,
+        attach_json(pdf, record_to_bytes(record)),
+        who.key,
+        who.cert,
+        who.chain,
+        signer_name="Sam Keyworth",
+        organisation="Little Acorns Nursery (fictional)",
+        signing_time=SIGNING_TIME,
     )
 
 
@@ -264,7 +275,10 @@ def test_the_senco_packet_is_kept_beside_the_teacher_packet(world: World) -> Non
     assert [o.status for o in outcomes] == ["imported", "imported"], [o.reason for o in outcomes]
     assert "SENCO packet" in outcomes[1].reason
     packets = world.school.received_packets(record.id)
-    assert [(p, f) for p, _label, f in packets] == [("teacher", "teacher.pdf"), ("senco", "senco.pdf")]
+    assert [(p, f) for p, _label, f in packets] == [
+        ("teacher", "teacher.pdf"),
+        ("senco", "senco.pdf"),
+    ]
     assert world.school.received_file(record.id, "senco")[1] == senco.read_bytes()
     assert world.school.received_file(record.id)[1] == teacher.read_bytes()
     assert world.school.overview().counts.total == 1
@@ -283,11 +297,15 @@ def test_the_senco_packet_is_kept_beside_the_teacher_packet(world: World) -> Non
 
 
 def test_a_password_encrypted_file_is_released_without_retyping_the_password(world: World) -> None:
-    data = signed_pdf(world.records[10], world.pki.self_signed, encryption=PasswordEncryption("s3cret-pw"))
+    data = signed_pdf(
+        world.records[10], world.pki.self_signed, encryption=PasswordEncryption("s3cret-pw")
+    )
     outcome = world.school.import_files([write(world, "locked.pdf", data)], password="s3cret-pw")[0]
     assert outcome.status == "quarantined"
     entry = world.school.quarantine()[0]
     assert entry.encrypted == "password"
     released = world.school.release(entry.file_sha256, "Sam Keyworth, manager")
     assert released.status == "imported"
-    assert world.school.vault.get_blob(f"school/quarantine-file/{entry.file_sha256}/password") is None
+    assert (
+        world.school.vault.get_blob(f"school/quarantine-file/{entry.file_sha256}/password") is None
+    )

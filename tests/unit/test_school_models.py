@@ -225,7 +225,9 @@ def test_csv_parses_good_rows_and_reports_each_bad_one() -> None:
             _line("00000000-0000-4000-8000-000000000002", "N", ["1"] + ["2"] * 16),  # DfE codes
             _line("", "Y", good),  # neither UPN nor RecordID
             _line("00000000-0000-4000-8000-000000000004", "maybe", good),
-            _line("00000000-0000-4000-8000-000000000005", "Y", ["emerging"] + ["expected"] * 16),  # GLD contradicts the ELGs
+            _line(
+                "00000000-0000-4000-8000-000000000005", "Y", ["emerging"] + ["expected"] * 16
+            ),  # GLD contradicts the ELGs
             _line("00000000-0000-4000-8000-000000000006", "N", ["expected"] * 16 + ["sideways"]),
             _line("00000000-0000-4000-8000-000000000001", "Y", good),  # duplicate
             _line("00000000-0000-4000-8000-000000000007", "N", good),  # all expected but GLD N
@@ -233,7 +235,10 @@ def test_csv_parses_good_rows_and_reports_each_bad_one() -> None:
         ]
     )
     parsed = parse_outcomes_csv(text.encode("utf-8-sig"))
-    assert [r.record_id for r in parsed.rows] == ["00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000002"]
+    assert [r.record_id for r in parsed.rows] == [
+        "00000000-0000-4000-8000-000000000001",
+        "00000000-0000-4000-8000-000000000002",
+    ]
     assert parsed.rows[1].elgs["cl_listening"] == "emerging"
     assert not parsed.rows[1].gld
     lines = {e.line: str(e) for e in parsed.errors}

@@ -49,7 +49,13 @@ class _VersionAction(argparse.Action):
     """``--version``, reading the installed version only when asked."""
 
     def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
-        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=str(kwargs.get("help", "")))
+        super().__init__(
+            option_strings,
+            dest,
+            nargs=0,
+            default=argparse.SUPPRESS,
+            help=str(kwargs.get("help", "")),
+        )
 
     def __call__(self, parser: argparse.ArgumentParser, *_args: object, **_kw: object) -> None:
         sys.stdout.write(f"transitions-app {version()}\n")
@@ -60,7 +66,13 @@ class _LicencesAction(argparse.Action):
     """``--licences``: the app's licence and every component's (as Help ▸ About shows)."""
 
     def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
-        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=str(kwargs.get("help", "")))
+        super().__init__(
+            option_strings,
+            dest,
+            nargs=0,
+            default=argparse.SUPPRESS,
+            help=str(kwargs.get("help", "")),
+        )
 
     def __call__(self, parser: argparse.ArgumentParser, *_args: object, **_kw: object) -> None:
         from transitions_app.licences import licences_text
@@ -77,9 +89,7 @@ def build_parser(modules: Sequence[str] | None = None) -> argparse.ArgumentParse
         epilog="Run with no command to open the window. Exit codes: 0 success, 1 a negative answer, "
         "2 bad usage or input, 3 authentication failure.",
     )
-    parser.add_argument(
-        "--version", action=_VersionAction, help="show the version and exit"
-    )
+    parser.add_argument("--version", action=_VersionAction, help="show the version and exit")
     parser.add_argument(
         "--licences",
         action=_LicencesAction,

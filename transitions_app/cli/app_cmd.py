@@ -48,7 +48,10 @@ def register(sub: Subparsers) -> None:
     add_vault_args(w)
     add_db_arg(w)
     w.add_argument(
-        "--la", metavar="DIR", type=Path, default=None,
+        "--la",
+        metavar="DIR",
+        type=Path,
+        default=None,
         help="open the local authority's view (returns from settings and schools) on this LA CA folder",
     )
     w.set_defaults(func=run_window)

@@ -79,8 +79,15 @@ def one_of(*options: Option, required: bool = False) -> Option:
 
 def add_vault_args(parser: Any, *, user: bool = True) -> None:
     """The options every vault-opening command takes."""
-    parser.add_argument("--vault", metavar="DIR", type=Path, help="vault folder (default: your user data folder)")
-    parser.add_argument("--password-file", metavar="F", type=Path, help=f"read the password from this file (or set {PASSWORD_ENV})")
+    parser.add_argument(
+        "--vault", metavar="DIR", type=Path, help="vault folder (default: your user data folder)"
+    )
+    parser.add_argument(
+        "--password-file",
+        metavar="F",
+        type=Path,
+        help=f"read the password from this file (or set {PASSWORD_ENV})",
+    )
     if user:
         parser.add_argument("--user", metavar="NAME", default=None, help="user name to log in as")
 

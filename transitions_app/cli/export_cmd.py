@@ -36,14 +36,31 @@ from transitions_app.cli.base import (
         arg("--all", action="store_true", help="every child in the vault"),
         required=True,
     ),
-    arg("--out", metavar="DIR", type=Path, required=True, help="folder for the PDFs and the manifest"),
-    arg("--packet", choices=("teacher", "senco", "all"), default="all",
-        help="which packets (default all: the teacher's, plus the SENCO's where SEND support is recorded)"),
-    arg("--encrypt-password-file", metavar="F", type=Path,
-        help="encrypt the PDFs with the password in this file (when a school has no certificate)"),
-    arg("--ready-only", action="store_true",
+    arg(
+        "--out",
+        metavar="DIR",
+        type=Path,
+        required=True,
+        help="folder for the PDFs and the manifest",
+    ),
+    arg(
+        "--packet",
+        choices=("teacher", "senco", "all"),
+        default="all",
+        help="which packets (default all: the teacher's, plus the SENCO's where SEND support is recorded)",
+    ),
+    arg(
+        "--encrypt-password-file",
+        metavar="F",
+        type=Path,
+        help="encrypt the PDFs with the password in this file (when a school has no certificate)",
+    ),
+    arg(
+        "--ready-only",
+        action="store_true",
         help="with --school or --all: export only the records that are ready and list the others "
-             "(exit 0 when every ready record was exported)"),
+        "(exit 0 when every ready record was exported)",
+    ),
     add_json_arg,
 )
 def run_export(args: argparse.Namespace) -> Result:
@@ -69,17 +86,26 @@ def run_export(args: argparse.Namespace) -> Result:
             ready_ids = {r.id for r in ready}
             skipped = sorted(r.display_name for r in records if r.id not in ready_ids)
             if not ready:
-                raise CliError("None of these records is ready to export yet; see what is missing in the app.")
+                raise CliError(
+                    "None of these records is ready to export yet; see what is missing in the app."
+                )
             ids = [r.id for r in ready]
 
         def progress(done: int, total: int, name: str) -> None:
             if not args.json and total and sys.stderr.isatty():
                 sys.stderr.write(f"\rSigned {done} of {total} packets")
 
-        report = exporter.export(ids, args.out, packets=args.packet, password=password, progress=progress)
-    lines = [f"Exported {f.describe()} (version {f.version}, SHA-256 {f.sha256[:16]}…)" for f in report.files]
+        report = exporter.export(
+            ids, args.out, packets=args.packet, password=password, progress=progress
+        )
+    lines = [
+        f"Exported {f.describe()} (version {f.version}, SHA-256 {f.sha256[:16]}…)"
+        for f in report.files
+    ]
     if report.manifest_json:
-        lines.append(f"Manifest: {report.manifest_json.name} and {report.manifest_csv.name if report.manifest_csv else ''}")
+        lines.append(
+            f"Manifest: {report.manifest_json.name} and {report.manifest_csv.name if report.manifest_csv else ''}"
+        )
     if skipped:
         lines.append(f"Not ready, so not exported ({len(skipped)}): {', '.join(skipped)}.")
     return Result(
@@ -87,13 +113,26 @@ def run_export(args: argparse.Namespace) -> Result:
             "ok": report.ok,
             "not_ready": skipped,
             "files": [
-                {"file": str(f.path), "file_code": f.code, "record_id": f.record_id, "packet": f.packet, "sha256": f.sha256,
-                 "record_version": f.version, "supersedes_version": f.supersedes, "encrypted": f.encrypted or None}
+                {
+                    "file": str(f.path),
+                    "file_code": f.code,
+                    "record_id": f.record_id,
+                    "packet": f.packet,
+                    "sha256": f.sha256,
+                    "record_version": f.version,
+                    "supersedes_version": f.supersedes,
+                    "encrypted": f.encrypted or None,
+                }
                 for f in report.files
             ],
             "refused": [
-                {"record_id": r.record_id, "reason": r.message(),
-                 "missing": [{"path": m.path, "label": m.label, "reason": m.reason} for m in r.missing]}
+                {
+                    "record_id": r.record_id,
+                    "reason": r.message(),
+                    "missing": [
+                        {"path": m.path, "label": m.label, "reason": m.reason} for m in r.missing
+                    ],
+                }
                 for r in report.refused
             ],
             "manifest": str(report.manifest_json) if report.manifest_json else None,
@@ -110,11 +149,16 @@ def _trust_material(args: argparse.Namespace) -> tuple[list[Any], list[Any]]:
     from models.safe_input import DOCUMENT_BYTES, read_file
 
     roots = [pki.load_root_cert(path) for path in args.trust]
-    crls = [pki.load_crl(read_file(path, limit=DOCUMENT_BYTES, what="revocation list")) for path in args.crl]
+    crls = [
+        pki.load_crl(read_file(path, limit=DOCUMENT_BYTES, what="revocation list"))
+        for path in args.crl
+    ]
     if args.vault is not None:
         from transitions_app.services.charter_service import CharterService
 
-        ns = argparse.Namespace(vault=args.vault, password_file=args.vault_password_file, user=args.user)
+        ns = argparse.Namespace(
+            vault=args.vault, password_file=args.vault_password_file, user=args.user
+        )
         with open_vault(ns) as service:
             charters = CharterService(service)
             root, crl = charters.la_root(), charters.crl()
@@ -136,21 +180,49 @@ def _json_check(data: bytes) -> None:
     "verify",
     "verify signed record PDFs strictly; exit 0 only when all are valid and checked against a current revocation list",
     arg("files", metavar="FILE", nargs="+", type=Path),
-    arg("--trust", metavar="ROOT.pem", type=Path, action="append", default=[],
-        help="an LA root certificate to trust (repeatable)"),
-    arg("--crl", metavar="FILE", type=Path, action="append", default=[], help="a revocation list (repeatable)"),
-    arg("--vault", metavar="DIR", type=Path,
+    arg(
+        "--trust",
+        metavar="ROOT.pem",
+        type=Path,
+        action="append",
+        default=[],
+        help="an LA root certificate to trust (repeatable)",
+    ),
+    arg(
+        "--crl",
+        metavar="FILE",
+        type=Path,
+        action="append",
+        default=[],
+        help="a revocation list (repeatable)",
+    ),
+    arg(
+        "--vault",
+        metavar="DIR",
+        type=Path,
         help="also trust the LA root and revocation list of this vault's charter "
-             "(vault password from TRANSITIONS_PASSWORD or --vault-password-file)"),
+        "(vault password from TRANSITIONS_PASSWORD or --vault-password-file)",
+    ),
     arg("--user", metavar="NAME", default=None, help="user name for --vault"),
     arg("--vault-password-file", metavar="F", type=Path, help="the vault password, for --vault"),
     arg("--password-file", metavar="F", type=Path, help="password of password-encrypted PDFs"),
-    arg("--key-p12", metavar="FILE", type=Path,
-        help="the recipient's decryption key (PKCS#12), for PDFs encrypted to a school's certificate"),
-    arg("--key-p12-password-file", metavar="F", type=Path,
-        help="the passphrase of --key-p12 (or set TRANSITIONS_P12_PASSWORD)"),
-    arg("--accept-self-signed", action="store_true",
-        help="count intact files from signers not vouched for by the LA as valid"),
+    arg(
+        "--key-p12",
+        metavar="FILE",
+        type=Path,
+        help="the recipient's decryption key (PKCS#12), for PDFs encrypted to a school's certificate",
+    ),
+    arg(
+        "--key-p12-password-file",
+        metavar="F",
+        type=Path,
+        help="the passphrase of --key-p12 (or set TRANSITIONS_P12_PASSWORD)",
+    ),
+    arg(
+        "--accept-self-signed",
+        action="store_true",
+        help="count intact files from signers not vouched for by the LA as valid",
+    ),
     add_json_arg,
 )
 def run_verify(args: argparse.Namespace) -> Result:
@@ -175,15 +247,32 @@ def run_verify(args: argparse.Namespace) -> Result:
     results = []
     for path in args.files:
         data = read_file(path, limit=PDF_BYTES, what="record PDF")
-        results.append(verify_pdf(
-            data, trust_roots=roots, crls=crls, accept_self_signed=args.accept_self_signed,
-            password=pdf_password, recipient=recipient, file_name=shown_name(path),
-            json_check=_json_check, now=now,
-        ))
+        results.append(
+            verify_pdf(
+                data,
+                trust_roots=roots,
+                crls=crls,
+                accept_self_signed=args.accept_self_signed,
+                password=pdf_password,
+                recipient=recipient,
+                file_name=shown_name(path),
+                json_check=_json_check,
+                now=now,
+            )
+        )
     lines = []
     for result in results:
-        mark = ("VALID  " if result.fully_checked else "VALID, NOT FULLY CHECKED") if result.valid else "INVALID"
-        who = f" Signed by {result.signer}" + (f", {result.organisation}" if result.organisation else "") if result.signer else ""
+        mark = (
+            ("VALID  " if result.fully_checked else "VALID, NOT FULLY CHECKED")
+            if result.valid
+            else "INVALID"
+        )
+        who = (
+            f" Signed by {result.signer}"
+            + (f", {result.organisation}" if result.organisation else "")
+            if result.signer
+            else ""
+        )
         lines.append(shown_name(f"{mark} {result.file}: {result.reason}{who}.".replace("..", ".")))
         if result.fingerprint_sha256 and not result.vouched:
             lines.append(f"        Certificate fingerprint (SHA-256): {result.fingerprint_sha256}")

@@ -25,11 +25,23 @@ ALL = "all"
 
 
 def _choices(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--take-family", metavar="PATH", action="append", default=[],
-                        help="take the family's answer for this field over the setting's (repeatable; 'all' for every one)")
-    parser.add_argument("--keep-setting", metavar="PATH", action="append", default=[],
-                        help="keep what the setting wrote for this field (repeatable; 'all' for every one)")
-    parser.add_argument("--dry-run", action="store_true", help="show what would change and change nothing")
+    parser.add_argument(
+        "--take-family",
+        metavar="PATH",
+        action="append",
+        default=[],
+        help="take the family's answer for this field over the setting's (repeatable; 'all' for every one)",
+    )
+    parser.add_argument(
+        "--keep-setting",
+        metavar="PATH",
+        action="append",
+        default=[],
+        help="keep what the setting wrote for this field (repeatable; 'all' for every one)",
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="show what would change and change nothing"
+    )
 
 
 def _family_service(vault: Any) -> Any:
@@ -53,8 +65,12 @@ def _password(path: Path | None, what: str) -> str | None:
     "make a fillable PDF form for one child's family, pre-filled",
     arg("--record", metavar="ID", required=True),
     arg("--out", metavar="FILE.pdf", type=Path, required=True),
-    arg("--encrypt-password-file", metavar="F", type=Path,
-        help="lock the form with the password in this file (tell the family by phone)"),
+    arg(
+        "--encrypt-password-file",
+        metavar="F",
+        type=Path,
+        help="lock the form with the password in this file (tell the family by phone)",
+    ),
     add_vault_db_json,
 )
 def run_form(args: argparse.Namespace) -> Result:
@@ -63,9 +79,14 @@ def run_form(args: argparse.Namespace) -> Result:
         made = _family_service(vault).make_form(args.record, password=password)
     _save(args.out, made.pdf)
     return Result(
-        json={"record_id": args.record, "out": str(args.out), "serial": made.serial,
-              "issued_on": made.issued_on.isoformat(), "consent_questions": made.consent,
-              "locked": password is not None},
+        json={
+            "record_id": args.record,
+            "out": str(args.out),
+            "serial": made.serial,
+            "issued_on": made.issued_on.isoformat(),
+            "consent_questions": made.consent,
+            "locked": password is not None,
+        },
         text=f"Wrote the family form {made.reference} to {args.out}.",
     )
 
@@ -106,8 +127,13 @@ def _preview_json(preview: Any, applied: Any, undecided: list[str]) -> dict[str,
         "warning": preview.warning,
         "problems": list(preview.problems),
         "changes": [
-            {"path": c.path, "label": c.label, "kind": c.kind.value,
-             "record": c.record_text(record), "family": c.family_text(record)}
+            {
+                "path": c.path,
+                "label": c.label,
+                "kind": c.kind.value,
+                "record": c.record_text(record),
+                "family": c.family_text(record),
+            }
             for c in preview.changes
         ],
         "undecided": undecided,
@@ -128,13 +154,17 @@ def _preview_text(preview: Any, applied: Any) -> str:
     for c in preview.changes:
         family = c.family_text(record) or "(left empty)"
         if c.needs_choice:
-            lines.append(f"  ? {c.path}  {c.label}\n      the setting wrote: {c.record_text(record)}\n"
-                         f"      the family wrote:  {family}")
+            lines.append(
+                f"  ? {c.path}  {c.label}\n      the setting wrote: {c.record_text(record)}\n"
+                f"      the family wrote:  {family}"
+            )
         else:
             lines.append(f"  + {c.path}  {c.label}: {family}")
     if applied is not None:
-        lines.append(f"Took in {len(applied.taken)} answer(s) from the family"
-                     + (f"; kept the setting's words for {len(applied.kept)}." if applied.kept else "."))
+        lines.append(
+            f"Took in {len(applied.taken)} answer(s) from the family"
+            + (f"; kept the setting's words for {len(applied.kept)}." if applied.kept else ".")
+        )
     return "\n".join(lines)
 
 
@@ -164,7 +194,9 @@ def _finish(service: Any, preview: Any, args: argparse.Namespace) -> Result:
     "import",
     "read a returned family form into its child's record",
     arg("file", metavar="FILE.pdf", type=Path),
-    arg("--pdf-password-file", metavar="F", type=Path, help="the password the form was locked with"),
+    arg(
+        "--pdf-password-file", metavar="F", type=Path, help="the password the form was locked with"
+    ),
     _choices,
     add_vault_db_json,
     description="Shows what the family's answers change. Answers where the record was empty, or "
@@ -215,8 +247,12 @@ def _typed_answers(answers: list[str]) -> dict[str, Any]:
     "enter the answers of a printed form the family wrote on",
     arg("--record", metavar="ID", required=True),
     arg("--set", metavar="PATH=TEXT", action="append", default=[], dest="answers"),
-    arg("--form-number", metavar="N", default="",
-        help="the number printed at the foot of the paper form, if it can be read"),
+    arg(
+        "--form-number",
+        metavar="N",
+        default="",
+        help="the number printed at the foot of the paper form, if it can be read",
+    ),
     _choices,
     add_vault_db_json,
     description="Each --set PATH=TEXT is one answer as the family wrote it (PATH as in `family "
@@ -235,8 +271,12 @@ def run_paper(args: argparse.Namespace) -> Result:
     "the record as the family sees it, in plain language (PDF)",
     arg("--record", metavar="ID", required=True),
     arg("--out", metavar="FILE.pdf", type=Path, required=True),
-    arg("--encrypt-password-file", metavar="F", type=Path,
-        help="lock the copy with the password in this file"),
+    arg(
+        "--encrypt-password-file",
+        metavar="F",
+        type=Path,
+        help="lock the copy with the password in this file",
+    ),
     add_vault_db_json,
 )
 def run_copy(args: argparse.Namespace) -> Result:
@@ -268,9 +308,15 @@ def run_attach(args: argparse.Namespace) -> Result:
         picture = service.picture_from_file(args.file, args.caption)
         record = service.attach_picture(args.record_id, picture)
     return Result(
-        json={"record_id": record.id, "picture_id": picture.id, "media_type": picture.media_type,
-              "width": picture.width, "height": picture.height, "bytes": len(picture.data),
-              "pictures": len(record.pictures)},
+        json={
+            "record_id": record.id,
+            "picture_id": picture.id,
+            "media_type": picture.media_type,
+            "width": picture.width,
+            "height": picture.height,
+            "bytes": len(picture.data),
+            "pictures": len(record.pictures),
+        },
         text=f"Added the picture {picture.id} ({picture.width} × {picture.height}) to "
         f"{record.display_name}'s All about me; it now has {len(record.pictures)}.",
     )
@@ -289,8 +335,17 @@ def run_pictures(args: argparse.Namespace) -> Result:
             record = _family_service(vault).remove_picture(args.record, args.remove)
         else:
             record = vault.load(args.record)
-    rows = [{"id": p.id, "caption": p.caption, "media_type": p.media_type, "width": p.width,
-             "height": p.height, "bytes": len(p.data)} for p in record.pictures]
+    rows = [
+        {
+            "id": p.id,
+            "caption": p.caption,
+            "media_type": p.media_type,
+            "width": p.width,
+            "height": p.height,
+            "bytes": len(p.data),
+        }
+        for p in record.pictures
+    ]
     lines = [f"Removed the picture {args.remove}."] if args.remove else []
     lines.extend(f"{row['id']}  {row['width']} × {row['height']}  {row['caption']}" for row in rows)
     lines.append(f"{len(rows)} picture(s).")

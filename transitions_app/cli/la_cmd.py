@@ -54,7 +54,9 @@ def _la_passphrase(args: argparse.Namespace) -> str:
 def _open_ca(args: argparse.Namespace) -> pki.CertificateAuthority:
     from export import pki
 
-    if not any((args.ca / name).is_file() for name in (pki.ROOT_KEY_FILE, pki.LEGACY_ROOT_KEY_FILE)):
+    if not any(
+        (args.ca / name).is_file() for name in (pki.ROOT_KEY_FILE, pki.LEGACY_ROOT_KEY_FILE)
+    ):
         raise CliError(f"{args.ca} is not an LA CA folder: run 'la init' first.")
     passphrase = _la_passphrase(args)
     ca = pki.load_ca(args.ca, passphrase)
@@ -101,7 +103,11 @@ def run_init(args: argparse.Namespace) -> Result:
     _ca_arg,
     arg("--setting", required=True, help="the setting's name"),
     arg("--urn", required=True, help="the setting's Ofsted URN (or the school's DfE URN)"),
-    arg("--school", action="store_true", help="the certificate is a school's (its returns are a school's)"),
+    arg(
+        "--school",
+        action="store_true",
+        help="the certificate is a school's (its returns are a school's)",
+    ),
     arg("--out", metavar="FILE.p12", type=Path, required=True),
     arg(
         "--p12-password-file",
@@ -131,7 +137,10 @@ def run_issue(args: argparse.Namespace) -> Result:
             f"The certificate file passphrase must be at least {MIN_PASSPHRASE} characters."
         )
     identity = ca.issue_setting(
-        args.setting, args.urn, now=now_utc(), valid_days=args.days,
+        args.setting,
+        args.urn,
+        now=now_utc(),
+        valid_days=args.days,
         kind="school" if args.school else "setting",
     )
     data = pki.identity_to_p12(identity, p12_pass, friendly_name=args.setting)

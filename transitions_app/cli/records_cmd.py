@@ -38,7 +38,9 @@ from transitions_app.locations import vault_dir
     arg("--children", type=int, default=38, metavar="N", help="how many children (default 38)"),
     arg("--seed", type=int, default=1, metavar="S", help="random seed (default 1)"),
     arg(
-        "--la", metavar="DIR", type=Path,
+        "--la",
+        metavar="DIR",
+        type=Path,
         help="make a demo LA folder (CA and a year of returns from fictional settings and schools); "
         "with --la only, no vault is made",
     ),
@@ -105,7 +107,8 @@ def run_list(args: argparse.Namespace) -> Result:
         for row in rows
     ]
     lines.append(
-        f"{len(rows)} records" + (f"; {len(damaged)} damaged: {', '.join(damaged)}" if damaged else "")
+        f"{len(rows)} records"
+        + (f"; {len(damaged)} damaged: {', '.join(damaged)}" if damaged else "")
     )
     return Result(json={"records": rows, "damaged": damaged}, text="\n".join(lines))
 
@@ -125,7 +128,9 @@ def _record_text(record: Any, ready: Any) -> str:
     from models.values import display_value
 
     fw = get_framework(record.framework_id, record.framework_version)
-    lines = [f"{record.display_name} ({record.status.label}, export version {record.export_version})"]
+    lines = [
+        f"{record.display_name} ({record.status.label}, export version {record.export_version})"
+    ]
     for section in fw.sections:
         fields = [
             f"  {fd.label}: {display_value(fd, record.get(fd.path))}"
@@ -149,7 +154,9 @@ def run_show(args: argparse.Namespace) -> Result:
     with open_vault(args) as service:
         record = service.load(args.record_id)
         ready = service.readiness(record)
-    return Result(json=lambda: _record_json(record, ready), text=lambda: _record_text(record, ready))
+    return Result(
+        json=lambda: _record_json(record, ready), text=lambda: _record_text(record, ready)
+    )
 
 
 def _parse_assignments(record: Any, assignments: list[str]) -> list[str]:
@@ -163,9 +170,13 @@ def _parse_assignments(record: Any, assignments: list[str]) -> list[str]:
         path, sep, text = assignment.partition("=")
         path = path.strip()
         if not sep or not path:
-            raise CliError(f"Write each change as PATH=VALUE (for example summary.day_one=Loves trains), not “{assignment[:60]}”.")
+            raise CliError(
+                f"Write each change as PATH=VALUE (for example summary.day_one=Loves trains), not “{assignment[:60]}”."
+            )
         if not fw.has_field(path):
-            raise CliError(f"“{path[:80]}” is not a field of a {fw.title} version {fw.version} record (see docs/record.schema.json).")
+            raise CliError(
+                f"“{path[:80]}” is not a field of a {fw.title} version {fw.version} record (see docs/record.schema.json)."
+            )
         try:
             value = value_from_text(fw.field(path), text)
         except ValueError as exc:
@@ -211,7 +222,10 @@ def run_set(args: argparse.Namespace) -> Result:
             "signoffs": [{"scope": st.scope.value, "valid": st.valid} for st in ready.signoffs],
         },
         text="\n".join(
-            [f"Saved {saved.display_name} ({saved.status.label}).", *(f"{line}." for line in changes)]
+            [
+                f"Saved {saved.display_name} ({saved.status.label}).",
+                *(f"{line}." for line in changes),
+            ]
         ),
         errors="\n".join(
             f"Kept, but not valid: {m.message} It stops sign-off and export until it is fixed."
@@ -246,8 +260,15 @@ def run_sign_off(args: argparse.Namespace) -> Result:
             )
     given = next(s for s in signed.signoffs if s.scope.value == args.scope and not s.history)
     return Result(
-        json={"signed": True, "id": signed.id, "scope": args.scope, "status": signed.status.value,
-              "name": given.name, "role": given.role.value, "signed_on": given.signed_on.isoformat()},
+        json={
+            "signed": True,
+            "id": signed.id,
+            "scope": args.scope,
+            "status": signed.status.value,
+            "name": given.name,
+            "role": given.role.value,
+            "signed_on": given.signed_on.isoformat(),
+        },
         text=f"{given.scope.label} recorded for {signed.display_name} ({signed.status.label}).",
     )
 
@@ -288,7 +309,11 @@ def run_new(args: argparse.Namespace) -> Result:
     "import a record from its JSON file, or start one from another setting's signed PDF",
     arg("file", metavar="FILE", type=Path),
     arg("--pdf-password-file", metavar="F", type=Path, help="password of a password-encrypted PDF"),
-    arg("--accept-self-signed", action="store_true", help="accept a PDF from a signer not vouched for by the LA"),
+    arg(
+        "--accept-self-signed",
+        action="store_true",
+        help="accept a PDF from a signer not vouched for by the LA",
+    ),
     add_vault_db_json,
     description="A JSON file is imported as it is. A PDF exported by another setting is verified "
     "against this vault's LA root first, then becomes a new draft that notes where each answer came from.",
@@ -314,13 +339,22 @@ def run_import(args: argparse.Namespace) -> Result:
 def _start_from_pdf(args: argparse.Namespace, data: bytes) -> Result:
     from transitions_app.services.intake_service import start_from_pdf
 
-    password = read_secret(args.pdf_password_file, what="PDF password") if args.pdf_password_file else None
+    password = (
+        read_secret(args.pdf_password_file, what="PDF password") if args.pdf_password_file else None
+    )
     with open_vault(args) as service:
-        intake = start_from_pdf(service, data, password=password, accept_self_signed=args.accept_self_signed)
+        intake = start_from_pdf(
+            service, data, password=password, accept_self_signed=args.accept_self_signed
+        )
     record = intake.record
     return Result(
-        json={"id": record.id, "name": record.display_name, "imported": True, "source": intake.source,
-              "vouched": intake.vouched},
+        json={
+            "id": record.id,
+            "name": record.display_name,
+            "imported": True,
+            "source": intake.source,
+            "vouched": intake.vouched,
+        },
         text=f"Started {record.display_name} ({record.id}) from {intake.source}; check each answer, then sign off.",
     )
 
@@ -349,12 +383,25 @@ def run_retention(args: argparse.Namespace) -> Result:
             if not confirmed:
                 raise CliError("Nothing deleted: confirm with --yes.")
             deleted = retention.delete_due({d.record_id for d in due})
-    lines = [f"{d.record_id}  {d.child:<28} due for deletion since {d.delete_after.isoformat()}" for d in due]
-    lines.append(f"{len(due)} record(s) due for deletion" + (f"; {len(deleted)} deleted." if args.delete else "."))
+    lines = [
+        f"{d.record_id}  {d.child:<28} due for deletion since {d.delete_after.isoformat()}"
+        for d in due
+    ]
+    lines.append(
+        f"{len(due)} record(s) due for deletion"
+        + (f"; {len(deleted)} deleted." if args.delete else ".")
+    )
     return Result(
         json={
-            "due": [{"id": d.record_id, "name": d.child, "left_on": d.left_on.isoformat(),
-                     "delete_after": d.delete_after.isoformat()} for d in due],
+            "due": [
+                {
+                    "id": d.record_id,
+                    "name": d.child,
+                    "left_on": d.left_on.isoformat(),
+                    "delete_after": d.delete_after.isoformat(),
+                }
+                for d in due
+            ],
             "deleted": [d.record_id for d in deleted],
         },
         text="\n".join(lines),

@@ -140,7 +140,9 @@ def run_init(args: argparse.Namespace) -> Result:
         type=Path,
         help="store this LA root certificate as trusted first (headteacher)",
     ),
-    arg("--crl", metavar="FILE", type=Path, help="store this LA revocation list first (headteacher)"),
+    arg(
+        "--crl", metavar="FILE", type=Path, help="store this LA revocation list first (headteacher)"
+    ),
     arg(
         "--pdf-password-file",
         metavar="F",
@@ -250,7 +252,9 @@ def run_show(args: argparse.Namespace) -> Result:
         record = service.read_record(args.record_id)
     return Result(
         json=lambda: record_to_dict(record),
-        text=lambda: f"{record.display_name}: {', '.join(derive_flags(record).badges()) or 'no flags'}",
+        text=lambda: (
+            f"{record.display_name}: {', '.join(derive_flags(record).badges()) or 'no flags'}"
+        ),
     )
 
 
@@ -343,7 +347,9 @@ def run_certificate(args: argparse.Namespace) -> Result:
     with _school(args) as service:
         service.set_identity_p12(data, secret)
         subject = service.identity().cert.subject.rfc4514_string()
-    return Result(text=f"Receipts and outcome files are now signed with the certificate of {subject}.")
+    return Result(
+        text=f"Receipts and outcome files are now signed with the certificate of {subject}."
+    )
 
 
 @command(
@@ -481,7 +487,12 @@ def _feedback_import(args: argparse.Namespace, kind: str) -> Result:
     return Result(json=got.to_dict(), text="\n".join(lines))
 
 
-_FEEDBACK_IMPORT = (arg("file", metavar="FILE", type=Path), add_vault_args, _trust_arg, add_json_arg)
+_FEEDBACK_IMPORT = (
+    arg("file", metavar="FILE", type=Path),
+    add_vault_args,
+    _trust_arg,
+    add_json_arg,
+)
 
 
 @command("import", "verify and store a school's signed receipt", *_FEEDBACK_IMPORT)

@@ -46,7 +46,9 @@ def _user(args: argparse.Namespace) -> str:
     return str(args.user or DEFAULT_USER)
 
 
-@command("init", "make a new vault with its first manager and print the recovery key once", _vault_db)
+@command(
+    "init", "make a new vault with its first manager and print the recovery key once", _vault_db
+)
 def run_init(args: argparse.Namespace) -> Result:
     from transitions_app.services.vault_service import VaultService
 

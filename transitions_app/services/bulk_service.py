@@ -141,8 +141,13 @@ class BulkService:
             before.append(_Before(record.id, record.display_name, old, record.status))
             changed.append(saved)
         result = BulkResult(
-            "set", tuple(values.items()), tuple(changed), tuple(already), tuple(skipped),
-            tuple(reopened), tuple(before),
+            "set",
+            tuple(values.items()),
+            tuple(changed),
+            tuple(already),
+            tuple(skipped),
+            tuple(reopened),
+            tuple(before),
         )
         self._audit("bulk_set", result)
         return result
@@ -164,7 +169,11 @@ class BulkService:
                 already.append(record.display_name)
                 continue
             if record.status != Status.DRAFT:
-                skipped.append(Skipped(record.id, record.display_name, f"Already {record.status.label.lower()}."))
+                skipped.append(
+                    Skipped(
+                        record.id, record.display_name, f"Already {record.status.label.lower()}."
+                    )
+                )
                 continue
             record.status = Status.READY_FOR_REVIEW
             try:
@@ -174,7 +183,9 @@ class BulkService:
                 continue
             before.append(_Before(record.id, record.display_name, (), Status.DRAFT))
             changed.append(saved)
-        result = BulkResult("ready", (), tuple(changed), tuple(already), tuple(skipped), (), tuple(before))
+        result = BulkResult(
+            "ready", (), tuple(changed), tuple(already), tuple(skipped), (), tuple(before)
+        )
         self._audit("bulk_ready", result)
         return result
 

@@ -78,7 +78,10 @@ def _morning_of(day: date) -> Callable[[], datetime]:
 
 
 def _sign_off_some(
-    directory: Path, password: str, records: list[Record], clock: Callable[[], datetime] | None = None
+    directory: Path,
+    password: str,
+    records: list[Record],
+    clock: Callable[[], datetime] | None = None,
 ) -> None:
     """Two in three records that are complete under the charter get signed off by the key person,
     the SENCO (where SEND support is recorded) and the manager, so the demo shows every workflow
@@ -101,7 +104,8 @@ def _sign_off_some(
                 chosen = [
                     r
                     for n, r in enumerate(records)
-                    if n % 3 != 2 and not session.readiness(r, charter).stopping(SignOffScope.RECORD)
+                    if n % 3 != 2
+                    and not session.readiness(r, charter).stopping(SignOffScope.RECORD)
                 ]
             for record in chosen:
                 if applies(record):

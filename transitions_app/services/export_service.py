@@ -56,7 +56,11 @@ class ExportedFile:
 
     def describe(self) -> str:
         """For the person exporting (never in the folder): whose file this is, and which."""
-        again = f", version {self.version} (replaces version {self.supersedes})" if self.supersedes else ""
+        again = (
+            f", version {self.version} (replaces version {self.supersedes})"
+            if self.supersedes
+            else ""
+        )
         return f"{self.child}, {PACKETS[self.packet].label}{again}: {self.path.name}"
 
 
@@ -113,7 +117,9 @@ class _Plan:
 
 
 class ExportService:
-    def __init__(self, vault: VaultService, *, clock: Clock | None = None, workers: int | None = None) -> None:
+    def __init__(
+        self, vault: VaultService, *, clock: Clock | None = None, workers: int | None = None
+    ) -> None:
         self._vault = vault
         self._clock = clock or _utc_now
         self._charters = CharterService(vault, clock=self._clock)
@@ -127,7 +133,9 @@ class ExportService:
     def _trust(self) -> TrustMaterial:
         trust = self._charters.trust()
         if trust is None:
-            raise CharterInvalid("No charter has been imported; a manager imports the LA's charter before export.")
+            raise CharterInvalid(
+                "No charter has been imported; a manager imports the LA's charter before export."
+            )
         return trust
 
     def missing_for_export(self, record: Record) -> list[MissingItem]:
@@ -150,13 +158,22 @@ class ExportService:
             for u in self._vault.list_users()
             if u.role in (Role.DSL, Role.CHILDMINDER)
         ]
-        who = f"the designated safeguarding lead ({', '.join(dsls)})" if dsls else "the designated safeguarding lead"
+        who = (
+            f"the designated safeguarding lead ({', '.join(dsls)})"
+            if dsls
+            else "the designated safeguarding lead"
+        )
         return f"Contact {who} at {setting}."
 
     # --- planning ------------------------------------------------------------------------------
 
     def _plan(
-        self, record: Record, packets: str, password: str | None, trust: TrustMaterial, identity: SigningIdentity
+        self,
+        record: Record,
+        packets: str,
+        password: str | None,
+        trust: TrustMaterial,
+        identity: SigningIdentity,
     ) -> _Plan:
         if packets not in PACKET_CHOICES:
             raise TransitionsError(f"Choose the packet: {', '.join(PACKET_CHOICES)}.")
@@ -237,7 +254,9 @@ class ExportService:
             if missing:
                 report.refused.append(Refusal(record.id, record.display_name, tuple(missing)))
                 # counted (by item, never by child) in the setting's return to the LA
-                self._vault.record_event("export_refused", record.id, {"items": sorted({m.label for m in missing})})
+                self._vault.record_event(
+                    "export_refused", record.id, {"items": sorted({m.label for m in missing})}
+                )
                 continue
             try:
                 plans.append(self._plan(record, packets, password, trust, identity))
@@ -258,7 +277,9 @@ class ExportService:
             # "spawn": never fork a process that runs Qt threads (a forked child can deadlock).
             context = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(max_workers=self._workers, mp_context=context) as pool:
-                pending: dict[Future[PacketResult], int] = {pool.submit(build_packet, job): i for i, (_, job) in enumerate(jobs)}
+                pending: dict[Future[PacketResult], int] = {
+                    pool.submit(build_packet, job): i for i, (_, job) in enumerate(jobs)
+                }
                 while pending:
                     done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                     for fut in done:
@@ -286,7 +307,9 @@ class ExportService:
             report.manifest_json, report.manifest_csv = self._write_manifest(report, out_dir)
         return report
 
-    def _commit(self, plan: _Plan, results: list[PacketResult], out_dir: Path) -> list[ExportedFile]:
+    def _commit(
+        self, plan: _Plan, results: list[PacketResult], out_dir: Path
+    ) -> list[ExportedFile]:
         record, exported = plan.record, plan.exported
         files: list[ExportedFile] = []
         codes = {job.packet: job.file_code for job in plan.jobs}
@@ -298,20 +321,35 @@ class ExportService:
             write_atomically(path, result.pdf)
             files.append(
                 ExportedFile(
-                    record.id, record.display_name, result.packet, path, result.sha256,
-                    exported.export_version, record.export_version or None, plan.recipient_urn, plan.encrypted,
+                    record.id,
+                    record.display_name,
+                    result.packet,
+                    path,
+                    result.sha256,
+                    exported.export_version,
+                    record.export_version or None,
+                    plan.recipient_urn,
+                    plan.encrypted,
                     code,
                 )
             )
         stored = self._vault.mark_exported(record.id, exported.exported_on)
         if stored.export_version != exported.export_version:  # someone exported it meanwhile
-            raise CharterViolation(f"{record.display_name} was exported by someone else at the same time; export again.")
+            raise CharterViolation(
+                f"{record.display_name} was exported by someone else at the same time; export again."
+            )
         for f in files:
             self._vault.record_event(
                 "export_file",
                 record.id,
-                {"version": f.version, "packet": f.packet, "sha256": f.sha256, "recipient": f.recipient_urn,
-                 "encrypted": f.encrypted, "supersedes": f.supersedes},
+                {
+                    "version": f.version,
+                    "packet": f.packet,
+                    "sha256": f.sha256,
+                    "recipient": f.recipient_urn,
+                    "encrypted": f.encrypted,
+                    "supersedes": f.supersedes,
+                },
             )
         return files
 
@@ -346,7 +384,9 @@ class ExportService:
         write_atomically(csv_path, buf.getvalue().encode())
         return json_path, csv_path
 
-    def record_ids_for(self, *, school_urn: str | None = None, all_records: bool = False) -> list[str]:
+    def record_ids_for(
+        self, *, school_urn: str | None = None, all_records: bool = False
+    ) -> list[str]:
         records = self._vault.list_records()
         if school_urn is not None:
             records = [r for r in records if r.get("child.school_urn") == school_urn]

@@ -160,7 +160,9 @@ class FamilyService:
             key = os.urandom(KEY_BYTES)
             self._vault.put_blob(FORM_KEY_BLOB, key)
         if key is not None and len(key) != KEY_BYTES:
-            raise VaultError("The vault's family form key is damaged; forms cannot be made or read.")
+            raise VaultError(
+                "The vault's family form key is damaged; forms cannot be made or read."
+            )
         return key
 
     def _register(self, record_id: str) -> list[IssuedForm]:
@@ -268,7 +270,9 @@ class FamilyService:
             )
         warning = check_not_returned(record, form, register)
         today = self._today()
-        answers = read_answers(contents.fields, form_questions(consent=form.consent), returned_on=today)
+        answers = read_answers(
+            contents.fields, form_questions(consent=form.consent), returned_on=today
+        )
         changes = compute_changes(
             record, answers.values, form.prefilled, returned_on=today, source=FamilySource.FORM
         )
@@ -286,7 +290,9 @@ class FamilyService:
     def read_return_file(self, path: Path, *, password: str | None = None) -> ReturnPreview:
         """:meth:`read_return` for a file a person chose or dropped (a regular file of at most
         the form size limit, checked before it is read)."""
-        return self.read_return(_read_limited(Path(path), MAX_FORM_BYTES, "family form"), password=password)
+        return self.read_return(
+            _read_limited(Path(path), MAX_FORM_BYTES, "family form"), password=password
+        )
 
     @staticmethod
     def save_file(path: Path, data: bytes) -> None:
@@ -294,7 +300,12 @@ class FamilyService:
         save_file(Path(path), data)
 
     def paper_preview(
-        self, record_id: str, typed: Mapping[str, Any], *, serial: str = "", shown: Mapping[str, Any] | None = None
+        self,
+        record_id: str,
+        typed: Mapping[str, Any],
+        *,
+        serial: str = "",
+        shown: Mapping[str, Any] | None = None,
     ) -> ReturnPreview:
         """What the answers a person typed in from the family's paper form would change.
 
@@ -338,7 +349,9 @@ class FamilyService:
             entered_by=self._vault.user.name,
         )
 
-    def apply_return(self, preview: ReturnPreview, take_family: Iterable[str] = ()) -> ReturnApplied:
+    def apply_return(
+        self, preview: ReturnPreview, take_family: Iterable[str] = ()
+    ) -> ReturnApplied:
         """Take in the family's answers: every one that needs no choice, and the choices listed in
         ``take_family`` (paths). The record is saved once; a save by someone else since the form
         was read is a :class:`SaveConflict` and nothing is changed."""
@@ -398,7 +411,9 @@ class FamilyService:
             la = charter.la_contact.name + (f" ({', '.join(bits)})" if bits else "")
         pdf = render_family_copy(
             record,
-            FamilyCopyOptions(generated_on=self._clock(), contact=_setting_contact(record), la_contact=la),
+            FamilyCopyOptions(
+                generated_on=self._clock(), contact=_setting_contact(record), la_contact=la
+            ),
         )
         if password:
             pdf = protect_with_password(pdf, password, fillable=False)
@@ -491,7 +506,9 @@ def _setting_contact(record: Record) -> str:
 
 
 def _consent_text(record: Record, charter: Any) -> str:
-    first = str(record.get("child.preferred_name") or record.get("child.legal_forenames") or "your child")
+    first = str(
+        record.get("child.preferred_name") or record.get("child.legal_forenames") or "your child"
+    )
     first = first.split(" ")[0]
     setting = str(record.get("child.setting_name") or "the setting")
     school = str(record.get("child.school_name") or "the new school")
@@ -503,7 +520,9 @@ def _consent_text(record: Record, charter: Any) -> str:
         f"Why: so {school} knows {first} before the first day and can give the right help "
         "from the start.",
     ]
-    separate = tuple(getattr(getattr(charter, "consent", None), "separate_consent_sections", ()) or ())
+    separate = tuple(
+        getattr(getattr(charter, "consent", None), "separate_consent_sections", ()) or ()
+    )
     if separate:
         lines.append(
             "Some parts are only shared if you tick them below: health and care, and special "

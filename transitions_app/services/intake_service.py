@@ -75,5 +75,9 @@ def start_from_pdf(
     )
     mine.provenance = {path: f"From {source}" for path in sorted(mine.values)}
     stored = vault.import_record(mine)
-    vault.record_event("started_from_pdf", stored.id, {"vouched": result.vouched, "fingerprint": result.fingerprint_sha256})
+    vault.record_event(
+        "started_from_pdf",
+        stored.id,
+        {"vouched": result.vouched, "fingerprint": result.fingerprint_sha256},
+    )
     return Intake(stored, source, result.vouched)

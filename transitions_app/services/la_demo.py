@@ -86,7 +86,9 @@ class DemoLa:
     schools: int
 
 
-def _setting_facts(rng: random.Random, name: str, urn: str, due: int, on_time: float, late: float) -> SettingFacts:
+def _setting_facts(
+    rng: random.Random, name: str, urn: str, due: int, on_time: float, late: float
+) -> SettingFacts:
     children = []
     for _ in range(due):
         roll = rng.random()
@@ -101,7 +103,9 @@ def _setting_facts(rng: random.Random, name: str, urn: str, due: int, on_time: f
         )[0]
         send_plus = status in ("sen_support", "ehc_assessment", "ehc_plan")
         refused = (
-            tuple(rng.sample(MISSING_ITEMS, rng.randint(1, 2))) if rng.random() < (1 - on_time) * 0.6 else ()
+            tuple(rng.sample(MISSING_ITEMS, rng.randint(1, 2)))
+            if rng.random() < (1 - on_time) * 0.6
+            else ()
         )
         met = rng.random() < 0.8
         children.append(
@@ -109,11 +113,18 @@ def _setting_facts(rng: random.Random, name: str, urn: str, due: int, on_time: f
                 school_start=date(2026, 9, 3),
                 sent_on=sent,
                 refused_items=refused,
-                missing_now=tuple(rng.sample(MISSING_ITEMS, rng.randint(1, 3))) if sent is None and rng.random() < 0.7 else (),
+                missing_now=tuple(rng.sample(MISSING_ITEMS, rng.randint(1, 3)))
+                if sent is None and rng.random() < 0.7
+                else (),
                 send_status=status,
                 coproduced=send_plus and rng.random() < 0.75,
-                meeting_on=(MEETING_DEADLINE - timedelta(days=rng.randrange(1, 50)) if rng.random() < 0.8
-                            else MEETING_DEADLINE + timedelta(days=rng.randrange(1, 20))) if send_plus and met else None,
+                meeting_on=(
+                    MEETING_DEADLINE - timedelta(days=rng.randrange(1, 50))
+                    if rng.random() < 0.8
+                    else MEETING_DEADLINE + timedelta(days=rng.randrange(1, 20))
+                )
+                if send_plus and met
+                else None,
                 waiting=rng.random() < 0.08,
                 receipt=sent is not None and rng.random() < 0.75,
                 read=rng.random() < 0.8,
@@ -122,8 +133,18 @@ def _setting_facts(rng: random.Random, name: str, urn: str, due: int, on_time: f
     # last year's leavers: their EYFS profile outcomes came back this year
     outcomes = []
     for _ in range(max(0, due + rng.randint(-4, 4))):
-        groups = {g for g, p in (("boys", 0.5), ("fsm", 0.25), ("send", 0.18), ("eal", 0.25)) if rng.random() < p}
-        chance = 0.72 - 0.14 * ("boys" in groups) - 0.18 * ("fsm" in groups) - 0.4 * ("send" in groups) - 0.08 * ("eal" in groups)
+        groups = {
+            g
+            for g, p in (("boys", 0.5), ("fsm", 0.25), ("send", 0.18), ("eal", 0.25))
+            if rng.random() < p
+        }
+        chance = (
+            0.72
+            - 0.14 * ("boys" in groups)
+            - 0.18 * ("fsm" in groups)
+            - 0.4 * ("send" in groups)
+            - 0.08 * ("eal" in groups)
+        )
         outcomes.append(OutcomeFact(frozenset(groups), rng.random() < chance))
     return SettingFacts(
         urn=urn,
@@ -145,10 +166,16 @@ def _school_facts(rng: random.Random, name: str, urn: str, received: int) -> Sch
     for _ in range(received):
         arrived = date(2026, 6, 1) + timedelta(days=rng.randrange(0, 40))
         roll = rng.random()
-        read = arrived + timedelta(days=rng.randrange(0, 14)) if roll < 0.7 else (
-            arrived + timedelta(days=rng.randrange(15, 40)) if roll < 0.85 else None)
+        read = (
+            arrived + timedelta(days=rng.randrange(0, 14))
+            if roll < 0.7
+            else (arrived + timedelta(days=rng.randrange(15, 40)) if roll < 0.85 else None)
+        )
         facts.append(ReceivedFact(imported_on=arrived, vouched=rng.random() < 0.93, read_on=read))
-    quarantined = tuple(rng.choice(("not_vouched", "not_vouched", "changed", "revoked", "expired")) for _ in range(rng.randint(0, 6)))
+    quarantined = tuple(
+        rng.choice(("not_vouched", "not_vouched", "changed", "revoked", "expired"))
+        for _ in range(rng.randint(0, 6))
+    )
     items = rng.randint(12, 30)
     return SchoolFacts(
         urn=urn,
@@ -183,8 +210,12 @@ def create_demo_la(folder: Path, *, seed: int = 1, kdf: KdfParams | None = None)
         if urn == "EY800103":  # an early return, replaced by the one below
             early = build_setting_return(_setting_facts(rng, name, urn, due, on_time * 0.6, late))
             path = out / default_return_name(early).replace(".json", "-first.json")
-            pki.write_public_file(path, sign_return(early, identity, signed_at=SIGNED - timedelta(days=40)))
-        pki.write_public_file(out / default_return_name(content), sign_return(content, identity, signed_at=SIGNED))
+            pki.write_public_file(
+                path, sign_return(early, identity, signed_at=SIGNED - timedelta(days=40))
+            )
+        pki.write_public_file(
+            out / default_return_name(content), sign_return(content, identity, signed_at=SIGNED)
+        )
         written += 1
     schools = 0
     for name, urn, received, sends in SCHOOLS:
@@ -192,7 +223,9 @@ def create_demo_la(folder: Path, *, seed: int = 1, kdf: KdfParams | None = None)
         if not sends:
             continue
         content = build_school_return(_school_facts(rng, name, urn, received))
-        pki.write_public_file(out / default_return_name(content), sign_return(content, identity, signed_at=SIGNED))
+        pki.write_public_file(
+            out / default_return_name(content), sign_return(content, identity, signed_at=SIGNED)
+        )
         schools += 1
     (folder / "README.txt").write_text(
         f"Demo local authority: {DEMO_LA_NAME}. Everything here is fictional.\n"

@@ -149,9 +149,7 @@ class LaReturnService:
 
             info = SchoolService(self._vault, clock=self._clock).info()
             return info.urn, info.name
-        org = [
-            str(a.value) for a in identity.cert.subject if a.oid.dotted_string == "2.5.4.10"
-        ]
+        org = [str(a.value) for a in identity.cert.subject if a.oid.dotted_string == "2.5.4.10"]
         return urn, org[0] if org else urn
 
     # --- facts --------------------------------------------------------------------------------
@@ -171,7 +169,11 @@ class LaReturnService:
             elif done.path == MEETING_PATH and meeting_deadline is None:
                 meeting_deadline = d.due_in_year_of(period.start)
                 meeting_rule = d.applies_when
-                if meeting_rule is not None and meeting_rule.path == "send.status" and meeting_rule.any_of:
+                if (
+                    meeting_rule is not None
+                    and meeting_rule.path == "send.status"
+                    and meeting_rule.any_of
+                ):
                     meeting_statuses = tuple(meeting_rule.any_of)
         if meeting_deadline is None:
             meeting_statuses = ("sen_support", "ehc_assessment", "ehc_plan")
@@ -238,7 +240,9 @@ class LaReturnService:
         return SettingFacts(
             urn=urn,
             name=name,
-            charter=CharterRef(charter.identity.id, charter.identity.version, charter.identity.issuing_la),
+            charter=CharterRef(
+                charter.identity.id, charter.identity.version, charter.identity.issuing_la
+            ),
             period=period,
             made_on=today,
             children=tuple(children),
@@ -284,7 +288,9 @@ class LaReturnService:
         return SchoolFacts(
             urn=info.urn,
             name=info.name,
-            charter=CharterRef(charter.identity.id, charter.identity.version, charter.identity.issuing_la),
+            charter=CharterRef(
+                charter.identity.id, charter.identity.version, charter.identity.issuing_la
+            ),
             period=period,
             made_on=self._today(),
             received=tuple(received),
@@ -356,7 +362,9 @@ def load_ca_trust(ca: Path, crl_file: Path | None = None, *, now: datetime) -> C
         try:
             crl_bytes = Path(crl_file).read_bytes()
         except OSError as exc:
-            raise VaultError(f"Cannot read the revocation list {crl_file}: {exc.strerror or exc}.") from None
+            raise VaultError(
+                f"Cannot read the revocation list {crl_file}: {exc.strerror or exc}."
+            ) from None
         crl = pki.load_crl(crl_bytes)
         pki.check_crl(crl, root, now=now)
     expected = tuple(
@@ -373,7 +381,11 @@ def return_files(paths: Iterable[Path]) -> list[Path]:
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            out.extend(sorted(c for c in p.iterdir() if c.suffix.lower() == RETURN_SUFFIX and not c.is_dir()))
+            out.extend(
+                sorted(
+                    c for c in p.iterdir() if c.suffix.lower() == RETURN_SUFFIX and not c.is_dir()
+                )
+            )
         else:
             out.append(p)
         if len(out) > MAX_FILES:
@@ -410,7 +422,11 @@ class LaReportService:
 
     def verify(self, data: bytes) -> VerifiedReturn:
         verified = verify_return(
-            data, root=self.trust.root, revoked=self.trust.revoked, crl=self.trust.crl, now=self._clock()
+            data,
+            root=self.trust.root,
+            revoked=self.trust.revoked,
+            crl=self.trust.crl,
+            now=self._clock(),
         )
         kinds = {e.urn: e.kind for e in self.trust.expected if e.kind}
         registered = kinds.get(verified.content.urn)

@@ -55,7 +55,10 @@ class PreviewService:
         return render_record_pdf(
             record,
             RenderOptions(
-                generated_on=self._clock(), packet=packet, handling_note=handling_note, file_code=code
+                generated_on=self._clock(),
+                packet=packet,
+                handling_note=handling_note,
+                file_code=code,
             ),
         )
 
@@ -92,7 +95,9 @@ class PreviewService:
                 page = doc[index]
                 bitmap = page.render(scale=scale, rev_byteorder=True)
                 try:
-                    image = PageImage(bitmap.width, bitmap.height, bitmap.stride, bytes(bitmap.buffer))
+                    image = PageImage(
+                        bitmap.width, bitmap.height, bitmap.stride, bytes(bitmap.buffer)
+                    )
                 finally:
                     bitmap.close()
                     page.close()
@@ -116,7 +121,9 @@ class PreviewService:
             try:
                 bitmap = page.render(scale=scale, rev_byteorder=True)
                 try:
-                    image = PageImage(bitmap.width, bitmap.height, bitmap.stride, bytes(bitmap.buffer))
+                    image = PageImage(
+                        bitmap.width, bitmap.height, bitmap.stride, bytes(bitmap.buffer)
+                    )
                 finally:
                     bitmap.close()
                 text_page = page.get_textpage()

@@ -140,7 +140,9 @@ class ProfileService:
 
     # --- new records ----------------------------------------------------------------------------
 
-    def new_values(self, forename: str = "", surname: str = "", dob: date | None = None) -> dict[str, Any]:
+    def new_values(
+        self, forename: str = "", surname: str = "", dob: date | None = None
+    ) -> dict[str, Any]:
         """What a new record starts with: the profile's pre-fill plus the child's names and
         date of birth when given."""
         user = self._vault.user

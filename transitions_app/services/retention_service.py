@@ -49,7 +49,9 @@ class RetentionService:
             if item.record_id in confirmed_ids:
                 self._vault.delete(item.record_id)
                 self._vault.record_event(
-                    "retention_deleted", item.record_id, {"delete_after": item.delete_after.isoformat()}
+                    "retention_deleted",
+                    item.record_id,
+                    {"delete_after": item.delete_after.isoformat()},
                 )
                 deleted.append(item)
         return deleted

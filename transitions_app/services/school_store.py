@@ -420,7 +420,11 @@ class SchoolStore:
 
     def info(self) -> SchoolInfo | None:
         raw = json_blob(self._vault, INFO_BLOB, None)
-        return SchoolInfo(urn=str(raw["urn"]), name=str(raw["name"])) if isinstance(raw, dict) else None
+        return (
+            SchoolInfo(urn=str(raw["urn"]), name=str(raw["name"]))
+            if isinstance(raw, dict)
+            else None
+        )
 
     def put_info(self, info: SchoolInfo) -> None:
         put_json(self._vault, INFO_BLOB, {"urn": info.urn, "name": info.name})
@@ -493,7 +497,11 @@ def child_key(record: Record) -> tuple[str, tuple[str, str, str]]:
         return " ".join(str(record.get(path) or "").split()).casefold()
 
     upn = str(record.get("child.upn") or "").strip().upper()
-    return upn, (norm("child.legal_forenames"), norm("child.legal_surname"), norm("child.date_of_birth"))
+    return upn, (
+        norm("child.legal_forenames"),
+        norm("child.legal_surname"),
+        norm("child.date_of_birth"),
+    )
 
 
 def packet_of(readable: bytes) -> str:
@@ -519,5 +527,3 @@ def changed_fields(old: Record, new: Record) -> tuple[str, ...]:
                 out.append(f"{section.title}: {fd.label}")
                 paths.discard(fd.path)
     return (*out, *sorted(paths))
-
-

@@ -403,7 +403,9 @@ class VaultService:
             return
         for path in _guarded_paths(new):
             before = old.get(path) if old is not None else None
-            if before != new.get(path) or (new.typed.get(path) != (old.typed.get(path) if old else None)):
+            if before != new.get(path) or (
+                new.typed.get(path) != (old.typed.get(path) if old else None)
+            ):
                 raise PermissionDenied(self.refusal(Permission.SET_SAFEGUARDING))
 
     def _vouched_signoffs(self, old: Record | None, new: Record) -> list[SignOff]:
@@ -486,7 +488,10 @@ class VaultService:
                 detail["signoffs_valid_again"] = sorted(s.value for s in after - before)
             if SignOffScope.RECORD in before - after:
                 detail["reopened"] = True
-            if new.status is Status.CHANGED_AFTER_EXPORT and old.status is not Status.CHANGED_AFTER_EXPORT:
+            if (
+                new.status is Status.CHANGED_AFTER_EXPORT
+                and old.status is not Status.CHANGED_AFTER_EXPORT
+            ):
                 detail["changed_after_export"] = True
         new.updated = self._clock()
         version = self._store.put_record(
@@ -558,7 +563,9 @@ class VaultService:
         them (see :meth:`_vouched_signoffs`), the status worked out, never taken from the file."""
         self._require(Permission.EDIT_RECORDS)
         if not is_record_id(record.id):
-            raise InterchangeError("The record's id is not a record id (a UUID); it was not imported.")
+            raise InterchangeError(
+                "The record's id is not a record id (a UUID); it was not imported."
+            )
         try:
             old: Record | None = self._decode(record.id, self._store.get_record(record.id).data)
         except VaultError:

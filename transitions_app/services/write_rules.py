@@ -29,13 +29,13 @@ class WriteRule:
         return role in self.roles and (self.permission is None or can(role, self.permission))
 
 
-_SET_UP = WriteRule("change the vault's charter, trust or signing set-up", _ANY, Permission.IMPORT_CHARTER)
+_SET_UP = WriteRule(
+    "change the vault's charter, trust or signing set-up", _ANY, Permission.IMPORT_CHARTER
+)
 _SETTING_IDENTITY = WriteRule(
     "change the setting's signing certificate", SETTING_ROLES, Permission.IMPORT_CHARTER
 )
-_SCHOOL_SET_UP = WriteRule(
-    "change the school's set-up", SCHOOL_ROLES, Permission.IMPORT_CHARTER
-)
+_SCHOOL_SET_UP = WriteRule("change the school's set-up", SCHOOL_ROLES, Permission.IMPORT_CHARTER)
 _SCHOOL = WriteRule("change a school's received records", SCHOOL_ROLES)
 _FEEDBACK = WriteRule("change the feedback from schools", SETTING_ROLES)
 
@@ -53,20 +53,33 @@ BLOB_RULES: tuple[tuple[str, WriteRule], ...] = (
         WriteRule("mark SENCO queue items reviewed", SCHOOL_ROLES, Permission.REVIEW_SEND_PLANS),
     ),
     ("school/", _SCHOOL),
-    ("feedback/trust-root", WriteRule(
-        "change which roots the setting trusts for receipts", SETTING_ROLES, Permission.IMPORT_CHARTER
-    )),
+    (
+        "feedback/trust-root",
+        WriteRule(
+            "change which roots the setting trusts for receipts",
+            SETTING_ROLES,
+            Permission.IMPORT_CHARTER,
+        ),
+    ),
     ("feedback/", _FEEDBACK),
-    ("family/", WriteRule("change the forms sent to families", SETTING_ROLES, Permission.EDIT_RECORDS)),
-    ("setting/phrases", WriteRule(
-        "save phrases to the setting's phrase bank", SETTING_ROLES, Permission.EDIT_RECORDS
-    )),
-    ("setting/dictionary", WriteRule(
-        "add words to the setting's dictionary", SETTING_ROLES, Permission.EDIT_RECORDS
-    )),
-    ("setting_profile", WriteRule(
-        "change the setting profile", SETTING_ROLES, Permission.IMPORT_CHARTER
-    )),
+    (
+        "family/",
+        WriteRule("change the forms sent to families", SETTING_ROLES, Permission.EDIT_RECORDS),
+    ),
+    (
+        "setting/phrases",
+        WriteRule(
+            "save phrases to the setting's phrase bank", SETTING_ROLES, Permission.EDIT_RECORDS
+        ),
+    ),
+    (
+        "setting/dictionary",
+        WriteRule("add words to the setting's dictionary", SETTING_ROLES, Permission.EDIT_RECORDS),
+    ),
+    (
+        "setting_profile",
+        WriteRule("change the setting profile", SETTING_ROLES, Permission.IMPORT_CHARTER),
+    ),
 )
 OTHER_BLOBS = WriteRule("change the vault's stored files", _ANY, Permission.IMPORT_CHARTER)
 

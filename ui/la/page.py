@@ -44,7 +44,11 @@ class LaReports(Protocol):
     """What the page needs: verify and add up returns, write the CSV and the PDF."""
 
     def insight(
-        self, paths: Sequence[Path], *, period: Period | None = None, progress: Progress | None = None
+        self,
+        paths: Sequence[Path],
+        *,
+        period: Period | None = None,
+        progress: Progress | None = None,
     ) -> LaInsight: ...
 
     def save_csv(self, insight: LaInsight, path: Path) -> None: ...
@@ -59,13 +63,15 @@ def _pct(value: float | None) -> str:
 
 
 def rate_text(r: Rate) -> str:
-    """"75% (30 of 40)", "suppressed", or "–" when no return has the figure."""
+    """ "75% (30 of 40)", "suppressed", or "–" when no return has the figure."""
     if r.of_returns == 0:
         return "–"
     if r.returns == 0:
         return tr(SUPPRESSED)
     if r.complete:
-        return tr("{pct} ({part} of {whole})").format(pct=_pct(r.percent), part=r.part, whole=r.whole)
+        return tr("{pct} ({part} of {whole})").format(
+            pct=_pct(r.percent), part=r.part, whole=r.whole
+        )
     return tr("{pct} ({part} of {whole}, from {n} of {m} returns)").format(
         pct=_pct(r.percent), part=r.part, whole=r.whole, n=r.returns, m=r.of_returns
     )
@@ -166,7 +172,9 @@ class LaPage(QWidget):
         self.overview.finish()
 
         self.sent = _Topic(tr("Records sent by the charter's deadline"))
-        self.sent_chart = self.sent.add(_BarChart(tr("Records sent by the deadline"), tr("Sent on time")))
+        self.sent_chart = self.sent.add(
+            _BarChart(tr("Records sent by the deadline"), tr("Sent on time"))
+        )
         self.sent_chart.setAccessibleName(tr("Records sent by the deadline, by setting"))
         self.sent_table = self.sent.add(_table(self, [], [], tr("Records sent, by setting")))
         self.sent.finish()
@@ -204,9 +212,13 @@ class LaPage(QWidget):
 
         self.gld = _Topic(tr("Good level of development, by group"))
         self.gld_chart = self.gld.add(GldChart())
-        self.gld_table = self.gld.add(_table(self, [], [], tr("Good level of development, by group")))
+        self.gld_table = self.gld.add(
+            _table(self, [], [], tr("Good level of development, by group"))
+        )
         self.gld.section(tr("By setting"))
-        self.gld_settings_table = self.gld.add(_table(self, [], [], tr("Good level of development, by setting")))
+        self.gld_settings_table = self.gld.add(
+            _table(self, [], [], tr("Good level of development, by setting"))
+        )
         self.gld.finish()
 
         for topic, label in (
@@ -250,7 +262,9 @@ class LaPage(QWidget):
         def step(done: int, total: int, name: str) -> None:
             progress.setMaximum(max(total, 1))
             progress.setValue(done)
-            progress.setLabelText(tr("Checking {name}…").format(name=name) if name else tr("Adding up…"))
+            progress.setLabelText(
+                tr("Checking {name}…").format(name=name) if name else tr("Adding up…")
+            )
 
         def done(insight: LaInsight) -> None:
             progress.close()
@@ -272,7 +286,10 @@ class LaPage(QWidget):
         if self.insight is None:
             return
         path, _ = QFileDialog.getSaveFileName(
-            self, tr("Save the report"), f"transitions-returns-{self.insight.period.label}.pdf", tr("PDF (*.pdf)")
+            self,
+            tr("Save the report"),
+            f"transitions-returns-{self.insight.period.label}.pdf",
+            tr("PDF (*.pdf)"),
         )
         if path:
             self.save_pdf(Path(path))
@@ -281,7 +298,10 @@ class LaPage(QWidget):
         if self.insight is None:
             return
         path, _ = QFileDialog.getSaveFileName(
-            self, tr("Save the figures"), f"transitions-returns-{self.insight.period.label}.csv", tr("CSV files (*.csv)")
+            self,
+            tr("Save the figures"),
+            f"transitions-returns-{self.insight.period.label}.csv",
+            tr("CSV files (*.csv)"),
         )
         if path:
             self.save_csv(Path(path))
@@ -310,8 +330,10 @@ class LaPage(QWidget):
             b.setEnabled(insight is not None)
         if insight is None:
             self.message.setText(
-                tr("Import the folder where settings and schools send their returns: each return is "
-                   "checked against your LA's root certificate before it is counted.")
+                tr(
+                    "Import the folder where settings and schools send their returns: each return is "
+                    "checked against your LA's root certificate before it is counted."
+                )
             )
             self.tabs.setEnabled(False)
             return
@@ -319,8 +341,15 @@ class LaPage(QWidget):
         refused = len(insight.refused)
         self.message.setText(
             tr("{period}: {settings} settings and {schools} schools.").format(
-                period=insight.period.label, settings=len(insight.settings), schools=len(insight.schools))
-            + (" " + tr("{n} file(s) refused and left out: see the Overview.").format(n=refused) if refused else "")
+                period=insight.period.label,
+                settings=len(insight.settings),
+                schools=len(insight.schools),
+            )
+            + (
+                " " + tr("{n} file(s) refused and left out: see the Overview.").format(n=refused)
+                if refused
+                else ""
+            )
         )
         self._overview(insight)
         self._sent(insight)
@@ -331,96 +360,197 @@ class LaPage(QWidget):
 
     def _overview(self, insight: LaInsight) -> None:
         self.overview.summary.setText(
-            tr("Returns hold counts only: no child is named, and counts from 1 to 4 are suppressed "
-               "(so is any figure from which one could be worked out). LA-wide figures add up what "
-               "is known and say how many returns they come from.")
+            tr(
+                "Returns hold counts only: no child is named, and counts from 1 to 4 are suppressed "
+                "(so is any figure from which one could be worked out). LA-wide figures add up what "
+                "is known and say how many returns they come from."
+            )
         )
         _fill(
             self.returns_table,
             [tr("Sent by"), tr("URN"), tr("Kind"), tr("Signed"), tr("Charter"), tr("File")],
-            [[a.content.name, a.content.urn, tr(a.content.kind_label), a.signed_at.date().isoformat(),
-              f"{a.content.charter.id} {a.content.charter.version}", a.file]
-             for a in (*insight.settings, *insight.schools)]
-            + [[a.content.name, a.content.urn, tr("superseded"), a.signed_at.date().isoformat(), "", a.file]
-               for a in insight.superseded],
+            [
+                [
+                    a.content.name,
+                    a.content.urn,
+                    tr(a.content.kind_label),
+                    a.signed_at.date().isoformat(),
+                    f"{a.content.charter.id} {a.content.charter.version}",
+                    a.file,
+                ]
+                for a in (*insight.settings, *insight.schools)
+            ]
+            + [
+                [
+                    a.content.name,
+                    a.content.urn,
+                    tr("superseded"),
+                    a.signed_at.date().isoformat(),
+                    "",
+                    a.file,
+                ]
+                for a in insight.superseded
+            ],
         )
-        _fill(self.missing_table, [tr("Certificate holder"), tr("URN")], [[e.name, e.urn] for e in insight.missing])
-        _fill(self.refused_table, [tr("File"), tr("Why it was refused")], [[f.file, f.reason] for f in insight.refused])
+        _fill(
+            self.missing_table,
+            [tr("Certificate holder"), tr("URN")],
+            [[e.name, e.urn] for e in insight.missing],
+        )
+        _fill(
+            self.refused_table,
+            [tr("File"), tr("Why it was refused")],
+            [[f.file, f.reason] for f in insight.refused],
+        )
 
     def _sent(self, insight: LaInsight) -> None:
         self.sent.summary.setText(
-            tr("LA-wide, records of the {due} children due to start Reception: sent by the deadline "
-               "{on_time}; sent late {late}; not sent yet {never}.").format(
-                on_time=rate_text(insight.rate("on_time")), due=total_text(insight.total("due")),
-                late=rate_text(insight.rate("late")), never=rate_text(insight.rate("never_sent")))
+            tr(
+                "LA-wide, records of the {due} children due to start Reception: sent by the deadline "
+                "{on_time}; sent late {late}; not sent yet {never}."
+            ).format(
+                on_time=rate_text(insight.rate("on_time")),
+                due=total_text(insight.total("due")),
+                late=rate_text(insight.rate("late")),
+                never=rate_text(insight.rate("never_sent")),
+            )
         )
         settings = [a.content for a in insight.settings]
-        self.sent_chart.set_bars([_bar(r.name, rate_of([r], "sent.on_time", "due")) for r in settings])
+        self.sent_chart.set_bars(
+            [_bar(r.name, rate_of([r], "sent.on_time", "due")) for r in settings]
+        )
         _fill(
             self.sent_table,
             [tr("Setting"), tr("Due"), tr("On time"), tr("Late"), tr("Not sent")],
-            [[r.name, _count(r, "due"), _count(r, "sent.on_time"), _count(r, "sent.late"), _count(r, "sent.not_sent")]
-             for r in settings],
+            [
+                [
+                    r.name,
+                    _count(r, "due"),
+                    _count(r, "sent.on_time"),
+                    _count(r, "sent.late"),
+                    _count(r, "sent.not_sent"),
+                ]
+                for r in settings
+            ],
         )
 
     def _missing(self, insight: LaInsight) -> None:
         due = insight.total("due")
         self.missing.summary.setText(
-            tr("LA-wide: the charter refused the export of {refused} of the records due at least once "
-               "because key information was missing.").format(refused=rate_text(insight.rate("refused")))
+            tr(
+                "LA-wide: the charter refused the export of {refused} of the records due at least once "
+                "because key information was missing."
+            ).format(refused=rate_text(insight.rate("refused")))
         )
         bars = []
         for item in insight.items("refused")[:12]:
             t = item.total
-            pct = round(100.0 * t.value / due.value, 1) if due.value and t.returns > t.suppressed_in else None
+            pct = (
+                round(100.0 * t.value / due.value, 1)
+                if due.value and t.returns > t.suppressed_in
+                else None
+            )
             bars.append((item.label, pct, total_text(t) + tr(" records")))
         self.missing_chart.set_bars(bars)
-        _fill(self.still_table, [tr("Missing item"), tr("Records")], [[i.label, total_text(i.total)] for i in insight.items("missing_now")])
+        _fill(
+            self.still_table,
+            [tr("Missing item"), tr("Records")],
+            [[i.label, total_text(i.total)] for i in insight.items("missing_now")],
+        )
 
     def _send(self, insight: LaInsight) -> None:
         self.send.summary.setText(
-            tr("LA-wide: plans of children with SEN support or above co-produced with the parent "
-               "{co}; transition meetings the charter asks for held by its deadline {meet}; children "
-               "due still waiting for a specialist service: {waiting}.").format(
-                co=rate_text(insight.rate("coproduced")), meet=rate_text(insight.rate("meetings")),
-                waiting=total_text(insight.total("waiting.yes")))
+            tr(
+                "LA-wide: plans of children with SEN support or above co-produced with the parent "
+                "{co}; transition meetings the charter asks for held by its deadline {meet}; children "
+                "due still waiting for a specialist service: {waiting}."
+            ).format(
+                co=rate_text(insight.rate("coproduced")),
+                meet=rate_text(insight.rate("meetings")),
+                waiting=total_text(insight.total("waiting.yes")),
+            )
         )
         settings = [a.content for a in insight.settings]
-        self.coproduced_chart.set_bars([_bar(r.name, rate_of([r], "coproduced.yes", "send.plus")) for r in settings])
-        self.meetings_chart.set_bars([_bar(r.name, rate_of([r], "meeting.on_time", "meeting.due")) for r in settings])
+        self.coproduced_chart.set_bars(
+            [_bar(r.name, rate_of([r], "coproduced.yes", "send.plus")) for r in settings]
+        )
+        self.meetings_chart.set_bars(
+            [_bar(r.name, rate_of([r], "meeting.on_time", "meeting.due")) for r in settings]
+        )
         _fill(
             self.send_table,
-            [tr("Setting"), tr("SEN support or above"), tr("Co-produced"), tr("Meetings on time"), tr("Waiting")],
-            [[r.name, _count(r, "send.plus"), _count(r, "coproduced.yes"), _count(r, "meeting.on_time"), _count(r, "waiting.yes")]
-             for r in settings],
+            [
+                tr("Setting"),
+                tr("SEN support or above"),
+                tr("Co-produced"),
+                tr("Meetings on time"),
+                tr("Waiting"),
+            ],
+            [
+                [
+                    r.name,
+                    _count(r, "send.plus"),
+                    _count(r, "coproduced.yes"),
+                    _count(r, "meeting.on_time"),
+                    _count(r, "waiting.yes"),
+                ]
+                for r in settings
+            ],
         )
 
     def _schools(self, insight: LaInsight) -> None:
         self.schools.summary.setText(
-            tr("LA-wide: schools received {received} records that verified; {soon} were read within two "
-               "weeks of arriving; {overdue} of the SENCO queue items are overdue. Settings' own receipts "
-               "say {read} of the records they sent were read.").format(
+            tr(
+                "LA-wide: schools received {received} records that verified; {soon} were read within two "
+                "weeks of arriving; {overdue} of the SENCO queue items are overdue. Settings' own receipts "
+                "say {read} of the records they sent were read."
+            ).format(
                 received=total_text(insight.total("received.total", SCHOOL)),
                 soon=rate_text(insight.rate("read_soon", SCHOOL)),
                 overdue=rate_text(insight.rate("senco_overdue", SCHOOL)),
-                read=rate_text(insight.rate("read", SETTING)))
+                read=rate_text(insight.rate("read", SETTING)),
+            )
         )
         schools = [a.content for a in insight.schools]
-        self.read_chart.set_bars([_bar(r.name, rate_of([r], "read.within_two_weeks", "received.total")) for r in schools])
+        self.read_chart.set_bars(
+            [_bar(r.name, rate_of([r], "read.within_two_weeks", "received.total")) for r in schools]
+        )
         _fill(
             self.schools_table,
-            [tr("School"), tr("Received"), tr("Read within two weeks"), tr("Quarantined"), tr("SENCO overdue"), tr("Outcomes sent")],
-            [[r.name, _count(r, "received.total"), _count(r, "read.within_two_weeks"), _count(r, "quarantined.total"),
-              _count(r, "senco.overdue"), _count(r, "outcomes.children")] for r in schools],
+            [
+                tr("School"),
+                tr("Received"),
+                tr("Read within two weeks"),
+                tr("Quarantined"),
+                tr("SENCO overdue"),
+                tr("Outcomes sent"),
+            ],
+            [
+                [
+                    r.name,
+                    _count(r, "received.total"),
+                    _count(r, "read.within_two_weeks"),
+                    _count(r, "quarantined.total"),
+                    _count(r, "senco.overdue"),
+                    _count(r, "outcomes.children"),
+                ]
+                for r in schools
+            ],
         )
-        _fill(self.quarantine_table, [tr("Reason"), tr("Files")], [[label, total_text(t)] for label, t in insight.quarantine()])
+        _fill(
+            self.quarantine_table,
+            [tr("Reason"), tr("Files")],
+            [[label, total_text(t)] for label, t in insight.quarantine()],
+        )
 
     def _gld(self, insight: LaInsight) -> None:
         rows = insight.gld()
         target = insight.gld_target
         self.gld.summary.setText(
-            tr("LA-wide, from the EYFS profile outcomes schools returned this year: {all} of all children "
-               "reached a good level of development.").format(all=rate_text(rows[0].rate))
+            tr(
+                "LA-wide, from the EYFS profile outcomes schools returned this year: {all} of all children "
+                "reached a good level of development."
+            ).format(all=rate_text(rows[0].rate))
             + ("" if target is None else " " + tr("The LA's target is {t}.").format(t=_pct(target)))
         )
         self.gld_chart.set_bars([_bar(g.label, g.rate) for g in rows])
@@ -431,9 +561,21 @@ class LaPage(QWidget):
 
         _fill(
             self.gld_table,
-            [tr("Group"), tr("Good level of development"), tr("Gap to target (points)"), tr("Gap to all children (points)")],
-            [[g.label, rate_text(g.rate), signed(g.gap_to_target), "" if g.group == "all" else signed(gap_to_all(rows, g.group))]
-             for g in rows],
+            [
+                tr("Group"),
+                tr("Good level of development"),
+                tr("Gap to target (points)"),
+                tr("Gap to all children (points)"),
+            ],
+            [
+                [
+                    g.label,
+                    rate_text(g.rate),
+                    signed(g.gap_to_target),
+                    "" if g.group == "all" else signed(gap_to_all(rows, g.group)),
+                ]
+                for g in rows
+            ],
         )
         per = []
         for a in insight.settings:

@@ -50,8 +50,10 @@ class LaReturnDialog(QDialog):
         self.content: LaReturn | None = None
         self.saved: Path | None = None
         intro = QLabel(
-            tr("The return holds counts only: no child is named, and counts from 1 to 4 are shown "
-               "as “suppressed”. It is signed with the certificate your LA issued to you."),
+            tr(
+                "The return holds counts only: no child is named, and counts from 1 to 4 are shown "
+                "as “suppressed”. It is signed with the certificate your LA issued to you."
+            ),
             self,
         )
         intro.setWordWrap(True)
@@ -98,7 +100,9 @@ class LaReturnDialog(QDialog):
         self.save_button.setEnabled(False)
         self.busy.show()
         period = self.period()
-        run_in_background(lambda: self.maker.make_return(period), self._shown, self._failed, owner=self)
+        run_in_background(
+            lambda: self.maker.make_return(period), self._shown, self._failed, owner=self
+        )
 
     def _shown(self, content: LaReturn) -> None:
         self.busy.hide()
@@ -116,8 +120,12 @@ class LaReturnDialog(QDialog):
     def _choose_file(self) -> None:
         if self.content is None:
             return
-        from_name = f"la-return-{self.content.kind}-{self.content.urn}-{self.content.period.label}.json"
-        path, _ = QFileDialog.getSaveFileName(self, tr("Save the signed return"), from_name, tr("Returns (*.json)"))
+        from_name = (
+            f"la-return-{self.content.kind}-{self.content.urn}-{self.content.period.label}.json"
+        )
+        path, _ = QFileDialog.getSaveFileName(
+            self, tr("Save the signed return"), from_name, tr("Returns (*.json)")
+        )
         if path:
             self.save(Path(path))
 
@@ -132,8 +140,11 @@ class LaReturnDialog(QDialog):
             self.saved = path
             self.save_button.setEnabled(True)
             self.message.setText(
-                tr("Saved the signed return for {year} to {path}. Send it to your local authority.").format(
-                    year=content.period.label, path=str(path))
+                tr(
+                    "Saved the signed return for {year} to {path}. Send it to your local authority."
+                ).format(year=content.period.label, path=str(path))
             )
 
-        run_in_background(lambda: self.maker.save_return(path, period), done, self._failed, owner=self)
+        run_in_background(
+            lambda: self.maker.save_return(path, period), done, self._failed, owner=self
+        )

@@ -31,15 +31,33 @@ class LaWindow(QMainWindow):
         super().__init__(parent)
         self.page = LaPage(reports, self)
         self.setCentralWidget(self.page)
-        self.setWindowTitle(tr("Transitions – local authority: {name}").format(name=reports.la_name()))
+        self.setWindowTitle(
+            tr("Transitions – local authority: {name}").format(name=reports.la_name())
+        )
         self.page.loaded.connect(self._loaded)
         menu = self.menuBar().addMenu(tr("&File"))
-        self.import_action = self._action(tr("&Import a folder of returns…"), self.page.choose_folder, QKeySequence.StandardKey.Open)
+        self.import_action = self._action(
+            tr("&Import a folder of returns…"),
+            self.page.choose_folder,
+            QKeySequence.StandardKey.Open,
+        )
         self.reload_action = self._action(tr("&Check the returns again"), self.reload, "F5")
-        self.pdf_action = self._action(tr("Save the &report (PDF)…"), self.page._choose_pdf, "Ctrl+P")
-        self.csv_action = self._action(tr("Save the figures as &CSV…"), self.page._choose_csv, "Ctrl+Shift+S")
+        self.pdf_action = self._action(
+            tr("Save the &report (PDF)…"), self.page._choose_pdf, "Ctrl+P"
+        )
+        self.csv_action = self._action(
+            tr("Save the figures as &CSV…"), self.page._choose_csv, "Ctrl+Shift+S"
+        )
         self.quit_action = self._action(tr("&Quit"), self.close, "Ctrl+Q")
-        for a in (self.import_action, self.reload_action, None, self.pdf_action, self.csv_action, None, self.quit_action):
+        for a in (
+            self.import_action,
+            self.reload_action,
+            None,
+            self.pdf_action,
+            self.csv_action,
+            None,
+            self.quit_action,
+        ):
             menu.addSeparator() if a is None else menu.addAction(a)
         self.help = HelpMenu(self)
         self._sync()

@@ -376,7 +376,10 @@ class OutcomesWidget(QWidget):
 
     def _save_csv(self) -> None:
         path, _filter = QFileDialog.getSaveFileName(
-            self, self.tr("Save figures as CSV"), "reception-outcomes.csv", self.tr("CSV files (*.csv)")
+            self,
+            self.tr("Save figures as CSV"),
+            "reception-outcomes.csv",
+            self.tr("CSV files (*.csv)"),
         )
         if path:
             self.save_csv(Path(path))

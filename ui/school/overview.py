@@ -214,7 +214,9 @@ class ClassOverviewWidget(QWidget):
         header.setHighlightSections(False)
 
         self.quarantine_label = QLabel(self)
-        self.quarantine_label.setTextFormat(Qt.TextFormat.PlainText)  # names are the sender's choice
+        self.quarantine_label.setTextFormat(
+            Qt.TextFormat.PlainText
+        )  # names are the sender's choice
         self.quarantine_label.setWordWrap(True)
         self.quarantine_label.setAccessibleName(self.tr("Quarantine"))
         self.shown_label = QLabel(self)

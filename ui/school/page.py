@@ -64,7 +64,9 @@ def _what(outcome: Any) -> str:
     changed = list(getattr(outcome, "changed_fields", ()) or ())
     if not changed:
         return str(outcome.reason)
-    shown = "; ".join(changed[:6]) + (tr(" and {n} more").format(n=len(changed) - 6) if len(changed) > 6 else "")
+    shown = "; ".join(changed[:6]) + (
+        tr(" and {n} more").format(n=len(changed) - 6) if len(changed) > 6 else ""
+    )
     return f"{outcome.reason} {tr('Changed')}: {shown}."
 
 
@@ -200,7 +202,9 @@ class ImportsPanel(QWidget):
 
     def _released(self, outcome: Any) -> None:
         self.message.setText(
-            tr("{file}: released and imported. {reason}").format(file=outcome.file, reason=outcome.reason)
+            tr("{file}: released and imported. {reason}").format(
+                file=outcome.file, reason=outcome.reason
+            )
         )
         self.changed.emit()
         self.refresh()
@@ -212,9 +216,9 @@ class ImportsPanel(QWidget):
         box = QMessageBox(
             QMessageBox.Icon.Question,
             tr("Remove from quarantine"),
-            tr("Remove {file} from quarantine? It will not be imported; the audit trail keeps its name.").format(
-                file=entry.file
-            ),
+            tr(
+                "Remove {file} from quarantine? It will not be imported; the audit trail keeps its name."
+            ).format(file=entry.file),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             self,
         )
@@ -236,9 +240,9 @@ class ImportsPanel(QWidget):
         dialog = DecryptionKeyDialog(self._school, self)
         dialog.accepted.connect(
             lambda: self.message.setText(
-                tr("Kept the decryption key for {subject}. Import the encrypted files again.").format(
-                    subject=dialog.added.subject
-                )
+                tr(
+                    "Kept the decryption key for {subject}. Import the encrypted files again."
+                ).format(subject=dialog.added.subject)
             )
         )
         dialog.open()

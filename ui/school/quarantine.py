@@ -66,7 +66,8 @@ class ReleaseDialog(QDialog):
         intro.setWordWrap(True)
         signer = QLabel(
             tr("Signed by {signer}, {org}.").format(
-                signer=entry.signer or tr("(no name)"), org=entry.organisation or tr("(no organisation)")
+                signer=entry.signer or tr("(no name)"),
+                org=entry.organisation or tr("(no organisation)"),
             ),
             self,
         )

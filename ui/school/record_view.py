@@ -67,7 +67,9 @@ def record_html(record: Record) -> str:
                 text = "<ul>" + "".join(entries) + "</ul>"
             else:
                 text = esc(display_value(fd, value)).replace("\n", "<br>")
-            rows.append(f"<tr><td valign='top' width='35%'><i>{esc(fd.label)}</i></td><td>{text}</td></tr>")
+            rows.append(
+                f"<tr><td valign='top' width='35%'><i>{esc(fd.label)}</i></td><td>{text}</td></tr>"
+            )
         if rows:
             parts.append(f"<h2>{section.number}. {esc(section.title)}</h2>")
             parts.append("<table cellspacing='4'>" + "".join(rows) + "</table>")
@@ -79,7 +81,9 @@ class ReceivedFile(Protocol):
 
     def received_packets(self, record_id: str) -> list[tuple[str, str, str]]: ...
 
-    def received_pages(self, record_id: str, scale: float, packet: str | None = None) -> list[Any]: ...
+    def received_pages(
+        self, record_id: str, scale: float, packet: str | None = None
+    ) -> list[Any]: ...
 
     def save_received_file(self, record_id: str, path: Path, packet: str | None = None) -> None: ...
 
@@ -90,7 +94,10 @@ def provenance_text(prov: Any) -> str:
         return ""
     signed = (prov.signed_at or "")[:10]
     who = tr("Version {v} from {setting}, signed by {signer} on {date}.").format(
-        v=prov.export_version, setting=prov.setting_name or prov.organisation, signer=prov.signer, date=signed
+        v=prov.export_version,
+        setting=prov.setting_name or prov.organisation,
+        signer=prov.signer,
+        date=signed,
     )
     trust = (
         tr("The signature was checked on import: the certificate was issued by your LA.")
@@ -146,7 +153,9 @@ class RecordViewDialog(QDialog):
         packets = files.received_packets(record.id) if files is not None else []
         self._file_names = {key or None: file_name for key, _label, file_name in packets}
         for key, label, file_name in packets:
-            self.packet.addItem(tr("{label} ({file})").format(label=label, file=file_name), key or None)
+            self.packet.addItem(
+                tr("{label} ({file})").format(label=label, file=file_name), key or None
+            )
         self.packet.currentIndexChanged.connect(lambda _i: self.load_pages())
         packet_label = QLabel(tr("Pac&ket:"), self)
         packet_label.setBuddy(self.packet)

@@ -44,13 +44,17 @@ class SencoQueueModel(RowsModel[QueueItem]):
         super().__init__(parent)
         self._reviews: dict[str, dict[str, str]] = {}
 
-    def set_items(self, items: list[QueueItem], reviews: dict[str, dict[str, str]] | None = None) -> None:
+    def set_items(
+        self, items: list[QueueItem], reviews: dict[str, dict[str, str]] | None = None
+    ) -> None:
         self._reviews = dict(reviews or {})
         self.set_rows(items)
 
     def reviewed_text(self, item: QueueItem) -> str:
         review = self._reviews.get(item.key)
-        return tr("%1 on %2").replace("%1", review["by"]).replace("%2", review["on"]) if review else ""
+        return (
+            tr("%1 on %2").replace("%1", review["by"]).replace("%2", review["on"]) if review else ""
+        )
 
     @staticmethod
     def when_text(item: QueueItem) -> str:
@@ -139,7 +143,9 @@ class SencoQueueWidget(QWidget):
             return
         self.refresh()
         self.message.setText(
-            self.tr("Marked reviewed by %1 on %2.").replace("%1", entry["by"]).replace("%2", entry["on"])
+            self.tr("Marked reviewed by %1 on %2.")
+            .replace("%1", entry["by"])
+            .replace("%2", entry["on"])
         )
 
     def set_service(self, service: SchoolViews) -> None:
