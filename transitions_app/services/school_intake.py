@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Callable, Iterable
-from datetime import datetime
+from collections.abc import Iterable
 from pathlib import Path
 
 from export.encrypt import open_reader, readable_copy
@@ -49,6 +48,7 @@ from models.school.intake_decision import (
     on_verdict,
     place,
 )
+from transitions_app.services.school_part import Clock, SchoolPart
 from transitions_app.services.school_store import (
     ImportOutcome,
     ImportStatus,
@@ -63,19 +63,14 @@ from transitions_app.services.school_store import (
 from transitions_app.services.school_trust import SchoolTrust
 from transitions_app.services.vault_service import VaultService
 
-Clock = Callable[[], datetime]
 
-
-class SchoolIntake:
+class SchoolIntake(SchoolPart):
     """Import, quarantine and release of received files, over the school's :class:`SchoolStore`."""
 
     def __init__(
         self, vault: VaultService, store: SchoolStore, trust: SchoolTrust, clock: Clock
     ) -> None:
-        self._vault = vault
-        self._store = store
-        self._trust = trust
-        self._clock = clock
+        super().__init__(vault, store, trust, clock)
         # record id -> how its child is recognised; filled once per import run (see _same_child)
         self._children: dict[str, tuple[str, tuple[str, str, str]]] | None = None
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 
 from export.receipts import OUTCOMES, sign_document
@@ -24,29 +22,17 @@ from models.school import (
     outcomes_template_csv,
     parse_outcomes_csv,
 )
+from transitions_app.services.school_part import SchoolPart
 from transitions_app.services.school_store import (
     OutcomeFiles,
     OutcomeFileSummary,
-    SchoolStore,
     outcome_file_name,
 )
-from transitions_app.services.school_trust import SchoolTrust
 from transitions_app.services.vault_json import save_file
-from transitions_app.services.vault_service import VaultService
-
-Clock = Callable[[], datetime]
 
 
-class SchoolOutcomes:
+class SchoolOutcomes(SchoolPart):
     """Outcome sheets, entered outcomes and signed outcome files, over the school's store."""
-
-    def __init__(
-        self, vault: VaultService, store: SchoolStore, trust: SchoolTrust, clock: Clock
-    ) -> None:
-        self._vault = vault
-        self._store = store
-        self._trust = trust
-        self._clock = clock
 
     def outcome_files(self, csv_bytes: bytes) -> OutcomeFiles:
         """Signed outcome files, one per setting, from the school's EYFSP CSV. Any bad row stops

@@ -4,32 +4,19 @@ date each one's last receipt was saved."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from export.receipts import RECEIPT, sign_document
 from models.errors import VaultError
 from models.school import Provenance
-from transitions_app.services.school_store import ReceivedSetting, SchoolStore
-from transitions_app.services.school_trust import SchoolTrust
+from transitions_app.services.school_part import SchoolPart
+from transitions_app.services.school_store import ReceivedSetting
 from transitions_app.services.vault_json import save_file
-from transitions_app.services.vault_service import VaultService
-
-Clock = Callable[[], datetime]
 
 
-class SchoolReceipts:
+class SchoolReceipts(SchoolPart):
     """Receipts per setting, signed with the school's identity."""
-
-    def __init__(
-        self, vault: VaultService, store: SchoolStore, trust: SchoolTrust, clock: Clock
-    ) -> None:
-        self._vault = vault
-        self._store = store
-        self._trust = trust
-        self._clock = clock
 
     def receipt(self, setting_urn: str) -> bytes:
         """A signed receipt listing every record received from the setting with this URN."""
