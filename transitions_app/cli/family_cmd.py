@@ -282,14 +282,16 @@ def run_copy(args: argparse.Namespace) -> int:
     password = _password(args.encrypt_password_file, "password")
     vault = open_vault(args)
     try:
-        pdf = _family_service(vault).family_copy(args.record, password=password)
+        copy = _family_service(vault).family_copy(args.record, password=password)
     finally:
         vault.close()
-    _save(args.out, pdf)
+    _save(args.out, copy.pdf)
     if args.json:
-        print_json({"record_id": args.record, "out": str(args.out), "locked": password is not None})
+        print_json({"record_id": args.record, "out": str(args.out), "locked": password is not None,
+                    "signed": bool(copy.signed_by), "note": copy.note})
     else:
         print(f"Wrote the family's copy to {args.out}.")
+        print(copy.note)
     return EXIT_OK
 
 
