@@ -9,7 +9,7 @@ pdfsig), pikepdf reading the file back, and pikepdf's PDF/A validator.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from io import BytesIO
 
 import pikepdf
@@ -100,20 +100,44 @@ def exported() -> dict[str, Exported]:
             name = f"{packet}-{'encrypted' if password else 'plain'}"
             out[name] = Exported(name, _packet(record, packet, password), password, record, True)
     records = generate_records(12, seed=3, today=date(2026, 3, 2))
-    summary = render_class_summary_pdf(
-        records,
-        ClassSummaryOptions(
-            title="Puddlebrook Primary School (fictional) · Hedgehogs",
-            generated_on=SIGNING_TIME,
-            handling_note=NOTE,
-        ),
-    )
-    out["class-summary"] = Exported("class-summary", summary, None, None, False)
+    out["class-summary"] = Exported("class-summary", _class_summary(records), None, None, True)
     for password in (None, PASSWORD):
         # signed as FamilyService.family_copy signs it; locked in the same pass when asked
         name = "family-copy-encrypted" if password else "family-copy"
         out[name] = Exported(name, _family_copy(record, password), password, record, True)
     return out
+
+
+SCHOOL = "Puddlebrook Primary School (fictional)"
+SCHOOL_SIGNER = "Hattie Headteacher"
+SCHOOL_ROLE = "Headteacher"
+
+
+def _class_summary(records: list[Record]) -> bytes:
+    """Signed with the school's own (self-signed) identity, as SchoolService.class_summary_pdf does."""
+    from export.receipts import create_school_identity
+
+    identity = create_school_identity(SCHOOL, "123456", now=SIGNING_TIME - timedelta(days=30))
+    label = SignatureLabel(SCHOOL_SIGNER, SCHOOL_ROLE, SCHOOL, SIGNING_TIME.date())
+    summary = render_class_summary_pdf(
+        records,
+        ClassSummaryOptions(
+            title=f"{SCHOOL} · Hedgehogs",
+            generated_on=SIGNING_TIME,
+            handling_note=NOTE,
+            signature=label,
+        ),
+    )
+    return sign_pdf(
+        summary,
+        identity.key,
+        identity.cert,
+        identity.chain,
+        signer_name=SCHOOL_SIGNER,
+        organisation=SCHOOL,
+        signing_time=SIGNING_TIME,
+        reason=label.sentence,
+    )
 
 
 def _family_copy(record: Record, password: str | None) -> bytes:
@@ -152,7 +176,7 @@ ALL = [
     "family-copy-encrypted",
 ]
 PACKETS = ALL[:4]  # the teacher's and SENCO's: front sheet, sections and the record's JSON
-SIGNED = [*PACKETS, "family-copy", "family-copy-encrypted"]
+SIGNED = [*PACKETS, "class-summary", "family-copy", "family-copy-encrypted"]
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -296,13 +320,15 @@ def test_pdfsig_valid_and_the_whole_document_signed(
 @pytest.mark.parametrize("name", SIGNED)
 def test_the_signature_says_who_signed_in_words(exported: dict[str, Exported], name: str) -> None:
     item = exported[name]
-    assert item.record is not None
-    sentence = (
-        f"Signed by {SIGNER}, {ROLE}, {item.record.get('child.setting_name')}, {SENTENCE_DATE}"
+    signer, role, organisation = (
+        (SIGNER, ROLE, str(item.record.get("child.setting_name")))
+        if item.record is not None
+        else (SCHOOL_SIGNER, SCHOOL_ROLE, SCHOOL)
     )
+    sentence = f"Signed by {signer}, {role}, {organisation}, {SENTENCE_DATE}"
     with pikepdf.open(BytesIO(item.pdf), password=item.password or "") as pdf:
         field = next(f for f in pdf.Root.AcroForm.Fields if f.T == SIGNATURE_FIELD)
-        assert str(field.V.Name) == SIGNER
+        assert str(field.V.Name) == signer
         assert str(field.V.Reason) == sentence
         assert str(field.TU) == sentence
     # the visible stamp says the same (poppler draws the appearance when rendering only, so read
