@@ -451,3 +451,24 @@ def _struct_elems(node: pikepdf.Object) -> list[pikepdf.Object]:
                 out.append(kid)
             out += _struct_elems(kid)
     return out
+
+
+@pytest.mark.parametrize("name", SIGNED)
+def test_pyhanko_finds_the_signature_intact_over_the_entire_file(
+    exported: dict[str, Exported], name: str
+) -> None:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+
+    item = exported[name]
+    reader = PdfFileReader(BytesIO(item.pdf), strict=False)
+    if item.password:
+        reader.decrypt(item.password)
+    (signature,) = reader.embedded_signatures
+    # integrity and coverage only: whom to trust is export.verify's (and tests/unit/test_verify)
+    status = validate_pdf_signature(signature, ValidationContext(trust_roots=[], allow_fetching=False))
+    assert status.intact
+    assert status.valid
+    assert status.coverage is SignatureCoverageLevel.ENTIRE_FILE
