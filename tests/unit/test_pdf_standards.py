@@ -467,7 +467,7 @@ def test_pyhanko_finds_the_signature_intact_over_the_entire_file(
     if item.password:
         reader.decrypt(item.password)
     (signature,) = reader.embedded_signatures
-    # integrity and coverage only: whom to trust is export.verify's (and tests/unit/test_verify)
+    # integrity and coverage only: whom to trust is export.verify's (tests/unit/test_verify_*.py)
     status = validate_pdf_signature(signature, ValidationContext(trust_roots=[], allow_fetching=False))
     assert status.intact
     assert status.valid
