@@ -28,6 +28,7 @@ from export.render import (
     QUIET,
     TONES,
     PageFurniture,
+    Stamp,
     build_pdf,
     data_table,
     date_text,
@@ -36,6 +37,7 @@ from export.render import (
     paragraph_style,
     plain_paragraph,
 )
+from export.stamp import SignatureLabel
 from export.tagging import StructElem, Structure, TableShape
 from models.flags import Flags, derive_flags
 from models.framework.registry import get_framework
@@ -58,6 +60,7 @@ class ClassSummaryOptions:
     title: str  # the school and class, for example "Larkrise Infant School · Hedgehogs"
     generated_on: datetime  # the injected clock
     handling_note: str = ""
+    signature: SignatureLabel | None = None  # who will sign: the stamp and the signature field
 
 
 def _sort_key(record: Record) -> tuple[str, str, str]:
@@ -125,6 +128,8 @@ def render_class_summary_pdf(records: Sequence[Record], options: ClassSummaryOpt
         f"{sum(f.dsl_to_dsl for f in flags)} DSL to DSL",
     ]
     story.append(tagging.add(doc, "P", plain_paragraph("   ·   ".join(counts), _COUNTS)))
+    # the stamp at the foot of page 1 (export.render), read after the counts
+    stamp = Stamp(options.signature, doc.add("Form")) if options.signature is not None else None
     if not ordered:
         story.append(
             tagging.add(doc, "P", plain_paragraph("No children in this class yet.", QUIET))
@@ -160,4 +165,5 @@ def render_class_summary_pdf(records: Sequence[Record], options: ClassSummaryOpt
             created=options.generated_on,
             lang=LANG,
         ),
+        stamp=stamp,
     )

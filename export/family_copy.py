@@ -48,12 +48,14 @@ from export.render import (
     QUIET,
     TONES,
     PageFurniture,
+    Stamp,
     build_pdf,
     data_table,
     date_text,
     paragraph_style,
     plain_paragraph,
 )
+from export.stamp import SignatureLabel
 from export.tagging import StructElem, Structure, TableShape
 from models.family import FAMILY_PROVENANCE_PREFIX
 from models.framework.definition import FieldDef, Guard, Kind, SectionDef, is_empty
@@ -161,6 +163,7 @@ class FamilyCopyOptions:
     generated_on: datetime
     contact: str  # who to talk to at the setting, with their work contact
     la_contact: str = ""  # the local authority's transition contact, from the charter
+    signature: SignatureLabel | None = None  # who will sign: the stamp and the signature field
 
 
 def _first(record: Record) -> str:
@@ -177,6 +180,7 @@ class _CopyStory:
         self.o = options
         self.fw = get_framework(record.framework_id, record.framework_version)
         self.first = _first(record)
+        self.signature_elem: StructElem | None = None
 
     def words(self, text: str) -> str:
         return text.replace("{first}", self.first)
@@ -229,6 +233,8 @@ class _CopyStory:
         )
         out.append(Spacer(1, 6))
         out.append(self.disagree_box(intro))
+        if self.o.signature is not None:  # the stamp at the foot of page 1 (export.render)
+            self.signature_elem = intro.add("Form")
         for section in self.fw.sections:
             if section.key in SKIPPED_SECTIONS:
                 continue
@@ -521,13 +527,18 @@ def _person(value: Person) -> str:
 
 
 def render_family_copy(record: Record, options: FamilyCopyOptions) -> bytes:
-    """The family's copy of ``record`` as a PDF (unsigned, unencrypted: see
-    :func:`export.family_form.protect_with_password`)."""
+    """The family's copy of ``record`` as a PDF, unencrypted; with ``options.signature`` page 1
+    carries the unsigned signature field and its visible stamp, ready for
+    :func:`export.sign.sign_pdf` (which can encrypt in the same pass)."""
     from export.fonts import register_fonts
 
     register_fonts()
     structure = Structure(languages=record_languages(record))
-    story = _CopyStory(record, options).build(structure.root)
+    builder = _CopyStory(record, options)
+    story = builder.build(structure.root)
+    stamp = None
+    if options.signature is not None and builder.signature_elem is not None:
+        stamp = Stamp(options.signature, builder.signature_elem)
     furniture = PageFurniture(
         header_left=f"{record.display_name} · your family's copy",
         header_right=f"Made {date_text(options.generated_on.date())}",
@@ -544,4 +555,5 @@ def render_family_copy(record: Record, options: FamilyCopyOptions) -> bytes:
             subject="Family's copy of the transition record",
             created=options.generated_on,
         ),
+        stamp=stamp,
     )

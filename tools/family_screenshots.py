@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
             child.id, prepare_picture(photo_jpeg(800, 600), "At the park with Grandad")
         )
         copy = tmp / "copy.pdf"
-        copy.write_bytes(family.family_copy(child.id))
+        copy.write_bytes(family.family_copy(child.id).pdf)
         _side_by_side(_pages(copy, tmp / "copy", 1, 3), args.out / "family-copy.png")
 
         _editor_screenshot(vault, child.id, args.out / "editor-pictures.png")

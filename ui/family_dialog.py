@@ -574,13 +574,16 @@ class FamilyTools(QObject):
             return
         service, password, record_id = self.service, dialog.chosen_password(), record.id
 
-        def work() -> Path:
-            service.save_file(out, service.family_copy(record_id, password=password))
-            return out
+        def work() -> str:
+            copy = service.family_copy(record_id, password=password)
+            service.save_file(out, copy.pdf)
+            return str(copy.note)
 
         self.reader.background(
             work,
-            lambda path: self.say(tr("The family's copy was saved to {path}.").format(path=path)),
+            lambda note: self.say(
+                tr("The family's copy was saved to {path}. {note}").format(path=out, note=note)
+            ),
         )
 
 

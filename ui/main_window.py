@@ -1228,11 +1228,9 @@ class MainWindow(QMainWindow):
             return
         progress = self._progress_dialog(self.tr("Writing the class summary…"))
         progress.setMaximum(0)
-        preview = services.preview()
 
         def work() -> Path:
-            info = school.info()
-            pdf = preview.class_summary_pdf(school.records(), info.name)
+            pdf = school.class_summary_pdf()  # signed with the school's identity
             partial = out.with_name(out.name + ".part")  # never a half-written PDF under its name
             partial.write_bytes(pdf)
             os.replace(partial, out)

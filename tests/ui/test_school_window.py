@@ -7,6 +7,7 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pikepdf
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
@@ -141,6 +142,10 @@ def test_school_vault_shows_the_class_overview_and_imports_in_the_background(
     window.write_class_summary(out)
     qtbot.waitUntil(out.exists, timeout=20000)
     assert out.read_bytes().startswith(b"%PDF-")
+    with pikepdf.open(out) as summary:  # signed with the school's identity (SchoolService)
+        (field,) = summary.Root.AcroForm.Fields
+        assert str(field.V.Reason).startswith("Signed by ")
+        assert str(field.V.SubFilter) == "/ETSI.CAdES.detached"
 
 
 def test_backup_from_the_window_and_restore_into_a_new_folder(

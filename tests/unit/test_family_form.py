@@ -523,7 +523,7 @@ def test_family_copy_has_the_familys_words_and_no_dsl_flag_or_private_contacts(
         dsl.save(flagged)
     finally:
         dsl.close()
-    copy = back.family_copy(record.id)
+    copy = back.family_copy(record.id).pdf
     text = _text(copy)
     flat = " ".join(text.split())
     assert "Mum, Grandad and Biscuit the cat" in flat
@@ -538,7 +538,7 @@ def test_family_copy_has_the_familys_words_and_no_dsl_flag_or_private_contacts(
     assert "01632 960 555" in flat
     assert "Northshire" in flat  # the LA's contact from the charter
     assert "family_copy_made" in [e.action for e in vault.audit_entries(record.id)]
-    locked = back.family_copy(record.id, password="copy-pass")
+    locked = back.family_copy(record.id, password="copy-pass").pdf
     with pytest.raises(pdfium.PdfiumError):
         pdfium.PdfDocument(locked)
     assert "Mum, Grandad" in _text(locked, "copy-pass")
@@ -625,3 +625,58 @@ def test_a_new_answer_dates_the_contribution_without_a_choice(vault: VaultServic
     stored = vault.load(record.id)
     assert stored.get("family.lives_with") == "Mum and Biscuit the cat"
     assert stored.get("family.contributed_on") == BACK.date()
+
+
+def test_family_copy_is_signed_by_the_person_with_the_settings_certificate(
+    vault: VaultService,
+) -> None:
+    from tests import pdf_checks as checks
+
+    record = _child(vault)
+    for password in (None, "copy-pass-2027"):
+        copy = _family(vault, Clock(MADE)).family_copy(record.id, password=password)
+        assert copy.signed_by.startswith(
+            f"Signed by {vault.display_name()}, {vault.user.role.label}, "
+        )
+        assert copy.note == copy.signed_by + "."
+        with pikepdf.open(io.BytesIO(copy.pdf), password=password or "") as pdf:
+            field = pdf.Root.AcroForm.Fields[0]
+            assert str(field.V.Reason) == copy.signed_by
+        if checks.have_poppler():
+            out = checks.run_tool("pdfsig", copy.pdf, "-nocert", password=password)
+            assert "Signature is Valid" in out, out
+            assert "Total document signed" in out, out
+    with pytest.raises(pikepdf.PasswordError):
+        pikepdf.open(io.BytesIO(copy.pdf))  # the last one was locked
+
+
+def test_a_vault_without_a_signing_certificate_still_gets_the_unsigned_copy_and_is_told(
+    vault: VaultService,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    from transitions_app.services.charter_service import IDENTITY_BLOB
+
+    record = _child(vault)
+    manager = VaultService.open(vault.directory, "manager", PASSWORD)  # type: ignore[arg-type]
+    try:
+        assert manager.delete_blob(IDENTITY_BLOB)
+    finally:
+        manager.close()
+    copy = _family(vault, Clock(MADE)).family_copy(record.id, password="copy-pass-2027")
+    assert copy.signed_by == ""
+    assert (
+        copy.note
+        == "The family's copy is not signed: this setting has no signing certificate yet (a manager imports the LA's certificate, or creates a self-signed one)."
+    )
+    with pikepdf.open(io.BytesIO(copy.pdf), password="copy-pass-2027") as pdf:
+        assert "/AcroForm" not in pdf.Root
+    assert "Painting big pictures." in _text(copy.pdf, "copy-pass-2027")
+    out = tmp_path / "copy.pdf"
+    monkeypatch.setenv("TRANSITIONS_PASSWORD", PASSWORD)
+    base = ["--vault", str(vault.directory), "--user", "keyperson"]
+    vault.close()
+    assert main(["family", "copy", "--record", record.id, "--out", str(out), *base]) == 0
+    said = capsys.readouterr().out.strip().splitlines()
+    assert said == [f"Wrote the family's copy to {out}.", copy.note]

@@ -282,11 +282,18 @@ def run_paper(args: argparse.Namespace) -> Result:
 def run_copy(args: argparse.Namespace) -> Result:
     password = _password(args.encrypt_password_file, "password")
     with open_vault(args) as vault:
-        pdf = _family_service(vault).family_copy(args.record, password=password)
-    _save(args.out, pdf)
+        copy = _family_service(vault).family_copy(args.record, password=password)
+    _save(args.out, copy.pdf)
+    text = f"Wrote the family's copy to {args.out}."
     return Result(
-        json={"record_id": args.record, "out": str(args.out), "locked": password is not None},
-        text=f"Wrote the family's copy to {args.out}.",
+        json={
+            "record_id": args.record,
+            "out": str(args.out),
+            "locked": password is not None,
+            "signed": bool(copy.signed_by),
+            "note": copy.note,
+        },
+        text=f"{text}\n{copy.note}" if copy.note else text,
     )
 
 

@@ -26,6 +26,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from export.encrypt import PasswordEncryption
 from export.family_copy import FamilyCopyOptions, render_family_copy
 from export.family_form import (
     MAX_FORM_BYTES,
@@ -34,6 +35,8 @@ from export.family_form import (
     read_form,
     render_family_form,
 )
+from export.sign import sign_pdf
+from export.stamp import SignatureLabel
 from models.errors import PermissionDenied, SaveConflict, TransitionsError, VaultError
 from models.family import (
     SERIAL_ALPHABET,
@@ -97,6 +100,25 @@ class FormMade:
     @property
     def reference(self) -> str:
         return serial_text(self.serial)
+
+
+UNSIGNED_COPY_NOTE = (
+    "The family's copy is not signed: this setting has no signing certificate yet "
+    "(a manager imports the LA's certificate, or creates a self-signed one)."
+)
+
+
+@dataclass(frozen=True)
+class FamilyCopy:
+    """The family's copy, and who signed it (empty: unsigned, the setting has no certificate)."""
+
+    pdf: bytes
+    signed_by: str = ""  # the stamp's sentence, "Signed by …"
+
+    @property
+    def note(self) -> str:
+        """One sentence for the person who made it: who signed it, or why it is not signed."""
+        return f"{self.signed_by}." if self.signed_by else UNSIGNED_COPY_NOTE
 
 
 @dataclass(frozen=True)
@@ -398,9 +420,14 @@ class FamilyService:
 
     # --- the family's copy --------------------------------------------------------------------------
 
-    def family_copy(self, record_id: str, *, password: str | None = None) -> bytes:
+    def family_copy(self, record_id: str, *, password: str | None = None) -> FamilyCopy:
         """The record as the family sees it (plain words, no safeguarding flag, no private contact
-        details), optionally locked with ``password``."""
+        details), signed with the setting's signing identity as an export is (the person's display
+        name and role on the stamp), optionally locked with ``password`` in the same pass. A
+        setting without a certificate gets the unsigned copy and :attr:`FamilyCopy.note` says so.
+
+        :raises SigningFailed: the setting's certificate is not valid today.
+        """
         if not can(self._vault.user.role, Permission.EXPORT):
             raise PermissionDenied("Your role cannot make the family's copy.")
         record = self._vault.load(record_id)
@@ -409,16 +436,41 @@ class FamilyService:
         if charter is not None and charter.la_contact.name:
             bits = [b for b in (charter.la_contact.email, charter.la_contact.phone) if b]
             la = charter.la_contact.name + (f" ({', '.join(bits)})" if bits else "")
+        now = self._clock()
+        identity = CharterService(self._vault, clock=self._clock).setting_identity()
+        organisation = str(record.get("child.setting_name") or "")
+        label = None
+        if identity is not None:
+            label = SignatureLabel(
+                name=self._vault.display_name(),
+                role=self._vault.user.role.label,
+                organisation=organisation,
+                signed_on=now.date(),
+            )
         pdf = render_family_copy(
             record,
             FamilyCopyOptions(
-                generated_on=self._clock(), contact=_setting_contact(record), la_contact=la
+                generated_on=now, contact=_setting_contact(record), la_contact=la, signature=label
             ),
         )
-        if password:
+        if identity is not None and label is not None:
+            pdf = sign_pdf(
+                pdf,
+                identity.key,
+                identity.cert,
+                identity.chain,
+                signer_name=label.name,
+                organisation=organisation,
+                signing_time=now,
+                reason=label.sentence,
+                encryption=PasswordEncryption(password) if password else None,
+            )
+        elif password:
             pdf = protect_with_password(pdf, password, fillable=False)
-        self._vault.record_event("family_copy_made", record.id, {"locked": bool(password)})
-        return pdf
+        self._vault.record_event(
+            "family_copy_made", record.id, {"locked": bool(password), "signed": label is not None}
+        )
+        return FamilyCopy(pdf, label.sentence if label is not None else "")
 
     # --- pictures --------------------------------------------------------------------------------
 

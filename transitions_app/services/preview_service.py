@@ -17,6 +17,7 @@ from export.class_summary import ClassSummaryOptions, render_class_summary_pdf
 from export.file_names import file_code
 from export.packets import TEACHER
 from export.render import RenderOptions, render_record_pdf
+from export.stamp import SignatureLabel
 from models.errors import TransitionsError
 from models.record import Record
 
@@ -138,12 +139,21 @@ class PreviewService:
         return image, text
 
     def class_summary_pdf(
-        self, records: Sequence[Record], title: str, handling_note: str = ""
+        self,
+        records: Sequence[Record],
+        title: str,
+        handling_note: str = "",
+        *,
+        signature: SignatureLabel | None = None,
     ) -> bytes:
-        """The school's one-document class summary (unsigned; it stays in school)."""
+        """The school's one-document class summary, unsigned (with ``signature``, its stamp and
+        empty signature field are ready for ``SchoolService.class_summary_pdf`` to sign)."""
         return render_class_summary_pdf(
             records,
             ClassSummaryOptions(
-                title=title, generated_on=self._clock(), handling_note=handling_note
+                title=title,
+                generated_on=self._clock(),
+                handling_note=handling_note,
+                signature=signature,
             ),
         )

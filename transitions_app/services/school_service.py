@@ -28,13 +28,15 @@ from pathlib import Path
 
 from export.pki import SigningIdentity
 from export.receipts import create_school_identity
+from export.sign import sign_pdf
+from export.stamp import SignatureLabel
 from models.errors import PermissionDenied, ValidationFailed
 from models.identifiers import is_school_urn
 from models.record import Record
 from models.roles import SCHOOL_ROLES, Role
 from models.school import EnteredOutcomes, Provenance, QueueItem
 from models.vault import KdfParams
-from transitions_app.services.preview_service import PageImage
+from transitions_app.services.preview_service import PageImage, PreviewService
 from transitions_app.services.school_intake import SchoolIntake
 from transitions_app.services.school_outcomes import SchoolOutcomes
 from transitions_app.services.school_receipts import SchoolReceipts
@@ -71,6 +73,7 @@ class SchoolService:
         self._vault = vault
         self._clock = clock or utc_now
         store = SchoolStore(vault)
+        self._store = store
         self._trust = SchoolTrust(vault, store, self._clock)
         self._intake = SchoolIntake(vault, store, self._trust, self._clock)
         self._records = SchoolRecords(vault, store, self._clock)
@@ -196,6 +199,37 @@ class SchoolService:
 
     def records(self) -> list[Record]:
         return self._records.records()
+
+    def class_summary_pdf(self) -> bytes:
+        """The class summary of every received record, signed with the school's signing identity
+        (the person's display name and role on the stamp, for the school); unsigned only when the
+        school has no identity."""
+        info = self.info()
+        identity = self._store.identity()
+        now = self._clock()
+        label = None
+        if identity is not None:
+            label = SignatureLabel(
+                name=self._vault.display_name(),
+                role=self._vault.user.role.label,
+                organisation=info.name,
+                signed_on=now.date(),
+            )
+        pdf = PreviewService(clock=self._clock).class_summary_pdf(
+            self.records(), info.name, signature=label
+        )
+        if identity is None or label is None:
+            return pdf
+        return sign_pdf(
+            pdf,
+            identity.key,
+            identity.cert,
+            identity.chain,
+            signer_name=label.name,
+            organisation=info.name,
+            signing_time=now,
+            reason=label.sentence,
+        )
 
     def overview(self) -> Overview:
         return self._records.overview()
