@@ -16,9 +16,11 @@ from transitions_app.services import (
 )
 from transitions_app.services.school_service import SchoolService
 
-#: The public surface before the split (the window, the CLI and the LA service use these).
+#: The public surface before the split (the window, the CLI and the LA service use these), and
+#: since: class_summary_pdf (the signed class summary).
 PUBLIC = {
-    "ENTERED_OUTCOMES_BLOB", "add_decryption_key", "close", "create", "decryption_keys",
+    "ENTERED_OUTCOMES_BLOB", "add_decryption_key", "class_summary_pdf", "close", "create",
+    "decryption_keys",
     "discard", "entered_outcomes", "entered_outcomes_csv", "identity", "import_files", "info",
     "is_headteacher", "mark_reviewed", "outcome_files", "outcome_summaries",
     "outcomes_template_csv", "overview", "pdf_files_in", "provenance", "quarantine",
