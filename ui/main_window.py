@@ -49,7 +49,8 @@ from ui.export_dialog import ExportDialog
 from ui.family_dialog import install_family_tools, read_dropped
 from ui.feedback import FeedbackPage
 from ui.help import HelpMenu
-from ui.phrases import PhraseBankDialog, install_phrase_tools
+from ui.phrase_bank_dialog import PhraseBankDialog
+from ui.phrases import install_phrase_tools
 from ui.printing import print_record
 from ui.restore_dialog import RestoreDialog
 from ui.retention_dialog import RetentionDialog

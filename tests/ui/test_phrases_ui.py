@@ -24,8 +24,8 @@ from transitions_app.services.phrase_service import PHRASES_BLOB, PhraseService
 from transitions_app.services.vault_service import UserInfo
 from ui.editor import RecordEditor
 from ui.main_window import MainWindow
+from ui.phrase_bank_dialog import PhraseBankDialog
 from ui.phrases import (
-    PhraseBankDialog,
     PhraseListModel,
     PhraseTools,
     install_phrase_tools,
