@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -161,16 +161,14 @@ def documented_shortcuts() -> list[Shortcut]:
 
 
 class _TextRows(RowsModel[Any]):
-    """A read-only table of dataclass rows; ``cells(row)`` gives one row's column texts."""
+    """A read-only table of dataclass rows: column n shows the row's attribute ``FIELDS[n]``."""
 
     CONTEXT = "help"
-
-    def cells(self, row: Any) -> tuple[str, ...]:
-        raise NotImplementedError
+    FIELDS: ClassVar[tuple[str, ...]] = ()
 
     def cell(self, row: Any, column: int, role: int) -> Any:
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return self.cells(row)[column]
+            return str(getattr(row, self.FIELDS[column]))
         if role == RowRole:
             return row
         return None
@@ -179,17 +177,13 @@ class _TextRows(RowsModel[Any]):
 class ShortcutModel(_TextRows):
     KEYS, ACTION, WHERE = range(3)
     HEADERS = ("Keys", "What it does", "Where")
-
-    def cells(self, row: Shortcut) -> tuple[str, ...]:
-        return (row.keys, row.action, row.where)
+    FIELDS = ("keys", "action", "where")  # of Shortcut
 
 
 class ComponentModel(_TextRows):
     NAME, LICENCE, VERSION, PART_OF = range(4)
     HEADERS = ("Component", "Licence", "Version", "Comes with")
-
-    def cells(self, row: licences.Component) -> tuple[str, ...]:
-        return (row.name, row.licence, row.version, row.part_of)
+    FIELDS = ("name", "licence", "version", "part_of")  # of licences.Component
 
 
 def _table(

@@ -55,8 +55,10 @@ class RowsModel(QAbstractTableModel, Generic[Row]):
         return self._rows[row]
 
     def cell(self, row: Row, column: int, role: int) -> Any:
-        """What the cell at ``column`` of ``row`` shows for ``role`` (None: nothing)."""
-        raise NotImplementedError
+        """What the cell at ``column`` of ``row`` shows for ``role`` (None: nothing). Every table
+        says what its cells show by answering this; the base shows the row's text and nothing
+        else, so a table that forgot to is visibly wrong rather than crashing the view."""
+        return str(row) if role == Qt.ItemDataRole.DisplayRole and column == 0 else None
 
     def header(self, section: int) -> str:
         return QCoreApplication.translate(self.CONTEXT, self.HEADERS[section])
